@@ -1,0 +1,157 @@
+"""Records passed between stages: Post, Event, Alert.
+
+These are the only shapes that cross a stage boundary (crawlers -> nlp -> store <- alerts <-
+dashboards). ``to_dict`` gives the exported (contract) JSON form; ``from_dict`` reads it back.
+Fields that are not part of DESIGN.md's export contract live after the contract fields and are
+exported under their own names as documented in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from yuqing.timeutil import parse_iso, to_iso
+
+#: Fields of a post in DESIGN.md's export contract, in order.
+POST_CONTRACT_FIELDS = (
+    "id", "source_id", "channel", "url", "title", "text", "published_at", "crawled_at",
+    "region", "category", "category_score", "focus", "sentiment", "keywords", "event_id",
+    "duplicate_of",
+)
+EVENT_CONTRACT_FIELDS = (
+    "id", "title", "keywords", "post_ids", "size", "first_seen", "last_seen", "hotness",
+    "category", "focus", "region",
+)
+ALERT_CONTRACT_FIELDS = (
+    "id", "level", "rule", "event_id", "source_id", "departments", "status", "created_at",
+    "delivered_at", "acked_at", "resolved_at",
+)
+
+
+def post_id_for(canonical_url: str) -> str:
+    """Document id of a post: SHA-1 of its canonical URL (idempotent upserts)."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+def content_hash(title: str, text: str) -> str:
+    return hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
+
+
+class _Record:
+    """Shared (de)serialisation for the dataclasses below: datetimes as ISO 8601 strings."""
+
+    _datetime_fields: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)  # type: ignore[call-overload]
+        for name in self._datetime_fields:
+            data[name] = to_iso(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for name in cls._datetime_fields:
+            if isinstance(kwargs.get(name), str):
+                kwargs[name] = parse_iso(kwargs[name])
+        return cls(**kwargs)
+
+
+@dataclass
+class Post(_Record):
+    id: str
+    source_id: str
+    channel: str
+    url: str
+    title: str
+    text: str
+    published_at: datetime | None
+    crawled_at: datetime
+    region: str | None = None
+    # --- NLP contract fields (filled by nlp/, null until then) ---
+    category: str | None = None
+    category_score: float | None = None
+    focus: list[str] = field(default_factory=list)
+    sentiment: float | None = None
+    keywords: list[str] = field(default_factory=list)
+    event_id: str | None = None
+    duplicate_of: str | None = None
+    # --- extensions (documented in docs/architecture.md) ---
+    title_orig: str | None = None          # original title when converted (e.g. Traditional)
+    text_orig: str | None = None           # original body when converted
+    author: str | None = None              # account / message author when the source gives it
+    engagement: dict[str, int] = field(default_factory=dict)  # likes / comments / reposts
+    category_uncertain: bool | None = None
+    focus_evidence: dict[str, list[str]] = field(default_factory=dict)
+    risk_flags: list[str] = field(default_factory=list)
+    regions_mentioned: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    content_hash: str = ""
+    updated_at: datetime | None = None
+
+    _datetime_fields = ("published_at", "crawled_at", "updated_at")
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = content_hash(self.title, self.text)
+
+    def contract_dict(self) -> dict[str, Any]:
+        data = self.to_dict()
+        return {k: data[k] for k in POST_CONTRACT_FIELDS}
+
+
+@dataclass
+class Event(_Record):
+    id: str
+    title: str
+    keywords: list[str] = field(default_factory=list)
+    post_ids: list[str] = field(default_factory=list)
+    size: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    hotness: float = 0.0
+    category: str | None = None
+    focus: list[str] = field(default_factory=list)
+    region: str | None = None
+    # --- extensions ---
+    sources: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    negativity: float | None = None
+    burst: bool = False
+    updated_at: datetime | None = None
+
+    _datetime_fields = ("first_seen", "last_seen", "updated_at")
+
+    def contract_dict(self) -> dict[str, Any]:
+        data = self.to_dict()
+        return {k: data[k] for k in EVENT_CONTRACT_FIELDS}
+
+
+@dataclass
+class Alert(_Record):
+    id: str
+    level: str                      # red | orange | yellow | blue
+    rule: str
+    created_at: datetime
+    event_id: str | None = None
+    source_id: str | None = None
+    departments: list[str] = field(default_factory=list)
+    status: str = "open"            # open | acked | resolved | escalated
+    delivered_at: datetime | None = None
+    acked_at: datetime | None = None
+    resolved_at: datetime | None = None
+    # --- extensions ---
+    title: str = ""
+    summary: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    _datetime_fields = ("created_at", "delivered_at", "acked_at", "resolved_at", "updated_at")
+
+    def contract_dict(self) -> dict[str, Any]:
+        data = self.to_dict()
+        return {k: data[k] for k in ALERT_CONTRACT_FIELDS}
