@@ -1,0 +1,7 @@
+"""Configuration: typed models and the loader (see docs/configuration.md)."""
+
+from yuqing.config.loader import Config, ConfigError, Problem, load_config
+from yuqing.config.models import Settings, Source, parse_duration
+
+__all__ = ["Config", "ConfigError", "Problem", "Settings", "Source", "load_config",
+           "parse_duration"]

@@ -1,0 +1,251 @@
+"""Typed models of the five configuration files (DESIGN.md's config contract).
+
+Every model forbids unknown keys, so a typo is an error that names the file and the key.
+Defaults here are the product defaults; ``config/`` in the repository holds the shipped files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | int | float) -> int:
+    """'15m' -> 900 seconds. Plain numbers are seconds."""
+    if isinstance(value, int | float):
+        return int(value)
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 1h, 1d, 1w)")
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+Duration = Annotated[str, Field(pattern=_DURATION.pattern)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---------------------------------------------------------------- settings.yaml
+class ElasticsearchSettings(Strict):
+    url: str = "http://127.0.0.1:9200"
+    index_prefix: str = "yuqing"
+    ca_file: str | None = None
+    verify_certs: bool = True
+    request_timeout: float = 30.0
+    retention_days: int = Field(default=365, ge=1)
+    # the API key is read from $YUQING_ES_API_KEY, never from this file
+
+
+class StorageSettings(Strict):
+    backend: Literal["sqlite", "elasticsearch"] = "sqlite"
+    path: str = "var/yuqing.db"
+    elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
+
+
+class SmtpSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8025, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None  # password from $YUQING_SMTP_PASSWORD
+    from_: str = Field(default="舆情哨兵 <yuqing-sentinel@localhost>", alias="from")
+    timeout: float = 10.0
+
+
+class ScheduleSettings(Strict):
+    crawl: Duration = "1h"            # how often due sources are checked (per-source interval rules)
+    alerts: Duration = "5m"
+    delivery: Duration = "1m"
+    digest_time: str = Field(default="08:00", pattern=r"^\d{1,2}:\d{2}$")
+    weekly_digest_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+
+
+class ModelSettings(Strict):
+    path: str | None = None           # null = the bundled default model
+    uncertain_below: float = Field(default=0.5, ge=0, le=1)
+
+
+class CrawlSettings(Strict):
+    user_agent: str = "YuqingSentinel/0.1 (+public-opinion monitoring; contact: duty office)"
+    obey_robots: bool = True
+    concurrent_requests: int = Field(default=16, ge=1)
+    concurrent_requests_per_domain: int = Field(default=4, ge=1)
+    download_delay: float = Field(default=0.25, ge=0)
+    autothrottle: bool = True
+    timeout: float = Field(default=20.0, gt=0)
+    retries: int = Field(default=2, ge=0)
+    max_page_bytes: int = Field(default=5_000_000, ge=1024)
+    max_redirects: int = Field(default=5, ge=0)
+    max_list_pages: int = Field(default=20, ge=1)   # pagination depth per source per crawl
+    unhealthy_after: int = Field(default=3, ge=1)   # consecutive failing crawls
+    progress: Literal["auto", "always", "never"] = "auto"
+
+
+class DigestSettings(Strict):
+    recipients: list[str] = Field(default_factory=list)
+    out_dir: str = "var/digests"
+
+
+class Settings(Strict):
+    timezone: str = "Asia/Shanghai"
+    var_dir: str = "var"
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from exc
+        return value
+
+
+# ---------------------------------------------------------------- sources.yaml
+class Selectors(Strict):
+    list: str | None = None    # article links on a list page (CSS, or XPath starting with / or ( )
+    next: str | None = None    # the next list page link
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+
+
+class JsonMapping(Strict):
+    """Where the fields of a JSON API live. Paths are dotted (``data.items``)."""
+
+    items: str = "items"
+    id: str | None = "id"
+    title: str = "title"
+    text: str = "text"
+    url: str | None = None            # a field holding the item's URL, or use url_template
+    url_template: str | None = None   # e.g. "https://host/board/{id}"; {field} from the item
+    published_at: str = "published_at"
+    author: str | None = None
+    likes: str | None = None
+    comments: str | None = None
+    reposts: str | None = None
+    page_param: str | None = None     # query parameter for pagination, e.g. "page"
+    has_more: str | None = None       # boolean field saying another page exists
+
+
+Kind = Literal["html", "feed", "json"]
+Channel = Literal["portal", "disclosure", "message_board", "weibo", "wechat", "douyin", "news",
+                  "forum", "app", "other"]
+
+
+class Source(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Kind
+    urls: list[str] = Field(min_length=1)
+    name: str | None = None
+    channel: Channel = "portal"
+    interval: Duration = "1h"
+    region: str | None = None
+    owner: str | None = None           # department id (source-health alerts)
+    encoding: str | None = None        # force a charset when a site lies about it
+    selectors: Selectors | None = None  # absent = automatic extraction
+    fields: JsonMapping | None = None  # kind json: where the fields live
+    weight: float = Field(default=1.0, ge=0)
+    enabled: bool = True
+    max_pages: int | None = Field(default=None, ge=1)
+    allowed_domains: list[str] | None = None  # default: the hosts of `urls`
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @model_validator(mode="after")
+    def _json_needs_mapping(self) -> Source:
+        if self.kind == "json" and self.fields is None:
+            raise ValueError("kind 'json' needs a 'fields' mapping (items, title, text, ...)")
+        if self.kind != "json" and self.fields is not None:
+            raise ValueError("'fields' mapping is only for kind 'json'")
+        return self
+
+    @property
+    def interval_seconds(self) -> int:
+        return parse_duration(self.interval)
+
+
+class SourcesFile(Strict):
+    sources: list[Source] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- topics.yaml
+class Topic(Strict):
+    id: str
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list)  # lead unit first
+
+
+class TopicsFile(Strict):
+    categories: list[Topic] = Field(default_factory=list)  # single-label categories (routing)
+    focus: list[Topic] = Field(default_factory=list)       # the focus areas (priority)
+    domains: list[Topic] = Field(default_factory=list)     # finer routing table (DOMAIN.md)
+
+
+# ---------------------------------------------------------------- departments.yaml
+class Webhook(Strict):
+    kind: Literal["dingtalk", "wecom"]
+    url_env: str                       # environment variable holding the robot URL
+    secret_env: str | None = None      # DingTalk signing secret
+
+
+class Department(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str
+    emails: list[str] = Field(default_factory=list)
+    webhooks: list[Webhook] = Field(default_factory=list)
+    region: str | None = None
+    escalate_to: str | None = None
+    duty: bool = False                 # the 网信办 duty office: catches unroutable alerts
+
+    @field_validator("emails")
+    @classmethod
+    def _addresses(cls, emails: list[str]) -> list[str]:
+        for e in emails:
+            if not re.match(r"^[^@\s<>]+@[^@\s<>]+$", e):
+                raise ValueError(f"not an e-mail address: {e!r}")
+        return emails
+
+
+class DepartmentsFile(Strict):
+    departments: list[Department] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- rules.yaml
+Level = Literal["red", "orange", "yellow", "blue"]
+
+
+class Rule(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    type: str
+    level: Level = "yellow"
+    window: Duration = "24h"
+    enabled: bool = True
+    description: str | None = None
+    departments: list[str] | None = None   # routing override
+    options: dict = Field(default_factory=dict)  # validated by the rule type (alerts/)
+
+
+class RulesFile(Strict):
+    rules: list[Rule] = Field(default_factory=list)
