@@ -1,0 +1,22 @@
+"""Storage: one contract (``Store``), an embedded SQLite backend and (later) Elasticsearch."""
+
+from __future__ import annotations
+
+from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+
+
+def open_store(cfg) -> Store:
+    """The store the configuration asks for (``settings.storage.backend``)."""
+    storage = cfg.settings.storage
+    if storage.backend == "sqlite":
+        from yuqing.storage.sqlite import SQLiteStore
+
+        return SQLiteStore(cfg.path(storage.path), tzname=cfg.settings.timezone)
+    if storage.backend == "elasticsearch":
+        from yuqing.storage.elastic import open_elastic_store  # type: ignore[import-not-found]
+
+        return open_elastic_store(cfg)
+    raise StorageError(f"unknown storage backend {storage.backend!r}")
+
+
+__all__ = ["SourceState", "StorageError", "Store", "UpsertResult", "UrlState", "open_store"]

@@ -1,0 +1,137 @@
+"""The storage contract every backend implements (SQLite embedded default, Elasticsearch).
+
+The contract is exercised by ``tests/storage/contract.py``; a backend is done when that suite
+passes against it. Writes are idempotent by construction: a post's id is the hash of its
+canonical URL, an alert's id is derived from rule + subject + window, so repeating a write
+never creates a second record.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from yuqing.models import Alert, Event, Post
+
+UpsertResult = Literal["new", "updated", "unchanged"]
+
+
+class StorageError(Exception):
+    """The store could not do what was asked (unreachable, corrupt, conflict)."""
+
+
+@dataclass
+class SourceState:
+    """What the crawler remembers about one source between runs."""
+
+    source_id: str
+    last_crawl_at: datetime | None = None      # last attempt
+    last_success_at: datetime | None = None    # last crawl with at least one good response
+    last_new_at: datetime | None = None        # last time a new post arrived
+    consecutive_failures: int = 0
+    healthy: bool = True
+    last_error: str | None = None
+    last_summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UrlState:
+    """Seen-URL state: validators for conditional GET and the content hash last stored."""
+
+    url: str
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    post_id: str | None = None
+    fetched_at: datetime | None = None
+
+
+class Store(ABC):
+    """Posts, events, alerts and crawl state. Backends are used from one thread at a time."""
+
+    # -- posts ---------------------------------------------------------------------------
+    @abstractmethod
+    def upsert_post(self, post: Post) -> UpsertResult:
+        """Insert or update by ``post.id``. ``unchanged`` when title/text are identical
+        (NLP fields are still refreshed); ``updated`` keeps the first ``crawled_at``."""
+
+    def upsert_posts(self, posts: Iterable[Post]) -> dict[str, int]:
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        for post in posts:
+            counts[self.upsert_post(post)] += 1
+        return counts
+
+    @abstractmethod
+    def get_post(self, post_id: str) -> Post | None: ...
+
+    @abstractmethod
+    def iter_posts(self, since: datetime | None = None, source_id: str | None = None
+                   ) -> Iterator[Post]:
+        """Posts stored or changed at or after ``since`` (by ``updated_at``), oldest first."""
+
+    @abstractmethod
+    def count_posts(self, source_id: str | None = None) -> int: ...
+
+    # -- events --------------------------------------------------------------------------
+    @abstractmethod
+    def upsert_event(self, event: Event) -> None: ...
+
+    @abstractmethod
+    def get_event(self, event_id: str) -> Event | None: ...
+
+    @abstractmethod
+    def iter_events(self, since: datetime | None = None) -> Iterator[Event]:
+        """Events seen at or after ``since`` (by ``last_seen``), oldest first."""
+
+    # -- alerts --------------------------------------------------------------------------
+    @abstractmethod
+    def insert_alert(self, alert: Alert) -> bool:
+        """Create the alert unless one with its id exists; True when created."""
+
+    @abstractmethod
+    def get_alert(self, alert_id: str) -> Alert | None: ...
+
+    @abstractmethod
+    def iter_alerts(self, since: datetime | None = None, status: str | None = None
+                    ) -> Iterator[Alert]:
+        """Alerts created at or after ``since``, oldest first, optionally by status."""
+
+    @abstractmethod
+    def update_alert(self, alert_id: str, expect: dict[str, Any] | None = None,
+                     **changes: Any) -> bool:
+        """Compare-and-set: apply ``changes`` only if every field in ``expect`` still has
+        the given value (a tuple means "any of"). True when applied. Two workers racing on
+        the same transition cannot both win."""
+
+    # -- crawl state ---------------------------------------------------------------------
+    @abstractmethod
+    def get_source_state(self, source_id: str) -> SourceState: ...
+
+    @abstractmethod
+    def save_source_state(self, state: SourceState) -> None: ...
+
+    @abstractmethod
+    def iter_source_states(self) -> Iterator[SourceState]: ...
+
+    @abstractmethod
+    def get_url_state(self, url: str) -> UrlState | None: ...
+
+    @abstractmethod
+    def save_url_state(self, state: UrlState) -> None: ...
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Make every write so far durable and visible."""
+
+    def close(self) -> None:
+        self.flush()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,234 @@
+"""Embedded storage on SQLite (standard library): the default for a fresh install.
+
+Each record is kept whole as JSON (its ``to_dict`` form) beside the few columns that are
+filtered or ordered on. WAL mode and a busy timeout let the daemon and a CLI command (for
+example ``yuqing alerts ack``) share one file; compare-and-set runs inside ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from yuqing.models import Alert, Event, Post
+from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.timeutil import parse_iso, to_iso
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    id TEXT PRIMARY KEY, source_id TEXT NOT NULL, content_hash TEXT NOT NULL,
+    updated_ts REAL NOT NULL, published_ts REAL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_updated ON posts(updated_ts);
+CREATE INDEX IF NOT EXISTS posts_source ON posts(source_id, updated_ts);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY, last_seen_ts REAL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_last_seen ON events(last_seen_ts);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, created_ts REAL NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_ts);
+CREATE TABLE IF NOT EXISTS source_state (source_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS url_state (url TEXT PRIMARY KEY, source_id TEXT, doc TEXT NOT NULL);
+"""
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value else None
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _state_to_json(state: SourceState | UrlState) -> str:
+    data = asdict(state)
+    for key, value in data.items():
+        if isinstance(value, datetime):
+            data[key] = to_iso(value)
+    return _dump(data)
+
+
+def _state_from_json(cls, doc: str):
+    data = json.loads(doc)
+    for key, value in data.items():
+        if key.endswith("_at") and isinstance(value, str):
+            data[key] = parse_iso(value)
+    return cls(**data)
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, tzname: str | None = None):
+        self.path = Path(path)
+        self.tzname = tzname
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{path}: cannot open SQLite store: {exc}") from exc
+        self._lock = threading.RLock()
+
+    def _check_version(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StorageError(f"{self.path}: store schema {row[0]} is newer than this "
+                               f"program ({SCHEMA_VERSION}); upgrade yuqing-sentinel")
+
+    def _one(self, sql: str, args: tuple) -> Any:
+        row = self.db.execute(sql, args).fetchone()
+        return row[0] if row else None
+
+    # -- posts ---------------------------------------------------------------------------
+    def upsert_post(self, post: Post) -> UpsertResult:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                result = self._upsert_post(post)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return result
+
+    def _upsert_post(self, post: Post) -> UpsertResult:
+        row = self.db.execute("SELECT content_hash, doc FROM posts WHERE id=?",
+                              (post.id,)).fetchone()
+        if row is None:
+            result: UpsertResult = "new"
+            post.updated_at = post.updated_at or post.crawled_at
+        else:
+            old = Post.from_dict(json.loads(row[1]))
+            result = "unchanged" if row[0] == post.content_hash else "updated"
+            new_time = post.crawled_at
+            post.crawled_at = old.crawled_at
+            post.updated_at = old.updated_at if result == "unchanged" else new_time
+        self.db.execute(
+            "INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?)",
+            (post.id, post.source_id, post.content_hash, _ts(post.updated_at),
+             _ts(post.published_at), _dump(post.to_dict())),
+        )
+        return result
+
+    def get_post(self, post_id: str) -> Post | None:
+        doc = self._one("SELECT doc FROM posts WHERE id=?", (post_id,))
+        return Post.from_dict(json.loads(doc)) if doc else None
+
+    def iter_posts(self, since=None, source_id=None) -> Iterator[Post]:
+        sql, args = "SELECT doc FROM posts WHERE updated_ts >= ?", [_ts(since) or 0.0]
+        if source_id:
+            sql += " AND source_id = ?"
+            args.append(source_id)
+        for (doc,) in self.db.execute(sql + " ORDER BY updated_ts, id", args).fetchall():
+            yield Post.from_dict(json.loads(doc))
+
+    def count_posts(self, source_id=None) -> int:
+        if source_id:
+            return self._one("SELECT count(*) FROM posts WHERE source_id=?", (source_id,))
+        return self._one("SELECT count(*) FROM posts", ())
+
+    # -- events --------------------------------------------------------------------------
+    def upsert_event(self, event: Event) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO events VALUES (?,?,?)",
+                            (event.id, _ts(event.last_seen), _dump(event.to_dict())))
+
+    def get_event(self, event_id: str) -> Event | None:
+        doc = self._one("SELECT doc FROM events WHERE id=?", (event_id,))
+        return Event.from_dict(json.loads(doc)) if doc else None
+
+    def iter_events(self, since=None) -> Iterator[Event]:
+        rows = self.db.execute(
+            "SELECT doc FROM events WHERE coalesce(last_seen_ts, 0) >= ? "
+            "ORDER BY last_seen_ts, id", (_ts(since) or 0.0,)).fetchall()
+        for (doc,) in rows:
+            yield Event.from_dict(json.loads(doc))
+
+    # -- alerts --------------------------------------------------------------------------
+    def insert_alert(self, alert: Alert) -> bool:
+        with self._lock:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO alerts VALUES (?,?,?,?)",
+                (alert.id, alert.status, _ts(alert.created_at), _dump(alert.to_dict())))
+            return cur.rowcount == 1
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        doc = self._one("SELECT doc FROM alerts WHERE id=?", (alert_id,))
+        return Alert.from_dict(json.loads(doc)) if doc else None
+
+    def iter_alerts(self, since=None, status=None) -> Iterator[Alert]:
+        sql, args = "SELECT doc FROM alerts WHERE created_ts >= ?", [_ts(since) or 0.0]
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        for (doc,) in self.db.execute(sql + " ORDER BY created_ts, id", args).fetchall():
+            yield Alert.from_dict(json.loads(doc))
+
+    def update_alert(self, alert_id: str, expect=None, **changes) -> bool:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                doc = self._one("SELECT doc FROM alerts WHERE id=?", (alert_id,))
+                if doc is None:
+                    self.db.execute("ROLLBACK")
+                    return False
+                alert = Alert.from_dict(json.loads(doc))
+                for key, wanted in (expect or {}).items():
+                    have = getattr(alert, key)
+                    ok = have in wanted if isinstance(wanted, tuple) else have == wanted
+                    if not ok:
+                        self.db.execute("ROLLBACK")
+                        return False
+                for key, value in changes.items():
+                    if not hasattr(alert, key):
+                        raise StorageError(f"alert has no field {key!r}")
+                    setattr(alert, key, value)
+                self.db.execute("UPDATE alerts SET status=?, doc=? WHERE id=?",
+                                (alert.status, _dump(alert.to_dict()), alert_id))
+                self.db.execute("COMMIT")
+                return True
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    # -- crawl state ---------------------------------------------------------------------
+    def get_source_state(self, source_id: str) -> SourceState:
+        doc = self._one("SELECT doc FROM source_state WHERE source_id=?", (source_id,))
+        return _state_from_json(SourceState, doc) if doc else SourceState(source_id)
+
+    def save_source_state(self, state: SourceState) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO source_state VALUES (?,?)",
+                            (state.source_id, _state_to_json(state)))
+
+    def iter_source_states(self) -> Iterator[SourceState]:
+        for (doc,) in self.db.execute(
+                "SELECT doc FROM source_state ORDER BY source_id").fetchall():
+            yield _state_from_json(SourceState, doc)
+
+    def get_url_state(self, url: str) -> UrlState | None:
+        doc = self._one("SELECT doc FROM url_state WHERE url=?", (url,))
+        return _state_from_json(UrlState, doc) if doc else None
+
+    def save_url_state(self, state: UrlState) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO url_state VALUES (?,?,?)",
+                            (state.url, state.source_id, _state_to_json(state)))
+
+    def close(self) -> None:
+        self.db.close()
