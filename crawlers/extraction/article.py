@@ -1,0 +1,309 @@
+"""Article extraction: title, body, publish time (automatic, or by configured selectors)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree, html
+
+from ._html import classes, cjk_count, norm_ws, parse, text_of
+from .dates import find_publish_datetime, parse_datetime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Extracted:
+    title: str
+    body: str
+    published_at: datetime | None
+    author: str | None = None
+    method: str = "auto"
+
+
+# ------------------------------------------------------------------------ boilerplate rules
+
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "nav", "header", "footer",
+              "aside", "select", "button", "input", "textarea", "svg", "object", "template")
+_BOILER_CLASS = re.compile(
+    r"(?:^|[\s_-])(nav|navbar|menu|topbar|footer|foot|ft|copyright|crumbs?|breadcrumbs?|position|"
+    r"location|share|bdshare|tools?|print|related|relate|xgxx|sidebar|side|hot|comment|comments|"
+    r"pager|pagination|prevnext|prev|next|banner|ad|ads|advert|search|login|editor|byline|"
+    r"info|property|meta|repost-note|source|keywords?|tags?|qrcode|ewm|reply-box)(?:$|[\s_-])")
+_BOILER_LINE = re.compile(
+    r"^\s*[【\[(（]?\s*(当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
+    r"打印|关闭窗口|关闭|關閉|责任编辑|編輯[:：]|编辑[:：]|来源[:：]|來源[:：]|信息来源|版权所有|版權所有|"
+    r"copyright|上一篇|下一篇|本文转载自|转载自|原文链接|字号|【字体|扫一扫|浏览次数|阅读次数|"
+    r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間)", re.IGNORECASE)
+_BLOCKS = {"p", "div", "li", "td", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "section",
+           "dd", "tr", "table", "ul", "ol", "article", "br"}
+_SITE_WORDS = re.compile(r"人民政府|门户网|政府网|网站|新闻网|留言板|首页|首頁|辦公室|办公室")
+_TITLE_CLASS = re.compile(r"title|headline|bt\b|biaoti|tit\b|subject|art-?tit|con-title", re.I)
+_TITLE_PREFIX = re.compile(r"^\s*(留言标题|标题|標題|主题|主題)\s*[:：]\s*")
+_AUTHOR = re.compile(r"(?:作者|记者|通讯员|文/|文／)\s*[:：]?\s*([\u4e00-\u9fa5A-Za-z·]{2,12})")
+
+
+def _clean_tree(doc: html.HtmlElement) -> None:
+    for el in list(doc.iter(*_DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    for el in list(doc.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        if el.tag not in ("html", "body") and _BOILER_CLASS.search(classes(el)):
+            el.drop_tree()
+
+
+def _paragraphs(container: html.HtmlElement) -> list[str]:
+    """Text blocks of ``container`` in order: <p>/<div>/<br>-separated pieces, normalised."""
+    parts: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = norm_ws("".join(buf))
+        if text:
+            parts.append(text)
+        buf.clear()
+
+    def walk(el: etree._Element) -> None:
+        if isinstance(el.tag, str) and el.tag in _BLOCKS:
+            flush()
+        if el.text and isinstance(el.tag, str):
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if isinstance(el.tag, str) and el.tag in _BLOCKS:
+            flush()
+
+    walk(container)
+    flush()
+    return parts
+
+
+def _link_cjk(el: html.HtmlElement) -> int:
+    return sum(cjk_count(a.text_content() or "") for a in el.iter("a"))
+
+
+def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
+    """The element whose paragraph children carry the most non-link Chinese text."""
+    scores: dict[html.HtmlElement, float] = {}
+    for el in doc.iter("p", "br", "div", "td", "span", "font", "section", "li"):
+        if el.tag == "br":
+            node, text = el.getparent(), (el.tail or "")
+        elif el.tag == "p":
+            node, text = el.getparent(), el.text_content() or ""
+        else:  # a text-bearing element counts for itself through its own direct text
+            node = el
+            text = (el.text or "") + "".join(c.tail or "" for c in el)
+        if node is None:
+            continue
+        n = cjk_count(text)
+        if n < 4:
+            continue
+        punct = len(re.findall(r"[，。！？；、,.!?;]", text))
+        scores[node] = scores.get(node, 0.0) + n + 3 * punct
+    if not scores:
+        return None
+    for node in scores:
+        scores[node] -= 3 * _link_cjk(node)
+    return max(scores, key=scores.__getitem__)
+
+
+def _clean_body(lines: list[str], title: str) -> str:
+    out = []
+    for ln in lines:
+        ln = norm_ws(ln)
+        if not ln or ln == title or _BOILER_LINE.match(ln):
+            continue
+        if cjk_count(ln) == 0 and len(ln) < 12:
+            continue
+        out.append(ln)
+    return "\n".join(out)
+
+
+def _auto_body(doc: html.HtmlElement, title: str) -> tuple[str, str]:
+    container = _best_container(doc)
+    body = _clean_body(_paragraphs(container), title) if container is not None else ""
+    if cjk_count(body) >= 10:
+        return body, "auto"
+    return "", "auto"
+
+
+def _fallback_body(markup: str, title: str) -> tuple[str, str]:
+    try:
+        from gne import GeneralNewsExtractor
+
+        content = GeneralNewsExtractor().extract(markup).get("content") or ""
+        body = _clean_body(content.split("\n"), title)
+        if cjk_count(body) >= 10:
+            return body, "gne"
+    except Exception as exc:  # GNE is brittle on odd markup; fall back further
+        log.debug("gne failed: %s", exc)
+    try:
+        import trafilatura
+
+        content = trafilatura.extract(markup, include_comments=False, include_tables=True) or ""
+        return _clean_body(content.split("\n"), title), "trafilatura"
+    except Exception as exc:
+        log.debug("trafilatura failed: %s", exc)
+    return "", "auto"
+
+
+# ------------------------------------------------------------------------------------ title
+
+def _page_title(doc: html.HtmlElement) -> str:
+    el = doc.find(".//title")
+    return norm_ws(el.text_content()) if el is not None and el.text_content() else ""
+
+
+def _meta(doc: html.HtmlElement, *names: str) -> str:
+    for m in doc.iter("meta"):
+        key = (m.get("name") or m.get("property") or "").lower()
+        if key in names and (m.get("content") or "").strip():
+            return norm_ws(m.get("content"))
+    return ""
+
+
+def strip_site_suffix(title: str) -> str:
+    """``标题_XX县人民政府`` → ``标题`` (the longest part that is not a site/column name)."""
+    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-–—]\s|--|-(?=[^-]*(?:政府|网|板|室|站|中心)))\s*", title)
+             if p.strip()]
+    if not parts:
+        return title.strip()
+    content = [p for p in parts if not _SITE_WORDS.search(p)] or parts
+    return max(content, key=len)
+
+
+def _auto_title(doc: html.HtmlElement) -> str:
+    page_title = _page_title(doc)
+    meta_title = _meta(doc, "articletitle", "og:title", "twitter:title")
+    reference = page_title or meta_title
+    best, best_score = "", 0.0
+    for el in doc.iter("h1", "h2", "h3", "td", "div", "span", "strong", "p", "b", "font"):
+        if el.tag in ("div", "td", "span", "p", "strong", "b", "font") and len(el) > 2:
+            continue
+        text = _TITLE_PREFIX.sub("", text_of(el))
+        if not (4 <= len(text) <= 120) or cjk_count(text) < 2:
+            continue
+        score = 0.0
+        if reference and text in reference:
+            score = len(text) * 2.0
+        elif meta_title and text == meta_title:
+            score = len(text) * 2.0
+        if score == 0:
+            continue
+        if el.tag in ("h1", "h2") or _TITLE_CLASS.search(classes(el)):
+            score += 10
+        if _SITE_WORDS.search(text):
+            score -= 15
+        if score > best_score:
+            best, best_score = text, score
+    if best:
+        return best
+    if meta_title:
+        return meta_title
+    if page_title:
+        return strip_site_suffix(page_title)
+    h1 = doc.find(".//h1")
+    return text_of(h1) if h1 is not None else ""
+
+
+# -------------------------------------------------------------------------------- selectors
+
+def _select(doc: html.HtmlElement, selector: str) -> list:
+    try:
+        if selector.startswith(("/", "(")):
+            return doc.xpath(selector)
+        from lxml.cssselect import CSSSelector
+
+        return CSSSelector(selector)(doc)
+    except Exception as exc:
+        log.warning("bad selector %r: %s", selector, exc)
+        return []
+
+
+def _selected_text(nodes: list, joiner: str = "\n") -> str:
+    parts: list[str] = []
+    for n in nodes:
+        if isinstance(n, str):
+            if norm_ws(n):
+                parts.append(norm_ws(n))
+        elif isinstance(n, html.HtmlElement):
+            parts.extend(_paragraphs(n) if joiner == "\n" else [text_of(n)])
+    return joiner.join(p for p in parts if p)
+
+
+def _selected_date(nodes: list, tz: str) -> datetime | None:
+    for n in nodes:
+        if isinstance(n, str):
+            dt = parse_datetime(n, tz)
+        else:
+            dt = None
+            for attr in ("datetime", "content", "title"):
+                if n.get(attr):
+                    dt = parse_datetime(n.get(attr), tz)
+                    if dt:
+                        break
+            dt = dt or parse_datetime(text_of(n), tz)
+        if dt is not None:
+            return dt
+    return None
+
+
+# ------------------------------------------------------------------------------------- API
+
+def extract_article(markup: str, url: str = "", selectors: dict | None = None,
+                    tz: str = "Asia/Shanghai") -> Extracted:
+    """Extract title, body and publish time from an article page. Never raises on bad HTML.
+
+    Without ``selectors`` everything is automatic. ``selectors`` (keys ``title``, ``body``,
+    ``date``: CSS, or XPath when starting with ``/`` or ``(``) override the automatic result
+    field by field; a selector that matches nothing falls back to the automatic value.
+    """
+    try:
+        return _extract(markup or "", selectors or {}, tz)
+    except Exception as exc:  # last line of defence: a broken page must not stop a crawl
+        log.warning("extraction failed for %s: %s", url, exc)
+        return Extracted("", "", None, None, "failed")
+
+
+def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
+    doc = parse(markup)
+    if doc is None:
+        return Extracted("", "", None)
+    sel_title = sel_body = ""
+    sel_date = None
+    used = False
+    if selectors:
+        pristine = parse(markup)
+        if selectors.get("title"):
+            sel_title = _TITLE_PREFIX.sub("", _selected_text(_select(pristine, selectors["title"]), " "))
+        if selectors.get("body"):
+            sel_body = _clean_body(_selected_text(_select(pristine, selectors["body"])).split("\n"), "")
+        if selectors.get("date"):
+            sel_date = _selected_date(_select(pristine, selectors["date"]), tz)
+        used = bool(sel_title or sel_body or sel_date)
+    title = sel_title or _auto_title(doc)
+    published = sel_date or find_publish_datetime(markup, tz, title=title or None)
+    author_m = _AUTHOR.search(html_text_head(doc))
+    method = "auto"
+    body = sel_body
+    if not body:
+        _clean_tree(doc)
+        body, method = _auto_body(doc, title)
+        if not body:
+            body, method = _fallback_body(markup, title)
+    if used:
+        method = "selectors" if (sel_body and sel_title) else "selectors+" + method
+    return Extracted(title=title, body=body, published_at=published,
+                     author=author_m.group(1) if author_m else None, method=method)
+
+
+def html_text_head(doc: html.HtmlElement, limit: int = 3000) -> str:
+    body = doc.find(".//body")
+    return (text_of(body) if body is not None else "")[:limit]
