@@ -29,12 +29,12 @@ class Extracted:
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "nav", "header", "footer",
               "aside", "select", "button", "input", "textarea", "svg", "object", "template")
 _BOILER_CLASS = re.compile(
-    r"(?:^|[\s_-])(nav|navbar|menu|topbar|footer|foot|ft|copyright|crumbs?|breadcrumbs?|position|"
+    r"(?:^|[\s-])(nav|navbar|menu|topbar|footer|foot|ft|copyright|crumbs?|breadcrumbs?|position|"
     r"location|share|bdshare|tools?|print|related|relate|xgxx|sidebar|side|hot|comment|comments|"
-    r"pager|pagination|prevnext|prev|next|banner|ad|ads|advert|search|login|editor|byline|"
-    r"info|property|meta|repost-note|source|keywords?|tags?|qrcode|ewm|reply-box)(?:$|[\s_-])")
+    r"pager|pagination|prevnext|prev|next|banner|ad|ads|advert|search|login|byline|"
+    r"info|property|meta|repost-note|source|keywords?|tags?|qrcode|ewm|reply-box)(?:$|[\s-])")
 _BOILER_LINE = re.compile(
-    r"^\s*[【\[(（]?\s*(当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
+    r"^\s*[【\[(（]?\s*(】|\]|当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
     r"打印|关闭窗口|关闭|關閉|责任编辑|編輯[:：]|编辑[:：]|来源[:：]|來源[:：]|信息来源|版权所有|版權所有|"
     r"copyright|上一篇|下一篇|本文转载自|转载自|原文链接|字号|【字体|扫一扫|浏览次数|阅读次数|"
     r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間)", re.IGNORECASE)
@@ -118,7 +118,7 @@ def _clean_body(lines: list[str], title: str) -> str:
     out = []
     for ln in lines:
         ln = norm_ws(ln)
-        if not ln or ln == title or _BOILER_LINE.match(ln):
+        if not ln or ln == title or _BOILER_LINE.match(ln) or len(ln) <= 2:
             continue
         if cjk_count(ln) == 0 and len(ln) < 12:
             continue

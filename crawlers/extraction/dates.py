@@ -125,7 +125,7 @@ _META_NAMES = (
 )
 _META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z_:.-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
-_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->",
+_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template|title)\b.*?</\1\s*>|<!--.*?-->",
                           re.IGNORECASE | re.DOTALL)
 _BLOCK_TAGS = re.compile(
     r"</?(?:p|div|br|li|tr|td|th|h[1-6]|table|ul|ol|section|article|header|footer|span|time|dd|dt)\b[^>]*>",

@@ -1,0 +1,62 @@
+from crawlers.extraction import charset_from_content_type, decode_html, meta_charset
+from crawlers.extraction.chinese import looks_traditional, to_simplified
+
+TEXT = "关于进一步做好城乡居民医疗保险参保工作的通知，请各乡镇认真落实。"
+TRAD = "臨海市人民政府辦公室關於進一步做好城鄉居民醫療保險參保工作的通知，請各鄉鎮認真落實。"
+
+
+def test_meta_gb2312_is_read_as_gb18030():
+    # 镕 is outside GB2312 but inside GBK: a page declaring gb2312 must still decode
+    page = f'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>{TEXT}朱镕基</p>'
+    text, enc = decode_html(page.encode("gbk"))
+    assert enc == "gb18030"
+    assert "朱镕基" in text and TEXT in text
+
+
+def test_header_charset_wins_over_meta():
+    page = f'<meta charset="gbk"><p>{TEXT}</p>'.encode()
+    text, enc = decode_html(page, header_charset="utf-8")
+    assert enc == "utf-8" and TEXT in text
+
+
+def test_override_wins_and_never_raises():
+    page = f"<p>{TEXT}</p>".encode("gbk")
+    text, enc = decode_html(page, header_charset="utf-8", override="gbk")
+    assert enc == "gb18030" and TEXT in text
+    text, enc = decode_html(b"\xff\xfe\xfa garbage \x81", override="utf-8")
+    assert enc == "utf-8" and "garbage" in text
+
+
+def test_wrong_header_falls_through_to_meta():
+    page = f'<meta charset="gbk"><p>{TEXT}</p>'.encode("gbk")
+    text, enc = decode_html(page, header_charset="utf-8")
+    assert enc == "gb18030" and TEXT in text
+
+
+def test_undeclared_big5_and_gbk_are_detected():
+    big5 = f"<html><body><p>{TRAD}</p></body></html>".encode("big5")
+    text, enc = decode_html(big5)
+    assert enc.startswith("big5") and TRAD in text
+    gbk = f"<html><body><p>{TEXT}</p></body></html>".encode("gbk")
+    text, enc = decode_html(gbk)
+    assert enc == "gb18030" and TEXT in text
+
+
+def test_undeclared_utf8_and_empty():
+    assert decode_html(TEXT.encode()) == (TEXT, "utf-8")
+    assert decode_html(b"") == ("", "utf-8")
+
+
+def test_meta_charset_and_content_type_parsing():
+    assert meta_charset(b'<meta charset="big5">') == "big5"
+    assert meta_charset(b'<?xml version="1.0" encoding="GB2312"?><rss/>') == "GB2312"
+    assert meta_charset(b" " * 5000 + b'<meta charset="gbk">') is None  # only the first 4 KB
+    assert charset_from_content_type("text/html; charset=GBK") == "GBK"
+    assert charset_from_content_type("text/html") is None
+
+
+def test_traditional_detection_and_conversion():
+    assert looks_traditional(TRAD)
+    assert not looks_traditional(TEXT)
+    assert to_simplified("臨海市人民政府辦公室") == "临海市人民政府办公室"
+    assert to_simplified(TEXT) == TEXT
