@@ -40,7 +40,10 @@ _BOILER_LINE = re.compile(
     r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間)", re.IGNORECASE)
 _BLOCKS = {"p", "div", "li", "td", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "section",
            "dd", "tr", "table", "ul", "ol", "article", "br"}
-_SITE_WORDS = re.compile(r"人民政府|门户网|政府网|网站|新闻网|留言板|首页|首頁|辦公室|办公室")
+_SITE_WORDS = re.compile(r"人民政府|门户网|政府网|网站|新闻网|留言板|首页|首頁|辦公室|办公室|的微博|公众号|公眾號")
+_COLUMN_WORDS = re.compile(
+    r"(新闻|政务|部门|乡镇|本地|国内|国际|图片|视频)?(动态|动态信息|要闻|资讯|新闻|中心|新闻中心|"
+    r"通知公告|公告公示|信息公开|政府信息公开|领导留言|留言列表|留言详情|正文|详情|首页|首頁|動態|政務動態)")
 _TITLE_CLASS = re.compile(r"title|headline|bt\b|biaoti|tit\b|subject|art-?tit|con-title", re.I)
 _TITLE_PREFIX = re.compile(r"^\s*(留言标题|标题|標題|主题|主題)\s*[:：]\s*")
 _AUTHOR = re.compile(r"(?:作者|记者|通讯员|文/|文／)\s*[:：]?\s*([\u4e00-\u9fa5A-Za-z·]{2,12})")
@@ -175,14 +178,15 @@ def strip_site_suffix(title: str) -> str:
              if p.strip()]
     if not parts:
         return title.strip()
-    content = [p for p in parts if not _SITE_WORDS.search(p)] or parts
-    return max(content, key=len)
+    content = [p for p in parts if not _SITE_WORDS.search(p) and not _COLUMN_WORDS.fullmatch(p)]
+    return content[0] if content else max(parts, key=len)
 
 
 def _auto_title(doc: html.HtmlElement) -> str:
     page_title = _page_title(doc)
     meta_title = _meta(doc, "articletitle", "og:title", "twitter:title")
     reference = page_title or meta_title
+    core = strip_site_suffix(reference) if reference else ""
     best, best_score = "", 0.0
     for el in doc.iter("h1", "h2", "h3", "td", "div", "span", "strong", "p", "b", "font"):
         if el.tag in ("div", "td", "span", "p", "strong", "b", "font") and len(el) > 2:
@@ -192,7 +196,9 @@ def _auto_title(doc: html.HtmlElement) -> str:
             continue
         score = 0.0
         if reference and text in reference:
-            score = len(text) * 2.0
+            if text not in core and len(text) < len(core):
+                continue  # only part of the site-name suffix (e.g. a logo text)
+            score = len(text) * 2.0 + (20 if text == core else 0)
         elif meta_title and text == meta_title:
             score = len(text) * 2.0
         if score == 0:

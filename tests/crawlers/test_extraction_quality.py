@@ -66,3 +66,51 @@ def test_extraction_quality_on_golden_pages(site_server):
     assert figures["title_exact"] >= 0.95
     assert figures["published_exact"] >= 0.95
     assert figures["body_f1"] >= 0.90
+
+
+# --------------------------------------------------------------------- unit behaviour
+
+PAGE = """<html><head><meta charset="utf-8"><title>关于做好防汛工作的通知_示范县人民政府</title></head>
+<body><div class="nav"><a href="/">首页</a> <a href="/x">新闻动态</a></div>
+<div class="position">当前位置：首页 &gt; 新闻动态</div>
+<h1>关于做好防汛工作的通知</h1><div class="info">发布日期：2020-07-10 09:50 来源：县应急管理局</div>
+<div class="content"><p>各乡镇人民政府，县直各单位：近期我县降雨频繁，防汛形势严峻。</p>
+<p>请各单位立即落实防汛责任，加强巡查值守，确保群众生命财产安全。</p>
+<p>责任编辑：张三</p></div>
+<div class="share">分享到：微信 微博</div>
+<div class="footer">版权所有 © 2008-2024 示范县人民政府</div></body></html>"""
+
+
+def test_automatic_extraction_strips_boilerplate():
+    got = extract_article(PAGE, "http://h/a.html")
+    assert got.title == "关于做好防汛工作的通知"
+    assert got.published_at.isoformat() == "2020-07-10T09:50:00+08:00"
+    assert got.body == ("各乡镇人民政府，县直各单位：近期我县降雨频繁，防汛形势严峻。\n"
+                        "请各单位立即落实防汛责任，加强巡查值守，确保群众生命财产安全。")
+    assert got.method == "auto"
+
+
+def test_selectors_override_field_by_field():
+    got = extract_article(PAGE, "http://h/a.html", selectors={
+        "title": "div.info", "body": "//div[@class='content']/p[2]", "date": "(//p)[1]"})
+    assert got.title.startswith("发布日期")
+    assert got.body == "请各单位立即落实防汛责任，加强巡查值守，确保群众生命财产安全。"
+    assert got.published_at.isoformat() == "2020-07-10T09:50:00+08:00"  # (//p)[1] has no date
+    assert got.method.startswith("selectors")
+    fallback = extract_article(PAGE, "http://h/a.html", selectors={"title": ".nothing", "body": "##"})
+    assert fallback.title == "关于做好防汛工作的通知" and fallback.body
+
+
+def test_malformed_or_empty_html_never_raises():
+    for junk in ["", "   ", "<html", "<<<>>>", "\x00\x01\x02", "<?xml version='1.0'?><a>"]:
+        got = extract_article(junk, "http://h/")
+        assert got.title == "" and got.body == "" and got.published_at is None
+
+
+def test_site_suffix_stripping():
+    from crawlers.extraction import strip_site_suffix
+
+    assert strip_site_suffix("说说交通发展_A7县人民政府") == "说说交通发展"
+    assert strip_site_suffix("A7县人民政府_说说交通发展") == "说说交通发展"
+    assert strip_site_suffix("关于7-8点噪音的投诉-领导留言板-A市人民政府") == "关于7-8点噪音的投诉"
+    assert strip_site_suffix("某通知 - 新闻动态 - 示范县人民政府门户网站") == "某通知"
