@@ -9,7 +9,7 @@ from datetime import datetime
 
 from lxml import etree, html
 
-from ._html import classes, cjk_count, norm_ws, parse, text_of
+from ._html import cjk_count, classes, norm_ws, parse, text_of
 from .dates import find_publish_datetime, parse_datetime
 
 log = logging.getLogger(__name__)

@@ -92,7 +92,7 @@ def test_special_routes(srv):
     with pytest.raises(json.JSONDecodeError):
         json.loads(body)
     status, _, body = fetch(srv.url + "/slow?seconds=0.2")
-    assert status == 200 and "0.2".encode() in body
+    assert status == 200 and b"0.2" in body
 
 
 def test_board_json_api_pages(srv):
