@@ -7,7 +7,7 @@ import re
 from lxml import etree, html
 
 _WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]+")
 _DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
@@ -30,7 +30,7 @@ def text_of(el: html.HtmlElement) -> str:
 
 
 def cjk_count(text: str) -> int:
-    return len(_CJK.findall(text))
+    return sum(map(len, _CJK_RUNS.findall(text)))
 
 
 def classes(el: etree._Element) -> str:
