@@ -1,0 +1,12 @@
+"""WeCom (企业微信) group robot: markdown message (``msgtype: markdown``)."""
+
+from __future__ import annotations
+
+from alerts.channels.webhook import WebhookChannel
+
+
+class WeComChannel(WebhookChannel):
+    name = kind = "wecom"
+
+    def payload(self, message) -> dict:
+        return {"msgtype": "markdown", "markdown": {"content": message.markdown[:4000]}}

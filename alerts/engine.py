@@ -1,0 +1,192 @@
+"""Evaluate rules, decide level and identity, suppress repeats, route, store, enqueue.
+
+The order is the guarantee: the alert is committed to the store (``insert_alert``, which is
+idempotent) before its outbox rows exist, and outbox rows are keyed, so running the same
+check twice — or after a crash between the two writes — creates nothing twice and loses
+nothing (``reconcile`` enqueues stored alerts that have no rows yet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from alerts.channels import CHANNELS
+from alerts.levels import rank, raise_level
+from alerts.outbox import Outbox, Target
+from alerts.routing import Router
+from alerts.rules import build_rules
+from alerts.rules.base import Match, RuleType
+from alerts.settings import AlertSettings, alert_settings
+from alerts.snapshot import Snapshot
+from yuqing.config.models import parse_duration
+from yuqing.models import Alert
+from yuqing.storage.base import Store
+from yuqing.timeutil import now as _now
+
+log = logging.getLogger(__name__)
+
+
+def alert_id(rule_id: str, subject: str, bucket: datetime, level: str) -> str:
+    """Deterministic: the same rule, subject, window bucket and level give the same id."""
+    raw = "\x1f".join((rule_id, subject, bucket.isoformat(), level))
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20]
+
+
+def bucket_start(now: datetime, seconds: int) -> datetime:
+    ts = int(now.timestamp()) // seconds * seconds
+    return datetime.fromtimestamp(ts, tz=now.tzinfo)
+
+
+@dataclass
+class Decision:
+    rule: RuleType
+    match: Match
+    level: str
+    alert: Alert | None = None            # the alert to store (None when suppressed)
+    suppressed_by: str | None = None      # id of the earlier alert that silences this one
+    created: bool = False
+    grown: bool = False
+
+
+@dataclass
+class CheckResult:
+    decisions: list[Decision] = field(default_factory=list)
+    enqueued: int = 0
+
+    @property
+    def created(self) -> list[Alert]:
+        return [d.alert for d in self.decisions if d.created and d.alert]
+
+    @property
+    def suppressed(self) -> list[Decision]:
+        return [d for d in self.decisions if d.suppressed_by]
+
+
+class Engine:
+    def __init__(self, cfg, store: Store, outbox: Outbox | None = None,
+                 settings: AlertSettings | None = None):
+        self.cfg, self.store, self.outbox = cfg, store, outbox
+        self.settings = settings or alert_settings(cfg)
+        self.router = Router(cfg, self.settings.copy_duty_levels)
+        self.depts = {d.id: d for d in cfg.departments.departments}
+
+    # -- evaluation ----------------------------------------------------------------------
+    def _prior(self, now: datetime) -> dict[tuple[str, str], Alert]:
+        latest: dict[tuple[str, str], Alert] = {}
+        since = now - timedelta(seconds=self.settings.seconds("lookback"))
+        for a in self.store.iter_alerts(since=since):
+            if a.evidence.get("superseded_by"):
+                continue
+            key = (a.rule, a.evidence.get("subject", ""))
+            old = latest.get(key)
+            if old is None or (rank(a.level), a.created_at) >= (rank(old.level), old.created_at):
+                latest[key] = a
+        return latest
+
+    def decide(self, rule: RuleType, match: Match, now: datetime,
+               prior: dict[tuple[str, str], Alert]) -> Decision:
+        level = match.level or rule.rule.level
+        before = prior.get((rule.rule.id, match.subject))
+        grown = False
+        if before and match.size and before.evidence.get("size"):
+            if match.size >= float(before.evidence["size"]) * self.settings.growth_factor \
+                    and rank(level) <= rank(before.level):
+                level, grown = raise_level(before.level), True
+        quiet_s = max(self.settings.seconds("realert"), rule.window)
+        aid = alert_id(rule.rule.id, match.subject, bucket_start(now, rule.window), level)
+        if before and before.id != aid and rank(level) <= rank(before.level) \
+                and now - before.created_at < timedelta(seconds=quiet_s):
+            return Decision(rule, match, level, suppressed_by=before.id)
+        route = self.router.route(match, level, override=rule.rule.departments,
+                                  source_alert=rule.subject_kind == "source")
+        evidence = {**match.evidence, "subject": match.subject, "window": rule.rule.window,
+                    "routing": route.reasons, "post_ids": match.post_ids,
+                    "focus": match.focus, "category": match.category, "region": match.region}
+        if before and before.id != aid:
+            evidence["supersedes"] = before.id
+        if grown:
+            evidence["escalated_from"] = before.level if before else None
+        alert = Alert(id=aid, level=level, rule=rule.rule.id, created_at=now,
+                      event_id=match.event_id, source_id=match.source_id,
+                      departments=route.departments, title=match.title, summary=match.summary,
+                      evidence=evidence, updated_at=now)
+        return Decision(rule, match, level, alert=alert, grown=grown)
+
+    def evaluate(self, now: datetime | None = None, only: list[str] | None = None
+                 ) -> list[Decision]:
+        """What the rules would raise now, without writing anything (``alerts test``)."""
+        now = now or _now(self.cfg.settings.timezone)
+        snap = Snapshot(self.store, now, self.cfg)
+        prior = self._prior(now)
+        out = []
+        for rule in build_rules(self.cfg, only=only):
+            try:
+                matches = rule.evaluate(snap)
+            except Exception:
+                log.exception("rule %s failed; other rules go on", rule.rule.id)
+                continue
+            out += [self.decide(rule, m, now, prior) for m in matches]
+        return out
+
+    # -- writing -------------------------------------------------------------------------
+    def check(self, now: datetime | None = None, only: list[str] | None = None) -> CheckResult:
+        now = now or _now(self.cfg.settings.timezone)
+        result = CheckResult(self.evaluate(now, only))
+        for d in result.decisions:
+            if d.alert is None:
+                continue
+            d.created = self.store.insert_alert(d.alert)
+            if d.created and d.alert.evidence.get("supersedes"):
+                self._mark_superseded(d.alert.evidence["supersedes"], d.alert.id)
+        self.store.flush()             # committed before any delivery
+        if self.outbox is not None:
+            for d in result.decisions:
+                if d.alert is not None:
+                    result.enqueued += self.enqueue(d.alert, now=now)
+            result.enqueued += self.reconcile(now)
+        return result
+
+    def _mark_superseded(self, old_id: str, new_id: str) -> None:
+        old = self.store.get_alert(old_id)
+        if old is not None:
+            self.store.update_alert(old_id, evidence={**old.evidence, "superseded_by": new_id})
+
+    def targets(self, departments: list[str]) -> list[Target]:
+        out: list[Target] = []
+        duty = [d for d in self.depts.values() if d.duty]
+        for dept_id in departments:
+            dept = self.depts.get(dept_id)
+            found = [Target(dept_id, name, r) for name, cls in CHANNELS.items()
+                     for r in cls.targets(dept)] if dept else []
+            if not found:
+                log.warning("department %s has no e-mail or webhook; duty office gets it", dept_id)
+                found = [Target(d.id, name, r) for d in duty for name, cls in CHANNELS.items()
+                         for r in cls.targets(d)]
+            out += [t for t in found if t not in out]
+        return out
+
+    def enqueue(self, alert: Alert, kind: str = "alert", departments: list[str] | None = None,
+                now: datetime | None = None) -> int:
+        if self.outbox is None:
+            return 0
+        now = now or _now(self.cfg.settings.timezone)
+        return self.outbox.enqueue(alert.id, kind, alert.level,
+                                   self.targets(departments or alert.departments), now)
+
+    def reconcile(self, now: datetime) -> int:
+        """Enqueue stored alerts that never got outbox rows (crash between the two writes)."""
+        if self.outbox is None:
+            return 0
+        since = now - timedelta(seconds=self.settings.seconds("lookback"))
+        added = 0
+        for a in self.store.iter_alerts(since=since):
+            if a.status in ("open", "escalated") and not self.outbox.is_enqueued(a.id):
+                added += self.enqueue(a, now=now)
+        return added
+
+
+def lookback_seconds(settings: AlertSettings) -> int:
+    return parse_duration(settings.lookback)

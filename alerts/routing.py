@@ -1,0 +1,77 @@
+"""Routing: which departments an alert goes to (lead unit first, co-responsible after).
+
+Order of evidence: a rule's own ``departments`` override; for source alerts the source's
+``owner``; otherwise the focus-topic table, then the category table, then the domain table
+(matched by its keywords against the event title/keywords), then departments whose
+``region`` equals the alert's region. Nothing matched -> the duty office (``duty: true``).
+Source alerts and levels listed in ``alerts.copy_duty_levels`` also copy the duty office.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alerts.lexicon import Lexicon
+from alerts.rules.base import Match
+
+
+@dataclass
+class Route:
+    departments: list[str]                      # lead unit first
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def lead(self) -> str | None:
+        return self.departments[0] if self.departments else None
+
+
+class Router:
+    def __init__(self, cfg, copy_duty_levels: list[str] | tuple[str, ...] = ("red",)):
+        self.depts = {d.id: d for d in cfg.departments.departments}
+        self.duty = [d.id for d in cfg.departments.departments if d.duty]
+        self.focus = {t.id: t.departments for t in cfg.topics.focus}
+        self.categories = {t.id: t.departments for t in cfg.topics.categories}
+        self.categories.update({t.name: t.departments for t in cfg.topics.categories})
+        self.domains = list(cfg.topics.domains)
+        self._domain_terms: dict[str, list[str]] = {}
+        for t in self.domains:
+            for kw in t.keywords:
+                self._domain_terms.setdefault(kw.lower(), []).append(t.id)
+        self._domain_lex = Lexicon(self._domain_terms)
+        self._domain_depts = {t.id: t.departments for t in self.domains}
+        self.copy_duty_levels = set(copy_duty_levels)
+
+    def route(self, match: Match, level: str, override: list[str] | None = None,
+              source_alert: bool = False) -> Route:
+        out: list[str] = []
+        reasons: list[str] = []
+
+        def add(ids, why: str) -> None:
+            fresh = [d for d in ids if d in self.depts and d not in out]
+            if fresh:
+                out.extend(fresh)
+                reasons.append(why)
+
+        if override:
+            add(override, "rule override")
+        elif source_alert or match.owner:
+            if match.owner:
+                add([match.owner], f"source owner {match.owner}")
+        else:
+            for f in match.focus:
+                add(self.focus.get(f, []), f"focus {f}")
+            if match.category:
+                add(self.categories.get(match.category, []), f"category {match.category}")
+            if match.text:
+                hits = sorted({d for term in self._domain_lex.find(match.text)
+                               for d in self._domain_terms[term]})
+                for dom in hits:
+                    add(self._domain_depts.get(dom, []), f"domain {dom}")
+            if match.region:
+                add([d.id for d in self.depts.values() if d.region == match.region],
+                    f"region {match.region}")
+        if not out:
+            add(self.duty, "unroutable -> duty office")
+        elif source_alert or level in self.copy_duty_levels:
+            add(self.duty, "duty office copied")
+        return Route(out, reasons)

@@ -1,0 +1,96 @@
+"""Rule types: a name -> class registry, validation of ``rules.yaml`` and rule building.
+
+Adding a rule type is one file here (a :class:`RuleType` subclass) plus one line in
+``RULE_TYPES`` and one test file.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from alerts.rules.base import Match, RuleType
+from alerts.rules.dormancy import DormancyRule
+from alerts.rules.focus_risk import FocusRiskRule
+from alerts.rules.hotness import HotnessRule
+from alerts.rules.keyword import KeywordRule
+from alerts.rules.negativity import NegativityRule
+from alerts.rules.source_health import SourceHealthRule
+from alerts.rules.spike import SpikeRule
+from alerts.rules.volume import VolumeRule
+from yuqing.config.loader import ConfigError, Problem
+
+RULE_TYPES: dict[str, type[RuleType]] = {cls.name: cls for cls in (
+    HotnessRule, SpikeRule, VolumeRule, KeywordRule, NegativityRule, FocusRiskRule,
+    SourceHealthRule, DormancyRule)}
+
+FILE = "rules.yaml"
+
+
+def _loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p != "__root__")
+
+
+def _build_one(i: int, rule, cfg, problems: list[Problem]) -> RuleType | None:
+    key = f"rules[{i}]"
+    cls = RULE_TYPES.get(rule.type)
+    if cls is None:
+        problems.append(Problem(FILE, f"{key}.type", f"unknown rule type {rule.type!r}",
+                                f"use one of: {', '.join(sorted(RULE_TYPES))}"))
+        return None
+    try:
+        options = cls.Options.model_validate(rule.options or {})
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = _loc(err["loc"])
+            opt = f"{key}.options.{where}" if where else f"{key}.options"
+            hint = ""
+            if err["type"] == "missing":
+                field = cls.Options.model_fields.get(str(err["loc"][0]))
+                hint = f"required option of '{rule.type}': {field.description}" if field else ""
+            elif err["type"] == "extra_forbidden":
+                hint = f"options of '{rule.type}': {', '.join(cls.Options.model_fields)}"
+            problems.append(Problem(FILE, opt, err["msg"], hint))
+        return None
+    try:
+        instance = cls(rule, options, cfg)
+    except OSError as exc:
+        problems.append(Problem(FILE, f"{key}.options", str(exc), "check the file path"))
+        return None
+    if cfg is not None:
+        for opt, msg, hint in instance.check_config(cfg):
+            problems.append(Problem(FILE, f"{key}.{opt}", msg, hint))
+    return instance
+
+
+def validate(cfg) -> list[Problem]:
+    """Every problem in ``cfg.rules`` (unknown types, bad or missing options, references)."""
+    problems: list[Problem] = []
+    for i, rule in enumerate(cfg.rules.rules):
+        _build_one(i, rule, cfg, problems)
+    return problems
+
+
+def build_rules(cfg, only: list[str] | None = None, include_disabled: bool = False
+                ) -> list[RuleType]:
+    """Rule instances for the enabled rules (or the ``only`` ids); ConfigError on problems."""
+    problems: list[Problem] = []
+    out: list[RuleType] = []
+    for i, rule in enumerate(cfg.rules.rules):
+        if only is not None and rule.id not in only:
+            continue
+        if not rule.enabled and not include_disabled and only is None:
+            continue
+        inst = _build_one(i, rule, cfg, problems)
+        if inst is not None:
+            out.append(inst)
+    if problems:
+        raise ConfigError(problems)
+    if only:
+        missing = sorted(set(only) - {r.rule.id for r in out})
+        if missing:
+            raise ConfigError([Problem(FILE, "rules", f"no rule with id {m!r}",
+                                       "see `yuqing alerts test --help`") for m in missing])
+    return out
+
+
+__all__ = ["Match", "RULE_TYPES", "RuleType", "build_rules", "validate"]

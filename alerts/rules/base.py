@@ -1,0 +1,86 @@
+"""The rule-type plug-in shape (after ElastAlert 2): a small class with documented options.
+
+A rule type declares ``name``, an ``Options`` pydantic model (its fields *are* the documented
+options; fields without a default are the ``required_options``) and ``evaluate(snapshot)``
+returning :class:`Match` objects. The engine turns matches into alerts (level, id, routing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from yuqing.config.models import Rule, parse_duration
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Match:
+    """One thing a rule found. ``subject`` identifies it across checks (``event:<id>``,
+    ``source:<id>``, ``focus:<id>``, ``post:<id>`` …) and, with the rule and window, makes the
+    alert id."""
+
+    subject: str
+    title: str
+    summary: str = ""
+    event_id: str | None = None
+    source_id: str | None = None
+    level: str | None = None          # overrides the rule's level (e.g. dormancy -> red)
+    focus: list[str] = field(default_factory=list)
+    category: str | None = None
+    region: str | None = None
+    text: str = ""                    # title/keywords used for domain routing
+    owner: str | None = None          # the source's owner department (source alerts)
+    size: float | None = None         # growth measure: an event that doubles goes up a level
+    post_ids: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class RuleType:
+    name: ClassVar[str] = ""
+    Options: ClassVar[type[Options]] = Options
+    #: what a match is about: events/topics are routed by topic, sources by owner
+    subject_kind: ClassVar[str] = "event"
+
+    def __init__(self, rule: Rule, options: Options, cfg=None):
+        self.rule, self.options, self.cfg = rule, options, cfg
+        self.window = parse_duration(rule.window)
+
+    @classmethod
+    def required_options(cls) -> list[str]:
+        return [n for n, f in cls.Options.model_fields.items() if f.is_required()]
+
+    def evaluate(self, snap) -> list[Match]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def check_config(self, cfg) -> list[tuple[str, str, str]]:
+        """Cross-file checks: ``(option key, message, hint)`` for each problem."""
+        return []
+
+
+def focus_ids(cfg) -> set[str]:
+    return {t.id for t in cfg.topics.focus} if cfg is not None else set()
+
+
+def category_ids(cfg) -> set[str]:
+    return {t.id for t in cfg.topics.categories} if cfg is not None else set()
+
+
+def unknown(values, known: set[str], key: str, what: str) -> list[tuple[str, str, str]]:
+    if not known:
+        return []
+    return [(key, f"unknown {what} {v!r}", f"use one of: {', '.join(sorted(known))}")
+            for v in values or [] if v not in known]
+
+
+def event_match(event, **kw) -> Match:
+    """A match about an event, carrying what routing needs."""
+    return Match(subject=f"event:{event.id}", title=event.title, event_id=event.id,
+                 focus=list(event.focus), category=event.category, region=event.region,
+                 text=" ".join([event.title, *event.keywords]), size=float(event.size),
+                 post_ids=list(event.post_ids[:20]), **kw)

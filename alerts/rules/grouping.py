@@ -1,0 +1,59 @@
+"""Grouping posts by topic, category, source, region or event (shared by window rules)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Literal
+
+from yuqing.models import Post
+
+GroupBy = Literal["all", "focus", "category", "source", "region", "event"]
+
+
+def keys(post: Post, by: str) -> list[str]:
+    if by == "all":
+        return ["all"]
+    if by == "focus":
+        return list(post.focus)
+    if by == "category":
+        return [post.category] if post.category else []
+    if by == "source":
+        return [post.source_id]
+    if by == "region":
+        return [post.region] if post.region else []
+    if by == "event":
+        return [post.event_id] if post.event_id else []
+    raise ValueError(f"unknown group_by {by!r}")
+
+
+def group(posts: Iterable[Post], by: str) -> dict[str, list[Post]]:
+    out: dict[str, list[Post]] = defaultdict(list)
+    for post in posts:
+        for key in keys(post, by):
+            out[key].append(post)
+    return out
+
+
+def subject(by: str, key: str) -> str:
+    return f"{by}:{key}"
+
+
+def routing_fields(by: str, key: str, posts: list[Post]) -> dict:
+    """Focus/category/region/text of a group, for routing the alert."""
+    focus: list[str] = []
+    for p in posts:
+        for f in p.focus:
+            if f not in focus:
+                focus.append(f)
+    if by == "focus":
+        focus = [key] + [f for f in focus if f != key]
+    cats = [p.category for p in posts if p.category]
+    category = key if by == "category" else (max(set(cats), key=cats.count) if cats else None)
+    regions = [p.region for p in posts if p.region]
+    region = key if by == "region" else (max(set(regions), key=regions.count) if regions else None)
+    text = " ".join(p.title for p in posts[:50])
+    return {"focus": focus, "category": category, "region": region, "text": text,
+            "post_ids": [p.id for p in posts[:20]],
+            "event_id": key if by == "event" else None,
+            "source_id": key if by == "source" else None}

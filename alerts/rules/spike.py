@@ -1,0 +1,56 @@
+"""``spike``: a topic's count in the window is ``factor`` times its own baseline."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from alerts.rules.base import Match, Options, RuleType
+from alerts.rules.grouping import GroupBy, group, routing_fields, subject
+from yuqing.config.models import Duration, parse_duration
+
+
+class SpikeOptions(Options):
+    factor: float = Field(default=3.0, gt=1, description="current >= factor x baseline mean")
+    baseline: Duration = Field(default="7d", description="history before the window")
+    min_count: int = Field(default=5, ge=1, description="ignore groups smaller than this")
+    group_by: GroupBy = Field(default="focus", description="all|focus|category|source|region")
+
+
+class SpikeRule(RuleType):
+    """Compares the last window with the mean per window over ``baseline`` before it."""
+
+    name = "spike"
+    Options = SpikeOptions
+
+    def evaluate(self, snap) -> list[Match]:
+        o: SpikeOptions = self.options  # type: ignore[assignment]
+        base_s = parse_duration(o.baseline)
+        current = group(snap.posts(self.window), o.group_by)
+        from datetime import timedelta
+        hist_end = snap.now - timedelta(seconds=self.window)
+        history = group(snap.posts(base_s, end=hist_end), o.group_by)
+        periods = max(base_s / self.window, 1.0)
+        out = []
+        for key, items in sorted(current.items()):
+            n = len(items)
+            mean = len(history.get(key, [])) / periods
+            # a topic with no history needs min_count; otherwise factor x (mean, at least 1)
+            if n < o.min_count or n < o.factor * max(mean, 1.0):
+                continue
+            fields = routing_fields(o.group_by, key, items)
+            out.append(Match(subject=subject(o.group_by, key),
+                             title=f"{key}：信息量激增（{n} 条，基线 {mean:.1f}）",
+                             summary=f"{self.rule.window} 内 {n} 条，为基线 {mean:.1f} 的 "
+                                     f"{n / max(mean, 1e-9):.1f} 倍" if mean else
+                                     f"{self.rule.window} 内 {n} 条，此前无相关信息",
+                             size=float(n),
+                             evidence={"count": n, "baseline_mean": round(mean, 2),
+                                       "factor": o.factor, "size": n, "group": key},
+                             **fields))
+        return out
+
+    def check_config(self, cfg):
+        if parse_duration(self.options.baseline) < self.window:  # type: ignore[attr-defined]
+            return [("options.baseline", "baseline shorter than the rule window",
+                     "use a baseline several windows long, e.g. 7d")]
+        return []

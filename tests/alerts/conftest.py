@@ -1,0 +1,158 @@
+"""Real servers on loopback for alert delivery tests: an SMTP server (aiosmtpd) that collects
+messages and an HTTP server that plays a DingTalk / WeCom group robot."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+import socket
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+
+from yuqing.config import load_config
+from yuqing.models import Event, Post, post_id_for
+from yuqing.storage.sqlite import SQLiteStore
+from yuqing.timeutil import parse_iso
+
+REPO = Path(__file__).resolve().parents[2]
+T0 = parse_iso("2026-11-20T10:00:00+08:00")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Collect:
+    def __init__(self, sink):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.original_content or envelope.content,
+                                       policy=email.policy.default)
+        with self.sink.lock:
+            self.sink.messages.append((envelope.rcpt_tos, msg))
+        return "250 OK"
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1; ``stop()``/``start()`` simulate an outage."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list = []
+        self.lock = threading.Lock()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [m["Message-ID"] for _, m in self.messages]
+
+    def alert_ids(self) -> list[str]:
+        with self.lock:
+            return [m["X-Yuqing-Alert-Id"] for _, m in self.messages]
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink(free_port())
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+class _Hook(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length", 0))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        self.server.received.append({"path": self.path, "json": body})  # type: ignore[attr-defined]
+        answer = self.server.answer  # type: ignore[attr-defined]
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    server.received = []  # type: ignore[attr-defined]
+    server.answer = {"errcode": 0, "errmsg": "ok"}  # type: ignore[attr-defined]
+    server.url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def write_config(root: Path, rules: list[dict], smtp_port: int = 8025,
+                 sources: list[dict] | None = None, departments: list[dict] | None = None
+                 ) -> Path:
+    """A config dir under ``root`` with the shipped topics/departments and the given rules."""
+    cdir = root / "config"
+    cdir.mkdir(parents=True, exist_ok=True)
+    for name in ("topics.yaml", "departments.yaml"):
+        shutil.copy(REPO / "config" / name, cdir / name)
+    if departments is not None:
+        (cdir / "departments.yaml").write_text(
+            yaml.safe_dump({"departments": departments}, allow_unicode=True), encoding="utf-8")
+    settings = {"timezone": "Asia/Shanghai", "storage": {"backend": "sqlite",
+                                                         "path": "var/yuqing.db"},
+                "smtp": {"host": "127.0.0.1", "port": smtp_port, "timeout": 5}}
+    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True),
+                                        encoding="utf-8")
+    (cdir / "rules.yaml").write_text(yaml.safe_dump({"rules": rules}, allow_unicode=True),
+                                     encoding="utf-8")
+    (cdir / "sources.yaml").write_text(yaml.safe_dump({"sources": sources or []},
+                                                      allow_unicode=True), encoding="utf-8")
+    return cdir
+
+
+def load(cdir: Path):
+    return load_config(cdir)
+
+
+def make_post(i: int, title="工地发生安全事故", text="工地塔吊倒塌，造成人员伤亡。", when=T0,
+              **kw) -> Post:
+    url = kw.pop("url", f"http://127.0.0.1/post/{i}")
+    return Post(id=post_id_for(url), source_id=kw.pop("source_id", "portal"),
+                channel=kw.pop("channel", "portal"), url=url, title=title, text=text,
+                published_at=when, crawled_at=kw.pop("crawled_at", when), **kw)
+
+
+def make_event(eid="ev1", size=10, hotness=80.0, when=T0, **kw) -> Event:
+    return Event(id=eid, title=kw.pop("title", "某小区业主集中反映延期交房"),
+                 keywords=kw.pop("keywords", ["延期交房", "开发商"]),
+                 post_ids=[f"p{i}" for i in range(size)], size=size,
+                 first_seen=when - timedelta(hours=3), last_seen=when, hotness=hotness, **kw)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "x.db")
+    yield s
+    s.close()
