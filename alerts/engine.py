@@ -152,7 +152,8 @@ class Engine:
     def _mark_superseded(self, old_id: str, new_id: str) -> None:
         old = self.store.get_alert(old_id)
         if old is not None:
-            self.store.update_alert(old_id, evidence={**old.evidence, "superseded_by": new_id})
+            self.store.update_alert(old_id, evidence={**old.evidence, "superseded_by": new_id},
+                                    updated_at=datetime.now(tz=old.created_at.tzinfo))
 
     def targets(self, departments: list[str]) -> list[Target]:
         out: list[Target] = []

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "yuqing.commands.export",
     "yuqing.commands.demo",
     "yuqing.commands.nlp",
+    "yuqing.commands.alerts",
 ]
 
 

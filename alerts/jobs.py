@@ -1,0 +1,156 @@
+"""The scheduler's jobs and ``yuqing cycle``: each job opens the config, the store and the
+outbox, does one thing, and closes them. Jobs take the config directory (a string) so the
+persistent job store can keep them across restarts."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from alerts.delivery import Deliverer
+from alerts.engine import Engine
+from alerts.outbox import Outbox, open_outbox
+from alerts.settings import AlertSettings, alert_settings
+from alerts.workflow import escalate_due, recheck_due
+from yuqing.timeutil import now as _now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    cfg: object
+    store: object
+    outbox: Outbox
+    settings: AlertSettings
+
+    @property
+    def engine(self) -> Engine:
+        return Engine(self.cfg, self.store, self.outbox, self.settings)  # type: ignore[arg-type]
+
+    @property
+    def deliverer(self) -> Deliverer:
+        return Deliverer(self.cfg, self.store, self.outbox, self.settings)  # type: ignore
+
+    def now(self) -> datetime:
+        return _now(self.cfg.settings.timezone)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def runtime(cfg):
+    """Store + outbox for one job (``cfg`` is a loaded Config or a config directory)."""
+    from yuqing.config import load_config
+    from yuqing.storage import open_store
+
+    if isinstance(cfg, str):
+        cfg = load_config(cfg)
+    settings = alert_settings(cfg)
+    store = open_store(cfg)
+    outbox = open_outbox(cfg, settings)
+    try:
+        yield Runtime(cfg, store, outbox, settings)
+    finally:
+        outbox.close()
+        store.close()
+
+
+def check_and_deliver(rt: Runtime, only: list[str] | None = None) -> dict:
+    now = rt.now()
+    result = rt.engine.check(now, only=only)
+    report = rt.deliverer.run_once(now)
+    log.info("alerts check: %d new, %d suppressed; delivered %d messages, %d failed",
+             len(result.created), len(result.suppressed), report.sent, report.failed)
+    return {"created": [a.id for a in result.created], "suppressed": len(result.suppressed),
+            "enqueued": result.enqueued, "sent": report.sent, "failed": report.failed,
+            "held": report.held, "errors": report.errors[:5]}
+
+
+# -- scheduler entry points (module-level, referenced by name in the job store) ----------
+def check_job(config_dir: str) -> dict:
+    with runtime(config_dir) as rt:
+        return check_and_deliver(rt)
+
+
+def deliver_job(config_dir: str) -> dict:
+    with runtime(config_dir) as rt:
+        report = rt.deliverer.run_once(rt.now())
+        return {"sent": report.sent, "failed": report.failed, "held": report.held}
+
+
+def escalate_job(config_dir: str) -> dict:
+    with runtime(config_dir) as rt:
+        escalated = escalate_due(rt.engine, rt.now())
+        report = rt.deliverer.run_once(rt.now())
+        return {"escalated": [a.id for a in escalated], "sent": report.sent}
+
+
+def recheck_job(config_dir: str) -> dict:
+    with runtime(config_dir) as rt:
+        results = recheck_due(rt.engine, rt.now())
+        rt.deliverer.run_once(rt.now())
+        return {"rechecked": {a.id: r for a, r in results}}
+
+
+def crawl_job(config_dir: str) -> dict:
+    try:
+        from crawlers.runner import crawl_in_subprocess
+    except ImportError as exc:
+        log.warning("crawl skipped: crawlers.runner.crawl_in_subprocess unavailable (%s)", exc)
+        return {"skipped": str(exc)}
+    return crawl_in_subprocess(config_dir)
+
+
+def digest_job(config_dir: str, force: bool = False) -> dict:
+    """Run the daily digest (``dashboards.digest.run_scheduled_digest``) once per day."""
+    from yuqing.config import load_config
+
+    cfg = load_config(config_dir)
+    try:
+        from dashboards.digest import run_scheduled_digest  # type: ignore[import-not-found]
+    except ImportError as exc:
+        log.warning("digest skipped: dashboards.digest.run_scheduled_digest unavailable (%s)",
+                    exc)
+        return {"skipped": str(exc)}
+    with runtime(cfg) as rt:
+        today = rt.now().date().isoformat()
+        if not force and rt.outbox.get_meta("digest_last") == today:
+            return {"skipped": "already done today"}
+        result = run_scheduled_digest(cfg)
+        rt.outbox.set_meta("digest_last", today)
+    return {"digest": str(result)}
+
+
+def digest_if_due_job(config_dir: str) -> dict:
+    with runtime(config_dir) as rt:
+        due = digest_due(rt.cfg, rt.outbox, rt.now())
+    return digest_job(config_dir) if due else {"skipped": "not due"}
+
+
+def digest_due(cfg, outbox: Outbox, now: datetime) -> bool:
+    hh, mm = (int(x) for x in cfg.settings.schedule.digest_time.split(":"))
+    return (now.hour, now.minute) >= (hh, mm) and outbox.get_meta("digest_last") != \
+        now.date().isoformat()
+
+
+def cycle(config_dir: str, crawl: bool = True) -> dict:
+    """One full pass: crawl, alerts check + delivery, escalations, rechecks, digest if due."""
+    out: dict = {}
+    if crawl:
+        try:
+            out["crawl"] = crawl_job(config_dir)
+        except Exception as exc:  # noqa: BLE001 - a failed crawl must not stop alerting
+            log.error("crawl failed: %s", exc)
+            out["crawl"] = {"error": str(exc)}
+    with runtime(config_dir) as rt:
+        out["alerts"] = check_and_deliver(rt)
+        now = rt.now()
+        out["escalated"] = [a.id for a in escalate_due(rt.engine, now)]
+        out["rechecked"] = {a.id: r for a, r in recheck_due(rt.engine, now)}
+        report = rt.deliverer.run_once(now)
+        out["alerts"]["sent"] += report.sent
+        due = digest_due(rt.cfg, rt.outbox, now)
+    if due:
+        out["digest"] = digest_job(config_dir)
+    return out

@@ -1,0 +1,149 @@
+"""Alert workflow: open -> acked -> resolved, with escalated (unacked past its deadline).
+
+Every transition is a compare-and-set on the store (``update_alert(expect=...)``), so the
+daemon and a liaison running ``yuqing alerts ack`` at the same moment cannot both win. Each
+transition is appended to ``evidence["history"]``. Rechecks (复查) re-run the alert's rule
+for its subject: red the next day, yellow the next week (``alerts.recheck_after``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from alerts.rules import build_rules
+from alerts.snapshot import Snapshot
+from yuqing.config.loader import ConfigError
+from yuqing.config.models import parse_duration
+from yuqing.models import Alert
+from yuqing.storage.base import Store
+
+log = logging.getLogger(__name__)
+STATUSES = ("open", "acked", "resolved", "escalated")
+
+
+class WorkflowError(ValueError):
+    """A transition that is not allowed (unknown id, already resolved, …)."""
+
+
+def find(store: Store, ref: str) -> Alert:
+    """An alert by id or by a unique id prefix (at least 6 characters)."""
+    alert = store.get_alert(ref)
+    if alert is not None:
+        return alert
+    if len(ref) >= 6:
+        hits = [a for a in store.iter_alerts() if a.id.startswith(ref)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise WorkflowError(f"alert id prefix {ref!r} is ambiguous ({len(hits)} alerts)")
+    raise WorkflowError(f"no alert with id {ref!r} (see `yuqing alerts list`)")
+
+
+def _history(alert: Alert, action: str, now: datetime, **extra) -> dict:
+    entry = {"at": now.isoformat(), "action": action, **{k: v for k, v in extra.items() if v}}
+    return {**alert.evidence, "history": [*alert.evidence.get("history", []), entry]}
+
+
+def ack(store: Store, ref: str, now: datetime, by: str | None = None) -> Alert:
+    alert = find(store, ref)
+    if alert.status == "acked":
+        raise WorkflowError(f"alert {alert.id} was already acknowledged at {alert.acked_at}")
+    if alert.status == "resolved":
+        raise WorkflowError(f"alert {alert.id} is already resolved")
+    if not store.update_alert(alert.id, expect={"status": ("open", "escalated")},
+                              status="acked", acked_at=now, updated_at=now,
+                              evidence=_history(alert, "ack", now, by=by)):
+        raise WorkflowError(f"alert {alert.id} changed meanwhile; run the command again")
+    return store.get_alert(alert.id)  # type: ignore[return-value]
+
+
+def resolve(store: Store, ref: str, now: datetime, note: str | None = None,
+            by: str | None = None) -> Alert:
+    alert = find(store, ref)
+    if alert.status == "resolved":
+        raise WorkflowError(f"alert {alert.id} was already resolved at {alert.resolved_at}")
+    if not store.update_alert(alert.id, expect={"status": ("open", "acked", "escalated")},
+                              status="resolved", resolved_at=now, updated_at=now,
+                              evidence=_history(alert, "resolve", now, by=by, note=note)):
+        raise WorkflowError(f"alert {alert.id} changed meanwhile; run the command again")
+    return store.get_alert(alert.id)  # type: ignore[return-value]
+
+
+def deadline(alert: Alert, settings) -> datetime:
+    start = alert.delivered_at or alert.created_at
+    return start + timedelta(seconds=parse_duration(settings.ack_deadline[alert.level]))
+
+
+def escalation_targets(engine, alert: Alert) -> list[str]:
+    out: list[str] = []
+    for dept_id in alert.departments:
+        dept = engine.depts.get(dept_id)
+        if dept and dept.escalate_to and dept.escalate_to not in out:
+            out.append(dept.escalate_to)
+    for d in engine.depts.values():
+        if d.duty and d.id not in out:
+            out.append(d.id)
+    return out
+
+
+def escalate_due(engine, now: datetime) -> list[Alert]:
+    """Open alerts past their level's ack deadline -> escalated, and a 督办 message to each
+    routed department's ``escalate_to`` plus the duty office."""
+    store, settings = engine.store, engine.settings
+    done = []
+    since = now - timedelta(seconds=parse_duration(settings.lookback) * 4)
+    for alert in store.iter_alerts(since=since, status="open"):
+        if alert.evidence.get("superseded_by") or now < deadline(alert, settings):
+            continue
+        if store.update_alert(alert.id, expect={"status": "open"}, status="escalated",
+                              updated_at=now,
+                              evidence=_history(alert, "escalate", now,
+                                                to=escalation_targets(engine, alert))):
+            done.append(store.get_alert(alert.id))
+    # enqueue after the transition; also repairs a crash between the two writes
+    for alert in store.iter_alerts(since=since, status="escalated"):
+        if engine.outbox is not None and not engine.outbox.is_enqueued(alert.id, "escalation"):
+            engine.enqueue(alert, kind="escalation",
+                           departments=escalation_targets(engine, alert), now=now)
+    return done
+
+
+def recheck_due(engine, now: datetime) -> list[tuple[Alert, str]]:
+    """复查: re-run each due alert's rule; record ``persisting`` / ``cleared`` in
+    ``evidence["recheck"]``; a persisting issue sends a 复查未通过 notice to its departments."""
+    store, settings, cfg = engine.store, engine.settings, engine.cfg
+    delays = {lvl: parse_duration(d) for lvl, d in settings.recheck_after.items()}
+    if not delays:
+        return []
+    since = now - timedelta(seconds=max(delays.values()) + parse_duration(settings.lookback))
+    due: dict[str, list[Alert]] = defaultdict(list)
+    for alert in store.iter_alerts(since=since):
+        delay = delays.get(alert.level)
+        if delay is None or "recheck" in alert.evidence or alert.evidence.get("superseded_by"):
+            continue
+        if now >= alert.created_at + timedelta(seconds=delay):
+            due[alert.rule].append(alert)
+    snap = Snapshot(store, now, cfg)
+    results = []
+    for rule_id, alerts in due.items():
+        try:
+            rule = build_rules(cfg, only=[rule_id])[0]
+            subjects = {m.subject for m in rule.evaluate(snap)}
+        except ConfigError:
+            subjects = None
+        for alert in alerts:
+            subject = alert.evidence.get("subject")
+            result = "rule_removed" if subjects is None else (
+                "persisting" if subject in subjects else "cleared")
+            evidence = {**_history(alert, "recheck", now, result=result),
+                        "recheck": {"at": now.isoformat(), "result": result}}
+            if not store.update_alert(alert.id, expect={"status": alert.status,
+                                                      "updated_at": alert.updated_at},
+                                      evidence=evidence, updated_at=now):
+                continue
+            if result == "persisting" and engine.outbox is not None:
+                engine.enqueue(alert, kind="recheck", now=now)
+            results.append((store.get_alert(alert.id), result))
+    return results

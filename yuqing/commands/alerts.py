@@ -1,0 +1,283 @@
+"""``yuqing alerts …`` (check, list, ack, resolve, test, stats, outbox), ``yuqing run`` and
+``yuqing cycle``. The work lives in ``alerts/``; this module only parses and prints."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import click
+
+from yuqing.timeutil import now as _now
+from yuqing.timeutil import parse_iso
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(alerts)
+    cli.add_command(run)
+    cli.add_command(cycle)
+
+
+def _cfg(ctx: click.Context):
+    from yuqing.cli import load
+
+    return load(ctx)
+
+
+def _fail(message: str):
+    from yuqing.cli import YuqingError
+
+    return YuqingError(message)
+
+
+def _when(value: str | None, tzname: str, what: str):
+    if not value:
+        return None
+    try:
+        return parse_iso(value, tzname)
+    except ValueError:
+        raise _fail(f"{what}: not an ISO date/time: {value!r} (e.g. 2026-11-20T08:00)") from None
+
+
+def _runtime(ctx: click.Context):
+    from alerts.jobs import runtime
+    from yuqing.storage import StorageError
+
+    try:
+        return runtime(_cfg(ctx))
+    except StorageError as exc:
+        raise _fail(f"storage: {exc}") from None
+
+
+def _line(a) -> str:
+    return (f"{a.id}  {a.level:<6} {a.status:<9} {a.created_at:%Y-%m-%d %H:%M}  {a.rule:<16} "
+            f"{','.join(a.departments):<24} {a.title[:40]}")
+
+
+@click.group()
+def alerts() -> None:
+    """Alert rules, delivery and the ack/resolve workflow.
+
+    \b
+    Example:
+      yuqing alerts check && yuqing alerts list --status open
+    """
+
+
+@alerts.command("check")
+@click.option("--rule", "rules", multiple=True, help="Only this rule id (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def check(ctx, rules, as_json) -> None:
+    """Evaluate rules now; create, route and deliver alerts.
+
+    \b
+    Example:
+      yuqing alerts check --rule work-safety-casualties
+    """
+    from alerts.jobs import check_and_deliver
+
+    with _runtime(ctx) as rt:
+        out = check_and_deliver(rt, only=list(rules) or None)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    click.echo(f"{len(out['created'])} new alert(s), {out['suppressed']} suppressed; "
+               f"{out['sent']} message(s) sent, {out['failed']} failed, {out['held']} held")
+    for err in out["errors"]:
+        click.echo(f"warning: {err}", err=True)
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["open", "acked", "resolved", "escalated"]))
+@click.option("--since", help="Created at or after (ISO 8601).")
+@click.option("--json", "as_json", is_flag=True, help="JSONL, exported alert fields.")
+@click.pass_context
+def list_(ctx, status, since, as_json) -> None:
+    """List alerts, oldest first.
+
+    \b
+    Example:
+      yuqing alerts list --status open --json
+    """
+    cfg = _cfg(ctx)
+    with _runtime(ctx) as rt:
+        for a in rt.store.iter_alerts(since=_when(since, cfg.settings.timezone, "--since"),
+                                      status=status):
+            click.echo(json.dumps({**a.contract_dict(), "title": a.title,
+                                   "summary": a.summary}, ensure_ascii=False)
+                       if as_json else _line(a))
+
+
+def _transition(ctx, fn, ref, **kw) -> None:
+    from alerts.workflow import WorkflowError
+
+    with _runtime(ctx) as rt:
+        try:
+            a = fn(rt.store, ref, rt.now(), **kw)
+        except WorkflowError as exc:
+            raise _fail(str(exc)) from None
+    click.echo(_line(a))
+
+
+@alerts.command("ack")
+@click.argument("alert_id")
+@click.option("--by", help="Who acknowledges (name or department).")
+@click.pass_context
+def ack(ctx, alert_id, by) -> None:
+    """Acknowledge an alert (签收). ID may be a unique prefix of 6+ characters.
+
+    \b
+    Example:
+      yuqing alerts ack 6b49bc63f5 --by 张三
+    """
+    from alerts.workflow import ack as do
+
+    _transition(ctx, do, alert_id, by=by)
+
+
+@alerts.command("resolve")
+@click.argument("alert_id")
+@click.option("--note", help="How it was handled (处置情况).")
+@click.option("--by", help="Who resolves it.")
+@click.pass_context
+def resolve(ctx, alert_id, note, by) -> None:
+    """Resolve an alert (办结).
+
+    \b
+    Example:
+      yuqing alerts resolve 6b49bc63f5 --note "已约谈开发商，承诺月底交房"
+    """
+    from alerts.workflow import resolve as do
+
+    _transition(ctx, do, alert_id, note=note, by=by)
+
+
+@alerts.command("test")
+@click.argument("rule_id")
+@click.option("--at", "at", help="Evaluate as of this time (ISO 8601); default now.")
+@click.option("--json", "as_json", is_flag=True, help="JSONL, one would-be alert a line.")
+@click.pass_context
+def test(ctx, rule_id, at, as_json) -> None:
+    """Dry-run one rule over stored data: print what it would raise; nothing is written.
+
+    \b
+    Example:
+      yuqing alerts test hot-events --at 2026-11-20T10:00
+    """
+    from alerts.engine import Engine
+
+    cfg = _cfg(ctx)
+    with _runtime(ctx) as rt:
+        when = _when(at, cfg.settings.timezone, "--at") or rt.now()
+        decisions = Engine(cfg, rt.store, None, rt.settings).evaluate(when, only=[rule_id])
+    for d in decisions:
+        a = d.alert
+        state = f"suppressed by {d.suppressed_by}" if d.suppressed_by else "would alert"
+        if as_json:
+            click.echo(json.dumps({"rule": rule_id, "subject": d.match.subject,
+                                   "level": d.level, "state": state,
+                                   "id": a.id if a else None, "title": d.match.title,
+                                   "summary": d.match.summary,
+                                   "departments": a.departments if a else []},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"{d.level:<6} {state:<34} {d.match.subject:<40} "
+                       f"{','.join(a.departments) if a else '-':<24} {d.match.title[:40]}")
+    if not as_json:
+        click.echo(f"{rule_id}: {sum(1 for d in decisions if d.alert)} alert(s) would be raised, "
+                   f"{sum(1 for d in decisions if d.suppressed_by)} suppressed")
+
+
+@alerts.command("stats")
+@click.option("--days", default=30, show_default=True, help="Period: the last N days.")
+@click.option("--since", help="Period start (ISO 8601); overrides --days.")
+@click.option("--until", help="Period end (ISO 8601); default now.")
+@click.option("--json", "as_json", is_flag=True, help="JSON list, one object per department.")
+@click.pass_context
+def stats(ctx, days, since, until, as_json) -> None:
+    """Response metrics per lead department: 回应率 (acked on time), 处置有效率, median ack time.
+
+    \b
+    Example:
+      yuqing alerts stats --since 2026-11-01 --until 2026-11-30
+    """
+    from alerts.stats import department_stats
+
+    cfg = _cfg(ctx)
+    tzname = cfg.settings.timezone
+    end = _when(until, tzname, "--until") or _now(tzname)
+    start = _when(since, tzname, "--since") or end - timedelta(days=days)
+    with _runtime(ctx) as rt:
+        rows = department_stats(cfg, rt.store, rt.settings, start, end)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
+        return
+    click.echo(f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'resolved':>9}"
+               f"{'回应率':>8}{'处置有效率':>8}{'median ack':>12}")
+    for r in rows:
+        med = f"{r.median_ack_minutes:.0f} min" if r.median_ack_minutes is not None else "-"
+        click.echo(f"{r.name:<18}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.resolved:>9}"
+                   f"{r.response_rate:>9.0%}{r.effective_rate:>10.0%}{med:>12}")
+
+
+@alerts.command("outbox")
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]))
+@click.option("--retry-dead", is_flag=True, help="Put dead rows back in the queue.")
+@click.pass_context
+def outbox(ctx, status, retry_dead) -> None:
+    """Show the delivery outbox (one row per alert, department, channel and recipient).
+
+    \b
+    Example:
+      yuqing alerts outbox --status dead --retry-dead
+    """
+    with _runtime(ctx) as rt:
+        if retry_dead:
+            click.echo(f"{rt.outbox.retry_dead(rt.now())} dead row(s) queued again")
+            return
+        for r in rt.outbox.rows(status=status):
+            click.echo(f"{r.alert_id}  {r.kind:<10} {r.status:<7} {r.attempts:>2}  "
+                       f"{r.department:<14} {r.channel:<8} {r.recipient}  {r.last_error or ''}")
+        click.echo(" ".join(f"{k}={v}" for k, v in sorted(rt.outbox.counts().items())) or "empty")
+
+
+@click.command()
+@click.option("--no-crawl", is_flag=True, help="Do not schedule crawling (alerts only).")
+@click.pass_context
+def run(ctx, no_crawl) -> None:
+    """Run the scheduler daemon (crawl, alert checks, delivery, escalation, rechecks, digest)
+    until SIGTERM/SIGINT.
+
+    \b
+    Example:
+      yuqing --config ./config run
+    """
+    from alerts.scheduler import run as run_scheduler
+
+    run_scheduler(_cfg(ctx), crawl=not no_crawl)
+
+
+@click.command()
+@click.option("--no-crawl", is_flag=True, help="Skip the crawl step.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pass summary as JSON.")
+@click.pass_context
+def cycle(ctx, no_crawl, as_json) -> None:
+    """One full pass: crawl, alerts check and delivery, escalations, rechecks, digest if due.
+
+    \b
+    Example:
+      yuqing cycle --no-crawl
+    """
+    from alerts.jobs import cycle as do
+
+    cfg = _cfg(ctx)
+    out = do(str(cfg.dir), crawl=not no_crawl)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, default=str))
+        return
+    a = out["alerts"]
+    click.echo(f"alerts: {len(a['created'])} new, {a['sent']} message(s) sent, "
+               f"{a['failed']} failed; escalated {len(out['escalated'])}; "
+               f"rechecked {len(out['rechecked'])}"
+               + (f"; digest: {out['digest']}" if "digest" in out else ""))
