@@ -28,8 +28,8 @@ COMMAND_MODULES = [
 class YuqingError(click.ClickException):
     """An expected failure: printed as one line, exit status 1."""
 
-    def format_message(self) -> str:
-        return self.message
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
 
 
 class _Group(click.Group):
@@ -62,7 +62,7 @@ def cli(ctx: click.Context, config_dir: str, verbose: int) -> None:
       yuqing --config ./config crawl
     """
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level)
     ctx.ensure_object(dict)
     ctx.obj["config_dir"] = config_dir
 
@@ -73,6 +73,17 @@ for _name in COMMAND_MODULES:
     except ModuleNotFoundError as _exc:  # a command group not built yet
         if _exc.name != _name:
             raise
+
+
+def configure_logging(level: int) -> None:
+    """One stderr handler; its level (not the loggers') decides, since Scrapy sets its own
+    loggers to DEBUG. Noisy third-party loggers are capped."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
+    logging.getLogger().setLevel(level)
+    for name in ("trafilatura", "htmldate", "courlan", "jieba"):
+        logging.getLogger(name).setLevel(max(level, logging.CRITICAL))
 
 
 def load(ctx: click.Context):

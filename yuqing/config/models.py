@@ -81,6 +81,7 @@ class CrawlSettings(Strict):
     autothrottle: bool = True
     timeout: float = Field(default=20.0, gt=0)
     retries: int = Field(default=2, ge=0)
+    retry_backoff: float = Field(default=0.5, ge=0)  # seconds before the 1st retry, doubling
     max_page_bytes: int = Field(default=5_000_000, ge=1024)
     max_redirects: int = Field(default=5, ge=0)
     max_list_pages: int = Field(default=20, ge=1)   # pagination depth per source per crawl

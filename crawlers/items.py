@@ -1,0 +1,21 @@
+"""Items produced by the spiders: one ``Article`` per collected post, before normalisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Article:
+    source_id: str
+    url: str
+    title: str
+    body: str
+    published_at: datetime | None = None
+    author: str | None = None
+    engagement: dict[str, int] = field(default_factory=dict)
+    encoding: str | None = None
+    etag: str | None = None            # validators for the next conditional GET
+    last_modified: str | None = None
+    method: str = "auto"               # auto | selectors | feed | json

@@ -1,0 +1,52 @@
+"""Article -> Post: canonical URL and id, whitespace, Traditional -> Simplified (original kept)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from scrapy.exceptions import DropItem
+
+from crawlers.extraction import looks_traditional, to_simplified
+from crawlers.items import Article
+from crawlers.urls import canonical
+from yuqing.models import Post, post_id_for
+from yuqing.timeutil import now
+
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+
+
+def clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text or "")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+class NormalizePipeline:
+    @classmethod
+    def from_crawler(cls, crawler):
+        obj = cls()
+        obj.crawler = crawler
+        return obj
+
+    def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        spider = self.crawler.spider
+        source = spider.source
+        title, body = clean(item.title), clean(item.body)
+        if not title and not body:
+            spider.fail("empty_body", item.url)
+            raise DropItem(f"empty article {item.url}", log_level="DEBUG")
+        url = canonical(item.url)
+        post = Post(id=post_id_for(url), source_id=source.id, channel=source.channel, url=url,
+                    title=title, text=body, published_at=item.published_at,
+                    crawled_at=now(spider.ctx.tz), region=source.region, author=item.author,
+                    engagement=dict(item.engagement))
+        if looks_traditional(title + body):
+            post.title_orig, post.text_orig = title, body
+            post.title, post.text = to_simplified(title), to_simplified(body)
+            post.content_hash = ""
+            post.__post_init__()
+        spider.pending_validators[url] = (item.etag, item.last_modified)
+        return post

@@ -1,0 +1,128 @@
+"""Run one crawl pass: pick due sources, run one spider per source, update source health.
+
+``crawl`` runs Scrapy in this process (Twisted's reactor can start only once per process);
+``crawl_in_subprocess`` is for callers that crawl repeatedly, such as the scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+from crawlers.context import CrawlContext
+from crawlers.settings import scrapy_settings
+from crawlers.spiders import SPIDERS
+from crawlers.summary import CrawlSummary
+from yuqing.timeutil import now
+
+log = logging.getLogger(__name__)
+
+
+class CrawlError(Exception):
+    """A crawl could not be run at all (unknown source, nothing to do is not an error)."""
+
+
+def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
+    """(due, skipped): named sources are always due; otherwise each source's interval."""
+    sources = [s for s in cfg.sources.sources if s.enabled or names]
+    if names:
+        known = {s.id for s in sources}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise CrawlError(f"unknown source(s): {', '.join(missing)} "
+                             f"(see sources.yaml in {cfg.dir})")
+        return [s for s in sources if s.id in names], []
+    due, skipped = [], []
+    for source in sources:
+        last = store.get_source_state(source.id).last_crawl_at
+        if last is None or (at - last).total_seconds() >= source.interval_seconds:
+            due.append(source)
+        else:
+            skipped.append(source.id)
+    return due, skipped
+
+
+def load_nlp(cfg, store):
+    """The NLP stage, or None (with a warning) when it cannot be loaded."""
+    try:
+        from nlp.pipeline import NLPStage
+    except ImportError:
+        return None
+    try:
+        return NLPStage.from_config(cfg, sink=store)
+    except Exception as exc:  # noqa: BLE001 - crawl without NLP rather than not at all
+        log.warning("NLP stage unavailable, posts are stored without analysis: %s", exc)
+        return None
+
+
+def crawl(cfg, store, names: list[str] | None = None, progress: bool = False,
+          nlp=None, with_nlp: bool = True) -> CrawlSummary:
+    from scrapy.crawler import CrawlerProcess
+
+    started = now(cfg.settings.timezone)
+    due, skipped = due_sources(cfg, store, started, names)
+    ctx = CrawlContext(cfg=cfg, store=store)
+    ctx.summary.skipped = skipped
+    if not due:
+        return ctx.summary
+    ctx.nlp = nlp if nlp is not None else (load_nlp(cfg, store) if with_nlp else None)
+    t0 = time.monotonic()
+    settings = scrapy_settings(cfg, progress=progress, nlp=ctx.nlp is not None)
+    process = CrawlerProcess(settings | {"LOG_INSTALL_ROOT_HANDLER": False})
+    for source in due:
+        ctx.summary.source(source.id)
+        process.crawl(SPIDERS[source.kind], source=source, ctx=ctx)
+    process.start()
+    ctx.summary.seconds = time.monotonic() - t0
+    if ctx.nlp is not None and hasattr(ctx.nlp, "flush"):
+        ctx.nlp.flush()
+    record_health(cfg, store, due, ctx.summary, started)
+    store.flush()
+    return ctx.summary
+
+
+def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> None:
+    """Update each source's state; a source failing ``unhealthy_after`` times is unhealthy."""
+    limit = cfg.settings.crawl.unhealthy_after
+    for source in sources:
+        s = summary.source(source.id)
+        state = store.get_source_state(source.id)
+        state.last_crawl_at = at
+        failed = s.ok_responses == 0 or (s.failed_total > 0 and s.new + s.updated
+                                          + s.unchanged == 0)
+        if failed:
+            state.consecutive_failures += 1
+            state.last_error = s.error or "no usable response"
+        else:
+            state.consecutive_failures = 0
+            state.last_success_at = at
+            state.last_error = None
+        if s.new:
+            state.last_new_at = at
+        state.healthy = state.consecutive_failures < limit
+        complete = state.last_summary.get("complete", False) or (not failed)
+        state.last_summary = s.as_dict() | {"complete": complete}
+        store.save_source_state(state)
+        if not state.healthy:
+            log.warning("source %s is unhealthy: %d failing crawls in a row (last: %s)",
+                        source.id, state.consecutive_failures, state.last_error)
+
+
+def crawl_in_subprocess(config_dir: str, source_ids: list[str] | None = None,
+                        timeout: float | None = None) -> dict:
+    """Run ``yuqing crawl`` in a child process; return its summary as a dict."""
+    cmd = [sys.executable, "-m", "yuqing", "--config", str(config_dir), "crawl",
+           "--json-summary", "-", "--no-progress"]
+    for sid in source_ids or []:
+        cmd += ["--source", sid]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env=os.environ.copy())
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["crawl failed"])[-1]
+        raise CrawlError(last)
+    return json.loads(proc.stdout.strip().splitlines()[-1])

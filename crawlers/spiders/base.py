@@ -1,0 +1,204 @@
+"""Behaviour shared by every spider kind: requests, conditional GET, failure accounting.
+
+A spider crawls exactly one configured source. It never raises out of a callback: every
+problem is counted in the run summary with a reason and logged with the source id and URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from crawlers.context import CrawlContext
+from crawlers.extraction import decode_html
+from crawlers.summary import SourceSummary
+from crawlers.urls import canonical
+from yuqing.storage import UrlState
+from yuqing.timeutil import now
+
+log = logging.getLogger(__name__)
+
+_FAILURES: list[tuple[type[BaseException], str]] = [
+    (DNSLookupError, "dns"),
+    (ConnectionRefusedError, "connection_refused"),
+    (TimeoutError, "timeout"),
+    (TCPTimedOutError, "timeout"),
+    (CancelledError, "too_large"),
+]
+
+
+# Scrapy >= 2.13 raises its own download exceptions; match them by name.
+_FAILURE_NAMES = [("Timeout", "timeout"), ("Cancelled", "too_large"),
+                  ("ConnectionRefused", "connection_refused"), ("Resolve", "dns"),
+                  ("DNS", "dns"), ("DataLoss", "truncated"), ("Connection", "connection")]
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, stable name for why a request failed (used as a summary key)."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        text = str(failure.value).lower()
+        if "robots" in text:
+            return "robots"
+        if "redirect" in text:
+            return "too_many_redirects"
+        if "offsite" in text:
+            return "offsite"
+        return "ignored"
+    for exc_type, reason in _FAILURES:
+        if failure.check(exc_type):
+            return reason
+    name = failure.type.__name__ if failure.type else "error"
+    if "max size" in str(failure.value):
+        return "too_large"
+    for fragment, reason in _FAILURE_NAMES:
+        if fragment in name:
+            return reason
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the spider kinds. Subclasses implement ``start_urls_requests``."""
+
+    kind = ""
+
+    def __init__(self, source, ctx: CrawlContext, **kwargs):
+        super().__init__(name=f"{self.kind}:{source.id}", **kwargs)
+        self.source = source
+        self.ctx = ctx
+        self.summary: SourceSummary = ctx.summary.source(source.id)
+        hosts = source.allowed_domains or [urlsplit(u).hostname for u in source.urls]
+        self.allowed_domains = sorted({h for h in hosts if h})
+        self.max_pages = source.max_pages or ctx.cfg.settings.crawl.max_list_pages
+        self.state = ctx.store.get_source_state(source.id)
+        self.pending_validators: dict[str, tuple[str | None, str | None]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_response, signal=scrapy.signals.response_received)
+        return spider
+
+    # -- requests ------------------------------------------------------------------------
+    def make_request(self, url: str, callback: Callable, *, conditional: bool = False,
+                     **meta) -> scrapy.Request:
+        headers = {}
+        if conditional:
+            seen = self.ctx.store.get_url_state(canonical(url))
+            if seen is not None:
+                if seen.etag:
+                    headers["If-None-Match"] = seen.etag
+                if seen.last_modified:
+                    headers["If-Modified-Since"] = seen.last_modified
+        meta.update(source_id=self.source.id, handle_httpstatus_list=[304])
+        return scrapy.Request(url, callback=callback, errback=self.on_error,
+                              headers=headers, meta=meta)
+
+    def remember_url(self, post, post_id: str) -> None:
+        """Seen-URL state for ``post.url``: validators of its response and its content hash."""
+        etag, modified = self.pending_validators.pop(post.url, (None, None))
+        self.ctx.store.save_url_state(UrlState(
+            post.url, self.source.id, etag=etag, last_modified=modified,
+            content_hash=post.content_hash, post_id=post_id, fetched_at=post.crawled_at))
+
+    def mark_seen(self, url: str) -> None:
+        """Remember a URL that produced no post (failed, or redirected elsewhere) so that it
+        does not look new on every crawl and keep pagination going."""
+        url = canonical(url)
+        if self.ctx.store.get_url_state(url) is None:
+            self.ctx.store.save_url_state(UrlState(url, self.source.id,
+                                                   fetched_at=now(self.ctx.tz)))
+
+    def on_domain(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def seen(self, url: str) -> bool:
+        return self.ctx.store.get_url_state(canonical(url)) is not None
+
+    # -- responses -----------------------------------------------------------------------
+    def _on_response(self, response: Response, request, spider) -> None:
+        if spider is self and request.meta.get("source_id") == self.source.id:
+            self.summary.fetched += 1
+            if response.status < 400:
+                self.summary.ok_responses += 1
+
+    def not_modified(self, response: Response) -> bool:
+        """True (and counted as unchanged) for a 304 answer to a conditional GET."""
+        for url in response.request.meta.get("redirect_urls", []) if response.request else []:
+            self.mark_seen(url)
+        if response.status == 304:
+            self.summary.unchanged += 1
+            return True
+        return False
+
+    def text_of(self, response: Response) -> str | None:
+        """The decoded body, or None (counted as ``empty_body``) when there is nothing."""
+        if not response.body.strip():
+            self.fail("empty_body", response.url)
+            return None
+        header = response.headers.get("Content-Type", b"").decode("latin-1")
+        charset = None
+        if "charset=" in header.lower():
+            charset = header.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+        text, _encoding = decode_html(response.body, charset, self.source.encoding)
+        return text
+
+    def validators(self, response: Response) -> dict[str, str | None]:
+        def header(name: str) -> str | None:
+            value = response.headers.get(name)
+            return value.decode("latin-1") if value else None
+
+        return {"etag": header("ETag"), "last_modified": header("Last-Modified")}
+
+    def closed(self, reason: str) -> None:
+        # Links are filtered to the source's domains before they are requested, so whatever
+        # Scrapy's offsite filter dropped was a redirect leaving the configured domains.
+        offsite = self.crawler.stats.get_value("offsite/filtered", 0)
+        if offsite:
+            self.summary.failed["offsite_redirect"] += offsite
+            log.warning("source %s: %d redirect(s) to other domains dropped", self.source.id,
+                        offsite)
+
+    # -- failures ------------------------------------------------------------------------
+    def fail(self, reason: str, url: str, detail: str = "") -> None:
+        self.summary.fail(reason, url)
+        log.warning("source %s: %s %s%s", self.source.id, reason, url,
+                    f" ({detail})" if detail else "")
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request if hasattr(failure, "request") else None
+        url = request.url if request is not None else "?"
+        self.fail(failure_reason(failure), url, str(failure.value)[:200])
+        if request is not None:
+            for u in [*request.meta.get("redirect_urls", []), url]:
+                self.mark_seen(u)
+
+
+def guarded(callback: Callable) -> Callable:
+    """Wrap a generator callback: an exception is counted as ``parse_error``, not raised."""
+
+    def wrapper(self: SourceSpider, response: Response, **kwargs):
+        try:
+            yield from callback(self, response, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - bad input must never stop a crawl
+            self.fail("parse_error", response.url, f"{type(exc).__name__}: {exc}")
+
+    wrapper.__name__ = callback.__name__
+    return wrapper

@@ -1,0 +1,92 @@
+"""``kind: html`` — list pages (with pagination) leading to article detail pages.
+
+Without ``selectors`` the list page is analysed automatically (article links, next page) and
+detail pages are extracted automatically (title, body, publish time); configured selectors
+override field by field.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawlers.extraction import extract_article, find_article_links, find_next_page
+from crawlers.items import Article
+from crawlers.spiders.base import SourceSpider, guarded
+
+
+def select_all(html: str, query: str) -> list[str]:
+    """Values (hrefs or text) matched by a CSS or XPath (starting with / or ( ) selector."""
+    sel = Selector(text=html)
+    nodes = sel.xpath(query) if query.lstrip().startswith(("/", "(")) else sel.css(query)
+    out = []
+    for node in nodes:
+        value = node.attrib.get("href") if hasattr(node, "attrib") else None
+        out.append(value if value is not None else node.get())
+    return [v.strip() for v in out if v and v.strip()]
+
+
+class HtmlSpider(SourceSpider):
+    kind = "html"
+
+    async def start(self):
+        for url in self.source.urls:
+            yield self.make_request(url, self.parse_list, page=1)
+
+    @guarded
+    def parse_list(self, response, **_):
+        if self.not_modified(response):
+            return
+        html = self.text_of(response)
+        if html is None:
+            return
+        selectors = self.source.selectors
+        if selectors and selectors.list:
+            links = [urljoin(response.url, h) for h in select_all(html, selectors.list)]
+        else:
+            links = find_article_links(html, response.url)
+        links = [u for u in dict.fromkeys(links) if self.on_domain(u)]
+        if not links:
+            self.fail("no_links", response.url)
+        unseen = 0
+        for url in links:
+            was_seen = self.seen(url)
+            unseen += not was_seen
+            yield self.make_request(url, self.parse_detail, conditional=was_seen)
+        yield from self._next_page(response, html, unseen)
+
+    def _next_page(self, response, html: str, unseen: int):
+        page = response.meta.get("page", 1)
+        if page >= self.max_pages:
+            return
+        # An incremental crawl stops at the first page with nothing new, once the source
+        # has been crawled completely at least once.
+        if unseen == 0 and self.state.last_summary.get("complete"):
+            return
+        selectors = self.source.selectors
+        if selectors and selectors.next:
+            found = select_all(html, selectors.next)
+            nxt = urljoin(response.url, found[0]) if found else None
+        else:
+            nxt = find_next_page(html, response.url)
+        if nxt and nxt != response.url and self.on_domain(nxt):
+            yield self.make_request(nxt, self.parse_list, page=page + 1)
+
+    @guarded
+    def parse_detail(self, response, **_):
+        if self.not_modified(response):
+            return
+        html = self.text_of(response)
+        if html is None:
+            return
+        sel = self.source.selectors
+        selectors = sel.model_dump(include={"title", "body", "date"}, exclude_none=True) \
+            if sel else None
+        got = extract_article(html, response.url, selectors or None, tz=self.ctx.tz)
+        if not got.title and not got.body:
+            self.fail("no_content", response.url)
+            return
+        yield Article(source_id=self.source.id, url=response.url, title=got.title,
+                      body=got.body, published_at=got.published_at, author=got.author,
+                      method=got.method, **self.validators(response))

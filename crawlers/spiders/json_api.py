@@ -1,0 +1,104 @@
+"""``kind: json`` — platform or message-board APIs, with a configurable field mapping
+(``fields`` in sources.yaml: items path, title, text, published_at, url/url_template, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from crawlers.extraction import parse_datetime
+from crawlers.items import Article
+from crawlers.spiders.base import SourceSpider, guarded
+
+
+def dig(data, path: str | None):
+    """``dig({"a": {"b": 1}}, "a.b") == 1``; None when any step is missing."""
+    if not path:
+        return None
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def with_param(url: str, name: str, value: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != name] + [(name, str(value))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class JsonSpider(SourceSpider):
+    kind = "json"
+
+    async def start(self):
+        for url in self.source.urls:
+            yield self.make_request(url, self.parse_api, page=1, base=url)
+
+    @guarded
+    def parse_api(self, response, **_):
+        if self.not_modified(response):
+            return
+        text = self.text_of(response)
+        if text is None:
+            return
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            self.fail("bad_json", response.url, str(exc)[:120])
+            return
+        fields = self.source.fields
+        items = dig(data, fields.items) if fields.items else data
+        if not isinstance(items, list):
+            self.fail("bad_json", response.url, f"no list at {fields.items!r}")
+            return
+        unseen = 0
+        for item in items:
+            article = self._article(item, response.url) if isinstance(item, dict) else None
+            if article is None:
+                self.fail("bad_item", response.url)
+                continue
+            unseen += not self.seen(article.url)
+            yield article
+        yield from self._next(response, data, items, unseen)
+
+    def _next(self, response, data, items, unseen):
+        fields, page = self.source.fields, response.meta["page"]
+        if not fields.page_param or not items or page >= self.max_pages:
+            return
+        if fields.has_more and not dig(data, fields.has_more):
+            return
+        if unseen == 0 and self.state.last_summary.get("complete"):
+            return
+        url = with_param(response.meta["base"], fields.page_param, page + 1)
+        yield self.make_request(url, self.parse_api, page=page + 1, base=response.meta["base"])
+
+    def _article(self, item: dict, api_url: str) -> Article | None:
+        f = self.source.fields
+        title = str(dig(item, f.title) or "").strip()
+        body = str(dig(item, f.text) or "").strip()
+        if not title and not body:
+            return None
+        item_id = dig(item, f.id)
+        url = dig(item, f.url) if f.url else None
+        if not url and f.url_template:
+            try:
+                url = f.url_template.format(**{k: v for k, v in item.items()})
+            except (KeyError, IndexError, ValueError):
+                url = None
+        if not url:
+            if item_id is None:
+                return None
+            url = f"{api_url.split('?')[0]}#id={item_id}"
+        raw_time = dig(item, f.published_at)
+        published = parse_datetime(str(raw_time), tz=self.ctx.tz) if raw_time else None
+        engagement = {k: int(v) for k in ("likes", "comments", "reposts")
+                      if (v := dig(item, getattr(f, k))) is not None and str(v).isdigit()}
+        author = dig(item, f.author)
+        return Article(source_id=self.source.id, url=str(url), title=title, body=body,
+                       published_at=published, author=str(author) if author else None,
+                       engagement=engagement, method="json")
