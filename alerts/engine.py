@@ -55,6 +55,7 @@ class Decision:
 class CheckResult:
     decisions: list[Decision] = field(default_factory=list)
     enqueued: int = 0
+    problems: list = field(default_factory=list)     # broken rules that were skipped
 
     @property
     def created(self) -> list[Alert]:
@@ -115,14 +116,15 @@ class Engine:
                       evidence=evidence, updated_at=now)
         return Decision(rule, match, level, alert=alert, grown=grown)
 
-    def evaluate(self, now: datetime | None = None, only: list[str] | None = None
-                 ) -> list[Decision]:
-        """What the rules would raise now, without writing anything (``alerts test``)."""
+    def evaluate(self, now: datetime | None = None, only: list[str] | None = None,
+                 problems: list | None = None) -> list[Decision]:
+        """What the rules would raise now, without writing anything (``alerts test``).
+        With a ``problems`` list, broken rules are skipped and reported there."""
         now = now or _now(self.cfg.settings.timezone)
         snap = Snapshot(self.store, now, self.cfg)
         prior = self._prior(now)
         out = []
-        for rule in build_rules(self.cfg, only=only):
+        for rule in build_rules(self.cfg, only=only, problems=problems):
             try:
                 matches = rule.evaluate(snap)
             except Exception:
@@ -134,7 +136,10 @@ class Engine:
     # -- writing -------------------------------------------------------------------------
     def check(self, now: datetime | None = None, only: list[str] | None = None) -> CheckResult:
         now = now or _now(self.cfg.settings.timezone)
-        result = CheckResult(self.evaluate(now, only))
+        result = CheckResult()
+        result.decisions = self.evaluate(now, only, problems=result.problems)
+        for problem in result.problems:
+            log.error("rule skipped: %s", problem)
         for d in result.decisions:
             if d.alert is None:
                 continue

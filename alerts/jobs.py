@@ -64,7 +64,8 @@ def check_and_deliver(rt: Runtime, only: list[str] | None = None) -> dict:
              len(result.created), len(result.suppressed), report.sent, report.failed)
     return {"created": [a.id for a in result.created], "suppressed": len(result.suppressed),
             "enqueued": result.enqueued, "sent": report.sent, "failed": report.failed,
-            "held": report.held, "errors": report.errors[:5]}
+            "held": report.held, "errors": report.errors[:5],
+            "problems": [str(p) for p in result.problems]}
 
 
 # -- scheduler entry points (module-level, referenced by name in the job store) ----------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from alerts.rules.base import Match, RuleType
+from alerts.rules.base import Match, RuleSetupError, RuleType
 from alerts.rules.dormancy import DormancyRule
 from alerts.rules.focus_risk import FocusRiskRule
 from alerts.rules.hotness import HotnessRule
@@ -53,8 +53,8 @@ def _build_one(i: int, rule, cfg, problems: list[Problem]) -> RuleType | None:
         return None
     try:
         instance = cls(rule, options, cfg)
-    except OSError as exc:
-        problems.append(Problem(FILE, f"{key}.options", str(exc), "check the file path"))
+    except RuleSetupError as exc:
+        problems.append(Problem(FILE, f"{key}.{exc.key}", exc.message, exc.hint))
         return None
     if cfg is not None:
         for opt, msg, hint in instance.check_config(cfg):
@@ -70,10 +70,13 @@ def validate(cfg) -> list[Problem]:
     return problems
 
 
-def build_rules(cfg, only: list[str] | None = None, include_disabled: bool = False
-                ) -> list[RuleType]:
-    """Rule instances for the enabled rules (or the ``only`` ids); ConfigError on problems."""
-    problems: list[Problem] = []
+def build_rules(cfg, only: list[str] | None = None, include_disabled: bool = False,
+                problems: list[Problem] | None = None) -> list[RuleType]:
+    """Rule instances for the enabled rules (or the ``only`` ids). Raises ConfigError on
+    problems — unless a ``problems`` list is given: then broken rules are skipped and their
+    problems appended there (the daemon keeps alerting on the rules that are fine)."""
+    strict = problems is None
+    problems = [] if problems is None else problems
     out: list[RuleType] = []
     for i, rule in enumerate(cfg.rules.rules):
         if only is not None and rule.id not in only:
@@ -83,7 +86,7 @@ def build_rules(cfg, only: list[str] | None = None, include_disabled: bool = Fal
         inst = _build_one(i, rule, cfg, problems)
         if inst is not None:
             out.append(inst)
-    if problems:
+    if problems and strict:
         raise ConfigError(problems)
     if only:
         missing = sorted(set(only) - {r.rule.id for r in out})

@@ -15,6 +15,14 @@ from pydantic import BaseModel, ConfigDict
 from yuqing.config.models import Rule, parse_duration
 
 
+class RuleSetupError(Exception):
+    """A rule cannot be built from valid-looking options (e.g. its lexicon file is missing)."""
+
+    def __init__(self, key: str, message: str, hint: str = ""):
+        super().__init__(message)
+        self.key, self.message, self.hint = key, message, hint
+
+
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -18,7 +18,8 @@ class DormancyOptions(Options):
     days: int = Field(default=7, ge=1, description="allowed days without a post")
     max_warnings: int = Field(default=3, ge=0, description="more warnings than this -> red")
     period: Duration = Field(default="365d", description="window for counting warnings")
-    escalate_level: str = Field(default="red", pattern="^(red|orange|yellow|blue)$")
+    escalate_level: str = Field(default="red", pattern="^(red|orange|yellow|blue)$",
+                                description="level once warnings exceed max_warnings")
 
 
 class DormancyRule(RuleType):

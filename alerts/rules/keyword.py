@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from alerts.lexicon import Lexicon
-from alerts.rules.base import Match, Options, RuleType
+from alerts.rules.base import Match, Options, RuleSetupError, RuleType
 from alerts.rules.grouping import routing_fields
 
 
@@ -41,7 +41,13 @@ class KeywordRule(RuleType):
         super().__init__(rule, options, cfg)
         terms = list(options.terms)  # type: ignore[attr-defined]
         if options.lexicon:  # type: ignore[attr-defined]
-            text = _lexicon_path(cfg, options.lexicon).read_text(encoding="utf-8")
+            path = _lexicon_path(cfg, options.lexicon)  # type: ignore[attr-defined]
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise RuleSetupError("options.lexicon", f"cannot read lexicon {path}: "
+                                     f"{exc.strerror or exc}",
+                                     "path is relative to the config directory") from exc
             terms += [t.strip() for t in text.splitlines()
                       if t.strip() and not t.startswith("#")]
         self.lexicon = Lexicon(terms)

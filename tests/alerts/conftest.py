@@ -120,6 +120,7 @@ def write_config(root: Path, rules: list[dict], smtp_port: int = 8025,
     if departments is not None:
         (cdir / "departments.yaml").write_text(
             yaml.safe_dump({"departments": departments}, allow_unicode=True), encoding="utf-8")
+        (cdir / "topics.yaml").write_text("{}\n", encoding="utf-8")  # shipped ids don't exist
     settings = {"timezone": "Asia/Shanghai", "storage": {"backend": "sqlite",
                                                          "path": "var/yuqing.db"},
                 "smtp": {"host": "127.0.0.1", "port": smtp_port, "timeout": 5}}
@@ -156,3 +157,57 @@ def store(tmp_path):
     s = SQLiteStore(tmp_path / "x.db")
     yield s
     s.close()
+
+
+class Rig:
+    """Config dir + store + outbox under ``root``, delivering to the SMTP sink."""
+
+    def __init__(self, root: Path, sink: SmtpSink | None, rules: list[dict],
+                 settings=None, **config_kw):
+        from alerts.outbox import Outbox
+        from alerts.settings import AlertSettings
+
+        self.root, self.sink = root, sink
+        self.cdir = write_config(root, rules, smtp_port=sink.port if sink else 8025,
+                                 **config_kw)
+        self.cfg = load(self.cdir)
+        self.settings = settings or AlertSettings()
+        self.store = SQLiteStore(self.cfg.path(self.cfg.settings.storage.path))
+        self.outbox = Outbox(self.cfg.path(self.settings.outbox_path))
+
+    def engine(self):
+        from alerts.engine import Engine
+
+        return Engine(self.cfg, self.store, self.outbox, self.settings)
+
+    def deliverer(self, **kw):
+        from alerts.delivery import Deliverer
+
+        return Deliverer(self.cfg, self.store, self.outbox, self.settings, **kw)
+
+    def check_and_deliver(self, now):
+        result = self.engine().check(now)
+        report = self.deliverer().run_once(now)
+        return result, report
+
+    def close(self):
+        self.outbox.close()
+        self.store.close()
+
+
+@pytest.fixture
+def make_rig(tmp_path, smtp_sink):
+    rigs = []
+
+    def factory(rules, sink=smtp_sink, **kw):
+        rig = Rig(tmp_path, sink, rules, **kw)
+        rigs.append(rig)
+        return rig
+    yield factory
+    for rig in rigs:
+        rig.close()
+
+
+HOT = {"id": "hot", "type": "hotness", "level": "orange", "options": {"threshold": 50}}
+SAFETY = {"id": "safety", "type": "focus_risk", "level": "red", "window": "24h",
+          "options": {"focus": "work_safety", "risk_flags": ["casualties"]}}

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from alerts.routing import Router
+from alerts.rules.base import Match
+from tests.alerts.conftest import load, write_config
+
+
+def router(tmp_path, **kw):
+    return Router(load(write_config(tmp_path, [], **kw)), ["red"])
+
+
+def test_focus_topic_lead_unit_first_and_co_responsible_after(tmp_path):
+    r = router(tmp_path).route(Match("e", "t", focus=["food_drug"]), "yellow")
+    assert r.departments == ["market", "health"] and r.lead == "market"
+
+
+def test_category_then_domain_keywords(tmp_path):
+    r = router(tmp_path).route(Match("e", "t", category="环境保护", text="小区拆迁补偿不到位"),
+                               "yellow")
+    assert r.departments == ["ecology", "construction"]
+
+
+def test_unroutable_goes_to_duty_office_never_nowhere(tmp_path):
+    r = router(tmp_path).route(Match("e", "天气晴朗"), "blue")
+    assert r.departments == ["cac"]
+
+
+def test_red_copies_duty_office(tmp_path):
+    assert router(tmp_path).route(Match("e", "t", focus=["work_safety"]), "red"
+                                  ).departments == ["emergency", "cac"]
+
+
+def test_source_alerts_go_to_owner_and_duty(tmp_path):
+    r = router(tmp_path).route(Match("source:x", "t", owner="bigdata"), "blue",
+                               source_alert=True)
+    assert r.departments == ["bigdata", "cac"]
+    r = router(tmp_path).route(Match("source:y", "t"), "blue", source_alert=True)
+    assert r.departments == ["cac"]
+
+
+def test_rule_override_and_region(tmp_path):
+    depts = [{"id": "cac", "name": "网信办", "emails": ["d@x.example"], "duty": True},
+             {"id": "town", "name": "某镇", "emails": ["t@x.example"], "region": "东城镇"},
+             {"id": "ecology", "name": "生态环境分局", "emails": ["e@x.example"]}]
+    cdir = write_config(tmp_path, [], departments=depts)
+    (cdir / "topics.yaml").write_text("focus: [{id: ecology, name: 生态, departments: [ecology]}]\n",
+                                      encoding="utf-8")
+    r = Router(load(cdir), ["red"])
+    assert r.route(Match("e", "t", focus=["ecology"], region="东城镇"), "yellow"
+                   ).departments == ["ecology", "town"]
+    assert r.route(Match("e", "t", focus=["ecology"]), "yellow", override=["town"]
+                   ).departments == ["town"]
