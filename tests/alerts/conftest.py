@@ -3,6 +3,7 @@ messages and an HTTP server that plays a DingTalk / WeCom group robot."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -37,6 +38,8 @@ class _Collect:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         msg = email.message_from_bytes(envelope.original_content or envelope.content,
                                        policy=email.policy.default)
         with self.sink.lock:
@@ -50,6 +53,7 @@ class SmtpSink:
     def __init__(self, port: int):
         self.port = port
         self.messages: list = []
+        self.delay = 0.0
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 
