@@ -1,0 +1,457 @@
+"""The Elasticsearch backend: the analytical store behind Kibana, same contract as SQLite.
+
+* Layout (templates, aliases, rollover, retention) is in ``es_schema``; mappings ship as JSON in
+  ``es_templates/``. Field names are the export contract's.
+* Documents live in rolled-over indices, so a write by id first finds the index holding the
+  document (a realtime multi-get across the read alias's indices) and writes there; a new
+  document goes to the write alias. Ids are stable (post id = sha1 of the canonical URL).
+* Alerts' compare-and-set uses optimistic concurrency (``if_seq_no``/``if_primary_term``).
+* Outage: crawl-side writes (posts, events, crawl state) never raise when the cluster is
+  unreachable; they go to an SQLite spool (``es_spool``) and are replayed in order when it
+  answers again. Reads, and alert writes (which need the cluster to decide "created?" or
+  "who won?"), raise ``StorageError`` with a one-line message instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+
+from yuqing.models import Alert, Event, Post
+from yuqing.storage import es_schema
+from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.storage.es_client import connect, describe, is_outage
+from yuqing.storage.es_schema import IndexNames
+from yuqing.storage.es_spool import Spool
+from yuqing.timeutil import parse_iso, to_iso
+
+log = logging.getLogger(__name__)
+
+BULK_CHUNK = 500
+PAGE = 1000
+INDEX_CACHE_SECONDS = 10.0
+_POST_LOOKUP_FIELDS = ["content_hash", "crawled_at", "updated_at"]
+
+
+def _state_doc(state: SourceState | UrlState) -> dict[str, Any]:
+    return {k: to_iso(v) if isinstance(v, datetime) else v for k, v in asdict(state).items()}
+
+
+def _state_from(cls, doc: dict[str, Any]):
+    data = {k: parse_iso(v) if k.endswith("_at") and isinstance(v, str) else v
+            for k, v in doc.items()}
+    return cls(**data)
+
+
+def url_doc_id(url: str) -> str:
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()
+
+
+class ElasticStore(Store):
+    """See the module docstring. ``probe_interval``: seconds between reconnection attempts
+    while the cluster is down (writes in between go straight to the spool)."""
+
+    def __init__(self, es: Elasticsearch, prefix: str, spool_path: str | Path,
+                 retention_days: int = 365, probe_interval: float = 5.0,
+                 url: str = "elasticsearch"):
+        self.es = es
+        self.names = IndexNames(prefix)
+        self.retention_days = retention_days
+        self.probe_interval = probe_interval
+        self.url = url
+        self.spool = Spool(spool_path)
+        self.stats = {"spooled": 0, "replayed": 0}
+        self._ready = False
+        self._down_since: float | None = None
+        self._next_probe = 0.0
+        self._indices: dict[str, tuple[float, list[str]]] = {}
+
+    # -- connection state ----------------------------------------------------------------
+    def _ensure_ready(self) -> None:
+        if not self._ready:
+            es_schema.setup(self.es, self.names)
+            self._ready = True
+
+    def _went_down(self, exc: BaseException) -> None:
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.warning("elasticsearch at %s unreachable (%s); spooling writes to %s",
+                        self.url, describe(exc), self.spool.path)
+        self._next_probe = time.monotonic() + self.probe_interval
+
+    def _direct(self) -> bool:
+        """True when writes may go to the cluster now: it is up and the spool is drained
+        (replaying it first if a probe is due)."""
+        if self._down_since is None and not len(self.spool):
+            return True
+        if time.monotonic() < self._next_probe:
+            return False
+        return self._replay()
+
+    def _replay(self) -> bool:
+        appliers: dict[str, Callable[[list[dict[str, Any]]], Any]] = {
+            "post": lambda docs: self._apply_posts([Post.from_dict(d) for d in docs]),
+            "event": lambda docs: self._apply_events([Event.from_dict(d) for d in docs]),
+            "source_state": lambda docs: self._apply_states("source-state", docs),
+            "url_state": lambda docs: self._apply_states("url-state", docs),
+        }
+        try:
+            self._ensure_ready()
+            for last_seq, kind, docs in self.spool.batches(BULK_CHUNK):
+                appliers[kind](docs)
+                self.spool.ack(last_seq)
+                self.stats["replayed"] += len(docs)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise StorageError(f"replaying the spool {self.spool.path} failed: "
+                                   f"{describe(exc)}") from exc
+            self._went_down(exc)
+            return False
+        if self._down_since is not None:
+            log.warning("elasticsearch at %s is back; %d spooled write(s) replayed so far",
+                        self.url, self.stats["replayed"])
+        self._down_since = None
+        return True
+
+    def _write(self, kind: str, items: list[Any], apply: Callable[[list[Any]], Any],
+               spool: Callable[[list[Any]], Any]) -> Any:
+        """Apply to the cluster, or spool when it is (or just went) unreachable."""
+        if self._direct():
+            try:
+                self._ensure_ready()
+                return apply(items)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise StorageError(f"elasticsearch {kind} write failed: "
+                                       f"{describe(exc)}") from exc
+                self._went_down(exc)
+        self.stats["spooled"] += len(items)
+        return spool(items)
+
+    def _read(self, what: str, fn: Callable[[], Any]) -> Any:
+        if not self._direct():
+            raise StorageError(f"elasticsearch at {self.url} is unreachable ({len(self.spool)}"
+                               f" write(s) spooled); cannot read {what}")
+        try:
+            self._ensure_ready()
+            return fn()
+        except Exception as exc:
+            if is_outage(exc):
+                self._went_down(exc)
+            raise StorageError(f"elasticsearch at {self.url}: cannot read {what}: "
+                               f"{describe(exc)}") from exc
+
+    # -- lookups across rolled-over indices ------------------------------------------------
+    def indices(self, kind: str, fresh: bool = False) -> list[str]:
+        cached = self._indices.get(kind)
+        if fresh or cached is None or time.monotonic() - cached[0] > INDEX_CACHE_SECONDS:
+            cached = (time.monotonic(), es_schema.concrete_indices(self.es, self.names, kind))
+            self._indices[kind] = cached
+        return cached[1]
+
+    def _lookup(self, kind: str, ids: Iterable[str], fields: list[str] | bool = True
+                ) -> dict[str, dict[str, Any]]:
+        """Realtime: id -> {_index, _source, _seq_no, _primary_term} for ids found in any
+        index behind ``kind``'s read alias."""
+        ids = list(dict.fromkeys(ids))
+        for attempt in range(2):
+            indices = self.indices(kind, fresh=attempt > 0)
+            if not indices or not ids:
+                return {}
+            docs = [{"_index": index, "_id": i} for i in ids for index in indices]
+            resp = self.es.mget(docs=docs, _source=fields)
+            if any("error" in d for d in resp["docs"]):  # an index went away (retention)
+                continue
+            return {d["_id"]: d for d in resp["docs"] if d.get("found")}
+        raise StorageError(f"cannot look up {kind} documents: indices changed while reading")
+
+    def _bulk(self, actions: list[dict[str, Any]]) -> None:
+        _, errors = helpers.bulk(self.es, actions, chunk_size=BULK_CHUNK, max_retries=3,
+                                 raise_on_error=False, refresh=False)
+        if errors:
+            raise StorageError(f"elasticsearch rejected {len(errors)} document(s); first: "
+                               f"{str(errors[0])[:300]}")
+
+    # -- posts ---------------------------------------------------------------------------
+    def upsert_post(self, post: Post) -> UpsertResult:
+        return self._write("post", [post], self._apply_posts, self._spool_posts)[0]
+
+    def upsert_posts(self, posts: Iterable[Post]) -> dict[str, int]:
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        batch: list[Post] = []
+        for post in posts:
+            batch.append(post)
+            if len(batch) >= BULK_CHUNK:
+                for r in self._write("post", batch, self._apply_posts, self._spool_posts):
+                    counts[r] += 1
+                batch = []
+        if batch:
+            for r in self._write("post", batch, self._apply_posts, self._spool_posts):
+                counts[r] += 1
+        return counts
+
+    def _apply_posts(self, posts: list[Post]) -> list[UpsertResult]:
+        found = self._lookup("posts", (p.id for p in posts), _POST_LOOKUP_FIELDS)
+        seen = {i: (d["_index"], d["_source"]) for i, d in found.items()}
+        actions, results = [], []
+        for post in posts:
+            index, old = seen.get(post.id, (self.names.write("posts"), None))
+            result: UpsertResult
+            if old is None:
+                result = "new"
+                post.updated_at = post.updated_at or post.crawled_at
+            else:
+                result = "unchanged" if old["content_hash"] == post.content_hash else "updated"
+                new_time = post.crawled_at
+                post.crawled_at = parse_iso(old["crawled_at"])
+                post.updated_at = parse_iso(old.get("updated_at")) if result == "unchanged" \
+                    else new_time
+            doc = post.to_dict()
+            seen[post.id] = (index, doc)
+            actions.append({"_op_type": "index", "_index": index, "_id": post.id,
+                            "_source": doc})
+            results.append(result)
+        self._bulk(actions)
+        return results
+
+    def _spool_posts(self, posts: list[Post]) -> list[UpsertResult]:
+        results: list[UpsertResult] = []
+        for post in posts:
+            prev = self.spool.latest("post", post.id)
+            results.append("new" if prev is None else
+                           "unchanged" if prev["content_hash"] == post.content_hash else
+                           "updated")
+            self.spool.append("post", post.id, post.to_dict())
+        return results
+
+    def get_post(self, post_id: str) -> Post | None:
+        found = self._read("a post", lambda: self._lookup("posts", [post_id]))
+        return Post.from_dict(found[post_id]["_source"]) if found else None
+
+    def iter_posts(self, since=None, source_id=None) -> Iterator[Post]:
+        filters: list[dict[str, Any]] = []
+        if since:
+            filters.append({"range": {"updated_at": {"gte": to_iso(since)}}})
+        if source_id:
+            filters.append({"term": {"source_id": source_id}})
+        for src in self._scan("posts", filters, [{"updated_at": "asc"}, {"id": "asc"}]):
+            yield Post.from_dict(src)
+
+    def count_posts(self, source_id=None) -> int:
+        query = {"term": {"source_id": source_id}} if source_id else {"match_all": {}}
+        return self._read("the post count", lambda: self.es.count(
+            index=self.names.read("posts"), query=query)["count"])
+
+    def search_posts(self, text: str, *, tokens: bool = False, size: int = 20) -> list[Post]:
+        """Phrase search: over title/text (standard analyzer: CJK unigrams in sequence), or
+        over the jieba tokens (whitespace analyzer: the pipeline's segmentation)."""
+        if tokens:
+            query: dict[str, Any] = {"match_phrase": {"tokens": text}}
+        else:
+            query = {"multi_match": {"query": text, "type": "phrase",
+                                     "fields": ["title^2", "text"]}}
+        resp = self._read("search results", lambda: self.es.search(
+            index=self.names.read("posts"), query=query, size=size))
+        return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
+
+    def _scan(self, kind: str, filters: list[dict[str, Any]], sort: list[dict[str, Any]]
+              ) -> Iterator[dict[str, Any]]:
+        """Every matching document in sort order (search_after pages)."""
+        query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
+        after = None
+        while True:
+            kw: dict[str, Any] = {"search_after": after} if after else {}
+            resp = self._read(kind, lambda kw=kw: self.es.search(
+                index=self.names.read(kind), query=query, sort=sort, size=PAGE, **kw))
+            hits = resp["hits"]["hits"]
+            yield from (h["_source"] for h in hits)
+            if len(hits) < PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    # -- events --------------------------------------------------------------------------
+    def upsert_event(self, event: Event) -> None:
+        self._write("event", [event], self._apply_events,
+                    lambda evs: [self.spool.append("event", e.id, e.to_dict()) for e in evs])
+
+    def _apply_events(self, events: list[Event]) -> None:
+        found = self._lookup("events", (e.id for e in events), False)
+        self._bulk([{"_op_type": "index", "_id": e.id, "_source": e.to_dict(),
+                     "_index": found[e.id]["_index"] if e.id in found
+                     else self.names.write("events")} for e in events])
+
+    def get_event(self, event_id: str) -> Event | None:
+        found = self._read("an event", lambda: self._lookup("events", [event_id]))
+        return Event.from_dict(found[event_id]["_source"]) if found else None
+
+    def iter_events(self, since=None) -> Iterator[Event]:
+        filters = [{"range": {"last_seen": {"gte": to_iso(since)}}}] if since else []
+        sort = [{"last_seen": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
+        for src in self._scan("events", filters, sort):
+            yield Event.from_dict(src)
+
+    # -- alerts (need the cluster: no spooling) ------------------------------------------
+    def _alert_op(self, what: str, fn: Callable[[], Any]) -> Any:
+        if not self._direct():
+            raise StorageError(f"elasticsearch at {self.url} is unreachable; cannot {what} "
+                               "(alerts are retried on the next check)")
+        try:
+            self._ensure_ready()
+            return fn()
+        except Exception as exc:
+            if is_outage(exc):
+                self._went_down(exc)
+            if isinstance(exc, StorageError):
+                raise
+            raise StorageError(f"elasticsearch at {self.url}: cannot {what}: "
+                               f"{describe(exc)}") from exc
+
+    def insert_alert(self, alert: Alert) -> bool:
+        def insert() -> bool:
+            if self._lookup("alerts", [alert.id], False):
+                return False
+            try:
+                self.es.create(index=self.names.write("alerts"), id=alert.id,
+                               document=alert.to_dict())
+            except ConflictError:
+                return False
+            return True
+        return self._alert_op(f"insert alert {alert.id}", insert)
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        found = self._read("an alert", lambda: self._lookup("alerts", [alert_id]))
+        return Alert.from_dict(found[alert_id]["_source"]) if found else None
+
+    def iter_alerts(self, since=None, status=None) -> Iterator[Alert]:
+        filters: list[dict[str, Any]] = []
+        if since:
+            filters.append({"range": {"created_at": {"gte": to_iso(since)}}})
+        if status:
+            filters.append({"term": {"status": status}})
+        for src in self._scan("alerts", filters, [{"created_at": "asc"}, {"id": "asc"}]):
+            yield Alert.from_dict(src)
+
+    def update_alert(self, alert_id: str, expect=None, **changes) -> bool:
+        for key in changes:
+            if key not in Alert.__dataclass_fields__:
+                raise StorageError(f"alert has no field {key!r}")
+        return self._alert_op(f"update alert {alert_id}",
+                              lambda: self._cas_alert(alert_id, expect or {}, changes))
+
+    def _cas_alert(self, alert_id: str, expect: dict[str, Any], changes: dict[str, Any]
+                   ) -> bool:
+        for _ in range(10):  # a conflict re-reads and re-checks ``expect``
+            found = self._lookup("alerts", [alert_id])
+            if not found:
+                return False
+            hit = found[alert_id]
+            alert = Alert.from_dict(hit["_source"])
+            for key, wanted in expect.items():
+                have = getattr(alert, key)
+                if not (have in wanted if isinstance(wanted, tuple) else have == wanted):
+                    return False
+            for key, value in changes.items():
+                setattr(alert, key, value)
+            try:
+                self.es.index(index=hit["_index"], id=alert_id, document=alert.to_dict(),
+                              if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+                return True
+            except ConflictError:
+                continue
+        raise StorageError(f"alert {alert_id}: still conflicting after 10 attempts")
+
+    # -- crawl state ---------------------------------------------------------------------
+    def _apply_states(self, kind: str, docs: list[dict[str, Any]]) -> None:
+        key = "source_id" if kind == "source-state" else "url"
+        self._bulk([{"_op_type": "index", "_index": self.names.write(kind),
+                     "_id": d[key] if key == "source_id" else url_doc_id(d[key]),
+                     "_source": d} for d in docs])
+
+    def _save_state(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None:
+        spool_kind = kind.replace("-", "_")
+        self._write(spool_kind, [doc], lambda docs: self._apply_states(kind, docs),
+                    lambda docs: [self.spool.append(spool_kind, doc_id, d) for d in docs])
+
+    def _get_state(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        def get():
+            try:
+                return self.es.get(index=self.names.read(kind), id=doc_id)["_source"]
+            except NotFoundError:
+                return None
+        return self._read(kind, get)
+
+    def get_source_state(self, source_id: str) -> SourceState:
+        doc = self._get_state("source-state", source_id)
+        return _state_from(SourceState, doc) if doc else SourceState(source_id)
+
+    def save_source_state(self, state: SourceState) -> None:
+        self._save_state("source-state", state.source_id, _state_doc(state))
+
+    def iter_source_states(self) -> Iterator[SourceState]:
+        for src in self._scan("source-state", [], [{"source_id": "asc"}]):
+            yield _state_from(SourceState, src)
+
+    def get_url_state(self, url: str) -> UrlState | None:
+        doc = self._get_state("url-state", url_doc_id(url))
+        return _state_from(UrlState, doc) if doc else None
+
+    def save_url_state(self, state: UrlState) -> None:
+        self._save_state("url-state", url_doc_id(state.url), _state_doc(state))
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Replay the spool if the cluster is back, then refresh so every write is visible.
+        While the cluster is down, spooled writes are already durable on disk."""
+        if not self._direct():
+            return
+        try:
+            self._ensure_ready()
+            self.es.indices.refresh(index=",".join(self.names.read(k) for k in es_schema.KINDS))
+        except Exception as exc:
+            if not is_outage(exc):
+                raise StorageError(f"elasticsearch refresh failed: {describe(exc)}") from exc
+            self._went_down(exc)
+
+    def maintain(self, now: datetime, force_rollover: bool = False) -> dict[str, Any]:
+        """Rollover (when a condition holds) then retention; for the scheduler or the CLI."""
+        self._ensure_ready()
+        rolled = es_schema.rollover(self.es, self.names, force=force_rollover)
+        deleted = es_schema.apply_retention(self.es, self.names, self.retention_days, now)
+        self._indices.clear()
+        return {"rolled_over": rolled, "deleted": deleted}
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            if self.stats["spooled"] or self.stats["replayed"]:
+                log.info("elasticsearch store closed: %(spooled)d spooled, %(replayed)d "
+                         "replayed", self.stats)
+            if len(self.spool):
+                log.warning("%d write(s) remain in %s; they are replayed on next start",
+                            len(self.spool), self.spool.path)
+            self.spool.close()
+            self.es.close()
+
+
+def spool_path_for(storage_path: Path) -> Path:
+    """The spool file next to ``storage.path`` (``var/yuqing.db`` -> ``var/yuqing.es-spool.db``)."""
+    return storage_path.with_name(storage_path.stem + ".es-spool.db")
+
+
+def open_elastic_store(cfg) -> ElasticStore:
+    """The store for ``storage.backend: elasticsearch``. Does not contact the cluster: a store
+    opened during an outage spools until the cluster answers."""
+    settings = cfg.settings.storage.elasticsearch
+    return ElasticStore(connect(settings, base_dir=getattr(cfg, "dir", None)),
+                        prefix=settings.index_prefix,
+                        spool_path=spool_path_for(cfg.path(cfg.settings.storage.path)),
+                        retention_days=settings.retention_days, url=settings.url)
