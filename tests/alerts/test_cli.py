@@ -1,0 +1,114 @@
+"""``yuqing alerts …``, ``yuqing cycle`` and ``yuqing run`` end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import yaml
+from click.testing import CliRunner
+
+from tests.alerts.conftest import HOT, REPO, SAFETY, make_event, make_post
+from yuqing.cli import cli
+from yuqing.timeutil import now
+
+
+def seeded(make_rig, rules=(HOT, SAFETY)):
+    rig = make_rig(list(rules))
+    t = now()
+    rig.store.upsert_event(make_event("e1", focus=["real_estate_finance"], when=t))
+    rig.store.upsert_post(make_post(1, focus=["work_safety"], risk_flags=["casualties"], when=t))
+    return rig
+
+
+def yq(rig, *args):
+    return CliRunner().invoke(cli, ["--config", str(rig.cdir), *args], catch_exceptions=False)
+
+
+def test_cycle_twice_sends_each_alert_once(make_rig, smtp_sink):
+    rig = seeded(make_rig)
+    r1 = yq(rig, "cycle", "--no-crawl", "--json")
+    r2 = yq(rig, "cycle", "--no-crawl", "--json")
+    assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
+    assert len(json.loads(r1.output)["alerts"]["created"]) == 2
+    assert json.loads(r2.output)["alerts"]["created"] == []
+    ids = smtp_sink.message_ids()
+    assert len(ids) == len(set(ids)) == 5
+
+
+def test_list_ack_resolve_test_stats(make_rig, smtp_sink):
+    rig = seeded(make_rig)
+    out = yq(rig, "alerts", "test", "hot")
+    assert out.exit_code == 0 and "would alert" in out.output and smtp_sink.messages == []
+    assert list(rig.store.iter_alerts()) == []                  # dry run writes nothing
+    assert yq(rig, "alerts", "check").exit_code == 0
+    rows = [json.loads(line) for line in yq(rig, "alerts", "list", "--json").output.splitlines()]
+    assert {r["status"] for r in rows} == {"open"} and len(rows) == 2
+    aid = rows[0]["id"]
+    assert yq(rig, "alerts", "ack", aid[:8], "--by", "李四").exit_code == 0
+    assert yq(rig, "alerts", "resolve", aid, "--note", "已回应").exit_code == 0
+    assert "resolved" in yq(rig, "alerts", "list", "--status", "resolved").output
+    bad = yq(rig, "alerts", "ack", aid)
+    assert bad.exit_code == 1 and bad.output.strip().count("\n") == 0
+    stats = json.loads(yq(rig, "alerts", "stats", "--json").output)
+    assert sum(s["resolved"] for s in stats) == 1
+    assert "sent=5" in yq(rig, "alerts", "outbox").output
+
+
+def test_rule_file_with_mistakes(make_rig, smtp_sink):
+    rig = seeded(make_rig, rules=(SAFETY, {"id": "bad", "type": "hotness",
+                                          "options": {"treshold": 5}}))
+    r = yq(rig, "alerts", "check")
+    assert r.exit_code == 1
+    assert "rules.yaml: rules[1].options.treshold" in r.output
+    assert len(smtp_sink.messages) == 2                        # the good rule still alerted
+    yq(rig, "alerts", "check")
+    assert len(smtp_sink.messages) == 2                        # and only once
+    (rig.cdir / "rules.yaml").write_text(yaml.safe_dump({"rules": [{"id": "x", "type": 3}]}))
+    r = yq(rig, "alerts", "check")
+    assert r.exit_code == 1 and "rules.yaml" in r.output and len(smtp_sink.messages) == 2
+
+
+def test_run_daemon_stops_on_sigterm_and_restarts_without_duplicates(make_rig, smtp_sink):
+    rig = seeded(make_rig)
+    cmd = [sys.executable, "-m", "yuqing", "--config", str(rig.cdir), "run", "--no-crawl"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for round_ in range(2):
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+                len(smtp_sink.messages) >= 5 and any("scheduler started" in x for x in lines)):
+            time.sleep(0.1)
+        time.sleep(1.5)                       # let the catch-up jobs of the restart run too
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        reader.join(timeout=5)
+        assert proc.returncode == 0, "".join(lines)[-2000:]
+        assert any("scheduler stopped" in x for x in lines), round_
+    ids = smtp_sink.message_ids()
+    assert len(ids) == len(set(ids)) == 5
+    assert (rig.root / "var" / "scheduler.db").exists()
+
+
+def test_every_alerts_command_is_documented():
+    doc = (REPO / "docs" / "alerts.md").read_text(encoding="utf-8")
+    group = cli.commands["alerts"]
+    for name, command in group.commands.items():
+        assert f"yuqing alerts {name}" in doc, name
+        assert "Example:" in (command.help or ""), name
+    for name in ("run", "cycle"):
+        assert f"yuqing {name}" in doc
+        assert "Example:" in cli.commands[name].help
+    for rule_type in ("hotness", "spike", "volume", "keyword", "negativity", "focus_risk",
+                      "source_health", "dormancy"):
+        assert re.search(rf"`{rule_type}`", doc), rule_type

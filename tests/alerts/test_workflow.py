@@ -1,0 +1,81 @@
+"""ack / resolve / escalate / recheck / stats on a real store and SMTP server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from alerts.stats import department_stats
+from alerts.workflow import WorkflowError, ack, escalate_due, find, recheck_due, resolve
+from tests.alerts.conftest import HOT, SAFETY, T0, make_event, make_post
+
+
+@pytest.fixture
+def rig(make_rig):
+    rig = make_rig([{**HOT, "level": "yellow"}, SAFETY])
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
+    rig.store.upsert_post(make_post(1, focus=["work_safety"], risk_flags=["casualties"]))
+    rig.result, _ = rig.check_and_deliver(T0)
+    rig.red = next(a for a in rig.result.created if a.level == "red")
+    rig.yellow = next(a for a in rig.result.created if a.level == "yellow")
+    return rig
+
+
+def test_ack_then_resolve_with_history(rig):
+    a = ack(rig.store, rig.red.id[:8], T0 + timedelta(minutes=10), by="张三")
+    assert a.status == "acked" and a.acked_at == T0 + timedelta(minutes=10)
+    with pytest.raises(WorkflowError, match="already acknowledged"):
+        ack(rig.store, rig.red.id, T0)
+    r = resolve(rig.store, rig.red.id, T0 + timedelta(hours=2), note="已处置")
+    assert r.status == "resolved"
+    assert [h["action"] for h in r.evidence["history"]] == ["ack", "resolve"]
+    with pytest.raises(WorkflowError, match="already resolved"):
+        resolve(rig.store, rig.red.id, T0)
+    with pytest.raises(WorkflowError, match="no alert"):
+        find(rig.store, "zzzzzzzz")
+
+
+def test_unacked_red_escalates_to_escalate_to_and_duty_once(rig, smtp_sink):
+    before = len(smtp_sink.messages)
+    assert escalate_due(rig.engine(), T0 + timedelta(minutes=30)) == []
+    done = escalate_due(rig.engine(), T0 + timedelta(hours=1, minutes=1))
+    assert [a.id for a in done] == [rig.red.id]             # red: 1h; yellow: 24h
+    assert escalate_due(rig.engine(), T0 + timedelta(hours=2)) == []
+    rig.deliverer().run_once(T0 + timedelta(hours=2))
+    new = smtp_sink.messages[before:]
+    assert sorted(r[0] for r, _ in new) == ["duty@cac.gov.example", "office@gov.example"]
+    assert all("【督办升级】" in m["Subject"] and m["Subject"].startswith("【红色预警】")
+               for _, m in new)
+    assert rig.store.get_alert(rig.red.id).status == "escalated"
+    ack(rig.store, rig.red.id, T0 + timedelta(hours=3))      # escalated can still be acked
+
+
+def test_rechecks_red_next_day_yellow_next_week(rig, smtp_sink):
+    ack(rig.store, rig.red.id, T0 + timedelta(minutes=5))
+    assert recheck_due(rig.engine(), T0 + timedelta(hours=12)) == []
+    res = recheck_due(rig.engine(), T0 + timedelta(days=1, minutes=1))
+    # the casualty post is outside the 24h window by then: cleared
+    assert [(a.id, r) for a, r in res] == [(rig.red.id, "cleared")]
+    assert recheck_due(rig.engine(), T0 + timedelta(days=2)) == []   # recorded once
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"],
+                                      when=T0 + timedelta(days=7)))
+    before = len(smtp_sink.messages)
+    res = recheck_due(rig.engine(), T0 + timedelta(days=7, minutes=1))
+    assert [(a.id, r) for a, r in res] == [(rig.yellow.id, "persisting")]
+    rig.deliverer().run_once(T0 + timedelta(days=7, minutes=2))
+    assert any("【复查未通过】" in m["Subject"] for _, m in smtp_sink.messages[before:])
+    assert rig.store.get_alert(rig.yellow.id).evidence["recheck"]["result"] == "persisting"
+
+
+def test_stats_response_and_effectiveness(rig):
+    ack(rig.store, rig.red.id, T0 + timedelta(minutes=20))
+    resolve(rig.store, rig.red.id, T0 + timedelta(hours=1))
+    ack(rig.store, rig.yellow.id, T0 + timedelta(days=2))        # late (deadline 24h)
+    rows = {s.department: s for s in department_stats(
+        rig.cfg, rig.store, rig.settings, T0 - timedelta(days=1), T0 + timedelta(days=3))}
+    em, hr = rows["emergency"], rows["hrss"]
+    assert (em.alerts, em.acked_on_time, em.resolved, em.response_rate, em.effective_rate) == \
+        (1, 1, 1, 1.0, 1.0)
+    assert em.median_ack_minutes == 20.0
+    assert (hr.alerts, hr.acked, hr.acked_on_time, hr.response_rate) == (1, 1, 0, 0.0)
