@@ -1,0 +1,409 @@
+"""Gather a digest's numbers from the Store into dataclasses (no rendering here).
+
+Counting rules (docs/digest.md):
+- a post belongs to the period in which it was **collected** (``crawled_at``): the digest
+  reports what the system gathered that day, and every post is counted exactly once;
+- an event is *new* when its ``first_seen`` falls in the period; the *hot* events are those
+  with posts collected in the period or seen (``last_seen``) in it, by hotness;
+- an alert belongs to the period in which it was created; *overdue* means open or escalated
+  past its level's acknowledgement deadline at the end of the period (or now, if earlier).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from alerts.levels import LEVELS, NAMES
+from alerts.settings import alert_settings
+from alerts.snapshot import post_time
+from alerts.stats import DeptStats, department_stats
+from alerts.workflow import deadline
+from dashboards.period import Period
+from yuqing.models import Alert, Event, Post
+from yuqing.storage.base import Store
+
+CHANNEL_NAMES = {
+    "portal": "政府门户", "disclosure": "信息公开", "message_board": "留言板",
+    "weibo": "政务微博", "wechat": "政务微信", "douyin": "抖音", "news": "新闻网站",
+    "forum": "论坛", "app": "客户端", "other": "其他",
+}
+#: Channels shown even when empty, in this order; others follow when they have posts.
+MAIN_CHANNELS = ("portal", "message_board", "weibo", "wechat", "news")
+NEW_MEDIA = ("weibo", "wechat")
+STATUS_NAMES = {"open": "待签收", "acked": "已签收", "resolved": "已办结",
+                "escalated": "已督办"}
+NEGATIVE_BELOW = -0.3        # a post with sentiment below this counts as negative
+TOP_EVENTS = 10
+POSTS_PER_EVENT = 3
+DORMANT_DAYS = 7             # DOMAIN.md: at least one update per week
+ZOMBIE_DAYS = 30
+
+
+@dataclass
+class Delta:
+    """A headline number and the same number for the previous period."""
+
+    label: str
+    value: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.value - self.previous
+
+    @property
+    def change_text(self) -> str:
+        if self.previous == 0:
+            return "持平" if self.value == 0 else "新增"
+        pct = round(100 * self.change / self.previous)
+        return "持平" if pct == 0 else (f"↑{pct}%" if pct > 0 else f"↓{-pct}%")
+
+
+@dataclass
+class ChannelRow:
+    channel: str
+    name: str
+    count: int
+    previous: int
+
+
+@dataclass
+class PostRef:
+    title: str
+    url: str
+    source: str
+    when: datetime | None
+    sentiment: float | None
+
+
+@dataclass
+class HotEvent:
+    id: str
+    title: str
+    hotness: float
+    size: int
+    period_posts: int
+    category: str | None
+    focus: list[str]
+    regions: list[str]
+    sources: list[str]
+    keywords: list[str]
+    burst: bool
+    negativity: float | None
+    trend: list[int]
+    posts: list[PostRef]
+    alert_level: str | None = None
+    alert_status: str | None = None           # open | acked | resolved | escalated
+    departments: list[str] = field(default_factory=list)
+
+    @property
+    def response(self) -> str:
+        if self.alert_status is None:
+            return "未预警"
+        return STATUS_NAMES.get(self.alert_status, self.alert_status)
+
+
+@dataclass
+class FocusRow:
+    id: str
+    name: str
+    count: int
+    previous: int
+    negativity: float | None      # mean sentiment of the period's posts (−1…1)
+    negative: int                 # posts below NEGATIVE_BELOW
+    trend: list[int]
+
+
+@dataclass
+class AlertRef:
+    id: str
+    level: str
+    title: str
+    status: str
+    departments: list[str]
+    created_at: datetime
+    due_at: datetime
+
+
+@dataclass
+class AlertSummary:
+    raised: int
+    previous: int
+    by_level: dict[str, int]
+    acked_on_time: int
+    acked_late: int
+    overdue: list[AlertRef]
+    escalated: int
+    resolved: int
+    departments: list[DeptStats]
+
+
+@dataclass
+class SourceIssue:
+    source_id: str
+    name: str
+    channel: str
+    level: str               # red | yellow
+    kind: str                # failing | dormant | zombie
+    detail: str
+
+
+@dataclass
+class DigestData:
+    period: Period
+    generated_at: datetime
+    as_of: datetime                       # end of the period, or now while it is running
+    headlines: list[Delta]
+    channels: list[ChannelRow]
+    days: list[date]                      # x axis of every trend (oldest first)
+    volume: list[int]                     # posts collected per day over ``days``
+    hot_events: list[HotEvent]
+    focus: list[FocusRow]
+    alerts: AlertSummary
+    sources: list[SourceIssue]
+    regions: list[tuple[str, int]]
+    top_sources: list[tuple[str, int]]
+
+    @property
+    def partial(self) -> bool:
+        return self.as_of < self.period.end
+
+    @property
+    def empty(self) -> bool:
+        """Nothing new in the period (source problems are still reported)."""
+        return all(h.value == 0 for h in self.headlines[:3])
+
+
+class _Names:
+    def __init__(self, cfg):
+        self.sources = {s.id: s for s in cfg.sources.sources}
+        self.focus = {t.id: t.name for t in cfg.topics.focus}
+        self.categories = {t.id: t.name for t in cfg.topics.categories}
+        self.depts = {d.id: d.name for d in cfg.departments.departments}
+
+    def source(self, sid: str | None) -> str:
+        src = self.sources.get(sid or "")
+        return (src.name or src.id) if src else (sid or "未知来源")
+
+
+def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
+    """Everything the digest shows for ``period``, as known at ``now``."""
+    names = _Names(cfg)
+    as_of = min(period.end, max(now, period.start))
+    prev = period.previous()
+    trend_days = max(7, 2 * period.days)
+    days = [period.last_day - timedelta(days=i) for i in range(trend_days - 1, -1, -1)]
+    day_index = {d: i for i, d in enumerate(days)}
+    since = min(prev.start, period.end - timedelta(days=trend_days))
+
+    cur_channels: Counter[str] = Counter()
+    prev_channels: Counter[str] = Counter()
+    volume = [0] * trend_days
+    focus_cur: Counter[str] = Counter()
+    focus_prev: Counter[str] = Counter()
+    focus_sent: dict[str, list[float]] = defaultdict(list)
+    focus_trend: dict[str, list[int]] = defaultdict(lambda: [0] * trend_days)
+    event_trend: dict[str, list[int]] = defaultdict(lambda: [0] * trend_days)
+    event_posts: dict[str, list[Post]] = defaultdict(list)
+    regions: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    negative = [0, 0]          # current, previous
+    for post in store.iter_posts(since=since):
+        t = post.crawled_at
+        if t >= as_of:
+            continue
+        i = day_index.get(t.astimezone(period.tz).date())
+        if i is not None:
+            volume[i] += 1
+            for f in post.focus:
+                focus_trend[f][i] += 1
+            if post.event_id:
+                event_trend[post.event_id][i] += 1
+        is_negative = post.sentiment is not None and post.sentiment < NEGATIVE_BELOW
+        if period.start <= t:
+            cur_channels[post.channel] += 1
+            negative[0] += is_negative
+            for f in post.focus:
+                focus_cur[f] += 1
+                if post.sentiment is not None:
+                    focus_sent[f].append(post.sentiment)
+            if post.event_id:
+                event_posts[post.event_id].append(post)
+            regions[post.region or "未标注"] += 1
+            sources[names.source(post.source_id)] += 1
+        elif prev.start <= t < prev.end:
+            prev_channels[post.channel] += 1
+            negative[1] += is_negative
+            for f in post.focus:
+                focus_prev[f] += 1
+
+    events, new_events = _events(store, period, prev, as_of, event_posts)
+    alerts = _alerts(cfg, store, period, prev, as_of)
+    hot = [_hot_event(e, event_posts.get(e.id, []), event_trend.get(e.id, [0] * trend_days),
+                      store, names) for e in events[:TOP_EVENTS]]
+    _attach_alerts(hot, store, period, as_of, names)
+
+    headlines = [
+        Delta("采集信息", sum(cur_channels.values()), sum(prev_channels.values())),
+        Delta("新增事件", new_events[0], new_events[1]),
+        Delta("新增预警", alerts.raised, alerts.previous),
+        Delta("负面信息", negative[0], negative[1]),
+    ]
+    channels = [ChannelRow(c, CHANNEL_NAMES.get(c, c), cur_channels[c], prev_channels[c])
+                for c in (*MAIN_CHANNELS, *sorted((set(cur_channels) | set(prev_channels))
+                                                  - set(MAIN_CHANNELS)))]
+    focus = [FocusRow(fid, fname, focus_cur[fid], focus_prev[fid],
+                      _mean(focus_sent.get(fid)), sum(s < NEGATIVE_BELOW
+                                                      for s in focus_sent.get(fid, [])),
+                      focus_trend.get(fid, [0] * trend_days))
+             for fid, fname in names.focus.items()]
+    return DigestData(
+        period=period, generated_at=now, as_of=as_of, headlines=headlines, channels=channels,
+        days=days, volume=volume, hot_events=hot, focus=focus, alerts=alerts,
+        sources=source_issues(cfg, store, as_of, names),
+        regions=regions.most_common(8), top_sources=sources.most_common(8))
+
+
+def _mean(values: list[float] | None) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def _events(store: Store, period: Period, prev: Period, as_of: datetime,
+            event_posts: dict[str, list[Post]]) -> tuple[list[Event], tuple[int, int]]:
+    """Hot events of the period (by hotness) and the count of new events (current, prev)."""
+    seen: dict[str, Event] = {}
+    new = [0, 0]
+    for e in store.iter_events(since=prev.start):
+        first = e.first_seen or e.last_seen
+        if first is not None and period.start <= first < as_of:
+            new[0] += 1
+        elif first is not None and prev.start <= first < prev.end:
+            new[1] += 1
+        if e.last_seen is not None and period.start <= e.last_seen < as_of:
+            seen[e.id] = e
+    for eid in event_posts:
+        if eid not in seen:
+            event = store.get_event(eid)
+            if event is not None:
+                seen[eid] = event
+    ranked = sorted(seen.values(), key=lambda e: (-e.hotness, -len(event_posts.get(e.id, [])),
+                                                  e.id))
+    return ranked, (new[0], new[1])
+
+
+def _hot_event(e: Event, posts: list[Post], trend: list[int], store: Store,
+               names: _Names) -> HotEvent:
+    chosen = [p for p in posts if not p.duplicate_of] or list(posts)
+    if not chosen:  # nothing collected in the period: show the event's own posts
+        for pid in e.post_ids[:POSTS_PER_EVENT * 3]:
+            p = store.get_post(pid)
+            if p is not None and not p.duplicate_of:
+                chosen.append(p)
+    chosen.sort(key=lambda p: (p.sentiment if p.sentiment is not None else 0, p.url))
+    refs = [PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
+            for p in chosen[:POSTS_PER_EVENT]]
+    regions = [r for r in dict.fromkeys([e.region, *(p.region for p in posts)]) if r]
+    srcs = list(dict.fromkeys([*(names.source(s) for s in e.sources),
+                               *(names.source(p.source_id) for p in posts)]))
+    sents = [p.sentiment for p in posts if p.sentiment is not None]
+    negativity = e.negativity if e.negativity is not None else (_mean(sents))
+    return HotEvent(
+        id=e.id, title=e.title, hotness=round(e.hotness, 1), size=e.size,
+        period_posts=len(posts), category=names.categories.get(e.category or "", e.category),
+        focus=[names.focus.get(f, f) for f in e.focus], regions=regions[:5], sources=srcs[:5],
+        keywords=e.keywords[:6], burst=e.burst, negativity=negativity, trend=trend,
+        posts=refs)
+
+
+def _attach_alerts(hot: list[HotEvent], store: Store, period: Period, as_of: datetime,
+                   names: _Names) -> None:
+    """The most severe (then latest) alert about each hot event, up to the period's end."""
+    wanted = {h.id for h in hot}
+    best: dict[str, Alert] = {}
+    for a in store.iter_alerts(since=period.start - timedelta(days=30)):
+        if a.event_id not in wanted or a.created_at >= as_of or a.evidence.get("superseded_by"):
+            continue
+        cur = best.get(a.event_id)  # type: ignore[arg-type]
+        if cur is None or (LEVELS.index(a.level), a.created_at) >= (LEVELS.index(cur.level),
+                                                                     cur.created_at):
+            best[a.event_id] = a  # type: ignore[index]
+    for h in hot:
+        a = best.get(h.id)
+        if a is not None:
+            h.alert_level, h.alert_status = a.level, a.status
+            h.departments = [names.depts.get(d, d) for d in a.departments]
+
+
+def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) -> AlertSummary:
+    settings = alert_settings(cfg)
+    names = {d.id: d.name for d in cfg.departments.departments}
+    by_level = {lvl: 0 for lvl in reversed(LEVELS)}
+    raised = previous = on_time = late = escalated = resolved = 0
+    overdue: list[AlertRef] = []
+    for a in store.iter_alerts(since=period.start - timedelta(days=30)):
+        if a.evidence.get("superseded_by") or a.created_at >= as_of:
+            continue
+        due = deadline(a, settings)
+        if a.status in ("open", "escalated") and due < as_of:
+            overdue.append(AlertRef(a.id, a.level, a.title or a.rule, a.status,
+                                    [names.get(d, d) for d in a.departments], a.created_at,
+                                    due))
+        if prev.start <= a.created_at < prev.end:
+            previous += 1
+        if a.created_at < period.start:
+            continue
+        raised += 1
+        by_level[a.level] = by_level.get(a.level, 0) + 1
+        if a.acked_at is not None:
+            on_time += a.acked_at <= due
+            late += a.acked_at > due
+        history = {h.get("action") for h in a.evidence.get("history", [])}
+        escalated += a.status == "escalated" or "escalate" in history
+        resolved += a.status == "resolved"
+    overdue.sort(key=lambda r: (-LEVELS.index(r.level), r.due_at))
+    return AlertSummary(raised=raised, previous=previous, by_level=by_level,
+                        acked_on_time=on_time, acked_late=late, overdue=overdue[:20],
+                        escalated=escalated, resolved=resolved,
+                        departments=department_stats(cfg, store, settings, period.start,
+                                                     as_of))
+
+
+def source_issues(cfg, store: Store, as_of: datetime, names: _Names | None = None
+                  ) -> list[SourceIssue]:
+    """Failing sources (unhealthy or failing crawls) and dormant new-media accounts."""
+    names = names or _Names(cfg)
+    out: list[SourceIssue] = []
+    states = {s.source_id: s for s in store.iter_source_states()}
+    for s in sorted(states.values(), key=lambda s: s.source_id):
+        if s.healthy and not s.consecutive_failures:
+            continue
+        src = names.sources.get(s.source_id)
+        last_ok = f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "从未成功"
+        out.append(SourceIssue(
+            s.source_id, names.source(s.source_id), src.channel if src else "other",
+            "yellow" if s.healthy else "red", "failing",
+            f"连续失败 {s.consecutive_failures} 次；最近成功：{last_ok}"
+            + (f"；{s.last_error}" if s.last_error else "")))
+    for src in cfg.sources.sources:
+        state = states.get(src.id)
+        if src.channel not in NEW_MEDIA or not src.enabled or state is None \
+                or state.last_success_at is None:
+            continue   # never crawled successfully: reported as failing, not as dormant
+        times = [post_time(p) for p in store.iter_posts(source_id=src.id)]
+        last = max((t for t in times if t <= as_of), default=None)
+        idle = (as_of - last).days if last else None
+        if idle is not None and idle < DORMANT_DAYS:
+            continue
+        zombie = idle is None or idle >= ZOMBIE_DAYS
+        detail = (f"{idle} 天未更新（最近发布 {last:%Y-%m-%d}）" if last is not None
+                  else "从未发布内容")
+        out.append(SourceIssue(src.id, names.source(src.id), src.channel,
+                               "red" if zombie else "yellow",
+                               "zombie" if zombie else "dormant",
+                               detail + f"；要求每 {DORMANT_DAYS} 天至少更新一次"))
+    return out
+
+
+LEVEL_NAMES = NAMES

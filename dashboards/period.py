@@ -1,0 +1,104 @@
+"""Digest periods: a day (舆情日报) or seven days (舆情周报), half-open ``[start, end)`` in the
+configured time zone, with the label, subject and archive name each kind uses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Kind = Literal["daily", "weekly"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: Kind
+    first_day: date          # first calendar day covered
+    last_day: date           # last calendar day covered (inclusive)
+    tzname: str = "Asia/Shanghai"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tzname)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), self.tz)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def label(self) -> str:
+        if self.kind == "daily":
+            return self.first_day.isoformat()
+        return f"{self.first_day.isoformat()}–{self.last_day.isoformat()}"
+
+    @property
+    def key(self) -> str:
+        """Archive file stem and idempotency key: ``2026-11-21`` or
+        ``weekly-2026-11-16_2026-11-22``."""
+        if self.kind == "daily":
+            return self.first_day.isoformat()
+        return f"weekly-{self.first_day.isoformat()}_{self.last_day.isoformat()}"
+
+    @property
+    def title(self) -> str:
+        return "舆情日报" if self.kind == "daily" else "舆情周报"
+
+    @property
+    def subject(self) -> str:
+        return f"【{self.title}】{self.label}"
+
+    @property
+    def unit(self) -> str:
+        """How the text names the period: 本日 / 本周."""
+        return "本日" if self.kind == "daily" else "本周"
+
+    def previous(self) -> Period:
+        step = timedelta(days=self.days)
+        return Period(self.kind, self.first_day - step, self.last_day - step, self.tzname)
+
+
+def daily(day: date, tzname: str) -> Period:
+    return Period("daily", day, day, tzname)
+
+
+def weekly_ending(last_day: date, tzname: str) -> Period:
+    """The seven days ending with ``last_day``."""
+    return Period("weekly", last_day - timedelta(days=6), last_day, tzname)
+
+
+def parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, e.g. 2026-11-21)") from None
+
+
+def parse_week(value: str, tzname: str) -> Period:
+    """``2026-W47`` (ISO week, Monday to Sunday) or any date in the wanted ISO week."""
+    m = _ISO_WEEK.match(value.strip())
+    if m:
+        year, week = int(m.group(1)), int(m.group(2))
+        try:
+            monday = date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"no ISO week {value!r} (weeks run 1..52 or 53)") from None
+    else:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"not a week: {value!r} (use 2026-W47 or a date in the week)"
+                             ) from None
+        monday = day - timedelta(days=day.weekday())
+    return Period("weekly", monday, monday + timedelta(days=6), tzname)
