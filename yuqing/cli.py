@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "yuqing.commands.demo",
     "yuqing.commands.nlp",
     "yuqing.commands.alerts",
+    "yuqing.commands.es",
 ]
 
 

@@ -69,16 +69,22 @@ class ElasticStore(Store):
         self.url = url
         self.spool = Spool(spool_path)
         self.stats = {"spooled": 0, "replayed": 0}
-        self._ready = False
+        self._templates_ready = False
+        self._ready: set[str] = set()
         self._down_since: float | None = None
         self._next_probe = 0.0
         self._indices: dict[str, tuple[float, list[str]]] = {}
 
     # -- connection state ----------------------------------------------------------------
-    def _ensure_ready(self) -> None:
-        if not self._ready:
-            es_schema.setup(self.es, self.names)
-            self._ready = True
+    def _ensure(self, kind: str) -> None:
+        """Templates, then the kind's first index and aliases, on first use."""
+        if kind in self._ready:
+            return
+        if not self._templates_ready:
+            es_schema.install_templates(self.es, self.names)
+            self._templates_ready = True
+        es_schema.ensure_indices(self.es, self.names, (kind,))
+        self._ready.add(kind)
 
     def _went_down(self, exc: BaseException) -> None:
         if self._down_since is None:
@@ -104,7 +110,6 @@ class ElasticStore(Store):
             "url_state": lambda docs: self._apply_states("url-state", docs),
         }
         try:
-            self._ensure_ready()
             for last_seq, kind, docs in self.spool.batches(BULK_CHUNK):
                 appliers[kind](docs)
                 self.spool.ack(last_seq)
@@ -126,7 +131,6 @@ class ElasticStore(Store):
         """Apply to the cluster, or spool when it is (or just went) unreachable."""
         if self._direct():
             try:
-                self._ensure_ready()
                 return apply(items)
             except Exception as exc:
                 if not is_outage(exc):
@@ -141,7 +145,6 @@ class ElasticStore(Store):
             raise StorageError(f"elasticsearch at {self.url} is unreachable ({len(self.spool)}"
                                f" write(s) spooled); cannot read {what}")
         try:
-            self._ensure_ready()
             return fn()
         except Exception as exc:
             if is_outage(exc):
@@ -151,6 +154,7 @@ class ElasticStore(Store):
 
     # -- lookups across rolled-over indices ------------------------------------------------
     def indices(self, kind: str, fresh: bool = False) -> list[str]:
+        self._ensure(kind)
         cached = self._indices.get(kind)
         if fresh or cached is None or time.monotonic() - cached[0] > INDEX_CACHE_SECONDS:
             cached = (time.monotonic(), es_schema.concrete_indices(self.es, self.names, kind))
@@ -247,8 +251,11 @@ class ElasticStore(Store):
 
     def count_posts(self, source_id=None) -> int:
         query = {"term": {"source_id": source_id}} if source_id else {"match_all": {}}
-        return self._read("the post count", lambda: self.es.count(
-            index=self.names.read("posts"), query=query)["count"])
+
+        def count() -> int:
+            self._ensure("posts")
+            return self.es.count(index=self.names.read("posts"), query=query)["count"]
+        return self._read("the post count", count)
 
     def search_posts(self, text: str, *, tokens: bool = False, size: int = 20) -> list[Post]:
         """Phrase search: over title/text (standard analyzer: CJK unigrams in sequence), or
@@ -258,7 +265,7 @@ class ElasticStore(Store):
         else:
             query = {"multi_match": {"query": text, "type": "phrase",
                                      "fields": ["title^2", "text"]}}
-        resp = self._read("search results", lambda: self.es.search(
+        resp = self._read("search results", lambda: self._ensure("posts") or self.es.search(
             index=self.names.read("posts"), query=query, size=size))
         return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
 
@@ -266,6 +273,7 @@ class ElasticStore(Store):
               ) -> Iterator[dict[str, Any]]:
         """Every matching document in sort order (search_after pages)."""
         query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
+        self._read(kind, lambda: self._ensure(kind))
         after = None
         while True:
             kw: dict[str, Any] = {"search_after": after} if after else {}
@@ -304,7 +312,6 @@ class ElasticStore(Store):
             raise StorageError(f"elasticsearch at {self.url} is unreachable; cannot {what} "
                                "(alerts are retried on the next check)")
         try:
-            self._ensure_ready()
             return fn()
         except Exception as exc:
             if is_outage(exc):
@@ -371,6 +378,7 @@ class ElasticStore(Store):
     # -- crawl state ---------------------------------------------------------------------
     def _apply_states(self, kind: str, docs: list[dict[str, Any]]) -> None:
         key = "source_id" if kind == "source-state" else "url"
+        self._ensure(kind)
         self._bulk([{"_op_type": "index", "_index": self.names.write(kind),
                      "_id": d[key] if key == "source_id" else url_doc_id(d[key]),
                      "_source": d} for d in docs])
@@ -382,6 +390,7 @@ class ElasticStore(Store):
 
     def _get_state(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         def get():
+            self._ensure(kind)
             try:
                 return self.es.get(index=self.names.read(kind), id=doc_id)["_source"]
             except NotFoundError:
@@ -412,9 +421,11 @@ class ElasticStore(Store):
         While the cluster is down, spooled writes are already durable on disk."""
         if not self._direct():
             return
+        if not self._ready:
+            return
         try:
-            self._ensure_ready()
-            self.es.indices.refresh(index=",".join(self.names.read(k) for k in es_schema.KINDS))
+            self.es.indices.refresh(index=",".join(self.names.read(k) for k in self._ready),
+                                    ignore_unavailable=True)
         except Exception as exc:
             if not is_outage(exc):
                 raise StorageError(f"elasticsearch refresh failed: {describe(exc)}") from exc
@@ -422,7 +433,8 @@ class ElasticStore(Store):
 
     def maintain(self, now: datetime, force_rollover: bool = False) -> dict[str, Any]:
         """Rollover (when a condition holds) then retention; for the scheduler or the CLI."""
-        self._ensure_ready()
+        for kind in es_schema.KINDS:
+            self._ensure(kind)
         rolled = es_schema.rollover(self.es, self.names, force=force_rollover)
         deleted = es_schema.apply_retention(self.es, self.names, self.retention_days, now)
         self._indices.clear()
@@ -451,7 +463,7 @@ def open_elastic_store(cfg) -> ElasticStore:
     """The store for ``storage.backend: elasticsearch``. Does not contact the cluster: a store
     opened during an outage spools until the cluster answers."""
     settings = cfg.settings.storage.elasticsearch
-    return ElasticStore(connect(settings, base_dir=getattr(cfg, "dir", None)),
+    return ElasticStore(connect(settings, base_dir=cfg.path(".")),
                         prefix=settings.index_prefix,
                         spool_path=spool_path_for(cfg.path(cfg.settings.storage.path)),
                         retention_days=settings.retention_days, url=settings.url)

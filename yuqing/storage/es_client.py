@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,9 @@ def client_options(settings: Any, base_dir: Path | None = None) -> dict[str, Any
 
 
 def connect(settings: Any, base_dir: Path | None = None) -> Elasticsearch:
+    # The transport logs every failed attempt with a traceback; we report outages ourselves,
+    # one line each (see ElasticStore), so keep only its errors.
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     return Elasticsearch(**client_options(settings, base_dir))
 
 
@@ -70,5 +74,10 @@ def is_outage(exc: BaseException) -> bool:
 
 def describe(exc: BaseException) -> str:
     """One line for logs and CLI errors."""
+    if isinstance(exc, ConnectionTimeout):
+        return "timed out"
+    if isinstance(exc, ConnectionError):
+        m = re.search(r"\[Errno -?\d+\] ([^)\]]+)", str(exc))
+        return f"unreachable ({m.group(1)})" if m else "unreachable"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:300]

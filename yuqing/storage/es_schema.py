@@ -93,10 +93,11 @@ def install_templates(es: Elasticsearch, names: IndexNames) -> dict[str, Templat
     return report
 
 
-def ensure_indices(es: Elasticsearch, names: IndexNames) -> list[str]:
-    """Create the first index of every kind that has none yet; return the indices created."""
+def ensure_indices(es: Elasticsearch, names: IndexNames, kinds: tuple[str, ...] = KINDS
+                   ) -> list[str]:
+    """Create the first index of each kind that has none yet; return the indices created."""
     created = []
-    for kind in KINDS:
+    for kind in kinds:
         alias = names.write(kind)
         if es.indices.exists_alias(name=alias) if kind in ROLLING else es.indices.exists(
                 index=alias):
@@ -121,6 +122,8 @@ def setup(es: Elasticsearch, names: IndexNames) -> dict[str, TemplateChange]:
 
 def concrete_indices(es: Elasticsearch, names: IndexNames, kind: str) -> list[str]:
     """Concrete indices behind a kind's read alias, oldest first."""
+    if kind in SINGLE:
+        return [names.read(kind)] if es.indices.exists(index=names.read(kind)) else []
     try:
         return sorted(es.indices.get_alias(name=names.read(kind)).body)
     except NotFoundError:
