@@ -393,6 +393,8 @@ def source_issues(cfg, store: Store, as_of: datetime, names: _Names | None = Non
             continue   # never crawled successfully: reported as failing, not as dormant
         times = [post_time(p) for p in store.iter_posts(source_id=src.id)]
         last = max((t for t in times if t <= as_of), default=None)
+        if last is None and times:
+            continue   # its first post came after the period: not judged in hindsight
         idle = (as_of - last).days if last else None
         if idle is not None and idle < DORMANT_DAYS:
             continue

@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "yuqing.commands.demo",
     "yuqing.commands.nlp",
     "yuqing.commands.alerts",
+    "yuqing.commands.digest",
+    "yuqing.commands.kibana",
     "yuqing.commands.es",
 ]
 

@@ -1,0 +1,101 @@
+"""``yuqing digest``: build, archive and (with ``--send``) mail the daily or weekly digest.
+The work lives in ``dashboards/``; this module only parses and prints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(digest)
+
+
+def _fail(message: str):
+    from yuqing.cli import YuqingError
+
+    return YuqingError(message)
+
+
+def _period(date_value: str | None, week: str | None, tzname: str, today):
+    from dashboards.period import daily, parse_date, parse_week
+
+    if date_value and week:
+        raise _fail("use either --date or --week, not both")
+    try:
+        if week:
+            if week in ("this", "last"):
+                monday = today - timedelta(days=today.weekday())
+                if week == "last":
+                    monday -= timedelta(days=7)
+                return parse_week(monday.isoformat(), tzname)
+            return parse_week(week, tzname)
+        return daily(parse_date(date_value) if date_value else today, tzname)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+@click.command()
+@click.option("--date", "date_value", metavar="YYYY-MM-DD",
+              help="Day of the daily digest (default: today, up to now).")
+@click.option("--week", metavar="W",
+              help="Weekly digest instead: ISO week (2026-W47), a date in the week, "
+                   "'this' or 'last'.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False),
+              help="Write the HTML here (text beside it, .txt) instead of the archive "
+                   "(digest.out_dir).")
+@click.option("--send", is_flag=True, help="Mail it to digest.recipients (each once).")
+@click.option("--resend", is_flag=True, help="With --send: send again to recipients who "
+                                             "already received this digest.")
+@click.option("--to", "to", multiple=True, metavar="ADDR",
+              help="With --send: these recipients instead of digest.recipients.")
+@click.pass_context
+def digest(ctx, date_value, week, out_file, send, resend, to) -> None:
+    """Build the daily (舆情日报) or weekly (舆情周报) digest; print where it was written.
+
+    \b
+    Examples:
+      yuqing digest                       # today so far, into var/digests/
+      yuqing digest --date 2026-11-21 --send
+      yuqing digest --week last --out /tmp/week.html
+    """
+    from pathlib import Path
+
+    from dashboards.digest import archive, build, out_dir
+    from dashboards.mail import DigestDeliveryError
+    from dashboards.mail import send as send_digest
+    from yuqing.cli import load
+    from yuqing.storage import StorageError, open_store
+    from yuqing.timeutil import now as _now
+
+    cfg = load(ctx)
+    now = _now(cfg.settings.timezone)
+    period = _period(date_value, week, cfg.settings.timezone, now.date())
+    if period.start > now:
+        raise _fail(f"{period.label} has not started yet")
+    if (resend or to) and not send:
+        raise _fail("--resend and --to need --send")
+    try:
+        with open_store(cfg) as store:
+            rendered = build(cfg, store, period, now)
+    except StorageError as exc:
+        raise _fail(f"storage: {exc}") from None
+    path = archive(rendered, out_dir(cfg), Path(out_file) if out_file else None)
+    click.echo(f"{rendered.subject}: {path}")
+    click.echo(f"text: {path.with_suffix('.txt')}")
+    if not send:
+        return
+    recipients = list(to) or cfg.settings.digest.recipients
+    if not recipients:
+        raise _fail("no recipients: set digest.recipients in settings.yaml or use --to")
+    try:
+        report = send_digest(cfg, rendered, recipients, resend=resend)
+    except DigestDeliveryError as exc:
+        for rcpt in exc.report.sent if exc.report else []:
+            click.echo(f"sent: {rcpt}")
+        raise _fail(str(exc)) from None
+    for rcpt in report.sent:
+        click.echo(f"sent: {rcpt}")
+    for rcpt in report.skipped:
+        click.echo(f"already sent (use --resend to send again): {rcpt}")
