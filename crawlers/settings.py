@@ -31,6 +31,11 @@ BASE = {
     },
     "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
     "ITEM_PIPELINES": PIPELINES,
+    # throughput: a callback yields one article or one page of links, so a small item
+    # concurrency avoids Scrapy spawning 100 idle worker tasks per response; our callbacks
+    # are plain generators, so Scrapy's source inspection for `return value` is skipped.
+    "CONCURRENT_ITEMS": 16,
+    "WARN_ON_GENERATOR_RETURN_VALUE": False,
     # quiet, deterministic runs
     "LOG_LEVEL": "WARNING",
     "TELNETCONSOLE_ENABLED": False,

@@ -143,7 +143,8 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
             parsed[name] = model.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(Problem(name, _loc(err["loc"]), err["msg"],
+                message = err["msg"].removeprefix("Value error, ")
+                problems.append(Problem(name, _loc(err["loc"]), message,
                                         _HINTS.get(err["type"], "")))
     cfg = Config(dir=directory, **{n.removesuffix(".yaml"): m for n, m in parsed.items()})
     if not problems:

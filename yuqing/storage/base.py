@@ -124,7 +124,7 @@ class Store(ABC):
     def save_url_state(self, state: UrlState) -> None: ...
 
     # -- lifecycle -----------------------------------------------------------------------
-    def flush(self) -> None:
+    def flush(self) -> None:  # noqa: B027 - optional hook, a no-op for SQLite
         """Make every write so far durable and visible."""
 
     def close(self) -> None:
