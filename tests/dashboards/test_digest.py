@@ -1,0 +1,210 @@
+"""The digest, rendered for real: fixture records in a SQLiteStore -> HTML shown by headless
+Chromium (visible text, images, a screenshot kept in var/artifacts/) -> mail at a real SMTP
+server on loopback."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from tests.dashboards.conftest import EVIL_TITLE, NOW, REPO, T0, write_config
+
+from dashboards import charts
+from dashboards.digest import archive, build, due_periods, out_dir, run_scheduled_digest
+from dashboards.digest_data import gather
+from dashboards.mail import DigestDeliveryError, send
+from dashboards.period import daily, parse_week
+from yuqing.config import load_config
+
+ARTIFACTS = REPO / "var" / "artifacts"
+TZ = "Asia/Shanghai"
+
+
+def _day():
+    return daily(date(2026, 11, 21), TZ)
+
+
+def test_numbers(filled):
+    cfg, store = filled
+    d = gather(cfg, store, _day(), NOW)
+    heads = {h.label: (h.value, h.previous) for h in d.headlines}
+    assert heads["采集信息"] == (16, 13)
+    assert heads["新增预警"] == (2, 1)
+    assert {c.channel: c.count for c in d.channels}["message_board"] == 4
+    assert [e.id for e in d.hot_events] == ["ev-wage", "ev-water", "ev-school"]
+    wage = d.hot_events[0]
+    assert wage.alert_status == "acked" and wage.response == "已签收"
+    assert wage.trend[-1] == 5 and len(wage.trend) == 7
+    assert [f.name for f in d.focus][:3] == ["营商环境", "房地产金融", "工资拖欠"]
+    wage_focus = next(f for f in d.focus if f.id == "wage_arrears")
+    assert wage_focus.count == 5 and wage_focus.negativity == -0.6
+    assert [a.id for a in d.alerts.overdue] == ["a-orange-water"]
+    assert d.alerts.by_level["red"] == 1 and d.alerts.acked_on_time == 1
+    issues = {s.source_id: s for s in d.sources}
+    assert issues["news"].kind == "failing" and issues["news"].level == "red"
+    assert issues["wechat_edu"].kind == "dormant" and issues["wechat_edu"].level == "yellow"
+    assert "weibo_env" not in issues
+
+
+def test_empty_day_says_so(filled):
+    cfg, store = filled
+    r = build(cfg, store, daily(date(2026, 10, 1), TZ), NOW)
+    assert "本日无新增舆情" in r.text and "本日无新增舆情" in r.html_archive
+    assert r.images == [] and "热点事件" not in r.html_archive
+
+
+def test_weekly_subject_and_trend(filled):
+    cfg, store = filled
+    r = build(cfg, store, parse_week("2026-W47", TZ), NOW)
+    assert r.subject == "【舆情周报】2026-11-16–2026-11-22"
+    assert r.data is not None and len(r.data.days) == 14
+    assert "本周新增" in r.text
+
+
+def test_html_escapes_crawled_text(filled):
+    cfg, store = filled
+    r = build(cfg, store, _day(), NOW)
+    for page in (r.html_archive, r.html_mail):
+        assert "<script>" not in page
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;化工厂偷排污水" in page
+    assert 'src="cid:volume@yuqing-digest"' in r.html_mail
+    assert r.html_archive.count('src="data:image/png;base64,') == len(r.images) == 5
+
+
+def test_archive_and_index(filled, tmp_path):
+    cfg, store = filled
+    path = archive(build(cfg, store, _day(), NOW), out_dir(cfg))
+    archive(build(cfg, store, parse_week("2026-W47", TZ), NOW), out_dir(cfg))
+    assert path == out_dir(cfg) / "2026-11-21.html"
+    assert path.with_suffix(".txt").read_text(encoding="utf-8").startswith("【舆情日报】")
+    index = (out_dir(cfg) / "index.html").read_text(encoding="utf-8")
+    assert 'href="2026-11-21.html"' in index
+    assert 'href="weekly-2026-11-16_2026-11-22.html"' in index
+
+
+def test_rendered_in_chromium(filled, browser):
+    cfg, store = filled
+    path = archive(build(cfg, store, _day(), NOW), out_dir(cfg))
+    dom = browser.dump_dom(path.as_uri())
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", dom, flags=re.S))
+    text = html.unescape(text)
+    for expected in ("舆情日报", "2026-11-21", "总体态势", "采集信息", "热点事件",
+                     "某建筑工地拖欠农民工工资", "已签收", "重点领域", "工资拖欠", "预警处置",
+                     "人力社保局", "回应率", "信源运行", "睡眠号", "温州新闻网",
+                     EVIL_TITLE.split("\r")[0]):
+        assert expected in text, expected
+    assert len(re.findall(r"<img\b", dom)) == 5
+    assert "<script>alert" not in dom
+    shot = browser.screenshot(path.as_uri(), ARTIFACTS / "digest.png", width=420, height=2400)
+    assert shot.stat().st_size > 20_000
+
+
+def test_empty_day_in_chromium(filled, browser):
+    cfg, store = filled
+    path = archive(build(cfg, store, daily(date(2026, 10, 1), TZ), NOW), out_dir(cfg))
+    dom = browser.dump_dom(path.as_uri())
+    assert "本日无新增舆情" in dom and "<img" not in dom
+
+
+def test_charts_have_cjk_font_or_fallback():
+    png = charts.volume_chart([date(2026, 11, d) for d in range(15, 22)], [1, 2, 3, 4, 5, 6, 7],
+                              1)
+    assert png.startswith(b"\x89PNG")
+    if charts.cjk_font() is None:
+        assert charts.label("工资拖欠", "wage_arrears") == "wage_arrears"
+    else:
+        assert charts.label("工资拖欠", "wage_arrears") == "工资拖欠"
+
+
+def _parts(msg):
+    return [p.get_content_type() for p in msg.walk()]
+
+
+def test_mail_arrives(filled, smtp_sink, tmp_path):
+    cfg, store = filled
+    cfg = load_config(write_config(tmp_path, smtp_port=smtp_sink.port,
+                                   recipients=["duty@cac.gov.example", "lead@gov.example"]))
+    r = build(cfg, store, _day(), NOW)
+    report = send(cfg, r)
+    assert report.sent == ["duty@cac.gov.example", "lead@gov.example"]
+    assert len(smtp_sink.messages) == 2
+    rcpts, msg = smtp_sink.messages[0]
+    assert rcpts == ["duty@cac.gov.example"]
+    assert msg["Subject"] == "【舆情日报】2026-11-21"
+    assert msg["X-Yuqing-Digest"] == "2026-11-21"
+    assert msg.get_content_type() == "multipart/alternative"
+    types = _parts(msg)
+    assert "text/plain" in types and "text/html" in types and "multipart/related" in types
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 5
+    html_body = msg.get_body(("html",)).get_content()
+    for img in images:
+        assert img["Content-ID"].strip("<>") in html_body
+        assert img.get_content_disposition() == "inline"
+    assert "<script>" not in html_body and "&lt;script&gt;" in html_body
+    assert "evil@example.com" not in str(msg["Subject"])
+    # idempotent: a second send serves nobody twice; --resend does
+    again = send(cfg, r)
+    assert again.sent == [] and len(again.skipped) == 2 and len(smtp_sink.messages) == 2
+    send(cfg, r, ["duty@cac.gov.example"], resend=True)
+    assert len(smtp_sink.messages) == 3
+    assert smtp_sink.messages[2][1]["Message-ID"] == msg["Message-ID"]
+
+
+def test_mail_server_down_reports(filled, tmp_path):
+    from tests.dashboards.conftest import free_port
+
+    cfg, store = filled
+    cfg = load_config(write_config(tmp_path, smtp_port=free_port()))
+    with pytest.raises(DigestDeliveryError) as err:
+        send(cfg, build(cfg, store, _day(), NOW))
+    assert err.value.report.failed and "duty@cac.gov.example" in str(err.value)
+
+
+def test_due_periods(filled):
+    cfg, _ = filled
+    before = due_periods(cfg, NOW.replace(hour=7))       # Sunday 07:00
+    after = due_periods(cfg, NOW)                        # Sunday 08:30
+    assert before[0].key == "2026-11-20" and after[0].key == "2026-11-21"
+    assert after[1].key == "weekly-2026-11-09_2026-11-15"   # last Monday's weekly
+    monday = due_periods(cfg, NOW.replace(day=23))
+    assert monday[1].key == "weekly-2026-11-16_2026-11-22"
+
+
+def test_scheduled_digest_is_idempotent(filled, smtp_sink, tmp_path):
+    _, store = filled
+    cfg = load_config(write_config(tmp_path, smtp_port=smtp_sink.port))
+    first = run_scheduled_digest(cfg, NOW)
+    assert set(first) == {"2026-11-21", "weekly-2026-11-09_2026-11-15"}
+    subjects = sorted(m["Subject"] for _, m in smtp_sink.messages)
+    assert subjects == ["【舆情周报】2026-11-09–2026-11-15", "【舆情日报】2026-11-21"]
+    assert (out_dir(cfg) / "2026-11-21.html").exists()
+    second = run_scheduled_digest(cfg, NOW)
+    assert set(second.values()) == {"already done"} and len(smtp_sink.messages) == 2
+
+
+def test_cli_digest(filled, smtp_sink, tmp_path):
+    from click.testing import CliRunner
+
+    from yuqing.cli import cli
+
+    _, store = filled
+    cdir = write_config(tmp_path, smtp_port=smtp_sink.port)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "2026-11-21",
+                              "--send"])
+    assert res.exit_code == 0, res.output
+    assert "2026-11-21.html" in res.output and "sent: duty@cac.gov.example" in res.output
+    assert len(smtp_sink.messages) == 1
+    out = tmp_path / "elsewhere" / "d.html"
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--week", "2026-W47",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.exists() and out.with_suffix(".txt").exists()
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "21/11/2026"])
+    assert res.exit_code == 1 and "not a date" in res.output
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "2026-11-21",
+                              "--week", "last"])
+    assert res.exit_code == 1 and "either --date or --week" in res.output
