@@ -9,13 +9,13 @@ import re
 from datetime import date
 
 import pytest
-from tests.dashboards.conftest import EVIL_TITLE, NOW, REPO, T0, write_config
 
 from dashboards import charts
 from dashboards.digest import archive, build, due_periods, out_dir, run_scheduled_digest
 from dashboards.digest_data import gather
 from dashboards.mail import DigestDeliveryError, send
 from dashboards.period import daily, parse_week
+from tests.dashboards.conftest import EVIL_TITLE, NOW, REPO, write_config
 from yuqing.config import load_config
 
 ARTIFACTS = REPO / "var" / "artifacts"
