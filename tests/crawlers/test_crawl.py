@@ -41,7 +41,10 @@ def by_url(posts):
 def test_first_crawl_stores_every_site_with_contract_fields(first):
     cfg, summary, _ = first
     s = summary["sources"]
-    assert s["demo-portal-news"]["new"] == sum(g["site"] == "portal" for g in GOLDEN)
+    # one portal article is also reached through /redirect/once by another source in the same
+    # run; whichever source stores it first owns it, the other sees it unchanged
+    portal = s["demo-portal-news"]
+    assert portal["new"] + portal["unchanged"] == sum(g["site"] == "portal" for g in GOLDEN)
     assert s["demo-board-api"]["new"] == 25            # 3 API pages of 10, 10, 5
     assert s["demo-weibo"]["new"] == 8 and s["demo-wechat"]["new"] == 8
     assert s["demo-portal-tw"]["new"] == sum(g["site"] == "tw" for g in GOLDEN)
