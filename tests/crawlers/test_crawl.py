@@ -172,3 +172,21 @@ def test_unknown_source_is_a_one_line_error(server, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip() == (f"error: unknown source(s): no-such-source "
                                    f"(see sources.yaml in {cfg})")
+
+
+def test_server_errors_are_retried_then_counted_once(first):
+    _, summary, requests = first
+    attempts = [r for r in requests if r[1] == "/error/500"]
+    assert len(attempts) == 2                  # crawl.retries: 1 in the test settings
+    assert summary["sources"]["demo-notices-errors"]["failed"]["http_500"] == 1
+    assert len([r for r in requests if r[1] == "/error/404"]) == 1   # 404 is not retried
+
+
+def test_progress_display_names_each_source(server, tmp_path):
+    cfg = make_config(tmp_path, server.url)
+    proc = run_cli("--config", str(cfg), "crawl", "--progress", "--source", "demo-weibo",
+                   "--source", "demo-wechat", check=True)
+    done = [line.split("\r")[-1] for line in proc.stderr.splitlines() if line.endswith("done")]
+    assert sorted(d.split()[0].replace("\x1b[K", "") for d in done) == \
+        ["demo-wechat", "demo-weibo"]
+    assert all("new    8" in d for d in done)

@@ -23,7 +23,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SITES = Path(__file__).resolve().parent / "sites"
-DEFAULT_DATA = Path("/work/shared/data/teddy2020/train.csv")
+# ../shared/data beside the repository (see shared/data/README.md)
+DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "teddy2020" / "train.csv"
 TZ = ZoneInfo("Asia/Shanghai")
 PORT = "{{PORT}}"  # replaced by the server with its port
 
