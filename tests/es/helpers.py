@@ -3,6 +3,7 @@ connection to the node (an outage without a 40-second restart of the JVM)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from datetime import timedelta
@@ -15,6 +16,7 @@ from yuqing.storage.elastic import ElasticStore
 
 
 def make_store(url: str, prefix: str, spool_path: Path, **kw) -> ElasticStore:
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)  # as es_client.connect
     es = Elasticsearch(url, request_timeout=10, max_retries=1, retry_on_timeout=False)
     return ElasticStore(es, prefix, spool_path, url=url, **kw)
 
@@ -47,6 +49,10 @@ class Proxy:
     def down(self) -> None:
         server, self._server = self._server, None
         if server:
+            try:
+                server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
             server.close()
         with self._lock:
             for conn in self._conns:
