@@ -190,3 +190,30 @@ def test_progress_display_names_each_source(server, tmp_path):
     assert sorted(d.split()[0].replace("\x1b[K", "") for d in done) == \
         ["demo-wechat", "demo-weibo"]
     assert all("new    8" in d for d in done)
+
+
+def test_configured_selectors_override_automatic_extraction(server, tmp_path):
+    cfg = make_config(tmp_path, server.url)
+    (cfg / "sources.yaml").write_text(f"""
+sources:
+  - id: news-selectors
+    kind: html
+    channel: news
+    urls: ["{server.url}/news/index.html"]
+    selectors:
+      list: "ul.news-list a"
+      title: "//div[@class='byline']/span[@class='source']/text()"
+      body: "div.article-body"
+      date: "div.byline time"
+""", encoding="utf-8")
+    summary = crawl(cfg)
+    assert summary["sources"]["news-selectors"]["new"] == 5
+    posts = export(cfg)
+    reposts = [g for g in GOLDEN if g["site"] == "news"]
+    for post in posts:
+        # the (deliberately odd) title selector wins over the automatic headline
+        assert post["title"] == "来源：A7县人民政府网站"
+        path = post["url"].split(server.url)[1]
+        golden = next(g for g in reposts if g["path"] == path)
+        assert post["published_at"] == golden["published_at"]
+        assert golden["body"].split("\n")[0] in post["text"]
