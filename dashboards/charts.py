@@ -117,6 +117,7 @@ def focus_chart(names: Sequence[tuple[str, str]], counts: Sequence[int],
     ax.set_yticks(ys, [label(n, fid) for fid, n in names])
     for y, c in zip(ys, counts, strict=True):
         ax.text(c, y, f" {c}", va="center", fontsize=7, color="#333333")
+    ax.set_xlim(0, max(max(counts, default=0), 1) * 1.12)
     ax.set_title(label(title, "focus areas (red = negative)"), fontsize=9, loc="left",
                  **_font_kw())
     ax.xaxis.get_major_locator().set_params(integer=True)

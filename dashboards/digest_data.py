@@ -11,6 +11,7 @@ Counting rules (docs/digest.md):
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,6 +38,7 @@ STATUS_NAMES = {"open": "待签收", "acked": "已签收", "resolved": "已办�
 NEGATIVE_BELOW = -0.3        # a post with sentiment below this counts as negative
 TOP_EVENTS = 10
 POSTS_PER_EVENT = 3
+NOTABLE_POSTS = 8            # "重点信息": the period's most negative (then newest) posts
 DORMANT_DAYS = 7             # DOMAIN.md: at least one update per week
 ZOMBIE_DAYS = 30
 
@@ -165,6 +167,7 @@ class DigestData:
     sources: list[SourceIssue]
     regions: list[tuple[str, int]]
     top_sources: list[tuple[str, int]]
+    notable: list[PostRef] = field(default_factory=list)   # most negative, then newest
 
     @property
     def partial(self) -> bool:
@@ -210,6 +213,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     regions: Counter[str] = Counter()
     sources: Counter[str] = Counter()
     negative = [0, 0]          # current, previous
+    notable: list[tuple[float, float, str, Post]] = []   # heap of the period's most notable
     for post in store.iter_posts(since=since):
         t = post.crawled_at
         if t >= as_of:
@@ -232,6 +236,10 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
             if post.event_id:
                 event_posts[post.event_id].append(post)
             regions[post.region or "未标注"] += 1
+            if not post.duplicate_of:
+                rank = (-(post.sentiment or 0.0), t.timestamp(), post.id, post)
+                (heapq.heappush if len(notable) < NOTABLE_POSTS else heapq.heappushpop)(
+                    notable, rank)
             sources[names.source(post.source_id)] += 1
         elif prev.start <= t < prev.end:
             prev_channels[post.channel] += 1
@@ -263,7 +271,9 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         period=period, generated_at=now, as_of=as_of, headlines=headlines, channels=channels,
         days=days, volume=volume, hot_events=hot, focus=focus, alerts=alerts,
         sources=source_issues(cfg, store, as_of, names),
-        regions=regions.most_common(8), top_sources=sources.most_common(8))
+        regions=regions.most_common(8), top_sources=sources.most_common(8),
+        notable=[PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
+                 for *_, p in sorted(notable, reverse=True)])
 
 
 def _mean(values: list[float] | None) -> float | None:
