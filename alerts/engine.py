@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from alerts.channels import CHANNELS
-from alerts.levels import rank, raise_level
+from alerts.levels import raise_level, rank
 from alerts.outbox import Outbox, Target
 from alerts.routing import Router
 from alerts.rules import build_rules

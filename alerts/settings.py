@@ -6,7 +6,6 @@ Every default lives here, documented. The lead adds ``alerts: AlertSettings`` to
 
 from __future__ import annotations
 
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.config.models import Duration, parse_duration

@@ -125,7 +125,7 @@ def main() -> None:
 
     # -- latency: live background + planted surges -----------------------------------------
     store = SQLiteStore(db)
-    outbox = Outbox(tmp / "outbox.db")
+    Outbox(tmp / "outbox.db").close()   # create the outbox file up front
     stop = threading.Event()
     lock = threading.Lock()
 
@@ -160,7 +160,7 @@ def main() -> None:
         topic = surge_topics[k % len(surge_topics)]
         before = len(sink.messages)
         first = time.time()
-        for j in range(args.surge):
+        for _ in range(args.surge):
             with lock:
                 store.upsert_post(post(topic, now(), tag=f"surge{k}"))
             time.sleep(10 / args.surge)

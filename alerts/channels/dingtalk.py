@@ -16,7 +16,7 @@ from alerts.channels.webhook import WebhookChannel
 
 def sign(secret: str, timestamp_ms: int) -> str:
     """DingTalk's signature: base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}"))."""
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"),
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(),
                    hashlib.sha256).digest()
     return base64.b64encode(mac).decode("ascii")
 

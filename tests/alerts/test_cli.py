@@ -83,7 +83,7 @@ def test_run_daemon_stops_on_sigterm_and_restarts_without_duplicates(make_rig, s
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+        reader = threading.Thread(target=lines.extend, args=(proc.stderr,), daemon=True)
         reader.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (

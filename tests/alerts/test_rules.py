@@ -176,7 +176,7 @@ def test_validate_reports_file_key_and_hint(tmp_path):
 
 
 def test_shipped_rules_are_valid():
-    from yuqing.config import load_config
     from tests.alerts.conftest import REPO
+    from yuqing.config import load_config
 
     assert validate(load_config(REPO / "config")) == []

@@ -81,11 +81,16 @@ def check(ctx, rules, as_json) -> None:
         out = check_and_deliver(rt, only=list(rules) or None)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
-        return
-    click.echo(f"{len(out['created'])} new alert(s), {out['suppressed']} suppressed; "
-               f"{out['sent']} message(s) sent, {out['failed']} failed, {out['held']} held")
-    for err in out["errors"]:
-        click.echo(f"warning: {err}", err=True)
+    else:
+        click.echo(f"{len(out['created'])} new alert(s), {out['suppressed']} suppressed; "
+                   f"{out['sent']} message(s) sent, {out['failed']} failed, {out['held']} held")
+        for err in out["errors"]:
+            click.echo(f"warning: delivery: {err}", err=True)
+    if out["problems"]:
+        for problem in out["problems"]:
+            click.echo(f"error: {problem}", err=True)
+        raise _fail(f"{len(out['problems'])} rule problem(s): the other rules ran; "
+                    "fix rules.yaml (`yuqing config check`)")
 
 
 @alerts.command("list")
