@@ -35,6 +35,17 @@ def check(ctx: click.Context) -> None:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
+    try:
+        from alerts.rules import validate as validate_rules
+    except ImportError:  # alerts not installed
+        rule_problems = []
+    else:
+        rule_problems = validate_rules(cfg)
+    if rule_problems:
+        for problem in rule_problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{len(rule_problems)} problem(s) in {directory}", err=True)
+        sys.exit(1)
     click.echo(
         f"ok: {cfg.dir} — {len(cfg.sources.sources)} sources, "
         f"{len(cfg.departments.departments)} departments, "
