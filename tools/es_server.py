@@ -30,7 +30,7 @@ from pathlib import Path
 
 ES_VERSION = os.environ.get("YUQING_ES_VERSION", "8.19.21")
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache" / "es"
+CACHE = Path(os.environ.get("YUQING_ES_CACHE") or ROOT / ".cache" / "es")
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 NOBODY = 65534
 INSTALL_HINT = ("install Java 17+ and Maven (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless "
@@ -70,7 +70,7 @@ def fetch(version: str = ES_VERSION, quiet: bool = True) -> Path:
         if not shutil.which("mvn"):
             raise EsServerError(f"Maven (mvn) not found: {INSTALL_HINT}")
         CACHE.mkdir(parents=True, exist_ok=True)
-        cmd = ["mvn", "-B", "dependency:copy", f"-Dartifact={ARTIFACT.format(version=version)}",
+        cmd = ["mvn", "-B", "-Dstyle.color=never", "dependency:copy", f"-Dartifact={ARTIFACT.format(version=version)}",
                f"-DoutputDirectory={CACHE}"]
         if quiet:
             cmd.insert(1, "-q")
@@ -212,13 +212,23 @@ class EsNode:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("fetch", help="fetch and unzip the distribution into .cache/es")
+    fetch_cmd = sub.add_parser("fetch", help="fetch and unzip the distribution into .cache/es")
+    fetch_cmd.add_argument("--if-possible", action="store_true",
+                           help="without Java or Maven only warn (unless CI=true)")
     run = sub.add_parser("run", help="run a node in the foreground")
     run.add_argument("--port", type=int, default=9200)
     run.add_argument("--data", type=Path, help="keep data here (default: a temporary dir)")
     args = parser.parse_args(argv)
     try:
         if args.cmd == "fetch":
+            cached = (home() / "bin" / "elasticsearch").exists()
+            missing = missing_tools(need_maven=not cached)
+            if missing and args.if_possible and os.environ.get("CI") != "true":
+                print(f"warning: {' and '.join(missing)} not found, Elasticsearch tests will be "
+                      f"skipped: {INSTALL_HINT}", file=sys.stderr)
+                return 0
+            if missing:
+                raise EsServerError(f"{' and '.join(missing)} not found: {INSTALL_HINT}")
             print(fetch())
             return 0
         node = EsNode(port=args.port, workdir=args.data).start(foreground=True)

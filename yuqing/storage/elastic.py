@@ -29,6 +29,7 @@ from yuqing.models import Alert, Event, Post
 from yuqing.storage import es_schema
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
 from yuqing.storage.es_client import connect, describe, is_outage
+from yuqing.storage.es_outage import OutageGuard
 from yuqing.storage.es_schema import IndexNames
 from yuqing.storage.es_spool import Spool
 from yuqing.timeutil import parse_iso, to_iso
@@ -65,14 +66,13 @@ class ElasticStore(Store):
         self.es = es
         self.names = IndexNames(prefix)
         self.retention_days = retention_days
-        self.probe_interval = probe_interval
         self.url = url
         self.spool = Spool(spool_path)
-        self.stats = {"spooled": 0, "replayed": 0}
+        self.guard = OutageGuard(url, self.spool, self._apply_spooled, probe_interval,
+                                 BULK_CHUNK)
+        self.stats = self.guard.stats
         self._templates_ready = False
         self._ready: set[str] = set()
-        self._down_since: float | None = None
-        self._next_probe = 0.0
         self._indices: dict[str, tuple[float, list[str]]] = {}
 
     # -- connection state ----------------------------------------------------------------
@@ -86,71 +86,20 @@ class ElasticStore(Store):
         es_schema.ensure_indices(self.es, self.names, (kind,))
         self._ready.add(kind)
 
-    def _went_down(self, exc: BaseException) -> None:
-        if self._down_since is None:
-            self._down_since = time.monotonic()
-            log.warning("elasticsearch at %s unreachable (%s); spooling writes to %s",
-                        self.url, describe(exc), self.spool.path)
-        self._next_probe = time.monotonic() + self.probe_interval
+    def _apply_spooled(self, kind: str, docs: list[dict[str, Any]]) -> None:
+        if kind == "post":
+            self._apply_posts([Post.from_dict(d) for d in docs])
+        elif kind == "event":
+            self._apply_events([Event.from_dict(d) for d in docs])
+        else:  # source_state, url_state
+            self._apply_states(kind.replace("_", "-"), docs)
 
-    def _direct(self) -> bool:
-        """True when writes may go to the cluster now: it is up and the spool is drained
-        (replaying it first if a probe is due)."""
-        if self._down_since is None and not len(self.spool):
-            return True
-        if time.monotonic() < self._next_probe:
-            return False
-        return self._replay()
-
-    def _replay(self) -> bool:
-        appliers: dict[str, Callable[[list[dict[str, Any]]], Any]] = {
-            "post": lambda docs: self._apply_posts([Post.from_dict(d) for d in docs]),
-            "event": lambda docs: self._apply_events([Event.from_dict(d) for d in docs]),
-            "source_state": lambda docs: self._apply_states("source-state", docs),
-            "url_state": lambda docs: self._apply_states("url-state", docs),
-        }
-        try:
-            for last_seq, kind, docs in self.spool.batches(BULK_CHUNK):
-                appliers[kind](docs)
-                self.spool.ack(last_seq)
-                self.stats["replayed"] += len(docs)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise StorageError(f"replaying the spool {self.spool.path} failed: "
-                                   f"{describe(exc)}") from exc
-            self._went_down(exc)
-            return False
-        if self._down_since is not None:
-            log.warning("elasticsearch at %s is back; %d spooled write(s) replayed so far",
-                        self.url, self.stats["replayed"])
-        self._down_since = None
-        return True
-
-    def _write(self, kind: str, items: list[Any], apply: Callable[[list[Any]], Any],
+    def _write(self, what: str, items: list[Any], apply: Callable[[list[Any]], Any],
                spool: Callable[[list[Any]], Any]) -> Any:
-        """Apply to the cluster, or spool when it is (or just went) unreachable."""
-        if self._direct():
-            try:
-                return apply(items)
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise StorageError(f"elasticsearch {kind} write failed: "
-                                       f"{describe(exc)}") from exc
-                self._went_down(exc)
-        self.stats["spooled"] += len(items)
-        return spool(items)
+        return self.guard.write(what, items, apply, spool)
 
     def _read(self, what: str, fn: Callable[[], Any]) -> Any:
-        if not self._direct():
-            raise StorageError(f"elasticsearch at {self.url} is unreachable ({len(self.spool)}"
-                               f" write(s) spooled); cannot read {what}")
-        try:
-            return fn()
-        except Exception as exc:
-            if is_outage(exc):
-                self._went_down(exc)
-            raise StorageError(f"elasticsearch at {self.url}: cannot read {what}: "
-                               f"{describe(exc)}") from exc
+        return self.guard.call(f"read {what}", fn)
 
     # -- lookups across rolled-over indices ------------------------------------------------
     def indices(self, kind: str, fresh: bool = False) -> list[str]:
@@ -189,16 +138,12 @@ class ElasticStore(Store):
         return self._write("post", [post], self._apply_posts, self._spool_posts)[0]
 
     def upsert_posts(self, posts: Iterable[Post]) -> dict[str, int]:
+        """Bulk upsert in chunks of ``BULK_CHUNK``; counts per result."""
         counts = {"new": 0, "updated": 0, "unchanged": 0}
-        batch: list[Post] = []
-        for post in posts:
-            batch.append(post)
-            if len(batch) >= BULK_CHUNK:
-                for r in self._write("post", batch, self._apply_posts, self._spool_posts):
-                    counts[r] += 1
-                batch = []
-        if batch:
-            for r in self._write("post", batch, self._apply_posts, self._spool_posts):
+        items = list(posts)
+        for start in range(0, len(items), BULK_CHUNK):
+            chunk = items[start:start + BULK_CHUNK]
+            for r in self._write("post", chunk, self._apply_posts, self._spool_posts):
                 counts[r] += 1
         return counts
 
@@ -308,18 +253,7 @@ class ElasticStore(Store):
 
     # -- alerts (need the cluster: no spooling) ------------------------------------------
     def _alert_op(self, what: str, fn: Callable[[], Any]) -> Any:
-        if not self._direct():
-            raise StorageError(f"elasticsearch at {self.url} is unreachable; cannot {what} "
-                               "(alerts are retried on the next check)")
-        try:
-            return fn()
-        except Exception as exc:
-            if is_outage(exc):
-                self._went_down(exc)
-            if isinstance(exc, StorageError):
-                raise
-            raise StorageError(f"elasticsearch at {self.url}: cannot {what}: "
-                               f"{describe(exc)}") from exc
+        return self.guard.call(what, fn, " (alerts are retried on the next check)")
 
     def insert_alert(self, alert: Alert) -> bool:
         def insert() -> bool:
@@ -419,9 +353,8 @@ class ElasticStore(Store):
     def flush(self) -> None:
         """Replay the spool if the cluster is back, then refresh so every write is visible.
         While the cluster is down, spooled writes are already durable on disk."""
-        if not self._direct():
+        if not self.guard.direct() or not self._ready:
             return
-        if not self._ready:
             return
         try:
             self.es.indices.refresh(index=",".join(self.names.read(k) for k in self._ready),
@@ -429,7 +362,7 @@ class ElasticStore(Store):
         except Exception as exc:
             if not is_outage(exc):
                 raise StorageError(f"elasticsearch refresh failed: {describe(exc)}") from exc
-            self._went_down(exc)
+            self.guard.went_down(exc)
 
     def maintain(self, now: datetime, force_rollover: bool = False) -> dict[str, Any]:
         """Rollover (when a condition holds) then retention; for the scheduler or the CLI."""

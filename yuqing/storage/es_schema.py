@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Literal
 
@@ -161,7 +161,7 @@ def _newest(es: Elasticsearch, index: str, field: str) -> datetime | None:
     millis = resp["aggregations"]["newest"]["value"]
     if millis is None:
         return None
-    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
 def retention_candidates(es: Elasticsearch, names: IndexNames, retention_days: int,
