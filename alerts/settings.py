@@ -1,119 +1,14 @@
-"""``alerts:`` settings (noise control, deadlines, rechecks, delivery retries, outbox path).
-
-Every default lives here, documented. The lead adds ``alerts: AlertSettings`` to
-``yuqing.config.models.Settings``; until then :func:`alert_settings` falls back to defaults.
-"""
+"""``alerts:`` settings. The models live with the other configuration models
+(``yuqing/config/alerts_section.py``); this module is the alerts package's view of them."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from yuqing.config.models import Duration, parse_duration
-
-_HHMM = r"^\d{1,2}:\d{2}$"
-LEVELS = ("blue", "yellow", "orange", "red")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class QuietHours(_Strict):
-    """Non-red deliveries are held between ``start`` and ``end`` (local time); red never waits."""
-
-    start: str = Field(default="22:00", pattern=_HHMM)
-    end: str = Field(default="07:00", pattern=_HHMM)
-
-    def minutes(self) -> tuple[int, int]:
-        def m(v: str) -> int:
-            h, mi = (int(x) for x in v.split(":"))
-            if h > 23 or mi > 59:
-                raise ValueError(f"not a time of day: {v!r} (use HH:MM)")
-            return h * 60 + mi
-        return m(self.start), m(self.end)
-
-    @model_validator(mode="after")
-    def _valid(self) -> QuietHours:
-        self.minutes()
-        return self
-
-
-class RateLimit(_Strict):
-    """At most ``max_messages`` single-alert messages per recipient of a department per
-    ``per``; further non-red alerts are aggregated into one summary message."""
-
-    max_messages: int = Field(default=10, ge=1)
-    per: Duration = "1h"
-
-
-class RetrySettings(_Strict):
-    """Exponential backoff: ``base`` × 2^(attempt-1), capped at ``max_delay``. After
-    ``max_attempts`` a row is parked as ``dead`` (listed by ``yuqing alerts outbox``)."""
-
-    base: Duration = "30s"
-    max_delay: Duration = "1h"
-    max_attempts: int = Field(default=30, ge=1)
-    lease: Duration = "5m"          # a claimed row is re-sent after this if never marked sent
-    batch: int = Field(default=200, ge=1)
-
-
-def _durations(value: dict[str, str], what: str) -> dict[str, str]:
-    for level, dur in value.items():
-        if level not in LEVELS:
-            raise ValueError(f"{what}: unknown level {level!r} (use red, orange, yellow, blue)")
-        parse_duration(dur)
-    return value
-
-
-class AlertSettings(_Strict):
-    realert: Duration = "24h"       # same rule+subject stays quiet this long unless level rises
-    lookback: Duration = "7d"       # how far back prior alerts are considered (growth escalation)
-    growth_factor: float = Field(default=2.0, gt=1.0)  # event grew this much -> one level up
-    ack_deadline: dict[str, str] = Field(default_factory=lambda: {
-        "red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"})
-    recheck_after: dict[str, str] = Field(default_factory=lambda: {"red": "1d", "yellow": "7d"})
-    copy_duty_levels: list[str] = Field(default_factory=lambda: ["red"])
-    quiet_hours: QuietHours | None = None   # e.g. {start: "22:00", end: "07:00"}; null = off
-    rate_limit: RateLimit = Field(default_factory=RateLimit)
-    retry: RetrySettings = Field(default_factory=RetrySettings)
-    outbox_path: str = "var/outbox.db"
-    webhook_timeout: float = Field(default=10.0, gt=0)
-    dashboard_url: str | None = None  # link put into messages, e.g. https://yuqing.internal
-
-    @field_validator("ack_deadline")
-    @classmethod
-    def _ack(cls, v: dict[str, str]) -> dict[str, str]:
-        v = _durations(v, "ack_deadline")
-        missing = [lvl for lvl in LEVELS if lvl not in v]
-        if missing:
-            raise ValueError(f"ack_deadline needs every level; missing {', '.join(missing)}")
-        return v
-
-    @field_validator("recheck_after")
-    @classmethod
-    def _recheck(cls, v: dict[str, str]) -> dict[str, str]:
-        return _durations(v, "recheck_after")
-
-    @field_validator("copy_duty_levels")
-    @classmethod
-    def _levels(cls, v: list[str]) -> list[str]:
-        for level in v:
-            if level not in LEVELS:
-                raise ValueError(f"unknown level {level!r} (use red, orange, yellow, blue)")
-        return v
-
-    def seconds(self, name: str) -> int:
-        return parse_duration(getattr(self, name))
+from yuqing.config.alerts_section import AlertSettings, QuietHours, RateLimit, RetrySettings
 
 
 def alert_settings(cfg) -> AlertSettings:
-    """The ``alerts:`` settings of a loaded config (defaults until the key exists)."""
-    value = getattr(cfg.settings, "alerts", None)
-    if value is None:
-        return AlertSettings()
-    if isinstance(value, dict):
-        return AlertSettings.model_validate(value)
-    return value
+    """The ``alerts:`` settings of a loaded config."""
+    return cfg.settings.alerts
 
 
 __all__ = ["AlertSettings", "QuietHours", "RateLimit", "RetrySettings", "alert_settings"]
