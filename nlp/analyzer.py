@@ -1,0 +1,145 @@
+"""Per-post analysis without events: normalize → segment → classify → focus → sentiment →
+keywords → regions. ``PostAnalyzer`` is usable alone (``yuqing classify``, notebooks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp import model_file
+from nlp.classifier import CategoryClassifier
+from nlp.focus import FocusTagger
+from nlp.keywords import KeywordExtractor
+from nlp.normalize import normalize
+from nlp.segment import Segmenter
+from nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
+from nlp.settings import NLPSettings
+from yuqing.models import Post
+
+__all__ = ["PostAnalyzer", "Analysis", "DEFAULT_SENTIMENT_MODEL", "load_sentiment_model"]
+
+DEFAULT_SENTIMENT_MODEL = Path(__file__).resolve().parent / "models" / "sentiment.joblib"
+
+
+def load_sentiment_model(path: str | Path | None = None) -> SentimentModel:
+    model, meta = model_file.load(path or DEFAULT_SENTIMENT_MODEL, kind="sentiment")
+    model.metadata = meta
+    return model
+
+
+@dataclass
+class Analysis:
+    """Everything derived from one post's text (what PostAnalyzer writes onto the Post)."""
+
+    text: str                       # normalized "title\nbody"
+    words: list[str]                # all jieba tokens
+    tokens: list[str]               # content tokens (stopwords removed)
+    category: str | None = None
+    category_score: float | None = None
+    category_uncertain: bool | None = None
+    focus: list[str] = field(default_factory=list)
+    focus_evidence: dict[str, list[str]] = field(default_factory=dict)
+    sentiment: float | None = None
+    risk_flags: list[str] = field(default_factory=list)
+    keyword_weights: dict[str, float] = field(default_factory=dict)
+    keywords: list[str] = field(default_factory=list)
+    regions_mentioned: list[str] = field(default_factory=list)
+
+
+class PostAnalyzer:
+    def __init__(self, classifier: CategoryClassifier, focus: FocusTagger,
+                 negativity: NegativityScorer, *, segmenter: Segmenter | None = None,
+                 regions: Iterable[str] = (), uncertain_below: float = 0.5,
+                 n_keywords: int = 8):
+        self.classifier = classifier
+        # one jieba pass per post: the classifier's own segmenter unless told otherwise
+        self.segmenter = segmenter or classifier.segmenter
+        self.focus = focus
+        self.negativity = negativity
+        self.keywords = KeywordExtractor(classifier.idf)
+        self.regions = sorted(set(r for r in regions if r), key=len, reverse=True)
+        self.uncertain_below = uncertain_below
+        self.n_keywords = n_keywords
+
+    @classmethod
+    def from_config(cls, cfg, *, model_path: str | Path | None = None,
+                    settings: NLPSettings | None = None) -> PostAnalyzer:
+        from nlp.train import load_model
+
+        s = settings or getattr(cfg.settings, "nlp", None) or NLPSettings()
+        path = model_path or (cfg.path(cfg.settings.model.path)
+                              if cfg.settings.model.path else None)
+        clf = load_model(path)
+        seg = _config_segmenter(cfg, s, clf.segmenter)
+        sent = load_sentiment_model(cfg.path(s.sentiment_model) if s.sentiment_model else None)
+        regions = list(s.regions) + [x.region for x in cfg.sources.sources if x.region] + \
+            [d.region for d in cfg.departments.departments if d.region]
+        return cls(clf, FocusTagger.from_topics(cfg.topics.focus, min_hits=s.focus_min_hits,
+                                                strong_len=s.focus_strong_len),
+                   NegativityScorer(sent, model_scale=s.sentiment_model_scale), segmenter=seg,
+                   regions=regions, uncertain_below=cfg.settings.model.uncertain_below,
+                   n_keywords=s.keywords)
+
+    # ------------------------------------------------------------------ analysis
+    def analyze_texts(self, titles: Sequence[str], bodies: Sequence[str]) -> list[Analysis]:
+        texts = [_join(normalize(t), normalize(b)) for t, b in zip(titles, bodies, strict=True)]
+        out = []
+        for text in texts:
+            words = self.segmenter.lcut(text)
+            sw = self.segmenter.stopwords
+            tokens = [w for w in words if w not in sw and any(c.isalnum() for c in w)]
+            out.append(Analysis(text, words, tokens))
+        if not out:
+            return out
+        for a, (label, score) in zip(out, self.classifier.predict(texts), strict=True):
+            a.category, a.category_score = label, round(score, 4)
+            a.category_uncertain = score < self.uncertain_below
+        sentiments = self.negativity.score_many(texts, [a.words for a in out])
+        for a, s in zip(out, sentiments, strict=True):
+            a.sentiment = s
+            f = self.focus.tag(a.text)
+            a.focus, a.focus_evidence = f.topics, f.evidence
+            a.risk_flags = risk_flags(a.text)
+            a.keyword_weights = self.keywords.weights(a.tokens)
+            a.keywords = [k for k, _ in sorted(a.keyword_weights.items(),
+                                               key=lambda kv: (-kv[1], kv[0]))[: self.n_keywords]]
+            a.regions_mentioned = [r for r in self.regions if r in a.text]
+        return out
+
+    def analyze(self, post: Post) -> Analysis:
+        return self.analyze_texts([post.title or ""], [post.text or ""])[0]
+
+    @staticmethod
+    def apply(post: Post, a: Analysis) -> Post:
+        post.category, post.category_score = a.category, a.category_score
+        post.category_uncertain = a.category_uncertain
+        post.focus, post.focus_evidence = a.focus, a.focus_evidence
+        post.sentiment, post.risk_flags = a.sentiment, a.risk_flags
+        post.keywords, post.regions_mentioned, post.tokens = a.keywords, a.regions_mentioned, \
+            a.tokens
+        return post
+
+    def process(self, post: Post) -> Post:
+        return self.apply(post, self.analyze(post))
+
+
+def _join(title: str, body: str) -> str:
+    if title and body.startswith(title):
+        return body if "\n" in body[: len(title) + 1] else f"{title}\n{body}"
+    return f"{title}\n{body}" if title else body
+
+
+def _config_segmenter(cfg, s: NLPSettings, model_seg: Segmenter) -> Segmenter:
+    """The configured dictionary's segmenter; the model's own when the content is the same."""
+    from nlp.segment import DEFAULT_STOPWORDS, DEFAULT_USERDICT, get_segmenter
+
+    def pick(value, name, default):
+        if value:
+            return cfg.path(value)
+        local = cfg.dir / name
+        return local if local.is_file() else default
+
+    seg = get_segmenter(pick(s.userdict, "userdict.txt", DEFAULT_USERDICT),
+                        pick(s.stopwords, "stopwords.txt", DEFAULT_STOPWORDS))
+    return model_seg if seg.fingerprint == model_seg.fingerprint else seg

@@ -1,0 +1,151 @@
+"""The category classifier: a scikit-learn pipeline over jieba words and characters.
+
+Features (a ``FeatureUnion``): TF-IDF of jieba content words over the whole text, TF-IDF of
+the title's words and characters (the first line carries most of the routing signal), and
+optionally character n-grams of the body. The classifier is a ``LinearSVC`` wrapped in
+``CalibratedClassifierCV`` (sigmoid), so ``category_score`` is a probability and a low one
+marks the post ``category_uncertain``.
+
+Persisted as a :class:`~nlp.model_file` payload with labels, training-data SHA-256,
+library versions and dev metrics; see ``nlp/model_file.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from nlp.segment import Segmenter
+
+__all__ = ["Field", "build_pipeline", "CategoryClassifier", "evaluate_predictions",
+           "DEFAULT_PARAMS"]
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "C": 1.0,
+    "word_ngrams": 1,       # 1 = unigrams, 2 = unigrams + bigrams
+    "title_words": False,
+    "title_chars": False,
+    "body_chars": True,
+    "calibration_cv": 5,
+    "max_features": 150_000,
+}
+
+
+class Field(BaseEstimator, TransformerMixin):
+    """Select part of a ``title\\nbody`` text: ``"all"``, ``"title"`` (first line) or ``"body"``."""
+
+    def __init__(self, part: str = "all"):
+        self.part = part
+
+    def fit(self, X, y=None):
+        if self.part not in ("all", "title", "body"):
+            raise ValueError(f"Field part must be all, title or body, not {self.part!r}")
+        return self
+
+    def transform(self, X):
+        if self.part == "all":
+            return list(X)
+        idx = 0 if self.part == "title" else 1
+        return [(x.split("\n", 1) + [""])[idx] for x in X]
+
+
+def _words(segmenter: Segmenter, ngrams: int, max_features: int | None) -> TfidfVectorizer:
+    if ngrams == 1:
+        return TfidfVectorizer(analyzer=segmenter, sublinear_tf=True, max_features=max_features)
+    return TfidfVectorizer(tokenizer=segmenter, lowercase=False, token_pattern=None,
+                           ngram_range=(1, ngrams), sublinear_tf=True, min_df=2,
+                           max_features=max_features)
+
+
+def _chars(ngram_range: tuple[int, int], max_features: int | None, min_df: int = 2):
+    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True,
+                           min_df=min_df, max_features=max_features)
+
+
+def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
+    """The unfitted classifier pipeline (``params`` override :data:`DEFAULT_PARAMS`)."""
+    p = {**DEFAULT_PARAMS, **params}
+    unknown = set(p) - set(DEFAULT_PARAMS)
+    if unknown:
+        raise ValueError(f"unknown classifier parameter(s): {', '.join(sorted(unknown))}")
+    mf = p["max_features"]
+    parts = [("words", Pipeline([("f", Field("all")), ("v", _words(segmenter, p["word_ngrams"], mf))]))]
+    if p["title_words"]:
+        parts.append(("title_words", Pipeline([("f", Field("title")),
+                                               ("v", _words(segmenter, 1, mf))])))
+    if p["title_chars"]:
+        parts.append(("title_chars", Pipeline([("f", Field("title")),
+                                               ("v", _chars((1, 2), mf, min_df=1))])))
+    if p["body_chars"]:
+        parts.append(("body_chars", Pipeline([("f", Field("all")), ("v", _chars((1, 3), mf))])))
+    svc = LinearSVC(C=p["C"])
+    clf = (CalibratedClassifierCV(svc, method="sigmoid", cv=p["calibration_cv"], ensemble=False)
+           if p["calibration_cv"] else svc)
+    return Pipeline([("features", FeatureUnion(parts)), ("clf", clf)])
+
+
+def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
+    """``{"n", "accuracy", "macro_f1", "per_class": {label: {precision, recall, f1, support}}}``."""
+    labels = sorted(set(y_true) | set(y_pred))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "n": len(y_true),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=sorted(set(y_true)),
+                                         average="macro", zero_division=0)), 4),
+        "per_class": {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                            "f1": round(float(f[i]), 4), "support": int(s[i])}
+                      for i, lab in enumerate(labels)},
+    }
+
+
+@dataclass
+class CategoryClassifier:
+    """A fitted pipeline plus what is needed to use and trust it."""
+
+    pipeline: Pipeline
+    labels: list[str]
+    params: dict[str, Any] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)   # keyword IDF from the same corpus
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def segmenter(self) -> Segmenter:
+        return self.pipeline.named_steps["features"].transformer_list[0][1].named_steps["v"].analyzer \
+            if self.params.get("word_ngrams", 1) == 1 else \
+            self.pipeline.named_steps["features"].transformer_list[0][1].named_steps["v"].tokenizer
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[str], segmenter: Segmenter,
+            **params: Any) -> CategoryClassifier:
+        from nlp.keywords import fit_idf
+
+        pipe = build_pipeline(segmenter, **params).fit(list(texts), list(labels))
+        idf = fit_idf(segmenter.tokens(t) for t in texts)
+        return cls(pipe, [str(c) for c in pipe.classes_], {**DEFAULT_PARAMS, **params}, idf)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        clf = self.pipeline.named_steps["clf"]
+        if hasattr(clf, "predict_proba"):
+            return self.pipeline.predict_proba(list(texts))
+        d = self.pipeline.decision_function(list(texts))  # uncalibrated: softmax of margins
+        e = np.exp(d - d.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """(label, probability) per text."""
+        proba = self.predict_proba(texts)
+        best = proba.argmax(axis=1)
+        return [(self.labels[i], float(proba[k, i])) for k, i in enumerate(best)]
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+        return evaluate_predictions(list(labels), [lab for lab, _ in self.predict(texts)])

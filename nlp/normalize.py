@@ -1,0 +1,84 @@
+"""Text normalization before any analysis.
+
+Full-width → half-width (NFKC), whitespace clean-up, Traditional → Simplified (OpenCC
+``t2s``) and removal of page boilerplate: breadcrumbs (当前位置), copyright footers, share bars,
+print/close links, font-size switches, view counters. Normalization never invents text; it
+only removes or converts it, so the result is safe to segment and to fingerprint.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["normalize", "strip_boilerplate", "to_simplified"]
+
+# Whole lines that are page furniture, not content (matched on a stripped line).
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:"
+    r"(?:当前位置|您现在的位置|你的位置|您的位置|现在位置|所在位置)\s*[:：]?.*"
+    r"|.{0,40}(?:版权所有|版权归|copyright|\(c\)|©|all rights reserved).*"
+    r"|.{0,40}(?:ICP备|ICP证|公网安备|网站标识码|主办单位|承办单位|技术支持|网站地图|联系我们).*"
+    r"|.{0,20}(?:分享到|分享至|转发到|扫一扫|扫码|在手机上打开|用微信扫描).*"
+    r"|.{0,30}(?:打印本页|打印此页|关闭窗口|关闭本页|返回顶部|收藏本页|【?\s*打印\s*】?|【?\s*关闭\s*】?)\s*"
+    r"|.{0,30}(?:字体|字号)\s*[:：]?\s*[【\[]?\s*大\s*中\s*小.*"
+    r"|.{0,30}(?:浏览次数|阅读次数|点击数|访问量|浏览量)\s*[:：]\s*\d*.*"
+    r"|(?:上一篇|下一篇|相关链接|相关阅读|责任编辑|编辑|校对|审核|来源|文章来源|信息来源|发布时间|发布日期)\s*[:：].{0,40}"
+    r"|(?:微信|微博|QQ空间|QQ|腾讯微博|人人网|豆瓣)(?:[\s|｜/、,，]+(?:微信|微博|QQ空间|QQ|腾讯微博|人人网|豆瓣|好友))*"
+    r")$",
+    re.IGNORECASE,
+)
+# Inline tails that sometimes share a line with content.
+_BOILERPLATE_INLINE = re.compile(
+    r"(?:【\s*(?:打印|关闭|字体|收藏)[^】]{0,10}】|分享到[:：]\s*(?:微信|微博|QQ空间|QQ)?)"
+)
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{2,}")
+_MAX_BOILERPLATE_LINE = 120
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified Chinese (OpenCC t2s; a no-op for Simplified text)."""
+    if not text or text.isascii():
+        return text
+    return _t2s().convert(text)
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop breadcrumb, copyright, share-bar and print/close lines; keep the content."""
+    kept = []
+    for line in text.split("\n"):
+        s = line.strip()
+        if not s:
+            continue
+        if len(s) <= _MAX_BOILERPLATE_LINE and _BOILERPLATE_LINE.match(s):
+            continue
+        s = _BOILERPLATE_INLINE.sub("", s).strip()
+        if s:
+            kept.append(s)
+    return "\n".join(kept)
+
+
+def normalize(text: str | None, *, simplify: bool = True, boilerplate: bool = True) -> str:
+    """The analysis form of a text: NFKC, clean whitespace, Simplified, no page furniture."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    if simplify:
+        text = to_simplified(text)
+    if boilerplate:
+        text = strip_boilerplate(text)
+    else:
+        text = _BLANK_LINES.sub("\n", text).strip()
+    return text

@@ -1,0 +1,102 @@
+"""The NLP stage facade the crawler pipeline calls: ``NLPStage.process(post) -> post``.
+
+Per post: analysis (:class:`~nlp.analyzer.PostAnalyzer`) → near-duplicate merge
+(:class:`~nlp.dedup.NearDuplicateIndex`) → event assignment
+(:class:`~nlp.events.EventTracker`, writing through an :class:`~nlp.events.EventSink`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from nlp.analyzer import PostAnalyzer
+from nlp.dedup import NearDuplicateIndex
+from nlp.events import EventSink, EventTracker, InMemoryEventSink, post_time
+from nlp.settings import NLPSettings
+from yuqing.models import Post
+
+__all__ = ["NLPStage"]
+
+
+class NLPStage:
+    def __init__(self, analyzer: PostAnalyzer, settings: NLPSettings | None = None,
+                 sink: EventSink | None = None, *,
+                 source_weights: dict[str, float] | None = None):
+        self.analyzer = analyzer
+        self.settings = s = settings or NLPSettings()
+        self.sink = sink if sink is not None else InMemoryEventSink()
+        self.dedup = NearDuplicateIndex(num_perm=s.dedup.num_perm, threshold=s.dedup.threshold,
+                                        shingle=s.dedup.shingle, window_seconds=s.dedup.window,
+                                        max_items=s.dedup.max_items)
+        self.events = EventTracker(s, self.sink, source_weights=source_weights)
+        #: (post id, new duplicate_of) for stored posts whose canonical copy changed because an
+        #: earlier copy arrived later; the caller applies them (see drain_repointed)
+        self._repointed: list[tuple[str, str]] = []
+
+    @classmethod
+    def from_config(cls, cfg, sink: EventSink | None = None, *,
+                    model_path=None) -> NLPStage:
+        """Build from a loaded ``yuqing.config.Config`` (``cfg.settings.nlp`` if present)."""
+        settings = getattr(cfg.settings, "nlp", None) or NLPSettings()
+        analyzer = PostAnalyzer.from_config(cfg, model_path=model_path, settings=settings)
+        weights = {src.id: src.weight for src in cfg.sources.sources}
+        return cls(analyzer, settings, sink, source_weights=weights)
+
+    # ------------------------------------------------------------------ processing
+    def process(self, post: Post) -> Post:
+        """Fill every NLP field of ``post`` and update its event through the sink."""
+        return self.process_many([post])[0]
+
+    def process_many(self, posts: Iterable[Post]) -> list[Post]:
+        """Like ``process`` for a batch (classified together; events flushed once).
+
+        Within a batch, posts meet the duplicate index and the events in time order, so the
+        earliest copy is canonical whatever order the crawler found them in."""
+        posts = list(posts)
+        if not posts:
+            return posts
+        analyses = self.analyzer.analyze_texts([p.title or "" for p in posts],
+                                               [p.text or "" for p in posts])
+        order = sorted(range(len(posts)), key=lambda i: (_key(post_time(posts[i])),
+                                                         _key(posts[i].crawled_at)))
+        for i in order:
+            post, a = posts[i], analyses[i]
+            self.analyzer.apply(post, a)
+            dup = self.dedup.add(post.id, a.tokens, published_at=post.published_at,
+                                 crawled_at=post.crawled_at)
+            post.duplicate_of = dup.duplicate_of
+            self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
+            event = self.events.assign(post, a.keyword_weights, flush=False)
+            post.event_id = event.id
+        self.events.flush()
+        return posts
+
+    def drain_repointed(self) -> list[tuple[str, str]]:
+        """(post id, new duplicate_of) updates for already-stored posts; clears the list."""
+        out, self._repointed = self._repointed, []
+        return out
+
+    # ------------------------------------------------------------------ state
+    def warm(self, store, *, now: datetime | None = None) -> int:
+        """Rebuild duplicate index and recent events from storage (``iter_posts`` /
+        ``iter_events`` with ``since``); returns the number of posts replayed."""
+        s = self.settings
+        horizon = timedelta(seconds=max(s.events.window, s.dedup.window))
+        since = (now - horizon) if now else None
+        posts = list(store.iter_posts(since=since))
+        events = list(store.iter_events(since=since))
+        kw = self.analyzer.keywords
+        for p in sorted(posts, key=lambda p: (_key(p.crawled_at), p.id)):
+            if p.tokens:
+                self.dedup.add(p.id, p.tokens, published_at=p.published_at,
+                               crawled_at=p.crawled_at)
+        self.events.warm(events, posts, lambda p: kw.weights(p.tokens))
+        return len(posts)
+
+    def stats(self) -> dict[str, int]:
+        return {**self.dedup.stats(), **self.events.stats()}
+
+
+def _key(t: datetime | None) -> float:
+    return t.timestamp() if t is not None else 0.0

@@ -1,0 +1,169 @@
+"""Negativity: a review-trained sentiment model adapted to complaint language, plus risk flags.
+
+The base model is a logistic regression over jieba unigrams + bigrams trained on
+``waimai_10k.csv`` (food-delivery reviews, 1 positive / 0 negative). Reviews are not
+complaints, so the score is adjusted with a complaint lexicon in the model's own logit space::
+
+    z = model_scale · logit(p_pos) + bias + Σ_cue weight(cue) · min(count(cue), 2)
+    sentiment = 2 · sigmoid(z) − 1                       (−1 … 1, negative = complaint)
+
+Cue weights are logits (−1.5 ≈ "moves an undecided text to −0.64"). Risk cues are separate
+flags (``casualties``, ``collective_action``, ``minors``, ``media_attention``, ``violence``,
+``self_harm``, ``repeated_complaint``): they say *what kind* of risk, not how negative.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SentimentModel", "NegativityScorer", "risk_flags", "RISK_CUES",
+           "COMPLAINT_CUES", "train_sentiment", "sentiment_features"]
+
+#: complaint-language cues (logit weights; negative = more negative)
+COMPLAINT_CUES: dict[str, float] = {
+    "欠薪": -1.5, "拖欠工资": -1.5, "讨薪": -1.5, "拖欠": -0.8, "维权": -1.0,
+    "投诉无果": -2.0, "多次反映": -1.2, "多次投诉": -1.2, "无人理睬": -1.5, "无人管": -1.2,
+    "没人管": -1.2, "不作为": -1.5, "推诿": -1.2, "扯皮": -1.2, "敷衍": -1.2, "踢皮球": -1.2,
+    "群体": -0.8, "集体上访": -2.0, "上访": -1.2, "伤亡": -2.0, "死亡": -1.5, "受伤": -1.0,
+    "事故": -0.8, "污染": -1.0, "扰民": -1.0, "噪音": -0.8, "恶臭": -1.0, "乱收费": -1.2,
+    "违法": -0.8, "违规": -0.6, "强烈要求": -0.8, "严重": -0.6, "欺骗": -1.2, "欺诈": -1.2,
+    "霸王": -1.0, "克扣": -1.2, "强拆": -1.5, "暴力": -1.5, "殴打": -1.8, "威胁": -1.0,
+    "隐患": -0.6, "投诉": -0.5, "举报": -0.5, "苦不堪言": -1.5, "无奈": -0.8, "愤怒": -1.2,
+    "烂尾": -1.2, "非法集资": -1.5, "跑路": -1.2, "黑心": -1.2, "坑": -0.6,
+    "感谢": 1.2, "表扬": 1.5, "点赞": 1.5, "满意": 1.0, "及时解决": 1.5, "已解决": 1.0,
+    "为民办实事": 1.5, "好评": 1.2, "赞扬": 1.2, "致谢": 1.2, "锦旗": 1.2, "热心": 0.8,
+}
+
+#: risk flag → regex of cues
+RISK_CUES: dict[str, str] = {
+    "casualties": r"伤亡|死伤|死亡|身亡|遇难|丧生|罹难|溺亡|致死|重伤|受伤|\d+\s*人死|殒命",
+    "collective_action": r"群体性|集体上访|集体维权|聚集|拉横幅|打横幅|堵路|围堵|罢工|静坐|联名|"
+                         r"上百名|数百名|几十名|众多业主|多名业主|多名工人|群体事件|集体讨薪",
+    "minors": r"未成年|儿童|幼儿|小学生|初中生|中学生|婴儿|少年|学龄|留守",
+    "media_attention": r"媒体|记者|曝光|央视|热搜|网传|疯传|刷屏|自媒体|报道|舆论|发酵",
+    "violence": r"殴打|打人|持刀|砍伤|暴力|斗殴|行凶|打伤",
+    "self_harm": r"跳楼|自杀|轻生|服毒|割腕|寻短见",
+    "repeated_complaint": r"投诉无果|多次反映|多次投诉|反复投诉|多次拨打|无人理睬|至今未解决|仍未解决",
+}
+_RISK = [(flag, re.compile(rx)) for flag, rx in RISK_CUES.items()]
+
+
+def risk_flags(text: str) -> list[str]:
+    """Risk flags whose cues occur in ``text`` (in RISK_CUES order)."""
+    return [flag for flag, rx in _RISK if rx.search(text)]
+
+
+def sentiment_features(words: Sequence[str]) -> list[str]:
+    """Unigrams + bigrams of content words (stopwords kept: 不, 没有 carry sentiment)."""
+    ws = [w for w in words if not w.isspace() and any(c.isalnum() for c in w)]
+    return ws + [a + "_" + b for a, b in zip(ws, ws[1:], strict=False)]
+
+
+class SentimentModel:
+    """Base polarity model: ``predict_logit(words_list)`` → logit of P(positive)."""
+
+    def __init__(self, pipeline, metadata: dict):
+        self.pipeline = pipeline
+        self.metadata = metadata
+
+    def predict_logit(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+        return self.pipeline.decision_function([sentiment_features(d) for d in docs])
+
+
+def _identity(x):
+    return x
+
+
+def train_sentiment(csv_path: str | Path, lcut: Callable[[str], list[str]], *,
+                    C: float = 2.0, random_state: int = 0) -> SentimentModel:
+    """Train the base model on a ``label,review`` CSV (waimai_10k layout)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+
+    with open(csv_path, encoding="utf-8") as fh:
+        rows = [(r["review"], int(r["label"])) for r in csv.DictReader(fh) if r.get("review")]
+    docs = [lcut(t) for t, _ in rows]
+    y = np.array([lab for _, lab in rows])
+    def mk():
+        return make_pipeline(
+            TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2),
+            LogisticRegression(C=C, max_iter=2000, random_state=random_state))
+    a_tr, a_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=random_state,
+                                              stratify=y)
+    held = mk().fit([sentiment_features(d) for d in a_tr], y_tr)
+    pred = held.predict([sentiment_features(d) for d in a_te])
+    metrics = {"heldout_accuracy": round(float(accuracy_score(y_te, pred)), 4),
+               "heldout_macro_f1": round(float(f1_score(y_te, pred, average="macro")), 4),
+               "n": len(rows)}
+    prior = float(y.mean())
+    pipe = mk().fit([sentiment_features(d) for d in docs], y)
+    return SentimentModel(pipe, {"metrics": metrics,
+                                 "prior_logit": math.log(prior / (1 - prior)),
+                                 "source": "waimai_10k (ChineseNlpCorpus), label 1 pos / 0 neg"})
+
+
+class NegativityScorer:
+    """Complaint-adapted sentiment in −1…1 from words (and the text, for cues)."""
+
+    def __init__(self, model: SentimentModel | None, *, model_scale: float = 0.5,
+                 bias: float | None = None, cues: dict[str, float] | None = None):
+        self.model = model
+        self.model_scale = model_scale
+        if bias is None:  # undo the training set's class prior: a neutral text scores ≈ 0
+            prior = model.metadata.get("prior_logit", 0.0) if model is not None else 0.0
+            bias = -model_scale * prior
+        self.bias = bias
+        self.cues = dict(COMPLAINT_CUES if cues is None else cues)
+        alts = sorted(self.cues, key=len, reverse=True)
+        self._cue_rx = re.compile("|".join(map(re.escape, alts))) if alts else None
+
+    def cue_logit(self, text: str) -> float:
+        if self._cue_rx is None:
+            return 0.0
+        counts: dict[str, int] = {}
+        for m in self._cue_rx.findall(text):
+            counts[m] = counts.get(m, 0) + 1
+        return sum(self.cues[c] * min(n, 2) for c, n in counts.items())
+
+    def score(self, text: str, words: Sequence[str]) -> float:
+        return self.score_many([text], [words])[0]
+
+    def score_many(self, texts: Sequence[str], words: Sequence[Sequence[str]]) -> list[float]:
+        base = (self.model.predict_logit(words) if self.model is not None
+                else np.zeros(len(texts)))
+        out = []
+        for t, b in zip(texts, base, strict=True):
+            z = self.model_scale * float(b) + self.bias + self.cue_logit(t)
+            out.append(round(2.0 / (1.0 + math.exp(-z)) - 1.0, 4))
+        return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Rebuild nlp/models/sentiment.joblib from waimai_10k.csv."""
+    import argparse
+
+    import nlp.sentiment as this  # not __main__: the pickle must name nlp.sentiment
+    from nlp import model_file
+    from nlp.segment import get_segmenter
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--data", default="/work/shared/data/sentiment/waimai_10k.csv")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "models"
+                                         / "sentiment.joblib"))
+    args = ap.parse_args(argv)
+    model = this.train_sentiment(args.data, get_segmenter().lcut)
+    path = model_file.save(model, args.out, kind="sentiment", metadata=model.metadata)
+    print(f"wrote {path}: {model.metadata['metrics']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Train, evaluate and persist the category classifier (``yuqing train`` / ``evaluate``).
+
+``python -m nlp.train`` rebuilds the shipped default model from the 2020 TipDM (泰迪杯)
+problem C data: ``nlp/models/default.joblib`` from ``train.csv``, with dev metrics from
+``dev.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from nlp import model_file
+from nlp.classifier import CategoryClassifier
+from nlp.data import load_labelled
+from nlp.normalize import normalize
+from nlp.segment import Segmenter, get_segmenter
+
+__all__ = ["train_model", "save_model", "load_model", "evaluate_model", "DEFAULT_MODEL",
+           "TEDDY_PROVENANCE"]
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "default.joblib"
+KIND = "category"
+TEDDY_PROVENANCE = (
+    "2020 TipDM (泰迪杯) data-mining challenge, problem C 智慧政务中的文本挖掘应用: citizen "
+    "messages to a city leadership message board, first-level categories; competition data "
+    "published without a licence, used for research and this product's default model")
+
+
+def train_model(data: str | Path, *, dev: str | Path | None = None,
+                segmenter: Segmenter | None = None, provenance: str | None = None,
+                **params: Any) -> CategoryClassifier:
+    """Fit a classifier on ``data`` (CSV/JSONL ``text,label``); measure on ``dev`` if given."""
+    train = load_labelled(data)
+    seg = segmenter or get_segmenter()
+    t0 = time.perf_counter()
+    clf = CategoryClassifier.fit([normalize(t) for t in train.texts], train.labels, seg,
+                                 **params)
+    clf.metadata = {
+        "labels": clf.labels,
+        "training_data": {"path": Path(train.path).name, "sha256": train.sha256,
+                          "n": len(train)},
+        "params": clf.params,
+        "segmenter": {"fingerprint": seg.fingerprint, "userdict_words": len(seg.userdict),
+                      "stopwords": len(seg.stopwords)},
+        "fit_seconds": round(time.perf_counter() - t0, 1),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    if provenance:
+        clf.metadata["provenance"] = provenance
+    if dev is not None:
+        d = load_labelled(dev, min_classes=1)
+        m = evaluate_model(clf, d.texts, d.labels)
+        clf.metadata["dev_metrics"] = {"path": Path(d.path).name, "sha256": d.sha256,
+                                       **{k: m[k] for k in ("n", "accuracy", "macro_f1")},
+                                       "per_class": m["per_class"]}
+    return clf
+
+
+def evaluate_model(clf: CategoryClassifier, texts, labels) -> dict[str, Any]:
+    return clf.evaluate([normalize(t) for t in texts], labels)
+
+
+def save_model(clf: CategoryClassifier, path: str | Path) -> Path:
+    return model_file.save(clf, path, kind=KIND, metadata=clf.metadata)
+
+
+def load_model(path: str | Path | None = None) -> CategoryClassifier:
+    """Load a classifier (default: the shipped model); raises ModelVersionError/ModelFileError."""
+    clf, meta = model_file.load(path or DEFAULT_MODEL, kind=KIND)
+    clf.metadata = meta
+    return clf
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Rebuild the shipped default category model.")
+    ap.add_argument("--train", default="/work/shared/data/teddy2020/train.csv")
+    ap.add_argument("--dev", default="/work/shared/data/teddy2020/dev.csv")
+    ap.add_argument("--out", default=str(DEFAULT_MODEL))
+    args = ap.parse_args(argv)
+    clf = train_model(args.train, dev=args.dev, provenance=TEDDY_PROVENANCE)
+    path = save_model(clf, args.out)
+    m = clf.metadata["dev_metrics"]
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); dev macro-F1 {m['macro_f1']}, "
+          f"accuracy {m['accuracy']} (n={m['n']})")
+
+
+if __name__ == "__main__":
+    main()
