@@ -137,10 +137,12 @@ def main() -> int:
                 elapsed, index = run_store(es, url, fresh, Path(tmp) / f"spool{r}.db")
                 store_t.append(elapsed)
                 plain_t.append(run_plain(es, docs))
+                print(f"round {r + 1}: store {store_t[-1]:.2f}s, plain bulk {plain_t[-1]:.2f}s",
+                      file=sys.stderr)
         store_rate = (args.posts - 1) / min(store_t)
         plain_rate = args.posts / min(plain_t)
         result = {
-            "posts": args.posts, "server": es.info()["version"]["number"],
+            "posts": args.posts, "server": next(iter(es.nodes.info()["nodes"].values()))["version"],
             "store_docs_per_s": round(store_rate), "plain_bulk_docs_per_s": round(plain_rate),
             "ratio": round(store_rate / plain_rate, 3), "target_ratio": 0.8,
             "store_seconds": [round(t, 2) for t in store_t],

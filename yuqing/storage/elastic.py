@@ -52,6 +52,15 @@ def _state_from(cls, doc: dict[str, Any]):
     return cls(**data)
 
 
+def record_doc(record: Post | Event | Alert) -> dict[str, Any]:
+    """``record.to_dict()`` without its deep copy (``dataclasses.asdict`` costs about as much
+    as indexing the document); nested values are shared, so serialise the result at once."""
+    data = dict(vars(record))
+    for name in record._datetime_fields:
+        data[name] = to_iso(data[name])
+    return data
+
+
 def url_doc_id(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
@@ -163,7 +172,7 @@ class ElasticStore(Store):
                 post.crawled_at = parse_iso(old["crawled_at"])
                 post.updated_at = parse_iso(old.get("updated_at")) if result == "unchanged" \
                     else new_time
-            doc = post.to_dict()
+            doc = record_doc(post)
             seen[post.id] = (index, doc)
             actions.append({"_op_type": "index", "_index": index, "_id": post.id,
                             "_source": doc})
@@ -178,7 +187,7 @@ class ElasticStore(Store):
             results.append("new" if prev is None else
                            "unchanged" if prev["content_hash"] == post.content_hash else
                            "updated")
-            self.spool.append("post", post.id, post.to_dict())
+            self.spool.append("post", post.id, record_doc(post))
         return results
 
     def get_post(self, post_id: str) -> Post | None:
@@ -233,11 +242,11 @@ class ElasticStore(Store):
     # -- events --------------------------------------------------------------------------
     def upsert_event(self, event: Event) -> None:
         self._write("event", [event], self._apply_events,
-                    lambda evs: [self.spool.append("event", e.id, e.to_dict()) for e in evs])
+                    lambda evs: [self.spool.append("event", e.id, record_doc(e)) for e in evs])
 
     def _apply_events(self, events: list[Event]) -> None:
         found = self._lookup("events", (e.id for e in events), False)
-        self._bulk([{"_op_type": "index", "_id": e.id, "_source": e.to_dict(),
+        self._bulk([{"_op_type": "index", "_id": e.id, "_source": record_doc(e),
                      "_index": found[e.id]["_index"] if e.id in found
                      else self.names.write("events")} for e in events])
 
@@ -261,7 +270,7 @@ class ElasticStore(Store):
                 return False
             try:
                 self.es.create(index=self.names.write("alerts"), id=alert.id,
-                               document=alert.to_dict())
+                               document=record_doc(alert))
             except ConflictError:
                 return False
             return True
@@ -302,7 +311,7 @@ class ElasticStore(Store):
             for key, value in changes.items():
                 setattr(alert, key, value)
             try:
-                self.es.index(index=hit["_index"], id=alert_id, document=alert.to_dict(),
+                self.es.index(index=hit["_index"], id=alert_id, document=record_doc(alert),
                               if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
                 return True
             except ConflictError:
