@@ -1,0 +1,53 @@
+"""Shared helpers for the nlp tests (no conftest: the lead owns tests/conftest.py)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from yuqing.models import Post
+
+DATA = Path("/work/shared/data/teddy2020")
+REPO = Path(__file__).resolve().parents[2]
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2020, 5, 1, 8, 0, tzinfo=TZ)
+
+
+@functools.lru_cache(maxsize=2)
+def teddy(split: str = "dev") -> list[dict]:
+    with open(DATA / f"{split}.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def post(pid: str, title: str, text: str, *, minutes: float = 0, source: str = "s1",
+         channel: str = "portal", crawled_minutes: float | None = None, **kw) -> Post:
+    pub = T0 + timedelta(minutes=minutes)
+    crawled = T0 + timedelta(minutes=crawled_minutes if crawled_minutes is not None
+                             else minutes + 5)
+    return Post(id=pid, source_id=source, channel=channel, url=f"http://x/{pid}", title=title,
+                text=text, published_at=pub, crawled_at=crawled, **kw)
+
+
+@functools.lru_cache(maxsize=1)
+def stage_parts():
+    """(classifier, sentiment model, config) loaded once per test session."""
+    from nlp.analyzer import load_sentiment_model
+    from nlp.train import load_model
+    from yuqing.config import load_config
+
+    return load_model(), load_sentiment_model(), load_config(REPO / "config")
+
+
+def make_stage(settings=None, sink=None):
+    from nlp.analyzer import PostAnalyzer
+    from nlp.focus import FocusTagger
+    from nlp.pipeline import NLPStage
+    from nlp.sentiment import NegativityScorer
+
+    clf, sent, cfg = stage_parts()
+    analyzer = PostAnalyzer(clf, FocusTagger.from_topics(cfg.topics.focus),
+                            NegativityScorer(sent), regions=["A市", "A1区", "G4县"])
+    return NLPStage(analyzer, settings, sink)

@@ -1,0 +1,113 @@
+import itertools
+import json
+import random
+
+import pytest
+
+from nlp.dedup import NearDuplicateIndex
+from tests.nlp.helpers import REPO, T0, make_stage, post, teddy
+
+HEADERS = ["当前位置：首页 > 政务动态 > 通知公告", "来源：市政府门户网站  发布时间：2020-05-01",
+           "转载自某某新闻网", "【字体：大 中 小】 【打印】", ""]
+FOOTERS = ["版权所有：某市人民政府办公室 浙ICP备000001号", "分享到：微信 微博 QQ空间",
+           "（来源：某日报）", "责任编辑：张三", ""]
+
+
+def _pairs(groups: dict[str, str]) -> set[frozenset]:
+    by: dict[str, list[str]] = {}
+    for pid, g in groups.items():
+        by.setdefault(g, []).append(pid)
+    return {frozenset(p) for ids in by.values() for p in itertools.combinations(ids, 2)}
+
+
+def _f1(pred: set, gold: set) -> float:
+    tp = len(pred & gold)
+    if not pred and not gold:
+        return 1.0
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(gold) if gold else 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def repost_set(n_notices: int = 60, seed: int = 7):
+    """Teddy rows reposted 1-3 times with differing page furniture and small edits."""
+    rnd = random.Random(seed)
+    rows = teddy("dev")[:n_notices] + teddy("dev")[200:260]   # the second half: no reposts
+    posts, gold = [], {}
+    for i, r in enumerate(rows):
+        pid = f"n{i}"
+        posts.append(post(pid, r["title"], r["body"], minutes=i))
+        gold[pid] = pid
+        if i >= n_notices:
+            continue
+        for j in range(rnd.randint(1, 3)):
+            body = r["body"]
+            if rnd.random() < 0.5:
+                body = body.replace("，", ",", 3)
+            if rnd.random() < 0.3 and len(body) > 40:
+                body = body[: -10]          # a truncated copy
+            text = "\n".join(x for x in (rnd.choice(HEADERS), body, rnd.choice(FOOTERS)) if x)
+            cid = f"n{i}-r{j}"
+            posts.append(post(cid, r["title"], text, minutes=i + 30 * (j + 1),
+                              source=f"site{j}", channel="news"))
+            gold[cid] = pid
+    rnd.shuffle(posts)
+    return posts, gold
+
+
+def test_repost_pairwise_f1_and_earliest_canonical():
+    stage = make_stage()
+    posts, gold = repost_set()
+    done = []
+    for i in range(0, len(posts), 25):  # batches in shuffled (crawl) order
+        done += stage.process_many(posts[i:i + 25])
+    canon = {p.id: p.duplicate_of or p.id for p in done}
+    for pid, new in stage.drain_repointed():
+        canon[pid] = new
+    for pid in list(canon):   # follow chains to the group root
+        while canon[canon[pid]] != canon[pid]:
+            canon[pid] = canon[canon[pid]]
+    f1 = _f1(_pairs(canon), _pairs(gold))
+    assert f1 >= 0.95, f1
+    # the canonical copy is the original notice (the earliest), not a repost
+    roots = {canon[p] for p in canon}
+    assert sum(1 for r in roots if "-r" in r) <= 2
+
+
+def test_golden_fixture_reposts():
+    path = REPO / "yuqing/demo/sites/golden.json"
+    if not path.exists():
+        pytest.skip("fixture sites not built")
+    golden = json.loads(path.read_text(encoding="utf-8"))
+    if not any(g.get("repost_of") for g in golden):
+        pytest.skip("no reposts in golden.json")
+    from yuqing.timeutil import parse_iso
+
+    stage = make_stage()
+    posts = []
+    for g in golden:
+        p = post(g["path"], g["title"], g["body"])
+        p.published_at = parse_iso(g["published_at"]) or p.published_at
+        posts.append(p)
+    done = stage.process_many(posts)
+    pred = _pairs({p.id: p.duplicate_of or p.id for p in done})
+    gold = _pairs({g["path"]: g.get("repost_of") or g["path"] for g in golden})
+    assert _f1(pred, gold) >= 0.95
+    for g in golden:
+        if g.get("repost_of"):
+            assert next(p for p in done if p.id == g["path"]).duplicate_of == g["repost_of"]
+
+
+def test_index_is_bounded_by_window_and_size():
+    from datetime import timedelta
+
+    idx = NearDuplicateIndex(window_seconds=3600, max_items=50)
+    for i in range(500):
+        t = T0 + timedelta(minutes=i)
+        idx.add(f"p{i}", [f"w{i}", f"x{i}", f"y{i}", "共同"], published_at=t, crawled_at=t)
+        assert len(idx) <= 50
+    idx2 = NearDuplicateIndex(window_seconds=600, max_items=10_000)
+    for i in range(500):
+        t = T0 + timedelta(minutes=i)
+        idx2.add(f"p{i}", [f"w{i}", f"x{i}", f"y{i}"], published_at=t, crawled_at=t)
+    assert len(idx2) <= 11 and idx2.stats()["groups"] <= 11

@@ -1,0 +1,131 @@
+"""``yuqing train``, ``yuqing evaluate``, ``yuqing classify`` — the NLP commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+import click
+
+from yuqing.cli import YuqingError
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(train)
+    cli.add_command(evaluate)
+    cli.add_command(classify)
+
+
+def _nlp_errors():
+    from nlp.errors import NLPError
+
+    return NLPError
+
+
+@click.command()
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False),
+              help="Training data: CSV or JSONL with columns text,label.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the model (joblib).")
+@click.option("--dev", "dev", type=click.Path(dir_okay=False), default=None,
+              help="Optional labelled dev set; its metrics are stored in the model.")
+def train(data: str, out: str, dev: str | None) -> None:
+    """Train the category classifier from labelled texts.
+
+    \b
+    Example:
+      yuqing train --data train.csv --dev dev.csv --out var/model.joblib
+    """
+    from nlp.train import save_model, train_model
+
+    try:
+        clf = train_model(data, dev=dev)
+        path = save_model(clf, out)
+    except _nlp_errors() as exc:
+        raise YuqingError(f"{exc}") from None
+    msg = f"wrote {path}: {len(clf.labels)} labels, {clf.metadata['training_data']['n']} rows"
+    if "dev_metrics" in clf.metadata:
+        msg += f", dev macro-F1 {clf.metadata['dev_metrics']['macro_f1']}"
+    click.echo(msg)
+
+
+@click.command()
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False),
+              help="Labelled data: CSV or JSONL with columns text,label.")
+@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
+              help="Model file (default: the shipped model).")
+def evaluate(data: str, model: str | None) -> None:
+    """Print accuracy, macro-F1 and per-class scores of a model as JSON.
+
+    \b
+    Example:
+      yuqing evaluate --data dev.csv --model var/model.joblib
+    """
+    from nlp.data import load_labelled
+    from nlp.train import evaluate_model, load_model
+
+    try:
+        clf = load_model(model)
+        d = load_labelled(data, min_classes=1)
+        metrics = evaluate_model(clf, d.texts, d.labels)
+    except _nlp_errors() as exc:
+        raise YuqingError(f"{exc}") from None
+    click.echo(json.dumps(metrics, ensure_ascii=False))
+
+
+@click.command()
+@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
+              help="Model file (default: settings model.path, else the shipped model).")
+@click.option("--batch", default=64, show_default=True, help="Posts analysed together.")
+@click.pass_context
+def classify(ctx: click.Context, model: str | None, batch: int) -> None:
+    """Read JSONL {"id","title","text"} on stdin; write JSONL with the NLP fields.
+
+    Output lines carry the post contract's NLP fields (category, category_score, focus,
+    sentiment, keywords, event_id, duplicate_of) and the extensions category_uncertain,
+    focus_evidence, risk_flags, regions_mentioned and tokens. Events and duplicates are
+    computed across the input.
+
+    \b
+    Example:
+      echo '{"id":"1","title":"拖欠工资","text":"公司拖欠工资三个月"}' | yuqing classify
+    """
+    from nlp.pipeline import NLPStage
+    from yuqing.cli import load
+    from yuqing.models import Post
+
+    try:
+        stage = NLPStage.from_config(load(ctx), model_path=model)
+    except _nlp_errors() as exc:
+        raise YuqingError(f"{exc}") from None
+    now = datetime.now().astimezone().replace(microsecond=0)
+    fields = ("id", "category", "category_score", "category_uncertain", "focus",
+              "focus_evidence", "sentiment", "risk_flags", "keywords", "regions_mentioned",
+              "tokens", "event_id", "duplicate_of")
+    pending: list[Post] = []
+
+    def flush() -> None:
+        for post in stage.process_many(pending):
+            d = post.to_dict()
+            click.echo(json.dumps({k: d[k] for k in fields}, ensure_ascii=False))
+        pending.clear()
+
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise YuqingError(f"stdin line {n}: not JSON ({exc.msg})") from None
+        if not isinstance(obj, dict) or not (obj.get("title") or obj.get("text")):
+            raise YuqingError(f"stdin line {n}: expected an object with "
+                              "'title' and/or 'text'")
+        pid = str(obj.get("id", n))
+        pending.append(Post(id=pid, source_id=str(obj.get("source_id", "stdin")),
+                            channel=str(obj.get("channel", "other")), url=obj.get("url", ""),
+                            title=str(obj.get("title") or ""), text=str(obj.get("text") or ""),
+                            published_at=None, crawled_at=now))
+        if len(pending) >= batch:
+            flush()
+    flush()
