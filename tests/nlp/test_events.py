@@ -1,0 +1,122 @@
+from datetime import timedelta
+
+from nlp.events import EventTracker, InMemoryEventSink, TopicBaselines
+from nlp.settings import NLPSettings
+from tests.nlp.helpers import T0, make_stage, post
+
+WAGE = "建筑公司拖欠农民工工资{}个月，工人讨薪无果，劳动监察大队不作为"
+ROAD = "某路段路灯损坏{}天，夜间道路漆黑，市民出行不便，希望尽快维修路灯"
+
+
+def test_similar_posts_join_one_event_others_start_new():
+    stage = make_stage()
+    posts = [post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=10 * i,
+                  source=f"s{i % 3}", channel=["portal", "weibo"][i % 2]) for i in range(4)]
+    posts += [post(f"r{i}", "路灯损坏", ROAD.format(i + 3), minutes=5 + 10 * i) for i in range(3)]
+    done = stage.process_many(posts)
+    wage = {p.event_id for p in done if p.id.startswith("w")}
+    road = {p.event_id for p in done if p.id.startswith("r")}
+    assert len(wage) == 1 and len(road) == 1 and wage != road
+    ev = stage.sink.get_event(wage.pop())
+    assert ev.size == 4 and sorted(ev.post_ids) == ["w0", "w1", "w2", "w3"]
+    assert ev.first_seen == T0 and ev.last_seen == T0 + timedelta(minutes=30)
+    assert set(ev.sources) == {"s0", "s1", "s2"} and set(ev.channels) == {"portal", "weibo"}
+    assert ev.category == "劳动和社会保障" and ev.focus == ["wage_arrears"]
+    assert ev.negativity > 0.5 and 0 < ev.hotness <= 100
+    assert ev.keywords and ev.title == "拖欠农民工工资"
+
+
+def test_time_window_splits_events():
+    s = NLPSettings.model_validate({"events": {"window": "2h"}})
+    stage = make_stage(settings=s)
+    a = stage.process(post("a", "路灯损坏", ROAD.format(3)))
+    b = stage.process(post("b", "路灯损坏", "路灯损坏多日，夜间道路漆黑，希望尽快维修路灯",
+                           minutes=30))
+    assert a.event_id == b.event_id and b.duplicate_of is None
+    d = stage.process(post("d", "路灯", "夜间路灯损坏，道路漆黑，市民希望维修", minutes=5 * 60))
+    assert d.duplicate_of is None and d.event_id != a.event_id   # similar, but too late
+    c = stage.process(post("c", "路灯损坏", "路灯损坏多日，夜间道路漆黑，希望尽快维修路灯。市民",
+                           minutes=5 * 60 + 1))
+    assert c.duplicate_of == "b" and c.event_id == b.event_id  # a repost follows its original
+
+
+def test_hotness_grows_with_sources_engagement_and_negativity():
+    stage = make_stage()
+    one = stage.process(post("x0", "路灯损坏", ROAD.format(3)))
+    h1 = stage.sink.get_event(one.event_id).hotness
+    for i in range(1, 6):
+        stage.process(post(f"x{i}", "路灯损坏", ROAD.format(3 + i), minutes=i, source=f"s{i}",
+                           channel="weibo", engagement={"likes": 100, "reposts": 50}))
+    h2 = stage.sink.get_event(one.event_id).hotness
+    assert h2 > h1 + 10
+
+
+def test_burst_against_each_topics_own_baseline():
+    b = TopicBaselines(bucket=3600, baseline=7 * 86400, k=3.0, min_posts=3)
+    # a busy topic: ~10 posts every hour for two days
+    for h in range(48):
+        for m in range(10):
+            b.add("busy", T0 + timedelta(hours=h, minutes=m))
+    # a quiet topic: one post a day
+    for d in range(2):
+        b.add("quiet", T0 + timedelta(days=d))
+    now = T0 + timedelta(hours=48, minutes=30)
+    for m in range(4):
+        b.add("quiet", now + timedelta(minutes=m))
+        b.add("busy", now + timedelta(minutes=m))
+    assert b.surging("quiet", now)          # 4 posts is a surge for a quiet topic
+    assert not b.surging("busy", now)       # and nothing for a busy one
+    for m in range(30):
+        b.add("busy", now + timedelta(minutes=m))
+    assert b.surging("busy", now)           # 34 in an hour is
+
+
+def test_event_burst_flag_for_surge_in_quiet_topic():
+    stage = make_stage()
+    # a quiet baseline: one road post per day for three days (different texts)
+    for d in range(3):
+        stage.process(post(f"q{d}", "公交站台", f"第{d}号公交站台顶棚破损漏雨", minutes=-1440 * (d + 1)))
+    done = [stage.process(post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i))
+            for i in range(5)]
+    ev = stage.sink.get_event(done[-1].event_id)
+    assert ev.size == 5 and ev.burst is True
+
+
+def test_state_stays_bounded_over_a_long_stream():
+    s = NLPSettings.model_validate({"events": {"window": "6h", "max_events": 50},
+                                    "dedup": {"window": "6h"},
+                                    "burst": {"baseline": "1d"}})
+    sink = InMemoryEventSink()
+    tracker = EventTracker(s, sink)
+    sizes = []
+    for i in range(3000):
+        p = post(f"p{i}", f"话题{i}", "x", minutes=i * 3, source=f"s{i % 7}")
+        p.category = "城乡建设"
+        tracker.assign(p, {f"t{i}": 1.0, f"u{i}": 0.5})
+        sizes.append(tracker.stats())
+    last = sizes[-1]
+    assert last["events"] <= 50
+    assert last["index_terms"] <= 50 * 60
+    assert last["baseline_cells"] <= 30
+    assert len(sink.events) == 3000   # evicted events were written, not lost
+
+
+def test_warm_restores_events_from_storage():
+    stage = make_stage()
+    done = stage.process_many([post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i)
+                               for i in range(3)])
+
+    class Store:
+        def iter_posts(self, since=None):
+            return iter(done)
+
+        def iter_events(self, since=None):
+            return iter(stage.sink.events.values())
+
+    fresh = make_stage(sink=stage.sink)
+    assert fresh.warm(Store()) == 3
+    more = fresh.process(post("w9", "拖欠农民工工资", WAGE.format(9), minutes=10))
+    assert more.event_id == done[0].event_id
+    assert fresh.sink.get_event(more.event_id).size == 4
+    again = fresh.process(post("w10", "拖欠农民工工资", WAGE.format(2), minutes=11))
+    assert again.duplicate_of == "w0"   # the dedup index was warmed too
