@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-
-
 __all__ = ["FocusTagger", "FocusResult"]
 
 

@@ -2,8 +2,8 @@ import json
 
 from click.testing import CliRunner
 
-from yuqing.cli import cli
 from tests.nlp.helpers import DATA, REPO
+from yuqing.cli import cli
 
 CONFIG = str(REPO / "config")
 
