@@ -1,14 +1,15 @@
 """Routing: which departments an alert goes to (lead unit first, co-responsible after).
 
 Order of evidence: a rule's own ``departments`` override; for source alerts the source's
-``owner``; otherwise the focus-topic table, then the category table, then the domain table
-(matched by its keywords against the event title/keywords), then departments whose
-``region`` equals the alert's region. Nothing matched -> the duty office (``duty: true``).
+``owner``; otherwise the lead from the primary focus topic's table (else the category's),
+then, as co-responsible units, the one domain of the responsibility table whose keywords
+match the alert's text most often, and the departments whose ``region`` is the alert's. Nothing matched -> the duty office (``duty: true``).
 Source alerts and levels listed in ``alerts.copy_duty_levels`` also copy the duty office.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from alerts.lexicon import Lexicon
@@ -58,14 +59,18 @@ class Router:
             if match.owner:
                 add([match.owner], f"source owner {match.owner}")
         else:
-            for f in match.focus:
-                add(self.focus.get(f, []), f"focus {f}")
-            if match.category:
+            # Precise routing (回应精准率): the lead comes from the primary focus topic, else
+            # the category; the single best-matching domain of the responsibility table and
+            # the departments of the alert's region are copied as co-responsible units.
+            if match.focus:
+                add(self.focus.get(match.focus[0], []), f"focus {match.focus[0]}")
+            if not out and match.category:
                 add(self.categories.get(match.category, []), f"category {match.category}")
             if match.text:
-                hits = sorted({d for term in self._domain_lex.find(match.text)
-                               for d in self._domain_terms[term]})
-                for dom in hits:
+                hits = Counter(d for term in self._domain_lex.find(match.text)
+                               for d in self._domain_terms[term])
+                if hits:
+                    dom = max(sorted(hits), key=hits.__getitem__)
                     add(self._domain_depts.get(dom, []), f"domain {dom}")
             if match.region:
                 add([d.id for d in self.depts.values() if d.region == match.region],

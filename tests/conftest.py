@@ -8,30 +8,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 
 from yuqing.commands.demo import write_demo_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Crawl settings for tests: no politeness delays, short timeouts (the /slow route times out).
-FAST_CRAWL = """
-crawl:
-  download_delay: 0
-  autothrottle: false
-  timeout: 1
-  retries: 1
-  retry_backoff: 0.05
-  unhealthy_after: 2
-  progress: never
-"""
+FAST_CRAWL = {"download_delay": 0, "autothrottle": False, "timeout": 1, "retries": 1,
+              "retry_backoff": 0.05, "unhealthy_after": 2, "progress": "never"}
 
 
-def make_config(tmp: Path, base_url: str, extra_settings: str = "") -> Path:
-    cfg = write_demo_config(ROOT / "config", tmp / "demo", base_url)
-    settings = (cfg / "settings.yaml").read_text(encoding="utf-8")
-    settings = settings.split("\ncrawl:")[0]  # drop the shipped crawl section
-    settings = settings.replace("path: var/yuqing.db", f"path: {tmp / 'store.db'}")
-    (cfg / "settings.yaml").write_text(settings + FAST_CRAWL + extra_settings, encoding="utf-8")
+def make_config(tmp: Path, base_url: str, smtp_port: int | None = None) -> Path:
+    """The shipped config with the demo sources at ``base_url``; store at tmp/store.db."""
+    cfg = write_demo_config(ROOT / "config", tmp / "demo", base_url, smtp_port)
+    path = cfg / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["crawl"] = FAST_CRAWL
+    settings["storage"]["path"] = str(tmp / "store.db")
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     return cfg
 
 

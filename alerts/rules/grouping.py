@@ -35,6 +35,18 @@ def group(posts: Iterable[Post], by: str) -> dict[str, list[Post]]:
     return out
 
 
+def label(cfg, by: str, key: str) -> str:
+    """What people read for a group key: a focus topic's or category's name, a source's
+    name; other keys (regions, event ids) as they are."""
+    if cfg is not None:
+        tables = {"focus": cfg.topics.focus, "category": cfg.topics.categories,
+                  "source": cfg.sources.sources}
+        for item in tables.get(by, []):
+            if item.id == key:
+                return item.name or key
+    return key
+
+
 def subject(by: str, key: str) -> str:
     return f"{by}:{key}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from alerts.rules.base import Match, Options, RuleType
-from alerts.rules.grouping import GroupBy, group, routing_fields, subject
+from alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
 from yuqing.config.models import Duration, parse_duration
 
 
@@ -39,7 +39,7 @@ class SpikeRule(RuleType):
                 continue
             fields = routing_fields(o.group_by, key, items)
             out.append(Match(subject=subject(o.group_by, key),
-                             title=f"{key}：信息量激增（{n} 条，基线 {mean:.1f}）",
+                             title=f"{label(snap.cfg, o.group_by, key)}：信息量激增（{n} 条，基线 {mean:.1f}）",
                              summary=f"{self.rule.window} 内 {n} 条，为基线 {mean:.1f} 的 "
                                      f"{n / max(mean, 1e-9):.1f} 倍" if mean else
                                      f"{self.rule.window} 内 {n} 条，此前无相关信息",

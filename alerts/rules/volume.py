@@ -6,7 +6,7 @@ from pydantic import Field
 
 from alerts.lexicon import Lexicon
 from alerts.rules.base import Match, Options, RuleType, focus_ids, unknown
-from alerts.rules.grouping import GroupBy, group, routing_fields, subject
+from alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
 
 
 class VolumeOptions(Options):
@@ -34,7 +34,7 @@ class VolumeRule(RuleType):
                 continue
             fields = routing_fields(o.group_by, key, items)
             out.append(Match(subject=subject(o.group_by, key),
-                             title=f"{key}：{len(items)} 条相关信息（{self.rule.window} 内）",
+                             title=f"{label(snap.cfg, o.group_by, key)}：{len(items)} 条相关信息（{self.rule.window} 内）",
                              summary=f"{self.rule.window} 内 {len(items)} 条，阈值 {o.threshold}",
                              size=float(len(items)),
                              evidence={"count": len(items), "threshold": o.threshold,

@@ -30,6 +30,7 @@ def first(server, tmp_path_factory):
 
 
 SOURCE_IDS = ["demo-portal-news", "demo-portal-tw", "demo-board-html", "demo-board-api",
+              "demo-board-live",
               "demo-weibo", "demo-wechat", "demo-news-reposts", "demo-notices-errors",
               "demo-broken-feed"]
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.config.alerts_section import AlertSettings
+from yuqing.config.nlp_section import NLPSettings
 from yuqing.config.types import Duration, parse_duration
 
 
@@ -90,6 +91,7 @@ class Settings(Strict):
     model: ModelSettings = Field(default_factory=ModelSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    nlp: NLPSettings = Field(default_factory=NLPSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("timezone")

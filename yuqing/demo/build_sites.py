@@ -447,9 +447,26 @@ def board_messages(rows: dict[str, Row]) -> list[dict]:
     return msgs
 
 
+LIVE_SIZE = 12  # messages in the demo's live wage-arrears surge
+
+
+def live_messages(rows: dict[str, Row]) -> list[dict]:
+    """The demo's live surge: real wage-arrears messages (拖欠 + 工资/工程款/民工), in id
+    order, that the server dates minutes ago (``ageMinutes``) so alerts see a current surge."""
+    used = set(PORTAL_IDS + TW_IDS + BOARD_IDS + WEIBO_IDS + WECHAT_IDS + [PRIVATE_ID])
+    picked = [r for rid, r in sorted(rows.items())
+              if rid not in used and r.title and "拖欠" in r.title + r.body
+              and any(k in r.title + r.body for k in ("工资", "工程款", "民工"))][:LIVE_SIZE]
+    return [{"msgId": 2020079000 + i, "subject": r.title, "content": r.golden_body,
+             "ageMinutes": 15 + 23 * i, "userName": "网友" + r.id[-4:],
+             "likes": (i * 13) % 40, "comments": (i * 7) % 9, "label": r.label}
+            for i, r in enumerate(picked)]
+
+
 def build_board(rows: dict[str, Row], golden: Golden) -> None:
     msgs = board_messages(rows)
     write("board/api/messages.json", json.dumps(msgs, ensure_ascii=False, indent=1))
+    write("board/api/live.json", json.dumps(live_messages(rows), ensure_ascii=False, indent=1))
     nav = """<div class="hd"><div class="logo">A市领导留言板</div><ul class="nav"><li><a href="/board/index.html">首页</a></li><li><a href="/board/index.html">留言列表</a></li><li><a href="/board/index.html">我要留言</a></li><li><a href="/board/index.html">办理统计</a></li></ul></div>"""
     foot = """<div class="ft">主办：A市人民政府办公室　技术支持：A市大数据中心　© 2015-2024 版权所有</div>"""
     for m in msgs:

@@ -16,10 +16,12 @@ import hashlib
 import json
 import threading
 import time
+from datetime import datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 SITES_ROOT = Path(__file__).resolve().parent / "sites"
 PORT_PLACEHOLDER = b"{{PORT}}"
@@ -60,6 +62,8 @@ class SiteServer:
 
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = Path(root) if root else SITES_ROOT
+        self.started = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0,
+                                                                       tzinfo=None)
         self.host = host
         self._want_port = port
         self._httpd: ThreadingHTTPServer | None = None
@@ -219,6 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
                                           "application/json"),
             "/empty": lambda: _Response(200, b"", CONTENT_TYPES[".html"]),
             "/board/api/messages": lambda: self._board_api(query),
+            "/board/api/live": self._live_api,
         }
         if path in special:
             return special[path]()
@@ -281,6 +286,19 @@ class _Handler(BaseHTTPRequestHandler):
         chunk = msgs[(page - 1) * size: page * size]
         payload = {"code": 0, "msg": "success", "page": page, "pageSize": size,
                    "total": len(msgs), "hasMore": page * size < len(msgs), "data": chunk}
+        return _Response(200, json.dumps(payload, ensure_ascii=False).encode(),
+                         CONTENT_TYPES[".json"])
+
+
+    def _live_api(self) -> _Response:
+        """The live board: messages dated ``ageMinutes`` before the server started (so a
+        re-crawl sees identical items), newest first."""
+        msgs = json.loads((self.site.root / "board/api/live.json").read_text("utf-8"))
+        started = self.site.started
+        for m in msgs:
+            m["createTime"] = f"{started - timedelta(minutes=m.pop('ageMinutes')):%Y-%m-%d %H:%M:%S}"
+        payload = {"code": 0, "msg": "success", "total": len(msgs), "hasMore": False,
+                   "data": msgs}
         return _Response(200, json.dumps(payload, ensure_ascii=False).encode(),
                          CONTENT_TYPES[".json"])
 
