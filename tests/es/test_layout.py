@@ -112,3 +112,16 @@ def test_lookups_survive_an_index_deleted_behind_the_cache(es_url, es_prefix, tm
     else:
         assert store.get_alert("a") is None
     store.close()
+
+
+def test_a_wiped_cluster_is_set_up_again_not_polluted(es_url, es_prefix, tmp_path, es_client):
+    store = make_store(es_url, es_prefix, tmp_path / "spool.db")
+    store.upsert_posts(posts(2))
+    es_client.indices.delete(index=f"{es_prefix}-posts-000001")   # behind the store's back
+    assert store.upsert_posts(posts(3))["new"] == 3
+    store.flush()
+    assert es_client.indices.exists_alias(name=f"{es_prefix}-posts-write")
+    assert list(es_client.indices.get(index=f"{es_prefix}-posts-*").body) == [
+        f"{es_prefix}-posts-000001"]
+    assert store.count_posts() == 3
+    store.close()

@@ -61,6 +61,24 @@ def record_doc(record: Post | Event | Alert) -> dict[str, Any]:
     return data
 
 
+class _LayoutGone(StorageError):
+    """A write alias is missing: its indices were deleted behind the store's back."""
+
+
+def _expand_action(action: dict[str, Any]):
+    """Bulk action lines; writes through a write alias must hit the alias (never let
+    Elasticsearch auto-create a concrete index named like the alias)."""
+    header, body = helpers.expand_action(action)
+    if str(action.get("_index", "")).endswith("-write"):
+        next(iter(header.values()))["require_alias"] = True
+    return header, body
+
+
+def _error_type(item: dict[str, Any]) -> str | None:
+    error = next(iter(item.values()), {}).get("error")
+    return error.get("type") if isinstance(error, dict) else None
+
+
 def url_doc_id(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
@@ -105,7 +123,13 @@ class ElasticStore(Store):
 
     def _write(self, what: str, items: list[Any], apply: Callable[[list[Any]], Any],
                spool: Callable[[list[Any]], Any]) -> Any:
-        return self.guard.write(what, items, apply, spool)
+        try:
+            return self.guard.write(what, items, apply, spool)
+        except _LayoutGone:  # indices deleted under us (a wiped cluster): set up, retry once
+            log.warning("elasticsearch write aliases for %s vanished; recreating them",
+                        self.names.prefix)
+            self._templates_ready, self._ready, self._indices = False, set(), {}
+            return self.guard.write(what, items, apply, spool)
 
     def _read(self, what: str, fn: Callable[[], Any]) -> Any:
         return self.guard.call(f"read {what}", fn)
@@ -137,7 +161,10 @@ class ElasticStore(Store):
 
     def _bulk(self, actions: list[dict[str, Any]]) -> None:
         _, errors = helpers.bulk(self.es, actions, chunk_size=BULK_CHUNK, max_retries=3,
-                                 raise_on_error=False, refresh=False)
+                                 raise_on_error=False, refresh=False,
+                                 expand_action_callback=_expand_action)
+        if errors and all(_error_type(e) == "index_not_found_exception" for e in errors):
+            raise _LayoutGone()
         if errors:
             raise StorageError(f"elasticsearch rejected {len(errors)} document(s); first: "
                                f"{str(errors[0])[:300]}")
@@ -270,7 +297,7 @@ class ElasticStore(Store):
                 return False
             try:
                 self.es.create(index=self.names.write("alerts"), id=alert.id,
-                               document=record_doc(alert))
+                               document=record_doc(alert), require_alias=True)
             except ConflictError:
                 return False
             return True
