@@ -38,7 +38,7 @@ def test_record_doc_is_to_dict_without_the_copy():
 
     from tests.storage.contract import T0, make_post
     from yuqing.models import Alert, Event
-    from yuqing.storage.elastic import record_doc
+    from yuqing.storage.es_docs import record_doc
 
     post = make_post(focus=["a"], engagement={"likes": 1}, focus_evidence={"a": ["x"]},
                      tokens=["小区", "停水"], updated_at=T0 + timedelta(hours=1))

@@ -14,11 +14,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,15 @@ from yuqing.models import Alert, Event, Post
 from yuqing.storage import es_schema
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
 from yuqing.storage.es_client import connect, describe, is_outage
+from yuqing.storage.es_docs import (
+    LayoutGone,
+    error_type,
+    expand_action,
+    record_doc,
+    state_doc,
+    state_from,
+    url_doc_id,
+)
 from yuqing.storage.es_outage import OutageGuard
 from yuqing.storage.es_schema import IndexNames
 from yuqing.storage.es_spool import Spool
@@ -40,47 +47,6 @@ BULK_CHUNK = 500
 PAGE = 1000
 INDEX_CACHE_SECONDS = 10.0
 _POST_LOOKUP_FIELDS = ["content_hash", "crawled_at", "updated_at"]
-
-
-def _state_doc(state: SourceState | UrlState) -> dict[str, Any]:
-    return {k: to_iso(v) if isinstance(v, datetime) else v for k, v in asdict(state).items()}
-
-
-def _state_from(cls, doc: dict[str, Any]):
-    data = {k: parse_iso(v) if k.endswith("_at") and isinstance(v, str) else v
-            for k, v in doc.items()}
-    return cls(**data)
-
-
-def record_doc(record: Post | Event | Alert) -> dict[str, Any]:
-    """``record.to_dict()`` without its deep copy (``dataclasses.asdict`` costs about as much
-    as indexing the document); nested values are shared, so serialise the result at once."""
-    data = dict(vars(record))
-    for name in record._datetime_fields:
-        data[name] = to_iso(data[name])
-    return data
-
-
-class _LayoutGone(StorageError):
-    """A write alias is missing: its indices were deleted behind the store's back."""
-
-
-def _expand_action(action: dict[str, Any]):
-    """Bulk action lines; writes through a write alias must hit the alias (never let
-    Elasticsearch auto-create a concrete index named like the alias)."""
-    header, body = helpers.expand_action(action)
-    if str(action.get("_index", "")).endswith("-write"):
-        next(iter(header.values()))["require_alias"] = True
-    return header, body
-
-
-def _error_type(item: dict[str, Any]) -> str | None:
-    error = next(iter(item.values()), {}).get("error")
-    return error.get("type") if isinstance(error, dict) else None
-
-
-def url_doc_id(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
 class ElasticStore(Store):
@@ -125,7 +91,7 @@ class ElasticStore(Store):
                spool: Callable[[list[Any]], Any]) -> Any:
         try:
             return self.guard.write(what, items, apply, spool)
-        except _LayoutGone:  # indices deleted under us (a wiped cluster): set up, retry once
+        except LayoutGone:  # indices deleted under us (a wiped cluster): set up, retry once
             log.warning("elasticsearch write aliases for %s vanished; recreating them",
                         self.names.prefix)
             self._templates_ready, self._ready, self._indices = False, set(), {}
@@ -162,9 +128,9 @@ class ElasticStore(Store):
     def _bulk(self, actions: list[dict[str, Any]]) -> None:
         _, errors = helpers.bulk(self.es, actions, chunk_size=BULK_CHUNK, max_retries=3,
                                  raise_on_error=False, refresh=False,
-                                 expand_action_callback=_expand_action)
-        if errors and all(_error_type(e) == "index_not_found_exception" for e in errors):
-            raise _LayoutGone()
+                                 expand_action_callback=expand_action)
+        if errors and all(error_type(e) == "index_not_found_exception" for e in errors):
+            raise LayoutGone()
         if errors:
             raise StorageError(f"elasticsearch rejected {len(errors)} document(s); first: "
                                f"{str(errors[0])[:300]}")
@@ -369,21 +335,21 @@ class ElasticStore(Store):
 
     def get_source_state(self, source_id: str) -> SourceState:
         doc = self._get_state("source-state", source_id)
-        return _state_from(SourceState, doc) if doc else SourceState(source_id)
+        return state_from(SourceState, doc) if doc else SourceState(source_id)
 
     def save_source_state(self, state: SourceState) -> None:
-        self._save_state("source-state", state.source_id, _state_doc(state))
+        self._save_state("source-state", state.source_id, state_doc(state))
 
     def iter_source_states(self) -> Iterator[SourceState]:
         for src in self._scan("source-state", [], [{"source_id": "asc"}]):
-            yield _state_from(SourceState, src)
+            yield state_from(SourceState, src)
 
     def get_url_state(self, url: str) -> UrlState | None:
         doc = self._get_state("url-state", url_doc_id(url))
-        return _state_from(UrlState, doc) if doc else None
+        return state_from(UrlState, doc) if doc else None
 
     def save_url_state(self, state: UrlState) -> None:
-        self._save_state("url-state", url_doc_id(state.url), _state_doc(state))
+        self._save_state("url-state", url_doc_id(state.url), state_doc(state))
 
     # -- lifecycle -----------------------------------------------------------------------
     def flush(self) -> None:
