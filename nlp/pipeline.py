@@ -48,16 +48,19 @@ class NLPStage:
         """Fill every NLP field of ``post`` and update its event through the sink."""
         return self.process_many([post])[0]
 
-    def process_many(self, posts: Iterable[Post]) -> list[Post]:
+    def process_many(self, posts: Iterable[Post], analyses: list | None = None) -> list[Post]:
         """Like ``process`` for a batch (classified together; events flushed once).
 
         Within a batch, posts meet the duplicate index and the events in time order, so the
-        earliest copy is canonical whatever order the crawler found them in."""
+        earliest copy is canonical whatever order the crawler found them in. ``analyses``
+        (from ``PostAnalyzer.analyze_texts`` run elsewhere, e.g. in a worker process) skips
+        the per-post analysis here."""
         posts = list(posts)
         if not posts:
             return posts
-        analyses = self.analyzer.analyze_texts([p.title or "" for p in posts],
-                                               [p.text or "" for p in posts])
+        if analyses is None:
+            analyses = self.analyzer.analyze_texts([p.title or "" for p in posts],
+                                                   [p.text or "" for p in posts])
         order = sorted(range(len(posts)), key=lambda i: (_key(post_time(posts[i])),
                                                          _key(posts[i].crawled_at)))
         for i in order:
