@@ -231,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise EsServerError(f"{' and '.join(missing)} not found: {INSTALL_HINT}")
             print(fetch())
             return 0
+        def interrupt(*_):
+            raise KeyboardInterrupt
+        for sig in (signal.SIGINT, signal.SIGTERM):  # stop the node on either, even when
+            signal.signal(sig, interrupt)          # started in the background (SIGINT ignored)
         node = EsNode(port=args.port, workdir=args.data).start(foreground=True)
         try:
             return node.proc.wait() if node.proc else 1
