@@ -12,7 +12,7 @@ from nlp.classifier import CategoryClassifier
 from nlp.focus import FocusTagger
 from nlp.keywords import KeywordExtractor
 from nlp.normalize import normalize
-from nlp.segment import Segmenter
+from nlp.segment import Segmenter, is_content
 from nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
 from nlp.settings import NLPSettings
 from yuqing.models import Post
@@ -55,6 +55,7 @@ class PostAnalyzer:
         self.classifier = classifier
         # one jieba pass per post: the classifier's own segmenter unless told otherwise
         self.segmenter = segmenter or classifier.segmenter
+        self._same_segmenter = self.segmenter is classifier.segmenter
         self.focus = focus
         self.negativity = negativity
         self.keywords = KeywordExtractor(classifier.idf)
@@ -83,29 +84,31 @@ class PostAnalyzer:
 
     # ------------------------------------------------------------------ analysis
     def analyze_texts(self, titles: Sequence[str], bodies: Sequence[str]) -> list[Analysis]:
-        texts = [_join(normalize(t), normalize(b)) for t, b in zip(titles, bodies, strict=True)]
-        out = []
-        for text in texts:
-            words = self.segmenter.lcut(text)
-            sw = self.segmenter.stopwords
-            tokens = [w for w in words if w not in sw and any(c.isalnum() for c in w)]
-            out.append(Analysis(text, words, tokens))
-        if not out:
-            return out
-        for a, (label, score) in zip(out, self.classifier.predict(texts), strict=True):
-            a.category, a.category_score = label, round(score, 4)
-            a.category_uncertain = score < self.uncertain_below
-        sentiments = self.negativity.score_many(texts, [a.words for a in out])
-        for a, s in zip(out, sentiments, strict=True):
-            a.sentiment = s
-            f = self.focus.tag(a.text)
-            a.focus, a.focus_evidence = f.topics, f.evidence
-            a.risk_flags = risk_flags(a.text)
-            a.keyword_weights = self.keywords.weights(a.tokens)
-            a.keywords = [k for k, _ in sorted(a.keyword_weights.items(),
-                                               key=lambda kv: (-kv[1], kv[0]))[: self.n_keywords]]
-            a.regions_mentioned = [r for r in self.regions if r in a.text]
-        return out
+        return [self.analyze_text(_join(normalize(t), normalize(b)))
+                for t, b in zip(titles, bodies, strict=True)]
+
+    def analyze_text(self, text: str) -> Analysis:
+        """Analyse one normalized ``title\nbody`` text: one jieba pass shared by the
+        classifier (fast path), sentiment, keywords and tokens."""
+        words = self.segmenter.lcut(text)
+        sw = self.segmenter.stopwords
+        content = [w for w in words if is_content(w)]
+        tokens = [w for w in content if w not in sw]
+        a = Analysis(text, words, tokens)
+        clf = self.classifier
+        # the model's own segmentation when the configured dictionary differs
+        label, score = clf.predict_one(text, tokens if self._same_segmenter else None)
+        a.category, a.category_score = label, round(score, 4)
+        a.category_uncertain = score < self.uncertain_below
+        a.sentiment = self.negativity.score(text, words, content=content)
+        f = self.focus.tag(text)
+        a.focus, a.focus_evidence = f.topics, f.evidence
+        a.risk_flags = risk_flags(text)
+        a.keyword_weights = self.keywords.weights(tokens)
+        a.keywords = [k for k, _ in sorted(a.keyword_weights.items(),
+                                           key=lambda kv: (-kv[1], kv[0]))[: self.n_keywords]]
+        a.regions_mentioned = [r for r in self.regions if r in text]
+        return a
 
     def analyze(self, post: Post) -> Analysis:
         return self.analyze_texts([post.title or ""], [post.text or ""])[0]

@@ -108,6 +108,11 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[s
     }
 
 
+def _softmax(d: np.ndarray) -> np.ndarray:
+    e = np.exp(d - d.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 @dataclass
 class CategoryClassifier:
     """A fitted pipeline plus what is needed to use and trust it."""
@@ -133,13 +138,53 @@ class CategoryClassifier:
         idf = fit_idf(segmenter.tokens(t) for t in texts)
         return cls(pipe, [str(c) for c in pipe.classes_], {**DEFAULT_PARAMS, **params}, idf)
 
+    # -- inference ---------------------------------------------------------------------
+    def fast(self):
+        """The compiled :class:`~nlp.fastpath.FastLinearModel`, or None if unsupported."""
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            from nlp.fastpath import Unsupported, compile_pipeline
+
+            try:
+                fast = compile_pipeline(self.pipeline)
+            except Unsupported:
+                fast = False
+            self.__dict__["_fast"] = fast
+        return fast or None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_fast", None)   # rebuilt from the pipeline after loading
+        return state
+
+    def proba_one(self, text: str, tokens: Sequence[str] | None = None) -> np.ndarray:
+        """Class probabilities of one normalized text; ``tokens`` = its content tokens from
+        this classifier's segmenter (saves the segmentation)."""
+        fast = self.fast()
+        if fast is None:
+            return self.sklearn_predict_proba([text])[0]
+        if fast.calibrated:
+            return fast.predict_proba(text, tokens)
+        return _softmax(fast.decision_function(text, tokens)[None, :])[0]
+
+    def predict_one(self, text: str, tokens: Sequence[str] | None = None) -> tuple[str, float]:
+        proba = self.proba_one(text, tokens)
+        i = int(proba.argmax())
+        return self.labels[i], float(proba[i])
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, n_classes) probabilities (fast path when available)."""
+        if self.fast() is None:
+            return self.sklearn_predict_proba(texts)
+        return np.vstack([self.proba_one(t) for t in texts]) if len(texts) else \
+            np.zeros((0, len(self.labels)))
+
+    def sklearn_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """The same through scikit-learn (reference for the fast path)."""
         clf = self.pipeline.named_steps["clf"]
         if hasattr(clf, "predict_proba"):
             return self.pipeline.predict_proba(list(texts))
-        d = self.pipeline.decision_function(list(texts))  # uncalibrated: softmax of margins
-        e = np.exp(d - d.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return _softmax(self.pipeline.decision_function(list(texts)))  # uncalibrated
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """(label, probability) per text."""

@@ -23,6 +23,8 @@ from datetime import datetime
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
+from nlp.segment import is_content
+
 __all__ = ["NearDuplicateIndex", "DupResult", "shingles"]
 
 _SHIFT = np.uint64(32)
@@ -30,7 +32,7 @@ _SHIFT = np.uint64(32)
 
 def shingles(words: Sequence[str], n: int = 2) -> set[bytes]:
     """Word n-grams of content words (punctuation and whitespace dropped), as bytes."""
-    ws = [w for w in words if any(c.isalnum() for c in w)]
+    ws = [w for w in words if is_content(w)]
     if len(ws) < n:
         return {"\x1f".join(ws).encode()} if ws else set()
     return {"\x1f".join(ws[i:i + n]).encode() for i in range(len(ws) - n + 1)}

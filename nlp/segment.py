@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Segmenter", "get_segmenter", "read_userdict", "read_stopwords", "DEFAULT_USERDICT",
+__all__ = ["Segmenter", "get_segmenter", "is_content", "read_userdict", "read_stopwords", "DEFAULT_USERDICT",
            "DEFAULT_STOPWORDS"]
 
 _CONFIG = Path(__file__).resolve().parent.parent / "config"
@@ -47,9 +48,16 @@ def read_stopwords(path: Path | str | None = DEFAULT_STOPWORDS) -> frozenset[str
     return frozenset(_lines(path))
 
 
-def _is_content(token: str) -> bool:
-    """A token worth indexing: not whitespace, not pure punctuation/symbols."""
-    return any(ch.isalnum() for ch in token)
+_ALNUM = re.compile(r"[^\W_]").search   # a character for which str.isalnum() is true
+
+
+def is_content(token: str) -> bool:
+    """A token worth indexing: not whitespace, not pure punctuation/symbols (has a letter or
+    digit). ``isalnum()`` first: true for almost every word, in C."""
+    return token.isalnum() or _ALNUM(token) is not None
+
+
+_is_content = is_content
 
 
 class Segmenter:

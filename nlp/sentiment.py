@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.segment import is_content
+
 __all__ = ["SentimentModel", "NegativityScorer", "risk_flags", "RISK_CUES",
            "COMPLAINT_CUES", "train_sentiment", "sentiment_features"]
 
@@ -59,9 +61,10 @@ def risk_flags(text: str) -> list[str]:
     return [flag for flag, rx in _RISK if rx.search(text)]
 
 
-def sentiment_features(words: Sequence[str]) -> list[str]:
-    """Unigrams + bigrams of content words (stopwords kept: 不, 没有 carry sentiment)."""
-    ws = [w for w in words if not w.isspace() and any(c.isalnum() for c in w)]
+def sentiment_features(words: Sequence[str], *, content: bool = False) -> list[str]:
+    """Unigrams + bigrams of content words (stopwords kept: 不, 没有 carry sentiment);
+    ``content=True``: ``words`` are already only content words."""
+    ws = list(words) if content else [w for w in words if is_content(w)]
     return ws + [a + "_" + b for a, b in zip(ws, ws[1:], strict=False)]
 
 
@@ -72,7 +75,42 @@ class SentimentModel:
         self.pipeline = pipeline
         self.metadata = metadata
 
+    def fast(self):
+        """The compiled :class:`~nlp.fastpath.FastLinearModel`, or None if unsupported."""
+        fast = self.__dict__.get("_fast")
+        if fast is None:
+            from nlp.fastpath import Unsupported, compile_pipeline
+
+            try:
+                fast = compile_pipeline(self.pipeline)
+                if fast.folds[0].coef_t.shape[1] != 1:
+                    fast = False
+            except Unsupported:
+                fast = False
+            self.__dict__["_fast"] = fast
+        return fast or None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_fast", None)
+        return state
+
+    def logit_one(self, words: Sequence[str], *, content: bool = False) -> float:
+        """Logit of P(positive) for one text's jieba words (``content=True``: only its
+        content words, already filtered)."""
+        fast = self.fast()
+        if fast is None:
+            return float(self.pipeline.decision_function(
+                [sentiment_features(words, content=content)])[0])
+        return float(fast.decision_function(sentiment_features(words, content=content))[0])
+
     def predict_logit(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+        if self.fast() is None:
+            return self.sklearn_predict_logit(docs)
+        return np.array([self.logit_one(d) for d in docs], dtype=np.float64)
+
+    def sklearn_predict_logit(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+        """The same through scikit-learn (reference for the fast path)."""
         return self.pipeline.decision_function([sentiment_features(d) for d in docs])
 
 
@@ -134,17 +172,20 @@ class NegativityScorer:
             counts[m] = counts.get(m, 0) + 1
         return sum(self.cues[c] * min(n, 2) for c, n in counts.items())
 
-    def score(self, text: str, words: Sequence[str]) -> float:
-        return self.score_many([text], [words])[0]
+    def score(self, text: str, words: Sequence[str], *,
+              content: Sequence[str] | None = None) -> float:
+        """``content``: the content words of ``words`` if already known."""
+        if self.model is None:
+            base = 0.0
+        elif content is not None:
+            base = self.model.logit_one(content, content=True)
+        else:
+            base = self.model.logit_one(words)
+        z = self.model_scale * base + self.bias + self.cue_logit(text)
+        return round(2.0 / (1.0 + math.exp(-z)) - 1.0, 4)
 
     def score_many(self, texts: Sequence[str], words: Sequence[Sequence[str]]) -> list[float]:
-        base = (self.model.predict_logit(words) if self.model is not None
-                else np.zeros(len(texts)))
-        out = []
-        for t, b in zip(texts, base, strict=True):
-            z = self.model_scale * float(b) + self.bias + self.cue_logit(t)
-            out.append(round(2.0 / (1.0 + math.exp(-z)) - 1.0, 4))
-        return out
+        return [self.score(t, w) for t, w in zip(texts, words, strict=True)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,363 @@
+"""A direct inference path for the fitted linear text models (no scikit-learn call per post).
+
+scikit-learn's per-call machinery (input validation, ``FeatureUnion`` joblib dispatch,
+``CalibratedClassifierCV`` label encoding …) costs ~10 ms whatever the batch size, several
+times the cost of segmenting a post. :func:`compile_pipeline` reads what a fitted pipeline
+learned and recomputes the same numbers in plain Python + NumPy for one document:
+
+* each TF-IDF block (``TfidfVectorizer``, optionally behind a :class:`~nlp.classifier.Field`
+  selector, inside a ``FeatureUnion`` or alone): scikit-learn's own analyzer
+  (``build_analyzer()``; pure Python, no validation) → term counts → vocabulary ids →
+  sublinear tf · idf → L2 norm per block — a sparse vector as ``(ids, values)``;
+* the head: ``coef · x + intercept`` of a linear model (``LinearSVC``, ``LogisticRegression``),
+  or of each calibrated fold of a ``CalibratedClassifierCV`` followed by its per-class sigmoid
+  (``1 / (1 + exp(a·f + b))``) or isotonic (clipped linear interpolation) calibrators, the
+  multiclass normalisation and the average over folds — exactly ``predict_proba``.
+
+A word block whose analyzer is the classifier's :class:`~nlp.segment.Segmenter` on the whole
+text can take the caller's content tokens, so a post is segmented once for classifier,
+keywords, tokens and sentiment. Equality with scikit-learn (``np.allclose``) is tested on the
+dev set (tests/nlp/test_fastpath.py). Anything it does not recognise raises
+:class:`Unsupported`, and callers fall back to scikit-learn.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+__all__ = ["Unsupported", "FastLinearModel", "compile_pipeline"]
+
+
+class Unsupported(ValueError):
+    """The fitted pipeline has a part the fast path does not reproduce."""
+
+
+@dataclass
+class _Block:
+    select: Callable[[Any], Any] | None    # Field selector (None: the document itself)
+    lookup: Callable[[Any], tuple]          # document → (column ids, counts) of known terms
+    vocab: dict[str, int]
+    idf: np.ndarray | None
+    sublinear: bool
+    norm: str | None
+    weight: float                           # FeatureUnion transformer weight
+    offset: int
+    takes_tokens: bool                      # analyzer == segmenter on the whole text
+
+
+@dataclass
+class _Fold:
+    coef_t: np.ndarray            # (n_features, n_outputs), C-contiguous for row gathers
+    intercept: np.ndarray         # (n_outputs,)
+    calibrators: list | None      # per output: ("sigmoid", a, b) | ("isotonic", x, y)
+    class_idx: list[int] | None   # output → column of the probability vector
+    sigmoid: tuple[np.ndarray, np.ndarray] | None = None   # (a, b) when all are sigmoid
+
+    def __post_init__(self):
+        if self.calibrators and all(c[0] == "sigmoid" for c in self.calibrators):
+            self.sigmoid = (np.array([c[1] for c in self.calibrators]),
+                            np.array([c[2] for c in self.calibrators]))
+
+
+class FastLinearModel:
+    """One fitted text pipeline, recomputed directly for a single document."""
+
+    def __init__(self, blocks: list[_Block], folds: list[_Fold], classes: list,
+                 calibrated: bool):
+        self.blocks = blocks
+        self.folds = folds
+        self.classes = classes
+        self.calibrated = calibrated
+
+    # -- features -----------------------------------------------------------------------
+    def features(self, doc: Any, tokens: Sequence[str] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """The sparse feature vector of ``doc`` as (column ids, values)."""
+        ids_out, vals_out = [], []
+        for b in self.blocks:
+            if tokens is not None and b.takes_tokens:
+                ida, v = _lookup_counts(Counter(tokens), b.vocab)
+            else:
+                ida, v = b.lookup(b.select(doc) if b.select is not None else doc)
+            if not len(ida):
+                continue
+            if b.sublinear:
+                v = np.log(v) + 1.0
+            if b.idf is not None:
+                v *= b.idf[ida]
+            if b.norm == "l2":
+                n = math.sqrt(float(v @ v))
+                if n > 0:
+                    v /= n
+            elif b.norm == "l1":
+                n = float(np.abs(v).sum())
+                if n > 0:
+                    v /= n
+            if b.weight != 1.0:
+                v *= b.weight
+            ids_out.append(ida + b.offset if b.offset else ida)
+            vals_out.append(v)
+        if not ids_out:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        if len(ids_out) == 1:
+            return ids_out[0], vals_out[0]
+        return np.concatenate(ids_out), np.concatenate(vals_out)
+
+    # -- head ---------------------------------------------------------------------------
+    @staticmethod
+    def _decision(fold: _Fold, ids: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        return vals @ fold.coef_t[ids] + fold.intercept
+
+    def decision_function(self, doc: Any, tokens: Sequence[str] | None = None) -> np.ndarray:
+        """Margins of the (first) linear model: shape (n_outputs,) — one value when binary."""
+        ids, vals = self.features(doc, tokens)
+        return self._decision(self.folds[0], ids, vals)
+
+    def predict_proba(self, doc: Any, tokens: Sequence[str] | None = None) -> np.ndarray:
+        """``CalibratedClassifierCV.predict_proba`` for one document: shape (n_classes,)."""
+        if not self.calibrated:
+            raise Unsupported("not a calibrated classifier")
+        ids, vals = self.features(doc, tokens)
+        n = len(self.classes)
+        mean = np.zeros(n)
+        for fold in self.folds:
+            d = self._decision(fold, ids, vals)
+            p = np.zeros(n)
+            if fold.sigmoid is not None:   # all sigmoid: one vectorised expit
+                a, b = fold.sigmoid
+                p[fold.class_idx] = expit(-(a * d + b))
+            else:
+                for k, (cal, ci) in enumerate(zip(fold.calibrators, fold.class_idx,
+                                                  strict=True)):
+                    f = float(d[k])
+                    if cal[0] == "sigmoid":
+                        p[ci] = float(expit(-(cal[1] * f + cal[2])))
+                    else:
+                        xs, ys = cal[1], cal[2]
+                        p[ci] = float(np.interp(min(max(f, xs[0]), xs[-1]), xs, ys)) \
+                            if len(xs) > 1 else float(ys[0])
+            if n == 2:
+                p[0] = 1.0 - p[1]
+            else:
+                s = p.sum()
+                p = p / s if s != 0 else np.full(n, 1.0 / n)
+            mean += p
+        mean /= len(self.folds)
+        mean[(mean > 1.0) & (mean <= 1.0 + 1e-5)] = 1.0
+        return mean
+
+
+# ---------------------------------------------------------------------- compilation
+def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    from nlp.segment import Segmenter
+
+    if not isinstance(vec, CountVectorizer):
+        raise Unsupported(f"feature step {type(vec).__name__} is not a text vectorizer")
+    if getattr(vec, "binary", False):
+        raise Unsupported("binary counts")
+    if isinstance(vec, TfidfVectorizer):
+        idf = np.asarray(vec.idf_, dtype=np.float64) if vec.use_idf else None
+        sublinear, norm = bool(vec.sublinear_tf), vec.norm
+    else:
+        idf, sublinear, norm = None, False, None
+    if norm not in ("l2", "l1", None):
+        raise Unsupported(f"norm {norm!r}")
+    whole = select is None or getattr(select, "part", None) == "all"
+    takes_tokens = isinstance(vec.analyzer, Segmenter) and whole
+    vocab = dict(vec.vocabulary_)
+    lookup = None
+    if (vec.analyzer == "char" and vec.preprocessor is None and vec.strip_accents is None
+            and vec.input == "content"):
+        lookup = _CharNgramLookup.build(vocab, tuple(vec.ngram_range), bool(vec.lowercase))
+    if lookup is None:
+        analyze = vec.build_analyzer()
+
+        def lookup(doc, analyze=analyze, vocab=vocab):
+            return _lookup_counts(Counter(analyze(doc)), vocab)
+    return _Block(select=None if select is None else _selector(select),
+                  lookup=lookup, vocab=vocab, idf=idf,
+                  sublinear=sublinear, norm=norm, weight=float(weight), offset=offset,
+                  takes_tokens=takes_tokens)
+
+
+_WHITE_SPACES = re.compile(r"\s\s+")   # as sklearn's _VectorizerMixin._white_spaces
+
+
+def _lookup_counts(counts: Counter, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(column ids, counts) of the terms of ``counts`` that are in ``vocab`` — the lookups
+    run in C (map / fromiter); unknown terms map to −1 and are dropped."""
+    n = len(counts)
+    ids = np.fromiter(map(vocab.get, counts, repeat(-1)), dtype=np.intp, count=n)
+    v = np.fromiter(counts.values(), dtype=np.float64, count=n)
+    known = ids >= 0
+    if not known.all():
+        ids, v = ids[known], v[known]
+    return ids, v
+
+
+class _CharNgramLookup:
+    """Character n-gram counts → vocabulary columns, vectorised with NumPy.
+
+    Every character that occurs in a vocabulary term gets a code 1…K−1 (others 0). An n-gram
+    of known characters is the integer ``Σ code_i · K^(n−1−i)`` — distinct for distinct strings
+    of any length ≤ max n, because codes are ≥ 1 — so the text's n-grams are integer arrays
+    built by shifting, counted with ``np.unique`` and matched to the sorted vocabulary keys
+    with ``searchsorted``. An n-gram containing an unknown character is in no vocabulary term.
+    Same terms, same counts as scikit-learn's ``analyzer="char"`` (lowercase, runs of
+    whitespace → one space).
+    """
+
+    def __init__(self, chars: dict[str, int], base: int, keys: np.ndarray, cols: np.ndarray,
+                 ngram_range: tuple[int, int], lower: bool):
+        self.chars, self.base, self.keys, self.cols = chars, base, keys, cols
+        self.lo, self.hi = ngram_range
+        self.lower = lower
+
+    @classmethod
+    def build(cls, vocab: dict[str, int], ngram_range: tuple[int, int], lower: bool):
+        lo, hi = ngram_range
+        chars: dict[str, int] = {}
+        for term in vocab:
+            for ch in term:
+                if ch not in chars:
+                    chars[ch] = len(chars) + 1
+        base = len(chars) + 1
+        if lo < 1 or hi < lo or base ** hi >= 2 ** 62 or                 any(not lo <= len(t) <= hi for t in vocab):
+            return None   # keys would overflow int64 (or an odd vocabulary): Counter path
+        keys = np.empty(len(vocab), dtype=np.int64)
+        cols = np.empty(len(vocab), dtype=np.intp)
+        for i, (term, col) in enumerate(vocab.items()):
+            k = 0
+            for ch in term:
+                k = k * base + chars[ch]
+            keys[i], cols[i] = k, col
+        order = np.argsort(keys, kind="stable")
+        return cls(chars, base, keys[order], cols[order], ngram_range, lower)
+
+    def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        if self.lower:
+            text = text.lower()
+        text = _WHITE_SPACES.sub(" ", text)
+        codes = np.fromiter(map(self.chars.get, text, repeat(0)), dtype=np.int64,
+                            count=len(text))
+        ok1 = codes > 0
+        parts = []
+        keys, ok = codes, ok1
+        for n in range(1, self.hi + 1):
+            if n > 1:
+                if len(keys) < 2:
+                    break
+                keys = keys[:-1] * self.base + codes[n - 1:]
+                ok = ok[:-1] & ok1[n - 1:]
+            if n >= self.lo:
+                parts.append(keys[ok])
+        allk = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else codes[:0])
+        if not len(allk):
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        uniq, counts = np.unique(allk, return_counts=True)
+        pos = np.searchsorted(self.keys, uniq)
+        pos[pos >= len(self.keys)] = 0
+        hit = self.keys[pos] == uniq
+        return self.cols[pos[hit]], counts[hit].astype(np.float64)
+
+
+def _selector(step) -> Callable[[str], str]:
+    from nlp.classifier import Field
+
+    if not isinstance(step, Field):
+        raise Unsupported(f"selector {type(step).__name__}")
+    part = step.part
+    if part == "all":
+        return lambda x: x
+    idx = 0 if part == "title" else 1
+    return lambda x: (x.split("\n", 1) + [""])[idx]
+
+
+def _feature_blocks(step) -> list[_Block]:
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    if isinstance(step, FeatureUnion):
+        weights = step.transformer_weights or {}
+        out, offset = [], 0
+        for name, tr in step.transformer_list:
+            if tr == "drop" or tr is None:
+                continue
+            if isinstance(tr, Pipeline):
+                if len(tr.steps) == 1:
+                    sel, vec = None, tr.steps[0][1]
+                elif len(tr.steps) == 2:
+                    sel, vec = tr.steps[0][1], tr.steps[1][1]
+                else:
+                    raise Unsupported(f"feature pipeline {name} has {len(tr.steps)} steps")
+            else:
+                sel, vec = None, tr
+            b = _vectorizer_block(vec, sel, weights.get(name, 1.0), offset)
+            offset += len(vec.vocabulary_)
+            out.append(b)
+        return out
+    return [_vectorizer_block(step, None, 1.0, 0)]
+
+
+def _linear_fold(est, calibrators=None, class_idx=None) -> _Fold:
+    coef = getattr(est, "coef_", None)
+    if coef is None or not hasattr(est, "intercept_") or hasattr(coef, "toarray"):
+        raise Unsupported(f"{type(est).__name__} is not a dense linear model")
+    return _Fold(coef_t=np.ascontiguousarray(np.asarray(coef, dtype=np.float64).T),
+                 intercept=np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64)),
+                 calibrators=calibrators, class_idx=class_idx)
+
+
+def _calibrator(cal) -> tuple:
+    from sklearn.isotonic import IsotonicRegression
+
+    if hasattr(cal, "a_") and hasattr(cal, "b_"):
+        return ("sigmoid", float(cal.a_), float(cal.b_))
+    if isinstance(cal, IsotonicRegression) and cal.out_of_bounds == "clip":
+        return ("isotonic", np.asarray(cal.X_thresholds_, dtype=np.float64),
+                np.asarray(cal.y_thresholds_, dtype=np.float64))
+    raise Unsupported(f"calibrator {type(cal).__name__}")
+
+
+def compile_pipeline(pipeline) -> FastLinearModel:
+    """A :class:`FastLinearModel` equal to the fitted ``pipeline`` (features → linear head)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(pipeline, Pipeline) or len(pipeline.steps) != 2:
+        raise Unsupported("expected a two-step Pipeline (features, classifier)")
+    blocks = _feature_blocks(pipeline.steps[0][1])
+    head = pipeline.steps[1][1]
+    if isinstance(head, CalibratedClassifierCV):
+        if head.method not in ("sigmoid", "isotonic"):
+            raise Unsupported(f"calibration method {head.method!r}")
+        classes = list(head.classes_)
+        pos = {c: i for i, c in enumerate(classes)}
+        folds = []
+        for cc in head.calibrated_classifiers_:
+            idx = [pos[c] for c in cc.estimator.classes_]
+            if len(classes) == 2:
+                idx = [1]
+            cals = [_calibrator(c) for c in cc.calibrators]
+            fold = _linear_fold(cc.estimator, cals, idx[: len(cals)])
+            if len(fold.intercept) != len(cals):
+                raise Unsupported("calibrators do not match the model's outputs")
+            folds.append(fold)
+        model = FastLinearModel(blocks, folds, classes, calibrated=True)
+    else:
+        model = FastLinearModel(blocks, [_linear_fold(head)], list(getattr(head, "classes_", [])),
+                                calibrated=False)
+    n = sum(len(b.vocab) for b in blocks)
+    if model.folds[0].coef_t.shape[0] != n:
+        raise Unsupported(f"{n} features but the model has {model.folds[0].coef_t.shape[0]}")
+    return model

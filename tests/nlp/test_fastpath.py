@@ -1,0 +1,85 @@
+"""The direct inference path equals scikit-learn's output (nlp/fastpath.py)."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from nlp.classifier import build_pipeline
+from nlp.fastpath import compile_pipeline
+from nlp.normalize import normalize
+from nlp.segment import get_segmenter
+from nlp.sentiment import sentiment_features
+from tests.nlp.helpers import stage_parts, teddy
+
+
+@pytest.fixture(scope="module")
+def dev_texts():
+    return [normalize(r["text"]) for r in teddy("dev")]
+
+
+def test_category_fast_path_equals_sklearn_on_dev(dev_texts):
+    clf, _, _ = stage_parts()
+    assert clf.fast() is not None and clf.fast().calibrated
+    ref = clf.sklearn_predict_proba(dev_texts)
+    fast = np.vstack([clf.proba_one(t) for t in dev_texts])
+    assert ref.shape == fast.shape == (390, 7)
+    assert np.allclose(fast, ref, rtol=1e-9, atol=1e-12)
+    # with the caller's tokens (one shared segmentation) the result is the same
+    seg = clf.segmenter
+    again = np.vstack([clf.proba_one(t, seg.tokens(t)) for t in dev_texts])
+    assert np.allclose(again, ref, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(clf.predict_proba(dev_texts[:5]), fast[:5])
+
+
+def test_sentiment_fast_path_equals_sklearn_on_dev(dev_texts):
+    _, sent, _ = stage_parts()
+    assert sent.fast() is not None
+    docs = [get_segmenter().lcut(t) for t in dev_texts]
+    ref = sent.sklearn_predict_logit(docs)
+    fast = np.array([sent.logit_one(d) for d in docs])
+    assert np.allclose(fast, ref, rtol=1e-9, atol=1e-12)
+    proba = sent.pipeline.predict_proba([sentiment_features(d) for d in docs])[:, 1]
+    assert np.allclose(1 / (1 + np.exp(-fast)), proba)
+
+
+def test_fast_path_not_pickled():
+    clf, sent, _ = stage_parts()
+    clf.fast(), sent.fast()
+    assert "_fast" not in pickle.loads(pickle.dumps(clf)).__dict__
+    assert "_fast" not in pickle.loads(pickle.dumps(sent)).__dict__
+
+
+def test_other_layouts_isotonic_ensemble_title_blocks(dev_texts):
+    """Title word/char blocks, word bigrams, isotonic calibration averaged over folds."""
+    rows = teddy("train")[::10]
+    texts = [normalize(r["text"]) for r in rows]
+    labels = [r["label"] for r in rows]
+    pipe = build_pipeline(get_segmenter(), title_words=True, title_chars=True, word_ngrams=2,
+                          calibration_cv=3)
+    pipe.set_params(clf__method="isotonic", clf__ensemble=True).fit(texts, labels)
+    fast = compile_pipeline(pipe)
+    assert len(fast.blocks) == 4 and len(fast.folds) == 3
+    sample = dev_texts[:80] + ["", "只有标题", "\n只有正文  多个   空格"]
+    ref = pipe.predict_proba(sample)
+    got = np.vstack([fast.predict_proba(t) for t in sample])
+    assert np.allclose(got, ref, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("ngram_range,lower", [((1, 3), True), ((2, 4), False), ((1, 1), True)])
+def test_char_ngram_lookup_equals_sklearn_analyzer(ngram_range, lower):
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from nlp.fastpath import _vectorizer_block
+
+    train = ["小区垃圾没人清理，ABC abc", "Hello  World\n\n道路  积水", "甲乙丙丁甲乙"]
+    vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=lower).fit(train)
+    block = _vectorizer_block(vec, None, 1.0, 0)
+    analyze = vec.build_analyzer()
+    for text in train + ["", "x", "甲", "未知字符 甲乙\t\t丙", "HELLO   world 垃圾垃圾垃圾"]:
+        ids, counts = block.lookup(text)
+        want = {vec.vocabulary_[t]: c for t, c in Counter(analyze(text)).items()
+                if t in vec.vocabulary_}
+        assert dict(zip(ids.tolist(), counts.tolist(), strict=True)) == want, text
