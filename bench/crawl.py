@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "teddy2020" / "train.csv"
 PAGE = 20  # links per list page
+WORKERS = 1  # crawl.nlp_workers for the full pipeline (--nlp-workers)
 
 DETAIL = """<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>{title}_A7县人民政府</title></head><body>
@@ -112,7 +113,7 @@ def write_config(base: Path, url: str, n: int, store: Path) -> Path:
         f"storage: {{backend: sqlite, path: {store}}}\n"
         "crawl: {download_delay: 0, autothrottle: false, concurrent_requests: 16,\n"
         f"        concurrent_requests_per_domain: 16, max_list_pages: {n // PAGE + 2},\n"
-        "        progress: never}\n", encoding="utf-8")
+        f"        progress: never, nlp_workers: {WORKERS}}}\n", encoding="utf-8")
     (cfg / "sources.yaml").write_text(
         f"sources:\n  - {{id: bench, kind: html, urls: ['{url}/b/index.html']}}\n",
         encoding="utf-8")
@@ -131,7 +132,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=600)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--nlp-workers", type=int, default=1,
+                    help="crawl.nlp_workers for the full pipeline (0 = NLP in-process)")
     args = ap.parse_args()
+    global WORKERS
+    WORKERS = args.nlp_workers
     sys.path.insert(0, str(ROOT))
     from yuqing.demo.server import SiteServer
 

@@ -15,6 +15,7 @@ class CrawlContext:
     store: Store
     summary: CrawlSummary = field(default_factory=CrawlSummary)
     nlp: Any = None               # nlp.pipeline.NLPStage, or None when NLP is unavailable
+    nlp_pool: Any = None          # worker processes for text analysis (crawlers/nlp_pool.py)
 
     @property
     def tz(self) -> str:

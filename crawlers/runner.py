@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 
 from crawlers.context import CrawlContext
+from crawlers.nlp_pool import start_pool
 from crawlers.settings import scrapy_settings
 from crawlers.spiders import SPIDERS
 from crawlers.summary import CrawlSummary
@@ -47,14 +48,17 @@ def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
     return due, skipped
 
 
-def load_nlp(cfg, store):
-    """The NLP stage, or None (with a warning) when it cannot be loaded."""
+def load_nlp(cfg, store, at: datetime | None = None):
+    """The NLP stage warmed with recent posts and events (so reposts and events carry over
+    from earlier crawls), or None with a warning when it cannot be loaded."""
     try:
         from nlp.pipeline import NLPStage
     except ImportError:
         return None
     try:
-        return NLPStage.from_config(cfg, sink=store)
+        stage = NLPStage.from_config(cfg, sink=store)
+        stage.warm(store, now=at)
+        return stage
     except Exception as exc:  # noqa: BLE001 - crawl without NLP rather than not at all
         log.warning("NLP stage unavailable, posts are stored without analysis: %s", exc)
         return None
@@ -70,14 +74,20 @@ def crawl(cfg, store, names: list[str] | None = None, progress: bool = False,
     ctx.summary.skipped = skipped
     if not due:
         return ctx.summary
-    ctx.nlp = nlp if nlp is not None else (load_nlp(cfg, store) if with_nlp else None)
+    ctx.nlp = nlp if nlp is not None else (load_nlp(cfg, store, started) if with_nlp else None)
     t0 = time.monotonic()
+    if ctx.nlp is not None:
+        ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
     settings = scrapy_settings(cfg, progress=progress, nlp=ctx.nlp is not None)
     process = CrawlerProcess(settings | {"LOG_INSTALL_ROOT_HANDLER": False})
-    for source in due:
-        ctx.summary.source(source.id)
-        process.crawl(SPIDERS[source.kind], source=source, ctx=ctx)
-    process.start()
+    try:
+        for source in due:
+            ctx.summary.source(source.id)
+            process.crawl(SPIDERS[source.kind], source=source, ctx=ctx)
+        process.start()
+    finally:
+        if ctx.nlp_pool is not None:
+            ctx.nlp_pool.shutdown(cancel_futures=True)
     ctx.summary.seconds = time.monotonic() - t0
     if ctx.nlp is not None and hasattr(ctx.nlp, "flush"):
         ctx.nlp.flush()

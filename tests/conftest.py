@@ -14,8 +14,8 @@ from yuqing.commands.demo import write_demo_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Crawl settings for tests: no politeness delays, short timeouts (the /slow route times out).
-FAST_CRAWL = {"download_delay": 0, "autothrottle": False, "timeout": 1, "retries": 1,
+#: Crawl settings for tests: no politeness delays, a timeout shorter than the errors page's /slow link (8 s).
+FAST_CRAWL = {"download_delay": 0, "autothrottle": False, "timeout": 4, "retries": 1,
               "retry_backoff": 0.05, "unhealthy_after": 2, "progress": "never"}
 
 

@@ -1,35 +1,92 @@
-"""Run the NLP stage (category, focus, sentiment, keywords, reposts, events) on new posts."""
+"""Run the NLP stage (category, focus, sentiment, keywords, reposts, events) on new posts.
+
+Posts are analysed in small batches: the pipeline holds each post for at most
+``NLP_BATCH_DELAY`` seconds (or until ``NLP_BATCH_SIZE`` are waiting) and then runs
+``NLPStage.process_many`` once, which amortises the classifier's fixed per-call cost and lets
+the stage order a batch by time (the earliest copy of a repost is canonical). The crawl keeps
+fetching meanwhile; each post continues to the store as soon as its batch is done. With
+``crawl.nlp_workers`` > 0 the text analysis runs in worker processes (crawlers/nlp_pool.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from scrapy.exceptions import NotConfigured
 
+from crawlers.nlp_pool import analyze_in
 from yuqing.models import Post
 
 log = logging.getLogger(__name__)
 
 
 class NLPPipeline:
-    def __init__(self, crawler, stage):
+    def __init__(self, crawler, stage, pool=None, batch_size: int = 32, delay: float = 0.02):
         self.crawler = crawler
         self.stage = stage
+        self.pool = pool
+        self.batch_size = batch_size
+        self.delay = delay
+        self.pending: list[tuple[Post, asyncio.Future]] = []
+        self.timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        stage = getattr(getattr(crawler, "spider", None), "ctx", None)
-        stage = getattr(stage, "nlp", None)
+        ctx = getattr(getattr(crawler, "spider", None), "ctx", None)
+        stage = getattr(ctx, "nlp", None)
         if stage is None:
             raise NotConfigured("the NLP stage is not available")
-        return cls(crawler, stage)
+        return cls(crawler, stage, ctx.nlp_pool, crawler.settings.getint("NLP_BATCH_SIZE", 32),
+                   crawler.settings.getfloat("NLP_BATCH_DELAY", 0.02))
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if not isinstance(item, Post):
             return item
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+        self.pending.append((item, done))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(self.delay, self.flush)
+        return await done
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.pending = self.pending, []
+        if batch:
+            asyncio.ensure_future(self._run(batch))
+
+    async def _run(self, batch: list[tuple[Post, asyncio.Future]]) -> None:
+        posts = [post for post, _ in batch]
         try:
-            return self.stage.process(item)
-        except Exception as exc:  # noqa: BLE001 - store the post even if analysis fails
-            self.crawler.spider.fail("nlp_error", item.url, f"{type(exc).__name__}: {exc}")
-            log.exception("NLP failed for %s", item.url)
-            return item
+            analyses = None
+            if self.pool is not None:   # analyse in a worker process, off the reactor
+                future = analyze_in(self.pool, [p.title for p in posts], [p.text for p in posts])
+                analyses = await asyncio.wrap_future(future)
+            self.stage.process_many(posts, analyses)
+        except Exception as exc:  # noqa: BLE001 - store the posts even if analysis fails
+            log.exception("NLP failed for a batch of %d posts", len(batch))
+            for post in posts:
+                self.crawler.spider.fail("nlp_error", post.url, f"{type(exc).__name__}: {exc}")
+        self.apply_repointed()
+        for post, done in batch:
+            if not done.done():
+                done.set_result(post)
+
+    def apply_repointed(self) -> None:
+        """An earlier copy of a repost arrived later: point stored copies at it."""
+        store = self.crawler.spider.ctx.store
+        for post_id, duplicate_of in self.stage.drain_repointed():
+            stored = store.get_post(post_id)
+            if stored is not None and stored.duplicate_of != duplicate_of:
+                stored.duplicate_of = duplicate_of
+                store.upsert_post(stored)
+
+    def close_spider(self) -> None:
+        # Scrapy closes a spider only once no item is in progress, so nothing is pending
+        # here in practice; flush anyway rather than strand a post.
+        self.flush()

@@ -57,6 +57,17 @@ class _Response:
         self.headers = headers or {}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # a client hanging up (crawler timeouts, cancelled huge downloads) is not an error
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SiteServer:
     """Serve the fixture sites on ``host:port`` (0 = a free port) from a background thread."""
 
@@ -78,7 +89,7 @@ class SiteServer:
         if self._httpd is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"site": self})
-        self._httpd = ThreadingHTTPServer((self.host, self._want_port), handler)
+        self._httpd = _QuietServer((self.host, self._want_port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         name=f"SiteServer:{self.port}", daemon=True)

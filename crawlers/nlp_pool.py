@@ -1,0 +1,43 @@
+"""Per-post text analysis in worker processes, so the crawl and NLP use separate cores.
+
+Segmentation and classification are CPU-bound pure Python; run inside the crawl process
+they would stall Scrapy's reactor (requests time out while a batch is analysed) and leave
+the second core idle. Workers are started with ``spawn`` (never fork a process running a
+reactor and threads), load the analyzer once, and return ``Analysis`` records; the stateful
+part (near-duplicates, events) stays in the crawl process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+_ANALYZER = None
+
+
+def _init(config_dir: str) -> None:
+    global _ANALYZER
+    from nlp.analyzer import PostAnalyzer
+    from yuqing.config import load_config
+
+    _ANALYZER = PostAnalyzer.from_config(load_config(config_dir))
+
+
+def _analyze(titles: list[str], texts: list[str]):
+    return _ANALYZER.analyze_texts(titles, texts)
+
+
+def start_pool(cfg, workers: int) -> ProcessPoolExecutor | None:
+    """A warm-up-in-the-background pool of ``workers`` analysers (None when 0)."""
+    if workers <= 0:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init, initargs=(str(cfg.dir),))
+    for _ in range(workers):               # start loading models while the crawl begins
+        pool.submit(_analyze, [], [])
+    return pool
+
+
+def analyze_in(pool: ProcessPoolExecutor, titles: list[str], texts: list[str]):
+    return pool.submit(_analyze, titles, texts)
