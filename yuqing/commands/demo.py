@@ -62,15 +62,14 @@ def demo(ctx: click.Context, out_dir: str) -> None:
     Example:
       yuqing demo --out var/demo
     """
+    import logging
+
     from crawlers.runner import crawl
+    from yuqing.cli import configure_logging
     from yuqing.config import load_config
     from yuqing.demo.mailsink import MailSink
     from yuqing.demo.server import SiteServer
     from yuqing.storage import open_store
-
-    import logging
-
-    from yuqing.cli import configure_logging
 
     if logging.getLogger().level >= logging.WARNING:
         # the demo sites break on purpose; the summary lists every failure by reason
