@@ -12,6 +12,9 @@ import yaml
 
 from yuqing.commands.demo import write_demo_config
 
+#: a real Elasticsearch node for the tests that ask for it (fixture ``es_url``)
+pytest_plugins = ["tests.es_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Crawl settings for tests: no politeness delays, a timeout shorter than the errors page's /slow link (8 s).
