@@ -118,8 +118,11 @@ class ElasticStore(Store):
             indices = self.indices(kind, fresh=attempt > 0)
             if not indices or not ids:
                 return {}
-            docs = [{"_index": index, "_id": i} for i in ids for index in indices]
-            resp = self.es.mget(docs=docs, _source=fields)
+            if len(indices) == 1:
+                resp = self.es.mget(index=indices[0], ids=ids, _source=fields)
+            else:
+                resp = self.es.mget(docs=[{"_index": index, "_id": i} for i in ids
+                                          for index in indices], _source=fields)
             if any("error" in d for d in resp["docs"]):  # an index went away (retention)
                 continue
             return {d["_id"]: d for d in resp["docs"] if d.get("found")}
