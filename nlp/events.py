@@ -149,7 +149,11 @@ class EventTracker:
         self.baselines = TopicBaselines(bs.bucket, bs.baseline, bs.k, bs.min_posts)
         self._events: OrderedDict[str, _State] = OrderedDict()  # least recently updated first
         self._index: dict[str, set[str]] = {}                   # term -> event ids
-        self._post_event: OrderedDict[str, str] = OrderedDict()  # post id -> event id
+        # post id -> (event id, post time), oldest first: kept while a later post can still
+        # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
+        # for dedup.window) — max(events.window, dedup.window) — and ≤ max_tracked_posts
+        self._post_event: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
+        self.track_window = max(self.window, timedelta(seconds=self.settings.dedup.window))
         self._clock: datetime | None = None
         self.dirty: set[str] = set()
 
@@ -158,16 +162,16 @@ class EventTracker:
         """Put ``post`` into an event (``vector``: keyword → weight); return the event."""
         t = post_time(post)
         self._tick(t)
-        if post.id in self._post_event and self._post_event[post.id] in self._events:
-            st = self._events[self._post_event[post.id]]  # re-processing: idempotent
-            return st.event
+        known = self._post_event.get(post.id)
+        if known is not None and known[0] in self._events:
+            return self._events[known[0]].event  # re-processing: idempotent
         vec = _normed(dict(sorted(vector.items(), key=lambda kv: -kv[1])
                            [: self.settings.events.post_terms]))
         st = self._event_of_duplicate(post) or self._best_match(vec, t)
         if st is None:
             st = self._new_event(post, t)
         self._add(st, post, vec, t)
-        self._post_event[post.id] = st.event.id
+        self._post_event[post.id] = (st.event.id, t)
         self._trim()
         if flush:
             self.flush()
@@ -199,7 +203,7 @@ class EventTracker:
             vec = _normed(dict(sorted(vectorize(post).items(), key=lambda kv: -kv[1])
                                [: self.settings.events.post_terms]))
             self._add(st, post, vec, t)
-            self._post_event[post.id] = st.event.id
+            self._post_event[post.id] = (st.event.id, t)
         for eid, st in list(self._events.items()):
             if not st.event.size:  # stored event with no recent posts: drop from memory
                 del self._events[eid]
@@ -218,9 +222,10 @@ class EventTracker:
     def _event_of_duplicate(self, post: Post) -> _State | None:
         if not post.duplicate_of:
             return None
-        eid = self._post_event.get(post.duplicate_of)
-        if eid is None:
+        known = self._post_event.get(post.duplicate_of)
+        if known is None:
             return None
+        eid = known[0]
         st = self._events.get(eid)
         if st is None:  # evicted from memory: revive from the sink
             stored = self.sink.get_event(eid)
@@ -376,5 +381,10 @@ class EventTracker:
             if st.event.last_seen is None or self._clock - st.event.last_seen <= self.window:
                 break
             self._drop(eid)
-        while len(self._post_event) > es.max_tracked_posts:
-            self._post_event.popitem(last=False)
+        tracked = self._post_event
+        while len(tracked) > es.max_tracked_posts:
+            tracked.popitem(last=False)
+        if self._clock is not None:   # oldest first (insertion ≈ time order)
+            horizon = self._clock - self.track_window
+            while tracked and next(iter(tracked.values()))[1] < horizon:
+                tracked.popitem(last=False)

@@ -99,6 +99,22 @@ def test_state_stays_bounded_over_a_long_stream():
     assert last["index_terms"] <= 50 * 60
     assert last["baseline_cells"] <= 30
     assert len(sink.events) == 3000   # evicted events were written, not lost
+    # post → event map: only posts within max(events.window, dedup.window) = 6 h (120 posts
+    # 3 min apart), far below max_tracked_posts
+    assert last["tracked_posts"] <= 121
+    assert max(x["tracked_posts"] for x in sizes[1000:]) == last["tracked_posts"]
+
+
+def test_duplicate_of_an_old_post_still_finds_its_event_within_the_dedup_window():
+    s = NLPSettings.model_validate({"events": {"window": "6h"}, "dedup": {"window": "2d"}})
+    tracker = EventTracker(s, InMemoryEventSink())
+    first = post("orig", "工地拖欠工资", "x", minutes=0)
+    ev = tracker.assign(first, {"拖欠": 1.0, "工资": 1.0})
+    for i in range(1, 200):   # 20 h of other posts: the event leaves memory (6 h window)
+        tracker.assign(post(f"o{i}", f"话题{i}", "x", minutes=i * 6), {f"t{i}": 1.0})
+    copy = post("copy", "工地拖欠工资", "x", minutes=1300, duplicate_of="orig")
+    assert tracker.assign(copy, {"拖欠": 1.0, "工资": 1.0}).id == ev.id
+    assert tracker.stats()["tracked_posts"] <= 201
 
 
 def test_warm_restores_events_from_storage():
