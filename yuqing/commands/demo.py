@@ -20,7 +20,7 @@ def register(cli: click.Group) -> None:
 
 
 def write_demo_config(base_config: Path, out_dir: Path, base_url: str,
-                      smtp_port: int | None = None) -> Path:
+                      smtp_port: int | None = None, es_url: str | None = None) -> Path:
     """A config dir for the demo: the given config with the demo sources, and every file the
     demo writes (store, outbox, digests) inside ``out_dir``."""
     cfg_dir = out_dir / "config"
@@ -38,7 +38,11 @@ def write_demo_config(base_config: Path, out_dir: Path, base_url: str,
     settings = yaml.safe_load(settings_file.read_text(encoding="utf-8")) or {} \
         if settings_file.exists() else {}
     settings["var_dir"] = str(out_dir)
-    settings.setdefault("storage", {}).update(backend="sqlite", path=str(out_dir / "yuqing.db"))
+    storage = settings.setdefault("storage", {})
+    storage.update(backend="sqlite", path=str(out_dir / "yuqing.db"))
+    if es_url:
+        storage["backend"] = "elasticsearch"
+        storage.setdefault("elasticsearch", {})["url"] = es_url
     settings.setdefault("alerts", {})["outbox_path"] = str(out_dir / "outbox.db")
     settings.setdefault("digest", {})["out_dir"] = str(out_dir / "digests")
     if smtp_port:
@@ -52,15 +56,21 @@ def write_demo_config(base_config: Path, out_dir: Path, base_url: str,
 @click.command()
 @click.option("--out", "out_dir", default="var/demo", show_default=True,
               type=click.Path(file_okay=False), help="Where the demo writes everything.")
+@click.option("--storage", type=click.Choice(["sqlite", "elasticsearch"]), default="sqlite",
+              show_default=True, help="Where the demo stores what it collects.")
+@click.option("--es-url", default="http://127.0.0.1:9200", show_default=True,
+              help="Elasticsearch URL for --storage elasticsearch (fills the indices the "
+                   "Kibana saved objects use).")
 @click.pass_context
-def demo(ctx: click.Context, out_dir: str) -> None:
+def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     """Offline end-to-end run: serve the demo sites on 127.0.0.1, crawl them into a fresh
     embedded store (with NLP), raise and deliver alerts to a local mail sink, write and send
     the daily digest, and print where everything is.
 
     \b
-    Example:
+    Examples:
       yuqing demo --out var/demo
+      yuqing demo --storage elasticsearch --es-url http://127.0.0.1:9200
     """
     import logging
 
@@ -79,7 +89,8 @@ def demo(ctx: click.Context, out_dir: str) -> None:
     mail_dir = out / "mail"
     sink = MailSink(mail_dir)
     with SiteServer() as server:
-        cfg_dir = write_demo_config(base_config, out, server.url, sink.port)
+        cfg_dir = write_demo_config(base_config, out, server.url, sink.port,
+                                    es_url if storage == "elasticsearch" else None)
         cfg = load_config(cfg_dir)
         sink.__enter__()
         click.echo(f"demo sites:  {server.url}/  ({len(cfg.sources.sources)} sources)")
@@ -110,7 +121,10 @@ def demo(ctx: click.Context, out_dir: str) -> None:
     if len(messages) > 12:
         click.echo(f"  … and {len(messages) - 12} more")
     click.echo("")
-    click.echo(f"store:          {out / 'yuqing.db'}")
+    if storage == "elasticsearch":
+        click.echo(f"store:          {es_url} (indices yuqing-posts/-events/-alerts)")
+    else:
+        click.echo(f"store:          {out / 'yuqing.db'}")
     if digest_paths:
         click.echo(f"digest:         {digest_paths[0]}")
     click.echo(f"config used:    {cfg_dir}")
