@@ -103,6 +103,19 @@ def crawl_job(config_dir: str) -> dict:
     return crawl_in_subprocess(config_dir)
 
 
+def maintain_job(config_dir: str) -> dict:
+    """Daily storage upkeep: Elasticsearch rollover and retention (nothing for SQLite)."""
+    from yuqing.config import load_config
+    from yuqing.storage import open_store
+
+    cfg = load_config(config_dir)
+    with open_store(cfg) as store:
+        maintain = getattr(store, "maintain", None)
+        if maintain is None:
+            return {"skipped": f"{cfg.settings.storage.backend} needs no maintenance"}
+        return maintain(_now(cfg.settings.timezone))
+
+
 def digest_job(config_dir: str, force: bool = False) -> dict:
     """Run the daily digest (``dashboards.digest.run_scheduled_digest``) once per day."""
     from yuqing.config import load_config

@@ -27,6 +27,7 @@ JOBS = {  # id -> (function reference, schedule key or fixed seconds)
     "delivery": ("alerts.jobs:deliver_job", "delivery"),
     "escalation": ("alerts.jobs:escalate_job", "alerts"),
     "recheck": ("alerts.jobs:recheck_job", 3600),
+    "storage_maintenance": ("alerts.jobs:maintain_job", 86400),
 }
 
 
