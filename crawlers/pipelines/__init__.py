@@ -6,3 +6,18 @@ PIPELINES = {
     "crawlers.pipelines.nlp.NLPPipeline": 300,
     "crawlers.pipelines.store.StorePipeline": 900,
 }
+
+
+class Stage:
+    """A pipeline stage bound to one crawler (one source); ``self.spider`` is its spider."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def spider(self):
+        return self.crawler.spider

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
+from crawlers.pipelines import Stage
 from yuqing.models import Post
 
 
-class ChangeDetectionPipeline:
-    @classmethod
-    def from_crawler(cls, crawler):
-        obj = cls()
-        obj.crawler = crawler
-        return obj
-
+class ChangeDetectionPipeline(Stage):
     def process_item(self, item):
         if not isinstance(item, Post):
             return item
-        spider = self.crawler.spider
+        spider = self.spider
         stored = spider.ctx.store.get_post(item.id)
         if stored is not None and stored.content_hash == item.content_hash:
             spider.summary.unchanged += 1

@@ -9,6 +9,7 @@ from scrapy.exceptions import DropItem
 
 from crawlers.extraction import looks_traditional, to_simplified
 from crawlers.items import Article
+from crawlers.pipelines import Stage
 from crawlers.urls import canonical
 from yuqing.models import Post, post_id_for
 from yuqing.timeutil import now
@@ -22,17 +23,11 @@ def clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-class NormalizePipeline:
-    @classmethod
-    def from_crawler(cls, crawler):
-        obj = cls()
-        obj.crawler = crawler
-        return obj
-
+class NormalizePipeline(Stage):
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        spider = self.crawler.spider
+        spider = self.spider
         source = spider.source
         title, body = clean(item.title), clean(item.body)
         if not title and not body:

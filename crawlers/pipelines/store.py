@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from crawlers.pipelines import Stage
 from yuqing.models import Post
 from yuqing.storage import StorageError
 
 log = logging.getLogger(__name__)
 
 
-class StorePipeline:
-    @classmethod
-    def from_crawler(cls, crawler):
-        obj = cls()
-        obj.crawler = crawler
-        return obj
-
+class StorePipeline(Stage):
     def process_item(self, item):
         if not isinstance(item, Post):
             return item
-        spider = self.crawler.spider
+        spider = self.spider
         try:
             result = spider.ctx.store.upsert_post(item)
         except StorageError as exc:
