@@ -22,7 +22,8 @@ def render() -> str:
            "Generated from `--help` by `docs/gen_cli.py`; "
            "`tests/app/test_docs.py` fails when this page is out of date.", ""]
     for path, cmd in walk(cli, ["yuqing"]):
-        with click.Context(cmd, info_name=" ".join(path)) as ctx:
+        with click.Context(cmd, info_name=" ".join(path), terminal_width=88,
+                           max_content_width=88) as ctx:
             out += [f"## `{' '.join(path)}`", "", "```text", cmd.get_help(ctx).rstrip(),
                     "```", ""]
     return "\n".join(out)
