@@ -92,7 +92,7 @@ class PostAnalyzer:
         classifier (fast path), sentiment, keywords and tokens."""
         words = self.segmenter.lcut(text)
         sw = self.segmenter.stopwords
-        content = [w for w in words if is_content(w)]
+        content = [w for w in words if w.isalnum() or is_content(w)]   # = is_content
         tokens = [w for w in content if w not in sw]
         a = Analysis(text, words, tokens)
         clf = self.classifier

@@ -44,8 +44,8 @@ class KeywordExtractor:
     def weights(self, tokens: Sequence[str]) -> dict[str, float]:
         """TF-IDF weight per candidate token (sublinear tf)."""
         idf, d = self.idf, self.default_idf
-        tf = Counter(w for w in tokens if _candidate(w))
-        return {w: (1.0 + math.log(c)) * idf.get(w, d) for w, c in tf.items()}
+        tf = Counter(tokens)   # count first, test each distinct token once
+        return {w: (1.0 + math.log(c)) * idf.get(w, d) for w, c in tf.items() if _candidate(w)}
 
     def extract(self, tokens: Sequence[str], k: int = 8) -> list[str]:
         w = self.weights(tokens)
