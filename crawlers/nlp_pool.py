@@ -21,6 +21,7 @@ def _init(config_dir: str) -> None:
     from yuqing.config import load_config
 
     _ANALYZER = PostAnalyzer.from_config(load_config(config_dir))
+    _ANALYZER.segmenter.warm()
 
 
 def _analyze(titles: list[str], texts: list[str]):

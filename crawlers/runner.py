@@ -57,6 +57,7 @@ def load_nlp(cfg, store, at: datetime | None = None):
         return None
     try:
         stage = NLPStage.from_config(cfg, sink=store)
+        stage.analyzer.segmenter.warm()     # load jieba's dictionary before the crawl starts
         stage.warm(store, now=at)
         return stage
     except Exception as exc:  # noqa: BLE001 - crawl without NLP rather than not at all

@@ -22,12 +22,13 @@ FAST_CRAWL = {"download_delay": 0, "autothrottle": False, "timeout": 4, "retries
               "retry_backoff": 0.05, "unhealthy_after": 2, "progress": "never"}
 
 
-def make_config(tmp: Path, base_url: str, smtp_port: int | None = None) -> Path:
-    """The shipped config with the demo sources at ``base_url``; store at tmp/store.db."""
+def make_config(tmp: Path, base_url: str, smtp_port: int | None = None, **crawl) -> Path:
+    """The shipped config with the demo sources at ``base_url``; store at tmp/store.db;
+    ``crawl`` overrides test crawl settings."""
     cfg = write_demo_config(ROOT / "config", tmp / "demo", base_url, smtp_port)
     path = cfg / "settings.yaml"
     settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    settings["crawl"] = FAST_CRAWL
+    settings["crawl"] = FAST_CRAWL | crawl
     settings["storage"]["path"] = str(tmp / "store.db")
     path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     return cfg

@@ -218,3 +218,14 @@ sources:
         golden = next(g for g in reposts if g["path"] == path)
         assert post["published_at"] == golden["published_at"]
         assert golden["body"].split("\n")[0] in post["text"]
+
+
+def test_posts_are_analysed_in_the_crawl_and_in_worker_processes(server, tmp_path):
+    for workers in (0, 1):
+        cfg = make_config(tmp_path / f"w{workers}", server.url, nlp_workers=workers)
+        crawl(cfg, "demo-board-live", "demo-news-reposts")
+        posts = export(cfg, "posts", "--all-fields")
+        assert len(posts) == 15
+        assert all(p["category"] and p["tokens"] and p["event_id"] for p in posts), workers
+        wage = [p for p in posts if p["source_id"] == "demo-board-live"]
+        assert sum("wage_arrears" in p["focus"] for p in wage) >= 8, workers

@@ -75,7 +75,7 @@ class CrawlSettings(Strict):
     max_list_pages: int = Field(default=20, ge=1)   # pagination depth per source per crawl
     unhealthy_after: int = Field(default=3, ge=1)   # consecutive failing crawls
     progress: Literal["auto", "always", "never"] = "auto"
-    nlp_workers: int = Field(default=1, ge=0)      # text-analysis processes (0 = in-process)
+    nlp_workers: int = Field(default=0, ge=0)      # text-analysis processes (0 = in-process)
 
 
 class DigestSettings(Strict):
