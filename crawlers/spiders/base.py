@@ -138,11 +138,11 @@ class SourceSpider(scrapy.Spider):
             self.summary.fetched += 1
             if response.status < 400:
                 self.summary.ok_responses += 1
+            for url in request.meta.get("redirect_urls", []):
+                self.mark_seen(url)      # the post is stored under the final URL
 
     def not_modified(self, response: Response) -> bool:
         """True (and counted as unchanged) for a 304 answer to a conditional GET."""
-        for url in response.request.meta.get("redirect_urls", []) if response.request else []:
-            self.mark_seen(url)
         if response.status == 304:
             self.summary.unchanged += 1
             return True

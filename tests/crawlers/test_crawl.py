@@ -229,3 +229,12 @@ def test_posts_are_analysed_in_the_crawl_and_in_worker_processes(server, tmp_pat
         assert all(p["category"] and p["tokens"] and p["event_id"] for p in posts), workers
         wage = [p for p in posts if p["source_id"] == "demo-board-live"]
         assert sum("wage_arrears" in p["focus"] for p in wage) >= 8, workers
+
+
+def test_redirected_links_do_not_look_new_on_the_next_crawl(server, tmp_path):
+    cfg = make_config(tmp_path, server.url)
+    crawl(cfg, "demo-notices-errors")
+    db = sqlite3.connect(tmp_path / "store.db")
+    seen = {row[0].split(server.url)[1] for row in db.execute("SELECT url FROM url_state")}
+    assert "/redirect/once" in seen          # stored under the article's final URL
+    assert "/error/404" in seen              # failed links are remembered too
