@@ -6,8 +6,14 @@
 2. RSS and in-memory state sizes at intervals over a long stream (default 100k posts built by
    cycling the teddy data with variations and an advancing clock) to show memory stays flat.
 
+3. ``--compare``: the rjieba backend against jieba on dev.csv — token agreement (per document
+   identical lists; F1 of token multisets, all tokens and content tokens) and dev macro-F1 of
+   the shipped model (trained on jieba tokens) with each backend's tokens at inference.
+
 Usage: .venv/bin/python bench/nlp.py [--n 2000] [--rounds 3] [--stream 100000] [--every 10000]
-(``--n 0``: memory stream only; ``--stream 0``: throughput only)
+       [--segmenter jieba|rjieba] [--compare]
+(``--n 0``: memory stream only; ``--stream 0``: throughput only; ``--segmenter``: the stage's
+backend, the baseline stays bare ``jieba.lcut``)
 """
 
 from __future__ import annotations
@@ -58,6 +64,76 @@ def make_post(i: int, row: dict, t0: datetime, rnd: random.Random, step: float =
                 engagement={"likes": i % 50, "comments": i % 7, "reposts": i % 3})
 
 
+def load_config_with(segmenter: str):
+    from yuqing.config import load_config
+
+    cfg = load_config(ROOT / "config")
+    cfg.settings.nlp = cfg.settings.nlp.model_copy(update={"segmenter": segmenter})
+    return cfg
+
+
+def _multiset_f1(a: list[str], b: list[str]) -> tuple[int, int, int]:
+    """(common, len a, len b) of two token multisets."""
+    from collections import Counter
+
+    return sum((Counter(a) & Counter(b)).values()), len(a), len(b)
+
+
+def compare(args) -> None:
+    """rjieba vs jieba on dev.csv: token agreement and the shipped model's dev macro-F1."""
+    from nlp.classifier import evaluate_predictions
+    from nlp.normalize import normalize
+    from nlp.segment import get_segmenter
+    from nlp.train import load_model
+
+    with open(DATA / "dev.csv", encoding="utf-8") as fh:
+        dev = list(csv.DictReader(fh))
+    texts = [normalize(r["text"]) for r in dev]
+    labels = [r["label"] for r in dev]
+    clf = load_model()
+    model_seg = clf.segmenter
+    segs = {b: get_segmenter(backend=b) for b in ("jieba", "rjieba")}
+    assert segs["jieba"].fingerprint == model_seg.fingerprint, "dictionary differs from model's"
+    words = {b: [s.lcut(t) for t in texts] for b, s in segs.items()}
+    toks = {b: [s.tokens(t) for t in texts] for b, s in segs.items()}
+    print(f"dev.csv: {len(texts)} texts (mean {sum(map(len, texts)) / len(texts):.0f} chars)")
+    for name, d in (("all tokens", words), ("content tokens", toks)):
+        same = sum(x == y for x, y in zip(d["jieba"], d["rjieba"], strict=True))
+        c = n_j = n_r = 0
+        for x, y in zip(d["jieba"], d["rjieba"], strict=True):
+            k, a, b = _multiset_f1(x, y)
+            c, n_j, n_r = c + k, n_j + a, n_r + b
+        p, r = c / n_r, c / n_j
+        print(f"{name}: identical docs {same}/{len(texts)} ({100 * same / len(texts):.1f} %); "
+              f"tokens jieba {n_j}, rjieba {n_r}, common {c}: multiset P {p:.4f} R {r:.4f} "
+              f"F1 {2 * p * r / (p + r):.4f}")
+    diff = _Counter_diff(words["jieba"], words["rjieba"])
+    print("most frequent differences (jieba-only | rjieba-only tokens):",
+          "; ".join(f"{w}×{n}" for w, n in diff[0].most_common(12)), "|",
+          "; ".join(f"{w}×{n}" for w, n in diff[1].most_common(12)))
+    ref = evaluate_predictions(labels, [lab for lab, _ in clf.predict(texts)])
+    preds = {}
+    for b in ("jieba", "rjieba"):
+        preds[b] = [clf.predict_one(t, tk)[0] for t, tk in zip(texts, toks[b], strict=True)]
+        m = evaluate_predictions(labels, preds[b])
+        print(f"shipped model, inference tokens from {b}: macro-F1 {m['macro_f1']:.4f}, "
+              f"accuracy {m['accuracy']:.4f} (n = {m['n']})")
+    flips = sum(x != y for x, y in zip(preds["jieba"], preds["rjieba"], strict=True))
+    print(f"reference (model's own segmentation, `yuqing evaluate`): macro-F1 "
+          f"{ref['macro_f1']:.4f}; predictions changed by rjieba: {flips}/{len(texts)}")
+
+
+def _Counter_diff(a_docs, b_docs):
+    from collections import Counter
+
+    only_a, only_b = Counter(), Counter()
+    for x, y in zip(a_docs, b_docs, strict=True):
+        ca, cb = Counter(x), Counter(y)
+        only_a.update(ca - cb)
+        only_b.update(cb - ca)
+    return only_a, only_b
+
+
 def throughput(args, rows, t0, rnd) -> None:
     """bare jieba.lcut vs process() one post at a time vs process_many(), same texts, in
     interleaved rounds (the box is shared: load changes during a run)."""
@@ -66,13 +142,13 @@ def throughput(args, rows, t0, rnd) -> None:
     import jieba
 
     from nlp.pipeline import NLPStage
-    from yuqing.config import load_config
 
     posts = [make_post(i, rows[i % len(rows)], t0, rnd) for i in range(args.n)]
     texts = [f"{p.title}\n{p.text}" for p in posts]
     jieba.initialize()
-    stage = NLPStage.from_config(load_config(ROOT / "config"))
+    stage = NLPStage.from_config(load_config_with(args.segmenter))
     stage.analyzer.segmenter.warm()
+    assert stage.analyzer.segmenter.backend == args.segmenter
     stage.process(make_post(10**9, rows[0], t0 - timedelta(days=30), rnd))  # warm-up
 
     def fresh(k: int):   # the same texts as new posts (new ids, later clock)
@@ -82,6 +158,7 @@ def throughput(args, rows, t0, rnd) -> None:
             p.title, p.text = x.split("\n", 1)
         return out
 
+    print(f"stage segmenter: {args.segmenter}; baseline: bare jieba.lcut")
     print(f"texts: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} chars), "
           f"{args.rounds} rounds; each round alternates the three in slices of {args.batch} "
           "posts; rates per CPU second of this process (time.process_time: the box is shared, "
@@ -131,15 +208,21 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved rounds of the throughput comparison (median reported)")
+    ap.add_argument("--segmenter", choices=("jieba", "rjieba"), default="jieba",
+                    help="the stage's segmentation backend (the baseline stays jieba.lcut)")
+    ap.add_argument("--compare", action="store_true",
+                    help="only: rjieba vs jieba agreement and dev macro-F1 on dev.csv")
     args = ap.parse_args()
 
     import jieba
 
     from nlp.pipeline import NLPStage
-    from yuqing.config import load_config
 
     jieba.setLogLevel(logging.WARNING)
     rows = load_rows()
+    if args.compare:
+        compare(args)
+        return
     rnd = random.Random(0)
     t0 = datetime(2020, 1, 1, tzinfo=TZ)
     if args.n > 0:
@@ -149,7 +232,7 @@ def main() -> None:
     print(f"\nstream of {args.stream} posts (30 s apart, batches of {args.batch}):")
     print(f"{'posts':>8} {'rss MB':>8} {'posts/s':>8} {'dedup':>7} {'events':>7} "
           f"{'terms':>7} {'tracked':>8} {'sink':>7}")
-    stage = NLPStage.from_config(load_config(ROOT / "config"))
+    stage = NLPStage.from_config(load_config_with(args.segmenter))
     print(f"{0:8d} {rss_mb():8.1f}   (stage loaded)", flush=True)
     start = time.perf_counter()
     last_t, last_i = start, 0

@@ -55,7 +55,9 @@ class PostAnalyzer:
         self.classifier = classifier
         # one jieba pass per post: the classifier's own segmenter unless told otherwise
         self.segmenter = segmenter or classifier.segmenter
-        self._same_segmenter = self.segmenter is classifier.segmenter
+        # the same dictionary (the backend may differ: jieba / rjieba tokens are compatible)
+        self._same_segmenter = self.segmenter is classifier.segmenter or \
+            self.segmenter.fingerprint == classifier.segmenter.fingerprint
         self.focus = focus
         self.negativity = negativity
         self.keywords = KeywordExtractor(classifier.idf)
@@ -134,7 +136,8 @@ def _join(title: str, body: str) -> str:
 
 
 def _config_segmenter(cfg, s: NLPSettings, model_seg: Segmenter) -> Segmenter:
-    """The configured dictionary's segmenter; the model's own when the content is the same."""
+    """The configured dictionary's and backend's segmenter; the model's own when both are the
+    same."""
     from nlp.segment import DEFAULT_STOPWORDS, DEFAULT_USERDICT, get_segmenter
 
     def pick(value, name, default):
@@ -144,5 +147,7 @@ def _config_segmenter(cfg, s: NLPSettings, model_seg: Segmenter) -> Segmenter:
         return local if local.is_file() else default
 
     seg = get_segmenter(pick(s.userdict, "userdict.txt", DEFAULT_USERDICT),
-                        pick(s.stopwords, "stopwords.txt", DEFAULT_STOPWORDS))
-    return model_seg if seg.fingerprint == model_seg.fingerprint else seg
+                        pick(s.stopwords, "stopwords.txt", DEFAULT_STOPWORDS),
+                        backend=s.segmenter)
+    same = seg.fingerprint == model_seg.fingerprint and seg.backend == model_seg.backend
+    return model_seg if same else seg

@@ -6,6 +6,8 @@ The formulas these parameters feed are documented in docs/nlp.md.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuqing.config.types import parse_duration
@@ -68,6 +70,8 @@ class EventSettings(_Strict):
 class NLPSettings(_Strict):
     """The ``nlp:`` key of settings.yaml."""
 
+    # segmentation backend: jieba (pure Python) or rjieba (jieba-rs; pip install rjieba)
+    segmenter: Literal["jieba", "rjieba"] = "jieba"
     userdict: str | None = None        # default: <config dir>/userdict.txt, then the bundled one
     stopwords: str | None = None
     sentiment_model: str | None = None  # default: nlp/models/sentiment.joblib
