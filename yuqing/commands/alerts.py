@@ -50,8 +50,17 @@ def _runtime(ctx: click.Context):
 
 
 def _line(a) -> str:
-    return (f"{a.id}  {a.level:<6} {a.status:<9} {a.created_at:%Y-%m-%d %H:%M}  {a.rule:<16} "
+    return (f"{a.id}  {a.level:<6} {a.status:<9} {a.created_at:%Y-%m-%d %H:%M}  {a.rule:<20} "
             f"{','.join(a.departments):<24} {a.title[:40]}")
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """Pad to a terminal width where CJK characters take two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    space = " " * max(width - used, 0)
+    return space + text if right else text + space
 
 
 @click.group()
@@ -219,11 +228,12 @@ def stats(ctx, days, since, until, as_json) -> None:
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
         return
     click.echo(f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'resolved':>9}"
-               f"{'回应率':>8}{'处置有效率':>8}{'median ack':>12}")
+               f"{pad('回应率', 10, right=True)}{pad('处置有效率', 12, right=True)}"
+               f"{'median ack':>12}")
     for r in rows:
         med = f"{r.median_ack_minutes:.0f} min" if r.median_ack_minutes is not None else "-"
-        click.echo(f"{r.name:<18}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.resolved:>9}"
-                   f"{r.response_rate:>9.0%}{r.effective_rate:>10.0%}{med:>12}")
+        click.echo(f"{pad(r.name, 18)}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.resolved:>9}"
+                   f"{r.response_rate:>10.0%}{r.effective_rate:>12.0%}{med:>12}")
 
 
 @alerts.command("outbox")
