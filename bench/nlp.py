@@ -208,8 +208,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved rounds of the throughput comparison (median reported)")
-    ap.add_argument("--segmenter", choices=("jieba", "rjieba"), default="jieba",
-                    help="the stage's segmentation backend (the baseline stays jieba.lcut)")
+    from yuqing.config.nlp_section import NLPSettings
+
+    ap.add_argument("--segmenter", choices=("jieba", "rjieba"),
+                    default=NLPSettings().segmenter,
+                    help="the stage's segmentation backend (default: the setting's default; "
+                         "the baseline stays bare jieba.lcut)")
     ap.add_argument("--compare", action="store_true",
                     help="only: rjieba vs jieba agreement and dev macro-F1 on dev.csv")
     args = ap.parse_args()

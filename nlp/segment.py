@@ -1,9 +1,10 @@
 """Segmentation: jieba with the project's user dictionary and stopword list.
 
-Two interchangeable backends (``nlp.segmenter``): ``jieba`` (default, pure Python) and
-``rjieba`` (the jieba-rs Rust port, optional: ``pip install rjieba``), both with jieba's bundled
-dictionary, the same user dictionary loaded with ``add_word`` and HMM on; agreement and speed
-are measured in docs/nlp.md.
+Two interchangeable backends (``nlp.segmenter``): ``rjieba`` (the jieba-rs Rust port, the
+stage's default) and ``jieba`` (pure Python; :func:`get_segmenter`'s default, used for
+training), both with jieba's dictionary (jieba-rs bundles a copy of its dict.txt), the same user
+dictionary loaded with ``add_word``, HMM on and the same stopword filtering; agreement, dev
+macro-F1 and speed are measured in docs/nlp.md.
 
 A :class:`Segmenter` is built once per (user dictionary, stopwords) *content* and cached, so
 jieba's dictionary load (≈1 s) happens once per process, lazily, on first use. A segmenter
@@ -50,7 +51,7 @@ def _check_backend(backend: str) -> None:
         if importlib.util.find_spec("rjieba") is None:
             raise SegmenterBackendError(
                 "nlp.segmenter is 'rjieba' but the rjieba package is not installed: "
-                "pip install rjieba (or pip install 'yuqing-sentinel[fast]'), "
+                "pip install rjieba, "
                 "or set nlp.segmenter: jieba")
 
 

@@ -29,8 +29,8 @@ AGREE = [
 
 
 def test_setting_default_and_values():
-    assert NLPSettings().segmenter == "jieba"
-    assert NLPSettings(segmenter="rjieba").segmenter == "rjieba"
+    assert NLPSettings().segmenter == "rjieba"
+    assert NLPSettings(segmenter="jieba").segmenter == "jieba"
     with pytest.raises(ValueError):
         NLPSettings(segmenter="pkuseg")
 
@@ -62,8 +62,8 @@ def test_backend_selected_from_settings(tmp_path):
 
     clf = stage_parts()[0]
     cfg = load_config(REPO / "config")
-    seg = _config_segmenter(cfg, NLPSettings(), clf.segmenter)
-    assert seg is clf.segmenter and seg.backend == "jieba"
+    seg = _config_segmenter(cfg, NLPSettings(segmenter="jieba"), clf.segmenter)
+    assert seg is clf.segmenter and seg.backend == "jieba"   # the model's own
     if not HAS_RJIEBA:
         with pytest.raises(SegmenterBackendError, match="pip install rjieba"):
             _config_segmenter(cfg, NLPSettings(segmenter="rjieba"), clf.segmenter)

@@ -70,8 +70,9 @@ class EventSettings(_Strict):
 class NLPSettings(_Strict):
     """The ``nlp:`` key of settings.yaml."""
 
-    # segmentation backend: jieba (pure Python) or rjieba (jieba-rs; pip install rjieba)
-    segmenter: Literal["jieba", "rjieba"] = "jieba"
+    # segmentation backend: rjieba (jieba-rs, ~19x faster, same dictionary; docs/nlp.md) or
+    # jieba (pure Python, what the shipped models were trained with)
+    segmenter: Literal["jieba", "rjieba"] = "rjieba"
     userdict: str | None = None        # default: <config dir>/userdict.txt, then the bundled one
     stopwords: str | None = None
     sentiment_model: str | None = None  # default: nlp/models/sentiment.joblib
