@@ -15,13 +15,20 @@ from concurrent.futures import ProcessPoolExecutor
 _ANALYZER = None
 
 
+def warm_analyzer(analyzer) -> None:
+    """Do the one-off work (segmenter dictionary, the classifier's compiled fast path) before
+    the crawl starts instead of on its first post."""
+    analyzer.segmenter.warm()
+    analyzer.classifier.fast()
+
+
 def _init(config_dir: str) -> None:
     global _ANALYZER
     from nlp.analyzer import PostAnalyzer
     from yuqing.config import load_config
 
     _ANALYZER = PostAnalyzer.from_config(load_config(config_dir))
-    _ANALYZER.segmenter.warm()
+    warm_analyzer(_ANALYZER)
 
 
 def _analyze(titles: list[str], texts: list[str]):

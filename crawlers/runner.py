@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 
 from crawlers.context import CrawlContext
-from crawlers.nlp_pool import start_pool
+from crawlers.nlp_pool import start_pool, warm_analyzer
 from crawlers.settings import scrapy_settings
 from crawlers.spiders import SPIDERS
 from crawlers.summary import CrawlSummary
@@ -57,7 +57,7 @@ def load_nlp(cfg, store, at: datetime | None = None):
         return None
     try:
         stage = NLPStage.from_config(cfg, sink=store)
-        stage.analyzer.segmenter.warm()     # load jieba's dictionary before the crawl starts
+        warm_analyzer(stage.analyzer)
         stage.warm(store, now=at)
         return stage
     except Exception as exc:  # noqa: BLE001 - crawl without NLP rather than not at all
