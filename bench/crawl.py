@@ -11,7 +11,7 @@ Each runs in its own child process (Twisted's reactor starts once per process); 
 covers the crawl only, not interpreter start-up or model loading. Prints pages/s and the
 ratio (target: full >= 0.5 x plain).
 
-    .venv/bin/python bench/crawl.py [--pages 600] [--rounds 2]
+    .venv/bin/python bench/crawl.py [--pages 1000] [--rounds 3] [--nlp-workers 0]
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def run(code: str, arg: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pages", type=int, default=600)
+    ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--nlp-workers", type=int, default=1,
                     help="crawl.nlp_workers for the full pipeline (0 = NLP in-process)")
