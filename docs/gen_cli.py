@@ -22,8 +22,9 @@ def render() -> str:
            "Generated from `--help` by `docs/gen_cli.py`; "
            "`tests/app/test_docs.py` fails when this page is out of date.", ""]
     for path, cmd in walk(cli, ["yuqing"]):
+        # every command inherits the root's context settings (e.g. -h) when really run
         with click.Context(cmd, info_name=" ".join(path), terminal_width=88,
-                           max_content_width=88) as ctx:
+                           max_content_width=88, **cli.context_settings) as ctx:
             out += [f"## `{' '.join(path)}`", "", "```text", cmd.get_help(ctx).rstrip(),
                     "```", ""]
     return "\n".join(out)
