@@ -3,12 +3,8 @@ messages and an HTTP server that plays a DingTalk / WeCom group robot."""
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import json
 import shutil
-import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
+from tests.servers import SmtpSink, free_port, smtp_sink  # noqa: F401 - shared fixture
 from yuqing.config import load_config
 from yuqing.models import Event, Post, post_id_for
 from yuqing.storage.sqlite import SQLiteStore
@@ -25,62 +21,6 @@ from yuqing.timeutil import parse_iso
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = parse_iso("2026-11-20T10:00:00+08:00")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Collect:
-    def __init__(self, sink):
-        self.sink = sink
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.sink.delay:
-            await asyncio.sleep(self.sink.delay)
-        msg = email.message_from_bytes(envelope.original_content or envelope.content,
-                                       policy=email.policy.default)
-        with self.sink.lock:
-            self.sink.messages.append((envelope.rcpt_tos, msg))
-        return "250 OK"
-
-
-class SmtpSink:
-    """A real SMTP server on 127.0.0.1; ``stop()``/``start()`` simulate an outage."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.messages: list = []
-        self.delay = 0.0
-        self.lock = threading.Lock()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def message_ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for _, m in self.messages]
-
-    def alert_ids(self) -> list[str]:
-        with self.lock:
-            return [m["X-Yuqing-Alert-Id"] for _, m in self.messages]
-
-
-@pytest.fixture
-def smtp_sink():
-    sink = SmtpSink(free_port())
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -200,7 +140,7 @@ class Rig:
 
 
 @pytest.fixture
-def make_rig(tmp_path, smtp_sink):
+def make_rig(tmp_path, smtp_sink):  # noqa: F811 - the shared fixture
     rigs = []
 
     def factory(rules, sink=smtp_sink, **kw):

@@ -3,22 +3,17 @@ Alert records built directly, a real SMTP server (aiosmtpd) and headless Chromiu
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
+from tests.servers import free_port, smtp_sink  # noqa: F401 - shared fixture
 from yuqing.config import load_config
 from yuqing.models import Alert, Event, Post, post_id_for
 from yuqing.storage.base import SourceState
@@ -43,12 +38,6 @@ SOURCES = [
     {"id": "news", "kind": "html", "urls": ["http://127.0.0.1/news/"], "name": "温州新闻网",
      "channel": "news"},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(root: Path, smtp_port: int = 8025, recipients=("duty@cac.gov.example",)
@@ -152,34 +141,6 @@ def filled(tmp_path):
     fill_store(store)
     yield cfg, store
     store.close()
-
-
-# -- SMTP ---------------------------------------------------------------------------------
-class _Collect:
-    def __init__(self, sink):
-        self.sink = sink
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.original_content or envelope.content,
-                                       policy=email.policy.default)
-        with self.sink.lock:
-            self.sink.messages.append((envelope.rcpt_tos, msg))
-        return "250 OK"
-
-
-class SmtpSink:
-    def __init__(self, port: int):
-        self.port, self.messages, self.lock = port, [], threading.Lock()
-        self.controller = Controller(_Collect(self), hostname="127.0.0.1", port=port)
-
-
-@pytest.fixture
-def smtp_sink():
-    sink = SmtpSink(free_port())
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
-    asyncio.set_event_loop(None)
 
 
 # -- Chromium -----------------------------------------------------------------------------
