@@ -16,10 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.channels import CHANNELS, Channel, DeliveryError
-from alerts.outbox import Outbox, Row
-from alerts.render import build
-from alerts.settings import AlertSettings, alert_settings
+from yuqing.alerts.channels import CHANNELS, Channel, DeliveryError
+from yuqing.alerts.outbox import Outbox, Row
+from yuqing.alerts.render import build
+from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.config.models import parse_duration
 from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now

@@ -13,14 +13,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.channels import CHANNELS
-from alerts.levels import raise_level, rank
-from alerts.outbox import Outbox, Target
-from alerts.routing import Router
-from alerts.rules import build_rules
-from alerts.rules.base import Match, RuleType
-from alerts.settings import AlertSettings, alert_settings
-from alerts.snapshot import Snapshot
+from yuqing.alerts.channels import CHANNELS
+from yuqing.alerts.levels import raise_level, rank
+from yuqing.alerts.outbox import Outbox, Target
+from yuqing.alerts.routing import Router
+from yuqing.alerts.rules import build_rules
+from yuqing.alerts.rules.base import Match, RuleType
+from yuqing.alerts.settings import AlertSettings, alert_settings
+from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.models import parse_duration
 from yuqing.models import Alert
 from yuqing.storage.base import Store

@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts.delivery import Deliverer
-from alerts.engine import Engine
-from alerts.outbox import Outbox, open_outbox
-from alerts.settings import AlertSettings, alert_settings
-from alerts.workflow import escalate_due, recheck_due
+from yuqing.alerts.delivery import Deliverer
+from yuqing.alerts.engine import Engine
+from yuqing.alerts.outbox import Outbox, open_outbox
+from yuqing.alerts.settings import AlertSettings, alert_settings
+from yuqing.alerts.workflow import escalate_due, recheck_due
 from yuqing.timeutil import now as _now
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def recheck_job(config_dir: str) -> dict:
 
 def crawl_job(config_dir: str) -> dict:
     try:
-        from crawlers.runner import crawl_in_subprocess
+        from yuqing.crawlers.runner import crawl_in_subprocess
     except ImportError as exc:
         log.warning("crawl skipped: crawlers.runner.crawl_in_subprocess unavailable (%s)", exc)
         return {"skipped": str(exc)}
@@ -117,12 +117,12 @@ def maintain_job(config_dir: str) -> dict:
 
 
 def digest_job(config_dir: str, force: bool = False) -> dict:
-    """Run the daily digest (``dashboards.digest.run_scheduled_digest``) once per day."""
+    """Run the daily digest (``yuqing.dashboards.digest.run_scheduled_digest``) once per day."""
     from yuqing.config import load_config
 
     cfg = load_config(config_dir)
     try:
-        from dashboards.digest import run_scheduled_digest  # type: ignore[import-not-found]
+        from yuqing.dashboards.digest import run_scheduled_digest  # type: ignore[import-not-found]
     except ImportError as exc:
         log.warning("digest skipped: dashboards.digest.run_scheduled_digest unavailable (%s)",
                     exc)

@@ -240,7 +240,7 @@ def _q(items: list) -> str:
 
 
 def open_outbox(cfg, settings=None) -> Outbox:
-    from alerts.settings import alert_settings
+    from yuqing.alerts.settings import alert_settings
 
     settings = settings or alert_settings(cfg)
     return Outbox(cfg.path(settings.outbox_path))

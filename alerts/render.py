@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from alerts.levels import NAMES, TAGS
+from yuqing.alerts.levels import NAMES, TAGS
 from yuqing.models import Alert
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -61,7 +61,7 @@ class OutMessage:
 def build(kind: str, alerts: list[Alert], department, recipient: str, dept_names: dict[str, str],
           id_key: str, dashboard_url: str | None = None) -> OutMessage:
     """Render one message for ``department`` (a config Department) about ``alerts``."""
-    from alerts.levels import max_level
+    from yuqing.alerts.levels import max_level
 
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]

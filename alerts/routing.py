@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from alerts.lexicon import Lexicon
-from alerts.rules.base import Match
+from yuqing.alerts.lexicon import Lexicon
+from yuqing.alerts.rules.base import Match
 
 
 @dataclass

@@ -22,12 +22,12 @@ from yuqing.config.models import parse_duration
 log = logging.getLogger(__name__)
 
 JOBS = {  # id -> (function reference, schedule key or fixed seconds)
-    "crawl": ("alerts.jobs:crawl_job", "crawl"),
-    "alerts_check": ("alerts.jobs:check_job", "alerts"),
-    "delivery": ("alerts.jobs:deliver_job", "delivery"),
-    "escalation": ("alerts.jobs:escalate_job", "alerts"),
-    "recheck": ("alerts.jobs:recheck_job", 3600),
-    "storage_maintenance": ("alerts.jobs:maintain_job", 86400),
+    "crawl": ("yuqing.alerts.jobs:crawl_job", "crawl"),
+    "alerts_check": ("yuqing.alerts.jobs:check_job", "alerts"),
+    "delivery": ("yuqing.alerts.jobs:deliver_job", "delivery"),
+    "escalation": ("yuqing.alerts.jobs:escalate_job", "alerts"),
+    "recheck": ("yuqing.alerts.jobs:recheck_job", 3600),
+    "storage_maintenance": ("yuqing.alerts.jobs:maintain_job", 86400),
 }
 
 
@@ -57,10 +57,10 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
         sched.add_job(func, "interval", seconds=seconds, id=job_id, args=[config_dir],
                       replace_existing=True, next_run_time=datetime.now(tz))
     hh, mm = (int(x) for x in schedule.digest_time.split(":"))
-    sched.add_job("alerts.jobs:digest_job", "cron", hour=hh, minute=mm, id="digest",
+    sched.add_job("yuqing.alerts.jobs:digest_job", "cron", hour=hh, minute=mm, id="digest",
                   args=[config_dir], replace_existing=True, misfire_grace_time=6 * 3600)
     # a digest missed while the daemon was down runs at start (once per day, see digest_job)
-    sched.add_job("alerts.jobs:digest_if_due_job", "date", run_date=datetime.now(tz),
+    sched.add_job("yuqing.alerts.jobs:digest_if_due_job", "date", run_date=datetime.now(tz),
                   id="digest_catchup", args=[config_dir], replace_existing=True)
     return sched
 

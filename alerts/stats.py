@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from statistics import median
 
-from alerts.workflow import deadline
+from yuqing.alerts.workflow import deadline
 from yuqing.storage.base import Store
 
 

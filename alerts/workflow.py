@@ -12,8 +12,8 @@ import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from alerts.rules import build_rules
-from alerts.snapshot import Snapshot
+from yuqing.alerts.rules import build_rules
+from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.loader import ConfigError
 from yuqing.config.models import parse_duration
 from yuqing.models import Alert

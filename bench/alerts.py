@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alerts.delivery import Deliverer  # noqa: E402
-from alerts.engine import Engine  # noqa: E402
-from alerts.outbox import Outbox  # noqa: E402
-from alerts.settings import AlertSettings, RateLimit  # noqa: E402
 from tests.alerts.conftest import SmtpSink, free_port, load, write_config  # noqa: E402
+from yuqing.alerts.delivery import Deliverer  # noqa: E402
+from yuqing.alerts.engine import Engine  # noqa: E402
+from yuqing.alerts.outbox import Outbox  # noqa: E402
+from yuqing.alerts.settings import AlertSettings, RateLimit  # noqa: E402
 from yuqing.models import Post, post_id_for  # noqa: E402
 from yuqing.storage.sqlite import SQLiteStore  # noqa: E402
 from yuqing.timeutil import now  # noqa: E402

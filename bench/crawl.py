@@ -1,6 +1,6 @@
 """Crawl throughput: the full pipeline versus plain Scrapy fetching the same loopback pages.
 
-Builds a GBK portal of N article pages (real citizen messages from shared/data, laid out
+Builds a GBK portal of N article pages (real citizen messages from data/teddy2020, laid out
 like the bundled demo portal), serves it on 127.0.0.1, then in one run:
 
 * plain  — a bare Scrapy spider GETs the N article URLs and does nothing with them;
@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "teddy2020" / "train.csv"
+DATA = ROOT / "data" / "teddy2020" / "train.csv"
 PAGE = 20  # links per list page
 WORKERS = 1  # crawl.nlp_workers for the full pipeline (--nlp-workers)
 
@@ -91,7 +91,7 @@ print(json.dumps({"pages": crawler.stats.get_value("pages", 0), "seconds": dt}))
 
 FULL = r"""
 import json, sys
-from crawlers.runner import crawl
+from yuqing.crawlers.runner import crawl
 from yuqing.config import load_config
 from yuqing.storage import open_store
 cfg = load_config(sys.argv[1])

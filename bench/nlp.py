@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = Path("/work/shared/data/teddy2020")
+DATA = ROOT / "data" / "teddy2020"
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -81,10 +81,10 @@ def _multiset_f1(a: list[str], b: list[str]) -> tuple[int, int, int]:
 
 def compare(args) -> None:
     """rjieba vs jieba on dev.csv: token agreement and the shipped model's dev macro-F1."""
-    from nlp.classifier import evaluate_predictions
-    from nlp.normalize import normalize
-    from nlp.segment import get_segmenter
-    from nlp.train import load_model
+    from yuqing.nlp.classifier import evaluate_predictions
+    from yuqing.nlp.normalize import normalize
+    from yuqing.nlp.segment import get_segmenter
+    from yuqing.nlp.train import load_model
 
     with open(DATA / "dev.csv", encoding="utf-8") as fh:
         dev = list(csv.DictReader(fh))
@@ -141,7 +141,7 @@ def throughput(args, rows, t0, rnd) -> None:
 
     import jieba
 
-    from nlp.pipeline import NLPStage
+    from yuqing.nlp.pipeline import NLPStage
 
     posts = [make_post(i, rows[i % len(rows)], t0, rnd) for i in range(args.n)]
     texts = [f"{p.title}\n{p.text}" for p in posts]
@@ -220,7 +220,7 @@ def main() -> None:
 
     import jieba
 
-    from nlp.pipeline import NLPStage
+    from yuqing.nlp.pipeline import NLPStage
 
     jieba.setLogLevel(logging.WARNING)
     rows = load_rows()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawlers.summary import CrawlSummary
+from yuqing.crawlers.summary import CrawlSummary
 from yuqing.storage import Store
 
 

@@ -24,8 +24,8 @@ def warm_analyzer(analyzer) -> None:
 
 def _init(config_dir: str) -> None:
     global _ANALYZER
-    from nlp.analyzer import PostAnalyzer
     from yuqing.config import load_config
+    from yuqing.nlp.analyzer import PostAnalyzer
 
     _ANALYZER = PostAnalyzer.from_config(load_config(config_dir))
     warm_analyzer(_ANALYZER)

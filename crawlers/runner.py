@@ -14,11 +14,11 @@ import sys
 import time
 from datetime import datetime
 
-from crawlers.context import CrawlContext
-from crawlers.nlp_pool import start_pool, warm_analyzer
-from crawlers.settings import scrapy_settings
-from crawlers.spiders import SPIDERS
-from crawlers.summary import CrawlSummary
+from yuqing.crawlers.context import CrawlContext
+from yuqing.crawlers.nlp_pool import start_pool, warm_analyzer
+from yuqing.crawlers.settings import scrapy_settings
+from yuqing.crawlers.spiders import SPIDERS
+from yuqing.crawlers.summary import CrawlSummary
 from yuqing.timeutil import now
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def load_nlp(cfg, store, at: datetime | None = None):
     """The NLP stage warmed with recent posts and events (so reposts and events carry over
     from earlier crawls), or None with a warning when it cannot be loaded."""
     try:
-        from nlp.pipeline import NLPStage
+        from yuqing.nlp.pipeline import NLPStage
     except ImportError:
         return None
     try:

@@ -6,7 +6,7 @@ only place the application's configuration turns into Scrapy settings.
 
 from __future__ import annotations
 
-from crawlers.pipelines import PIPELINES
+from yuqing.crawlers.pipelines import PIPELINES
 
 BASE = {
     # politeness
@@ -28,7 +28,7 @@ BASE = {
     "RETRY_GIVE_UP_LOG_LEVEL": "WARNING",   # the spider logs the failure with its source id
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-        "crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
+        "yuqing.crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
     },
     "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
     "ITEM_PIPELINES": PIPELINES,
@@ -49,10 +49,10 @@ def scrapy_settings(cfg, progress: bool = False, nlp: bool = True) -> dict:
     c = cfg.settings.crawl
     pipelines = dict(PIPELINES)
     if not nlp:
-        pipelines.pop("crawlers.pipelines.nlp.NLPPipeline")
+        pipelines.pop("yuqing.crawlers.pipelines.nlp.NLPPipeline")
     extensions = dict(BASE["EXTENSIONS"])
     if progress:
-        extensions["crawlers.extensions.progress.Progress"] = 500
+        extensions["yuqing.crawlers.extensions.progress.Progress"] = 500
     return BASE | {
         "ITEM_PIPELINES": pipelines,
         "EXTENSIONS": extensions,

@@ -1,10 +1,10 @@
 """The daily and weekly digest (舆情日报 / 舆情周报): render, archive, send, schedule.
 
-``build`` gathers the numbers (:mod:`dashboards.digest_data`), draws the charts
-(:mod:`dashboards.charts`) and renders the jinja2 templates (``dashboards/templates/``,
+``build`` gathers the numbers (:mod:`yuqing.dashboards.digest_data`), draws the charts
+(:mod:`yuqing.dashboards.charts`) and renders the jinja2 templates (``dashboards/templates/``,
 HTML autoescaped) twice: for mail (images as ``cid:`` parts) and for the archive (images as
 ``data:`` URIs, one self-contained file). ``archive`` writes ``<out_dir>/<key>.html`` and
-``.txt`` and rebuilds ``index.html``. Sending is :mod:`dashboards.mail`.
+``.txt`` and rebuilds ``index.html``. Sending is :mod:`yuqing.dashboards.mail`.
 :func:`run_scheduled_digest` is what the alerts scheduler calls at ``schedule.digest_time``.
 """
 
@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from alerts.levels import NAMES
-from alerts.render import header_safe
-from dashboards import charts
-from dashboards.digest_data import CHANNEL_NAMES, STATUS_NAMES, DigestData, gather
-from dashboards.period import WEEKDAYS, Period, daily, weekly_ending
+from yuqing.alerts.levels import NAMES
+from yuqing.alerts.render import header_safe
+from yuqing.dashboards import charts
+from yuqing.dashboards.digest_data import CHANNEL_NAMES, STATUS_NAMES, DigestData, gather
+from yuqing.dashboards.period import WEEKDAYS, Period, daily, weekly_ending
 from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now
 
@@ -201,9 +201,9 @@ def due_periods(cfg, now: datetime) -> list[Period]:
 def run_scheduled_digest(cfg, now: datetime | None = None) -> dict:
     """Build, archive and send every due digest not sent yet (idempotent: the send ledger
     in the alerts outbox records each digest and recipient once). Raises
-    :class:`dashboards.mail.DigestDeliveryError` when a recipient could not be reached, so
+    :class:`yuqing.dashboards.mail.DigestDeliveryError` when a recipient could not be reached, so
     the scheduler retries later; recipients already served are not sent twice."""
-    from dashboards.mail import DigestDeliveryError, pending_recipients, send
+    from yuqing.dashboards.mail import DigestDeliveryError, pending_recipients, send
     from yuqing.storage import open_store
 
     now = now or _now(cfg.settings.timezone)

@@ -16,12 +16,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from alerts.levels import LEVELS, NAMES
-from alerts.settings import alert_settings
-from alerts.snapshot import post_time
-from alerts.stats import DeptStats, department_stats
-from alerts.workflow import deadline
-from dashboards.period import Period
+from yuqing.alerts.levels import LEVELS, NAMES
+from yuqing.alerts.settings import alert_settings
+from yuqing.alerts.snapshot import post_time
+from yuqing.alerts.stats import DeptStats, department_stats
+from yuqing.alerts.workflow import deadline
+from yuqing.dashboards.period import Period
 from yuqing.models import Alert, Event, Post
 from yuqing.storage.base import Store
 

@@ -1,6 +1,6 @@
 """Mail a rendered digest to ``digest.recipients``, through the alerts' SMTP channel.
 
-:class:`DigestMailer` is the alerts :class:`~alerts.channels.email.EmailChannel` (same SMTP
+:class:`DigestMailer` is the alerts :class:`~yuqing.alerts.channels.email.EmailChannel` (same SMTP
 connection handling, STARTTLS/SSL, ``$YUQING_SMTP_PASSWORD``, reconnect-once) with its own
 ``compose``: ``multipart/alternative`` of the text and a ``multipart/related`` HTML part whose
 charts are inline ``cid:`` images. The Message-ID is stable per (digest, recipient), and a
@@ -15,12 +15,12 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
-from alerts.channels.base import DeliveryError
-from alerts.channels.email import EmailChannel
-from alerts.outbox import open_outbox
-from alerts.render import header_safe, message_id
-from alerts.settings import alert_settings
-from dashboards.period import Period
+from yuqing.alerts.channels.base import DeliveryError
+from yuqing.alerts.channels.email import EmailChannel
+from yuqing.alerts.outbox import open_outbox
+from yuqing.alerts.render import header_safe, message_id
+from yuqing.alerts.settings import alert_settings
+from yuqing.dashboards.period import Period
 from yuqing.timeutil import now as _now
 
 

@@ -7,15 +7,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp import model_file
-from nlp.classifier import CategoryClassifier
-from nlp.focus import FocusTagger
-from nlp.keywords import KeywordExtractor
-from nlp.normalize import normalize
-from nlp.segment import Segmenter, is_content
-from nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
-from nlp.settings import NLPSettings
 from yuqing.models import Post
+from yuqing.nlp import model_file
+from yuqing.nlp.classifier import CategoryClassifier
+from yuqing.nlp.focus import FocusTagger
+from yuqing.nlp.keywords import KeywordExtractor
+from yuqing.nlp.normalize import normalize
+from yuqing.nlp.segment import Segmenter, is_content
+from yuqing.nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
+from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["PostAnalyzer", "Analysis", "DEFAULT_SENTIMENT_MODEL", "load_sentiment_model"]
 
@@ -68,7 +68,7 @@ class PostAnalyzer:
     @classmethod
     def from_config(cls, cfg, *, model_path: str | Path | None = None,
                     settings: NLPSettings | None = None) -> PostAnalyzer:
-        from nlp.train import load_model
+        from yuqing.nlp.train import load_model
 
         s = settings or getattr(cfg.settings, "nlp", None) or NLPSettings()
         path = model_path or (cfg.path(cfg.settings.model.path)
@@ -138,7 +138,7 @@ def _join(title: str, body: str) -> str:
 def _config_segmenter(cfg, s: NLPSettings, model_seg: Segmenter) -> Segmenter:
     """The configured dictionary's and backend's segmenter; the model's own when both are the
     same."""
-    from nlp.segment import DEFAULT_STOPWORDS, DEFAULT_USERDICT, get_segmenter
+    from yuqing.nlp.segment import DEFAULT_STOPWORDS, DEFAULT_USERDICT, get_segmenter
 
     def pick(value, name, default):
         if value:

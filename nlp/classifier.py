@@ -6,7 +6,7 @@ optionally character n-grams of the body. The classifier is a ``LinearSVC`` wrap
 ``CalibratedClassifierCV`` (sigmoid), so ``category_score`` is a probability and a low one
 marks the post ``category_uncertain``.
 
-Persisted as a :class:`~nlp.model_file` payload with labels, training-data SHA-256,
+Persisted as a :class:`~yuqing.nlp.model_file` payload with labels, training-data SHA-256,
 library versions and dev metrics; see ``nlp/model_file.py``.
 """
 
@@ -24,7 +24,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from nlp.segment import Segmenter
+from yuqing.nlp.segment import Segmenter
 
 __all__ = ["Field", "build_pipeline", "CategoryClassifier", "evaluate_predictions",
            "DEFAULT_PARAMS"]
@@ -132,7 +132,7 @@ class CategoryClassifier:
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str], segmenter: Segmenter,
             **params: Any) -> CategoryClassifier:
-        from nlp.keywords import fit_idf
+        from yuqing.nlp.keywords import fit_idf
 
         pipe = build_pipeline(segmenter, **params).fit(list(texts), list(labels))
         idf = fit_idf(segmenter.tokens(t) for t in texts)
@@ -140,10 +140,10 @@ class CategoryClassifier:
 
     # -- inference ---------------------------------------------------------------------
     def fast(self):
-        """The compiled :class:`~nlp.fastpath.FastLinearModel`, or None if unsupported."""
+        """The compiled :class:`~yuqing.nlp.fastpath.FastLinearModel`, or None if unsupported."""
         fast = self.__dict__.get("_fast")
         if fast is None:
-            from nlp.fastpath import Unsupported, compile_pipeline
+            from yuqing.nlp.fastpath import Unsupported, compile_pipeline
 
             try:
                 fast = compile_pipeline(self.pipeline)

@@ -1,7 +1,7 @@
 """Labelled text data for training and evaluation: CSV or JSONL with columns ``text,label``.
 
 Encodings tried in order: UTF-8, UTF-8 with BOM, GB18030. Every problem is a one-line
-:class:`~nlp.errors.TrainingDataError` naming the file, the row and the fix.
+:class:`~yuqing.nlp.errors.TrainingDataError` naming the file, the row and the fix.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.errors import TrainingDataError
+from yuqing.nlp.errors import TrainingDataError
 
 __all__ = ["LabelledData", "load_labelled", "ENCODINGS"]
 

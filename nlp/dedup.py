@@ -23,7 +23,7 @@ from datetime import datetime
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from nlp.segment import is_content
+from yuqing.nlp.segment import is_content
 
 __all__ = ["NearDuplicateIndex", "DupResult", "shingles"]
 

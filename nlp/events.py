@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from nlp.settings import NLPSettings
 from yuqing.models import Event, Post
+from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["EventSink", "InMemoryEventSink", "EventTracker", "TopicBaselines", "post_time",
            "event_id_for"]

@@ -5,7 +5,7 @@ scikit-learn's per-call machinery (input validation, ``FeatureUnion`` joblib dis
 times the cost of segmenting a post. :func:`compile_pipeline` reads what a fitted pipeline
 learned and recomputes the same numbers in plain Python + NumPy for one document:
 
-* each TF-IDF block (``TfidfVectorizer``, optionally behind a :class:`~nlp.classifier.Field`
+* each TF-IDF block (``TfidfVectorizer``, optionally behind a :class:`~yuqing.nlp.classifier.Field`
   selector, inside a ``FeatureUnion`` or alone): scikit-learn's own analyzer
   (``build_analyzer()``; pure Python, no validation) → term counts → vocabulary ids →
   sublinear tf · idf → L2 norm per block — a sparse vector as ``(ids, values)``;
@@ -14,7 +14,7 @@ learned and recomputes the same numbers in plain Python + NumPy for one document
   (``1 / (1 + exp(a·f + b))``) or isotonic (clipped linear interpolation) calibrators, the
   multiclass normalisation and the average over folds — exactly ``predict_proba``.
 
-A word block whose analyzer is the classifier's :class:`~nlp.segment.Segmenter` on the whole
+A word block whose analyzer is the classifier's :class:`~yuqing.nlp.segment.Segmenter` on the whole
 text can take the caller's content tokens, so a post is segmented once for classifier,
 keywords, tokens and sentiment. Equality with scikit-learn (``np.allclose``) is tested on the
 dev set (tests/nlp/test_fastpath.py). Anything it does not recognise raises
@@ -178,7 +178,7 @@ class FastLinearModel:
 def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-    from nlp.segment import Segmenter
+    from yuqing.nlp.segment import Segmenter
 
     if not isinstance(vec, CountVectorizer):
         raise Unsupported(f"feature step {type(vec).__name__} is not a text vectorizer")
@@ -291,7 +291,7 @@ class _CharNgramLookup:
 
 
 def _selector(step) -> Callable[[str], str]:
-    from nlp.classifier import Field
+    from yuqing.nlp.classifier import Field
 
     if not isinstance(step, Field):
         raise Unsupported(f"selector {type(step).__name__}")

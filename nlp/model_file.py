@@ -7,12 +7,13 @@ Layout (``joblib.dump`` of a plain dict, compressed)::
      "payload": <pickle bytes of the model object>}
 
 The header holds only built-in types, so :func:`load` can refuse a file written by
-incompatible library versions with :class:`~nlp.errors.ModelVersionError` *before* unpickling
+incompatible library versions with :class:`~yuqing.nlp.errors.ModelVersionError` *before* unpickling
 scikit-learn objects it cannot trust.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 import platform
 import warnings
@@ -21,7 +22,7 @@ from typing import Any
 
 import joblib
 
-from nlp.errors import ModelFileError, ModelVersionError
+from yuqing.nlp.errors import ModelFileError, ModelVersionError
 
 __all__ = ["library_versions", "save", "load", "read_header", "check_versions", "FORMAT",
            "FORMAT_VERSION"]
@@ -85,6 +86,21 @@ def read_header(path: str | Path) -> dict[str, Any]:
     return box
 
 
+#: module prefixes of files written before the one-namespace layout (``nlp.classifier``)
+_LEGACY_PREFIXES = ("nlp", "crawlers", "alerts", "dashboards")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads model files written before the stage packages moved under ``yuqing.``: a class
+    pickled as ``nlp.segment.Segmenter`` is looked up as ``yuqing.nlp.segment.Segmenter``."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        head = module.split(".", 1)[0]
+        if head in _LEGACY_PREFIXES:
+            module = f"yuqing.{module}"
+        return super().find_class(module, name)
+
+
 def load(path: str | Path, *, kind: str) -> tuple[Any, dict[str, Any]]:
     """(model object, metadata); version-checked before unpickling."""
     box = read_header(path)
@@ -94,5 +110,5 @@ def load(path: str | Path, *, kind: str) -> tuple[Any, dict[str, Any]]:
     check_versions(meta.get("versions") or {}, str(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # versions were checked above
-        obj = pickle.loads(box["payload"])
+        obj = _Unpickler(io.BytesIO(box["payload"])).load()
     return obj, meta

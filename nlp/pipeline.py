@@ -1,8 +1,8 @@
 """The NLP stage facade the crawler pipeline calls: ``NLPStage.process(post) -> post``.
 
-Per post: analysis (:class:`~nlp.analyzer.PostAnalyzer`) → near-duplicate merge
-(:class:`~nlp.dedup.NearDuplicateIndex`) → event assignment
-(:class:`~nlp.events.EventTracker`, writing through an :class:`~nlp.events.EventSink`).
+Per post: analysis (:class:`~yuqing.nlp.analyzer.PostAnalyzer`) → near-duplicate merge
+(:class:`~yuqing.nlp.dedup.NearDuplicateIndex`) → event assignment
+(:class:`~yuqing.nlp.events.EventTracker`, writing through an :class:`~yuqing.nlp.events.EventSink`).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from nlp.analyzer import PostAnalyzer
-from nlp.dedup import NearDuplicateIndex
-from nlp.events import EventSink, EventTracker, InMemoryEventSink, post_time
-from nlp.settings import NLPSettings
 from yuqing.models import Post
+from yuqing.nlp.analyzer import PostAnalyzer
+from yuqing.nlp.dedup import NearDuplicateIndex
+from yuqing.nlp.events import EventSink, EventTracker, InMemoryEventSink, post_time
+from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["NLPStage"]
 

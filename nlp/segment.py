@@ -25,7 +25,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.errors import NLPError
+from yuqing.nlp.errors import NLPError
 
 __all__ = ["Segmenter", "get_segmenter", "SegmenterBackendError", "BACKENDS", "is_content", "read_userdict", "read_stopwords", "DEFAULT_USERDICT",
            "DEFAULT_STOPWORDS"]

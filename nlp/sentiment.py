@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.segment import is_content
+from yuqing.nlp.segment import is_content
 
 __all__ = ["SentimentModel", "NegativityScorer", "risk_flags", "RISK_CUES",
            "COMPLAINT_CUES", "train_sentiment", "sentiment_features"]
@@ -76,10 +76,10 @@ class SentimentModel:
         self.metadata = metadata
 
     def fast(self):
-        """The compiled :class:`~nlp.fastpath.FastLinearModel`, or None if unsupported."""
+        """The compiled :class:`~yuqing.nlp.fastpath.FastLinearModel`, or None if unsupported."""
         fast = self.__dict__.get("_fast")
         if fast is None:
-            from nlp.fastpath import Unsupported, compile_pipeline
+            from yuqing.nlp.fastpath import Unsupported, compile_pipeline
 
             try:
                 fast = compile_pipeline(self.pipeline)
@@ -192,12 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     """Rebuild nlp/models/sentiment.joblib from waimai_10k.csv."""
     import argparse
 
-    import nlp.sentiment as this  # not __main__: the pickle must name nlp.sentiment
-    from nlp import model_file
-    from nlp.segment import get_segmenter
+    import yuqing.nlp.sentiment as this  # not __main__: the pickle must name nlp.sentiment
+    from yuqing.nlp import model_file
+    from yuqing.nlp.segment import get_segmenter
 
     ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--data", default="/work/shared/data/sentiment/waimai_10k.csv")
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / "data" / "sentiment" / "waimai_10k.csv"))
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "models"
                                          / "sentiment.joblib"))
     args = ap.parse_args(argv)

@@ -1,6 +1,6 @@
 """Train, evaluate and persist the category classifier (``yuqing train`` / ``evaluate``).
 
-``python -m nlp.train`` rebuilds the shipped default model from the 2020 TipDM (泰迪杯)
+``python -m yuqing.nlp.train`` rebuilds the shipped default model from the 2020 TipDM (泰迪杯)
 problem C data: ``nlp/models/default.joblib`` from ``train.csv``, with dev metrics from
 ``dev.csv``.
 """
@@ -12,11 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nlp import model_file
-from nlp.classifier import CategoryClassifier
-from nlp.data import load_labelled
-from nlp.normalize import normalize
-from nlp.segment import Segmenter, get_segmenter
+from yuqing.nlp import model_file
+from yuqing.nlp.classifier import CategoryClassifier
+from yuqing.nlp.data import load_labelled
+from yuqing.nlp.normalize import normalize
+from yuqing.nlp.segment import Segmenter, get_segmenter
+
+#: the labelled data shipped in the repository (data/README.md)
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "teddy2020"
 
 __all__ = ["train_model", "save_model", "load_model", "evaluate_model", "DEFAULT_MODEL",
            "TEDDY_PROVENANCE"]
@@ -77,8 +80,8 @@ def load_model(path: str | Path | None = None) -> CategoryClassifier:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Rebuild the shipped default category model.")
-    ap.add_argument("--train", default="/work/shared/data/teddy2020/train.csv")
-    ap.add_argument("--dev", default="/work/shared/data/teddy2020/dev.csv")
+    ap.add_argument("--train", default=str(DATA_DIR / "train.csv"))
+    ap.add_argument("--dev", default=str(DATA_DIR / "dev.csv"))
     ap.add_argument("--out", default=str(DEFAULT_MODEL))
     args = ap.parse_args(argv)
     clf = train_model(args.train, dev=args.dev, provenance=TEDDY_PROVENANCE)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alerts.channels.base import Channel, DeliveryError
-from alerts.channels.dingtalk import DingTalkChannel
-from alerts.channels.email import EmailChannel
-from alerts.channels.wecom import WeComChannel
+from yuqing.alerts.channels.base import Channel, DeliveryError
+from yuqing.alerts.channels.dingtalk import DingTalkChannel
+from yuqing.alerts.channels.email import EmailChannel
+from yuqing.alerts.channels.wecom import WeComChannel
 
 CHANNELS: dict[str, type[Channel]] = {c.name: c for c in (EmailChannel, DingTalkChannel,
                                                            WeComChannel)}

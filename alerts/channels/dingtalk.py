@@ -10,8 +10,8 @@ import os
 import time
 import urllib.parse
 
-from alerts.channels.base import DeliveryError
-from alerts.channels.webhook import WebhookChannel
+from yuqing.alerts.channels.base import DeliveryError
+from yuqing.alerts.channels.webhook import WebhookChannel
 
 
 def sign(secret: str, timestamp_ms: int) -> str:

@@ -9,8 +9,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
-from alerts.channels.base import Channel, DeliveryError
-from alerts.render import header_safe
+from yuqing.alerts.channels.base import Channel, DeliveryError
+from yuqing.alerts.render import header_safe
 
 
 class EmailChannel(Channel):

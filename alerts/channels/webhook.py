@@ -8,7 +8,7 @@ import os
 import urllib.error
 import urllib.request
 
-from alerts.channels.base import Channel, DeliveryError
+from yuqing.alerts.channels.base import Channel, DeliveryError
 
 
 class WebhookChannel(Channel):

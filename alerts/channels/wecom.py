@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alerts.channels.webhook import WebhookChannel
+from yuqing.alerts.channels.webhook import WebhookChannel
 
 
 class WeComChannel(WebhookChannel):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from alerts.rules.base import Match, RuleSetupError, RuleType
-from alerts.rules.dormancy import DormancyRule
-from alerts.rules.focus_risk import FocusRiskRule
-from alerts.rules.hotness import HotnessRule
-from alerts.rules.keyword import KeywordRule
-from alerts.rules.negativity import NegativityRule
-from alerts.rules.source_health import SourceHealthRule
-from alerts.rules.spike import SpikeRule
-from alerts.rules.volume import VolumeRule
+from yuqing.alerts.rules.base import Match, RuleSetupError, RuleType
+from yuqing.alerts.rules.dormancy import DormancyRule
+from yuqing.alerts.rules.focus_risk import FocusRiskRule
+from yuqing.alerts.rules.hotness import HotnessRule
+from yuqing.alerts.rules.keyword import KeywordRule
+from yuqing.alerts.rules.negativity import NegativityRule
+from yuqing.alerts.rules.source_health import SourceHealthRule
+from yuqing.alerts.rules.spike import SpikeRule
+from yuqing.alerts.rules.volume import VolumeRule
 from yuqing.config.loader import ConfigError, Problem
 
 RULE_TYPES: dict[str, type[RuleType]] = {cls.name: cls for cls in (

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from alerts.rules.base import Match, Options, RuleType
-from alerts.snapshot import post_time
+from yuqing.alerts.rules.base import Match, Options, RuleType
+from yuqing.alerts.snapshot import post_time
 from yuqing.config.models import Duration, parse_duration
 
 

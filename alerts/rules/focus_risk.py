@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from pydantic import Field
 
-from alerts.rules.base import Match, Options, RuleType, focus_ids, unknown
-from alerts.rules.grouping import routing_fields
+from yuqing.alerts.rules.base import Match, Options, RuleType, focus_ids, unknown
+from yuqing.alerts.rules.grouping import routing_fields
 
 
 class FocusRiskOptions(Options):

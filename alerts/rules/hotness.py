@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from alerts.rules.base import Match, Options, RuleType, event_match, focus_ids, unknown
+from yuqing.alerts.rules.base import Match, Options, RuleType, event_match, focus_ids, unknown
 
 
 class HotnessOptions(Options):
@@ -42,7 +42,7 @@ class HotnessRule(RuleType):
         return out
 
     def check_config(self, cfg):
-        from alerts.levels import LEVELS
+        from yuqing.alerts.levels import LEVELS
         bad = [(f"options.levels.{k}", f"unknown level {k!r}", "use red, orange, yellow, blue")
                for k in self.options.levels if k not in LEVELS]  # type: ignore[attr-defined]
         return bad + unknown(self.options.focus, focus_ids(cfg), "options.focus",  # type: ignore

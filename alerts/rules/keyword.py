@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from alerts.lexicon import Lexicon
-from alerts.rules.base import Match, Options, RuleSetupError, RuleType
-from alerts.rules.grouping import routing_fields
+from yuqing.alerts.lexicon import Lexicon
+from yuqing.alerts.rules.base import Match, Options, RuleSetupError, RuleType
+from yuqing.alerts.rules.grouping import routing_fields
 
 
 class KeywordOptions(Options):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from alerts.rules.base import Match, Options, RuleType
-from alerts.rules.grouping import GroupBy, group, routing_fields, subject
+from yuqing.alerts.rules.base import Match, Options, RuleType
+from yuqing.alerts.rules.grouping import GroupBy, group, routing_fields, subject
 
 
 class NegativityOptions(Options):

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from alerts.rules.base import Match, Options, RuleType
+from yuqing.alerts.rules.base import Match, Options, RuleType
 
 
 class SourceHealthOptions(Options):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from alerts.lexicon import Lexicon
-from alerts.rules.base import Match, Options, RuleType, focus_ids, unknown
-from alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
+from yuqing.alerts.lexicon import Lexicon
+from yuqing.alerts.rules.base import Match, Options, RuleType, focus_ids, unknown
+from yuqing.alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
 
 
 class VolumeOptions(Options):

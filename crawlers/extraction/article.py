@@ -9,8 +9,8 @@ from datetime import datetime
 
 from lxml import etree, html
 
-from ._html import cjk_count, classes, norm_ws, parse, text_of
-from .dates import find_publish_datetime, parse_datetime
+from yuqing.crawlers.extraction._html import cjk_count, classes, norm_ws, parse, text_of
+from yuqing.crawlers.extraction.dates import find_publish_datetime, parse_datetime
 
 log = logging.getLogger(__name__)
 

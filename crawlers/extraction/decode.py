@@ -96,7 +96,7 @@ _COMMON = set(
 
 def _cjk_plausibility(text: str) -> float:
     """Share of frequent characters (after t2s, so Traditional text scores like Simplified)."""
-    from .chinese import to_simplified
+    from yuqing.crawlers.extraction.chinese import to_simplified
 
     cjk = "".join(c for c in text[:20000] if "\u4e00" <= c <= "\u9fff")
     if not cjk:

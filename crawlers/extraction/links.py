@@ -8,7 +8,7 @@ from urllib.parse import urldefrag, urljoin
 
 from lxml import html
 
-from ._html import cjk_count, classes, parse, text_of
+from yuqing.crawlers.extraction._html import cjk_count, classes, parse, text_of
 
 # containers whose links are never article links
 _CHROME = re.compile(

@@ -1,10 +1,10 @@
 """Item pipeline stages, in order: normalise -> skip unchanged -> NLP -> store."""
 
 PIPELINES = {
-    "crawlers.pipelines.normalize.NormalizePipeline": 100,
-    "crawlers.pipelines.changes.ChangeDetectionPipeline": 200,
-    "crawlers.pipelines.nlp.NLPPipeline": 300,
-    "crawlers.pipelines.store.StorePipeline": 900,
+    "yuqing.crawlers.pipelines.normalize.NormalizePipeline": 100,
+    "yuqing.crawlers.pipelines.changes.ChangeDetectionPipeline": 200,
+    "yuqing.crawlers.pipelines.nlp.NLPPipeline": 300,
+    "yuqing.crawlers.pipelines.store.StorePipeline": 900,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from crawlers.pipelines import Stage
+from yuqing.crawlers.pipelines import Stage
 from yuqing.models import Post
 
 

@@ -15,7 +15,7 @@ import logging
 
 from scrapy.exceptions import NotConfigured
 
-from crawlers.nlp_pool import analyze_in
+from yuqing.crawlers.nlp_pool import analyze_in
 from yuqing.models import Post
 
 log = logging.getLogger(__name__)

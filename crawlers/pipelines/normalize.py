@@ -7,10 +7,10 @@ import unicodedata
 
 from scrapy.exceptions import DropItem
 
-from crawlers.extraction import looks_traditional, to_simplified
-from crawlers.items import Article
-from crawlers.pipelines import Stage
-from crawlers.urls import canonical
+from yuqing.crawlers.extraction import looks_traditional, to_simplified
+from yuqing.crawlers.items import Article
+from yuqing.crawlers.pipelines import Stage
+from yuqing.crawlers.urls import canonical
 from yuqing.models import Post, post_id_for
 from yuqing.timeutil import now
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from crawlers.pipelines import Stage
+from yuqing.crawlers.pipelines import Stage
 from yuqing.models import Post
 from yuqing.storage import StorageError
 

@@ -1,9 +1,9 @@
 """Spider kinds, by the ``kind`` key of sources.yaml."""
 
-from crawlers.spiders.base import SourceSpider
-from crawlers.spiders.feed import FeedSpider
-from crawlers.spiders.html import HtmlSpider
-from crawlers.spiders.json_api import JsonSpider
+from yuqing.crawlers.spiders.base import SourceSpider
+from yuqing.crawlers.spiders.feed import FeedSpider
+from yuqing.crawlers.spiders.html import HtmlSpider
+from yuqing.crawlers.spiders.json_api import JsonSpider
 
 SPIDERS: dict[str, type[SourceSpider]] = {
     "html": HtmlSpider,

@@ -24,10 +24,10 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawlers.context import CrawlContext
-from crawlers.extraction import decode_html
-from crawlers.summary import SourceSummary
-from crawlers.urls import canonical
+from yuqing.crawlers.context import CrawlContext
+from yuqing.crawlers.extraction import decode_html
+from yuqing.crawlers.summary import SourceSummary
+from yuqing.crawlers.urls import canonical
 from yuqing.storage import UrlState
 from yuqing.timeutil import now
 

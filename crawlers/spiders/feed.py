@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import feedparser
 from lxml import html as lxml_html
 
-from crawlers.extraction import extract_article, parse_datetime
-from crawlers.items import Article
-from crawlers.spiders.base import SourceSpider, guarded
+from yuqing.crawlers.extraction import extract_article, parse_datetime
+from yuqing.crawlers.items import Article
+from yuqing.crawlers.spiders.base import SourceSpider, guarded
 
 MIN_BODY_CHARS = 40   # shorter item content is treated as a teaser and its link is followed
 

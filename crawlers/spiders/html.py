@@ -11,9 +11,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawlers.extraction import extract_article, find_article_links, find_next_page
-from crawlers.items import Article
-from crawlers.spiders.base import SourceSpider, guarded
+from yuqing.crawlers.extraction import extract_article, find_article_links, find_next_page
+from yuqing.crawlers.items import Article
+from yuqing.crawlers.spiders.base import SourceSpider, guarded
 
 
 def select_all(html: str, query: str) -> list[str]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from crawlers.extraction import parse_datetime
-from crawlers.items import Article
-from crawlers.spiders.base import SourceSpider, guarded
+from yuqing.crawlers.extraction import parse_datetime
+from yuqing.crawlers.items import Article
+from yuqing.crawlers.spiders.base import SourceSpider, guarded
 
 
 def dig(data, path: str | None):

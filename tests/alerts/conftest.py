@@ -108,8 +108,8 @@ class Rig:
 
     def __init__(self, root: Path, sink: SmtpSink | None, rules: list[dict],
                  settings=None, **config_kw):
-        from alerts.outbox import Outbox
-        from alerts.settings import AlertSettings
+        from yuqing.alerts.outbox import Outbox
+        from yuqing.alerts.settings import AlertSettings
 
         self.root, self.sink = root, sink
         self.cdir = write_config(root, rules, smtp_port=sink.port if sink else 8025,
@@ -120,12 +120,12 @@ class Rig:
         self.outbox = Outbox(self.cfg.path(self.settings.outbox_path))
 
     def engine(self):
-        from alerts.engine import Engine
+        from yuqing.alerts.engine import Engine
 
         return Engine(self.cfg, self.store, self.outbox, self.settings)
 
     def deliverer(self, **kw):
-        from alerts.delivery import Deliverer
+        from yuqing.alerts.delivery import Deliverer
 
         return Deliverer(self.cfg, self.store, self.outbox, self.settings, **kw)
 

@@ -9,13 +9,13 @@ import urllib.parse
 
 import pytest
 
-from alerts.channels import DeliveryError
-from alerts.channels.dingtalk import DingTalkChannel, sign
-from alerts.channels.email import EmailChannel
-from alerts.channels.wecom import WeComChannel
-from alerts.render import build, header_safe, message_id
-from alerts.settings import AlertSettings
 from tests.alerts.conftest import T0, load, write_config
+from yuqing.alerts.channels import DeliveryError
+from yuqing.alerts.channels.dingtalk import DingTalkChannel, sign
+from yuqing.alerts.channels.email import EmailChannel
+from yuqing.alerts.channels.wecom import WeComChannel
+from yuqing.alerts.render import build, header_safe, message_id
+from yuqing.alerts.settings import AlertSettings
 from yuqing.models import Alert
 
 EVIL = "恶意标题\r\nBcc: victim@example.com\x00\x1b<script>alert(1)</script>"

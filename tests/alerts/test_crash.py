@@ -10,15 +10,15 @@ import sys
 import time
 from datetime import timedelta
 
-from alerts.render import message_id
-from alerts.settings import AlertSettings, RateLimit, RetrySettings
 from tests.alerts.conftest import REPO, make_event
+from yuqing.alerts.render import message_id
+from yuqing.alerts.settings import AlertSettings, RateLimit, RetrySettings
 
 WORKER = """
 import sys, time
-from alerts.delivery import Deliverer
-from alerts.outbox import Outbox
-from alerts.settings import AlertSettings
+from yuqing.alerts.delivery import Deliverer
+from yuqing.alerts.outbox import Outbox
+from yuqing.alerts.settings import AlertSettings
 from yuqing.config import load_config
 from yuqing.storage.sqlite import SQLiteStore
 cfg = load_config(sys.argv[1])

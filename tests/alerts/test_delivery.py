@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from alerts.engine import Engine
-from alerts.render import message_id
-from alerts.settings import AlertSettings, QuietHours, RateLimit
 from tests.alerts.conftest import HOT, SAFETY, T0, make_event, make_post
+from yuqing.alerts.engine import Engine
+from yuqing.alerts.render import message_id
+from yuqing.alerts.settings import AlertSettings, QuietHours, RateLimit
 
 
 def expected_ids(rig) -> set[str]:
@@ -111,7 +111,7 @@ def test_quiet_hours_hold_non_red_until_morning(make_rig, smtp_sink):
 
 
 def test_rows_go_dead_after_max_attempts_and_can_be_retried(make_rig, smtp_sink):
-    from alerts.settings import RetrySettings
+    from yuqing.alerts.settings import RetrySettings
 
     settings = AlertSettings(retry=RetrySettings(max_attempts=2, base="1s"))
     rig = make_rig([SAFETY], settings=settings)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from alerts.routing import Router
-from alerts.rules.base import Match
 from tests.alerts.conftest import load, write_config
+from yuqing.alerts.routing import Router
+from yuqing.alerts.rules.base import Match
 
 
 def router(tmp_path, **kw):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.lexicon import Lexicon
-from alerts.rules import RULE_TYPES, build_rules, validate
-from alerts.snapshot import Snapshot
 from tests.alerts.conftest import T0, load, make_event, make_post, write_config
+from yuqing.alerts.lexicon import Lexicon
+from yuqing.alerts.rules import RULE_TYPES, build_rules, validate
+from yuqing.alerts.snapshot import Snapshot
 from yuqing.storage.base import SourceState
 
 

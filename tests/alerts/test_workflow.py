@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.stats import department_stats
-from alerts.workflow import WorkflowError, ack, escalate_due, find, recheck_due, resolve
 from tests.alerts.conftest import HOT, SAFETY, T0, make_event, make_post
+from yuqing.alerts.stats import department_stats
+from yuqing.alerts.workflow import WorkflowError, ack, escalate_due, find, recheck_due, resolve
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawlers.extraction import find_publish_datetime, parse_datetime
+from yuqing.crawlers.extraction import find_publish_datetime, parse_datetime
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -1,5 +1,5 @@
-from crawlers.extraction import charset_from_content_type, decode_html, meta_charset
-from crawlers.extraction.chinese import looks_traditional, to_simplified
+from yuqing.crawlers.extraction import charset_from_content_type, decode_html, meta_charset
+from yuqing.crawlers.extraction.chinese import looks_traditional, to_simplified
 
 TEXT = "关于进一步做好城乡居民医疗保险参保工作的通知，请各乡镇认真落实。"
 TRAD = "臨海市人民政府辦公室關於進一步做好城鄉居民醫療保險參保工作的通知，請各鄉鎮認真落實。"

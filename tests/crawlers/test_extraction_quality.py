@@ -10,7 +10,7 @@ import re
 import urllib.request
 from collections import Counter
 
-from crawlers.extraction import (
+from yuqing.crawlers.extraction import (
     charset_from_content_type,
     decode_html,
     extract_article,
@@ -108,7 +108,7 @@ def test_malformed_or_empty_html_never_raises():
 
 
 def test_site_suffix_stripping():
-    from crawlers.extraction import strip_site_suffix
+    from yuqing.crawlers.extraction import strip_site_suffix
 
     assert strip_site_suffix("说说交通发展_A7县人民政府") == "说说交通发展"
     assert strip_site_suffix("A7县人民政府_说说交通发展") == "说说交通发展"

@@ -1,4 +1,4 @@
-from crawlers.extraction import find_article_links, find_next_page
+from yuqing.crawlers.extraction import find_article_links, find_next_page
 
 LIST = """<html><body>
 <div class="nav"><a href="/">首页</a><a href="/xwdt/">新闻动态新闻动态新闻动态</a></div>
@@ -44,7 +44,7 @@ def test_last_page_and_garbage():
 def test_demo_portal_list_pages(site_server):
     import urllib.request
 
-    from crawlers.extraction import decode_html
+    from yuqing.crawlers.extraction import decode_html
 
     url = site_server.url + "/portal/xwdt/index.html"
     seen = []

@@ -10,13 +10,13 @@ from datetime import date
 
 import pytest
 
-from dashboards import charts
-from dashboards.digest import archive, build, due_periods, out_dir, run_scheduled_digest
-from dashboards.digest_data import gather
-from dashboards.mail import DigestDeliveryError, send
-from dashboards.period import daily, parse_week
 from tests.dashboards.conftest import EVIL_TITLE, NOW, REPO, write_config
 from yuqing.config import load_config
+from yuqing.dashboards import charts
+from yuqing.dashboards.digest import archive, build, due_periods, out_dir, run_scheduled_digest
+from yuqing.dashboards.digest_data import gather
+from yuqing.dashboards.mail import DigestDeliveryError, send
+from yuqing.dashboards.period import daily, parse_week
 
 ARTIFACTS = REPO / "var" / "artifacts"
 TZ = "Asia/Shanghai"

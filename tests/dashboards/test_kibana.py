@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from dashboards.kibana import shipped_ndjson
-from dashboards.kibana.fields import AGGREGATABLE, CONTRACT_FIELDS, NUMERIC, mapping_fields
-from dashboards.kibana.saved_objects import DATA_VIEWS, RUNTIME_FIELDS, build, to_ndjson
 from yuqing.cli import cli
+from yuqing.dashboards.kibana import shipped_ndjson
+from yuqing.dashboards.kibana.fields import AGGREGATABLE, CONTRACT_FIELDS, NUMERIC, mapping_fields
+from yuqing.dashboards.kibana.saved_objects import DATA_VIEWS, RUNTIME_FIELDS, build, to_ndjson
 
 VIEW_KIND = {"yuqing-posts": "posts", "yuqing-events": "events", "yuqing-alerts": "alerts"}
 KQL_FIELD = re.compile(r"([A-Za-z_][\w.]*)\s*(?::|<=|>=|<|>)")

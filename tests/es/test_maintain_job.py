@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import yaml
 
-from alerts.jobs import maintain_job
-from alerts.scheduler import JOBS
 from tests.conftest import make_config
+from yuqing.alerts.jobs import maintain_job
+from yuqing.alerts.scheduler import JOBS
 
 
 def _config(tmp_path, es_url=None):
@@ -22,7 +22,7 @@ def _config(tmp_path, es_url=None):
 
 
 def test_maintenance_is_a_daily_scheduler_job():
-    assert JOBS["storage_maintenance"] == ("alerts.jobs:maintain_job", 86400)
+    assert JOBS["storage_maintenance"] == ("yuqing.alerts.jobs:maintain_job", 86400)
 
 
 def test_sqlite_needs_no_maintenance(tmp_path):

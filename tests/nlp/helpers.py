@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from yuqing.models import Post
 
-DATA = Path("/work/shared/data/teddy2020")
+DATA = Path(__file__).resolve().parents[2] / "data" / "teddy2020"
 REPO = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2020, 5, 1, 8, 0, tzinfo=TZ)
@@ -34,18 +34,18 @@ def post(pid: str, title: str, text: str, *, minutes: float = 0, source: str = "
 @functools.lru_cache(maxsize=1)
 def stage_parts():
     """(classifier, sentiment model, config) loaded once per test session."""
-    from nlp.analyzer import load_sentiment_model
-    from nlp.train import load_model
     from yuqing.config import load_config
+    from yuqing.nlp.analyzer import load_sentiment_model
+    from yuqing.nlp.train import load_model
 
     return load_model(), load_sentiment_model(), load_config(REPO / "config")
 
 
 def make_stage(settings=None, sink=None):
-    from nlp.analyzer import PostAnalyzer
-    from nlp.focus import FocusTagger
-    from nlp.pipeline import NLPStage
-    from nlp.sentiment import NegativityScorer
+    from yuqing.nlp.analyzer import PostAnalyzer
+    from yuqing.nlp.focus import FocusTagger
+    from yuqing.nlp.pipeline import NLPStage
+    from yuqing.nlp.sentiment import NegativityScorer
 
     clf, sent, cfg = stage_parts()
     analyzer = PostAnalyzer(clf, FocusTagger.from_topics(cfg.topics.focus),

@@ -4,10 +4,10 @@ import pickle
 import joblib
 import pytest
 
-from nlp.data import load_labelled
-from nlp.errors import ModelFileError, ModelVersionError, TrainingDataError
-from nlp.train import DEFAULT_MODEL, evaluate_model, load_model, save_model, train_model
-from tests.nlp.helpers import DATA, teddy
+from tests.nlp.helpers import DATA, REPO, teddy
+from yuqing.nlp.data import load_labelled
+from yuqing.nlp.errors import ModelFileError, ModelVersionError, TrainingDataError
+from yuqing.nlp.train import DEFAULT_MODEL, evaluate_model, load_model, save_model, train_model
 
 
 def test_shipped_model_dev_macro_f1_and_metadata():
@@ -104,3 +104,14 @@ def test_not_a_model_file(tmp_path):
     p.write_bytes(pickle.dumps([1, 2]) + b"garbage")
     with pytest.raises(ModelFileError):
         load_model(p)
+
+
+def test_model_file_written_before_the_namespace_change_loads():
+    """A model file pickled when the package was the bare ``nlp`` still loads (class alias)."""
+    from yuqing.nlp import model_file
+    from yuqing.nlp.sentiment import SentimentModel
+
+    path = REPO / "tests" / "nlp" / "data" / "pre_namespace_sentiment.joblib"
+    assert b"nlp.sentiment" in model_file.read_header(path)["payload"]
+    model, _meta = model_file.load(path, kind="sentiment")
+    assert isinstance(model, SentimentModel)

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from nlp.dedup import NearDuplicateIndex
 from tests.nlp.helpers import REPO, T0, make_stage, post, teddy
+from yuqing.nlp.dedup import NearDuplicateIndex
 
 HEADERS = ["当前位置：首页 > 政务动态 > 通知公告", "来源：市政府门户网站  发布时间：2020-05-01",
            "转载自某某新闻网", "【字体：大 中 小】 【打印】", ""]

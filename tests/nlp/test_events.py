@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from nlp.events import EventTracker, InMemoryEventSink, TopicBaselines
-from nlp.settings import NLPSettings
 from tests.nlp.helpers import T0, make_stage, post
+from yuqing.nlp.events import EventTracker, InMemoryEventSink, TopicBaselines
+from yuqing.nlp.settings import NLPSettings
 
 WAGE = "建筑公司拖欠农民工工资{}个月，工人讨薪无果，劳动监察大队不作为"
 ROAD = "某路段路灯损坏{}天，夜间道路漆黑，市民出行不便，希望尽快维修路灯"

@@ -5,12 +5,12 @@ import pickle
 import numpy as np
 import pytest
 
-from nlp.classifier import build_pipeline
-from nlp.fastpath import compile_pipeline
-from nlp.normalize import normalize
-from nlp.segment import get_segmenter
-from nlp.sentiment import sentiment_features
 from tests.nlp.helpers import stage_parts, teddy
+from yuqing.nlp.classifier import build_pipeline
+from yuqing.nlp.fastpath import compile_pipeline
+from yuqing.nlp.normalize import normalize
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.sentiment import sentiment_features
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_char_ngram_lookup_equals_sklearn_analyzer(ngram_range, lower):
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlp.fastpath import _vectorizer_block
+    from yuqing.nlp.fastpath import _vectorizer_block
 
     train = ["小区垃圾没人清理，ABC abc", "Hello  World\n\n道路  积水", "甲乙丙丁甲乙"]
     vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=lower).fit(train)

@@ -1,6 +1,6 @@
-from nlp.focus import FocusTagger
-from nlp.sentiment import risk_flags
 from tests.nlp.helpers import make_stage, post, stage_parts
+from yuqing.nlp.focus import FocusTagger
+from yuqing.nlp.sentiment import risk_flags
 
 
 def _tagger():

@@ -1,5 +1,5 @@
-from nlp.normalize import normalize, strip_boilerplate
-from nlp.segment import get_segmenter
+from yuqing.nlp.normalize import normalize, strip_boilerplate
+from yuqing.nlp.segment import get_segmenter
 
 
 def test_fullwidth_whitespace_and_traditional():

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from nlp.errors import NLPError
-from nlp.segment import SegmenterBackendError, get_segmenter, read_userdict
 from yuqing.config.nlp_section import NLPSettings
+from yuqing.nlp.errors import NLPError
+from yuqing.nlp.segment import SegmenterBackendError, get_segmenter, read_userdict
 
 HAS_RJIEBA = importlib.util.find_spec("rjieba") is not None
 needs_rjieba = pytest.mark.skipif(not HAS_RJIEBA, reason="rjieba not installed")
@@ -45,7 +45,7 @@ def test_missing_rjieba_is_one_line_with_install_hint(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "rjieba" else real(name, *a))
     monkeypatch.setitem(sys.modules, "rjieba", None)
-    from nlp.segment import Segmenter
+    from yuqing.nlp.segment import Segmenter
 
     with pytest.raises(SegmenterBackendError) as e:
         Segmenter((), frozenset(), "rjieba")
@@ -55,10 +55,9 @@ def test_missing_rjieba_is_one_line_with_install_hint(monkeypatch):
 
 
 def test_backend_selected_from_settings(tmp_path):
-    from nlp.analyzer import _config_segmenter
+    from tests.nlp.helpers import REPO, stage_parts
     from yuqing.config import load_config
-
-    from .helpers import REPO, stage_parts
+    from yuqing.nlp.analyzer import _config_segmenter
 
     clf = stage_parts()[0]
     cfg = load_config(REPO / "config")
@@ -74,11 +73,10 @@ def test_backend_selected_from_settings(tmp_path):
 
 @needs_rjieba
 def test_stage_with_rjieba_passes_its_tokens_to_the_classifier():
-    from nlp.analyzer import PostAnalyzer
-    from nlp.focus import FocusTagger
-    from nlp.sentiment import NegativityScorer
-
-    from .helpers import stage_parts
+    from tests.nlp.helpers import stage_parts
+    from yuqing.nlp.analyzer import PostAnalyzer
+    from yuqing.nlp.focus import FocusTagger
+    from yuqing.nlp.sentiment import NegativityScorer
 
     clf, sent, cfg = stage_parts()
     seg = get_segmenter(backend="rjieba")

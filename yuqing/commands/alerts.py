@@ -40,7 +40,7 @@ def _when(value: str | None, tzname: str, what: str):
 
 
 def _runtime(ctx: click.Context):
-    from alerts.jobs import runtime
+    from yuqing.alerts.jobs import runtime
     from yuqing.storage import StorageError
 
     try:
@@ -84,7 +84,7 @@ def check(ctx, rules, as_json) -> None:
     Example:
       yuqing alerts check --rule work-safety-casualties
     """
-    from alerts.jobs import check_and_deliver
+    from yuqing.alerts.jobs import check_and_deliver
 
     with _runtime(ctx) as rt:
         out = check_and_deliver(rt, only=list(rules) or None)
@@ -124,7 +124,7 @@ def list_(ctx, status, since, as_json) -> None:
 
 
 def _transition(ctx, fn, ref, **kw) -> None:
-    from alerts.workflow import WorkflowError
+    from yuqing.alerts.workflow import WorkflowError
 
     with _runtime(ctx) as rt:
         try:
@@ -145,7 +145,7 @@ def ack(ctx, alert_id, by) -> None:
     Example:
       yuqing alerts ack 6b49bc63f5 --by 张三
     """
-    from alerts.workflow import ack as do
+    from yuqing.alerts.workflow import ack as do
 
     _transition(ctx, do, alert_id, by=by)
 
@@ -162,7 +162,7 @@ def resolve(ctx, alert_id, note, by) -> None:
     Example:
       yuqing alerts resolve 6b49bc63f5 --note "已约谈开发商，承诺月底交房"
     """
-    from alerts.workflow import resolve as do
+    from yuqing.alerts.workflow import resolve as do
 
     _transition(ctx, do, alert_id, note=note, by=by)
 
@@ -179,7 +179,7 @@ def test(ctx, rule_id, at, as_json) -> None:
     Example:
       yuqing alerts test hot-events --at 2026-11-20T10:00
     """
-    from alerts.engine import Engine
+    from yuqing.alerts.engine import Engine
 
     cfg = _cfg(ctx)
     with _runtime(ctx) as rt:
@@ -216,7 +216,7 @@ def stats(ctx, days, since, until, as_json) -> None:
     Example:
       yuqing alerts stats --since 2026-11-01 --until 2026-11-30
     """
-    from alerts.stats import department_stats
+    from yuqing.alerts.stats import department_stats
 
     cfg = _cfg(ctx)
     tzname = cfg.settings.timezone
@@ -268,7 +268,7 @@ def run(ctx, no_crawl) -> None:
     Example:
       yuqing --config ./config run
     """
-    from alerts.scheduler import run as run_scheduler
+    from yuqing.alerts.scheduler import run as run_scheduler
 
     run_scheduler(_cfg(ctx), crawl=not no_crawl)
 
@@ -284,7 +284,7 @@ def cycle(ctx, no_crawl, as_json) -> None:
     Example:
       yuqing cycle --no-crawl
     """
-    from alerts.jobs import cycle as do
+    from yuqing.alerts.jobs import cycle as do
 
     cfg = _cfg(ctx)
     out = do(str(cfg.dir), crawl=not no_crawl)

@@ -36,7 +36,7 @@ def check(ctx: click.Context) -> None:
         click.echo(f"{len(exc.problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
     try:
-        from alerts.rules import validate as validate_rules
+        from yuqing.alerts.rules import validate as validate_rules
     except ImportError:  # alerts not installed
         rule_problems = []
     else:

@@ -31,9 +31,9 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], json_out: str | None,
       yuqing crawl
       yuqing crawl --source county-portal-news --source county-weibo
     """
-    from crawlers.runner import CrawlError
-    from crawlers.runner import crawl as run_crawl
     from yuqing.cli import YuqingError, load
+    from yuqing.crawlers.runner import CrawlError
+    from yuqing.crawlers.runner import crawl as run_crawl
     from yuqing.storage import open_store
 
     cfg = load(ctx)

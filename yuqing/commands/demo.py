@@ -74,9 +74,9 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     """
     import logging
 
-    from crawlers.runner import crawl
     from yuqing.cli import configure_logging
     from yuqing.config import load_config
+    from yuqing.crawlers.runner import crawl
     from yuqing.demo.mailsink import MailSink
     from yuqing.demo.server import SiteServer
     from yuqing.storage import open_store
@@ -134,7 +134,7 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
 
 def _alerts(cfg) -> dict:
     try:
-        from alerts.jobs import check_and_deliver, runtime
+        from yuqing.alerts.jobs import check_and_deliver, runtime
     except ImportError:
         return {}
     with runtime(cfg) as rt:
@@ -143,9 +143,9 @@ def _alerts(cfg) -> dict:
 
 def _digest(cfg) -> list[Path]:
     try:
-        from dashboards.digest import archive, build, out_dir
-        from dashboards.mail import send
-        from dashboards.period import daily
+        from yuqing.dashboards.digest import archive, build, out_dir
+        from yuqing.dashboards.mail import send
+        from yuqing.dashboards.period import daily
     except ImportError:
         return []
     from yuqing.storage import open_store

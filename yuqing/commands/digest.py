@@ -19,7 +19,7 @@ def _fail(message: str):
 
 
 def _period(date_value: str | None, week: str | None, tzname: str, today):
-    from dashboards.period import daily, parse_date, parse_week
+    from yuqing.dashboards.period import daily, parse_date, parse_week
 
     if date_value and week:
         raise _fail("use either --date or --week, not both")
@@ -62,10 +62,10 @@ def digest(ctx, date_value, week, out_file, send, resend, to) -> None:
     """
     from pathlib import Path
 
-    from dashboards.digest import archive, build, out_dir
-    from dashboards.mail import DigestDeliveryError
-    from dashboards.mail import send as send_digest
     from yuqing.cli import load
+    from yuqing.dashboards.digest import archive, build, out_dir
+    from yuqing.dashboards.mail import DigestDeliveryError
+    from yuqing.dashboards.mail import send as send_digest
     from yuqing.storage import StorageError, open_store
     from yuqing.timeutil import now as _now
 

@@ -38,8 +38,8 @@ def export_cmd(out_dir: str) -> None:
     Example:
       yuqing kibana export --out /tmp/kibana
     """
-    from dashboards.kibana import NDJSON_NAME
-    from dashboards.kibana.saved_objects import build, to_ndjson
+    from yuqing.dashboards.kibana import NDJSON_NAME
+    from yuqing.dashboards.kibana.saved_objects import build, to_ndjson
 
     path = Path(out_dir) / NDJSON_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,8 +63,8 @@ def import_cmd(url: str, file: str | None, space: str | None, insecure: bool) ->
     Example:
       YUQING_KIBANA_API_KEY=... yuqing kibana import --url https://kibana.internal:5601
     """
-    from dashboards.kibana.importer import KibanaError, import_objects
-    from dashboards.kibana.saved_objects import build, to_ndjson
+    from yuqing.dashboards.kibana.importer import KibanaError, import_objects
+    from yuqing.dashboards.kibana.saved_objects import build, to_ndjson
 
     data = Path(file).read_bytes() if file else to_ndjson(build()).encode("utf-8")
     try:

@@ -18,7 +18,7 @@ def register(cli: click.Group) -> None:
 
 
 def _nlp_errors():
-    from nlp.errors import NLPError
+    from yuqing.nlp.errors import NLPError
 
     return NLPError
 
@@ -37,7 +37,7 @@ def train(data: str, out: str, dev: str | None) -> None:
     Example:
       yuqing train --data train.csv --dev dev.csv --out var/model.joblib
     """
-    from nlp.train import save_model, train_model
+    from yuqing.nlp.train import save_model, train_model
 
     try:
         clf = train_model(data, dev=dev)
@@ -62,8 +62,8 @@ def evaluate(data: str, model: str | None) -> None:
     Example:
       yuqing evaluate --data dev.csv --model var/model.joblib
     """
-    from nlp.data import load_labelled
-    from nlp.train import evaluate_model, load_model
+    from yuqing.nlp.data import load_labelled
+    from yuqing.nlp.train import evaluate_model, load_model
 
     try:
         clf = load_model(model)
@@ -91,9 +91,9 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
     Example:
       echo '{"id":"1","title":"拖欠工资","text":"公司拖欠工资三个月"}' | yuqing classify
     """
-    from nlp.pipeline import NLPStage
     from yuqing.cli import load
     from yuqing.models import Post
+    from yuqing.nlp.pipeline import NLPStage
 
     try:
         stage = NLPStage.from_config(load(ctx), model_path=model)

@@ -1,6 +1,6 @@
 """Generate the bundled demo/fixture sites under ``yuqing/demo/sites/``.
 
-The article text is real: citizen messages from ``shared/data/teddy2020/train.csv`` picked by
+The article text is real: citizen messages from ``data/teddy2020/train.csv`` picked by
 fixed ids (below). Only the site chrome (navigation, headers, footers, share bars, generic
 reply boilerplate of the message board) is written here. The output is deterministic and is
 committed; rerun with::
@@ -23,8 +23,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SITES = Path(__file__).resolve().parent / "sites"
-# ../shared/data beside the repository (see shared/data/README.md)
-DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "teddy2020" / "train.csv"
+# the labelled data shipped in the repository (see data/README.md)
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data" / "teddy2020" / "train.csv"
 TZ = ZoneInfo("Asia/Shanghai")
 PORT = "{{PORT}}"  # replaced by the server with its port
 
