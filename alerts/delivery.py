@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DeliveryReport:
-    sent: int = 0             # messages
+    sent: int = 0  # messages
     rows_sent: int = 0
     failed: int = 0
     held: int = 0
@@ -52,8 +52,14 @@ def quiet_until(now: datetime, settings: AlertSettings) -> datetime | None:
 
 
 class Deliverer:
-    def __init__(self, cfg, store: Store, outbox: Outbox, settings: AlertSettings | None = None,
-                 channels: dict[str, Channel] | None = None):
+    def __init__(
+        self,
+        cfg,
+        store: Store,
+        outbox: Outbox,
+        settings: AlertSettings | None = None,
+        channels: dict[str, Channel] | None = None,
+    ):
         self.cfg, self.store, self.outbox = cfg, store, outbox
         self.settings = settings or alert_settings(cfg)
         self.channels = channels or {n: cls(cfg, self.settings) for n, cls in CHANNELS.items()}
@@ -77,8 +83,9 @@ class Deliverer:
                 ch.close()
         return report
 
-    def _deliver_group(self, dept: str, recipient: str, rows: list[Row], now: datetime,
-                       report: DeliveryReport) -> None:
+    def _deliver_group(
+        self, dept: str, recipient: str, rows: list[Row], now: datetime, report: DeliveryReport
+    ) -> None:
         quiet = quiet_until(now, self.settings)
         if quiet is not None:
             held = [row for row in rows if row.level != "red" and not row.batch_id]
@@ -90,7 +97,7 @@ class Deliverer:
         singles: list[Row] = []
         for row in rows:
             (batches[row.batch_id] if row.batch_id else singles).append(row)
-        for batch_id, items in batches.items():       # a batch already formed: same message
+        for batch_id, items in batches.items():  # a batch already formed: same message
             self._send(items, now, report, batch_id)
         urgent = [row for row in singles if row.level == "red"]
         normal = [row for row in singles if row.level != "red"]
@@ -108,7 +115,7 @@ class Deliverer:
             report.held += len(normal)
             return
         if len(normal) > budget:
-            single, rest = normal[:budget - 1], normal[budget - 1:]
+            single, rest = normal[: budget - 1], normal[budget - 1 :]
         else:
             single, rest = normal, []
         for row in single:
@@ -116,14 +123,16 @@ class Deliverer:
         if len(rest) == 1:
             self._send(rest, now, report)
         elif rest:
-            batch_id = hashlib.sha1("\x1f".join(sorted(r.key for r in rest)).encode()
-                                    ).hexdigest()[:20]
+            batch_id = hashlib.sha1("\x1f".join(sorted(r.key for r in rest)).encode()).hexdigest()[
+                :20
+            ]
             self.outbox.assign_batch([r.key for r in rest], batch_id)
             report.batched += len(rest)
             self._send(rest, now, report, batch_id)
 
-    def _send(self, rows: list[Row], now: datetime, report: DeliveryReport,
-              batch_id: str | None = None) -> None:
+    def _send(
+        self, rows: list[Row], now: datetime, report: DeliveryReport, batch_id: str | None = None
+    ) -> None:
         keys = [row.key for row in rows]
         first = rows[0]
         try:
@@ -140,24 +149,37 @@ class Deliverer:
             if channel is None:
                 raise DeliveryError(f"unknown channel {first.channel!r}")
             kind = "batch" if batch_id else first.kind
-            id_key = f"batch:{batch_id}" if batch_id else (
-                first.alert_id if first.kind == "alert" else f"{first.alert_id}:{first.kind}")
-            message = build(kind, alerts, dept, first.recipient, self.names, id_key,
-                            self.settings.dashboard_url)
+            id_key = (
+                f"batch:{batch_id}"
+                if batch_id
+                else (first.alert_id if first.kind == "alert" else f"{first.alert_id}:{first.kind}")
+            )
+            message = build(
+                kind, alerts, dept, first.recipient, self.names, id_key, self.settings.dashboard_url
+            )
             channel.send(message, dept)
         except Exception as exc:  # noqa: BLE001 - every failure is retried, logged, counted
             r = self.settings.retry
-            self.outbox.mark_failed(keys, now, str(exc), parse_duration(r.base),
-                                    parse_duration(r.max_delay), r.max_attempts)
+            self.outbox.mark_failed(
+                keys,
+                now,
+                str(exc),
+                parse_duration(r.base),
+                parse_duration(r.max_delay),
+                r.max_attempts,
+            )
             report.failed += len(rows)
             report.errors.append(str(exc))
-            log.warning("delivery of %s via %s failed: %s", ",".join(k[:8] for k in keys),
-                        first.channel, exc)
+            log.warning(
+                "delivery of %s via %s failed: %s",
+                ",".join(k[:8] for k in keys),
+                first.channel,
+                exc,
+            )
             return
-        self.outbox.mark_sent(keys, now)          # right after the send: the duplicate window
+        self.outbox.mark_sent(keys, now)  # right after the send: the duplicate window
         report.sent += 1
         report.rows_sent += len(rows)
         for alert in alerts:
             if alert.delivered_at is None:
-                self.store.update_alert(alert.id, expect={"delivered_at": None},
-                                        delivered_at=now)
+                self.store.update_alert(alert.id, expect={"delivered_at": None}, delivered_at=now)

@@ -45,8 +45,8 @@ class Decision:
     rule: RuleType
     match: Match
     level: str
-    alert: Alert | None = None            # the alert to store (None when suppressed)
-    suppressed_by: str | None = None      # id of the earlier alert that silences this one
+    alert: Alert | None = None  # the alert to store (None when suppressed)
+    suppressed_by: str | None = None  # id of the earlier alert that silences this one
     created: bool = False
     grown: bool = False
 
@@ -55,7 +55,7 @@ class Decision:
 class CheckResult:
     decisions: list[Decision] = field(default_factory=list)
     enqueued: int = 0
-    problems: list = field(default_factory=list)     # broken rules that were skipped
+    problems: list = field(default_factory=list)  # broken rules that were skipped
 
     @property
     def created(self) -> list[Alert]:
@@ -67,8 +67,9 @@ class CheckResult:
 
 
 class Engine:
-    def __init__(self, cfg, store: Store, outbox: Outbox | None = None,
-                 settings: AlertSettings | None = None):
+    def __init__(
+        self, cfg, store: Store, outbox: Outbox | None = None, settings: AlertSettings | None = None
+    ):
         self.cfg, self.store, self.outbox = cfg, store, outbox
         self.settings = settings or alert_settings(cfg)
         self.router = Router(cfg, self.settings.copy_duty_levels)
@@ -87,37 +88,64 @@ class Engine:
                 latest[key] = a
         return latest
 
-    def decide(self, rule: RuleType, match: Match, now: datetime,
-               prior: dict[tuple[str, str], Alert]) -> Decision:
+    def decide(
+        self, rule: RuleType, match: Match, now: datetime, prior: dict[tuple[str, str], Alert]
+    ) -> Decision:
         level = match.level or rule.rule.level
         before = prior.get((rule.rule.id, match.subject))
         grown = False
         if before and match.size and before.evidence.get("size"):
-            if match.size >= float(before.evidence["size"]) * self.settings.growth_factor \
-                    and rank(level) <= rank(before.level):
+            if match.size >= float(before.evidence["size"]) * self.settings.growth_factor and rank(
+                level
+            ) <= rank(before.level):
                 level, grown = raise_level(before.level), True
         quiet_s = max(self.settings.seconds("realert"), rule.window)
         aid = alert_id(rule.rule.id, match.subject, bucket_start(now, rule.window), level)
-        if before and before.id != aid and rank(level) <= rank(before.level) \
-                and now - before.created_at < timedelta(seconds=quiet_s):
+        if (
+            before
+            and before.id != aid
+            and rank(level) <= rank(before.level)
+            and now - before.created_at < timedelta(seconds=quiet_s)
+        ):
             return Decision(rule, match, level, suppressed_by=before.id)
-        route = self.router.route(match, level, override=rule.rule.departments,
-                                  source_alert=rule.subject_kind == "source")
-        evidence = {**match.evidence, "subject": match.subject, "window": rule.rule.window,
-                    "routing": route.reasons, "post_ids": match.post_ids,
-                    "focus": match.focus, "category": match.category, "region": match.region}
+        route = self.router.route(
+            match, level, override=rule.rule.departments, source_alert=rule.subject_kind == "source"
+        )
+        evidence = {
+            **match.evidence,
+            "subject": match.subject,
+            "window": rule.rule.window,
+            "routing": route.reasons,
+            "post_ids": match.post_ids,
+            "focus": match.focus,
+            "category": match.category,
+            "region": match.region,
+        }
         if before and before.id != aid:
             evidence["supersedes"] = before.id
         if grown:
             evidence["escalated_from"] = before.level if before else None
-        alert = Alert(id=aid, level=level, rule=rule.rule.id, created_at=now,
-                      event_id=match.event_id, source_id=match.source_id,
-                      departments=route.departments, title=match.title, summary=match.summary,
-                      evidence=evidence, updated_at=now)
+        alert = Alert(
+            id=aid,
+            level=level,
+            rule=rule.rule.id,
+            created_at=now,
+            event_id=match.event_id,
+            source_id=match.source_id,
+            departments=route.departments,
+            title=match.title,
+            summary=match.summary,
+            evidence=evidence,
+            updated_at=now,
+        )
         return Decision(rule, match, level, alert=alert, grown=grown)
 
-    def evaluate(self, now: datetime | None = None, only: list[str] | None = None,
-                 problems: list | None = None) -> list[Decision]:
+    def evaluate(
+        self,
+        now: datetime | None = None,
+        only: list[str] | None = None,
+        problems: list | None = None,
+    ) -> list[Decision]:
         """What the rules would raise now, without writing anything (``alerts test``).
         With a ``problems`` list, broken rules are skipped and reported there."""
         now = now or _now(self.cfg.settings.timezone)
@@ -146,7 +174,7 @@ class Engine:
             d.created = self.store.insert_alert(d.alert)
             if d.created and d.alert.evidence.get("supersedes"):
                 self._mark_superseded(d.alert.evidence["supersedes"], d.alert.id)
-        self.store.flush()             # committed before any delivery
+        self.store.flush()  # committed before any delivery
         if self.outbox is not None:
             for d in result.decisions:
                 if d.alert is not None:
@@ -157,30 +185,50 @@ class Engine:
     def _mark_superseded(self, old_id: str, new_id: str) -> None:
         old = self.store.get_alert(old_id)
         if old is not None:
-            self.store.update_alert(old_id, evidence={**old.evidence, "superseded_by": new_id},
-                                    updated_at=datetime.now(tz=old.created_at.tzinfo))
+            self.store.update_alert(
+                old_id,
+                evidence={**old.evidence, "superseded_by": new_id},
+                updated_at=datetime.now(tz=old.created_at.tzinfo),
+            )
 
     def targets(self, departments: list[str]) -> list[Target]:
         out: list[Target] = []
         duty = [d for d in self.depts.values() if d.duty]
         for dept_id in departments:
             dept = self.depts.get(dept_id)
-            found = [Target(dept_id, name, r) for name, cls in CHANNELS.items()
-                     for r in cls.targets(dept)] if dept else []
+            found = (
+                [
+                    Target(dept_id, name, r)
+                    for name, cls in CHANNELS.items()
+                    for r in cls.targets(dept)
+                ]
+                if dept
+                else []
+            )
             if not found:
                 log.warning("department %s has no e-mail or webhook; duty office gets it", dept_id)
-                found = [Target(d.id, name, r) for d in duty for name, cls in CHANNELS.items()
-                         for r in cls.targets(d)]
+                found = [
+                    Target(d.id, name, r)
+                    for d in duty
+                    for name, cls in CHANNELS.items()
+                    for r in cls.targets(d)
+                ]
             out += [t for t in found if t not in out]
         return out
 
-    def enqueue(self, alert: Alert, kind: str = "alert", departments: list[str] | None = None,
-                now: datetime | None = None) -> int:
+    def enqueue(
+        self,
+        alert: Alert,
+        kind: str = "alert",
+        departments: list[str] | None = None,
+        now: datetime | None = None,
+    ) -> int:
         if self.outbox is None:
             return 0
         now = now or _now(self.cfg.settings.timezone)
-        return self.outbox.enqueue(alert.id, kind, alert.level,
-                                   self.targets(departments or alert.departments), now)
+        return self.outbox.enqueue(
+            alert.id, kind, alert.level, self.targets(departments or alert.departments), now
+        )
 
     def reconcile(self, now: datetime) -> int:
         """Enqueue stored alerts that never got outbox rows (crash between the two writes)."""

@@ -60,12 +60,23 @@ def check_and_deliver(rt: Runtime, only: list[str] | None = None) -> dict:
     now = rt.now()
     result = rt.engine.check(now, only=only)
     report = rt.deliverer.run_once(now)
-    log.info("alerts check: %d new, %d suppressed; delivered %d messages, %d failed",
-             len(result.created), len(result.suppressed), report.sent, report.failed)
-    return {"created": [a.id for a in result.created], "suppressed": len(result.suppressed),
-            "enqueued": result.enqueued, "sent": report.sent, "failed": report.failed,
-            "held": report.held, "errors": report.errors[:5],
-            "problems": [str(p) for p in result.problems]}
+    log.info(
+        "alerts check: %d new, %d suppressed; delivered %d messages, %d failed",
+        len(result.created),
+        len(result.suppressed),
+        report.sent,
+        report.failed,
+    )
+    return {
+        "created": [a.id for a in result.created],
+        "suppressed": len(result.suppressed),
+        "enqueued": result.enqueued,
+        "sent": report.sent,
+        "failed": report.failed,
+        "held": report.held,
+        "errors": report.errors[:5],
+        "problems": [str(p) for p in result.problems],
+    }
 
 
 # -- scheduler entry points (module-level, referenced by name in the job store) ----------
@@ -124,8 +135,7 @@ def digest_job(config_dir: str, force: bool = False) -> dict:
     try:
         from yuqing.dashboards.digest import run_scheduled_digest  # type: ignore[import-not-found]
     except ImportError as exc:
-        log.warning("digest skipped: dashboards.digest.run_scheduled_digest unavailable (%s)",
-                    exc)
+        log.warning("digest skipped: dashboards.digest.run_scheduled_digest unavailable (%s)", exc)
         return {"skipped": str(exc)}
     with runtime(cfg) as rt:
         today = rt.now().date().isoformat()
@@ -144,8 +154,9 @@ def digest_if_due_job(config_dir: str) -> dict:
 
 def digest_due(cfg, outbox: Outbox, now: datetime) -> bool:
     hh, mm = (int(x) for x in cfg.settings.schedule.digest_time.split(":"))
-    return (now.hour, now.minute) >= (hh, mm) and outbox.get_meta("digest_last") != \
-        now.date().isoformat()
+    return (now.hour, now.minute) >= (hh, mm) and outbox.get_meta(
+        "digest_last"
+    ) != now.date().isoformat()
 
 
 def cycle(config_dir: str, crawl: bool = True) -> dict:

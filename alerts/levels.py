@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-LEVELS = ("blue", "yellow", "orange", "red")          # lowest to highest
-TAGS = {"red": "【红色预警】", "orange": "【橙色预警】", "yellow": "【黄色预警】",
-        "blue": "【蓝色提示】"}
+LEVELS = ("blue", "yellow", "orange", "red")  # lowest to highest
+TAGS = {
+    "red": "【红色预警】",
+    "orange": "【橙色预警】",
+    "yellow": "【黄色预警】",
+    "blue": "【蓝色提示】",
+}
 NAMES = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 
 

@@ -42,9 +42,24 @@ CREATE TABLE IF NOT EXISTS enqueued (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-COLUMNS = ("key", "alert_id", "kind", "department", "channel", "recipient", "level", "status",
-           "attempts", "next_ts", "lease_ts", "lease_owner", "batch_id", "created_ts",
-           "sent_ts", "last_error")
+COLUMNS = (
+    "key",
+    "alert_id",
+    "kind",
+    "department",
+    "channel",
+    "recipient",
+    "level",
+    "status",
+    "attempts",
+    "next_ts",
+    "lease_ts",
+    "lease_owner",
+    "batch_id",
+    "created_ts",
+    "sent_ts",
+    "last_error",
+)
 
 
 def delivery_key(alert_id: str, kind: str, department: str, channel: str, recipient: str) -> str:
@@ -84,10 +99,11 @@ class Outbox:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None,
-                                  check_same_thread=False)
+        self.db = sqlite3.connect(
+            str(path), timeout=30, isolation_level=None, check_same_thread=False
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")   # a mark-sent must survive a crash
+        self.db.execute("PRAGMA synchronous=FULL")  # a mark-sent must survive a crash
         self.db.executescript(SCHEMA)
         self._lock = threading.RLock()
 
@@ -114,8 +130,15 @@ class Outbox:
                 raise
 
     # -- writing -------------------------------------------------------------------------
-    def enqueue(self, alert_id: str, kind: str, level: str, targets: Iterable[Target],
-                now: datetime, not_before: datetime | None = None) -> int:
+    def enqueue(
+        self,
+        alert_id: str,
+        kind: str,
+        level: str,
+        targets: Iterable[Target],
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> int:
         """Add one row per target (idempotent); returns the number of new rows."""
         targets = list(targets)
         ts, due = now.timestamp(), (not_before or now).timestamp()
@@ -127,15 +150,21 @@ class Outbox:
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO deliveries (key, alert_id, kind, department, "
                     "channel, recipient, level, next_ts, created_ts) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (key, alert_id, kind, t.department, t.channel, t.recipient, level, due, ts))
+                    (key, alert_id, kind, t.department, t.channel, t.recipient, level, due, ts),
+                )
                 added += cur.rowcount
             self.db.execute("INSERT OR IGNORE INTO enqueued VALUES (?,?,?)", (alert_id, kind, ts))
             return added
+
         return self._tx(work)
 
     def is_enqueued(self, alert_id: str, kind: str = "alert") -> bool:
-        return self.db.execute("SELECT 1 FROM enqueued WHERE alert_id=? AND kind=?",
-                               (alert_id, kind)).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM enqueued WHERE alert_id=? AND kind=?", (alert_id, kind)
+            ).fetchone()
+            is not None
+        )
 
     def claim(self, owner: str, now: datetime, lease_seconds: float, limit: int) -> list[Row]:
         """Lease up to ``limit`` due rows (pending, not leased or lease expired). Rows of a
@@ -143,41 +172,76 @@ class Outbox:
         ts = now.timestamp()
 
         def work() -> list[Row]:
-            keys = [k for (k,) in self.db.execute(
-                "SELECT key FROM deliveries WHERE status='pending' AND next_ts<=? "
-                "AND (lease_ts IS NULL OR lease_ts<?) ORDER BY next_ts, created_ts, key LIMIT ?",
-                (ts, ts, limit))]
-            batches = {b for (b,) in self.db.execute(
-                f"SELECT DISTINCT batch_id FROM deliveries WHERE key IN ({_q(keys)}) "
-                "AND batch_id IS NOT NULL", keys)} if keys else set()
+            keys = [
+                k
+                for (k,) in self.db.execute(
+                    "SELECT key FROM deliveries WHERE status='pending' AND next_ts<=? "
+                    "AND (lease_ts IS NULL OR lease_ts<?) ORDER BY next_ts, created_ts, key LIMIT ?",
+                    (ts, ts, limit),
+                )
+            ]
+            batches = (
+                {
+                    b
+                    for (b,) in self.db.execute(
+                        f"SELECT DISTINCT batch_id FROM deliveries WHERE key IN ({_q(keys)}) "
+                        "AND batch_id IS NOT NULL",
+                        keys,
+                    )
+                }
+                if keys
+                else set()
+            )
             for b in batches:
-                keys += [k for (k,) in self.db.execute(
-                    "SELECT key FROM deliveries WHERE batch_id=? AND status='pending'", (b,))
-                    if k not in keys]
+                keys += [
+                    k
+                    for (k,) in self.db.execute(
+                        "SELECT key FROM deliveries WHERE batch_id=? AND status='pending'", (b,)
+                    )
+                    if k not in keys
+                ]
             if not keys:
                 return []
-            self.db.execute(f"UPDATE deliveries SET lease_ts=?, lease_owner=? "
-                            f"WHERE key IN ({_q(keys)})", (ts + lease_seconds, owner, *keys))
+            self.db.execute(
+                f"UPDATE deliveries SET lease_ts=?, lease_owner=? WHERE key IN ({_q(keys)})",
+                (ts + lease_seconds, owner, *keys),
+            )
             return self._rows(f"key IN ({_q(keys)})", keys)
+
         return self._tx(work)
 
     def assign_batch(self, keys: list[str], batch_id: str) -> None:
         """Persist that these rows go out as one aggregated message (so a retry re-sends
         exactly the same message, with the same Message-ID)."""
-        self._tx(lambda: self.db.execute(
-            f"UPDATE deliveries SET batch_id=? WHERE key IN ({_q(keys)})", (batch_id, *keys)))
+        self._tx(
+            lambda: self.db.execute(
+                f"UPDATE deliveries SET batch_id=? WHERE key IN ({_q(keys)})", (batch_id, *keys)
+            )
+        )
 
     def mark_sent(self, keys: list[str], now: datetime) -> None:
-        self._tx(lambda: self.db.execute(
-            f"UPDATE deliveries SET status='sent', sent_ts=?, lease_ts=NULL, last_error=NULL "
-            f"WHERE key IN ({_q(keys)}) AND status='pending'", (now.timestamp(), *keys)))
+        self._tx(
+            lambda: self.db.execute(
+                f"UPDATE deliveries SET status='sent', sent_ts=?, lease_ts=NULL, last_error=NULL "
+                f"WHERE key IN ({_q(keys)}) AND status='pending'",
+                (now.timestamp(), *keys),
+            )
+        )
 
-    def mark_failed(self, keys: list[str], now: datetime, error: str, base: float,
-                    max_delay: float, max_attempts: int) -> None:
+    def mark_failed(
+        self,
+        keys: list[str],
+        now: datetime,
+        error: str,
+        base: float,
+        max_delay: float,
+        max_attempts: int,
+    ) -> None:
         def work() -> None:
             for key in keys:
-                row = self.db.execute("SELECT attempts FROM deliveries WHERE key=?",
-                                      (key,)).fetchone()
+                row = self.db.execute(
+                    "SELECT attempts FROM deliveries WHERE key=?", (key,)
+                ).fetchone()
                 if row is None:
                     continue
                 attempts = row[0] + 1
@@ -186,19 +250,28 @@ class Outbox:
                 self.db.execute(
                     "UPDATE deliveries SET attempts=?, next_ts=?, lease_ts=NULL, status=?, "
                     "last_error=? WHERE key=? AND status='pending'",
-                    (attempts, now.timestamp() + delay, status, error[:500], key))
+                    (attempts, now.timestamp() + delay, status, error[:500], key),
+                )
+
         self._tx(work)
 
     def release(self, keys: list[str], until: datetime) -> None:
         """Give rows back unsent, due again at ``until`` (quiet hours, rate limit)."""
-        self._tx(lambda: self.db.execute(
-            f"UPDATE deliveries SET lease_ts=NULL, next_ts=MAX(next_ts, ?) "
-            f"WHERE key IN ({_q(keys)}) AND status='pending'", (until.timestamp(), *keys)))
+        self._tx(
+            lambda: self.db.execute(
+                f"UPDATE deliveries SET lease_ts=NULL, next_ts=MAX(next_ts, ?) "
+                f"WHERE key IN ({_q(keys)}) AND status='pending'",
+                (until.timestamp(), *keys),
+            )
+        )
 
     def retry_dead(self, now: datetime) -> int:
-        cur = self._tx(lambda: self.db.execute(
-            "UPDATE deliveries SET status='pending', attempts=0, next_ts=? WHERE status='dead'",
-            (now.timestamp(),)))
+        cur = self._tx(
+            lambda: self.db.execute(
+                "UPDATE deliveries SET status='pending', attempts=0, next_ts=? WHERE status='dead'",
+                (now.timestamp(),),
+            )
+        )
         return cur.rowcount
 
     # -- reading -------------------------------------------------------------------------
@@ -218,10 +291,14 @@ class Outbox:
 
     def messages_sent(self, department: str, recipient: str, since: datetime) -> list[float]:
         """Send times of distinct messages (a batch counts once) to one recipient."""
-        return [ts for (ts,) in self.db.execute(
-            "SELECT MIN(sent_ts) FROM deliveries WHERE department=? AND recipient=? "
-            "AND status='sent' AND sent_ts>=? GROUP BY coalesce(batch_id, key)",
-            (department, recipient, since.timestamp()))]
+        return [
+            ts
+            for (ts,) in self.db.execute(
+                "SELECT MIN(sent_ts) FROM deliveries WHERE department=? AND recipient=? "
+                "AND status='sent' AND sent_ts>=? GROUP BY coalesce(batch_id, key)",
+                (department, recipient, since.timestamp()),
+            )
+        ]
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
@@ -231,8 +308,7 @@ class Outbox:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self._tx(lambda: self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)",
-                                         (key, value)))
+        self._tx(lambda: self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value)))
 
 
 def _q(items: list) -> str:

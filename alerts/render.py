@@ -15,13 +15,20 @@ from yuqing.alerts.levels import NAMES, TAGS
 from yuqing.models import Alert
 
 TEMPLATES = Path(__file__).with_name("templates")
-KIND_LABEL = {"alert": "", "escalation": "【督办升级】", "recheck": "【复查未通过】",
-              "batch": "【汇总】"}
+KIND_LABEL = {
+    "alert": "",
+    "escalation": "【督办升级】",
+    "recheck": "【复查未通过】",
+    "batch": "【汇总】",
+}
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -45,7 +52,7 @@ def message_id(key: str, recipient: str, domain: str = "yuqing-sentinel") -> str
 
 @dataclass
 class OutMessage:
-    kind: str                       # alert | escalation | recheck | batch
+    kind: str  # alert | escalation | recheck | batch
     level: str
     alerts: list[Alert]
     department: str
@@ -58,8 +65,15 @@ class OutMessage:
     alert_ids: list[str] = field(default_factory=list)
 
 
-def build(kind: str, alerts: list[Alert], department, recipient: str, dept_names: dict[str, str],
-          id_key: str, dashboard_url: str | None = None) -> OutMessage:
+def build(
+    kind: str,
+    alerts: list[Alert],
+    department,
+    recipient: str,
+    dept_names: dict[str, str],
+    id_key: str,
+    dashboard_url: str | None = None,
+) -> OutMessage:
     """Render one message for ``department`` (a config Department) about ``alerts``."""
     from yuqing.alerts.levels import max_level
 
@@ -72,15 +86,29 @@ def build(kind: str, alerts: list[Alert], department, recipient: str, dept_names
         head = first.title
     subject = header_safe(f"{TAGS[level]}{label}{head}")
     ctx = {
-        "kind": kind, "level": level, "level_name": NAMES[level], "tag": TAGS[level],
-        "label": label, "alerts": alerts, "department": department, "dept_names": dept_names,
-        "dashboard_url": dashboard_url, "subject": subject,
+        "kind": kind,
+        "level": level,
+        "level_name": NAMES[level],
+        "tag": TAGS[level],
+        "label": label,
+        "alerts": alerts,
+        "department": department,
+        "dept_names": dept_names,
+        "dashboard_url": dashboard_url,
+        "subject": subject,
     }
     return OutMessage(
-        kind=kind, level=level, alerts=alerts, department=department.id, recipient=recipient,
-        message_id=message_id(id_key, recipient), subject=subject,
+        kind=kind,
+        level=level,
+        alerts=alerts,
+        department=department.id,
+        recipient=recipient,
+        message_id=message_id(id_key, recipient),
+        subject=subject,
         text=_env.get_template("alert.txt").render(ctx),
         html=_env.get_template("alert.html").render(ctx),
         markdown=_env.get_template("alert.md").render(
-            {**ctx, "md": markdown_safe, "title": markdown_safe(subject, 120)}),
-        alert_ids=[a.id for a in alerts])
+            {**ctx, "md": markdown_safe, "title": markdown_safe(subject, 120)}
+        ),
+        alert_ids=[a.id for a in alerts],
+    )

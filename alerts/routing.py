@@ -18,7 +18,7 @@ from yuqing.alerts.rules.base import Match
 
 @dataclass
 class Route:
-    departments: list[str]                      # lead unit first
+    departments: list[str]  # lead unit first
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -42,8 +42,13 @@ class Router:
         self._domain_depts = {t.id: t.departments for t in self.domains}
         self.copy_duty_levels = set(copy_duty_levels)
 
-    def route(self, match: Match, level: str, override: list[str] | None = None,
-              source_alert: bool = False) -> Route:
+    def route(
+        self,
+        match: Match,
+        level: str,
+        override: list[str] | None = None,
+        source_alert: bool = False,
+    ) -> Route:
         out: list[str] = []
         reasons: list[str] = []
 
@@ -67,14 +72,19 @@ class Router:
             if not out and match.category:
                 add(self.categories.get(match.category, []), f"category {match.category}")
             if match.text:
-                hits = Counter(d for term in self._domain_lex.find(match.text)
-                               for d in self._domain_terms[term])
+                hits = Counter(
+                    d
+                    for term in self._domain_lex.find(match.text)
+                    for d in self._domain_terms[term]
+                )
                 if hits:
                     dom = max(sorted(hits), key=hits.__getitem__)
                     add(self._domain_depts.get(dom, []), f"domain {dom}")
             if match.region:
-                add([d.id for d in self.depts.values() if d.region == match.region],
-                    f"region {match.region}")
+                add(
+                    [d.id for d in self.depts.values() if d.region == match.region],
+                    f"region {match.region}",
+                )
         if not out:
             add(self.duty, "unroutable -> duty office")
         elif source_alert or level in self.copy_duty_levels:

@@ -43,9 +43,11 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    sched = cls(jobstores={"default": SQLAlchemyJobStore(url=jobstore_url(cfg))},
-                timezone=cfg.settings.timezone,
-                job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300})
+    sched = cls(
+        jobstores={"default": SQLAlchemyJobStore(url=jobstore_url(cfg))},
+        timezone=cfg.settings.timezone,
+        job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
+    )
     config_dir = str(cfg.dir)
     tz = ZoneInfo(cfg.settings.timezone)
     schedule = cfg.settings.schedule
@@ -54,14 +56,35 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
             continue
         seconds = every if isinstance(every, int) else parse_duration(getattr(schedule, every))
         # first run right away: after a restart everything catches up at once (idempotent)
-        sched.add_job(func, "interval", seconds=seconds, id=job_id, args=[config_dir],
-                      replace_existing=True, next_run_time=datetime.now(tz))
+        sched.add_job(
+            func,
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            args=[config_dir],
+            replace_existing=True,
+            next_run_time=datetime.now(tz),
+        )
     hh, mm = (int(x) for x in schedule.digest_time.split(":"))
-    sched.add_job("yuqing.alerts.jobs:digest_job", "cron", hour=hh, minute=mm, id="digest",
-                  args=[config_dir], replace_existing=True, misfire_grace_time=6 * 3600)
+    sched.add_job(
+        "yuqing.alerts.jobs:digest_job",
+        "cron",
+        hour=hh,
+        minute=mm,
+        id="digest",
+        args=[config_dir],
+        replace_existing=True,
+        misfire_grace_time=6 * 3600,
+    )
     # a digest missed while the daemon was down runs at start (once per day, see digest_job)
-    sched.add_job("yuqing.alerts.jobs:digest_if_due_job", "date", run_date=datetime.now(tz),
-                  id="digest_catchup", args=[config_dir], replace_existing=True)
+    sched.add_job(
+        "yuqing.alerts.jobs:digest_if_due_job",
+        "date",
+        run_date=datetime.now(tz),
+        id="digest_catchup",
+        args=[config_dir],
+        replace_existing=True,
+    )
     return sched
 
 

@@ -23,15 +23,16 @@ class DeptStats:
     effective: int = 0
     escalated: int = 0
     median_ack_minutes: float | None = None
-    response_rate: float | None = None       # 回应率
-    effective_rate: float | None = None      # 处置有效率
+    response_rate: float | None = None  # 回应率
+    effective_rate: float | None = None  # 处置有效率
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def department_stats(cfg, store: Store, settings, since: datetime, until: datetime
-                     ) -> list[DeptStats]:
+def department_stats(
+    cfg, store: Store, settings, since: datetime, until: datetime
+) -> list[DeptStats]:
     names = {d.id: d.name for d in cfg.departments.departments}
     table: dict[str, DeptStats] = {}
     waits: dict[str, list[float]] = {}
@@ -47,7 +48,8 @@ def department_stats(cfg, store: Store, settings, since: datetime, until: dateti
             s.acked += 1
             s.acked_on_time += a.acked_at <= deadline(a, settings)
             waits.setdefault(lead, []).append(
-                (a.acked_at - (a.delivered_at or a.created_at)).total_seconds() / 60)
+                (a.acked_at - (a.delivered_at or a.created_at)).total_seconds() / 60
+            )
         if a.status == "resolved":
             s.resolved += 1
             s.effective += a.evidence.get("recheck", {}).get("result") != "persisting"

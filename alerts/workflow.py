@@ -52,21 +52,32 @@ def ack(store: Store, ref: str, now: datetime, by: str | None = None) -> Alert:
         raise WorkflowError(f"alert {alert.id} was already acknowledged at {alert.acked_at}")
     if alert.status == "resolved":
         raise WorkflowError(f"alert {alert.id} is already resolved")
-    if not store.update_alert(alert.id, expect={"status": ("open", "escalated")},
-                              status="acked", acked_at=now, updated_at=now,
-                              evidence=_history(alert, "ack", now, by=by)):
+    if not store.update_alert(
+        alert.id,
+        expect={"status": ("open", "escalated")},
+        status="acked",
+        acked_at=now,
+        updated_at=now,
+        evidence=_history(alert, "ack", now, by=by),
+    ):
         raise WorkflowError(f"alert {alert.id} changed meanwhile; run the command again")
     return store.get_alert(alert.id)  # type: ignore[return-value]
 
 
-def resolve(store: Store, ref: str, now: datetime, note: str | None = None,
-            by: str | None = None) -> Alert:
+def resolve(
+    store: Store, ref: str, now: datetime, note: str | None = None, by: str | None = None
+) -> Alert:
     alert = find(store, ref)
     if alert.status == "resolved":
         raise WorkflowError(f"alert {alert.id} was already resolved at {alert.resolved_at}")
-    if not store.update_alert(alert.id, expect={"status": ("open", "acked", "escalated")},
-                              status="resolved", resolved_at=now, updated_at=now,
-                              evidence=_history(alert, "resolve", now, by=by, note=note)):
+    if not store.update_alert(
+        alert.id,
+        expect={"status": ("open", "acked", "escalated")},
+        status="resolved",
+        resolved_at=now,
+        updated_at=now,
+        evidence=_history(alert, "resolve", now, by=by, note=note),
+    ):
         raise WorkflowError(f"alert {alert.id} changed meanwhile; run the command again")
     return store.get_alert(alert.id)  # type: ignore[return-value]
 
@@ -97,16 +108,20 @@ def escalate_due(engine, now: datetime) -> list[Alert]:
     for alert in store.iter_alerts(since=since, status="open"):
         if alert.evidence.get("superseded_by") or now < deadline(alert, settings):
             continue
-        if store.update_alert(alert.id, expect={"status": "open"}, status="escalated",
-                              updated_at=now,
-                              evidence=_history(alert, "escalate", now,
-                                                to=escalation_targets(engine, alert))):
+        if store.update_alert(
+            alert.id,
+            expect={"status": "open"},
+            status="escalated",
+            updated_at=now,
+            evidence=_history(alert, "escalate", now, to=escalation_targets(engine, alert)),
+        ):
             done.append(store.get_alert(alert.id))
     # enqueue after the transition; also repairs a crash between the two writes
     for alert in store.iter_alerts(since=since, status="escalated"):
         if engine.outbox is not None and not engine.outbox.is_enqueued(alert.id, "escalation"):
-            engine.enqueue(alert, kind="escalation",
-                           departments=escalation_targets(engine, alert), now=now)
+            engine.enqueue(
+                alert, kind="escalation", departments=escalation_targets(engine, alert), now=now
+            )
     return done
 
 
@@ -135,13 +150,21 @@ def recheck_due(engine, now: datetime) -> list[tuple[Alert, str]]:
             subjects = None
         for alert in alerts:
             subject = alert.evidence.get("subject")
-            result = "rule_removed" if subjects is None else (
-                "persisting" if subject in subjects else "cleared")
-            evidence = {**_history(alert, "recheck", now, result=result),
-                        "recheck": {"at": now.isoformat(), "result": result}}
-            if not store.update_alert(alert.id, expect={"status": alert.status,
-                                                      "updated_at": alert.updated_at},
-                                      evidence=evidence, updated_at=now):
+            result = (
+                "rule_removed"
+                if subjects is None
+                else ("persisting" if subject in subjects else "cleared")
+            )
+            evidence = {
+                **_history(alert, "recheck", now, result=result),
+                "recheck": {"at": now.isoformat(), "result": result},
+            }
+            if not store.update_alert(
+                alert.id,
+                expect={"status": alert.status, "updated_at": alert.updated_at},
+                evidence=evidence,
+                updated_at=now,
+            ):
                 continue
             if result == "persisting" and engine.outbox is not None:
                 engine.enqueue(alert, kind="recheck", now=now)

@@ -38,15 +38,38 @@ from yuqing.models import Post, post_id_for  # noqa: E402
 from yuqing.storage.sqlite import SQLiteStore  # noqa: E402
 from yuqing.timeutil import now  # noqa: E402
 
-TOPICS = ["business_env", "real_estate_finance", "wage_arrears", "ecology", "food_drug",
-          "edu_med_elderly", "work_safety", "hardship"]
+TOPICS = [
+    "business_env",
+    "real_estate_finance",
+    "wage_arrears",
+    "ecology",
+    "food_drug",
+    "edu_med_elderly",
+    "work_safety",
+    "hardship",
+]
 RULES = [
-    {"id": "surge", "type": "spike", "level": "orange", "window": "10m",
-     "options": {"group_by": "focus", "factor": 3, "baseline": "7d", "min_count": 10}},
-    {"id": "volume", "type": "volume", "level": "yellow", "window": "10m",
-     "options": {"group_by": "focus", "threshold": 25}},
-    {"id": "terms", "type": "keyword", "level": "orange", "window": "1h",
-     "options": {"terms": ["跳楼", "群体性事件", "爆炸"]}},
+    {
+        "id": "surge",
+        "type": "spike",
+        "level": "orange",
+        "window": "10m",
+        "options": {"group_by": "focus", "factor": 3, "baseline": "7d", "min_count": 10},
+    },
+    {
+        "id": "volume",
+        "type": "volume",
+        "level": "yellow",
+        "window": "10m",
+        "options": {"group_by": "focus", "threshold": 25},
+    },
+    {
+        "id": "terms",
+        "type": "keyword",
+        "level": "orange",
+        "window": "1h",
+        "options": {"terms": ["跳楼", "群体性事件", "爆炸"]},
+    },
 ]
 _seq = iter(range(10**9))
 
@@ -54,9 +77,18 @@ _seq = iter(range(10**9))
 def post(topic: str, when, tag: str = "bg") -> Post:
     n = next(_seq)
     url = f"http://127.0.0.1/{tag}/{n}"
-    return Post(id=post_id_for(url), source_id="bench", channel="portal", url=url,
-                title=f"{topic} 相关留言 {n}", text="群众反映的问题，请相关部门关注。",
-                published_at=when, crawled_at=when, focus=[topic], sentiment=-0.1)
+    return Post(
+        id=post_id_for(url),
+        source_id="bench",
+        channel="portal",
+        url=url,
+        title=f"{topic} 相关留言 {n}",
+        text="群众反映的问题，请相关部门关注。",
+        published_at=when,
+        crawled_at=when,
+        focus=[topic],
+        sentiment=-0.1,
+    )
 
 
 def seed(store: SQLiteStore, t_end, days: int, rate: float, rng: random.Random) -> int:
@@ -69,7 +101,7 @@ def seed(store: SQLiteStore, t_end, days: int, rate: float, rng: random.Random) 
             k = _poisson(rng, rate)
             for _ in range(k):
                 p = post(topic, t + timedelta(seconds=rng.uniform(0, 600)))
-                store._upsert_post(p)   # one transaction for the bulk seed
+                store._upsert_post(p)  # one transaction for the bulk seed
                 count += 1
         t += step
     store.db.execute("COMMIT")
@@ -77,7 +109,7 @@ def seed(store: SQLiteStore, t_end, days: int, rate: float, rng: random.Random) 
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
-    k, p, limit = 0, 1.0, 2.718281828 ** -lam
+    k, p, limit = 0, 1.0, 2.718281828**-lam
     while True:
         p *= rng.random()
         if p < limit:
@@ -125,7 +157,7 @@ def main() -> None:
 
     # -- latency: live background + planted surges -----------------------------------------
     store = SQLiteStore(db)
-    Outbox(tmp / "outbox.db").close()   # create the outbox file up front
+    Outbox(tmp / "outbox.db").close()  # create the outbox file up front
     stop = threading.Event()
     lock = threading.Lock()
 
@@ -148,8 +180,10 @@ def main() -> None:
         st.close()
         ob.close()
 
-    threads = [threading.Thread(target=background, daemon=True),
-               threading.Thread(target=poller, daemon=True)]
+    threads = [
+        threading.Thread(target=background, daemon=True),
+        threading.Thread(target=poller, daemon=True),
+    ]
     for t in threads:
         t.start()
     time.sleep(min(args.poll, 10))
@@ -180,15 +214,24 @@ def main() -> None:
     sink.stop()
     ok = [x for x in latencies if x is not None]
     report = {
-        "history_posts": n_hist, "seed_seconds": round(seed_s, 1),
-        "noise": {"simulated_checks": 144, "span": "24h", "false_alerts": len(false_alerts),
-                  "which": false_alerts[:10],
-                  "check_seconds_median": round(statistics.median(check_times), 3)},
-        "latency": {"poll_seconds": args.poll, "surge_posts": args.surge,
-                    "surges": args.surges, "seconds": latencies,
-                    "max": max(ok) if ok else None,
-                    "bar": args.poll + 60,
-                    "pass": len(ok) == args.surges and max(ok) <= args.poll + 60},
+        "history_posts": n_hist,
+        "seed_seconds": round(seed_s, 1),
+        "noise": {
+            "simulated_checks": 144,
+            "span": "24h",
+            "false_alerts": len(false_alerts),
+            "which": false_alerts[:10],
+            "check_seconds_median": round(statistics.median(check_times), 3),
+        },
+        "latency": {
+            "poll_seconds": args.poll,
+            "surge_posts": args.surge,
+            "surges": args.surges,
+            "seconds": latencies,
+            "max": max(ok) if ok else None,
+            "bar": args.poll + 60,
+            "pass": len(ok) == args.surges and max(ok) <= args.poll + 60,
+        },
         "live_background_messages_before_surges": baseline_msgs,
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -60,8 +60,11 @@ def build_site(root: Path, n: int) -> list[str]:
         (site / f"t{i:05d}.html").write_bytes(page.encode("gb18030", "replace"))
         paths.append(f"/b/t{i:05d}.html")
     for p in range(0, n, PAGE):
-        items = "".join(f'<li><a href="t{i:05d}.html">{html.escape(rows[i % len(rows)]["title"])}'
-                        f"</a><span>2020-01-01</span></li>" for i in range(p, min(p + PAGE, n)))
+        items = "".join(
+            f'<li><a href="t{i:05d}.html">{html.escape(rows[i % len(rows)]["title"])}'
+            f"</a><span>2020-01-01</span></li>"
+            for i in range(p, min(p + PAGE, n))
+        )
         nxt = f'<a href="index_{p // PAGE + 1}.html">下一页</a>' if p + PAGE < n else ""
         name = "index.html" if p == 0 else f"index_{p // PAGE}.html"
         (site / name).write_bytes(LIST.format(items=items, next=nxt).encode("gbk", "replace"))
@@ -113,16 +116,19 @@ def write_config(base: Path, url: str, n: int, store: Path) -> Path:
         f"storage: {{backend: sqlite, path: {store}}}\n"
         "crawl: {download_delay: 0, autothrottle: false, concurrent_requests: 16,\n"
         f"        concurrent_requests_per_domain: 16, max_list_pages: {n // PAGE + 2},\n"
-        f"        progress: never, nlp_workers: {WORKERS}}}\n", encoding="utf-8")
+        f"        progress: never, nlp_workers: {WORKERS}}}\n",
+        encoding="utf-8",
+    )
     (cfg / "sources.yaml").write_text(
-        f"sources:\n  - {{id: bench, kind: html, urls: ['{url}/b/index.html']}}\n",
-        encoding="utf-8")
+        f"sources:\n  - {{id: bench, kind: html, urls: ['{url}/b/index.html']}}\n", encoding="utf-8"
+    )
     return cfg
 
 
 def run(code: str, arg: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True,
-                          cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, arg], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     if proc.returncode != 0:
         sys.exit(f"bench child failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -132,8 +138,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--nlp-workers", type=int, default=1,
-                    help="crawl.nlp_workers for the full pipeline (0 = NLP in-process)")
+    ap.add_argument(
+        "--nlp-workers",
+        type=int,
+        default=1,
+        help="crawl.nlp_workers for the full pipeline (0 = NLP in-process)",
+    )
     args = ap.parse_args()
     global WORKERS
     WORKERS = args.nlp_workers
@@ -148,19 +158,24 @@ def main() -> None:
             plain_rates, full_rates = [], []
             for r in range(args.rounds):
                 plain = run(PLAIN, urls)
-                cfg = write_config(tmp_path / f"full{r}", server.url, args.pages,
-                                   tmp_path / f"store{r}.db")
+                cfg = write_config(
+                    tmp_path / f"full{r}", server.url, args.pages, tmp_path / f"store{r}.db"
+                )
                 full = run(FULL, str(cfg))
                 assert full["pages"] == args.pages, full
                 plain_rates.append(plain["pages"] / plain["seconds"])
                 full_rates.append(full["pages"] / full["seconds"])
-                print(f"round {r + 1}: plain {plain_rates[-1]:7.1f} pages/s   "
-                      f"full {full_rates[-1]:7.1f} pages/s   ({full['fetched']} responses)")
+                print(
+                    f"round {r + 1}: plain {plain_rates[-1]:7.1f} pages/s   "
+                    f"full {full_rates[-1]:7.1f} pages/s   ({full['fetched']} responses)"
+                )
     ratios = sorted(f / p for f, p in zip(full_rates, plain_rates, strict=True))
-    print(f"\npages: {args.pages}   plain Scrapy: {statistics.median(plain_rates):.1f} pages/s   "
-          f"full pipeline: {statistics.median(full_rates):.1f} pages/s   "
-          f"ratio (median of rounds): {statistics.median(ratios):.2f}   "
-          f"range {ratios[0]:.2f}-{ratios[-1]:.2f}   (target >= 0.50)")
+    print(
+        f"\npages: {args.pages}   plain Scrapy: {statistics.median(plain_rates):.1f} pages/s   "
+        f"full pipeline: {statistics.median(full_rates):.1f} pages/s   "
+        f"ratio (median of rounds): {statistics.median(ratios):.2f}   "
+        f"range {ratios[0]:.2f}-{ratios[-1]:.2f}   (target >= 0.50)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,10 +33,29 @@ from yuqing.storage import es_schema  # noqa: E402
 from yuqing.storage.elastic import ElasticStore  # noqa: E402
 from yuqing.timeutil import tz  # noqa: E402
 
-PHRASES = ["小区已经停水三天", "物业不回应业主诉求", "道路施工噪音扰民", "学校周边交通拥堵",
-           "医保报销流程复杂", "河道出现大量死鱼", "工地夜间施工", "菜市场价格上涨",
-           "公交线路调整不便", "老旧小区改造进度慢", "垃圾分类点清运不及时", "暴雨导致路面积水"]
-CATEGORIES = ["城乡建设", "环境保护", "交通运输", "教育文体", "卫生计生", "商贸旅游", "劳动和社会保障"]
+PHRASES = [
+    "小区已经停水三天",
+    "物业不回应业主诉求",
+    "道路施工噪音扰民",
+    "学校周边交通拥堵",
+    "医保报销流程复杂",
+    "河道出现大量死鱼",
+    "工地夜间施工",
+    "菜市场价格上涨",
+    "公交线路调整不便",
+    "老旧小区改造进度慢",
+    "垃圾分类点清运不及时",
+    "暴雨导致路面积水",
+]
+CATEGORIES = [
+    "城乡建设",
+    "环境保护",
+    "交通运输",
+    "教育文体",
+    "卫生计生",
+    "商贸旅游",
+    "劳动和社会保障",
+]
 CHANNELS = ["portal", "message_board", "weibo", "wechat", "news"]
 REGIONS = ["临海市", "东城区", "西城区", "南湖县", "北山镇"]
 
@@ -49,19 +68,29 @@ def make_posts(n: int, seed: int = 7) -> list[Post]:
         text = "，".join(rnd.sample(PHRASES, 4)) + f"。编号{i}。"
         url = f"http://127.0.0.1/board/{i}.html"
         published = t0 + timedelta(minutes=rnd.randrange(48 * 60))
-        out.append(Post(
-            id=post_id_for(url), source_id=f"src{i % 20}", channel=rnd.choice(CHANNELS),
-            url=url, title=text[:12], text=text, published_at=published,
-            crawled_at=published + timedelta(minutes=5), region=rnd.choice(REGIONS),
-            category=rnd.choice(CATEGORIES), category_score=round(rnd.random(), 3),
-            focus=rnd.sample(["water", "housing", "traffic", "ecology"], 2),
-            sentiment=round(rnd.uniform(-1, 1), 3), keywords=jieba.lcut(text)[:5],
-            tokens=jieba.lcut(text)))
+        out.append(
+            Post(
+                id=post_id_for(url),
+                source_id=f"src{i % 20}",
+                channel=rnd.choice(CHANNELS),
+                url=url,
+                title=text[:12],
+                text=text,
+                published_at=published,
+                crawled_at=published + timedelta(minutes=5),
+                region=rnd.choice(REGIONS),
+                category=rnd.choice(CATEGORIES),
+                category_score=round(rnd.random(), 3),
+                focus=rnd.sample(["water", "housing", "traffic", "ecology"], 2),
+                sentiment=round(rnd.uniform(-1, 1), 3),
+                keywords=jieba.lcut(text)[:5],
+                tokens=jieba.lcut(text),
+            )
+        )
     return out
 
 
-def run_store(es: Elasticsearch, url: str, posts: list[Post], spool: Path
-              ) -> tuple[float, str]:
+def run_store(es: Elasticsearch, url: str, posts: list[Post], spool: Path) -> tuple[float, str]:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     store = ElasticStore(es, prefix, spool, url=url)
     store.upsert_posts(posts[:1])  # templates and first index: not part of the timing
@@ -79,8 +108,12 @@ def run_plain(es: Elasticsearch, docs: list[dict]) -> float:
     es_schema.setup(es, names)
     index = names.write("posts")
     start = time.perf_counter()
-    helpers.bulk(es, ({"_index": index, "_id": d["id"], "_source": d} for d in docs),
-                 chunk_size=500, refresh=False)
+    helpers.bulk(
+        es,
+        ({"_index": index, "_id": d["id"], "_source": d} for d in docs),
+        chunk_size=500,
+        refresh=False,
+    )
     es.indices.refresh(index=names.read("posts"))
     elapsed = time.perf_counter() - start
     assert es.count(index=names.read("posts"))["count"] == len(docs)
@@ -91,12 +124,28 @@ def query_latency(es: Elasticsearch, index: str, repeat: int = 30) -> dict[str, 
     queries = {
         "terms_category": {"cat": {"terms": {"field": "category", "size": 20}}},
         "terms_channel": {"ch": {"terms": {"field": "channel", "size": 20}}},
-        "date_histogram_hour": {"h": {"date_histogram": {
-            "field": "published_at", "fixed_interval": "1h", "time_zone": "+08:00"}}},
-        "digest_combo": {"cat": {"terms": {"field": "category"}, "aggs": {
-            "ch": {"terms": {"field": "channel"}}}},
-            "h": {"date_histogram": {"field": "published_at", "calendar_interval": "hour",
-                                     "time_zone": "Asia/Shanghai"}}},
+        "date_histogram_hour": {
+            "h": {
+                "date_histogram": {
+                    "field": "published_at",
+                    "fixed_interval": "1h",
+                    "time_zone": "+08:00",
+                }
+            }
+        },
+        "digest_combo": {
+            "cat": {
+                "terms": {"field": "category"},
+                "aggs": {"ch": {"terms": {"field": "channel"}}},
+            },
+            "h": {
+                "date_histogram": {
+                    "field": "published_at",
+                    "calendar_interval": "hour",
+                    "time_zone": "Asia/Shanghai",
+                }
+            },
+        },
     }
     out = {}
     for name, aggs in queries.items():
@@ -106,8 +155,10 @@ def query_latency(es: Elasticsearch, index: str, repeat: int = 30) -> dict[str, 
             es.search(index=index, size=0, aggs=aggs, request_cache=False)
             times.append((time.perf_counter() - start) * 1000)
         times.sort()
-        out[name] = {"median_ms": round(statistics.median(times), 2),
-                     "p95_ms": round(times[int(len(times) * 0.95) - 1], 2)}
+        out[name] = {
+            "median_ms": round(statistics.median(times), 2),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+        }
     return out
 
 
@@ -140,14 +191,19 @@ def main() -> int:
                 store_t.append(elapsed)
                 if not r % 2:
                     plain_t.append(run_plain(es, docs))
-                print(f"round {r + 1}: store {store_t[-1]:.2f}s, plain bulk {plain_t[-1]:.2f}s",
-                      file=sys.stderr)
+                print(
+                    f"round {r + 1}: store {store_t[-1]:.2f}s, plain bulk {plain_t[-1]:.2f}s",
+                    file=sys.stderr,
+                )
         store_rate = (args.posts - 1) / min(store_t)
         plain_rate = args.posts / min(plain_t)
         result = {
-            "posts": args.posts, "server": next(iter(es.nodes.info()["nodes"].values()))["version"],
-            "store_docs_per_s": round(store_rate), "plain_bulk_docs_per_s": round(plain_rate),
-            "ratio": round(store_rate / plain_rate, 3), "target_ratio": 0.8,
+            "posts": args.posts,
+            "server": next(iter(es.nodes.info()["nodes"].values()))["version"],
+            "store_docs_per_s": round(store_rate),
+            "plain_bulk_docs_per_s": round(plain_rate),
+            "ratio": round(store_rate / plain_rate, 3),
+            "target_ratio": 0.8,
             "store_seconds": [round(t, 2) for t in store_t],
             "plain_seconds": [round(t, 2) for t in plain_t],
             "aggregation_latency": query_latency(es, index),

@@ -58,10 +58,17 @@ def make_post(i: int, row: dict, t0: datetime, rnd: random.Random, step: float =
         cut = rnd.randint(0, max(0, len(body) // 5))
         body = f"网友{rnd.randint(1, 99999)}反映：" + body[cut:]
     t = t0 + timedelta(seconds=i * step)
-    return Post(id=f"p{i}", source_id=f"s{i % 13}", channel=("portal", "weibo", "news")[i % 3],
-                url=f"http://bench/{i}", title=row["title"], text=body, published_at=t,
-                crawled_at=t + timedelta(minutes=5),
-                engagement={"likes": i % 50, "comments": i % 7, "reposts": i % 3})
+    return Post(
+        id=f"p{i}",
+        source_id=f"s{i % 13}",
+        channel=("portal", "weibo", "news")[i % 3],
+        url=f"http://bench/{i}",
+        title=row["title"],
+        text=body,
+        published_at=t,
+        crawled_at=t + timedelta(minutes=5),
+        engagement={"likes": i % 50, "comments": i % 7, "reposts": i % 3},
+    )
 
 
 def load_config_with(segmenter: str):
@@ -104,23 +111,32 @@ def compare(args) -> None:
             k, a, b = _multiset_f1(x, y)
             c, n_j, n_r = c + k, n_j + a, n_r + b
         p, r = c / n_r, c / n_j
-        print(f"{name}: identical docs {same}/{len(texts)} ({100 * same / len(texts):.1f} %); "
-              f"tokens jieba {n_j}, rjieba {n_r}, common {c}: multiset P {p:.4f} R {r:.4f} "
-              f"F1 {2 * p * r / (p + r):.4f}")
+        print(
+            f"{name}: identical docs {same}/{len(texts)} ({100 * same / len(texts):.1f} %); "
+            f"tokens jieba {n_j}, rjieba {n_r}, common {c}: multiset P {p:.4f} R {r:.4f} "
+            f"F1 {2 * p * r / (p + r):.4f}"
+        )
     diff = _Counter_diff(words["jieba"], words["rjieba"])
-    print("most frequent differences (jieba-only | rjieba-only tokens):",
-          "; ".join(f"{w}×{n}" for w, n in diff[0].most_common(12)), "|",
-          "; ".join(f"{w}×{n}" for w, n in diff[1].most_common(12)))
+    print(
+        "most frequent differences (jieba-only | rjieba-only tokens):",
+        "; ".join(f"{w}×{n}" for w, n in diff[0].most_common(12)),
+        "|",
+        "; ".join(f"{w}×{n}" for w, n in diff[1].most_common(12)),
+    )
     ref = evaluate_predictions(labels, [lab for lab, _ in clf.predict(texts)])
     preds = {}
     for b in ("jieba", "rjieba"):
         preds[b] = [clf.predict_one(t, tk)[0] for t, tk in zip(texts, toks[b], strict=True)]
         m = evaluate_predictions(labels, preds[b])
-        print(f"shipped model, inference tokens from {b}: macro-F1 {m['macro_f1']:.4f}, "
-              f"accuracy {m['accuracy']:.4f} (n = {m['n']})")
+        print(
+            f"shipped model, inference tokens from {b}: macro-F1 {m['macro_f1']:.4f}, "
+            f"accuracy {m['accuracy']:.4f} (n = {m['n']})"
+        )
     flips = sum(x != y for x, y in zip(preds["jieba"], preds["rjieba"], strict=True))
-    print(f"reference (model's own segmentation, `yuqing evaluate`): macro-F1 "
-          f"{ref['macro_f1']:.4f}; predictions changed by rjieba: {flips}/{len(texts)}")
+    print(
+        f"reference (model's own segmentation, `yuqing evaluate`): macro-F1 "
+        f"{ref['macro_f1']:.4f}; predictions changed by rjieba: {flips}/{len(texts)}"
+    )
 
 
 def _Counter_diff(a_docs, b_docs):
@@ -151,26 +167,32 @@ def throughput(args, rows, t0, rnd) -> None:
     assert stage.analyzer.segmenter.backend == args.segmenter
     stage.process(make_post(10**9, rows[0], t0 - timedelta(days=30), rnd))  # warm-up
 
-    def fresh(k: int):   # the same texts as new posts (new ids, later clock)
-        out = [make_post(k * args.n + i, rows[i % len(rows)], t0 + timedelta(days=400 * k),
-                         rnd) for i in range(args.n)]
+    def fresh(k: int):  # the same texts as new posts (new ids, later clock)
+        out = [
+            make_post(k * args.n + i, rows[i % len(rows)], t0 + timedelta(days=400 * k), rnd)
+            for i in range(args.n)
+        ]
         for p, x in zip(out, texts, strict=True):
             p.title, p.text = x.split("\n", 1)
         return out
 
     print(f"stage segmenter: {args.segmenter}; baseline: bare jieba.lcut")
-    print(f"texts: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} chars), "
-          f"{args.rounds} rounds; each round alternates the three in slices of {args.batch} "
-          "posts; rates per CPU second of this process (time.process_time: the box is shared, "
-          "wall-clock rates in brackets)")
-    print(f"{'round':>5} {'jieba/s':>9} {'process/s':>10} {'ratio':>6} {'many/s':>8} "
-          f"{'ratio':>6}  {'(wall ratios)':>14}")
+    print(
+        f"texts: {len(texts)} (mean {sum(map(len, texts)) / len(texts):.0f} chars), "
+        f"{args.rounds} rounds; each round alternates the three in slices of {args.batch} "
+        "posts; rates per CPU second of this process (time.process_time: the box is shared, "
+        "wall-clock rates in brackets)"
+    )
+    print(
+        f"{'round':>5} {'jieba/s':>9} {'process/s':>10} {'ratio':>6} {'many/s':>8} "
+        f"{'ratio':>6}  {'(wall ratios)':>14}"
+    )
     clocks = (time.process_time, time.perf_counter)
     memo = stage.analyzer.segmenter._memo
     res = []
     for r in range(args.rounds):
         one, many = fresh(2 * r + 1), fresh(2 * r + 2)
-        spent = [[0.0, 0.0] for _ in range(3)]   # [cpu, wall] for bare, process, many
+        spent = [[0.0, 0.0] for _ in range(3)]  # [cpu, wall] for bare, process, many
         for i in range(0, len(texts), args.batch):
             sl = slice(i, i + args.batch)
             t = [c() for c in clocks]
@@ -179,7 +201,7 @@ def throughput(args, rows, t0, rnd) -> None:
             u = [c() for c in clocks]
             for p in one[sl]:
                 stage.process(p)
-            memo.clear()   # same texts next: no segmentation memo hits across the phases
+            memo.clear()  # same texts next: no segmentation memo hits across the phases
             v = [c() for c in clocks]
             stage.process_many(many[sl])
             w = [c() for c in clocks]
@@ -191,13 +213,17 @@ def throughput(args, rows, t0, rnd) -> None:
         bare, whole, batched = (n / s[0] for s in spent)
         wall = [n / s[1] for s in spent]
         res.append((bare, whole, whole / bare, batched, batched / bare))
-        print(f"{r + 1:5d} {bare:9.1f} {whole:10.1f} {whole / bare:6.2f} {batched:8.1f} "
-              f"{batched / bare:6.2f}  ({wall[1] / wall[0]:.2f}, {wall[2] / wall[0]:.2f})",
-              flush=True)
+        print(
+            f"{r + 1:5d} {bare:9.1f} {whole:10.1f} {whole / bare:6.2f} {batched:8.1f} "
+            f"{batched / bare:6.2f}  ({wall[1] / wall[0]:.2f}, {wall[2] / wall[0]:.2f})",
+            flush=True,
+        )
     med = [statistics.median(col) for col in zip(*res, strict=True)]
-    print(f"median: bare jieba.lcut {med[0]:.1f} posts/s; process() one at a time "
-          f"{med[1]:.1f} posts/s (ratio {med[2]:.2f}); process_many batch {args.batch} "
-          f"{med[3]:.1f} posts/s (ratio {med[4]:.2f}); target >= 0.50")
+    print(
+        f"median: bare jieba.lcut {med[0]:.1f} posts/s; process() one at a time "
+        f"{med[1]:.1f} posts/s (ratio {med[2]:.2f}); process_many batch {args.batch} "
+        f"{med[3]:.1f} posts/s (ratio {med[4]:.2f}); target >= 0.50"
+    )
 
 
 def main() -> None:
@@ -206,16 +232,26 @@ def main() -> None:
     ap.add_argument("--stream", type=int, default=100_000, help="posts in the memory stream")
     ap.add_argument("--every", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="interleaved rounds of the throughput comparison (median reported)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of the throughput comparison (median reported)",
+    )
     from yuqing.config.nlp_section import NLPSettings
 
-    ap.add_argument("--segmenter", choices=("jieba", "rjieba"),
-                    default=NLPSettings().segmenter,
-                    help="the stage's segmentation backend (default: the setting's default; "
-                         "the baseline stays bare jieba.lcut)")
-    ap.add_argument("--compare", action="store_true",
-                    help="only: rjieba vs jieba agreement and dev macro-F1 on dev.csv")
+    ap.add_argument(
+        "--segmenter",
+        choices=("jieba", "rjieba"),
+        default=NLPSettings().segmenter,
+        help="the stage's segmentation backend (default: the setting's default; "
+        "the baseline stays bare jieba.lcut)",
+    )
+    ap.add_argument(
+        "--compare",
+        action="store_true",
+        help="only: rjieba vs jieba agreement and dev macro-F1 on dev.csv",
+    )
     args = ap.parse_args()
 
     import jieba
@@ -234,8 +270,10 @@ def main() -> None:
     if args.stream <= 0:
         return
     print(f"\nstream of {args.stream} posts (30 s apart, batches of {args.batch}):")
-    print(f"{'posts':>8} {'rss MB':>8} {'posts/s':>8} {'dedup':>7} {'events':>7} "
-          f"{'terms':>7} {'tracked':>8} {'sink':>7}")
+    print(
+        f"{'posts':>8} {'rss MB':>8} {'posts/s':>8} {'dedup':>7} {'events':>7} "
+        f"{'terms':>7} {'tracked':>8} {'sink':>7}"
+    )
     stage = NLPStage.from_config(load_config_with(args.segmenter))
     print(f"{0:8d} {rss_mb():8.1f}   (stage loaded)", flush=True)
     start = time.perf_counter()
@@ -252,9 +290,12 @@ def main() -> None:
         if (i + 1) % args.every == 0:
             now = time.perf_counter()
             s = stage.stats()
-            print(f"{i + 1:8d} {rss_mb():8.1f} {(i + 1 - last_i) / (now - last_t):8.1f} "
-                  f"{s['entries']:7d} {s['events']:7d} {s['index_terms']:7d} "
-                  f"{s['tracked_posts']:8d} {len(stage.sink.events):7d}", flush=True)
+            print(
+                f"{i + 1:8d} {rss_mb():8.1f} {(i + 1 - last_i) / (now - last_t):8.1f} "
+                f"{s['entries']:7d} {s['events']:7d} {s['index_terms']:7d} "
+                f"{s['tracked_posts']:8d} {len(stage.sink.events):7d}",
+                flush=True,
+            )
             last_t, last_i = now, i + 1
 
 

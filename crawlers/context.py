@@ -11,11 +11,11 @@ from yuqing.storage import Store
 
 @dataclass
 class CrawlContext:
-    cfg: Any                      # yuqing.config.Config
+    cfg: Any  # yuqing.config.Config
     store: Store
     summary: CrawlSummary = field(default_factory=CrawlSummary)
-    nlp: Any = None               # nlp.pipeline.NLPStage, or None when NLP is unavailable
-    nlp_pool: Any = None          # worker processes for text analysis (crawlers/nlp_pool.py)
+    nlp: Any = None  # nlp.pipeline.NLPStage, or None when NLP is unavailable
+    nlp_pool: Any = None  # worker processes for text analysis (crawlers/nlp_pool.py)
 
     @property
     def tz(self) -> str:

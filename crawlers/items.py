@@ -16,6 +16,6 @@ class Article:
     author: str | None = None
     engagement: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
-    etag: str | None = None            # validators for the next conditional GET
+    etag: str | None = None  # validators for the next conditional GET
     last_modified: str | None = None
-    method: str = "auto"               # auto | selectors | feed | json
+    method: str = "auto"  # auto | selectors | feed | json

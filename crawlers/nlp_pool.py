@@ -39,10 +39,13 @@ def start_pool(cfg, workers: int) -> ProcessPoolExecutor | None:
     """A warm-up-in-the-background pool of ``workers`` analysers (None when 0)."""
     if workers <= 0:
         return None
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init, initargs=(str(cfg.dir),))
-    for _ in range(workers):               # start loading models while the crawl begins
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init,
+        initargs=(str(cfg.dir),),
+    )
+    for _ in range(workers):  # start loading models while the crawl begins
         pool.submit(_analyze, [], [])
     return pool
 

@@ -35,8 +35,9 @@ def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
         known = {s.id for s in sources}
         missing = [n for n in names if n not in known]
         if missing:
-            raise CrawlError(f"unknown source(s): {', '.join(missing)} "
-                             f"(see sources.yaml in {cfg.dir})")
+            raise CrawlError(
+                f"unknown source(s): {', '.join(missing)} (see sources.yaml in {cfg.dir})"
+            )
         return [s for s in sources if s.id in names], []
     due, skipped = [], []
     for source in sources:
@@ -65,8 +66,14 @@ def load_nlp(cfg, store, at: datetime | None = None):
         return None
 
 
-def crawl(cfg, store, names: list[str] | None = None, progress: bool = False,
-          nlp=None, with_nlp: bool = True) -> CrawlSummary:
+def crawl(
+    cfg,
+    store,
+    names: list[str] | None = None,
+    progress: bool = False,
+    nlp=None,
+    with_nlp: bool = True,
+) -> CrawlSummary:
     from scrapy.crawler import CrawlerProcess
 
     started = now(cfg.settings.timezone)
@@ -104,8 +111,9 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
         s = summary.source(source.id)
         state = store.get_source_state(source.id)
         state.last_crawl_at = at
-        failed = s.ok_responses == 0 or (s.failed_total > 0 and s.new + s.updated
-                                          + s.unchanged == 0)
+        failed = s.ok_responses == 0 or (
+            s.failed_total > 0 and s.new + s.updated + s.unchanged == 0
+        )
         if failed:
             state.consecutive_failures += 1
             state.last_error = s.error or "no usable response"
@@ -120,19 +128,34 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
         state.last_summary = s.as_dict() | {"complete": complete}
         store.save_source_state(state)
         if not state.healthy:
-            log.warning("source %s is unhealthy: %d failing crawls in a row (last: %s)",
-                        source.id, state.consecutive_failures, state.last_error)
+            log.warning(
+                "source %s is unhealthy: %d failing crawls in a row (last: %s)",
+                source.id,
+                state.consecutive_failures,
+                state.last_error,
+            )
 
 
-def crawl_in_subprocess(config_dir: str, source_ids: list[str] | None = None,
-                        timeout: float | None = None) -> dict:
+def crawl_in_subprocess(
+    config_dir: str, source_ids: list[str] | None = None, timeout: float | None = None
+) -> dict:
     """Run ``yuqing crawl`` in a child process; return its summary as a dict."""
-    cmd = [sys.executable, "-m", "yuqing", "--config", str(config_dir), "crawl",
-           "--json-summary", "-", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "yuqing",
+        "--config",
+        str(config_dir),
+        "crawl",
+        "--json-summary",
+        "-",
+        "--no-progress",
+    ]
     for sid in source_ids or []:
         cmd += ["--source", sid]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          env=os.environ.copy())
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=os.environ.copy()
+    )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["crawl failed"])[-1]
         raise CrawlError(last)

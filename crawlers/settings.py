@@ -25,7 +25,7 @@ BASE = {
     "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
     "RETRY_BACKOFF_BASE": 0.5,
     "RETRY_BACKOFF_MAX": 30.0,
-    "RETRY_GIVE_UP_LOG_LEVEL": "WARNING",   # the spider logs the failure with its source id
+    "RETRY_GIVE_UP_LOG_LEVEL": "WARNING",  # the spider logs the failure with its source id
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "yuqing.crawlers.middlewares.retry.BackoffRetryMiddleware": 550,

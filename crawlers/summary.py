@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 @dataclass
 class SourceSummary:
     source_id: str
-    fetched: int = 0          # responses received (any status)
+    fetched: int = 0  # responses received (any status)
     new: int = 0
     updated: int = 0
-    unchanged: int = 0        # stored content identical, or 304 Not Modified
+    unchanged: int = 0  # stored content identical, or 304 Not Modified
     failed: Counter = field(default_factory=Counter)  # reason -> count
-    ok_responses: int = 0     # 2xx/304 responses
+    ok_responses: int = 0  # 2xx/304 responses
     error: str | None = None  # last failure, "reason url"
 
     @property
@@ -26,16 +26,22 @@ class SourceSummary:
         self.error = f"{reason} {url}"
 
     def as_dict(self) -> dict:
-        return {"source_id": self.source_id, "fetched": self.fetched, "new": self.new,
-                "updated": self.updated, "unchanged": self.unchanged,
-                "failed": dict(self.failed), "failed_total": self.failed_total,
-                "error": self.error}
+        return {
+            "source_id": self.source_id,
+            "fetched": self.fetched,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": dict(self.failed),
+            "failed_total": self.failed_total,
+            "error": self.error,
+        }
 
 
 @dataclass
 class CrawlSummary:
     sources: dict[str, SourceSummary] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)   # not due
+    skipped: list[str] = field(default_factory=list)  # not due
     seconds: float = 0.0
 
     def source(self, source_id: str) -> SourceSummary:
@@ -63,15 +69,21 @@ class CrawlSummary:
 
     def render(self) -> str:
         """The table ``yuqing crawl`` prints at the end."""
-        rows = [f"{'source':<28}{'fetched':>8}{'new':>6}{'updated':>8}{'unchanged':>10}"
-                f"{'failed':>7}  reasons"]
+        rows = [
+            f"{'source':<28}{'fetched':>8}{'new':>6}{'updated':>8}{'unchanged':>10}"
+            f"{'failed':>7}  reasons"
+        ]
         for sid, s in sorted(self.sources.items()):
             reasons = ", ".join(f"{r}×{n}" for r, n in sorted(s.failed.items()))
-            rows.append(f"{sid:<28}{s.fetched:>8}{s.new:>6}{s.updated:>8}{s.unchanged:>10}"
-                        f"{s.failed_total:>7}  {reasons}")
+            rows.append(
+                f"{sid:<28}{s.fetched:>8}{s.new:>6}{s.updated:>8}{s.unchanged:>10}"
+                f"{s.failed_total:>7}  {reasons}"
+            )
         t = self.as_dict()["totals"]
-        rows.append(f"{'total':<28}{t['fetched']:>8}{t['new']:>6}{t['updated']:>8}"
-                    f"{t['unchanged']:>10}{sum(t['failed'].values()):>7}")
+        rows.append(
+            f"{'total':<28}{t['fetched']:>8}{t['new']:>6}{t['updated']:>8}"
+            f"{t['unchanged']:>10}{sum(t['failed'].values()):>7}"
+        )
         if self.skipped:
             rows.append(f"not due: {', '.join(self.skipped)}")
         return "\n".join(rows)

@@ -25,11 +25,29 @@ from matplotlib.figure import Figure  # noqa: E402
 log = logging.getLogger(__name__)
 
 #: Preferred CJK families, best first.
-CJK_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-                "Source Han Sans CN", "WenQuanYi Zen Hei", "Droid Sans Fallback", "SimHei",
-                "Microsoft YaHei", "PingFang SC", "AR PL UMing CN")
-_FONT_FILE_HINTS = ("wqy", "notosanscjk", "noto-cjk", "sourcehansans", "droidsansfallback",
-                    "simhei", "msyh", "uming")
+CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "AR PL UMing CN",
+)
+_FONT_FILE_HINTS = (
+    "wqy",
+    "notosanscjk",
+    "noto-cjk",
+    "sourcehansans",
+    "droidsansfallback",
+    "simhei",
+    "msyh",
+    "uming",
+)
 BLUE, GREY, RED, ORANGE = "#1f5fa8", "#c9d3df", "#c62828", "#ef6c00"
 DPI = 110
 
@@ -48,8 +66,9 @@ def cjk_font() -> str | None:
     for family in CJK_FAMILIES:
         if family in installed:
             return family
-    log.warning("no CJK font found: digest charts use ASCII labels "
-                "(apt-get install fonts-wqy-microhei)")
+    log.warning(
+        "no CJK font found: digest charts use ASCII labels (apt-get install fonts-wqy-microhei)"
+    )
     return None
 
 
@@ -76,7 +95,7 @@ def _style(ax, family: str | None) -> None:
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # "Glyph missing" when no CJK font: already logged
+        warnings.simplefilter("ignore")  # "Glyph missing" when no CJK font: already logged
         fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.08)
     return buf.getvalue()
 
@@ -86,16 +105,16 @@ def _font_kw() -> dict:
     return {"fontfamily": family} if family else {}
 
 
-def volume_chart(days: Sequence[date], counts: Sequence[int], current: int,
-                 title: str = "每日采集量") -> bytes:
+def volume_chart(
+    days: Sequence[date], counts: Sequence[int], current: int, title: str = "每日采集量"
+) -> bytes:
     """Bars of posts per day; the last ``current`` days (the period) in blue."""
     fig = _figure(5.6, 1.9)
     ax = fig.add_subplot()
     colors = [GREY] * (len(days) - current) + [BLUE] * current
     xs = range(len(days))
     ax.bar(xs, counts, color=colors, width=0.7)
-    ax.set_xticks(list(xs), [f"{d:%m-%d}" for d in days],
-                  rotation=0 if len(days) <= 7 else 45)
+    ax.set_xticks(list(xs), [f"{d:%m-%d}" for d in days], rotation=0 if len(days) <= 7 else 45)
     for x, c in zip(xs, counts, strict=True):
         if c:
             ax.text(x, c, str(c), ha="center", va="bottom", fontsize=7, color="#333333")
@@ -105,9 +124,12 @@ def volume_chart(days: Sequence[date], counts: Sequence[int], current: int,
     return _png(fig)
 
 
-def focus_chart(names: Sequence[tuple[str, str]], counts: Sequence[int],
-                negativity: Sequence[float | None], title: str = "重点领域信息量（红色越深越负面）"
-                ) -> bytes:
+def focus_chart(
+    names: Sequence[tuple[str, str]],
+    counts: Sequence[int],
+    negativity: Sequence[float | None],
+    title: str = "重点领域信息量（红色越深越负面）",
+) -> bytes:
     """Horizontal bars per focus area; colour from neutral grey to red by negativity."""
     fig = _figure(5.6, 0.28 * len(names) + 0.7)
     ax = fig.add_subplot()
@@ -118,8 +140,7 @@ def focus_chart(names: Sequence[tuple[str, str]], counts: Sequence[int],
     for y, c in zip(ys, counts, strict=True):
         ax.text(c, y, f" {c}", va="center", fontsize=7, color="#333333")
     ax.set_xlim(0, max(max(counts, default=0), 1) * 1.12)
-    ax.set_title(label(title, "focus areas (red = negative)"), fontsize=9, loc="left",
-                 **_font_kw())
+    ax.set_title(label(title, "focus areas (red = negative)"), fontsize=9, loc="left", **_font_kw())
     ax.xaxis.get_major_locator().set_params(integer=True)
     _style(ax, cjk_font())
     return _png(fig)
@@ -128,9 +149,12 @@ def focus_chart(names: Sequence[tuple[str, str]], counts: Sequence[int],
 def _negativity_color(value: float | None) -> str:
     if value is None or value >= 0:
         return "#90a4ae"
-    k = min(1.0, -value)          # 0 (neutral) .. 1 (very negative)
-    r, g, b = int(0x90 + (0xc6 - 0x90) * k), int(0xa4 - (0xa4 - 0x28) * k), \
-        int(0xae - (0xae - 0x28) * k)
+    k = min(1.0, -value)  # 0 (neutral) .. 1 (very negative)
+    r, g, b = (
+        int(0x90 + (0xC6 - 0x90) * k),
+        int(0xA4 - (0xA4 - 0x28) * k),
+        int(0xAE - (0xAE - 0x28) * k),
+    )
     return f"#{r:02x}{g:02x}{b:02x}"
 
 

@@ -32,20 +32,27 @@ from yuqing.timeutil import now as _now
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
 LEVEL_COLORS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "blue": "#1565c0"}
-STATUS_COLORS = {"open": "#c62828", "escalated": "#c62828", "acked": "#ef6c00",
-                 "resolved": "#2e7d32"}
+STATUS_COLORS = {
+    "open": "#c62828",
+    "escalated": "#c62828",
+    "acked": "#ef6c00",
+    "resolved": "#2e7d32",
+}
 ISSUE_NAMES = {"failing": "采集失败", "dormant": "睡眠号", "zombie": "僵尸号"}
 _SPARK = "▁▂▃▄▅▆▇█"
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 @dataclass
 class Image:
-    name: str            # template name, e.g. "volume", "event-1"
+    name: str  # template name, e.g. "volume", "event-1"
     png: bytes
 
     @property
@@ -62,8 +69,8 @@ class Rendered:
     period: Period
     subject: str
     text: str
-    html_mail: str        # <img src="cid:...">
-    html_archive: str     # <img src="data:...">
+    html_mail: str  # <img src="cid:...">
+    html_archive: str  # <img src="data:...">
     images: list[Image] = field(default_factory=list)
     data: DigestData | None = None
 
@@ -95,8 +102,7 @@ def _minutes(value: float | None) -> str:
 
 def _spark(values: list[int]) -> str:
     top = max(values, default=0) or 1
-    return "".join(_SPARK[min(len(_SPARK) - 1, round(v / top * (len(_SPARK) - 1)))]
-                   for v in values)
+    return "".join(_SPARK[min(len(_SPARK) - 1, round(v / top * (len(_SPARK) - 1)))] for v in values)
 
 
 def draw(data: DigestData) -> list[Image]:
@@ -105,9 +111,14 @@ def draw(data: DigestData) -> list[Image]:
         return []
     images = [
         Image("volume", charts.volume_chart(data.days, data.volume, data.period.days)),
-        Image("focus", charts.focus_chart([(f.id, f.name) for f in data.focus],
-                                          [f.count for f in data.focus],
-                                          [f.negativity for f in data.focus])),
+        Image(
+            "focus",
+            charts.focus_chart(
+                [(f.id, f.name) for f in data.focus],
+                [f.count for f in data.focus],
+                [f.negativity for f in data.focus],
+            ),
+        ),
     ]
     for i, e in enumerate(data.hot_events, 1):
         images.append(Image(f"event-{i}", charts.sparkline(e.trend, data.period.days)))
@@ -118,19 +129,34 @@ def render(data: DigestData) -> Rendered:
     images = draw(data)
     by_name = {i.name: i for i in images}
     subject = header_safe(data.period.subject)
-    ctx = {"d": data, "subject": subject, "safe_url": safe_url, "one_line": _one_line,
-           "pct": _pct, "minutes": _minutes, "spark": _spark, "level_names": NAMES,
-           "level_colors": LEVEL_COLORS, "status_names": STATUS_NAMES,
-           "status_colors": STATUS_COLORS, "channel_names": CHANNEL_NAMES,
-           "issue_names": ISSUE_NAMES}
+    ctx = {
+        "d": data,
+        "subject": subject,
+        "safe_url": safe_url,
+        "one_line": _one_line,
+        "pct": _pct,
+        "minutes": _minutes,
+        "spark": _spark,
+        "level_names": NAMES,
+        "level_colors": LEVEL_COLORS,
+        "status_names": STATUS_NAMES,
+        "status_colors": STATUS_COLORS,
+        "channel_names": CHANNEL_NAMES,
+        "issue_names": ISSUE_NAMES,
+    }
 
     def html(src) -> str:
         return _env.get_template("digest.html").render(ctx, img=lambda n: src(by_name[n]))
 
-    return Rendered(period=data.period, subject=subject,
-                    text=_env.get_template("digest.txt").render(ctx),
-                    html_mail=html(lambda i: f"cid:{i.cid}"),
-                    html_archive=html(lambda i: i.data_uri), images=images, data=data)
+    return Rendered(
+        period=data.period,
+        subject=subject,
+        text=_env.get_template("digest.txt").render(ctx),
+        html_mail=html(lambda i: f"cid:{i.cid}"),
+        html_archive=html(lambda i: i.data_uri),
+        images=images,
+        data=data,
+    )
 
 
 def build(cfg, store: Store, period: Period, now: datetime | None = None) -> Rendered:
@@ -175,9 +201,13 @@ def write_index(directory: Path) -> Path:
         elif m := _WEEKLY.match(f.stem):
             weeklies.append((f"【舆情周报】{m.group(1)}–{m.group(2)}", f.name, txt))
     path = directory / "index.html"
-    _write(path, _env.get_template("index.html").render(
-        groups=[("周报", weeklies), ("日报", dailies)],
-        updated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")))
+    _write(
+        path,
+        _env.get_template("index.html").render(
+            groups=[("周报", weeklies), ("日报", dailies)],
+            updated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        ),
+    )
     return path
 
 
@@ -225,8 +255,11 @@ def run_scheduled_digest(cfg, now: datetime | None = None) -> dict:
             except DigestDeliveryError as exc:
                 errors.append(str(exc))
                 report = exc.report
-            result[period.key] = {"archived": str(path), "sent": report.sent if report else [],
-                                  "skipped": report.skipped if report else []}
+            result[period.key] = {
+                "archived": str(path),
+                "sent": report.sent if report else [],
+                "skipped": report.skipped if report else [],
+            }
     finally:
         store.close()
     if errors:

@@ -26,20 +26,26 @@ from yuqing.models import Alert, Event, Post
 from yuqing.storage.base import Store
 
 CHANNEL_NAMES = {
-    "portal": "政府门户", "disclosure": "信息公开", "message_board": "留言板",
-    "weibo": "政务微博", "wechat": "政务微信", "douyin": "抖音", "news": "新闻网站",
-    "forum": "论坛", "app": "客户端", "other": "其他",
+    "portal": "政府门户",
+    "disclosure": "信息公开",
+    "message_board": "留言板",
+    "weibo": "政务微博",
+    "wechat": "政务微信",
+    "douyin": "抖音",
+    "news": "新闻网站",
+    "forum": "论坛",
+    "app": "客户端",
+    "other": "其他",
 }
 #: Channels shown even when empty, in this order; others follow when they have posts.
 MAIN_CHANNELS = ("portal", "message_board", "weibo", "wechat", "news")
 NEW_MEDIA = ("weibo", "wechat")
-STATUS_NAMES = {"open": "待签收", "acked": "已签收", "resolved": "已办结",
-                "escalated": "已督办"}
-NEGATIVE_BELOW = -0.3        # a post with sentiment below this counts as negative
+STATUS_NAMES = {"open": "待签收", "acked": "已签收", "resolved": "已办结", "escalated": "已督办"}
+NEGATIVE_BELOW = -0.3  # a post with sentiment below this counts as negative
 TOP_EVENTS = 10
 POSTS_PER_EVENT = 3
-NOTABLE_POSTS = 8            # "重点信息": the period's most negative (then newest) posts
-DORMANT_DAYS = 7             # DOMAIN.md: at least one update per week
+NOTABLE_POSTS = 8  # "重点信息": the period's most negative (then newest) posts
+DORMANT_DAYS = 7  # DOMAIN.md: at least one update per week
 ZOMBIE_DAYS = 30
 
 
@@ -97,7 +103,7 @@ class HotEvent:
     trend: list[int]
     posts: list[PostRef]
     alert_level: str | None = None
-    alert_status: str | None = None           # open | acked | resolved | escalated
+    alert_status: str | None = None  # open | acked | resolved | escalated
     departments: list[str] = field(default_factory=list)
 
     @property
@@ -113,8 +119,8 @@ class FocusRow:
     name: str
     count: int
     previous: int
-    negativity: float | None      # mean sentiment of the period's posts (−1…1)
-    negative: int                 # posts below NEGATIVE_BELOW
+    negativity: float | None  # mean sentiment of the period's posts (−1…1)
+    negative: int  # posts below NEGATIVE_BELOW
     trend: list[int]
 
 
@@ -147,8 +153,8 @@ class SourceIssue:
     source_id: str
     name: str
     channel: str
-    level: str               # red | yellow
-    kind: str                # failing | dormant | zombie
+    level: str  # red | yellow
+    kind: str  # failing | dormant | zombie
     detail: str
 
 
@@ -156,18 +162,18 @@ class SourceIssue:
 class DigestData:
     period: Period
     generated_at: datetime
-    as_of: datetime                       # end of the period, or now while it is running
+    as_of: datetime  # end of the period, or now while it is running
     headlines: list[Delta]
     channels: list[ChannelRow]
-    days: list[date]                      # x axis of every trend (oldest first)
-    volume: list[int]                     # posts collected per day over ``days``
+    days: list[date]  # x axis of every trend (oldest first)
+    volume: list[int]  # posts collected per day over ``days``
     hot_events: list[HotEvent]
     focus: list[FocusRow]
     alerts: AlertSummary
     sources: list[SourceIssue]
     regions: list[tuple[str, int]]
     top_sources: list[tuple[str, int]]
-    notable: list[PostRef] = field(default_factory=list)   # most negative, then newest
+    notable: list[PostRef] = field(default_factory=list)  # most negative, then newest
 
     @property
     def partial(self) -> bool:
@@ -212,8 +218,8 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     event_posts: dict[str, list[Post]] = defaultdict(list)
     regions: Counter[str] = Counter()
     sources: Counter[str] = Counter()
-    negative = [0, 0]          # current, previous
-    notable: list[tuple[float, float, str, Post]] = []   # heap of the period's most notable
+    negative = [0, 0]  # current, previous
+    notable: list[tuple[float, float, str, Post]] = []  # heap of the period's most notable
     for post in store.iter_posts(since=since):
         t = post.crawled_at
         if t >= as_of:
@@ -239,7 +245,8 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
             if not post.duplicate_of:
                 rank = (-(post.sentiment or 0.0), t.timestamp(), post.id, post)
                 (heapq.heappush if len(notable) < NOTABLE_POSTS else heapq.heappushpop)(
-                    notable, rank)
+                    notable, rank
+                )
             sources[names.source(post.source_id)] += 1
         elif prev.start <= t < prev.end:
             prev_channels[post.channel] += 1
@@ -249,8 +256,12 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
 
     events, new_events = _events(store, period, prev, as_of, event_posts)
     alerts = _alerts(cfg, store, period, prev, as_of)
-    hot = [_hot_event(e, event_posts.get(e.id, []), event_trend.get(e.id, [0] * trend_days),
-                      store, names) for e in events[:TOP_EVENTS]]
+    hot = [
+        _hot_event(
+            e, event_posts.get(e.id, []), event_trend.get(e.id, [0] * trend_days), store, names
+        )
+        for e in events[:TOP_EVENTS]
+    ]
     _attach_alerts(hot, store, period, as_of, names)
 
     headlines = [
@@ -259,29 +270,53 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         Delta("新增预警", alerts.raised, alerts.previous),
         Delta("负面信息", negative[0], negative[1]),
     ]
-    channels = [ChannelRow(c, CHANNEL_NAMES.get(c, c), cur_channels[c], prev_channels[c])
-                for c in (*MAIN_CHANNELS, *sorted((set(cur_channels) | set(prev_channels))
-                                                  - set(MAIN_CHANNELS)))]
-    focus = [FocusRow(fid, fname, focus_cur[fid], focus_prev[fid],
-                      _mean(focus_sent.get(fid)), sum(s < NEGATIVE_BELOW
-                                                      for s in focus_sent.get(fid, [])),
-                      focus_trend.get(fid, [0] * trend_days))
-             for fid, fname in names.focus.items()]
+    channels = [
+        ChannelRow(c, CHANNEL_NAMES.get(c, c), cur_channels[c], prev_channels[c])
+        for c in (
+            *MAIN_CHANNELS,
+            *sorted((set(cur_channels) | set(prev_channels)) - set(MAIN_CHANNELS)),
+        )
+    ]
+    focus = [
+        FocusRow(
+            fid,
+            fname,
+            focus_cur[fid],
+            focus_prev[fid],
+            _mean(focus_sent.get(fid)),
+            sum(s < NEGATIVE_BELOW for s in focus_sent.get(fid, [])),
+            focus_trend.get(fid, [0] * trend_days),
+        )
+        for fid, fname in names.focus.items()
+    ]
     return DigestData(
-        period=period, generated_at=now, as_of=as_of, headlines=headlines, channels=channels,
-        days=days, volume=volume, hot_events=hot, focus=focus, alerts=alerts,
+        period=period,
+        generated_at=now,
+        as_of=as_of,
+        headlines=headlines,
+        channels=channels,
+        days=days,
+        volume=volume,
+        hot_events=hot,
+        focus=focus,
+        alerts=alerts,
         sources=source_issues(cfg, store, as_of, names),
-        regions=regions.most_common(8), top_sources=sources.most_common(8),
-        notable=[PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
-                 for *_, p in sorted(notable, reverse=True)])
+        regions=regions.most_common(8),
+        top_sources=sources.most_common(8),
+        notable=[
+            PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
+            for *_, p in sorted(notable, reverse=True)
+        ],
+    )
 
 
 def _mean(values: list[float] | None) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def _events(store: Store, period: Period, prev: Period, as_of: datetime,
-            event_posts: dict[str, list[Post]]) -> tuple[list[Event], tuple[int, int]]:
+def _events(
+    store: Store, period: Period, prev: Period, as_of: datetime, event_posts: dict[str, list[Post]]
+) -> tuple[list[Event], tuple[int, int]]:
     """Hot events of the period (by hotness) and the count of new events (current, prev)."""
     seen: dict[str, Event] = {}
     new = [0, 0]
@@ -298,37 +333,55 @@ def _events(store: Store, period: Period, prev: Period, as_of: datetime,
             event = store.get_event(eid)
             if event is not None:
                 seen[eid] = event
-    ranked = sorted(seen.values(), key=lambda e: (-e.hotness, -len(event_posts.get(e.id, [])),
-                                                  e.id))
+    ranked = sorted(
+        seen.values(), key=lambda e: (-e.hotness, -len(event_posts.get(e.id, [])), e.id)
+    )
     return ranked, (new[0], new[1])
 
 
-def _hot_event(e: Event, posts: list[Post], trend: list[int], store: Store,
-               names: _Names) -> HotEvent:
+def _hot_event(
+    e: Event, posts: list[Post], trend: list[int], store: Store, names: _Names
+) -> HotEvent:
     chosen = [p for p in posts if not p.duplicate_of] or list(posts)
     if not chosen:  # nothing collected in the period: show the event's own posts
-        for pid in e.post_ids[:POSTS_PER_EVENT * 3]:
+        for pid in e.post_ids[: POSTS_PER_EVENT * 3]:
             p = store.get_post(pid)
             if p is not None and not p.duplicate_of:
                 chosen.append(p)
     chosen.sort(key=lambda p: (p.sentiment if p.sentiment is not None else 0, p.url))
-    refs = [PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
-            for p in chosen[:POSTS_PER_EVENT]]
+    refs = [
+        PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
+        for p in chosen[:POSTS_PER_EVENT]
+    ]
     regions = [r for r in dict.fromkeys([e.region, *(p.region for p in posts)]) if r]
-    srcs = list(dict.fromkeys([*(names.source(s) for s in e.sources),
-                               *(names.source(p.source_id) for p in posts)]))
+    srcs = list(
+        dict.fromkeys(
+            [*(names.source(s) for s in e.sources), *(names.source(p.source_id) for p in posts)]
+        )
+    )
     sents = [p.sentiment for p in posts if p.sentiment is not None]
     negativity = e.negativity if e.negativity is not None else (_mean(sents))
     return HotEvent(
-        id=e.id, title=e.title, hotness=round(e.hotness, 1), size=e.size,
-        period_posts=len(posts), category=names.categories.get(e.category or "", e.category),
-        focus=[names.focus.get(f, f) for f in e.focus], regions=regions[:5], sources=srcs[:5],
-        keywords=e.keywords[:6], burst=e.burst, negativity=negativity, trend=trend,
-        posts=refs)
+        id=e.id,
+        title=e.title,
+        hotness=round(e.hotness, 1),
+        size=e.size,
+        period_posts=len(posts),
+        category=names.categories.get(e.category or "", e.category),
+        focus=[names.focus.get(f, f) for f in e.focus],
+        regions=regions[:5],
+        sources=srcs[:5],
+        keywords=e.keywords[:6],
+        burst=e.burst,
+        negativity=negativity,
+        trend=trend,
+        posts=refs,
+    )
 
 
-def _attach_alerts(hot: list[HotEvent], store: Store, period: Period, as_of: datetime,
-                   names: _Names) -> None:
+def _attach_alerts(
+    hot: list[HotEvent], store: Store, period: Period, as_of: datetime, names: _Names
+) -> None:
     """The most severe (then latest) alert about each hot event, up to the period's end."""
     wanted = {h.id for h in hot}
     best: dict[str, Alert] = {}
@@ -336,8 +389,10 @@ def _attach_alerts(hot: list[HotEvent], store: Store, period: Period, as_of: dat
         if a.event_id not in wanted or a.created_at >= as_of or a.evidence.get("superseded_by"):
             continue
         cur = best.get(a.event_id)  # type: ignore[arg-type]
-        if cur is None or (LEVELS.index(a.level), a.created_at) >= (LEVELS.index(cur.level),
-                                                                     cur.created_at):
+        if cur is None or (LEVELS.index(a.level), a.created_at) >= (
+            LEVELS.index(cur.level),
+            cur.created_at,
+        ):
             best[a.event_id] = a  # type: ignore[index]
     for h in hot:
         a = best.get(h.id)
@@ -357,9 +412,17 @@ def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) ->
             continue
         due = deadline(a, settings)
         if a.status in ("open", "escalated") and due < as_of:
-            overdue.append(AlertRef(a.id, a.level, a.title or a.rule, a.status,
-                                    [names.get(d, d) for d in a.departments], a.created_at,
-                                    due))
+            overdue.append(
+                AlertRef(
+                    a.id,
+                    a.level,
+                    a.title or a.rule,
+                    a.status,
+                    [names.get(d, d) for d in a.departments],
+                    a.created_at,
+                    due,
+                )
+            )
         if prev.start <= a.created_at < prev.end:
             previous += 1
         if a.created_at < period.start:
@@ -373,15 +436,22 @@ def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) ->
         escalated += a.status == "escalated" or "escalate" in history
         resolved += a.status == "resolved"
     overdue.sort(key=lambda r: (-LEVELS.index(r.level), r.due_at))
-    return AlertSummary(raised=raised, previous=previous, by_level=by_level,
-                        acked_on_time=on_time, acked_late=late, overdue=overdue[:20],
-                        escalated=escalated, resolved=resolved,
-                        departments=department_stats(cfg, store, settings, period.start,
-                                                     as_of))
+    return AlertSummary(
+        raised=raised,
+        previous=previous,
+        by_level=by_level,
+        acked_on_time=on_time,
+        acked_late=late,
+        overdue=overdue[:20],
+        escalated=escalated,
+        resolved=resolved,
+        departments=department_stats(cfg, store, settings, period.start, as_of),
+    )
 
 
-def source_issues(cfg, store: Store, as_of: datetime, names: _Names | None = None
-                  ) -> list[SourceIssue]:
+def source_issues(
+    cfg, store: Store, as_of: datetime, names: _Names | None = None
+) -> list[SourceIssue]:
     """Failing sources (unhealthy or failing crawls) and dormant new-media accounts."""
     names = names or _Names(cfg)
     out: list[SourceIssue] = []
@@ -391,30 +461,47 @@ def source_issues(cfg, store: Store, as_of: datetime, names: _Names | None = Non
             continue
         src = names.sources.get(s.source_id)
         last_ok = f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "从未成功"
-        out.append(SourceIssue(
-            s.source_id, names.source(s.source_id), src.channel if src else "other",
-            "yellow" if s.healthy else "red", "failing",
-            f"连续失败 {s.consecutive_failures} 次；最近成功：{last_ok}"
-            + (f"；{s.last_error}" if s.last_error else "")))
+        out.append(
+            SourceIssue(
+                s.source_id,
+                names.source(s.source_id),
+                src.channel if src else "other",
+                "yellow" if s.healthy else "red",
+                "failing",
+                f"连续失败 {s.consecutive_failures} 次；最近成功：{last_ok}"
+                + (f"；{s.last_error}" if s.last_error else ""),
+            )
+        )
     for src in cfg.sources.sources:
         state = states.get(src.id)
-        if src.channel not in NEW_MEDIA or not src.enabled or state is None \
-                or state.last_success_at is None:
-            continue   # never crawled successfully: reported as failing, not as dormant
+        if (
+            src.channel not in NEW_MEDIA
+            or not src.enabled
+            or state is None
+            or state.last_success_at is None
+        ):
+            continue  # never crawled successfully: reported as failing, not as dormant
         times = [post_time(p) for p in store.iter_posts(source_id=src.id)]
         last = max((t for t in times if t <= as_of), default=None)
         if last is None and times:
-            continue   # its first post came after the period: not judged in hindsight
+            continue  # its first post came after the period: not judged in hindsight
         idle = (as_of - last).days if last else None
         if idle is not None and idle < DORMANT_DAYS:
             continue
         zombie = idle is None or idle >= ZOMBIE_DAYS
-        detail = (f"{idle} 天未更新（最近发布 {last:%Y-%m-%d}）" if last is not None
-                  else "从未发布内容")
-        out.append(SourceIssue(src.id, names.source(src.id), src.channel,
-                               "red" if zombie else "yellow",
-                               "zombie" if zombie else "dormant",
-                               detail + f"；要求每 {DORMANT_DAYS} 天至少更新一次"))
+        detail = (
+            f"{idle} 天未更新（最近发布 {last:%Y-%m-%d}）" if last is not None else "从未发布内容"
+        )
+        out.append(
+            SourceIssue(
+                src.id,
+                names.source(src.id),
+                src.channel,
+                "red" if zombie else "yellow",
+                "zombie" if zombie else "dormant",
+                detail + f"；要求每 {DORMANT_DAYS} 天至少更新一次",
+            )
+        )
     return out
 
 

@@ -27,7 +27,7 @@ from yuqing.timeutil import now as _now
 @dataclass
 class SendReport:
     sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)      # already sent before
+    skipped: list[str] = field(default_factory=list)  # already sent before
     failed: dict[str, str] = field(default_factory=dict)  # recipient -> error
 
 
@@ -43,7 +43,7 @@ class DigestDeliveryError(Exception):
 class DigestMail:
     recipient: str
     message_id: str
-    rendered: object          # dashboards.digest.Rendered
+    rendered: object  # dashboards.digest.Rendered
     date: datetime
 
 
@@ -64,9 +64,14 @@ class DigestMailer(EmailChannel):
         msg.add_alternative(r.html_mail, subtype="html", charset="utf-8")  # type: ignore
         html_part = msg.get_payload()[1]  # type: ignore[index]
         for img in r.images:  # type: ignore[attr-defined]
-            html_part.add_related(img.png, maintype="image", subtype="png",
-                                  cid=f"<{img.cid}>", filename=f"{img.name}.png",
-                                  disposition="inline")
+            html_part.add_related(
+                img.png,
+                maintype="image",
+                subtype="png",
+                cid=f"<{img.cid}>",
+                filename=f"{img.name}.png",
+                disposition="inline",
+            )
         return msg
 
 
@@ -77,12 +82,14 @@ def _ledger_key(period: Period, recipient: str) -> str:
 def pending_recipients(cfg, period: Period) -> list[str]:
     """Configured recipients that have not received this digest yet."""
     with open_outbox(cfg) as outbox:
-        return [r for r in cfg.settings.digest.recipients
-                if outbox.get_meta(_ledger_key(period, r)) is None]
+        return [
+            r
+            for r in cfg.settings.digest.recipients
+            if outbox.get_meta(_ledger_key(period, r)) is None
+        ]
 
 
-def send(cfg, rendered, recipients: list[str] | None = None, resend: bool = False
-         ) -> SendReport:
+def send(cfg, rendered, recipients: list[str] | None = None, resend: bool = False) -> SendReport:
     """Send ``rendered`` to each recipient (default ``digest.recipients``) not served yet
     (``resend`` ignores the ledger). Raises :class:`DigestDeliveryError` after trying
     everyone if any recipient failed."""
@@ -97,8 +104,9 @@ def send(cfg, rendered, recipients: list[str] | None = None, resend: bool = Fals
                 if not resend and outbox.get_meta(key) is not None:
                     report.skipped.append(rcpt)
                     continue
-                mail = DigestMail(rcpt, message_id(f"digest:{rendered.period.key}", rcpt),
-                                  rendered, now)
+                mail = DigestMail(
+                    rcpt, message_id(f"digest:{rendered.period.key}", rcpt), rendered, now
+                )
                 try:
                     mailer.send(mail, None)
                 except DeliveryError as exc:
@@ -112,5 +120,7 @@ def send(cfg, rendered, recipients: list[str] | None = None, resend: bool = Fals
         first = next(iter(report.failed.items()))
         raise DigestDeliveryError(
             f"digest {rendered.period.key} not delivered to {len(report.failed)} "
-            f"recipient(s); {first[0]}: {first[1]}", report)
+            f"recipient(s); {first[0]}: {first[1]}",
+            report,
+        )
     return report

@@ -17,8 +17,8 @@ _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 @dataclass(frozen=True)
 class Period:
     kind: Kind
-    first_day: date          # first calendar day covered
-    last_day: date           # last calendar day covered (inclusive)
+    first_day: date  # first calendar day covered
+    last_day: date  # last calendar day covered (inclusive)
     tzname: str = "Asia/Shanghai"
 
     @property
@@ -98,7 +98,8 @@ def parse_week(value: str, tzname: str) -> Period:
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"not a week: {value!r} (use 2026-W47 or a date in the week)"
-                             ) from None
+            raise ValueError(
+                f"not a week: {value!r} (use 2026-W47 or a date in the week)"
+            ) from None
         monday = day - timedelta(days=day.weekday())
     return Period("weekly", monday, monday + timedelta(days=6), tzname)

@@ -11,5 +11,11 @@ from yuqing.nlp.errors import (
 )
 from yuqing.nlp.settings import NLPSettings
 
-__all__ = ["NLPError", "TrainingDataError", "ModelError", "ModelFileError",
-           "ModelVersionError", "NLPSettings"]
+__all__ = [
+    "NLPError",
+    "TrainingDataError",
+    "ModelError",
+    "ModelFileError",
+    "ModelVersionError",
+    "NLPSettings",
+]

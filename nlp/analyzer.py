@@ -32,9 +32,9 @@ def load_sentiment_model(path: str | Path | None = None) -> SentimentModel:
 class Analysis:
     """Everything derived from one post's text (what PostAnalyzer writes onto the Post)."""
 
-    text: str                       # normalized "title\nbody"
-    words: list[str]                # all jieba tokens
-    tokens: list[str]               # content tokens (stopwords removed)
+    text: str  # normalized "title\nbody"
+    words: list[str]  # all jieba tokens
+    tokens: list[str]  # content tokens (stopwords removed)
     category: str | None = None
     category_score: float | None = None
     category_uncertain: bool | None = None
@@ -48,16 +48,25 @@ class Analysis:
 
 
 class PostAnalyzer:
-    def __init__(self, classifier: CategoryClassifier, focus: FocusTagger,
-                 negativity: NegativityScorer, *, segmenter: Segmenter | None = None,
-                 regions: Iterable[str] = (), uncertain_below: float = 0.5,
-                 n_keywords: int = 8):
+    def __init__(
+        self,
+        classifier: CategoryClassifier,
+        focus: FocusTagger,
+        negativity: NegativityScorer,
+        *,
+        segmenter: Segmenter | None = None,
+        regions: Iterable[str] = (),
+        uncertain_below: float = 0.5,
+        n_keywords: int = 8,
+    ):
         self.classifier = classifier
         # one jieba pass per post: the classifier's own segmenter unless told otherwise
         self.segmenter = segmenter or classifier.segmenter
         # the same dictionary (the backend may differ: jieba / rjieba tokens are compatible)
-        self._same_segmenter = self.segmenter is classifier.segmenter or \
-            self.segmenter.fingerprint == classifier.segmenter.fingerprint
+        self._same_segmenter = (
+            self.segmenter is classifier.segmenter
+            or self.segmenter.fingerprint == classifier.segmenter.fingerprint
+        )
         self.focus = focus
         self.negativity = negativity
         self.keywords = KeywordExtractor(classifier.idf)
@@ -66,35 +75,48 @@ class PostAnalyzer:
         self.n_keywords = n_keywords
 
     @classmethod
-    def from_config(cls, cfg, *, model_path: str | Path | None = None,
-                    settings: NLPSettings | None = None) -> PostAnalyzer:
+    def from_config(
+        cls, cfg, *, model_path: str | Path | None = None, settings: NLPSettings | None = None
+    ) -> PostAnalyzer:
         from yuqing.nlp.train import load_model
 
         s = settings or getattr(cfg.settings, "nlp", None) or NLPSettings()
-        path = model_path or (cfg.path(cfg.settings.model.path)
-                              if cfg.settings.model.path else None)
+        path = model_path or (
+            cfg.path(cfg.settings.model.path) if cfg.settings.model.path else None
+        )
         clf = load_model(path)
         seg = _config_segmenter(cfg, s, clf.segmenter)
         sent = load_sentiment_model(cfg.path(s.sentiment_model) if s.sentiment_model else None)
-        regions = list(s.regions) + [x.region for x in cfg.sources.sources if x.region] + \
-            [d.region for d in cfg.departments.departments if d.region]
-        return cls(clf, FocusTagger.from_topics(cfg.topics.focus, min_hits=s.focus_min_hits,
-                                                strong_len=s.focus_strong_len),
-                   NegativityScorer(sent, model_scale=s.sentiment_model_scale), segmenter=seg,
-                   regions=regions, uncertain_below=cfg.settings.model.uncertain_below,
-                   n_keywords=s.keywords)
+        regions = (
+            list(s.regions)
+            + [x.region for x in cfg.sources.sources if x.region]
+            + [d.region for d in cfg.departments.departments if d.region]
+        )
+        return cls(
+            clf,
+            FocusTagger.from_topics(
+                cfg.topics.focus, min_hits=s.focus_min_hits, strong_len=s.focus_strong_len
+            ),
+            NegativityScorer(sent, model_scale=s.sentiment_model_scale),
+            segmenter=seg,
+            regions=regions,
+            uncertain_below=cfg.settings.model.uncertain_below,
+            n_keywords=s.keywords,
+        )
 
     # ------------------------------------------------------------------ analysis
     def analyze_texts(self, titles: Sequence[str], bodies: Sequence[str]) -> list[Analysis]:
-        return [self.analyze_text(_join(normalize(t), normalize(b)))
-                for t, b in zip(titles, bodies, strict=True)]
+        return [
+            self.analyze_text(_join(normalize(t), normalize(b)))
+            for t, b in zip(titles, bodies, strict=True)
+        ]
 
     def analyze_text(self, text: str) -> Analysis:
         """Analyse one normalized ``title\nbody`` text: one jieba pass shared by the
         classifier (fast path), sentiment, keywords and tokens."""
         words = self.segmenter.lcut(text)
         sw = self.segmenter.stopwords
-        content = [w for w in words if w.isalnum() or is_content(w)]   # = is_content
+        content = [w for w in words if w.isalnum() or is_content(w)]  # = is_content
         tokens = [w for w in content if w not in sw]
         a = Analysis(text, words, tokens)
         clf = self.classifier
@@ -107,8 +129,12 @@ class PostAnalyzer:
         a.focus, a.focus_evidence = f.topics, f.evidence
         a.risk_flags = risk_flags(text)
         a.keyword_weights = self.keywords.weights(tokens)
-        a.keywords = [k for k, _ in sorted(a.keyword_weights.items(),
-                                           key=lambda kv: (-kv[1], kv[0]))[: self.n_keywords]]
+        a.keywords = [
+            k
+            for k, _ in sorted(a.keyword_weights.items(), key=lambda kv: (-kv[1], kv[0]))[
+                : self.n_keywords
+            ]
+        ]
         a.regions_mentioned = [r for r in self.regions if r in text]
         return a
 
@@ -121,8 +147,11 @@ class PostAnalyzer:
         post.category_uncertain = a.category_uncertain
         post.focus, post.focus_evidence = a.focus, a.focus_evidence
         post.sentiment, post.risk_flags = a.sentiment, a.risk_flags
-        post.keywords, post.regions_mentioned, post.tokens = a.keywords, a.regions_mentioned, \
-            a.tokens
+        post.keywords, post.regions_mentioned, post.tokens = (
+            a.keywords,
+            a.regions_mentioned,
+            a.tokens,
+        )
         return post
 
     def process(self, post: Post) -> Post:
@@ -146,8 +175,10 @@ def _config_segmenter(cfg, s: NLPSettings, model_seg: Segmenter) -> Segmenter:
         local = cfg.dir / name
         return local if local.is_file() else default
 
-    seg = get_segmenter(pick(s.userdict, "userdict.txt", DEFAULT_USERDICT),
-                        pick(s.stopwords, "stopwords.txt", DEFAULT_STOPWORDS),
-                        backend=s.segmenter)
+    seg = get_segmenter(
+        pick(s.userdict, "userdict.txt", DEFAULT_USERDICT),
+        pick(s.stopwords, "stopwords.txt", DEFAULT_STOPWORDS),
+        backend=s.segmenter,
+    )
     same = seg.fingerprint == model_seg.fingerprint and seg.backend == model_seg.backend
     return model_seg if same else seg

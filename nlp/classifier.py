@@ -26,12 +26,17 @@ from sklearn.svm import LinearSVC
 
 from yuqing.nlp.segment import Segmenter
 
-__all__ = ["Field", "build_pipeline", "CategoryClassifier", "evaluate_predictions",
-           "DEFAULT_PARAMS"]
+__all__ = [
+    "Field",
+    "build_pipeline",
+    "CategoryClassifier",
+    "evaluate_predictions",
+    "DEFAULT_PARAMS",
+]
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "C": 1.0,
-    "word_ngrams": 1,       # 1 = unigrams, 2 = unigrams + bigrams
+    "word_ngrams": 1,  # 1 = unigrams, 2 = unigrams + bigrams
     "title_words": False,
     "title_chars": False,
     "body_chars": True,
@@ -61,14 +66,25 @@ class Field(BaseEstimator, TransformerMixin):
 def _words(segmenter: Segmenter, ngrams: int, max_features: int | None) -> TfidfVectorizer:
     if ngrams == 1:
         return TfidfVectorizer(analyzer=segmenter, sublinear_tf=True, max_features=max_features)
-    return TfidfVectorizer(tokenizer=segmenter, lowercase=False, token_pattern=None,
-                           ngram_range=(1, ngrams), sublinear_tf=True, min_df=2,
-                           max_features=max_features)
+    return TfidfVectorizer(
+        tokenizer=segmenter,
+        lowercase=False,
+        token_pattern=None,
+        ngram_range=(1, ngrams),
+        sublinear_tf=True,
+        min_df=2,
+        max_features=max_features,
+    )
 
 
 def _chars(ngram_range: tuple[int, int], max_features: int | None, min_df: int = 2):
-    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True,
-                           min_df=min_df, max_features=max_features)
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=ngram_range,
+        sublinear_tf=True,
+        min_df=min_df,
+        max_features=max_features,
+    )
 
 
 def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
@@ -78,18 +94,25 @@ def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
     if unknown:
         raise ValueError(f"unknown classifier parameter(s): {', '.join(sorted(unknown))}")
     mf = p["max_features"]
-    parts = [("words", Pipeline([("f", Field("all")), ("v", _words(segmenter, p["word_ngrams"], mf))]))]
+    parts = [
+        ("words", Pipeline([("f", Field("all")), ("v", _words(segmenter, p["word_ngrams"], mf))]))
+    ]
     if p["title_words"]:
-        parts.append(("title_words", Pipeline([("f", Field("title")),
-                                               ("v", _words(segmenter, 1, mf))])))
+        parts.append(
+            ("title_words", Pipeline([("f", Field("title")), ("v", _words(segmenter, 1, mf))]))
+        )
     if p["title_chars"]:
-        parts.append(("title_chars", Pipeline([("f", Field("title")),
-                                               ("v", _chars((1, 2), mf, min_df=1))])))
+        parts.append(
+            ("title_chars", Pipeline([("f", Field("title")), ("v", _chars((1, 2), mf, min_df=1))]))
+        )
     if p["body_chars"]:
         parts.append(("body_chars", Pipeline([("f", Field("all")), ("v", _chars((1, 3), mf))])))
     svc = LinearSVC(C=p["C"])
-    clf = (CalibratedClassifierCV(svc, method="sigmoid", cv=p["calibration_cv"], ensemble=False)
-           if p["calibration_cv"] else svc)
+    clf = (
+        CalibratedClassifierCV(svc, method="sigmoid", cv=p["calibration_cv"], ensemble=False)
+        if p["calibration_cv"]
+        else svc
+    )
     return Pipeline([("features", FeatureUnion(parts)), ("clf", clf)])
 
 
@@ -100,11 +123,23 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[s
     return {
         "n": len(y_true),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=sorted(set(y_true)),
-                                         average="macro", zero_division=0)), 4),
-        "per_class": {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                            "f1": round(float(f[i]), 4), "support": int(s[i])}
-                      for i, lab in enumerate(labels)},
+        "macro_f1": round(
+            float(
+                f1_score(
+                    y_true, y_pred, labels=sorted(set(y_true)), average="macro", zero_division=0
+                )
+            ),
+            4,
+        ),
+        "per_class": {
+            lab: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(s[i]),
+            }
+            for i, lab in enumerate(labels)
+        },
     }
 
 
@@ -120,18 +155,24 @@ class CategoryClassifier:
     pipeline: Pipeline
     labels: list[str]
     params: dict[str, Any] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)   # keyword IDF from the same corpus
+    idf: dict[str, float] = field(default_factory=dict)  # keyword IDF from the same corpus
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def segmenter(self) -> Segmenter:
-        return self.pipeline.named_steps["features"].transformer_list[0][1].named_steps["v"].analyzer \
-            if self.params.get("word_ngrams", 1) == 1 else \
-            self.pipeline.named_steps["features"].transformer_list[0][1].named_steps["v"].tokenizer
+        return (
+            self.pipeline.named_steps["features"].transformer_list[0][1].named_steps["v"].analyzer
+            if self.params.get("word_ngrams", 1) == 1
+            else self.pipeline.named_steps["features"]
+            .transformer_list[0][1]
+            .named_steps["v"]
+            .tokenizer
+        )
 
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[str], segmenter: Segmenter,
-            **params: Any) -> CategoryClassifier:
+    def fit(
+        cls, texts: Sequence[str], labels: Sequence[str], segmenter: Segmenter, **params: Any
+    ) -> CategoryClassifier:
         from yuqing.nlp.keywords import fit_idf
 
         pipe = build_pipeline(segmenter, **params).fit(list(texts), list(labels))
@@ -154,7 +195,7 @@ class CategoryClassifier:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_fast", None)   # rebuilt from the pipeline after loading
+        state.pop("_fast", None)  # rebuilt from the pipeline after loading
         return state
 
     def proba_one(self, text: str, tokens: Sequence[str] | None = None) -> np.ndarray:
@@ -176,8 +217,11 @@ class CategoryClassifier:
         """(n, n_classes) probabilities (fast path when available)."""
         if self.fast() is None:
             return self.sklearn_predict_proba(texts)
-        return np.vstack([self.proba_one(t) for t in texts]) if len(texts) else \
-            np.zeros((0, len(self.labels)))
+        return (
+            np.vstack([self.proba_one(t) for t in texts])
+            if len(texts)
+            else np.zeros((0, len(self.labels)))
+        )
 
     def sklearn_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """The same through scikit-learn (reference for the fast path)."""

@@ -39,8 +39,9 @@ def _decode(raw: bytes, path: Path) -> str:
         except UnicodeDecodeError:
             continue
         return text.removeprefix("\ufeff")
-    raise TrainingDataError(f"{path}: unknown text encoding (tried {', '.join(ENCODINGS)}); "
-                            "save the file as UTF-8")
+    raise TrainingDataError(
+        f"{path}: unknown text encoding (tried {', '.join(ENCODINGS)}); save the file as UTF-8"
+    )
 
 
 def _rows_jsonl(text: str, path: Path) -> list[tuple[int, dict]]:
@@ -51,17 +52,21 @@ def _rows_jsonl(text: str, path: Path) -> list[tuple[int, dict]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise TrainingDataError(f"{path}: line {n}: not JSON ({exc.msg}); "
-                                    "JSONL needs one object per line") from None
+            raise TrainingDataError(
+                f"{path}: line {n}: not JSON ({exc.msg}); JSONL needs one object per line"
+            ) from None
         if not isinstance(obj, dict):
-            raise TrainingDataError(f"{path}: line {n}: expected a JSON object with "
-                                    "'text' and 'label'")
+            raise TrainingDataError(
+                f"{path}: line {n}: expected a JSON object with 'text' and 'label'"
+            )
         rows.append((n, obj))
     if rows:
         missing = [c for c in REQUIRED if c not in rows[0][1]]
         if missing:
-            raise TrainingDataError(f"{path}: line {rows[0][0]}: missing key(s) "
-                                    f"{', '.join(missing)}; each line needs 'text' and 'label'")
+            raise TrainingDataError(
+                f"{path}: line {rows[0][0]}: missing key(s) "
+                f"{', '.join(missing)}; each line needs 'text' and 'label'"
+            )
     return rows
 
 
@@ -72,7 +77,8 @@ def _rows_csv(text: str, path: Path) -> list[tuple[int, dict]]:
     if missing:
         raise TrainingDataError(
             f"{path}: missing column(s) {', '.join(missing)} (found: "
-            f"{', '.join(header) or 'none'}); the CSV header needs 'text' and 'label'")
+            f"{', '.join(header) or 'none'}); the CSV header needs 'text' and 'label'"
+        )
     try:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
@@ -107,5 +113,6 @@ def load_labelled(path: str | Path, *, min_classes: int = 2) -> LabelledData:
     if len(classes) < min_classes:
         raise TrainingDataError(
             f"{path}: only one class ({next(iter(classes))!r}); training needs at least "
-            f"{min_classes} different labels")
+            f"{min_classes} different labels"
+        )
     return LabelledData(texts, labels, hashlib.sha256(raw).hexdigest(), str(path))

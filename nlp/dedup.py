@@ -35,12 +35,12 @@ def shingles(words: Sequence[str], n: int = 2) -> set[bytes]:
     ws = [w for w in words if is_content(w)]
     if len(ws) < n:
         return {"\x1f".join(ws).encode()} if ws else set()
-    return {"\x1f".join(ws[i:i + n]).encode() for i in range(len(ws) - n + 1)}
+    return {"\x1f".join(ws[i : i + n]).encode() for i in range(len(ws) - n + 1)}
 
 
 @dataclass
 class _Entry:
-    key: tuple                 # (published_at or crawled_at, crawled_at) ordering key
+    key: tuple  # (published_at or crawled_at, crawled_at) ordering key
     arrived: datetime
     hashvalues: np.ndarray
     canonical: str
@@ -50,12 +50,20 @@ class _Entry:
 class DupResult:
     duplicate_of: str | None
     similarity: float = 0.0
-    repointed: list[str] = field(default_factory=list)   # ids now pointing at this post
+    repointed: list[str] = field(default_factory=list)  # ids now pointing at this post
 
 
 class NearDuplicateIndex:
-    def __init__(self, *, num_perm: int = 64, threshold: float = 0.7, shingle: int = 2,
-                 window_seconds: float = 7 * 86400, max_items: int = 200_000, seed: int = 1):
+    def __init__(
+        self,
+        *,
+        num_perm: int = 64,
+        threshold: float = 0.7,
+        shingle: int = 2,
+        window_seconds: float = 7 * 86400,
+        max_items: int = 200_000,
+        seed: int = 1,
+    ):
         self.num_perm = num_perm
         self.threshold = threshold
         self.shingle = shingle
@@ -63,8 +71,8 @@ class NearDuplicateIndex:
         self.max_items = max_items
         # LSH tuned a little below the verify threshold so borderline pairs are candidates
         self._lsh = MinHashLSH(threshold=max(0.3, threshold - 0.15), num_perm=num_perm)
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()   # arrival order
-        self._members: dict[str, set[str]] = {}                   # canonical -> copies
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()  # arrival order
+        self._members: dict[str, set[str]] = {}  # canonical -> copies
         # multiply-shift universal hashing (wrap-around uint64 arithmetic, no modulo)
         rng = np.random.RandomState(seed)
         self.seed = seed
@@ -80,11 +88,17 @@ class NearDuplicateIndex:
         phv = (np.multiply.outer(hv, self._a) + self._b) >> _SHIFT
         return LeanMinHash(seed=self.seed, hashvalues=phv.min(axis=0), scheme="legacy")
 
-    def add(self, post_id: str, words: Sequence[str], *, published_at: datetime | None,
-            crawled_at: datetime) -> DupResult:
+    def add(
+        self,
+        post_id: str,
+        words: Sequence[str],
+        *,
+        published_at: datetime | None,
+        crawled_at: datetime,
+    ) -> DupResult:
         """Index a post; return the canonical copy it duplicates (or None)."""
         self._advance(crawled_at)
-        if post_id in self._entries:            # re-processing the same post: idempotent
+        if post_id in self._entries:  # re-processing the same post: idempotent
             e = self._entries[post_id]
             return DupResult(None if e.canonical == post_id else e.canonical, 1.0)
         items = shingles(words, self.shingle)

@@ -19,8 +19,14 @@ from typing import Protocol, runtime_checkable
 from yuqing.models import Event, Post
 from yuqing.nlp.settings import NLPSettings
 
-__all__ = ["EventSink", "InMemoryEventSink", "EventTracker", "TopicBaselines", "post_time",
-           "event_id_for"]
+__all__ = [
+    "EventSink",
+    "InMemoryEventSink",
+    "EventTracker",
+    "TopicBaselines",
+    "post_time",
+    "event_id_for",
+]
 
 
 @runtime_checkable
@@ -119,7 +125,7 @@ class TopicBaselines:
 class _State:
     event: Event
     centroid: dict[str, float] = field(default_factory=dict)
-    times: deque = field(default_factory=deque)   # post times within the growth windows
+    times: deque = field(default_factory=deque)  # post times within the growth windows
     category: Counter = field(default_factory=Counter)
     focus: Counter = field(default_factory=Counter)
     region: Counter = field(default_factory=Counter)
@@ -138,8 +144,13 @@ def _normed(vec: dict[str, float]) -> dict[str, float]:
 class EventTracker:
     """Assign posts to events; keep recent events, their centroids and topic baselines."""
 
-    def __init__(self, settings: NLPSettings | None = None, sink: EventSink | None = None, *,
-                 source_weights: dict[str, float] | None = None):
+    def __init__(
+        self,
+        settings: NLPSettings | None = None,
+        sink: EventSink | None = None,
+        *,
+        source_weights: dict[str, float] | None = None,
+    ):
         self.settings = settings or NLPSettings()
         self.sink = sink if sink is not None else InMemoryEventSink()
         self.source_weights = source_weights or {}
@@ -148,7 +159,7 @@ class EventTracker:
         self.growth = timedelta(seconds=es.growth_window)
         self.baselines = TopicBaselines(bs.bucket, bs.baseline, bs.k, bs.min_posts)
         self._events: OrderedDict[str, _State] = OrderedDict()  # least recently updated first
-        self._index: dict[str, set[str]] = {}                   # term -> event ids
+        self._index: dict[str, set[str]] = {}  # term -> event ids
         # post id -> (event id, post time), oldest first: kept while a later post can still
         # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
         # for dedup.window) — max(events.window, dedup.window) — and ≤ max_tracked_posts
@@ -165,8 +176,9 @@ class EventTracker:
         known = self._post_event.get(post.id)
         if known is not None and known[0] in self._events:
             return self._events[known[0]].event  # re-processing: idempotent
-        vec = _normed(dict(sorted(vector.items(), key=lambda kv: -kv[1])
-                           [: self.settings.events.post_terms]))
+        vec = _normed(
+            dict(sorted(vector.items(), key=lambda kv: -kv[1])[: self.settings.events.post_terms])
+        )
         st = self._event_of_duplicate(post) or self._best_match(vec, t)
         if st is None:
             st = self._new_event(post, t)
@@ -185,8 +197,7 @@ class EventTracker:
                 self.sink.upsert_event(st.event)
         self.dirty.clear()
 
-    def warm(self, events: Iterable[Event], posts: Iterable[Post],
-             vectorize) -> None:
+    def warm(self, events: Iterable[Event], posts: Iterable[Post], vectorize) -> None:
         """Rebuild recent state from stored events and posts (``vectorize(post) -> vector``).
 
         Posts are replayed into their stored events (no new events, nothing written)."""
@@ -200,8 +211,13 @@ class EventTracker:
                 continue
             t = post_time(post)
             self._tick(t)
-            vec = _normed(dict(sorted(vectorize(post).items(), key=lambda kv: -kv[1])
-                               [: self.settings.events.post_terms]))
+            vec = _normed(
+                dict(
+                    sorted(vectorize(post).items(), key=lambda kv: -kv[1])[
+                        : self.settings.events.post_terms
+                    ]
+                )
+            )
             self._add(st, post, vec, t)
             self._post_event[post.id] = (st.event.id, t)
         for eid, st in list(self._events.items()):
@@ -211,8 +227,12 @@ class EventTracker:
         self.dirty.clear()
 
     def stats(self) -> dict[str, int]:
-        return {"events": len(self._events), "index_terms": len(self._index),
-                "tracked_posts": len(self._post_event), "baseline_cells": len(self.baselines)}
+        return {
+            "events": len(self._events),
+            "index_terms": len(self._index),
+            "tracked_posts": len(self._post_event),
+            "baseline_cells": len(self.baselines),
+        }
 
     def get(self, event_id: str) -> Event | None:
         st = self._events.get(event_id)
@@ -244,8 +264,12 @@ class EventTracker:
         for eid in cands:
             st = self._events[eid]
             ev = st.event
-            if ev.last_seen and abs(t - ev.last_seen) > self.window and \
-                    ev.first_seen and abs(t - ev.first_seen) > self.window:
+            if (
+                ev.last_seen
+                and abs(t - ev.last_seen) > self.window
+                and ev.first_seen
+                and abs(t - ev.first_seen) > self.window
+            ):
                 continue
             c = st.centroid
             norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
@@ -255,8 +279,9 @@ class EventTracker:
         return best
 
     def _new_event(self, post: Post, t: datetime) -> _State:
-        ev = Event(id=event_id_for(post.id), title=post.title or post.text[:40],
-                   first_seen=t, last_seen=t)
+        ev = Event(
+            id=event_id_for(post.id), title=post.title or post.text[:40], first_seen=t, last_seen=t
+        )
         st = _State(ev)
         self._events[ev.id] = st
         return st
@@ -304,7 +329,8 @@ class EventTracker:
             self.baselines.add(topic, t)
         recent = sum(1 for x in st.times if abs(t - x) < timedelta(seconds=self.baselines.bucket))
         ev.burst = recent >= self.settings.burst.min_event_posts and any(
-            self.baselines.surging(tp, t) for tp in topics)
+            self.baselines.surging(tp, t) for tp in topics
+        )
         ev.hotness = self.hotness(st)
         self._events.move_to_end(ev.id)
         self.dirty.add(ev.id)
@@ -328,13 +354,15 @@ class EventTracker:
         recent = sum(1 for x in st.times if last - x <= self.growth)
         previous = len(st.times) - recent
         growth = recent / max(previous, 1)
-        raw = (w.volume * math.log1p(ev.size)
-               + w.growth * math.log1p(growth)
-               + w.sources * math.log(max(len(ev.sources), 1))
-               + w.channels * max(len(ev.channels) - 1, 0)
-               + w.engagement * math.log1p(st.engagement)
-               + w.negativity * (ev.negativity or 0.0)
-               + w.source_weight * (st.weight_sum / max(ev.size, 1) - 1.0))
+        raw = (
+            w.volume * math.log1p(ev.size)
+            + w.growth * math.log1p(growth)
+            + w.sources * math.log(max(len(ev.sources), 1))
+            + w.channels * max(len(ev.channels) - 1, 0)
+            + w.engagement * math.log1p(st.engagement)
+            + w.negativity * (ev.negativity or 0.0)
+            + w.source_weight * (st.weight_sum / max(ev.size, 1) - 1.0)
+        )
         return round(100.0 * (1.0 - math.exp(-max(raw, 0.0) / w.scale)), 2)
 
     # ------------------------------------------------------------------ bounded state
@@ -384,7 +412,7 @@ class EventTracker:
         tracked = self._post_event
         while len(tracked) > es.max_tracked_posts:
             tracked.popitem(last=False)
-        if self._clock is not None:   # oldest first (insertion ≈ time order)
+        if self._clock is not None:  # oldest first (insertion ≈ time order)
             horizon = self._clock - self.track_window
             while tracked and next(iter(tracked.values()))[1] < horizon:
                 tracked.popitem(last=False)

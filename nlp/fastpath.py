@@ -43,46 +43,50 @@ class Unsupported(ValueError):
 
 @dataclass
 class _Block:
-    select: Callable[[Any], Any] | None    # Field selector (None: the document itself)
-    lookup: Callable[[Any], tuple]          # document → (column ids, counts) of known terms
+    select: Callable[[Any], Any] | None  # Field selector (None: the document itself)
+    lookup: Callable[[Any], tuple]  # document → (column ids, counts) of known terms
     vocab: dict[str, int]
     idf: np.ndarray | None
     sublinear: bool
     norm: str | None
-    weight: float                           # FeatureUnion transformer weight
+    weight: float  # FeatureUnion transformer weight
     offset: int
-    takes_tokens: bool                      # analyzer == segmenter on the whole text
+    takes_tokens: bool  # analyzer == segmenter on the whole text
 
 
 @dataclass
 class _Fold:
-    coef_t: np.ndarray            # (n_features, n_outputs), C-contiguous for row gathers
-    intercept: np.ndarray         # (n_outputs,)
-    calibrators: list | None      # per output: ("sigmoid", a, b) | ("isotonic", x, y)
-    class_idx: list[int] | None   # output → column of the probability vector
-    sigmoid: tuple[np.ndarray, np.ndarray] | None = None   # (a, b) when all are sigmoid
+    coef_t: np.ndarray  # (n_features, n_outputs), C-contiguous for row gathers
+    intercept: np.ndarray  # (n_outputs,)
+    calibrators: list | None  # per output: ("sigmoid", a, b) | ("isotonic", x, y)
+    class_idx: list[int] | None  # output → column of the probability vector
+    sigmoid: tuple[np.ndarray, np.ndarray] | None = None  # (a, b) when all are sigmoid
 
     def __post_init__(self):
         if self.calibrators and all(c[0] == "sigmoid" for c in self.calibrators):
-            self.sigmoid = (np.array([c[1] for c in self.calibrators]),
-                            np.array([c[2] for c in self.calibrators]))
-            self.sigmoid_lists = ([c[1] for c in self.calibrators],
-                                  [c[2] for c in self.calibrators])
+            self.sigmoid = (
+                np.array([c[1] for c in self.calibrators]),
+                np.array([c[2] for c in self.calibrators]),
+            )
+            self.sigmoid_lists = (
+                [c[1] for c in self.calibrators],
+                [c[2] for c in self.calibrators],
+            )
 
 
 class FastLinearModel:
     """One fitted text pipeline, recomputed directly for a single document."""
 
-    def __init__(self, blocks: list[_Block], folds: list[_Fold], classes: list,
-                 calibrated: bool):
+    def __init__(self, blocks: list[_Block], folds: list[_Fold], classes: list, calibrated: bool):
         self.blocks = blocks
         self.folds = folds
         self.classes = classes
         self.calibrated = calibrated
 
     # -- features -----------------------------------------------------------------------
-    def features(self, doc: Any, tokens: Sequence[str] | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+    def features(
+        self, doc: Any, tokens: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The sparse feature vector of ``doc`` as (column ids, values)."""
         ids_out, vals_out = [], []
         for b in self.blocks:
@@ -150,19 +154,21 @@ class FastLinearModel:
         for fold in self.folds:
             d = self._decision(fold, ids, vals)
             p = np.zeros(n)
-            if fold.sigmoid is not None:   # all sigmoid: one vectorised expit
+            if fold.sigmoid is not None:  # all sigmoid: one vectorised expit
                 a, b = fold.sigmoid
                 p[fold.class_idx] = expit(-(a * d + b))
             else:
-                for k, (cal, ci) in enumerate(zip(fold.calibrators, fold.class_idx,
-                                                  strict=True)):
+                for k, (cal, ci) in enumerate(zip(fold.calibrators, fold.class_idx, strict=True)):
                     f = float(d[k])
                     if cal[0] == "sigmoid":
                         p[ci] = float(expit(-(cal[1] * f + cal[2])))
                     else:
                         xs, ys = cal[1], cal[2]
-                        p[ci] = float(np.interp(min(max(f, xs[0]), xs[-1]), xs, ys)) \
-                            if len(xs) > 1 else float(ys[0])
+                        p[ci] = (
+                            float(np.interp(min(max(f, xs[0]), xs[-1]), xs, ys))
+                            if len(xs) > 1
+                            else float(ys[0])
+                        )
             if n == 2:
                 p[0] = 1.0 - p[1]
             else:
@@ -195,21 +201,33 @@ def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
     takes_tokens = isinstance(vec.analyzer, Segmenter) and whole
     vocab = dict(vec.vocabulary_)
     lookup = None
-    if (vec.analyzer == "char" and vec.preprocessor is None and vec.strip_accents is None
-            and vec.input == "content"):
+    if (
+        vec.analyzer == "char"
+        and vec.preprocessor is None
+        and vec.strip_accents is None
+        and vec.input == "content"
+    ):
         lookup = _CharNgramLookup.build(vocab, tuple(vec.ngram_range), bool(vec.lowercase))
     if lookup is None:
         analyze = vec.build_analyzer()
 
         def lookup(doc, analyze=analyze, vocab=vocab):
             return _lookup_counts(Counter(analyze(doc)), vocab)
-    return _Block(select=None if select is None else _selector(select),
-                  lookup=lookup, vocab=vocab, idf=idf,
-                  sublinear=sublinear, norm=norm, weight=float(weight), offset=offset,
-                  takes_tokens=takes_tokens)
+
+    return _Block(
+        select=None if select is None else _selector(select),
+        lookup=lookup,
+        vocab=vocab,
+        idf=idf,
+        sublinear=sublinear,
+        norm=norm,
+        weight=float(weight),
+        offset=offset,
+        takes_tokens=takes_tokens,
+    )
 
 
-_WHITE_SPACES = re.compile(r"\s\s+")   # as sklearn's _VectorizerMixin._white_spaces
+_WHITE_SPACES = re.compile(r"\s\s+")  # as sklearn's _VectorizerMixin._white_spaces
 
 
 def _lookup_counts(counts: Counter, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -236,8 +254,15 @@ class _CharNgramLookup:
     whitespace → one space).
     """
 
-    def __init__(self, chars: dict[str, int], base: int, keys: np.ndarray, cols: np.ndarray,
-                 ngram_range: tuple[int, int], lower: bool):
+    def __init__(
+        self,
+        chars: dict[str, int],
+        base: int,
+        keys: np.ndarray,
+        cols: np.ndarray,
+        ngram_range: tuple[int, int],
+        lower: bool,
+    ):
         self.chars, self.base, self.keys, self.cols = chars, base, keys, cols
         self.lo, self.hi = ngram_range
         self.lower = lower
@@ -251,8 +276,8 @@ class _CharNgramLookup:
                 if ch not in chars:
                     chars[ch] = len(chars) + 1
         base = len(chars) + 1
-        if lo < 1 or hi < lo or base ** hi >= 2 ** 62 or                 any(not lo <= len(t) <= hi for t in vocab):
-            return None   # keys would overflow int64 (or an odd vocabulary): Counter path
+        if lo < 1 or hi < lo or base**hi >= 2**62 or any(not lo <= len(t) <= hi for t in vocab):
+            return None  # keys would overflow int64 (or an odd vocabulary): Counter path
         keys = np.empty(len(vocab), dtype=np.int64)
         cols = np.empty(len(vocab), dtype=np.intp)
         for i, (term, col) in enumerate(vocab.items()):
@@ -267,8 +292,7 @@ class _CharNgramLookup:
         if self.lower:
             text = text.lower()
         text = _WHITE_SPACES.sub(" ", text)
-        codes = np.fromiter(map(self.chars.get, text, repeat(0)), dtype=np.int64,
-                            count=len(text))
+        codes = np.fromiter(map(self.chars.get, text, repeat(0)), dtype=np.int64, count=len(text))
         ok1 = codes > 0
         parts = []
         keys, ok = codes, ok1
@@ -276,8 +300,8 @@ class _CharNgramLookup:
             if n > 1:
                 if len(keys) < 2:
                     break
-                keys = keys[:-1] * self.base + codes[n - 1:]
-                ok = ok[:-1] & ok1[n - 1:]
+                keys = keys[:-1] * self.base + codes[n - 1 :]
+                ok = ok[:-1] & ok1[n - 1 :]
             if n >= self.lo:
                 parts.append(keys[ok])
         allk = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else codes[:0])
@@ -331,9 +355,12 @@ def _linear_fold(est, calibrators=None, class_idx=None) -> _Fold:
     coef = getattr(est, "coef_", None)
     if coef is None or not hasattr(est, "intercept_") or hasattr(coef, "toarray"):
         raise Unsupported(f"{type(est).__name__} is not a dense linear model")
-    return _Fold(coef_t=np.ascontiguousarray(np.asarray(coef, dtype=np.float64).T),
-                 intercept=np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64)),
-                 calibrators=calibrators, class_idx=class_idx)
+    return _Fold(
+        coef_t=np.ascontiguousarray(np.asarray(coef, dtype=np.float64).T),
+        intercept=np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64)),
+        calibrators=calibrators,
+        class_idx=class_idx,
+    )
 
 
 def _calibrator(cal) -> tuple:
@@ -342,8 +369,11 @@ def _calibrator(cal) -> tuple:
     if hasattr(cal, "a_") and hasattr(cal, "b_"):
         return ("sigmoid", float(cal.a_), float(cal.b_))
     if isinstance(cal, IsotonicRegression) and cal.out_of_bounds == "clip":
-        return ("isotonic", np.asarray(cal.X_thresholds_, dtype=np.float64),
-                np.asarray(cal.y_thresholds_, dtype=np.float64))
+        return (
+            "isotonic",
+            np.asarray(cal.X_thresholds_, dtype=np.float64),
+            np.asarray(cal.y_thresholds_, dtype=np.float64),
+        )
     raise Unsupported(f"calibrator {type(cal).__name__}")
 
 
@@ -373,8 +403,9 @@ def compile_pipeline(pipeline) -> FastLinearModel:
             folds.append(fold)
         model = FastLinearModel(blocks, folds, classes, calibrated=True)
     else:
-        model = FastLinearModel(blocks, [_linear_fold(head)], list(getattr(head, "classes_", [])),
-                                calibrated=False)
+        model = FastLinearModel(
+            blocks, [_linear_fold(head)], list(getattr(head, "classes_", [])), calibrated=False
+        )
     n = sum(len(b.vocab) for b in blocks)
     if model.folds[0].coef_t.shape[0] != n:
         raise Unsupported(f"{n} features but the model has {model.folds[0].coef_t.shape[0]}")

@@ -39,7 +39,7 @@ def _trie_regex(terms: list[str]) -> str:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
         if optional:
-            return (f"(?:{body})?" if len(alts) == 1 else body + "?")
+            return f"(?:{body})?" if len(alts) == 1 else body + "?"
         return body
 
     return build(trie)
@@ -48,10 +48,12 @@ def _trie_regex(terms: list[str]) -> str:
 class FocusTagger:
     """Tag focus topics by lexicon; ``topics`` is a list of (id, keywords) pairs."""
 
-    def __init__(self, topics: Iterable[tuple[str, Iterable[str]]], *, min_hits: int = 2,
-                 strong_len: int = 3):
-        self.topics = [(tid, sorted({k for k in kws if k}, key=len, reverse=True))
-                       for tid, kws in topics]
+    def __init__(
+        self, topics: Iterable[tuple[str, Iterable[str]]], *, min_hits: int = 2, strong_len: int = 3
+    ):
+        self.topics = [
+            (tid, sorted({k for k in kws if k}, key=len, reverse=True)) for tid, kws in topics
+        ]
         self.min_hits = min_hits
         self.strong_len = strong_len
         terms = sorted({k for _, kws in self.topics for k in kws})

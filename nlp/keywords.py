@@ -23,8 +23,7 @@ def fit_idf(docs: Iterable[Sequence[str]], *, min_df: int = 2) -> dict[str, floa
     for doc in docs:
         n += 1
         df.update(set(doc))
-    return {w: round(math.log((1 + n) / (1 + c)) + 1.0, 4)
-            for w, c in df.items() if c >= min_df}
+    return {w: round(math.log((1 + n) / (1 + c)) + 1.0, 4) for w, c in df.items() if c >= min_df}
 
 
 def _candidate(w: str) -> bool:
@@ -44,7 +43,7 @@ class KeywordExtractor:
     def weights(self, tokens: Sequence[str]) -> dict[str, float]:
         """TF-IDF weight per candidate token (sublinear tf)."""
         idf, d = self.idf, self.default_idf
-        tf = Counter(tokens)   # count first, test each distinct token once
+        tf = Counter(tokens)  # count first, test each distinct token once
         return {w: (1.0 + math.log(c)) * idf.get(w, d) for w, c in tf.items() if _candidate(w)}
 
     def extract(self, tokens: Sequence[str], k: int = 8) -> list[str]:

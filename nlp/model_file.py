@@ -24,8 +24,15 @@ import joblib
 
 from yuqing.nlp.errors import ModelFileError, ModelVersionError
 
-__all__ = ["library_versions", "save", "load", "read_header", "check_versions", "FORMAT",
-           "FORMAT_VERSION"]
+__all__ = [
+    "library_versions",
+    "save",
+    "load",
+    "read_header",
+    "check_versions",
+    "FORMAT",
+    "FORMAT_VERSION",
+]
 
 FORMAT = "yuqing-nlp-model"
 FORMAT_VERSION = 1
@@ -36,8 +43,12 @@ def library_versions() -> dict[str, str]:
     import numpy
     import sklearn
 
-    return {"python": platform.python_version(), "sklearn": sklearn.__version__,
-            "jieba": jieba.__version__, "numpy": numpy.__version__}
+    return {
+        "python": platform.python_version(),
+        "sklearn": sklearn.__version__,
+        "jieba": jieba.__version__,
+        "numpy": numpy.__version__,
+    }
 
 
 def _minor(v: str) -> tuple[str, ...]:
@@ -48,23 +59,39 @@ def check_versions(saved: dict[str, str], path: str = "model") -> None:
     """Raise ModelVersionError unless scikit-learn, jieba and numpy (major.minor) and Python
     (major) match what wrote the model."""
     now = library_versions()
-    rules = {"sklearn": _minor, "jieba": _minor, "numpy": lambda v: tuple(v.split(".")[:1]),
-             "python": lambda v: tuple(v.split(".")[:1])}
-    bad = [f"{lib} {saved.get(lib, '?')} (installed {now[lib]})"
-           for lib, key in rules.items() if key(str(saved.get(lib, ""))) != key(now[lib])]
+    rules = {
+        "sklearn": _minor,
+        "jieba": _minor,
+        "numpy": lambda v: tuple(v.split(".")[:1]),
+        "python": lambda v: tuple(v.split(".")[:1]),
+    }
+    bad = [
+        f"{lib} {saved.get(lib, '?')} (installed {now[lib]})"
+        for lib, key in rules.items()
+        if key(str(saved.get(lib, ""))) != key(now[lib])
+    ]
     if bad:
         raise ModelVersionError(
             f"{path}: model was written by incompatible versions: {'; '.join(bad)}; "
-            "retrain it with `yuqing train` or install the versions it was built with")
+            "retrain it with `yuqing train` or install the versions it was built with"
+        )
 
 
 def save(obj: Any, path: str | Path, *, kind: str, metadata: dict[str, Any]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {**metadata, "versions": library_versions()}
-    joblib.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
-                 "metadata": meta, "payload": pickle.dumps(obj, protocol=5)},
-                path, compress=("zlib", 6))
+    joblib.dump(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "kind": kind,
+            "metadata": meta,
+            "payload": pickle.dumps(obj, protocol=5),
+        },
+        path,
+        compress=("zlib", 6),
+    )
     return path
 
 
@@ -76,13 +103,17 @@ def read_header(path: str | Path) -> dict[str, Any]:
     try:
         box = joblib.load(path)
     except Exception as exc:  # joblib raises many kinds for a damaged or foreign file
-        raise ModelFileError(f"{path}: not a readable model file ({type(exc).__name__}); "
-                             "train one with `yuqing train`") from None
+        raise ModelFileError(
+            f"{path}: not a readable model file ({type(exc).__name__}); "
+            "train one with `yuqing train`"
+        ) from None
     if not isinstance(box, dict) or box.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a Yuqing model file; train one with `yuqing train`")
     if box.get("format_version") != FORMAT_VERSION:
-        raise ModelVersionError(f"{path}: model file format {box.get('format_version')} is not "
-                                f"supported (expected {FORMAT_VERSION}); retrain it")
+        raise ModelVersionError(
+            f"{path}: model file format {box.get('format_version')} is not "
+            f"supported (expected {FORMAT_VERSION}); retrain it"
+        )
     return box
 
 

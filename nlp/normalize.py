@@ -35,8 +35,11 @@ _BOILERPLATE_INLINE = re.compile(
 )
 # A line with sentence punctuation is content unless it *starts* with a furniture cue.
 _SENTENCE = re.compile(r"[,，。?？!！;；]")
-_ANCHORED = re.compile(r"^(?:当前位置|您现在的位置|你的位置|您的位置|版权所有|copyright|©|分享到|"
-                       r"上一篇|下一篇|责任编辑|来源|浏览次数)", re.IGNORECASE)
+_ANCHORED = re.compile(
+    r"^(?:当前位置|您现在的位置|你的位置|您的位置|版权所有|copyright|©|分享到|"
+    r"上一篇|下一篇|责任编辑|来源|浏览次数)",
+    re.IGNORECASE,
+)
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{2,}")
@@ -64,8 +67,11 @@ def strip_boilerplate(text: str) -> str:
         s = line.strip()
         if not s:
             continue
-        if len(s) <= _MAX_BOILERPLATE_LINE and _BOILERPLATE_LINE.match(s) and (
-                not _SENTENCE.search(s) or _ANCHORED.match(s)):
+        if (
+            len(s) <= _MAX_BOILERPLATE_LINE
+            and _BOILERPLATE_LINE.match(s)
+            and (not _SENTENCE.search(s) or _ANCHORED.match(s))
+        ):
             continue
         s = _BOILERPLATE_INLINE.sub("", s).strip()
         if s:

@@ -20,23 +20,31 @@ __all__ = ["NLPStage"]
 
 
 class NLPStage:
-    def __init__(self, analyzer: PostAnalyzer, settings: NLPSettings | None = None,
-                 sink: EventSink | None = None, *,
-                 source_weights: dict[str, float] | None = None):
+    def __init__(
+        self,
+        analyzer: PostAnalyzer,
+        settings: NLPSettings | None = None,
+        sink: EventSink | None = None,
+        *,
+        source_weights: dict[str, float] | None = None,
+    ):
         self.analyzer = analyzer
         self.settings = s = settings or NLPSettings()
         self.sink = sink if sink is not None else InMemoryEventSink()
-        self.dedup = NearDuplicateIndex(num_perm=s.dedup.num_perm, threshold=s.dedup.threshold,
-                                        shingle=s.dedup.shingle, window_seconds=s.dedup.window,
-                                        max_items=s.dedup.max_items)
+        self.dedup = NearDuplicateIndex(
+            num_perm=s.dedup.num_perm,
+            threshold=s.dedup.threshold,
+            shingle=s.dedup.shingle,
+            window_seconds=s.dedup.window,
+            max_items=s.dedup.max_items,
+        )
         self.events = EventTracker(s, self.sink, source_weights=source_weights)
         #: (post id, new duplicate_of) for stored posts whose canonical copy changed because an
         #: earlier copy arrived later; the caller applies them (see drain_repointed)
         self._repointed: list[tuple[str, str]] = []
 
     @classmethod
-    def from_config(cls, cfg, sink: EventSink | None = None, *,
-                    model_path=None) -> NLPStage:
+    def from_config(cls, cfg, sink: EventSink | None = None, *, model_path=None) -> NLPStage:
         """Build from a loaded ``yuqing.config.Config`` (``cfg.settings.nlp`` if present)."""
         settings = getattr(cfg.settings, "nlp", None) or NLPSettings()
         analyzer = PostAnalyzer.from_config(cfg, model_path=model_path, settings=settings)
@@ -59,15 +67,18 @@ class NLPStage:
         if not posts:
             return posts
         if analyses is None:
-            analyses = self.analyzer.analyze_texts([p.title or "" for p in posts],
-                                                   [p.text or "" for p in posts])
-        order = sorted(range(len(posts)), key=lambda i: (_key(post_time(posts[i])),
-                                                         _key(posts[i].crawled_at)))
+            analyses = self.analyzer.analyze_texts(
+                [p.title or "" for p in posts], [p.text or "" for p in posts]
+            )
+        order = sorted(
+            range(len(posts)), key=lambda i: (_key(post_time(posts[i])), _key(posts[i].crawled_at))
+        )
         for i in order:
             post, a = posts[i], analyses[i]
             self.analyzer.apply(post, a)
-            dup = self.dedup.add(post.id, a.tokens, published_at=post.published_at,
-                                 crawled_at=post.crawled_at)
+            dup = self.dedup.add(
+                post.id, a.tokens, published_at=post.published_at, crawled_at=post.crawled_at
+            )
             post.duplicate_of = dup.duplicate_of
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
             event = self.events.assign(post, a.keyword_weights, flush=False)
@@ -92,8 +103,7 @@ class NLPStage:
         kw = self.analyzer.keywords
         for p in sorted(posts, key=lambda p: (_key(p.crawled_at), p.id)):
             if p.tokens:
-                self.dedup.add(p.id, p.tokens, published_at=p.published_at,
-                               crawled_at=p.crawled_at)
+                self.dedup.add(p.id, p.tokens, published_at=p.published_at, crawled_at=p.crawled_at)
         self.events.warm(events, posts, lambda p: kw.weights(p.tokens))
         return len(posts)
 

@@ -27,8 +27,17 @@ from pathlib import Path
 
 from yuqing.nlp.errors import NLPError
 
-__all__ = ["Segmenter", "get_segmenter", "SegmenterBackendError", "BACKENDS", "is_content", "read_userdict", "read_stopwords", "DEFAULT_USERDICT",
-           "DEFAULT_STOPWORDS"]
+__all__ = [
+    "Segmenter",
+    "get_segmenter",
+    "SegmenterBackendError",
+    "BACKENDS",
+    "is_content",
+    "read_userdict",
+    "read_stopwords",
+    "DEFAULT_USERDICT",
+    "DEFAULT_STOPWORDS",
+]
 
 _CONFIG = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_USERDICT = _CONFIG / "userdict.txt"
@@ -44,7 +53,8 @@ class SegmenterBackendError(NLPError, ValueError):
 def _check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise SegmenterBackendError(
-            f"nlp.segmenter must be one of {', '.join(BACKENDS)}, not {backend!r}")
+            f"nlp.segmenter must be one of {', '.join(BACKENDS)}, not {backend!r}"
+        )
     if backend == "rjieba":
         import importlib.util
 
@@ -52,7 +62,8 @@ def _check_backend(backend: str) -> None:
             raise SegmenterBackendError(
                 "nlp.segmenter is 'rjieba' but the rjieba package is not installed: "
                 "pip install rjieba, "
-                "or set nlp.segmenter: jieba")
+                "or set nlp.segmenter: jieba"
+            )
 
 
 def _lines(path: Path | str | None) -> list[str]:
@@ -75,7 +86,7 @@ def read_stopwords(path: Path | str | None = DEFAULT_STOPWORDS) -> frozenset[str
     return frozenset(_lines(path))
 
 
-_ALNUM = re.compile(r"[^\W_]").search   # a character for which str.isalnum() is true
+_ALNUM = re.compile(r"[^\W_]").search  # a character for which str.isalnum() is true
 
 
 def is_content(token: str) -> bool:
@@ -112,8 +123,12 @@ class Segmenter:
     process.
     """
 
-    def __init__(self, userdict: tuple[str, ...] = (), stopwords: frozenset[str] = frozenset(),
-                 backend: str = "jieba"):
+    def __init__(
+        self,
+        userdict: tuple[str, ...] = (),
+        stopwords: frozenset[str] = frozenset(),
+        backend: str = "jieba",
+    ):
         _check_backend(backend)
         self.backend = backend
         self.userdict = tuple(userdict)
@@ -140,16 +155,17 @@ class Segmenter:
                 if self._tk is None and self.backend == "rjieba":
                     try:
                         import rjieba
-                    except ImportError as e:   # checked at construction; uninstalled since
+                    except ImportError as e:  # checked at construction; uninstalled since
                         raise SegmenterBackendError(
                             "nlp.segmenter is 'rjieba' but rjieba cannot be imported "
-                            f"({e}): pip install rjieba, or set nlp.segmenter: jieba") from None
+                            f"({e}): pip install rjieba, or set nlp.segmenter: jieba"
+                        ) from None
                     rj = rjieba.Jieba()
                     for word, freq, tag in self._entries():
                         rj.add_word(word, freq, tag)
                     cut = rj.cut
 
-                    class _RTokenizer:   # the one method used: lcut, HMM on like jieba's
+                    class _RTokenizer:  # the one method used: lcut, HMM on like jieba's
                         __slots__ = ()
 
                         @staticmethod
@@ -199,24 +215,30 @@ class Segmenter:
         return (_restore, args if self.backend == "jieba" else args + (self.backend,))
 
     def __repr__(self) -> str:
-        return (f"Segmenter(backend={self.backend}, userdict={len(self.userdict)} words, "
-                f"stopwords={len(self.stopwords)}, fingerprint={self.fingerprint})")
+        return (
+            f"Segmenter(backend={self.backend}, userdict={len(self.userdict)} words, "
+            f"stopwords={len(self.stopwords)}, fingerprint={self.fingerprint})"
+        )
 
 
 @lru_cache(maxsize=8)
-def _cached(userdict: tuple[str, ...], stopwords: tuple[str, ...],
-            backend: str = "jieba") -> Segmenter:
+def _cached(
+    userdict: tuple[str, ...], stopwords: tuple[str, ...], backend: str = "jieba"
+) -> Segmenter:
     return Segmenter(userdict, frozenset(stopwords), backend)
 
 
-def _restore(userdict: tuple[str, ...], stopwords: tuple[str, ...],
-             backend: str = "jieba") -> Segmenter:
+def _restore(
+    userdict: tuple[str, ...], stopwords: tuple[str, ...], backend: str = "jieba"
+) -> Segmenter:
     return _cached(tuple(userdict), tuple(stopwords), backend)
 
 
-def get_segmenter(userdict: Path | str | None = DEFAULT_USERDICT,
-                  stopwords: Path | str | None = DEFAULT_STOPWORDS,
-                  backend: str = "jieba") -> Segmenter:
+def get_segmenter(
+    userdict: Path | str | None = DEFAULT_USERDICT,
+    stopwords: Path | str | None = DEFAULT_STOPWORDS,
+    backend: str = "jieba",
+) -> Segmenter:
     """The process-wide segmenter for these dictionary files (missing files = empty) and
     backend (``jieba`` | ``rjieba``; :class:`SegmenterBackendError` if unknown or missing)."""
     _check_backend(backend)

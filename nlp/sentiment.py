@@ -24,29 +24,88 @@ import numpy as np
 
 from yuqing.nlp.segment import is_content
 
-__all__ = ["SentimentModel", "NegativityScorer", "risk_flags", "RISK_CUES",
-           "COMPLAINT_CUES", "train_sentiment", "sentiment_features"]
+__all__ = [
+    "SentimentModel",
+    "NegativityScorer",
+    "risk_flags",
+    "RISK_CUES",
+    "COMPLAINT_CUES",
+    "train_sentiment",
+    "sentiment_features",
+]
 
 #: complaint-language cues (logit weights; negative = more negative)
 COMPLAINT_CUES: dict[str, float] = {
-    "欠薪": -1.5, "拖欠工资": -1.5, "讨薪": -1.5, "拖欠": -0.8, "维权": -1.0,
-    "投诉无果": -2.0, "多次反映": -1.2, "多次投诉": -1.2, "无人理睬": -1.5, "无人管": -1.2,
-    "没人管": -1.2, "不作为": -1.5, "推诿": -1.2, "扯皮": -1.2, "敷衍": -1.2, "踢皮球": -1.2,
-    "群体": -0.8, "集体上访": -2.0, "上访": -1.2, "伤亡": -2.0, "死亡": -1.5, "受伤": -1.0,
-    "事故": -0.8, "污染": -1.0, "扰民": -1.0, "噪音": -0.8, "恶臭": -1.0, "乱收费": -1.2,
-    "违法": -0.8, "违规": -0.6, "强烈要求": -0.8, "严重": -0.6, "欺骗": -1.2, "欺诈": -1.2,
-    "霸王": -1.0, "克扣": -1.2, "强拆": -1.5, "暴力": -1.5, "殴打": -1.8, "威胁": -1.0,
-    "隐患": -0.6, "投诉": -0.5, "举报": -0.5, "苦不堪言": -1.5, "无奈": -0.8, "愤怒": -1.2,
-    "烂尾": -1.2, "非法集资": -1.5, "跑路": -1.2, "黑心": -1.2, "坑": -0.6,
-    "感谢": 1.2, "表扬": 1.5, "点赞": 1.5, "满意": 1.0, "及时解决": 1.5, "已解决": 1.0,
-    "为民办实事": 1.5, "好评": 1.2, "赞扬": 1.2, "致谢": 1.2, "锦旗": 1.2, "热心": 0.8,
+    "欠薪": -1.5,
+    "拖欠工资": -1.5,
+    "讨薪": -1.5,
+    "拖欠": -0.8,
+    "维权": -1.0,
+    "投诉无果": -2.0,
+    "多次反映": -1.2,
+    "多次投诉": -1.2,
+    "无人理睬": -1.5,
+    "无人管": -1.2,
+    "没人管": -1.2,
+    "不作为": -1.5,
+    "推诿": -1.2,
+    "扯皮": -1.2,
+    "敷衍": -1.2,
+    "踢皮球": -1.2,
+    "群体": -0.8,
+    "集体上访": -2.0,
+    "上访": -1.2,
+    "伤亡": -2.0,
+    "死亡": -1.5,
+    "受伤": -1.0,
+    "事故": -0.8,
+    "污染": -1.0,
+    "扰民": -1.0,
+    "噪音": -0.8,
+    "恶臭": -1.0,
+    "乱收费": -1.2,
+    "违法": -0.8,
+    "违规": -0.6,
+    "强烈要求": -0.8,
+    "严重": -0.6,
+    "欺骗": -1.2,
+    "欺诈": -1.2,
+    "霸王": -1.0,
+    "克扣": -1.2,
+    "强拆": -1.5,
+    "暴力": -1.5,
+    "殴打": -1.8,
+    "威胁": -1.0,
+    "隐患": -0.6,
+    "投诉": -0.5,
+    "举报": -0.5,
+    "苦不堪言": -1.5,
+    "无奈": -0.8,
+    "愤怒": -1.2,
+    "烂尾": -1.2,
+    "非法集资": -1.5,
+    "跑路": -1.2,
+    "黑心": -1.2,
+    "坑": -0.6,
+    "感谢": 1.2,
+    "表扬": 1.5,
+    "点赞": 1.5,
+    "满意": 1.0,
+    "及时解决": 1.5,
+    "已解决": 1.0,
+    "为民办实事": 1.5,
+    "好评": 1.2,
+    "赞扬": 1.2,
+    "致谢": 1.2,
+    "锦旗": 1.2,
+    "热心": 0.8,
 }
 
 #: risk flag → regex of cues
 RISK_CUES: dict[str, str] = {
     "casualties": r"伤亡|死伤|死亡|身亡|遇难|丧生|罹难|溺亡|致死|重伤|受伤|\d+\s*人死|殒命",
     "collective_action": r"群体性|集体上访|集体维权|聚集|拉横幅|打横幅|堵路|围堵|罢工|静坐|联名|"
-                         r"上百名|数百名|几十名|众多业主|多名业主|多名工人|群体事件|集体讨薪",
+    r"上百名|数百名|几十名|众多业主|多名业主|多名工人|群体事件|集体讨薪",
     "minors": r"未成年|儿童|幼儿|小学生|初中生|中学生|婴儿|少年|学龄|留守",
     "media_attention": r"媒体|记者|曝光|央视|热搜|网传|疯传|刷屏|自媒体|报道|舆论|发酵",
     "violence": r"殴打|打人|持刀|砍伤|暴力|斗殴|行凶|打伤",
@@ -100,8 +159,9 @@ class SentimentModel:
         content words, already filtered)."""
         fast = self.fast()
         if fast is None:
-            return float(self.pipeline.decision_function(
-                [sentiment_features(words, content=content)])[0])
+            return float(
+                self.pipeline.decision_function([sentiment_features(words, content=content)])[0]
+            )
         return float(fast.decision_function(sentiment_features(words, content=content))[0])
 
     def predict_logit(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
@@ -118,8 +178,9 @@ def _identity(x):
     return x
 
 
-def train_sentiment(csv_path: str | Path, lcut: Callable[[str], list[str]], *,
-                    C: float = 2.0, random_state: int = 0) -> SentimentModel:
+def train_sentiment(
+    csv_path: str | Path, lcut: Callable[[str], list[str]], *, C: float = 2.0, random_state: int = 0
+) -> SentimentModel:
     """Train the base model on a ``label,review`` CSV (waimai_10k layout)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -131,29 +192,46 @@ def train_sentiment(csv_path: str | Path, lcut: Callable[[str], list[str]], *,
         rows = [(r["review"], int(r["label"])) for r in csv.DictReader(fh) if r.get("review")]
     docs = [lcut(t) for t, _ in rows]
     y = np.array([lab for _, lab in rows])
+
     def mk():
         return make_pipeline(
             TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2),
-            LogisticRegression(C=C, max_iter=2000, random_state=random_state))
-    a_tr, a_te, y_tr, y_te = train_test_split(docs, y, test_size=0.2, random_state=random_state,
-                                              stratify=y)
+            LogisticRegression(C=C, max_iter=2000, random_state=random_state),
+        )
+
+    a_tr, a_te, y_tr, y_te = train_test_split(
+        docs, y, test_size=0.2, random_state=random_state, stratify=y
+    )
     held = mk().fit([sentiment_features(d) for d in a_tr], y_tr)
     pred = held.predict([sentiment_features(d) for d in a_te])
-    metrics = {"heldout_accuracy": round(float(accuracy_score(y_te, pred)), 4),
-               "heldout_macro_f1": round(float(f1_score(y_te, pred, average="macro")), 4),
-               "n": len(rows)}
+    metrics = {
+        "heldout_accuracy": round(float(accuracy_score(y_te, pred)), 4),
+        "heldout_macro_f1": round(float(f1_score(y_te, pred, average="macro")), 4),
+        "n": len(rows),
+    }
     prior = float(y.mean())
     pipe = mk().fit([sentiment_features(d) for d in docs], y)
-    return SentimentModel(pipe, {"metrics": metrics,
-                                 "prior_logit": math.log(prior / (1 - prior)),
-                                 "source": "waimai_10k (ChineseNlpCorpus), label 1 pos / 0 neg"})
+    return SentimentModel(
+        pipe,
+        {
+            "metrics": metrics,
+            "prior_logit": math.log(prior / (1 - prior)),
+            "source": "waimai_10k (ChineseNlpCorpus), label 1 pos / 0 neg",
+        },
+    )
 
 
 class NegativityScorer:
     """Complaint-adapted sentiment in −1…1 from words (and the text, for cues)."""
 
-    def __init__(self, model: SentimentModel | None, *, model_scale: float = 0.5,
-                 bias: float | None = None, cues: dict[str, float] | None = None):
+    def __init__(
+        self,
+        model: SentimentModel | None,
+        *,
+        model_scale: float = 0.5,
+        bias: float | None = None,
+        cues: dict[str, float] | None = None,
+    ):
         self.model = model
         self.model_scale = model_scale
         if bias is None:  # undo the training set's class prior: a neutral text scores ≈ 0
@@ -172,8 +250,9 @@ class NegativityScorer:
             counts[m] = counts.get(m, 0) + 1
         return sum(self.cues[c] * min(n, 2) for c, n in counts.items())
 
-    def score(self, text: str, words: Sequence[str], *,
-              content: Sequence[str] | None = None) -> float:
+    def score(
+        self, text: str, words: Sequence[str], *, content: Sequence[str] | None = None
+    ) -> float:
         """``content``: the content words of ``words`` if already known."""
         if self.model is None:
             base = 0.0
@@ -197,9 +276,13 @@ def main(argv: list[str] | None = None) -> None:
     from yuqing.nlp.segment import get_segmenter
 
     ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / "data" / "sentiment" / "waimai_10k.csv"))
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "models"
-                                         / "sentiment.joblib"))
+    ap.add_argument(
+        "--data",
+        default=str(Path(__file__).resolve().parents[1] / "data" / "sentiment" / "waimai_10k.csv"),
+    )
+    ap.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent / "models" / "sentiment.joblib")
+    )
     args = ap.parse_args(argv)
     model = this.train_sentiment(args.data, get_segmenter().lcut)
     path = model_file.save(model, args.out, kind="sentiment", metadata=model.metadata)

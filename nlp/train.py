@@ -21,8 +21,14 @@ from yuqing.nlp.segment import Segmenter, get_segmenter
 #: the labelled data shipped in the repository (data/README.md)
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "teddy2020"
 
-__all__ = ["train_model", "save_model", "load_model", "evaluate_model", "DEFAULT_MODEL",
-           "TEDDY_PROVENANCE"]
+__all__ = [
+    "train_model",
+    "save_model",
+    "load_model",
+    "evaluate_model",
+    "DEFAULT_MODEL",
+    "TEDDY_PROVENANCE",
+]
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "default.joblib"
@@ -30,25 +36,32 @@ KIND = "category"
 TEDDY_PROVENANCE = (
     "2020 TipDM (泰迪杯) data-mining challenge, problem C 智慧政务中的文本挖掘应用: citizen "
     "messages to a city leadership message board, first-level categories; competition data "
-    "published without a licence, used for research and this product's default model")
+    "published without a licence, used for research and this product's default model"
+)
 
 
-def train_model(data: str | Path, *, dev: str | Path | None = None,
-                segmenter: Segmenter | None = None, provenance: str | None = None,
-                **params: Any) -> CategoryClassifier:
+def train_model(
+    data: str | Path,
+    *,
+    dev: str | Path | None = None,
+    segmenter: Segmenter | None = None,
+    provenance: str | None = None,
+    **params: Any,
+) -> CategoryClassifier:
     """Fit a classifier on ``data`` (CSV/JSONL ``text,label``); measure on ``dev`` if given."""
     train = load_labelled(data)
     seg = segmenter or get_segmenter()
     t0 = time.perf_counter()
-    clf = CategoryClassifier.fit([normalize(t) for t in train.texts], train.labels, seg,
-                                 **params)
+    clf = CategoryClassifier.fit([normalize(t) for t in train.texts], train.labels, seg, **params)
     clf.metadata = {
         "labels": clf.labels,
-        "training_data": {"path": Path(train.path).name, "sha256": train.sha256,
-                          "n": len(train)},
+        "training_data": {"path": Path(train.path).name, "sha256": train.sha256, "n": len(train)},
         "params": clf.params,
-        "segmenter": {"fingerprint": seg.fingerprint, "userdict_words": len(seg.userdict),
-                      "stopwords": len(seg.stopwords)},
+        "segmenter": {
+            "fingerprint": seg.fingerprint,
+            "userdict_words": len(seg.userdict),
+            "stopwords": len(seg.stopwords),
+        },
         "fit_seconds": round(time.perf_counter() - t0, 1),
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -57,9 +70,12 @@ def train_model(data: str | Path, *, dev: str | Path | None = None,
     if dev is not None:
         d = load_labelled(dev, min_classes=1)
         m = evaluate_model(clf, d.texts, d.labels)
-        clf.metadata["dev_metrics"] = {"path": Path(d.path).name, "sha256": d.sha256,
-                                       **{k: m[k] for k in ("n", "accuracy", "macro_f1")},
-                                       "per_class": m["per_class"]}
+        clf.metadata["dev_metrics"] = {
+            "path": Path(d.path).name,
+            "sha256": d.sha256,
+            **{k: m[k] for k in ("n", "accuracy", "macro_f1")},
+            "per_class": m["per_class"],
+        }
     return clf
 
 
@@ -87,8 +103,10 @@ def main(argv: list[str] | None = None) -> None:
     clf = train_model(args.train, dev=args.dev, provenance=TEDDY_PROVENANCE)
     path = save_model(clf, args.out)
     m = clf.metadata["dev_metrics"]
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); dev macro-F1 {m['macro_f1']}, "
-          f"accuracy {m['accuracy']} (n={m['n']})")
+    print(
+        f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); dev macro-F1 {m['macro_f1']}, "
+        f"accuracy {m['accuracy']} (n={m['n']})"
+    )
 
 
 if __name__ == "__main__":

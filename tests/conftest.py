@@ -18,8 +18,15 @@ pytest_plugins = ["tests.es_server"]
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Crawl settings for tests: no politeness delays, a timeout shorter than the errors page's /slow link (8 s).
-FAST_CRAWL = {"download_delay": 0, "autothrottle": False, "timeout": 4, "retries": 1,
-              "retry_backoff": 0.05, "unhealthy_after": 2, "progress": "never"}
+FAST_CRAWL = {
+    "download_delay": 0,
+    "autothrottle": False,
+    "timeout": 4,
+    "retries": 1,
+    "retry_backoff": 0.05,
+    "unhealthy_after": 2,
+    "progress": "never",
+}
 
 
 def make_config(tmp: Path, base_url: str, smtp_port: int | None = None, **crawl) -> Path:
@@ -34,13 +41,20 @@ def make_config(tmp: Path, base_url: str, smtp_port: int | None = None, **crawl)
     return cfg
 
 
-def run_cli(*args: str, stdin: str | None = None, check: bool = False,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, stdin: str | None = None, check: bool = False, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m yuqing ARGS`` in a child process (Scrapy's reactor starts once per
     process, so every crawl gets its own)."""
-    proc = subprocess.run([sys.executable, "-m", "yuqing", *args], capture_output=True,
-                          text=True, input=stdin, cwd=ROOT, timeout=600,
-                          env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "yuqing", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"yuqing {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
     return proc

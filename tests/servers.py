@@ -23,8 +23,9 @@ class _Collect:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
-        msg = email.message_from_bytes(envelope.original_content or envelope.content,
-                                       policy=email.policy.default)
+        msg = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         with self.sink.lock:
             self.sink.messages.append((envelope.rcpt_tos, msg))
         return "250 OK"

@@ -33,8 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("YUQING_ES_CACHE") or ROOT / ".cache" / "es")
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip"
 NOBODY = 65534
-INSTALL_HINT = ("install Java 17+ and Maven (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless "
-                "maven), or set ES_JAVA_HOME")
+INSTALL_HINT = (
+    "install Java 17+ and Maven (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless "
+    "maven), or set ES_JAVA_HOME"
+)
 
 
 class EsServerError(RuntimeError):
@@ -70,8 +72,14 @@ def fetch(version: str = ES_VERSION, quiet: bool = True) -> Path:
         if not shutil.which("mvn"):
             raise EsServerError(f"Maven (mvn) not found: {INSTALL_HINT}")
         CACHE.mkdir(parents=True, exist_ok=True)
-        cmd = ["mvn", "-B", "-Dstyle.color=never", "dependency:copy", f"-Dartifact={ARTIFACT.format(version=version)}",
-               f"-DoutputDirectory={CACHE}"]
+        cmd = [
+            "mvn",
+            "-B",
+            "-Dstyle.color=never",
+            "dependency:copy",
+            f"-Dartifact={ARTIFACT.format(version=version)}",
+            f"-DoutputDirectory={CACHE}",
+        ]
         if quiet:
             cmd.insert(1, "-q")
         if subprocess.run(cmd).returncode != 0 or not archive.exists():
@@ -113,8 +121,13 @@ def free_port() -> int:
 class EsNode:
     """One node on 127.0.0.1:port; ``start()`` waits for yellow/green, ``stop()`` ends it."""
 
-    def __init__(self, port: int | None = None, workdir: Path | None = None,
-                 version: str = ES_VERSION, heap: str = "512m"):
+    def __init__(
+        self,
+        port: int | None = None,
+        workdir: Path | None = None,
+        version: str = ES_VERSION,
+        heap: str = "512m",
+    ):
         self.port = port or free_port()
         self.version = version
         self.heap = heap
@@ -131,20 +144,36 @@ class EsNode:
         for sub in ("data", "logs", "tmp"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         with open(conf / "elasticsearch.yml", "a", encoding="utf-8") as f:
-            f.write("\n".join([
-                "", "cluster.name: yuqing-test", "node.name: yuqing-test-node",
-                "discovery.type: single-node", "xpack.security.enabled: false",
-                "network.host: 127.0.0.1", f"http.port: {self.port}",
-                "transport.port: 0", f"path.data: {self.workdir / 'data'}",
-                f"path.logs: {self.workdir / 'logs'}",
-                "cluster.routing.allocation.disk.threshold_enabled: false",
-                "action.destructive_requires_name: false", ""]))
+            f.write(
+                "\n".join(
+                    [
+                        "",
+                        "cluster.name: yuqing-test",
+                        "node.name: yuqing-test-node",
+                        "discovery.type: single-node",
+                        "xpack.security.enabled: false",
+                        "network.host: 127.0.0.1",
+                        f"http.port: {self.port}",
+                        "transport.port: 0",
+                        f"path.data: {self.workdir / 'data'}",
+                        f"path.logs: {self.workdir / 'logs'}",
+                        "cluster.routing.allocation.disk.threshold_enabled: false",
+                        "action.destructive_requires_name: false",
+                        "",
+                    ]
+                )
+            )
         jh = java_home()
         if jh is None:
             raise EsServerError(f"java not found: {INSTALL_HINT}")
-        env = dict(os.environ, ES_JAVA_HOME=jh, ES_PATH_CONF=str(conf),
-                   ES_TMPDIR=str(self.workdir / "tmp"), HOME=str(self.workdir / "tmp"),
-                   ES_JAVA_OPTS=f"-Xms{self.heap} -Xmx{self.heap}")
+        env = dict(
+            os.environ,
+            ES_JAVA_HOME=jh,
+            ES_PATH_CONF=str(conf),
+            ES_TMPDIR=str(self.workdir / "tmp"),
+            HOME=str(self.workdir / "tmp"),
+            ES_JAVA_OPTS=f"-Xms{self.heap} -Xmx{self.heap}",
+        )
         env.pop("JAVA_TOOL_OPTIONS", None)
         return env
 
@@ -161,13 +190,15 @@ class EsNode:
         env = self._prepare()
         cmd = self.command()
         if foreground:
-            print(f"Elasticsearch {self.version} on {self.url} (data in {self.workdir})",
-                  flush=True)
+            print(
+                f"Elasticsearch {self.version} on {self.url} (data in {self.workdir})", flush=True
+            )
             self.proc = subprocess.Popen(cmd, env=env)
             return self
         log = open(self.workdir / "stdout.log", "wb")
-        self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.wait_ready(timeout)
         return self
 
@@ -176,8 +207,10 @@ class EsNode:
         url = f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
         while time.monotonic() < deadline:
             if self.proc and self.proc.poll() is not None:
-                raise EsServerError(f"Elasticsearch exited with {self.proc.returncode}; "
-                                    f"see {self.workdir / 'stdout.log'}:\n{self.tail()}")
+                raise EsServerError(
+                    f"Elasticsearch exited with {self.proc.returncode}; "
+                    f"see {self.workdir / 'stdout.log'}:\n{self.tail()}"
+                )
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
                     if resp.status == 200:
@@ -213,8 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     fetch_cmd = sub.add_parser("fetch", help="fetch and unzip the distribution into .cache/es")
-    fetch_cmd.add_argument("--if-possible", action="store_true",
-                           help="without Java or Maven only warn (unless CI=true)")
+    fetch_cmd.add_argument(
+        "--if-possible",
+        action="store_true",
+        help="without Java or Maven only warn (unless CI=true)",
+    )
     run = sub.add_parser("run", help="run a node in the foreground")
     run.add_argument("--port", type=int, default=9200)
     run.add_argument("--data", type=Path, help="keep data here (default: a temporary dir)")
@@ -224,17 +260,22 @@ def main(argv: list[str] | None = None) -> int:
             cached = (home() / "bin" / "elasticsearch").exists()
             missing = missing_tools(need_maven=not cached)
             if missing and args.if_possible and os.environ.get("CI") != "true":
-                print(f"warning: {' and '.join(missing)} not found, Elasticsearch tests will be "
-                      f"skipped: {INSTALL_HINT}", file=sys.stderr)
+                print(
+                    f"warning: {' and '.join(missing)} not found, Elasticsearch tests will be "
+                    f"skipped: {INSTALL_HINT}",
+                    file=sys.stderr,
+                )
                 return 0
             if missing:
                 raise EsServerError(f"{' and '.join(missing)} not found: {INSTALL_HINT}")
             print(fetch())
             return 0
+
         def interrupt(*_):
             raise KeyboardInterrupt
+
         for sig in (signal.SIGINT, signal.SIGTERM):  # stop the node on either, even when
-            signal.signal(sig, interrupt)          # started in the background (SIGINT ignored)
+            signal.signal(sig, interrupt)  # started in the background (SIGINT ignored)
         node = EsNode(port=args.port, workdir=args.data).start(foreground=True)
         try:
             return node.proc.wait() if node.proc else 1

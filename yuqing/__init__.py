@@ -19,8 +19,9 @@ STAGES = ("crawlers", "nlp", "alerts", "dashboards")
 def _source_tree_root() -> Path | None:
     """The repository root when this package is imported from a source checkout."""
     root = Path(__file__).resolve().parent.parent
-    if (root / "pyproject.toml").is_file() and all((root / s / "__init__.py").is_file()
-                                                     for s in STAGES):
+    if (root / "pyproject.toml").is_file() and all(
+        (root / s / "__init__.py").is_file() for s in STAGES
+    ):
         return root
     return None
 

@@ -52,9 +52,15 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_dir", envvar="YUQING_CONFIG", default="config",
-              show_default=True, type=click.Path(file_okay=False),
-              help="Configuration directory (or $YUQING_CONFIG).")
+@click.option(
+    "--config",
+    "config_dir",
+    envvar="YUQING_CONFIG",
+    default="config",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Configuration directory (or $YUQING_CONFIG).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @click.pass_context
 def cli(ctx: click.Context, config_dir: str, verbose: int) -> None:

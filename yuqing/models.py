@@ -18,17 +18,48 @@ from yuqing.timeutil import parse_iso, to_iso
 
 #: Fields of a post in DESIGN.md's export contract, in order.
 POST_CONTRACT_FIELDS = (
-    "id", "source_id", "channel", "url", "title", "text", "published_at", "crawled_at",
-    "region", "category", "category_score", "focus", "sentiment", "keywords", "event_id",
+    "id",
+    "source_id",
+    "channel",
+    "url",
+    "title",
+    "text",
+    "published_at",
+    "crawled_at",
+    "region",
+    "category",
+    "category_score",
+    "focus",
+    "sentiment",
+    "keywords",
+    "event_id",
     "duplicate_of",
 )
 EVENT_CONTRACT_FIELDS = (
-    "id", "title", "keywords", "post_ids", "size", "first_seen", "last_seen", "hotness",
-    "category", "focus", "region",
+    "id",
+    "title",
+    "keywords",
+    "post_ids",
+    "size",
+    "first_seen",
+    "last_seen",
+    "hotness",
+    "category",
+    "focus",
+    "region",
 )
 ALERT_CONTRACT_FIELDS = (
-    "id", "level", "rule", "event_id", "source_id", "departments", "status", "created_at",
-    "delivered_at", "acked_at", "resolved_at",
+    "id",
+    "level",
+    "rule",
+    "event_id",
+    "source_id",
+    "departments",
+    "status",
+    "created_at",
+    "delivered_at",
+    "acked_at",
+    "resolved_at",
 )
 
 
@@ -96,9 +127,9 @@ class Post(_Record):
     event_id: str | None = None
     duplicate_of: str | None = None
     # --- extensions (documented in docs/architecture.md) ---
-    title_orig: str | None = None          # original title when converted (e.g. Traditional)
-    text_orig: str | None = None           # original body when converted
-    author: str | None = None              # account / message author when the source gives it
+    title_orig: str | None = None  # original title when converted (e.g. Traditional)
+    text_orig: str | None = None  # original body when converted
+    author: str | None = None  # account / message author when the source gives it
     engagement: dict[str, int] = field(default_factory=dict)  # likes / comments / reposts
     category_uncertain: bool | None = None
     focus_evidence: dict[str, list[str]] = field(default_factory=dict)
@@ -149,13 +180,13 @@ class Event(_Record):
 @dataclass
 class Alert(_Record):
     id: str
-    level: str                      # red | orange | yellow | blue
+    level: str  # red | orange | yellow | blue
     rule: str
     created_at: datetime
     event_id: str | None = None
     source_id: str | None = None
     departments: list[str] = field(default_factory=list)
-    status: str = "open"            # open | acked | resolved | escalated
+    status: str = "open"  # open | acked | resolved | escalated
     delivered_at: datetime | None = None
     acked_at: datetime | None = None
     resolved_at: datetime | None = None

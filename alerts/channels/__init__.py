@@ -7,7 +7,8 @@ from yuqing.alerts.channels.dingtalk import DingTalkChannel
 from yuqing.alerts.channels.email import EmailChannel
 from yuqing.alerts.channels.wecom import WeComChannel
 
-CHANNELS: dict[str, type[Channel]] = {c.name: c for c in (EmailChannel, DingTalkChannel,
-                                                           WeComChannel)}
+CHANNELS: dict[str, type[Channel]] = {
+    c.name: c for c in (EmailChannel, DingTalkChannel, WeComChannel)
+}
 
 __all__ = ["CHANNELS", "Channel", "DeliveryError"]

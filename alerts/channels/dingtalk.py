@@ -16,8 +16,9 @@ from yuqing.alerts.channels.webhook import WebhookChannel
 
 def sign(secret: str, timestamp_ms: int) -> str:
     """DingTalk's signature: base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}"))."""
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(),
-                   hashlib.sha256).digest()
+    mac = hmac.new(
+        secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256
+    ).digest()
     return base64.b64encode(mac).decode("ascii")
 
 
@@ -31,12 +32,15 @@ class DingTalkChannel(WebhookChannel):
             return url
         secret = os.environ.get(hook.secret_env)
         if not secret:
-            raise DeliveryError(f"environment variable {hook.secret_env} (signing secret) "
-                                "is not set")
+            raise DeliveryError(
+                f"environment variable {hook.secret_env} (signing secret) is not set"
+            )
         ts = int(time.time() * 1000)
         query = urllib.parse.urlencode({"timestamp": ts, "sign": sign(secret, ts)})
         return url + ("&" if "?" in url else "?") + query
 
     def payload(self, message) -> dict:
-        return {"msgtype": "markdown",
-                "markdown": {"title": message.subject[:60], "text": message.markdown}}
+        return {
+            "msgtype": "markdown",
+            "markdown": {"title": message.subject[:60], "text": message.markdown},
+        }

@@ -44,8 +44,9 @@ class EmailChannel(Channel):
         s = self.smtp
         try:
             if s.ssl:
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout,
-                                                      context=ssl.create_default_context())
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                )
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.starttls:
@@ -58,7 +59,7 @@ class EmailChannel(Channel):
 
     def send(self, message, department) -> None:
         msg = self.compose(message)
-        for attempt in (1, 2):   # a pooled connection may have gone stale: reconnect once
+        for attempt in (1, 2):  # a pooled connection may have gone stale: reconnect once
             if self._conn is None:
                 self._conn = self._connect()
             try:

@@ -35,8 +35,12 @@ class WebhookChannel(Channel):
 
     def post(self, url: str, payload: dict) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        req = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+        req = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.settings.webhook_timeout) as resp:
                 raw = resp.read(65536)
@@ -47,8 +51,9 @@ class WebhookChannel(Channel):
         except ValueError as exc:
             raise DeliveryError(f"{self.kind} webhook: answer is not JSON") from exc
         if data.get("errcode", 0) != 0:
-            raise DeliveryError(f"{self.kind} webhook: errcode {data.get('errcode')} "
-                                f"{data.get('errmsg', '')}")
+            raise DeliveryError(
+                f"{self.kind} webhook: errcode {data.get('errcode')} {data.get('errmsg', '')}"
+            )
 
     def send(self, message, department) -> None:
         self.hook(department, message.recipient)

@@ -19,9 +19,19 @@ from yuqing.alerts.rules.spike import SpikeRule
 from yuqing.alerts.rules.volume import VolumeRule
 from yuqing.config.loader import ConfigError, Problem
 
-RULE_TYPES: dict[str, type[RuleType]] = {cls.name: cls for cls in (
-    HotnessRule, SpikeRule, VolumeRule, KeywordRule, NegativityRule, FocusRiskRule,
-    SourceHealthRule, DormancyRule)}
+RULE_TYPES: dict[str, type[RuleType]] = {
+    cls.name: cls
+    for cls in (
+        HotnessRule,
+        SpikeRule,
+        VolumeRule,
+        KeywordRule,
+        NegativityRule,
+        FocusRiskRule,
+        SourceHealthRule,
+        DormancyRule,
+    )
+}
 
 FILE = "rules.yaml"
 
@@ -34,8 +44,14 @@ def _build_one(i: int, rule, cfg, problems: list[Problem]) -> RuleType | None:
     key = f"rules[{i}]"
     cls = RULE_TYPES.get(rule.type)
     if cls is None:
-        problems.append(Problem(FILE, f"{key}.type", f"unknown rule type {rule.type!r}",
-                                f"use one of: {', '.join(sorted(RULE_TYPES))}"))
+        problems.append(
+            Problem(
+                FILE,
+                f"{key}.type",
+                f"unknown rule type {rule.type!r}",
+                f"use one of: {', '.join(sorted(RULE_TYPES))}",
+            )
+        )
         return None
     try:
         options = cls.Options.model_validate(rule.options or {})
@@ -70,8 +86,12 @@ def validate(cfg) -> list[Problem]:
     return problems
 
 
-def build_rules(cfg, only: list[str] | None = None, include_disabled: bool = False,
-                problems: list[Problem] | None = None) -> list[RuleType]:
+def build_rules(
+    cfg,
+    only: list[str] | None = None,
+    include_disabled: bool = False,
+    problems: list[Problem] | None = None,
+) -> list[RuleType]:
     """Rule instances for the enabled rules (or the ``only`` ids). Raises ConfigError on
     problems — unless a ``problems`` list is given: then broken rules are skipped and their
     problems appended there (the daemon keeps alerting on the rules that are fine)."""
@@ -91,8 +111,14 @@ def build_rules(cfg, only: list[str] | None = None, include_disabled: bool = Fal
     if only:
         missing = sorted(set(only) - {r.rule.id for r in out})
         if missing:
-            raise ConfigError([Problem(FILE, "rules", f"no rule with id {m!r}",
-                                       "see `yuqing alerts test --help`") for m in missing])
+            raise ConfigError(
+                [
+                    Problem(
+                        FILE, "rules", f"no rule with id {m!r}", "see `yuqing alerts test --help`"
+                    )
+                    for m in missing
+                ]
+            )
     return out
 
 

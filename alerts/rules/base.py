@@ -38,13 +38,13 @@ class Match:
     summary: str = ""
     event_id: str | None = None
     source_id: str | None = None
-    level: str | None = None          # overrides the rule's level (e.g. dormancy -> red)
+    level: str | None = None  # overrides the rule's level (e.g. dormancy -> red)
     focus: list[str] = field(default_factory=list)
     category: str | None = None
     region: str | None = None
-    text: str = ""                    # title/keywords used for domain routing
-    owner: str | None = None          # the source's owner department (source alerts)
-    size: float | None = None         # growth measure: an event that doubles goes up a level
+    text: str = ""  # title/keywords used for domain routing
+    owner: str | None = None  # the source's owner department (source alerts)
+    size: float | None = None  # growth measure: an event that doubles goes up a level
     post_ids: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
 
@@ -82,13 +82,24 @@ def category_ids(cfg) -> set[str]:
 def unknown(values, known: set[str], key: str, what: str) -> list[tuple[str, str, str]]:
     if not known:
         return []
-    return [(key, f"unknown {what} {v!r}", f"use one of: {', '.join(sorted(known))}")
-            for v in values or [] if v not in known]
+    return [
+        (key, f"unknown {what} {v!r}", f"use one of: {', '.join(sorted(known))}")
+        for v in values or []
+        if v not in known
+    ]
 
 
 def event_match(event, **kw) -> Match:
     """A match about an event, carrying what routing needs."""
-    return Match(subject=f"event:{event.id}", title=event.title, event_id=event.id,
-                 focus=list(event.focus), category=event.category, region=event.region,
-                 text=" ".join([event.title, *event.keywords]), size=float(event.size),
-                 post_ids=list(event.post_ids[:20]), **kw)
+    return Match(
+        subject=f"event:{event.id}",
+        title=event.title,
+        event_id=event.id,
+        focus=list(event.focus),
+        category=event.category,
+        region=event.region,
+        text=" ".join([event.title, *event.keywords]),
+        size=float(event.size),
+        post_ids=list(event.post_ids[:20]),
+        **kw,
+    )

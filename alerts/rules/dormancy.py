@@ -13,13 +13,18 @@ from yuqing.config.models import Duration, parse_duration
 
 
 class DormancyOptions(Options):
-    channels: list[str] = Field(default_factory=lambda: ["weibo", "wechat"],
-                                description="source channels that must keep posting")
+    channels: list[str] = Field(
+        default_factory=lambda: ["weibo", "wechat"],
+        description="source channels that must keep posting",
+    )
     days: int = Field(default=7, ge=1, description="allowed days without a post")
     max_warnings: int = Field(default=3, ge=0, description="more warnings than this -> red")
     period: Duration = Field(default="365d", description="window for counting warnings")
-    escalate_level: str = Field(default="red", pattern="^(red|orange|yellow|blue)$",
-                                description="level once warnings exceed max_warnings")
+    escalate_level: str = Field(
+        default="red",
+        pattern="^(red|orange|yellow|blue)$",
+        description="level once warnings exceed max_warnings",
+    )
 
 
 class DormancyRule(RuleType):
@@ -31,15 +36,23 @@ class DormancyRule(RuleType):
         o: DormancyOptions = self.options  # type: ignore[assignment]
         states = {s.source_id: s for s in snap.source_states()}
         since = snap.now - timedelta(days=o.days)
-        past = [a for a in snap.store.iter_alerts(
-            since=snap.now - timedelta(seconds=parse_duration(o.period)))
-            if a.rule == self.rule.id]
+        past = [
+            a
+            for a in snap.store.iter_alerts(
+                since=snap.now - timedelta(seconds=parse_duration(o.period))
+            )
+            if a.rule == self.rule.id
+        ]
         out = []
         for src in snap.sources():
             state = states.get(src.id)
-            if src.channel not in o.channels or not src.enabled or state is None \
-                    or state.last_success_at is None:
-                continue   # never crawled successfully: source_health's job, not dormancy
+            if (
+                src.channel not in o.channels
+                or not src.enabled
+                or state is None
+                or state.last_success_at is None
+            ):
+                continue  # never crawled successfully: source_health's job, not dormancy
             times = [post_time(p) for p in snap.store.iter_posts(source_id=src.id)]
             last = max(times) if times else None
             if last is not None and last >= since:
@@ -47,13 +60,22 @@ class DormancyRule(RuleType):
             warnings = len({a.id for a in past if a.source_id == src.id})
             level = o.escalate_level if warnings >= o.max_warnings else None
             age = f"{(snap.now - last).days} 天" if last else "从未"
-            out.append(Match(
-                subject=f"source:{src.id}:dormant", source_id=src.id, owner=src.owner,
-                region=src.region, level=level,
-                title=f"政务新媒体账号长期未更新：{src.name or src.id}",
-                summary=f"{age}未发布内容（要求每 {o.days} 天至少更新一次）；"
-                        f"近一年第 {warnings + 1} 次提醒",
-                evidence={"last_post_at": last.isoformat() if last else None,
-                          "warning_number": warnings + 1, "channel": src.channel,
-                          "reason": "dormant"}))
+            out.append(
+                Match(
+                    subject=f"source:{src.id}:dormant",
+                    source_id=src.id,
+                    owner=src.owner,
+                    region=src.region,
+                    level=level,
+                    title=f"政务新媒体账号长期未更新：{src.name or src.id}",
+                    summary=f"{age}未发布内容（要求每 {o.days} 天至少更新一次）；"
+                    f"近一年第 {warnings + 1} 次提醒",
+                    evidence={
+                        "last_post_at": last.isoformat() if last else None,
+                        "warning_number": warnings + 1,
+                        "channel": src.channel,
+                        "reason": "dormant",
+                    },
+                )
+            )
         return out

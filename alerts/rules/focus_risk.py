@@ -39,14 +39,27 @@ class FocusRiskRule(RuleType):
             if by == "post":
                 fields["source_id"] = posts[0].source_id
             flags = sorted({f for p in posts for f in p.risk_flags} & wanted)
-            out.append(Match(subject=key, title=posts[0].title,
-                             summary=f"重点领域 {o.focus} 出现风险标记：{'、'.join(flags)}",
-                             size=float(len(posts)),
-                             evidence={"risk_flags": flags, "count": len(posts),
-                                       "size": len(posts), "url": posts[0].url},
-                             **fields))
+            out.append(
+                Match(
+                    subject=key,
+                    title=posts[0].title,
+                    summary=f"重点领域 {o.focus} 出现风险标记：{'、'.join(flags)}",
+                    size=float(len(posts)),
+                    evidence={
+                        "risk_flags": flags,
+                        "count": len(posts),
+                        "size": len(posts),
+                        "url": posts[0].url,
+                    },
+                    **fields,
+                )
+            )
         return out
 
     def check_config(self, cfg):
-        return unknown([self.options.focus], focus_ids(cfg), "options.focus",  # type: ignore
-                       "focus topic")
+        return unknown(
+            [self.options.focus],
+            focus_ids(cfg),
+            "options.focus",  # type: ignore
+            "focus topic",
+        )

@@ -39,8 +39,11 @@ def label(cfg, by: str, key: str) -> str:
     """What people read for a group key: a focus topic's or category's name, a source's
     name; other keys (regions, event ids) as they are."""
     if cfg is not None:
-        tables = {"focus": cfg.topics.focus, "category": cfg.topics.categories,
-                  "source": cfg.sources.sources}
+        tables = {
+            "focus": cfg.topics.focus,
+            "category": cfg.topics.categories,
+            "source": cfg.sources.sources,
+        }
         for item in tables.get(by, []):
             if item.id == key:
                 return item.name or key
@@ -65,7 +68,12 @@ def routing_fields(by: str, key: str, posts: list[Post]) -> dict:
     regions = [p.region for p in posts if p.region]
     region = key if by == "region" else (max(set(regions), key=regions.count) if regions else None)
     text = " ".join(p.title for p in posts[:50])
-    return {"focus": focus, "category": category, "region": region, "text": text,
-            "post_ids": [p.id for p in posts[:20]],
-            "event_id": key if by == "event" else None,
-            "source_id": key if by == "source" else None}
+    return {
+        "focus": focus,
+        "category": category,
+        "region": region,
+        "text": text,
+        "post_ids": [p.id for p in posts[:20]],
+        "event_id": key if by == "event" else None,
+        "source_id": key if by == "source" else None,
+    }

@@ -11,8 +11,9 @@ class HotnessOptions(Options):
     threshold: float = Field(gt=0, description="alert when Event.hotness >= threshold")
     min_size: int = Field(default=1, ge=1, description="ignore events with fewer posts")
     focus: list[str] | None = Field(default=None, description="only events in these focus topics")
-    levels: dict[str, float] = Field(default_factory=dict,
-                                     description="higher thresholds per level, e.g. {red: 200}")
+    levels: dict[str, float] = Field(
+        default_factory=dict, description="higher thresholds per level, e.g. {red: 200}"
+    )
 
 
 class HotnessRule(RuleType):
@@ -33,17 +34,33 @@ class HotnessRule(RuleType):
             for lvl, limit in sorted(o.levels.items(), key=lambda kv: kv[1]):
                 if event.hotness >= limit:
                     level = lvl
-            out.append(event_match(
-                event, level=level,
-                summary=f"事件热度 {event.hotness:.1f}（阈值 {o.threshold:g}），"
-                        f"相关信息 {event.size} 条",
-                evidence={"hotness": event.hotness, "size": event.size,
-                          "burst": event.burst, "threshold": o.threshold}))
+            out.append(
+                event_match(
+                    event,
+                    level=level,
+                    summary=f"事件热度 {event.hotness:.1f}（阈值 {o.threshold:g}），"
+                    f"相关信息 {event.size} 条",
+                    evidence={
+                        "hotness": event.hotness,
+                        "size": event.size,
+                        "burst": event.burst,
+                        "threshold": o.threshold,
+                    },
+                )
+            )
         return out
 
     def check_config(self, cfg):
         from yuqing.alerts.levels import LEVELS
-        bad = [(f"options.levels.{k}", f"unknown level {k!r}", "use red, orange, yellow, blue")
-               for k in self.options.levels if k not in LEVELS]  # type: ignore[attr-defined]
-        return bad + unknown(self.options.focus, focus_ids(cfg), "options.focus",  # type: ignore
-                             "focus topic")
+
+        bad = [
+            (f"options.levels.{k}", f"unknown level {k!r}", "use red, orange, yellow, blue")
+            for k in self.options.levels
+            if k not in LEVELS
+        ]  # type: ignore[attr-defined]
+        return bad + unknown(
+            self.options.focus,
+            focus_ids(cfg),
+            "options.focus",  # type: ignore
+            "focus topic",
+        )

@@ -14,8 +14,9 @@ from yuqing.alerts.rules.grouping import routing_fields
 
 class KeywordOptions(Options):
     terms: list[str] = Field(default_factory=list, description="literal terms (not regexes)")
-    lexicon: str | None = Field(default=None,
-                                description="file of terms, one a line, relative to config/")
+    lexicon: str | None = Field(
+        default=None, description="file of terms, one a line, relative to config/"
+    )
     min_posts: int = Field(default=1, ge=1, description="posts per event needed to alert")
     in_title_only: bool = Field(default=False, description="match titles only")
 
@@ -45,11 +46,12 @@ class KeywordRule(RuleType):
             try:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
-                raise RuleSetupError("options.lexicon", f"cannot read lexicon {path}: "
-                                     f"{exc.strerror or exc}",
-                                     "path is relative to the config directory") from exc
-            terms += [t.strip() for t in text.splitlines()
-                      if t.strip() and not t.startswith("#")]
+                raise RuleSetupError(
+                    "options.lexicon",
+                    f"cannot read lexicon {path}: {exc.strerror or exc}",
+                    "path is relative to the config directory",
+                ) from exc
+            terms += [t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#")]
         self.lexicon = Lexicon(terms)
 
     def evaluate(self, snap) -> list[Match]:
@@ -57,8 +59,9 @@ class KeywordRule(RuleType):
         groups: dict[str, list] = defaultdict(list)
         hits: dict[str, set[str]] = defaultdict(set)
         for post in snap.posts(self.window):
-            found = self.lexicon.find(post.title if o.in_title_only
-                                      else post.title + "\n" + post.text)
+            found = self.lexicon.find(
+                post.title if o.in_title_only else post.title + "\n" + post.text
+            )
             if found:
                 key = f"event:{post.event_id}" if post.event_id else f"post:{post.id}"
                 groups[key].append(post)
@@ -72,17 +75,31 @@ class KeywordRule(RuleType):
             if by == "post":
                 fields["source_id"] = posts[0].source_id
             terms = sorted(hits[key])
-            out.append(Match(subject=key, title=posts[0].title,
-                             summary=f"命中敏感词：{'、'.join(terms)}（{len(posts)} 条）",
-                             size=float(len(posts)),
-                             evidence={"terms": terms, "count": len(posts), "size": len(posts),
-                                       "url": posts[0].url},
-                             **fields))
+            out.append(
+                Match(
+                    subject=key,
+                    title=posts[0].title,
+                    summary=f"命中敏感词：{'、'.join(terms)}（{len(posts)} 条）",
+                    size=float(len(posts)),
+                    evidence={
+                        "terms": terms,
+                        "count": len(posts),
+                        "size": len(posts),
+                        "url": posts[0].url,
+                    },
+                    **fields,
+                )
+            )
         return out
 
     def check_config(self, cfg):
         name = self.options.lexicon  # type: ignore[attr-defined]
         if name and not _lexicon_path(cfg, name).is_file():
-            return [("options.lexicon", f"lexicon file not found: {name}",
-                     "path is relative to the config directory")]
+            return [
+                (
+                    "options.lexicon",
+                    f"lexicon file not found: {name}",
+                    "path is relative to the config directory",
+                )
+            ]
         return []

@@ -34,10 +34,19 @@ class NegativityRule(RuleType):
                 continue
             fields = routing_fields(o.group_by, key, items)
             title = items[0].title if o.group_by == "event" else key
-            out.append(Match(subject=subject(o.group_by, key), title=title,
-                             summary=f"负面信息占比 {share:.0%}（{neg}/{len(items)}）",
-                             size=float(len(items)),
-                             evidence={"negative": neg, "total": len(items),
-                                       "share": round(share, 3), "size": len(items)},
-                             **fields))
+            out.append(
+                Match(
+                    subject=subject(o.group_by, key),
+                    title=title,
+                    summary=f"负面信息占比 {share:.0%}（{neg}/{len(items)}）",
+                    size=float(len(items)),
+                    evidence={
+                        "negative": neg,
+                        "total": len(items),
+                        "share": round(share, 3),
+                        "size": len(items),
+                    },
+                    **fields,
+                )
+            )
         return out

@@ -15,9 +15,9 @@ from yuqing.alerts.rules.base import Match, Options, RuleType
 
 class SourceHealthOptions(Options):
     failures: int = Field(default=3, ge=1, description="consecutive failed crawls")
-    silent_intervals: int | None = Field(default=6, ge=1,
-                                         description="no new post for N x the source interval; "
-                                                     "null = do not check")
+    silent_intervals: int | None = Field(
+        default=6, ge=1, description="no new post for N x the source interval; null = do not check"
+    )
     sources: list[str] | None = Field(default=None, description="only these source ids")
 
 
@@ -37,25 +37,45 @@ class SourceHealthRule(RuleType):
             name = (src.name if src else None) or state.source_id
             owner = src.owner if src else None
             interval = src.interval_seconds if src else 3600
-            common = dict(source_id=state.source_id, owner=owner,
-                          region=src.region if src else None)
+            common = dict(
+                source_id=state.source_id, owner=owner, region=src.region if src else None
+            )
             if state.consecutive_failures >= o.failures or not state.healthy:
-                out.append(Match(
-                    subject=f"source:{state.source_id}:failing", title=f"信息源异常：{name}",
-                    summary=f"连续 {state.consecutive_failures} 次采集失败：{state.last_error or '未知错误'}",
-                    evidence={"consecutive_failures": state.consecutive_failures,
-                              "last_error": state.last_error, "reason": "failing"}, **common))
-            elif (o.silent_intervals and state.last_new_at and state.last_success_at
-                  and snap.now - state.last_new_at > timedelta(seconds=o.silent_intervals * interval)):
+                out.append(
+                    Match(
+                        subject=f"source:{state.source_id}:failing",
+                        title=f"信息源异常：{name}",
+                        summary=f"连续 {state.consecutive_failures} 次采集失败：{state.last_error or '未知错误'}",
+                        evidence={
+                            "consecutive_failures": state.consecutive_failures,
+                            "last_error": state.last_error,
+                            "reason": "failing",
+                        },
+                        **common,
+                    )
+                )
+            elif (
+                o.silent_intervals
+                and state.last_new_at
+                and state.last_success_at
+                and snap.now - state.last_new_at > timedelta(seconds=o.silent_intervals * interval)
+            ):
                 hours = (snap.now - state.last_new_at).total_seconds() / 3600
-                out.append(Match(
-                    subject=f"source:{state.source_id}:silent", title=f"信息源无新内容：{name}",
-                    summary=f"已 {hours:.0f} 小时无新信息（采集间隔 {interval // 60} 分钟）",
-                    evidence={"last_new_at": state.last_new_at.isoformat(), "reason": "silent"},
-                    **common))
+                out.append(
+                    Match(
+                        subject=f"source:{state.source_id}:silent",
+                        title=f"信息源无新内容：{name}",
+                        summary=f"已 {hours:.0f} 小时无新信息（采集间隔 {interval // 60} 分钟）",
+                        evidence={"last_new_at": state.last_new_at.isoformat(), "reason": "silent"},
+                        **common,
+                    )
+                )
         return out
 
     def check_config(self, cfg):
         ids = {s.id for s in cfg.sources.sources}
-        return [("options.sources", f"unknown source {s!r}", "use an id from sources.yaml")
-                for s in self.options.sources or [] if ids and s not in ids]  # type: ignore
+        return [
+            ("options.sources", f"unknown source {s!r}", "use an id from sources.yaml")
+            for s in self.options.sources or []
+            if ids and s not in ids
+        ]  # type: ignore

@@ -27,6 +27,7 @@ class SpikeRule(RuleType):
         base_s = parse_duration(o.baseline)
         current = group(snap.posts(self.window), o.group_by)
         from datetime import timedelta
+
         hist_end = snap.now - timedelta(seconds=self.window)
         history = group(snap.posts(base_s, end=hist_end), o.group_by)
         periods = max(base_s / self.window, 1.0)
@@ -38,19 +39,34 @@ class SpikeRule(RuleType):
             if n < o.min_count or n < o.factor * max(mean, 1.0):
                 continue
             fields = routing_fields(o.group_by, key, items)
-            out.append(Match(subject=subject(o.group_by, key),
-                             title=f"{label(snap.cfg, o.group_by, key)}：信息量激增（{n} 条，基线 {mean:.1f}）",
-                             summary=f"{self.rule.window} 内 {n} 条，为基线 {mean:.1f} 的 "
-                                     f"{n / max(mean, 1e-9):.1f} 倍" if mean else
-                                     f"{self.rule.window} 内 {n} 条，此前无相关信息",
-                             size=float(n),
-                             evidence={"count": n, "baseline_mean": round(mean, 2),
-                                       "factor": o.factor, "size": n, "group": key},
-                             **fields))
+            out.append(
+                Match(
+                    subject=subject(o.group_by, key),
+                    title=f"{label(snap.cfg, o.group_by, key)}：信息量激增（{n} 条，基线 {mean:.1f}）",
+                    summary=f"{self.rule.window} 内 {n} 条，为基线 {mean:.1f} 的 "
+                    f"{n / max(mean, 1e-9):.1f} 倍"
+                    if mean
+                    else f"{self.rule.window} 内 {n} 条，此前无相关信息",
+                    size=float(n),
+                    evidence={
+                        "count": n,
+                        "baseline_mean": round(mean, 2),
+                        "factor": o.factor,
+                        "size": n,
+                        "group": key,
+                    },
+                    **fields,
+                )
+            )
         return out
 
     def check_config(self, cfg):
         if parse_duration(self.options.baseline) < self.window:  # type: ignore[attr-defined]
-            return [("options.baseline", "baseline shorter than the rule window",
-                     "use a baseline several windows long, e.g. 7d")]
+            return [
+                (
+                    "options.baseline",
+                    "baseline shorter than the rule window",
+                    "use a baseline several windows long, e.g. 7d",
+                )
+            ]
         return []

@@ -25,23 +25,38 @@ class VolumeRule(RuleType):
     def evaluate(self, snap) -> list[Match]:
         o: VolumeOptions = self.options  # type: ignore[assignment]
         lex = Lexicon(o.keywords or [])
-        posts = [p for p in snap.posts(self.window)
-                 if (not o.focus or set(o.focus) & set(p.focus))
-                 and (not lex or lex.find(p.title + "\n" + p.text))]
+        posts = [
+            p
+            for p in snap.posts(self.window)
+            if (not o.focus or set(o.focus) & set(p.focus))
+            and (not lex or lex.find(p.title + "\n" + p.text))
+        ]
         out = []
         for key, items in sorted(group(posts, o.group_by).items()):
             if len(items) < o.threshold:
                 continue
             fields = routing_fields(o.group_by, key, items)
-            out.append(Match(subject=subject(o.group_by, key),
-                             title=f"{label(snap.cfg, o.group_by, key)}：{len(items)} 条相关信息（{self.rule.window} 内）",
-                             summary=f"{self.rule.window} 内 {len(items)} 条，阈值 {o.threshold}",
-                             size=float(len(items)),
-                             evidence={"count": len(items), "threshold": o.threshold,
-                                       "size": len(items), "group": key},
-                             **fields))
+            out.append(
+                Match(
+                    subject=subject(o.group_by, key),
+                    title=f"{label(snap.cfg, o.group_by, key)}：{len(items)} 条相关信息（{self.rule.window} 内）",
+                    summary=f"{self.rule.window} 内 {len(items)} 条，阈值 {o.threshold}",
+                    size=float(len(items)),
+                    evidence={
+                        "count": len(items),
+                        "threshold": o.threshold,
+                        "size": len(items),
+                        "group": key,
+                    },
+                    **fields,
+                )
+            )
         return out
 
     def check_config(self, cfg):
-        return unknown(self.options.focus, focus_ids(cfg), "options.focus",  # type: ignore
-                       "focus topic")
+        return unknown(
+            self.options.focus,
+            focus_ids(cfg),
+            "options.focus",  # type: ignore
+            "focus topic",
+        )

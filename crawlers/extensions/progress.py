@@ -26,8 +26,10 @@ class Progress:
 
     @staticmethod
     def line(label: str, s) -> str:
-        return (f"{label[:28]:<28} fetched {s.fetched:>5}  new {s.new:>4}  "
-                f"updated {s.updated:>3}  unchanged {s.unchanged:>4}  failed {s.failed_total:>3}")
+        return (
+            f"{label[:28]:<28} fetched {s.fetched:>5}  new {s.new:>4}  "
+            f"updated {s.updated:>3}  unchanged {s.unchanged:>4}  failed {s.failed_total:>3}"
+        )
 
     def tick(self, **_):
         now = time.monotonic()

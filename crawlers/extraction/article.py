@@ -26,24 +26,65 @@ class Extracted:
 
 # ------------------------------------------------------------------------ boilerplate rules
 
-_DROP_TAGS = ("script", "style", "noscript", "iframe", "form", "nav", "header", "footer",
-              "aside", "select", "button", "input", "textarea", "svg", "object", "template")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "select",
+    "button",
+    "input",
+    "textarea",
+    "svg",
+    "object",
+    "template",
+)
 _BOILER_CLASS = re.compile(
     r"(?:^|[\s-])(nav|navbar|menu|topbar|footer|foot|ft|copyright|crumbs?|breadcrumbs?|position|"
     r"location|share|bdshare|tools?|print|related|relate|xgxx|sidebar|side|hot|comment|comments|"
     r"pager|pagination|prevnext|prev|next|banner|ad|ads|advert|search|login|byline|"
-    r"info|property|meta|repost-note|source|keywords?|tags?|qrcode|ewm|reply-box)(?:$|[\s-])")
+    r"info|property|meta|repost-note|source|keywords?|tags?|qrcode|ewm|reply-box)(?:$|[\s-])"
+)
 _BOILER_LINE = re.compile(
     r"^\s*[【\[(（]?\s*(】|\]|当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
     r"打印|关闭窗口|关闭|關閉|责任编辑|編輯[:：]|编辑[:：]|来源[:：]|來源[:：]|信息来源|版权所有|版權所有|"
     r"copyright|上一篇|下一篇|本文转载自|转载自|原文链接|字号|【字体|扫一扫|浏览次数|阅读次数|"
-    r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間)", re.IGNORECASE)
-_BLOCKS = {"p", "div", "li", "td", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "section",
-           "dd", "tr", "table", "ul", "ol", "article", "br"}
-_SITE_WORDS = re.compile(r"人民政府|门户网|政府网|网站|新闻网|留言板|首页|首頁|辦公室|办公室|的微博|公众号|公眾號")
+    r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間)",
+    re.IGNORECASE,
+)
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "td",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "section",
+    "dd",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "article",
+    "br",
+}
+_SITE_WORDS = re.compile(
+    r"人民政府|门户网|政府网|网站|新闻网|留言板|首页|首頁|辦公室|办公室|的微博|公众号|公眾號"
+)
 _COLUMN_WORDS = re.compile(
     r"(新闻|政务|部门|乡镇|本地|国内|国际|图片|视频)?(动态|动态信息|要闻|资讯|新闻|中心|新闻中心|"
-    r"通知公告|公告公示|信息公开|政府信息公开|领导留言|留言列表|留言详情|正文|详情|首页|首頁|動態|政務動態)")
+    r"通知公告|公告公示|信息公开|政府信息公开|领导留言|留言列表|留言详情|正文|详情|首页|首頁|動態|政務動態)"
+)
 _TITLE_CLASS = re.compile(r"title|headline|bt\b|biaoti|tit\b|subject|art-?tit|con-title", re.I)
 _TITLE_PREFIX = re.compile(r"^\s*(留言标题|标题|標題|主题|主題)\s*[:：]\s*")
 _AUTHOR = re.compile(r"(?:作者|记者|通讯员|文/|文／)\s*[:：]?\s*([\u4e00-\u9fa5A-Za-z·]{2,12})")
@@ -159,6 +200,7 @@ def _fallback_body(markup: str, title: str) -> tuple[str, str]:
 
 # ------------------------------------------------------------------------------------ title
 
+
 def _page_title(doc: html.HtmlElement) -> str:
     el = doc.find(".//title")
     return norm_ws(el.text_content()) if el is not None and el.text_content() else ""
@@ -174,8 +216,13 @@ def _meta(doc: html.HtmlElement, *names: str) -> str:
 
 def strip_site_suffix(title: str) -> str:
     """``标题_XX县人民政府`` → ``标题`` (the longest part that is not a site/column name)."""
-    parts = [p.strip() for p in re.split(r"\s*(?:[_|｜]|\s[-–—]\s|--|-(?=[^-]*(?:政府|网|板|室|站|中心)))\s*", title)
-             if p.strip()]
+    parts = [
+        p.strip()
+        for p in re.split(
+            r"\s*(?:[_|｜]|\s[-–—]\s|--|-(?=[^-]*(?:政府|网|板|室|站|中心)))\s*", title
+        )
+        if p.strip()
+    ]
     if not parts:
         return title.strip()
     content = [p for p in parts if not _SITE_WORDS.search(p) and not _COLUMN_WORDS.fullmatch(p)]
@@ -221,6 +268,7 @@ def _auto_title(doc: html.HtmlElement) -> str:
 
 # -------------------------------------------------------------------------------- selectors
 
+
 def _select(doc: html.HtmlElement, selector: str) -> list:
     try:
         if selector.startswith(("/", "(")):
@@ -263,8 +311,10 @@ def _selected_date(nodes: list, tz: str) -> datetime | None:
 
 # ------------------------------------------------------------------------------------- API
 
-def extract_article(markup: str, url: str = "", selectors: dict | None = None,
-                    tz: str = "Asia/Shanghai") -> Extracted:
+
+def extract_article(
+    markup: str, url: str = "", selectors: dict | None = None, tz: str = "Asia/Shanghai"
+) -> Extracted:
     """Extract title, body and publish time from an article page. Never raises on bad HTML.
 
     Without ``selectors`` everything is automatic. ``selectors`` (keys ``title``, ``body``,
@@ -288,9 +338,13 @@ def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
     if selectors:
         pristine = parse(markup)
         if selectors.get("title"):
-            sel_title = _TITLE_PREFIX.sub("", _selected_text(_select(pristine, selectors["title"]), " "))
+            sel_title = _TITLE_PREFIX.sub(
+                "", _selected_text(_select(pristine, selectors["title"]), " ")
+            )
         if selectors.get("body"):
-            sel_body = _clean_body(_selected_text(_select(pristine, selectors["body"])).split("\n"), "")
+            sel_body = _clean_body(
+                _selected_text(_select(pristine, selectors["body"])).split("\n"), ""
+            )
         if selectors.get("date"):
             sel_date = _selected_date(_select(pristine, selectors["date"]), tz)
         used = bool(sel_title or sel_body or sel_date)
@@ -306,8 +360,13 @@ def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
             body, method = _fallback_body(markup, title)
     if used:
         method = "selectors" if (sel_body and sel_title) else "selectors+" + method
-    return Extracted(title=title, body=body, published_at=published,
-                     author=author_m.group(1) if author_m else None, method=method)
+    return Extracted(
+        title=title,
+        body=body,
+        published_at=published,
+        author=author_m.group(1) if author_m else None,
+        method=method,
+    )
 
 
 def html_text_head(doc: html.HtmlElement, limit: int = 3000) -> str:

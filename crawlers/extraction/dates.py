@@ -11,14 +11,18 @@ from zoneinfo import ZoneInfo
 MIN_YEAR = 1990
 _TIME = r"(?:[ T\u3000]*(\d{1,2})[:：时時](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?)?)?"
 _ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
 _NUMERIC = re.compile(r"(?<!\d)(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?!\d)" + _TIME)
 _CHINESE = re.compile(
-    r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?" + r"(?:\s*(\d{1,2})[:：时時点點](\d{1,2})(?:[:：分](\d{1,2}))?)?")
+    r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?"
+    + r"(?:\s*(\d{1,2})[:：时時点點](\d{1,2})(?:[:：分](\d{1,2}))?)?"
+)
 _COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(?!\d)")
 _MANGLED = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{3})(?!\d)")  # 2020710
 _RFC822 = re.compile(
-    r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[A-Za-z]{1,5}|[+-]\d{4})?")
+    r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[A-Za-z]{1,5}|[+-]\d{4})?"
+)
 _EPOCH = re.compile(r"^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$")
 
 
@@ -31,11 +35,19 @@ def _plausible(dt: datetime, tz: str) -> bool:
     return MIN_YEAR <= dt.year and dt.astimezone(_zone(tz)) <= latest
 
 
-def _build(tz: str, y: str, mo: str, d: str, h: str | None = None, mi: str | None = None,
-           s: str | None = None) -> datetime | None:
+def _build(
+    tz: str,
+    y: str,
+    mo: str,
+    d: str,
+    h: str | None = None,
+    mi: str | None = None,
+    s: str | None = None,
+) -> datetime | None:
     try:
-        dt = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
-                      tzinfo=_zone(tz))
+        dt = datetime(
+            int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), tzinfo=_zone(tz)
+        )
     except ValueError:
         return None
     return dt if _plausible(dt, tz) else None
@@ -110,29 +122,64 @@ def parse_datetime(text: str | None, tz: str = "Asia/Shanghai") -> datetime | No
 # --------------------------------------------------------------------------- on a page
 
 _STRONG_LABELS = (
-    "发布日期", "发布时间", "发表时间", "发表日期", "发文日期", "成文日期", "留言时间", "留言日期",
-    "提问时间", "来信时间", "发稿时间", "更新时间", "发布于", "發佈日期", "發佈時間", "發布日期",
-    "發布時間", "發表時間", "留言時間", "公开日期", "公開日期",
+    "发布日期",
+    "发布时间",
+    "发表时间",
+    "发表日期",
+    "发文日期",
+    "成文日期",
+    "留言时间",
+    "留言日期",
+    "提问时间",
+    "来信时间",
+    "发稿时间",
+    "更新时间",
+    "发布于",
+    "發佈日期",
+    "發佈時間",
+    "發布日期",
+    "發布時間",
+    "發表時間",
+    "留言時間",
+    "公开日期",
+    "公開日期",
 )
 _WEAK_LABELS = ("时间", "日期", "時間", "日期", "时 间", "日 期")
 _LABEL_VALUE = r"\s*[:：]?\s*(?:<[^>]*>\s*)*([^<\n]{0,40})"
 _STRONG_RE = re.compile("(?:" + "|".join(map(re.escape, _STRONG_LABELS)) + ")" + _LABEL_VALUE)
-_WEAK_RE = re.compile(r"(?<![回答办复修改更截])(?:" + "|".join(map(re.escape, _WEAK_LABELS)) + ")" + _LABEL_VALUE)
+_WEAK_RE = re.compile(
+    r"(?<![回答办复修改更截])(?:" + "|".join(map(re.escape, _WEAK_LABELS)) + ")" + _LABEL_VALUE
+)
 _META_NAMES = (
-    "pubdate", "publishdate", "publish_date", "publishtime", "pubtime", "firstpublishedtime",
-    "article:published_time", "og:published_time", "og:release_date", "dc.date",
-    "dc.date.issued", "dcterms.issued", "weibo:article:create_at", "datepublished", "date",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "pubtime",
+    "firstpublishedtime",
+    "article:published_time",
+    "og:published_time",
+    "og:release_date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "weibo:article:create_at",
+    "datepublished",
+    "date",
 )
 _META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z_:.-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
-_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template|title)\b.*?</\1\s*>|<!--.*?-->",
-                          re.IGNORECASE | re.DOTALL)
+_DROP_BLOCKS = re.compile(
+    r"<(script|style|noscript|template|title)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
 _BLOCK_TAGS = re.compile(
     r"</?(?:p|div|br|li|tr|td|th|h[1-6]|table|ul|ol|section|article|header|footer|span|time|dd|dt)\b[^>]*>",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _ANY_TAG = re.compile(r"<[^>]+>")
-_FOOTER_LINE = re.compile(r"©|&copy;|copyright|版权所有|版權所有|ICP|备案|主办|技术支持|网站标识码",
-                          re.IGNORECASE)
+_FOOTER_LINE = re.compile(
+    r"©|&copy;|copyright|版权所有|版權所有|ICP|备案|主办|技术支持|网站标识码", re.IGNORECASE
+)
 _TIME_ATTR = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
 
 
@@ -141,8 +188,9 @@ def html_to_lines(markup: str) -> list[str]:
     text = _DROP_BLOCKS.sub(" ", markup)
     text = _BLOCK_TAGS.sub("\n", text)
     text = htmlmod.unescape(_ANY_TAG.sub(" ", text)).replace("\xa0", " ")
-    return [ln for ln in (re.sub(r"[ \t\r\f\v\u3000]+", " ", x).strip() for x in text.split("\n"))
-            if ln]
+    return [
+        ln for ln in (re.sub(r"[ \t\r\f\v\u3000]+", " ", x).strip() for x in text.split("\n")) if ln
+    ]
 
 
 def _meta_datetime(markup: str, tz: str) -> datetime | None:
@@ -164,8 +212,9 @@ def _labelled(text: str, pattern: re.Pattern[str], tz: str) -> datetime | None:
     return None
 
 
-def find_publish_datetime(html_or_text: str, tz: str = "Asia/Shanghai",
-                          title: str | None = None) -> datetime | None:
+def find_publish_datetime(
+    html_or_text: str, tz: str = "Asia/Shanghai", title: str | None = None
+) -> datetime | None:
     """Find the publish time on an article page (HTML or already extracted text).
 
     Preference: strongly labelled dates (发布日期/发布时间/留言时间 …) → ``<meta>`` publish
@@ -192,5 +241,5 @@ def find_publish_datetime(html_or_text: str, tz: str = "Asia/Shanghai",
         m = _TIME_ATTR.search(html_or_text)
         dt = parse_datetime(m.group(1), tz) if m else None
     if dt is None:
-        dt = parse_datetime(text[start:start + 3000], tz) or parse_datetime(text[:3000], tz)
+        dt = parse_datetime(text[start : start + 3000], tz) or parse_datetime(text[:3000], tz)
     return dt

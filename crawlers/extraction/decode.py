@@ -7,16 +7,29 @@ import re
 
 META_SCAN_BYTES = 4096
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE)
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.IGNORECASE
+)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-.]+)["']""")
 
 # Labels that must be read with a superset codec (GB2312/GBK pages routinely contain GBK or
 # GB18030 characters; Big5 pages routinely contain HKSCS/cp950 extensions).
 _SUPERSET = {
-    "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030",
-    "cp936": "gb18030", "ms936": "gb18030", "euc-cn": "gb18030", "hz-gb-2312": "gb18030",
-    "big5": "big5hkscs", "big5-hkscs": "big5hkscs", "cp950": "big5hkscs", "x-big5": "big5hkscs",
-    "ascii": "utf-8", "us-ascii": "utf-8", "iso-8859-1": "cp1252", "latin-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "gb18030",
+    "big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "cp950": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "ascii": "utf-8",
+    "us-ascii": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
     "utf8": "utf-8",
 }
 
@@ -104,8 +117,9 @@ def _cjk_plausibility(text: str) -> float:
     return sum(c in _COMMON for c in to_simplified(cjk)) / len(cjk)
 
 
-def decode_html(body: bytes, header_charset: str | None = None,
-                override: str | None = None) -> tuple[str, str]:
+def decode_html(
+    body: bytes, header_charset: str | None = None, override: str | None = None
+) -> tuple[str, str]:
     """Decode ``body``; return ``(text, encoding_used)``. Never raises on bad bytes.
 
     Order: configured ``override`` → HTTP header charset → ``<meta>`` charset → detection →

@@ -14,11 +14,29 @@ from yuqing.crawlers.extraction._html import cjk_count, classes, parse, text_of
 _CHROME = re.compile(
     r"(?:^|[\s_-])(nav|navbar|menu|topbar|top|header|head|footer|foot|ft|copyright|crumbs?|"
     r"breadcrumbs?|position|location|pager|pagination|pages?|paging|page-nav|sidebar|"
-    r"side|friend|friendlinks?|links|share|tools?|banner|ad|ads|search|left-nav|prevnext)(?:$|[\s_-])")
+    r"side|friend|friendlinks?|links|share|tools?|banner|ad|ads|search|left-nav|prevnext)(?:$|[\s_-])"
+)
 _CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "select"}
 _GROUP_TAGS = {"ul", "ol", "table", "tbody", "dl", "section", "article", "main"}
-_NEXT_TEXTS = {"下一页", "下页", "下一頁", "下頁", "后页", "後頁", "next", "next page", "next›",
-               "next »", "›", "»", ">", ">>", "下一页>", "下一页>>", "下一页 >"}
+_NEXT_TEXTS = {
+    "下一页",
+    "下页",
+    "下一頁",
+    "下頁",
+    "后页",
+    "後頁",
+    "next",
+    "next page",
+    "next›",
+    "next »",
+    "›",
+    "»",
+    ">",
+    ">>",
+    "下一页>",
+    "下一页>>",
+    "下一页 >",
+}
 MIN_CJK = 5
 MIN_TEXT = 6
 
@@ -72,7 +90,9 @@ def find_article_links(markup: str, base_url: str) -> list[str]:
         return []
     scores = {g: sum(n for _, n in items) for g, items in groups.items()}
     best = max(scores.values())
-    keep = [g for g in groups if scores[g] >= 0.3 * best and (len(groups[g]) >= 2 or len(groups) == 1)]
+    keep = [
+        g for g in groups if scores[g] >= 0.3 * best and (len(groups[g]) >= 2 or len(groups) == 1)
+    ]
     if not keep:
         keep = [max(scores, key=scores.__getitem__)]
     seen: OrderedDict[str, None] = OrderedDict()
@@ -94,7 +114,16 @@ def _in_page_order(doc: html.HtmlElement, wanted: set[str], base_url: str) -> li
 
 def _is_pager_text(text: str) -> bool:
     t = text.strip().lower()
-    return t in _NEXT_TEXTS or t in {"上一页", "上页", "首页", "尾页", "末页", "上一頁", "首頁", "尾頁"}
+    return t in _NEXT_TEXTS or t in {
+        "上一页",
+        "上页",
+        "首页",
+        "尾页",
+        "末页",
+        "上一頁",
+        "首頁",
+        "尾頁",
+    }
 
 
 def find_next_page(markup: str, base_url: str) -> str | None:
@@ -111,8 +140,11 @@ def find_next_page(markup: str, base_url: str) -> str | None:
     for a in doc.iter("a"):
         text = (text_of(a) or a.get("title") or "").strip().lower()
         text = re.sub(r"\s+", " ", text)
-        if text in _NEXT_TEXTS or text.startswith(("下一页", "下一頁")) or (
-                "next" in classes(a).split() and text):
+        if (
+            text in _NEXT_TEXTS
+            or text.startswith(("下一页", "下一頁"))
+            or ("next" in classes(a).split() and text)
+        ):
             href = a.get("href")
             if _usable_href(href):
                 url = urldefrag(urljoin(base_url, href.strip()))[0]

@@ -37,8 +37,13 @@ class NLPPipeline:
         stage = getattr(ctx, "nlp", None)
         if stage is None:
             raise NotConfigured("the NLP stage is not available")
-        return cls(crawler, stage, ctx.nlp_pool, crawler.settings.getint("NLP_BATCH_SIZE", 32),
-                   crawler.settings.getfloat("NLP_BATCH_DELAY", 0.02))
+        return cls(
+            crawler,
+            stage,
+            ctx.nlp_pool,
+            crawler.settings.getint("NLP_BATCH_SIZE", 32),
+            crawler.settings.getfloat("NLP_BATCH_DELAY", 0.02),
+        )
 
     async def process_item(self, item):
         if not isinstance(item, Post):
@@ -64,7 +69,7 @@ class NLPPipeline:
         posts = [post for post, _ in batch]
         try:
             analyses = None
-            if self.pool is not None:   # analyse in a worker process, off the reactor
+            if self.pool is not None:  # analyse in a worker process, off the reactor
                 future = analyze_in(self.pool, [p.title for p in posts], [p.text for p in posts])
                 analyses = await asyncio.wrap_future(future)
             self.stage.process_many(posts, analyses)

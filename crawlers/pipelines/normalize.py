@@ -34,10 +34,19 @@ class NormalizePipeline(Stage):
             spider.fail("empty_body", item.url)
             raise DropItem(f"empty article {item.url}", log_level="DEBUG")
         url = canonical(item.url)
-        post = Post(id=post_id_for(url), source_id=source.id, channel=source.channel, url=url,
-                    title=title, text=body, published_at=item.published_at,
-                    crawled_at=now(spider.ctx.tz), region=source.region, author=item.author,
-                    engagement=dict(item.engagement))
+        post = Post(
+            id=post_id_for(url),
+            source_id=source.id,
+            channel=source.channel,
+            url=url,
+            title=title,
+            text=body,
+            published_at=item.published_at,
+            crawled_at=now(spider.ctx.tz),
+            region=source.region,
+            author=item.author,
+            engagement=dict(item.engagement),
+        )
         if looks_traditional(title + body):
             post.title_orig, post.text_orig = title, body
             post.title, post.text = to_simplified(title), to_simplified(body)

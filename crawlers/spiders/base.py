@@ -43,9 +43,15 @@ _FAILURES: list[tuple[type[BaseException], str]] = [
 
 
 # Scrapy >= 2.13 raises its own download exceptions; match them by name.
-_FAILURE_NAMES = [("Timeout", "timeout"), ("Cancelled", "too_large"),
-                  ("ConnectionRefused", "connection_refused"), ("Resolve", "dns"),
-                  ("DNS", "dns"), ("DataLoss", "truncated"), ("Connection", "connection")]
+_FAILURE_NAMES = [
+    ("Timeout", "timeout"),
+    ("Cancelled", "too_large"),
+    ("ConnectionRefused", "connection_refused"),
+    ("Resolve", "dns"),
+    ("DNS", "dns"),
+    ("DataLoss", "truncated"),
+    ("Connection", "connection"),
+]
 
 
 def failure_reason(failure: Failure) -> str:
@@ -96,8 +102,9 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     # -- requests ------------------------------------------------------------------------
-    def make_request(self, url: str, callback: Callable, *, conditional: bool = False,
-                     **meta) -> scrapy.Request:
+    def make_request(
+        self, url: str, callback: Callable, *, conditional: bool = False, **meta
+    ) -> scrapy.Request:
         headers = {}
         if conditional:
             seen = self.ctx.store.get_url_state(canonical(url))
@@ -107,23 +114,33 @@ class SourceSpider(scrapy.Spider):
                 if seen.last_modified:
                     headers["If-Modified-Since"] = seen.last_modified
         meta.update(source_id=self.source.id, handle_httpstatus_list=[304])
-        return scrapy.Request(url, callback=callback, errback=self.on_error,
-                              headers=headers, meta=meta)
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, headers=headers, meta=meta
+        )
 
     def remember_url(self, post, post_id: str) -> None:
         """Seen-URL state for ``post.url``: validators of its response and its content hash."""
         etag, modified = self.pending_validators.pop(post.url, (None, None))
-        self.ctx.store.save_url_state(UrlState(
-            post.url, self.source.id, etag=etag, last_modified=modified,
-            content_hash=post.content_hash, post_id=post_id, fetched_at=post.crawled_at))
+        self.ctx.store.save_url_state(
+            UrlState(
+                post.url,
+                self.source.id,
+                etag=etag,
+                last_modified=modified,
+                content_hash=post.content_hash,
+                post_id=post_id,
+                fetched_at=post.crawled_at,
+            )
+        )
 
     def mark_seen(self, url: str) -> None:
         """Remember a URL that produced no post (failed, or redirected elsewhere) so that it
         does not look new on every crawl and keep pagination going."""
         url = canonical(url)
         if self.ctx.store.get_url_state(url) is None:
-            self.ctx.store.save_url_state(UrlState(url, self.source.id,
-                                                   fetched_at=now(self.ctx.tz)))
+            self.ctx.store.save_url_state(
+                UrlState(url, self.source.id, fetched_at=now(self.ctx.tz))
+            )
 
     def on_domain(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
@@ -139,7 +156,7 @@ class SourceSpider(scrapy.Spider):
             if response.status < 400:
                 self.summary.ok_responses += 1
             for url in request.meta.get("redirect_urls", []):
-                self.mark_seen(url)      # the post is stored under the final URL
+                self.mark_seen(url)  # the post is stored under the final URL
 
     def not_modified(self, response: Response) -> bool:
         """True (and counted as unchanged) for a 304 answer to a conditional GET."""
@@ -173,14 +190,16 @@ class SourceSpider(scrapy.Spider):
         offsite = self.crawler.stats.get_value("offsite/filtered", 0)
         if offsite:
             self.summary.failed["offsite_redirect"] += offsite
-            log.warning("source %s: %d redirect(s) to other domains dropped", self.source.id,
-                        offsite)
+            log.warning(
+                "source %s: %d redirect(s) to other domains dropped", self.source.id, offsite
+            )
 
     # -- failures ------------------------------------------------------------------------
     def fail(self, reason: str, url: str, detail: str = "") -> None:
         self.summary.fail(reason, url)
-        log.warning("source %s: %s %s%s", self.source.id, reason, url,
-                    f" ({detail})" if detail else "")
+        log.warning(
+            "source %s: %s %s%s", self.source.id, reason, url, f" ({detail})" if detail else ""
+        )
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request if hasattr(failure, "request") else None

@@ -14,7 +14,7 @@ from yuqing.crawlers.extraction import extract_article, parse_datetime
 from yuqing.crawlers.items import Article
 from yuqing.crawlers.spiders.base import SourceSpider, guarded
 
-MIN_BODY_CHARS = 40   # shorter item content is treated as a teaser and its link is followed
+MIN_BODY_CHARS = 40  # shorter item content is treated as a teaser and its link is followed
 
 
 def html_to_text(fragment: str) -> str:
@@ -78,15 +78,26 @@ class FeedSpider(SourceSpider):
         title = " ".join((entry.get("title") or "").split())
         published = self._entry_time(entry)
         if len(body) < MIN_BODY_CHARS and self.on_domain(link):
-            yield self.make_request(link, self.parse_linked, conditional=self.seen(link),
-                                    title=title, published=published)
+            yield self.make_request(
+                link,
+                self.parse_linked,
+                conditional=self.seen(link),
+                title=title,
+                published=published,
+            )
             return
         if not title and not body:
             self.fail("no_content", link)
             return
-        yield Article(source_id=self.source.id, url=link, title=title or body[:30],
-                      body=body, published_at=published, author=entry.get("author"),
-                      method="feed")
+        yield Article(
+            source_id=self.source.id,
+            url=link,
+            title=title or body[:30],
+            body=body,
+            published_at=published,
+            author=entry.get("author"),
+            method="feed",
+        )
 
     def _entry_time(self, entry) -> datetime | None:
         for key in ("published", "updated"):
@@ -108,6 +119,12 @@ class FeedSpider(SourceSpider):
         if html is None:
             return
         got = extract_article(html, response.url, None, tz=self.ctx.tz)
-        yield Article(source_id=self.source.id, url=response.url, title=title or got.title,
-                      body=got.body, published_at=published or got.published_at,
-                      method="feed+page", **self.validators(response))
+        yield Article(
+            source_id=self.source.id,
+            url=response.url,
+            title=title or got.title,
+            body=got.body,
+            published_at=published or got.published_at,
+            method="feed+page",
+            **self.validators(response),
+        )

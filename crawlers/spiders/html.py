@@ -81,12 +81,20 @@ class HtmlSpider(SourceSpider):
         if html is None:
             return
         sel = self.source.selectors
-        selectors = sel.model_dump(include={"title", "body", "date"}, exclude_none=True) \
-            if sel else None
+        selectors = (
+            sel.model_dump(include={"title", "body", "date"}, exclude_none=True) if sel else None
+        )
         got = extract_article(html, response.url, selectors or None, tz=self.ctx.tz)
         if not got.title and not got.body:
             self.fail("no_content", response.url)
             return
-        yield Article(source_id=self.source.id, url=response.url, title=got.title,
-                      body=got.body, published_at=got.published_at, author=got.author,
-                      method=got.method, **self.validators(response))
+        yield Article(
+            source_id=self.source.id,
+            url=response.url,
+            title=got.title,
+            body=got.body,
+            published_at=got.published_at,
+            author=got.author,
+            method=got.method,
+            **self.validators(response),
+        )

@@ -96,9 +96,19 @@ class JsonSpider(SourceSpider):
             url = f"{api_url.split('?')[0]}#id={item_id}"
         raw_time = dig(item, f.published_at)
         published = parse_datetime(str(raw_time), tz=self.ctx.tz) if raw_time else None
-        engagement = {k: int(v) for k in ("likes", "comments", "reposts")
-                      if (v := dig(item, getattr(f, k))) is not None and str(v).isdigit()}
+        engagement = {
+            k: int(v)
+            for k in ("likes", "comments", "reposts")
+            if (v := dig(item, getattr(f, k))) is not None and str(v).isdigit()
+        }
         author = dig(item, f.author)
-        return Article(source_id=self.source.id, url=str(url), title=title, body=body,
-                       published_at=published, author=str(author) if author else None,
-                       engagement=engagement, method="json")
+        return Article(
+            source_id=self.source.id,
+            url=str(url),
+            title=title,
+            body=body,
+            published_at=published,
+            author=str(author) if author else None,
+            engagement=engagement,
+            method="json",
+        )

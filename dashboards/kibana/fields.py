@@ -15,23 +15,53 @@ KINDS = ("posts", "events", "alerts")
 #: DESIGN.md export contract -> Elasticsearch type (fallback when templates are missing).
 CONTRACT_FIELDS: dict[str, dict[str, str]] = {
     "posts": {
-        "id": "keyword", "source_id": "keyword", "channel": "keyword", "url": "keyword",
-        "title": "text", "title.keyword": "keyword", "text": "text", "published_at": "date",
-        "crawled_at": "date", "region": "keyword", "category": "keyword",
-        "category_score": "float", "focus": "keyword", "sentiment": "float",
-        "keywords": "keyword", "event_id": "keyword", "duplicate_of": "keyword",
+        "id": "keyword",
+        "source_id": "keyword",
+        "channel": "keyword",
+        "url": "keyword",
+        "title": "text",
+        "title.keyword": "keyword",
+        "text": "text",
+        "published_at": "date",
+        "crawled_at": "date",
+        "region": "keyword",
+        "category": "keyword",
+        "category_score": "float",
+        "focus": "keyword",
+        "sentiment": "float",
+        "keywords": "keyword",
+        "event_id": "keyword",
+        "duplicate_of": "keyword",
         "tokens": "text",
     },
     "events": {
-        "id": "keyword", "title": "text", "title.keyword": "keyword", "keywords": "keyword",
-        "post_ids": "keyword", "size": "integer", "first_seen": "date", "last_seen": "date",
-        "hotness": "float", "category": "keyword", "focus": "keyword", "region": "keyword",
+        "id": "keyword",
+        "title": "text",
+        "title.keyword": "keyword",
+        "keywords": "keyword",
+        "post_ids": "keyword",
+        "size": "integer",
+        "first_seen": "date",
+        "last_seen": "date",
+        "hotness": "float",
+        "category": "keyword",
+        "focus": "keyword",
+        "region": "keyword",
     },
     "alerts": {
-        "id": "keyword", "level": "keyword", "rule": "keyword", "event_id": "keyword",
-        "source_id": "keyword", "departments": "keyword", "status": "keyword",
-        "created_at": "date", "delivered_at": "date", "acked_at": "date",
-        "resolved_at": "date", "title": "text", "title.keyword": "keyword",
+        "id": "keyword",
+        "level": "keyword",
+        "rule": "keyword",
+        "event_id": "keyword",
+        "source_id": "keyword",
+        "departments": "keyword",
+        "status": "keyword",
+        "created_at": "date",
+        "delivered_at": "date",
+        "acked_at": "date",
+        "resolved_at": "date",
+        "title": "text",
+        "title.keyword": "keyword",
     },
 }
 
@@ -56,8 +86,11 @@ def mapping_fields(kind: str) -> dict[str, str]:
     """``{field path: ES type}`` for ``posts`` / ``events`` / ``alerts`` from the shipped
     index template, or the contract table when the template is not there."""
     try:
-        raw = resources.files("yuqing.storage").joinpath("es_templates", f"{kind}.json") \
+        raw = (
+            resources.files("yuqing.storage")
+            .joinpath("es_templates", f"{kind}.json")
             .read_text(encoding="utf-8")
+        )
     except (FileNotFoundError, ModuleNotFoundError):
         return dict(CONTRACT_FIELDS[kind])
     template = json.loads(raw)
@@ -66,8 +99,9 @@ def mapping_fields(kind: str) -> dict[str, str]:
 
 def mapping_source(kind: str) -> str:
     try:
-        resources.files("yuqing.storage").joinpath("es_templates", f"{kind}.json") \
-            .read_text(encoding="utf-8")
+        resources.files("yuqing.storage").joinpath("es_templates", f"{kind}.json").read_text(
+            encoding="utf-8"
+        )
     except (FileNotFoundError, ModuleNotFoundError):
         return "contract table (dashboards/kibana/fields.py)"
     return f"yuqing/storage/es_templates/{kind}.json"

@@ -24,18 +24,21 @@ class KibanaError(Exception):
 class ImportResult:
     success: bool
     success_count: int
-    errors: list[str] = field(default_factory=list)   # one line per failed object
+    errors: list[str] = field(default_factory=list)  # one line per failed object
 
 
-def multipart(filename: str, content: bytes, boundary: str | None = None
-              ) -> tuple[bytes, str]:
+def multipart(filename: str, content: bytes, boundary: str | None = None) -> tuple[bytes, str]:
     """A multipart/form-data body with one ``file`` field; returns (body, content type)."""
     boundary = boundary or f"yuqing-{uuid.uuid4().hex}"
-    head = (f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            "Content-Type: application/ndjson\r\n\r\n").encode()
-    return head + content + f"\r\n--{boundary}--\r\n".encode(), \
-        f"multipart/form-data; boundary={boundary}"
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/ndjson\r\n\r\n"
+    ).encode()
+    return (
+        head + content + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def import_url(base: str, space: str | None = None) -> str:
@@ -61,9 +64,14 @@ def describe_error(err: dict) -> str:
     return line.replace("\n", " ")
 
 
-def import_objects(url: str, ndjson: bytes, api_key: str | None = None,
-                   space: str | None = None, timeout: float = 30.0,
-                   verify: bool = True) -> ImportResult:
+def import_objects(
+    url: str,
+    ndjson: bytes,
+    api_key: str | None = None,
+    space: str | None = None,
+    timeout: float = 30.0,
+    verify: bool = True,
+) -> ImportResult:
     api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     body, ctype = multipart("yuqing.ndjson", ndjson)
     headers = {"kbn-xsrf": "true", "Content-Type": ctype, "Accept": "application/json"}
@@ -84,8 +92,7 @@ def import_objects(url: str, ndjson: bytes, api_key: str | None = None,
         except (ValueError, AttributeError):
             pass
         hint = f" (set ${API_KEY_ENV})" if exc.code == 401 and not api_key else ""
-        raise KibanaError(f"Kibana answered HTTP {exc.code}: {str(detail)[:300]}{hint}"
-                          ) from None
+        raise KibanaError(f"Kibana answered HTTP {exc.code}: {str(detail)[:300]}{hint}") from None
     except (URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise KibanaError(f"cannot reach Kibana at {url}: {reason}") from None
@@ -93,6 +100,8 @@ def import_objects(url: str, ndjson: bytes, api_key: str | None = None,
         data = json.loads(payload)
     except ValueError:
         raise KibanaError("Kibana answered with something that is not JSON") from None
-    return ImportResult(success=bool(data.get("success")),
-                        success_count=int(data.get("successCount", 0)),
-                        errors=[describe_error(e) for e in data.get("errors", [])])
+    return ImportResult(
+        success=bool(data.get("success")),
+        success_count=int(data.get("successCount", 0)),
+        errors=[describe_error(e) for e in data.get("errors", [])],
+    )

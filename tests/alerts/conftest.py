@@ -53,9 +53,13 @@ def webhook_server():
     server.server_close()
 
 
-def write_config(root: Path, rules: list[dict], smtp_port: int = 8025,
-                 sources: list[dict] | None = None, departments: list[dict] | None = None
-                 ) -> Path:
+def write_config(
+    root: Path,
+    rules: list[dict],
+    smtp_port: int = 8025,
+    sources: list[dict] | None = None,
+    departments: list[dict] | None = None,
+) -> Path:
     """A config dir under ``root`` with the shipped topics/departments and the given rules."""
     cdir = root / "config"
     cdir.mkdir(parents=True, exist_ok=True)
@@ -63,17 +67,23 @@ def write_config(root: Path, rules: list[dict], smtp_port: int = 8025,
         shutil.copy(REPO / "config" / name, cdir / name)
     if departments is not None:
         (cdir / "departments.yaml").write_text(
-            yaml.safe_dump({"departments": departments}, allow_unicode=True), encoding="utf-8")
+            yaml.safe_dump({"departments": departments}, allow_unicode=True), encoding="utf-8"
+        )
         (cdir / "topics.yaml").write_text("{}\n", encoding="utf-8")  # shipped ids don't exist
-    settings = {"timezone": "Asia/Shanghai", "storage": {"backend": "sqlite",
-                                                         "path": "var/yuqing.db"},
-                "smtp": {"host": "127.0.0.1", "port": smtp_port, "timeout": 5}}
-    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True),
-                                        encoding="utf-8")
-    (cdir / "rules.yaml").write_text(yaml.safe_dump({"rules": rules}, allow_unicode=True),
-                                     encoding="utf-8")
-    (cdir / "sources.yaml").write_text(yaml.safe_dump({"sources": sources or []},
-                                                      allow_unicode=True), encoding="utf-8")
+    settings = {
+        "timezone": "Asia/Shanghai",
+        "storage": {"backend": "sqlite", "path": "var/yuqing.db"},
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "timeout": 5},
+    }
+    (cdir / "settings.yaml").write_text(
+        yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8"
+    )
+    (cdir / "rules.yaml").write_text(
+        yaml.safe_dump({"rules": rules}, allow_unicode=True), encoding="utf-8"
+    )
+    (cdir / "sources.yaml").write_text(
+        yaml.safe_dump({"sources": sources or []}, allow_unicode=True), encoding="utf-8"
+    )
     return cdir
 
 
@@ -81,19 +91,35 @@ def load(cdir: Path):
     return load_config(cdir)
 
 
-def make_post(i: int, title="工地发生安全事故", text="工地塔吊倒塌，造成人员伤亡。", when=T0,
-              **kw) -> Post:
+def make_post(
+    i: int, title="工地发生安全事故", text="工地塔吊倒塌，造成人员伤亡。", when=T0, **kw
+) -> Post:
     url = kw.pop("url", f"http://127.0.0.1/post/{i}")
-    return Post(id=post_id_for(url), source_id=kw.pop("source_id", "portal"),
-                channel=kw.pop("channel", "portal"), url=url, title=title, text=text,
-                published_at=when, crawled_at=kw.pop("crawled_at", when), **kw)
+    return Post(
+        id=post_id_for(url),
+        source_id=kw.pop("source_id", "portal"),
+        channel=kw.pop("channel", "portal"),
+        url=url,
+        title=title,
+        text=text,
+        published_at=when,
+        crawled_at=kw.pop("crawled_at", when),
+        **kw,
+    )
 
 
 def make_event(eid="ev1", size=10, hotness=80.0, when=T0, **kw) -> Event:
-    return Event(id=eid, title=kw.pop("title", "某小区业主集中反映延期交房"),
-                 keywords=kw.pop("keywords", ["延期交房", "开发商"]),
-                 post_ids=[f"p{i}" for i in range(size)], size=size,
-                 first_seen=when - timedelta(hours=3), last_seen=when, hotness=hotness, **kw)
+    return Event(
+        id=eid,
+        title=kw.pop("title", "某小区业主集中反映延期交房"),
+        keywords=kw.pop("keywords", ["延期交房", "开发商"]),
+        post_ids=[f"p{i}" for i in range(size)],
+        size=size,
+        first_seen=when - timedelta(hours=3),
+        last_seen=when,
+        hotness=hotness,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -106,14 +132,14 @@ def store(tmp_path):
 class Rig:
     """Config dir + store + outbox under ``root``, delivering to the SMTP sink."""
 
-    def __init__(self, root: Path, sink: SmtpSink | None, rules: list[dict],
-                 settings=None, **config_kw):
+    def __init__(
+        self, root: Path, sink: SmtpSink | None, rules: list[dict], settings=None, **config_kw
+    ):
         from yuqing.alerts.outbox import Outbox
         from yuqing.alerts.settings import AlertSettings
 
         self.root, self.sink = root, sink
-        self.cdir = write_config(root, rules, smtp_port=sink.port if sink else 8025,
-                                 **config_kw)
+        self.cdir = write_config(root, rules, smtp_port=sink.port if sink else 8025, **config_kw)
         self.cfg = load(self.cdir)
         self.settings = settings or AlertSettings()
         self.store = SQLiteStore(self.cfg.path(self.cfg.settings.storage.path))
@@ -147,11 +173,17 @@ def make_rig(tmp_path, smtp_sink):  # noqa: F811 - the shared fixture
         rig = Rig(tmp_path, sink, rules, **kw)
         rigs.append(rig)
         return rig
+
     yield factory
     for rig in rigs:
         rig.close()
 
 
 HOT = {"id": "hot", "type": "hotness", "level": "orange", "options": {"threshold": 50}}
-SAFETY = {"id": "safety", "type": "focus_risk", "level": "red", "window": "24h",
-          "options": {"focus": "work_safety", "risk_flags": ["casualties"]}}
+SAFETY = {
+    "id": "safety",
+    "type": "focus_risk",
+    "level": "red",
+    "window": "24h",
+    "options": {"focus": "work_safety", "risk_flags": ["casualties"]},
+}

@@ -22,9 +22,16 @@ EVIL = "恶意标题\r\nBcc: victim@example.com\x00\x1b<script>alert(1)</script>
 
 
 def alert(level="red", title=EVIL) -> Alert:
-    return Alert(id="abc123def456", level=level, rule="r", created_at=T0, title=title,
-                 summary="<b>摘要</b> & more", departments=["emergency", "cac"],
-                 evidence={"url": "http://x/?a=1&b=<2>"})
+    return Alert(
+        id="abc123def456",
+        level=level,
+        rule="r",
+        created_at=T0,
+        title=title,
+        summary="<b>摘要</b> & more",
+        departments=["emergency", "cac"],
+        evidence={"url": "http://x/?a=1&b=<2>"},
+    )
 
 
 def dept(cfg, did):
@@ -35,17 +42,25 @@ def test_header_safe_strips_crlf_and_controls():
     assert header_safe("a\r\nb\tc\x00d\u200be") == "a b c d e"
 
 
-@pytest.mark.parametrize("level,tag", [("red", "【红色预警】"), ("orange", "【橙色预警】"),
-                                       ("yellow", "【黄色预警】"), ("blue", "【蓝色提示】")])
+@pytest.mark.parametrize(
+    "level,tag",
+    [
+        ("red", "【红色预警】"),
+        ("orange", "【橙色预警】"),
+        ("yellow", "【黄色预警】"),
+        ("blue", "【蓝色提示】"),
+    ],
+)
 def test_email_subject_tag_headers_and_escaping(tmp_path, smtp_sink, level, tag):
     cfg = load(write_config(tmp_path, [], smtp_port=smtp_sink.port))
     ch = EmailChannel(cfg, AlertSettings())
     d = dept(cfg, "emergency")
-    msg = build("alert", [alert(level)], d, d.emails[0], {"emergency": "应急管理局"},
-                "abc123def456")
+    msg = build(
+        "alert", [alert(level)], d, d.emails[0], {"emergency": "应急管理局"}, "abc123def456"
+    )
     ch.send(msg, d)
     ch.close()
-    (rcpts, got), = smtp_sink.messages
+    ((rcpts, got),) = smtp_sink.messages
     assert rcpts == ["yuqing@yjgl.gov.example"]
     assert got["Subject"].startswith(tag)
     assert "\n" not in got["Subject"] and "Bcc" not in got.keys()
@@ -73,9 +88,18 @@ def test_smtp_down_raises_delivery_error(tmp_path, smtp_sink):
         ch.send(build("alert", [alert()], d, d.emails[0], {}, "k"), d)
 
 
-DEPTS = [{"id": "cac", "name": "网信办", "emails": ["duty@x.example"], "duty": True,
-          "webhooks": [{"kind": "dingtalk", "url_env": "T_DING_URL", "secret_env": "T_DING_SECRET"},
-                       {"kind": "wecom", "url_env": "T_WECOM_URL"}]}]
+DEPTS = [
+    {
+        "id": "cac",
+        "name": "网信办",
+        "emails": ["duty@x.example"],
+        "duty": True,
+        "webhooks": [
+            {"kind": "dingtalk", "url_env": "T_DING_URL", "secret_env": "T_DING_SECRET"},
+            {"kind": "wecom", "url_env": "T_WECOM_URL"},
+        ],
+    }
+]
 
 
 def test_dingtalk_signed_markdown(tmp_path, webhook_server, monkeypatch):
@@ -89,8 +113,9 @@ def test_dingtalk_signed_markdown(tmp_path, webhook_server, monkeypatch):
     (req,) = webhook_server.received
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(req["path"]).query)
     ts = int(q["timestamp"][0])
-    expected = base64.b64encode(hmac.new(b"SEC123", f"{ts}\nSEC123".encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(b"SEC123", f"{ts}\nSEC123".encode(), hashlib.sha256).digest()
+    ).decode()
     assert q["sign"] == [expected] == [sign("SEC123", ts)] and q["access_token"] == ["t"]
     body = req["json"]
     assert body["msgtype"] == "markdown" and body["markdown"]["title"].startswith("【红色预警】")
@@ -115,8 +140,9 @@ def test_wecom_markdown(tmp_path, webhook_server, monkeypatch):
     monkeypatch.setenv("T_WECOM_URL", webhook_server.url + "/cgi-bin/webhook/send?key=k")
     cfg = load(write_config(tmp_path, [], departments=DEPTS))
     d = dept(cfg, "cac")
-    WeComChannel(cfg, AlertSettings()).send(build("alert", [alert("blue")], d, "T_WECOM_URL",
-                                                  {}, "k"), d)
+    WeComChannel(cfg, AlertSettings()).send(
+        build("alert", [alert("blue")], d, "T_WECOM_URL", {}, "k"), d
+    )
     (req,) = webhook_server.received
     assert req["path"].startswith("/cgi-bin/webhook/send")
     assert req["json"]["msgtype"] == "markdown"

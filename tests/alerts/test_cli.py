@@ -46,7 +46,7 @@ def test_list_ack_resolve_test_stats(make_rig, smtp_sink):
     rig = seeded(make_rig)
     out = yq(rig, "alerts", "test", "hot")
     assert out.exit_code == 0 and "would alert" in out.output and smtp_sink.messages == []
-    assert list(rig.store.iter_alerts()) == []                  # dry run writes nothing
+    assert list(rig.store.iter_alerts()) == []  # dry run writes nothing
     assert yq(rig, "alerts", "check").exit_code == 0
     rows = [json.loads(line) for line in yq(rig, "alerts", "list", "--json").output.splitlines()]
     assert {r["status"] for r in rows} == {"open"} and len(rows) == 2
@@ -62,14 +62,15 @@ def test_list_ack_resolve_test_stats(make_rig, smtp_sink):
 
 
 def test_rule_file_with_mistakes(make_rig, smtp_sink):
-    rig = seeded(make_rig, rules=(SAFETY, {"id": "bad", "type": "hotness",
-                                          "options": {"treshold": 5}}))
+    rig = seeded(
+        make_rig, rules=(SAFETY, {"id": "bad", "type": "hotness", "options": {"treshold": 5}})
+    )
     r = yq(rig, "alerts", "check")
     assert r.exit_code == 1
     assert "rules.yaml: rules[1].options.treshold" in r.output
-    assert len(smtp_sink.messages) == 2                        # the good rule still alerted
+    assert len(smtp_sink.messages) == 2  # the good rule still alerted
     yq(rig, "alerts", "check")
-    assert len(smtp_sink.messages) == 2                        # and only once
+    assert len(smtp_sink.messages) == 2  # and only once
     (rig.cdir / "rules.yaml").write_text(yaml.safe_dump({"rules": [{"id": "x", "type": 3}]}))
     r = yq(rig, "alerts", "check")
     assert r.exit_code == 1 and "rules.yaml" in r.output and len(smtp_sink.messages) == 2
@@ -80,16 +81,18 @@ def test_run_daemon_stops_on_sigterm_and_restarts_without_duplicates(make_rig, s
     cmd = [sys.executable, "-m", "yuqing", "--config", str(rig.cdir), "run", "--no-crawl"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for round_ in range(2):
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         lines: list[str] = []
         reader = threading.Thread(target=lines.extend, args=(proc.stderr,), daemon=True)
         reader.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (
-                len(smtp_sink.messages) >= 5 and any("scheduler started" in x for x in lines)):
+            len(smtp_sink.messages) >= 5 and any("scheduler started" in x for x in lines)
+        ):
             time.sleep(0.1)
-        time.sleep(1.5)                       # let the catch-up jobs of the restart run too
+        time.sleep(1.5)  # let the catch-up jobs of the restart run too
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         reader.join(timeout=5)
@@ -109,6 +112,14 @@ def test_every_alerts_command_is_documented():
     for name in ("run", "cycle"):
         assert f"yuqing {name}" in doc
         assert "Example:" in cli.commands[name].help
-    for rule_type in ("hotness", "spike", "volume", "keyword", "negativity", "focus_risk",
-                      "source_health", "dormancy"):
+    for rule_type in (
+        "hotness",
+        "spike",
+        "volume",
+        "keyword",
+        "negativity",
+        "focus_risk",
+        "source_health",
+        "dormancy",
+    ):
         assert re.search(rf"`{rule_type}`", doc), rule_type

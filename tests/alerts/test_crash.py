@@ -34,25 +34,32 @@ print("done", flush=True)
 
 
 def start_worker(rig):
-    return subprocess.Popen([sys.executable, "-c", WORKER, str(rig.cdir),
-                             rig.settings.model_dump_json()],
-                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(rig.cdir), rig.settings.model_dump_json()],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_sigkill_mid_batch_then_restart(make_rig, smtp_sink):
-    settings = AlertSettings(rate_limit=RateLimit(max_messages=1000),
-                             retry=RetrySettings(lease="2s", base="1s"))
-    rig = make_rig([{"id": "hot", "type": "hotness", "level": "yellow",
-                     "options": {"threshold": 50}}], settings=settings)
+    settings = AlertSettings(
+        rate_limit=RateLimit(max_messages=1000), retry=RetrySettings(lease="2s", base="1s")
+    )
+    rig = make_rig(
+        [{"id": "hot", "type": "hotness", "level": "yellow", "options": {"threshold": 50}}],
+        settings=settings,
+    )
     from yuqing.timeutil import now
+
     t = now()
     for i in range(20):
         rig.store.upsert_event(make_event(f"e{i}", focus=["real_estate_finance"], when=t))
     result = rig.engine().check(t - timedelta(seconds=1))
     assert len(result.created) == 20
     expected = {message_id(r.alert_id, r.recipient) for r in rig.outbox.rows()}
-    assert len(expected) == 60                                  # 20 alerts x 3 departments
+    assert len(expected) == 60  # 20 alerts x 3 departments
 
     smtp_sink.delay = 0.05
     worker = start_worker(rig)
@@ -66,11 +73,11 @@ def test_sigkill_mid_batch_then_restart(make_rig, smtp_sink):
     assert 20 <= got_before < 60, "the kill must land mid-batch"
 
     smtp_sink.delay = 0.0
-    worker = start_worker(rig)                                  # restart: waits out the lease
+    worker = start_worker(rig)  # restart: waits out the lease
     out, err = worker.communicate(timeout=60)
     assert worker.returncode == 0, err.decode()[-2000:]
 
     ids = smtp_sink.message_ids()
-    assert set(ids) == expected                                 # none lost
-    assert len(ids) - len(set(ids)) <= 1                        # at most the in-flight one twice
+    assert set(ids) == expected  # none lost
+    assert len(ids) - len(set(ids)) <= 1  # at most the in-flight one twice
     assert rig.outbox.counts() == {"sent": 60}

@@ -12,8 +12,11 @@ from yuqing.alerts.settings import AlertSettings, QuietHours, RateLimit
 
 
 def expected_ids(rig) -> set[str]:
-    return {message_id(r.alert_id if r.kind == "alert" else f"{r.alert_id}:{r.kind}",
-                       r.recipient) for r in rig.outbox.rows() if r.channel == "email"}
+    return {
+        message_id(r.alert_id if r.kind == "alert" else f"{r.alert_id}:{r.kind}", r.recipient)
+        for r in rig.outbox.rows()
+        if r.channel == "email"
+    }
 
 
 def test_same_check_twice_delivers_each_alert_exactly_once(make_rig, smtp_sink):
@@ -24,7 +27,7 @@ def test_same_check_twice_delivers_each_alert_exactly_once(make_rig, smtp_sink):
     r2, d2 = rig.check_and_deliver(T0 + timedelta(minutes=5))
     assert len(r1.created) == 2 and r2.created == [] and d2.sent == 0
     ids = smtp_sink.message_ids()
-    assert len(ids) == len(set(ids)) == d1.sent == 5     # 3 departments + emergency + duty
+    assert len(ids) == len(set(ids)) == d1.sent == 5  # 3 departments + emergency + duty
     assert set(ids) == expected_ids(rig)
     assert all(a.delivered_at is not None for a in rig.store.iter_alerts())
 
@@ -36,7 +39,7 @@ def test_smtp_refusing_connections_then_recovering(make_rig, smtp_sink):
     smtp_sink.stop()
     _, d1 = rig.check_and_deliver(T0)
     assert d1.sent == 0 and d1.failed == 5
-    d2 = rig.deliverer().run_once(T0 + timedelta(seconds=5))   # backoff: not due yet
+    d2 = rig.deliverer().run_once(T0 + timedelta(seconds=5))  # backoff: not due yet
     assert d2.sent == d2.failed == 0
     d3 = rig.deliverer().run_once(T0 + timedelta(seconds=31))  # due, server still down
     assert d3.failed == 5 and {r.attempts for r in rig.outbox.rows()} == {2}
@@ -51,11 +54,11 @@ def test_smtp_refusing_connections_then_recovering(make_rig, smtp_sink):
 def test_stored_alert_without_outbox_rows_is_reconciled(make_rig, smtp_sink):
     rig = make_rig([SAFETY])
     rig.store.upsert_post(make_post(1, focus=["work_safety"], risk_flags=["casualties"]))
-    Engine(rig.cfg, rig.store, None, rig.settings).check(T0)   # "crash" before enqueue
+    Engine(rig.cfg, rig.store, None, rig.settings).check(T0)  # "crash" before enqueue
     assert rig.outbox.rows() == []
-    rig.check_and_deliver(T0 + timedelta(days=1, minutes=1))   # new bucket: suppressed ...
+    rig.check_and_deliver(T0 + timedelta(days=1, minutes=1))  # new bucket: suppressed ...
     assert len(list(rig.store.iter_alerts())) == 1
-    assert len(smtp_sink.messages) == 2                        # ... yet delivered, once
+    assert len(smtp_sink.messages) == 2  # ... yet delivered, once
 
 
 def test_realert_suppressed_unless_level_rises(make_rig, smtp_sink):
@@ -63,19 +66,21 @@ def test_realert_suppressed_unless_level_rises(make_rig, smtp_sink):
     rig = make_rig([rule])
     rig.store.upsert_event(make_event("e1", size=10, focus=["wage_arrears"]))
     r1, _ = rig.check_and_deliver(T0)
-    rig.store.upsert_event(make_event("e1", size=15, focus=["wage_arrears"],
-                                      when=T0 + timedelta(hours=2)))
+    rig.store.upsert_event(
+        make_event("e1", size=15, focus=["wage_arrears"], when=T0 + timedelta(hours=2))
+    )
     r2, _ = rig.check_and_deliver(T0 + timedelta(hours=2))
     assert len(r1.created) == 1 and r2.created == [] and len(r2.suppressed) == 1
-    rig.store.upsert_event(make_event("e1", size=25, focus=["wage_arrears"],
-                                      when=T0 + timedelta(hours=3)))
+    rig.store.upsert_event(
+        make_event("e1", size=25, focus=["wage_arrears"], when=T0 + timedelta(hours=3))
+    )
     r3, _ = rig.check_and_deliver(T0 + timedelta(hours=3))
     (grown,) = r3.created
     assert grown.level == "red" and grown.evidence["supersedes"] == r1.created[0].id
     assert rig.store.get_alert(r1.created[0].id).evidence["superseded_by"] == grown.id
     subjects = [m["Subject"] for _, m in smtp_sink.messages]
-    assert sum(s.startswith("【橙色预警】") for s in subjects) == 1   # hrss
-    assert sum(s.startswith("【红色预警】") for s in subjects) == 2   # hrss + duty copy
+    assert sum(s.startswith("【橙色预警】") for s in subjects) == 1  # hrss
+    assert sum(s.startswith("【红色预警】") for s in subjects) == 2  # hrss + duty copy
 
 
 def test_rate_limit_aggregates_into_one_message(make_rig, smtp_sink):
@@ -100,10 +105,11 @@ def test_quiet_hours_hold_non_red_until_morning(make_rig, smtp_sink):
     rig = make_rig([{**HOT, "level": "yellow"}, SAFETY], settings=settings)
     night = T0.replace(hour=23)
     rig.store.upsert_event(make_event("e1", focus=["wage_arrears"], when=night))
-    rig.store.upsert_post(make_post(1, focus=["work_safety"], risk_flags=["casualties"],
-                                    when=night))
+    rig.store.upsert_post(
+        make_post(1, focus=["work_safety"], risk_flags=["casualties"], when=night)
+    )
     _, d1 = rig.check_and_deliver(night)
-    assert d1.sent == 2 and d1.held == 1                      # red to emergency + duty
+    assert d1.sent == 2 and d1.held == 1  # red to emergency + duty
     d2 = rig.deliverer().run_once(night + timedelta(hours=2))
     assert d2.sent == 0
     d3 = rig.deliverer().run_once(night.replace(hour=7, minute=1) + timedelta(days=1))

@@ -15,8 +15,9 @@ def test_focus_topic_lead_unit_first_and_co_responsible_after(tmp_path):
 
 
 def test_category_then_domain_keywords(tmp_path):
-    r = router(tmp_path).route(Match("e", "t", category="环境保护", text="小区拆迁补偿不到位"),
-                               "yellow")
+    r = router(tmp_path).route(
+        Match("e", "t", category="环境保护", text="小区拆迁补偿不到位"), "yellow"
+    )
     assert r.departments == ["ecology", "construction"]
 
 
@@ -26,27 +27,34 @@ def test_unroutable_goes_to_duty_office_never_nowhere(tmp_path):
 
 
 def test_red_copies_duty_office(tmp_path):
-    assert router(tmp_path).route(Match("e", "t", focus=["work_safety"]), "red"
-                                  ).departments == ["emergency", "cac"]
+    assert router(tmp_path).route(Match("e", "t", focus=["work_safety"]), "red").departments == [
+        "emergency",
+        "cac",
+    ]
 
 
 def test_source_alerts_go_to_owner_and_duty(tmp_path):
-    r = router(tmp_path).route(Match("source:x", "t", owner="bigdata"), "blue",
-                               source_alert=True)
+    r = router(tmp_path).route(Match("source:x", "t", owner="bigdata"), "blue", source_alert=True)
     assert r.departments == ["bigdata", "cac"]
     r = router(tmp_path).route(Match("source:y", "t"), "blue", source_alert=True)
     assert r.departments == ["cac"]
 
 
 def test_rule_override_and_region(tmp_path):
-    depts = [{"id": "cac", "name": "网信办", "emails": ["d@x.example"], "duty": True},
-             {"id": "town", "name": "某镇", "emails": ["t@x.example"], "region": "东城镇"},
-             {"id": "ecology", "name": "生态环境分局", "emails": ["e@x.example"]}]
+    depts = [
+        {"id": "cac", "name": "网信办", "emails": ["d@x.example"], "duty": True},
+        {"id": "town", "name": "某镇", "emails": ["t@x.example"], "region": "东城镇"},
+        {"id": "ecology", "name": "生态环境分局", "emails": ["e@x.example"]},
+    ]
     cdir = write_config(tmp_path, [], departments=depts)
-    (cdir / "topics.yaml").write_text("focus: [{id: ecology, name: 生态, departments: [ecology]}]\n",
-                                      encoding="utf-8")
+    (cdir / "topics.yaml").write_text(
+        "focus: [{id: ecology, name: 生态, departments: [ecology]}]\n", encoding="utf-8"
+    )
     r = Router(load(cdir), ["red"])
-    assert r.route(Match("e", "t", focus=["ecology"], region="东城镇"), "yellow"
-                   ).departments == ["ecology", "town"]
-    assert r.route(Match("e", "t", focus=["ecology"]), "yellow", override=["town"]
-                   ).departments == ["town"]
+    assert r.route(Match("e", "t", focus=["ecology"], region="东城镇"), "yellow").departments == [
+        "ecology",
+        "town",
+    ]
+    assert r.route(Match("e", "t", focus=["ecology"]), "yellow", override=["town"]).departments == [
+        "town"
+    ]

@@ -40,15 +40,16 @@ def test_unacked_red_escalates_to_escalate_to_and_duty_once(rig, smtp_sink):
     before = len(smtp_sink.messages)
     assert escalate_due(rig.engine(), T0 + timedelta(minutes=30)) == []
     done = escalate_due(rig.engine(), T0 + timedelta(hours=1, minutes=1))
-    assert [a.id for a in done] == [rig.red.id]             # red: 1h; yellow: 24h
+    assert [a.id for a in done] == [rig.red.id]  # red: 1h; yellow: 24h
     assert escalate_due(rig.engine(), T0 + timedelta(hours=2)) == []
     rig.deliverer().run_once(T0 + timedelta(hours=2))
     new = smtp_sink.messages[before:]
     assert sorted(r[0] for r, _ in new) == ["duty@cac.gov.example", "office@gov.example"]
-    assert all("【督办升级】" in m["Subject"] and m["Subject"].startswith("【红色预警】")
-               for _, m in new)
+    assert all(
+        "【督办升级】" in m["Subject"] and m["Subject"].startswith("【红色预警】") for _, m in new
+    )
     assert rig.store.get_alert(rig.red.id).status == "escalated"
-    ack(rig.store, rig.red.id, T0 + timedelta(hours=3))      # escalated can still be acked
+    ack(rig.store, rig.red.id, T0 + timedelta(hours=3))  # escalated can still be acked
 
 
 def test_rechecks_red_next_day_yellow_next_week(rig, smtp_sink):
@@ -57,9 +58,8 @@ def test_rechecks_red_next_day_yellow_next_week(rig, smtp_sink):
     res = recheck_due(rig.engine(), T0 + timedelta(days=1, minutes=1))
     # the casualty post is outside the 24h window by then: cleared
     assert [(a.id, r) for a, r in res] == [(rig.red.id, "cleared")]
-    assert recheck_due(rig.engine(), T0 + timedelta(days=2)) == []   # recorded once
-    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"],
-                                      when=T0 + timedelta(days=7)))
+    assert recheck_due(rig.engine(), T0 + timedelta(days=2)) == []  # recorded once
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"], when=T0 + timedelta(days=7)))
     before = len(smtp_sink.messages)
     res = recheck_due(rig.engine(), T0 + timedelta(days=7, minutes=1))
     assert [(a.id, r) for a, r in res] == [(rig.yellow.id, "persisting")]
@@ -71,11 +71,20 @@ def test_rechecks_red_next_day_yellow_next_week(rig, smtp_sink):
 def test_stats_response_and_effectiveness(rig):
     ack(rig.store, rig.red.id, T0 + timedelta(minutes=20))
     resolve(rig.store, rig.red.id, T0 + timedelta(hours=1))
-    ack(rig.store, rig.yellow.id, T0 + timedelta(days=2))        # late (deadline 24h)
-    rows = {s.department: s for s in department_stats(
-        rig.cfg, rig.store, rig.settings, T0 - timedelta(days=1), T0 + timedelta(days=3))}
+    ack(rig.store, rig.yellow.id, T0 + timedelta(days=2))  # late (deadline 24h)
+    rows = {
+        s.department: s
+        for s in department_stats(
+            rig.cfg, rig.store, rig.settings, T0 - timedelta(days=1), T0 + timedelta(days=3)
+        )
+    }
     em, hr = rows["emergency"], rows["hrss"]
-    assert (em.alerts, em.acked_on_time, em.resolved, em.response_rate, em.effective_rate) == \
-        (1, 1, 1, 1.0, 1.0)
+    assert (em.alerts, em.acked_on_time, em.resolved, em.response_rate, em.effective_rate) == (
+        1,
+        1,
+        1,
+        1.0,
+        1.0,
+    )
     assert em.median_ack_minutes == 20.0
     assert (hr.alerts, hr.acked, hr.acked_on_time, hr.response_rate) == (1, 1, 0, 0.0)

@@ -28,8 +28,16 @@ def test_shipped_config_is_valid():
     assert proc.stdout.startswith("ok:")
     cfg = load_config(ROOT / "config")
     names = {t.name for t in cfg.topics.focus}
-    assert names == {"营商环境", "房地产金融", "工资拖欠", "生态环境", "食品药品安全",
-                     "教育医疗养老", "安全生产", "困难群众生活"}
+    assert names == {
+        "营商环境",
+        "房地产金融",
+        "工资拖欠",
+        "生态环境",
+        "食品药品安全",
+        "教育医疗养老",
+        "安全生产",
+        "困难群众生活",
+    }
     assert [d.id for d in cfg.departments.departments if d.duty] == ["cac"]
 
 
@@ -39,9 +47,12 @@ def test_every_problem_is_reported_with_file_key_and_hint(cfg_dir):
         "  - {id: a, kind: html, urls: ['http://127.0.0.1/'], selectors: {tilte: h1}}\n"
         "  - {id: b, kind: rss, urls: ['http://127.0.0.1/feed']}\n"
         "  - {id: c, kind: feed, urls: ['ftp://x']}\n"
-        "  - {id: d, kind: json, urls: ['http://127.0.0.1/api']}\n", encoding="utf-8")
-    (cfg_dir / "settings.yaml").write_text("timezone: Mars/Olympus\nstorage: {backend: mongo}\n",
-                                           encoding="utf-8")
+        "  - {id: d, kind: json, urls: ['http://127.0.0.1/api']}\n",
+        encoding="utf-8",
+    )
+    (cfg_dir / "settings.yaml").write_text(
+        "timezone: Mars/Olympus\nstorage: {backend: mongo}\n", encoding="utf-8"
+    )
     proc = check(cfg_dir)
     assert proc.returncode == 1
     err = proc.stderr
@@ -56,8 +67,7 @@ def test_every_problem_is_reported_with_file_key_and_hint(cfg_dir):
 
 
 def test_yaml_syntax_error_names_the_line(cfg_dir):
-    (cfg_dir / "rules.yaml").write_text("rules:\n  - id: x\n   type: [unclosed\n",
-                                        encoding="utf-8")
+    (cfg_dir / "rules.yaml").write_text("rules:\n  - id: x\n   type: [unclosed\n", encoding="utf-8")
     proc = check(cfg_dir)
     assert proc.returncode == 1
     assert "rules.yaml: line 3" in proc.stderr and "YAML syntax error" in proc.stderr
@@ -65,13 +75,12 @@ def test_yaml_syntax_error_names_the_line(cfg_dir):
 
 def test_references_to_unknown_departments_are_errors(cfg_dir):
     text = (cfg_dir / "topics.yaml").read_text(encoding="utf-8")
-    (cfg_dir / "topics.yaml").write_text(text.replace("departments: [hrss]",
-                                                      "departments: [labour_bureau]", 1),
-                                         encoding="utf-8")
+    (cfg_dir / "topics.yaml").write_text(
+        text.replace("departments: [hrss]", "departments: [labour_bureau]", 1), encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as exc:
         load_config(cfg_dir)
-    assert any(p.file == "topics.yaml" and "labour_bureau" in p.message
-               for p in exc.value.problems)
+    assert any(p.file == "topics.yaml" and "labour_bureau" in p.message for p in exc.value.problems)
 
 
 def test_not_utf8_file_is_reported(cfg_dir):
@@ -84,8 +93,10 @@ def test_other_commands_fail_in_one_line_on_bad_config(cfg_dir):
     (cfg_dir / "settings.yaml").write_text("storag: {}\n", encoding="utf-8")
     proc = run_cli("--config", str(cfg_dir), "export", "posts")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "error: configuration: settings.yaml: storag: Extra inputs " \
+    assert (
+        proc.stderr.strip() == "error: configuration: settings.yaml: storag: Extra inputs "
         "are not permitted (hint: unknown key: check the spelling against docs/configuration.md)"
+    )
 
 
 def test_missing_config_dir(tmp_path):
@@ -93,8 +104,10 @@ def test_missing_config_dir(tmp_path):
     assert proc.returncode == 1 and "configuration directory not found" in proc.stderr
 
 
-@pytest.mark.parametrize("text,seconds", [("30s", 30), ("15m", 900), ("1h", 3600),
-                                          ("2d", 172800), ("1w", 604800), (90, 90)])
+@pytest.mark.parametrize(
+    "text,seconds",
+    [("30s", 30), ("15m", 900), ("1h", 3600), ("2d", 172800), ("1w", 604800), (90, 90)],
+)
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 

@@ -18,8 +18,7 @@ def test_demo_runs_end_to_end(tmp_path):
     assert (out / "yuqing.db").exists() and f"store:          {out / 'yuqing.db'}" in text
     # alerts and the digest reached the local mail sink as real SMTP messages
     mails = sorted((out / "mail").glob("*.eml"))
-    msgs = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in mails]
+    msgs = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in mails]
     subjects = [m["Subject"] for m in msgs]
     assert any(s.startswith("【舆情日报】") for s in subjects), subjects
     assert any(re.match(r"【(红色|橙色|黄色)预警】|【蓝色提示】", s) for s in subjects), subjects

@@ -16,8 +16,9 @@ def load_generator():
 
 def test_cli_reference_is_current():
     gen = load_generator()
-    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == gen.render(), \
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == gen.render(), (
         "docs/cli.md is stale: run .venv/bin/python docs/gen_cli.py > docs/cli.md"
+    )
 
 
 def test_every_command_has_help_with_an_example():
@@ -35,5 +36,7 @@ def test_readme_opens_with_the_two_setup_commands():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = text.split("```")
     first_block = blocks[1].strip().splitlines()
-    assert [line for line in first_block if not line.startswith(("sh", "bash"))] == \
-        ["make demo", "make test"]
+    assert [line for line in first_block if not line.startswith(("sh", "bash"))] == [
+        "make demo",
+        "make test",
+    ]

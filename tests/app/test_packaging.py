@@ -18,9 +18,23 @@ STAGES = ("crawlers", "nlp", "alerts", "dashboards")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     # no build isolation: setuptools comes from the test extras, nothing is downloaded
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (path,) = out.glob("yuqing_sentinel-*.whl")
     return zipfile.ZipFile(path)
 
@@ -38,19 +52,26 @@ def package_dirs() -> set[str]:
 def test_wheel_has_one_top_level_name(wheel):
     (top,) = [n for n in wheel.namelist() if n.endswith("top_level.txt")]
     assert wheel.read(top).decode().split() == ["yuqing"]
-    roots = {n.split("/")[0] for n in wheel.namelist() if not n.split("/")[0].endswith(
-        ".dist-info")}
+    roots = {
+        n.split("/")[0] for n in wheel.namelist() if not n.split("/")[0].endswith(".dist-info")
+    }
     assert roots == {"yuqing"}
 
 
 def test_wheel_holds_every_package_and_its_data(wheel):
     names = set(wheel.namelist())
-    packaged = {n[: -len("/__init__.py")].replace("/", ".") for n in names
-                if n.endswith("/__init__.py")}
+    packaged = {
+        n[: -len("/__init__.py")].replace("/", ".") for n in names if n.endswith("/__init__.py")
+    }
     assert package_dirs() <= packaged, "add the missing packages to pyproject.toml"
-    for data in ("yuqing/nlp/models/default.joblib", "yuqing/nlp/models/sentiment.joblib",
-                 "yuqing/alerts/templates/alert.html", "yuqing/dashboards/templates/digest.html",
-                 "yuqing/dashboards/kibana/yuqing.ndjson", "yuqing/demo/sources.yaml"):
+    for data in (
+        "yuqing/nlp/models/default.joblib",
+        "yuqing/nlp/models/sentiment.joblib",
+        "yuqing/alerts/templates/alert.html",
+        "yuqing/dashboards/templates/digest.html",
+        "yuqing/dashboards/kibana/yuqing.ndjson",
+        "yuqing/demo/sources.yaml",
+    ):
         assert data in names
 
 
@@ -65,10 +86,16 @@ def test_stage_packages_resolve_from_a_plain_checkout():
         "import yuqing.crawlers.runner, yuqing.nlp.pipeline, yuqing.alerts.engine\n"
         "import yuqing.dashboards.digest\n"
         "for m in ('crawlers', 'nlp', 'alerts', 'dashboards'):\n"
-        "    print(sys.modules['yuqing.' + m].__file__)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-                          timeout=120)
+        "    print(sys.modules['yuqing.' + m].__file__)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     files = [Path(line) for line in proc.stdout.split()]
     assert [f.parent.name for f in files] == list(STAGES)

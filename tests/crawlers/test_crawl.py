@@ -29,10 +29,18 @@ def first(server, tmp_path_factory):
     return cfg, summary, list(server.requests)
 
 
-SOURCE_IDS = ["demo-portal-news", "demo-portal-tw", "demo-board-html", "demo-board-api",
-              "demo-board-live",
-              "demo-weibo", "demo-wechat", "demo-news-reposts", "demo-notices-errors",
-              "demo-broken-feed"]
+SOURCE_IDS = [
+    "demo-portal-news",
+    "demo-portal-tw",
+    "demo-board-html",
+    "demo-board-api",
+    "demo-board-live",
+    "demo-weibo",
+    "demo-wechat",
+    "demo-news-reposts",
+    "demo-notices-errors",
+    "demo-broken-feed",
+]
 
 
 def by_url(posts):
@@ -46,7 +54,7 @@ def test_first_crawl_stores_every_site_with_contract_fields(first):
     # run; whichever source stores it first owns it, the other sees it unchanged
     portal = s["demo-portal-news"]
     assert portal["new"] + portal["unchanged"] == sum(g["site"] == "portal" for g in GOLDEN)
-    assert s["demo-board-api"]["new"] == 25            # 3 API pages of 10, 10, 5
+    assert s["demo-board-api"]["new"] == 25  # 3 API pages of 10, 10, 5
     assert s["demo-weibo"]["new"] == 8 and s["demo-wechat"]["new"] == 8
     assert s["demo-portal-tw"]["new"] == sum(g["site"] == "tw" for g in GOLDEN)
     posts = export(cfg)
@@ -81,13 +89,23 @@ def test_traditional_pages_are_simplified_with_original_kept(first):
 def test_bad_input_is_counted_by_reason_and_never_stops_the_crawl(first):
     _, summary, requests = first
     failed = summary["sources"]["demo-notices-errors"]["failed"]
-    for reason in ("http_404", "http_500", "too_large", "too_many_redirects", "empty_body",
-                   "timeout", "offsite_redirect"):
+    for reason in (
+        "http_404",
+        "http_500",
+        "too_large",
+        "too_many_redirects",
+        "empty_body",
+        "timeout",
+        "offsite_redirect",
+    ):
         assert failed.get(reason), f"{reason} not counted: {failed}"
     assert summary["sources"]["demo-broken-feed"]["failed"] == {"bad_feed": 1}
     # the redirect that stays on the site still delivered its article
-    assert summary["sources"]["demo-notices-errors"]["new"] + \
-        summary["sources"]["demo-notices-errors"]["unchanged"] >= 1
+    assert (
+        summary["sources"]["demo-notices-errors"]["new"]
+        + summary["sources"]["demo-notices-errors"]["unchanged"]
+        >= 1
+    )
 
 
 def test_robots_txt_is_obeyed(first):
@@ -129,8 +147,9 @@ def test_recrawl_is_incremental_and_changed_articles_update_in_place(server, tmp
     assert len(list_pages) == 1
     # an article listed on the first page changes: the next crawl updates it in place
     first_page = (SITES_ROOT / "portal/xwdt/index.html").read_bytes().decode("gb18030")
-    article = next(g for g in GOLDEN
-                   if g["site"] == "portal" and g["path"].rsplit("/", 1)[1] in first_page)
+    article = next(
+        g for g in GOLDEN if g["site"] == "portal" and g["path"].rsplit("/", 1)[1] in first_page
+    )
     raw = (SITES_ROOT / article["path"].lstrip("/")).read_bytes()
     changed = raw.replace(article["body"][:8].encode("gb18030"), "【更新】".encode("gb18030"), 1)
     assert changed != raw
@@ -148,21 +167,24 @@ def test_recrawl_is_incremental_and_changed_articles_update_in_place(server, tmp
 
 def test_only_due_sources_are_crawled(server, tmp_path):
     cfg = make_config(tmp_path, server.url)
-    first_run = crawl(cfg)   # nothing crawled yet: everything is due
+    first_run = crawl(cfg)  # nothing crawled yet: everything is due
     assert set(first_run["sources"]) == set(SOURCE_IDS)
-    second = crawl(cfg)      # intervals (15m..1h) have not passed
+    second = crawl(cfg)  # intervals (15m..1h) have not passed
     assert second["sources"] == {} and sorted(second["skipped"]) == sorted(SOURCE_IDS)
     forced = crawl(cfg, "demo-weibo")
     assert list(forced["sources"]) == ["demo-weibo"]
 
 
 def test_failing_source_is_marked_unhealthy(server, tmp_path):
-    cfg = make_config(tmp_path, server.url)   # unhealthy_after: 2
+    cfg = make_config(tmp_path, server.url)  # unhealthy_after: 2
     crawl(cfg, "demo-broken-feed")
     crawl(cfg, "demo-broken-feed")
     db = sqlite3.connect(tmp_path / "store.db")
-    doc = json.loads(db.execute("SELECT doc FROM source_state WHERE source_id=?",
-                                ("demo-broken-feed",)).fetchone()[0])
+    doc = json.loads(
+        db.execute(
+            "SELECT doc FROM source_state WHERE source_id=?", ("demo-broken-feed",)
+        ).fetchone()[0]
+    )
     assert doc["consecutive_failures"] == 2 and doc["healthy"] is False
     assert "bad_feed" in doc["last_error"]
 
@@ -171,31 +193,41 @@ def test_unknown_source_is_a_one_line_error(server, tmp_path):
     cfg = make_config(tmp_path, server.url)
     proc = run_cli("--config", str(cfg), "crawl", "--source", "no-such-source")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (f"error: unknown source(s): no-such-source "
-                                   f"(see sources.yaml in {cfg})")
+    assert proc.stderr.strip() == (
+        f"error: unknown source(s): no-such-source (see sources.yaml in {cfg})"
+    )
 
 
 def test_server_errors_are_retried_then_counted_once(first):
     _, summary, requests = first
     attempts = [r for r in requests if r[1] == "/error/500"]
-    assert len(attempts) == 2                  # crawl.retries: 1 in the test settings
+    assert len(attempts) == 2  # crawl.retries: 1 in the test settings
     assert summary["sources"]["demo-notices-errors"]["failed"]["http_500"] == 1
-    assert len([r for r in requests if r[1] == "/error/404"]) == 1   # 404 is not retried
+    assert len([r for r in requests if r[1] == "/error/404"]) == 1  # 404 is not retried
 
 
 def test_progress_display_names_each_source(server, tmp_path):
     cfg = make_config(tmp_path, server.url)
-    proc = run_cli("--config", str(cfg), "crawl", "--progress", "--source", "demo-weibo",
-                   "--source", "demo-wechat", check=True)
+    proc = run_cli(
+        "--config",
+        str(cfg),
+        "crawl",
+        "--progress",
+        "--source",
+        "demo-weibo",
+        "--source",
+        "demo-wechat",
+        check=True,
+    )
     done = [line.split("\r")[-1] for line in proc.stderr.splitlines() if line.endswith("done")]
-    assert sorted(d.split()[0].replace("\x1b[K", "") for d in done) == \
-        ["demo-wechat", "demo-weibo"]
+    assert sorted(d.split()[0].replace("\x1b[K", "") for d in done) == ["demo-wechat", "demo-weibo"]
     assert all("new    8" in d for d in done)
 
 
 def test_configured_selectors_override_automatic_extraction(server, tmp_path):
     cfg = make_config(tmp_path, server.url)
-    (cfg / "sources.yaml").write_text(f"""
+    (cfg / "sources.yaml").write_text(
+        f"""
 sources:
   - id: news-selectors
     kind: html
@@ -206,7 +238,9 @@ sources:
       title: "//div[@class='byline']/span[@class='source']/text()"
       body: "div.article-body"
       date: "div.byline time"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     summary = crawl(cfg)
     assert summary["sources"]["news-selectors"]["new"] == 5
     posts = export(cfg)
@@ -236,5 +270,5 @@ def test_redirected_links_do_not_look_new_on_the_next_crawl(server, tmp_path):
     crawl(cfg, "demo-notices-errors")
     db = sqlite3.connect(tmp_path / "store.db")
     seen = {row[0].split(server.url)[1] for row in db.execute("SELECT url FROM url_state")}
-    assert "/redirect/once" in seen          # stored under the article's final URL
-    assert "/error/404" in seen              # failed links are remembered too
+    assert "/redirect/once" in seen  # stored under the article's final URL
+    assert "/error/404" in seen  # failed links are remembered too

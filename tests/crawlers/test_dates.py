@@ -35,8 +35,10 @@ def test_parse_datetime_formats(text, expected):
     assert got.utcoffset().total_seconds() == 8 * 3600
 
 
-@pytest.mark.parametrize("text", ["2020-13-01", "2020-02-30", "1850-01-01", "2999-01-01",
-                                  "© 2008-2024", "", "明天", None])
+@pytest.mark.parametrize(
+    "text",
+    ["2020-13-01", "2020-02-30", "1850-01-01", "2999-01-01", "© 2008-2024", "", "明天", None],
+)
 def test_parse_datetime_rejects_impossible(text):
     assert parse_datetime(text) is None
 

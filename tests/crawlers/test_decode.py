@@ -7,7 +7,9 @@ TRAD = "臨海市人民政府辦公室關於進一步做好城鄉居民醫療保
 
 def test_meta_gb2312_is_read_as_gb18030():
     # 镕 is outside GB2312 but inside GBK: a page declaring gb2312 must still decode
-    page = f'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>{TEXT}朱镕基</p>'
+    page = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><p>{TEXT}朱镕基</p>'
+    )
     text, enc = decode_html(page.encode("gbk"))
     assert enc == "gb18030"
     assert "朱镕基" in text and TEXT in text

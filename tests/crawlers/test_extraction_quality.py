@@ -52,14 +52,22 @@ def measure(base_url: str) -> dict:
         if title != rec["title"] or published != rec["published_at"] or f1 < 0.9:
             misses.append((rec["path"], title, published, round(f1, 3)))
     n = len(golden)
-    return {"n": n, "title_exact": titles / n, "published_exact": dates / n,
-            "body_f1": sum(f1s) / n, "min_body_f1": min(f1s), "misses": misses}
+    return {
+        "n": n,
+        "title_exact": titles / n,
+        "published_exact": dates / n,
+        "body_f1": sum(f1s) / n,
+        "min_body_f1": min(f1s),
+        "misses": misses,
+    }
 
 
 def test_extraction_quality_on_golden_pages(site_server):
     figures = measure(site_server.url)
-    print("\nextraction quality:", json.dumps(
-        {k: v for k, v in figures.items() if k != "misses"}, ensure_ascii=False))
+    print(
+        "\nextraction quality:",
+        json.dumps({k: v for k, v in figures.items() if k != "misses"}, ensure_ascii=False),
+    )
     for miss in figures["misses"]:
         print("  miss:", miss)
     assert figures["n"] >= 50
@@ -85,19 +93,26 @@ def test_automatic_extraction_strips_boilerplate():
     got = extract_article(PAGE, "http://h/a.html")
     assert got.title == "关于做好防汛工作的通知"
     assert got.published_at.isoformat() == "2020-07-10T09:50:00+08:00"
-    assert got.body == ("各乡镇人民政府，县直各单位：近期我县降雨频繁，防汛形势严峻。\n"
-                        "请各单位立即落实防汛责任，加强巡查值守，确保群众生命财产安全。")
+    assert got.body == (
+        "各乡镇人民政府，县直各单位：近期我县降雨频繁，防汛形势严峻。\n"
+        "请各单位立即落实防汛责任，加强巡查值守，确保群众生命财产安全。"
+    )
     assert got.method == "auto"
 
 
 def test_selectors_override_field_by_field():
-    got = extract_article(PAGE, "http://h/a.html", selectors={
-        "title": "div.info", "body": "//div[@class='content']/p[2]", "date": "(//p)[1]"})
+    got = extract_article(
+        PAGE,
+        "http://h/a.html",
+        selectors={"title": "div.info", "body": "//div[@class='content']/p[2]", "date": "(//p)[1]"},
+    )
     assert got.title.startswith("发布日期")
     assert got.body == "请各单位立即落实防汛责任，加强巡查值守，确保群众生命财产安全。"
     assert got.published_at.isoformat() == "2020-07-10T09:50:00+08:00"  # (//p)[1] has no date
     assert got.method.startswith("selectors")
-    fallback = extract_article(PAGE, "http://h/a.html", selectors={"title": ".nothing", "body": "##"})
+    fallback = extract_article(
+        PAGE, "http://h/a.html", selectors={"title": ".nothing", "body": "##"}
+    )
     assert fallback.title == "关于做好防汛工作的通知" and fallback.body
 
 

@@ -27,108 +27,232 @@ NOW = parse_iso("2026-11-22T08:30:00+08:00")
 EVIL_TITLE = '<script>alert("x")</script>化工厂偷排污水\r\nBcc: evil@example.com'
 
 SOURCES = [
-    {"id": "portal", "kind": "html", "urls": ["http://127.0.0.1/portal/"], "name": "区政府门户",
-     "channel": "portal", "region": "瓯海区"},
-    {"id": "board", "kind": "json", "urls": ["http://127.0.0.1/board/"], "name": "领导留言板",
-     "channel": "message_board", "fields": {"items": "items"}},
-    {"id": "weibo_env", "kind": "feed", "urls": ["http://127.0.0.1/weibo/env.xml"],
-     "name": "瓯海生态环境微博", "channel": "weibo", "owner": "ecology"},
-    {"id": "wechat_edu", "kind": "feed", "urls": ["http://127.0.0.1/wechat/edu.xml"],
-     "name": "瓯海教育微信", "channel": "wechat", "owner": "education"},
-    {"id": "news", "kind": "html", "urls": ["http://127.0.0.1/news/"], "name": "温州新闻网",
-     "channel": "news"},
+    {
+        "id": "portal",
+        "kind": "html",
+        "urls": ["http://127.0.0.1/portal/"],
+        "name": "区政府门户",
+        "channel": "portal",
+        "region": "瓯海区",
+    },
+    {
+        "id": "board",
+        "kind": "json",
+        "urls": ["http://127.0.0.1/board/"],
+        "name": "领导留言板",
+        "channel": "message_board",
+        "fields": {"items": "items"},
+    },
+    {
+        "id": "weibo_env",
+        "kind": "feed",
+        "urls": ["http://127.0.0.1/weibo/env.xml"],
+        "name": "瓯海生态环境微博",
+        "channel": "weibo",
+        "owner": "ecology",
+    },
+    {
+        "id": "wechat_edu",
+        "kind": "feed",
+        "urls": ["http://127.0.0.1/wechat/edu.xml"],
+        "name": "瓯海教育微信",
+        "channel": "wechat",
+        "owner": "education",
+    },
+    {
+        "id": "news",
+        "kind": "html",
+        "urls": ["http://127.0.0.1/news/"],
+        "name": "温州新闻网",
+        "channel": "news",
+    },
 ]
 
 
-def write_config(root: Path, smtp_port: int = 8025, recipients=("duty@cac.gov.example",)
-                 ) -> Path:
+def write_config(root: Path, smtp_port: int = 8025, recipients=("duty@cac.gov.example",)) -> Path:
     cdir = root / "config"
     cdir.mkdir(parents=True, exist_ok=True)
     for name in ("topics.yaml", "departments.yaml", "rules.yaml"):
         shutil.copy(REPO / "config" / name, cdir / name)
     settings = {
-        "timezone": "Asia/Shanghai", "var_dir": str(root / "var"),
+        "timezone": "Asia/Shanghai",
+        "var_dir": str(root / "var"),
         "storage": {"backend": "sqlite", "path": str(root / "store.db")},
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "timeout": 5},
         "digest": {"recipients": list(recipients), "out_dir": str(root / "digests")},
         "schedule": {"digest_time": "08:00", "weekly_digest_weekday": "mon"},
     }
-    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True),
-                                        encoding="utf-8")
-    (cdir / "sources.yaml").write_text(yaml.safe_dump({"sources": SOURCES},
-                                                      allow_unicode=True), encoding="utf-8")
+    (cdir / "settings.yaml").write_text(
+        yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8"
+    )
+    (cdir / "sources.yaml").write_text(
+        yaml.safe_dump({"sources": SOURCES}, allow_unicode=True), encoding="utf-8"
+    )
     return cdir
 
 
 def _post(i: int, source: str, channel: str, title: str, when, **kw) -> Post:
     url = kw.pop("url", f"http://127.0.0.1/{source}/{i}.html")
-    return Post(id=post_id_for(url), source_id=source, channel=channel, url=url, title=title,
-                text=kw.pop("text", title + "。相关部门正在核实处理。"), published_at=when,
-                crawled_at=when, **kw)
+    return Post(
+        id=post_id_for(url),
+        source_id=source,
+        channel=channel,
+        url=url,
+        title=title,
+        text=kw.pop("text", title + "。相关部门正在核实处理。"),
+        published_at=when,
+        crawled_at=when,
+        **kw,
+    )
 
 
 def fill_store(store: SQLiteStore) -> dict:
     """A week of posts ending on DAY, three events, alerts in several states, source states."""
     posts: list[Post] = []
     events = {
-        "ev-wage": ("某建筑工地拖欠农民工工资", "劳动和社会保障", ["wage_arrears"], 92.5,
-                    ["工资", "拖欠", "农民工"], "瓯海区"),
+        "ev-wage": (
+            "某建筑工地拖欠农民工工资",
+            "劳动和社会保障",
+            ["wage_arrears"],
+            92.5,
+            ["工资", "拖欠", "农民工"],
+            "瓯海区",
+        ),
         "ev-water": (EVIL_TITLE, "环境保护", ["ecology"], 71.0, ["偷排", "污水"], "娄桥街道"),
-        "ev-school": ("学校食堂食品安全问题引发家长关注", "教育文体",
-                      ["food_drug", "edu_med_elderly"], 55.0, ["食堂", "食品安全"], "瞿溪街道"),
+        "ev-school": (
+            "学校食堂食品安全问题引发家长关注",
+            "教育文体",
+            ["food_drug", "edu_med_elderly"],
+            55.0,
+            ["食堂", "食品安全"],
+            "瞿溪街道",
+        ),
     }
     n = 0
-    for day_back in range(6, -1, -1):   # a rising trend toward DAY
+    for day_back in range(6, -1, -1):  # a rising trend toward DAY
         for k in range(3 + (6 - day_back) * 2):
             n += 1
             when = T0 - timedelta(days=day_back, minutes=7 * k)
             eid = list(events)[k % 3]
             title, category, focus, _h, kws, region = events[eid]
-            src, ch = [("portal", "portal"), ("board", "message_board"),
-                       ("news", "news"), ("weibo_env", "weibo")][k % 4]
-            posts.append(_post(n, src, ch, f"{title}（{n}）" if k > 2 else title, when,
-                               category=category, focus=focus, event_id=eid, region=region,
-                               sentiment=-0.8 + 0.1 * (k % 5), keywords=kws))
+            src, ch = [
+                ("portal", "portal"),
+                ("board", "message_board"),
+                ("news", "news"),
+                ("weibo_env", "weibo"),
+            ][k % 4]
+            posts.append(
+                _post(
+                    n,
+                    src,
+                    ch,
+                    f"{title}（{n}）" if k > 2 else title,
+                    when,
+                    category=category,
+                    focus=focus,
+                    event_id=eid,
+                    region=region,
+                    sentiment=-0.8 + 0.1 * (k % 5),
+                    keywords=kws,
+                )
+            )
     # a post outside every event; an old wechat post (dormant account)
-    posts.append(_post(900, "portal", "portal", "区政府召开常务会议", T0 - timedelta(hours=2),
-                       sentiment=0.4, category="城乡建设"))
-    posts.append(_post(901, "wechat_edu", "wechat", "开学通知", T0 - timedelta(days=20),
-                       sentiment=0.2))
+    posts.append(
+        _post(
+            900,
+            "portal",
+            "portal",
+            "区政府召开常务会议",
+            T0 - timedelta(hours=2),
+            sentiment=0.4,
+            category="城乡建设",
+        )
+    )
+    posts.append(
+        _post(901, "wechat_edu", "wechat", "开学通知", T0 - timedelta(days=20), sentiment=0.2)
+    )
     for p in posts:
         store.upsert_post(p)
     for eid, (title, category, focus, hot, kws, region) in events.items():
         mine = [p for p in posts if p.event_id == eid]
-        store.upsert_event(Event(
-            id=eid, title=title, keywords=kws, post_ids=[p.id for p in mine], size=len(mine),
-            first_seen=min(p.crawled_at for p in mine), last_seen=max(p.crawled_at for p in mine),
-            hotness=hot, category=category, focus=focus, region=region,
-            sources=sorted({p.source_id for p in mine}), burst=eid == "ev-wage"))
+        store.upsert_event(
+            Event(
+                id=eid,
+                title=title,
+                keywords=kws,
+                post_ids=[p.id for p in mine],
+                size=len(mine),
+                first_seen=min(p.crawled_at for p in mine),
+                last_seen=max(p.crawled_at for p in mine),
+                hotness=hot,
+                category=category,
+                focus=focus,
+                region=region,
+                sources=sorted({p.source_id for p in mine}),
+                burst=eid == "ev-wage",
+            )
+        )
     alerts = [
-        Alert(id="a-red-wage", level="red", rule="hot", created_at=T0 - timedelta(hours=1),
-              event_id="ev-wage", departments=["hrss"], status="acked",
-              delivered_at=T0 - timedelta(hours=1), acked_at=T0 - timedelta(minutes=30),
-              title="某建筑工地拖欠农民工工资"),
-        Alert(id="a-orange-water", level="orange", rule="hot", created_at=T0,
-              event_id="ev-water", departments=["ecology"], status="open", delivered_at=T0,
-              title=EVIL_TITLE),
-        Alert(id="a-yellow-school", level="yellow", rule="hot",
-              created_at=T0 - timedelta(days=1), event_id="ev-school",
-              departments=["market"], status="resolved", delivered_at=T0 - timedelta(days=1),
-              acked_at=T0 - timedelta(hours=20), resolved_at=T0 - timedelta(hours=3),
-              title="学校食堂食品安全问题"),
+        Alert(
+            id="a-red-wage",
+            level="red",
+            rule="hot",
+            created_at=T0 - timedelta(hours=1),
+            event_id="ev-wage",
+            departments=["hrss"],
+            status="acked",
+            delivered_at=T0 - timedelta(hours=1),
+            acked_at=T0 - timedelta(minutes=30),
+            title="某建筑工地拖欠农民工工资",
+        ),
+        Alert(
+            id="a-orange-water",
+            level="orange",
+            rule="hot",
+            created_at=T0,
+            event_id="ev-water",
+            departments=["ecology"],
+            status="open",
+            delivered_at=T0,
+            title=EVIL_TITLE,
+        ),
+        Alert(
+            id="a-yellow-school",
+            level="yellow",
+            rule="hot",
+            created_at=T0 - timedelta(days=1),
+            event_id="ev-school",
+            departments=["market"],
+            status="resolved",
+            delivered_at=T0 - timedelta(days=1),
+            acked_at=T0 - timedelta(hours=20),
+            resolved_at=T0 - timedelta(hours=3),
+            title="学校食堂食品安全问题",
+        ),
     ]
     for a in alerts:
         store.insert_alert(a)
-    store.save_source_state(SourceState("portal", last_crawl_at=T0, last_success_at=T0,
-                                        last_new_at=T0))
-    store.save_source_state(SourceState("news", last_crawl_at=T0,
-                                        last_success_at=T0 - timedelta(days=2),
-                                        consecutive_failures=4, healthy=False,
-                                        last_error="HTTP 500 <b>oops</b>"))
-    store.save_source_state(SourceState("wechat_edu", last_crawl_at=T0, last_success_at=T0,
-                                        last_new_at=T0 - timedelta(days=20)))
-    store.save_source_state(SourceState("weibo_env", last_crawl_at=T0, last_success_at=T0,
-                                        last_new_at=T0))
+    store.save_source_state(
+        SourceState("portal", last_crawl_at=T0, last_success_at=T0, last_new_at=T0)
+    )
+    store.save_source_state(
+        SourceState(
+            "news",
+            last_crawl_at=T0,
+            last_success_at=T0 - timedelta(days=2),
+            consecutive_failures=4,
+            healthy=False,
+            last_error="HTTP 500 <b>oops</b>",
+        )
+    )
+    store.save_source_state(
+        SourceState(
+            "wechat_edu", last_crawl_at=T0, last_success_at=T0, last_new_at=T0 - timedelta(days=20)
+        )
+    )
+    store.save_source_state(
+        SourceState("weibo_env", last_crawl_at=T0, last_success_at=T0, last_new_at=T0)
+    )
     return {"posts": posts, "events": events, "alerts": alerts}
 
 
@@ -163,11 +287,24 @@ class Browser:
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         with tempfile.TemporaryDirectory(prefix="yuqing-chromium-") as profile:
             return subprocess.run(
-                [self.binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                 f"--user-data-dir={profile}", *args],
-                capture_output=True, text=True, timeout=120)
+                [
+                    self.binary,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--hide-scrollbars",
+                    f"--user-data-dir={profile}",
+                    *args,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
 
     def dump_dom(self, url: str) -> str:
         proc = self._run("--dump-dom", "--virtual-time-budget=3000", url)

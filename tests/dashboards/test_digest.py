@@ -90,10 +90,24 @@ def test_rendered_in_chromium(filled, browser):
     dom = browser.dump_dom(path.as_uri())
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", dom, flags=re.S))
     text = html.unescape(text)
-    for expected in ("舆情日报", "2026-11-21", "总体态势", "采集信息", "热点事件",
-                     "某建筑工地拖欠农民工工资", "已签收", "重点领域", "工资拖欠", "预警处置",
-                     "人力社保局", "回应率", "信源运行", "睡眠号", "温州新闻网",
-                     EVIL_TITLE.split("\r")[0]):
+    for expected in (
+        "舆情日报",
+        "2026-11-21",
+        "总体态势",
+        "采集信息",
+        "热点事件",
+        "某建筑工地拖欠农民工工资",
+        "已签收",
+        "重点领域",
+        "工资拖欠",
+        "预警处置",
+        "人力社保局",
+        "回应率",
+        "信源运行",
+        "睡眠号",
+        "温州新闻网",
+        EVIL_TITLE.split("\r")[0],
+    ):
         assert expected in text, expected
     assert len(re.findall(r"<img\b", dom)) == 5
     assert "<script>alert" not in dom
@@ -109,8 +123,7 @@ def test_empty_day_in_chromium(filled, browser):
 
 
 def test_charts_have_cjk_font_or_fallback():
-    png = charts.volume_chart([date(2026, 11, d) for d in range(15, 22)], [1, 2, 3, 4, 5, 6, 7],
-                              1)
+    png = charts.volume_chart([date(2026, 11, d) for d in range(15, 22)], [1, 2, 3, 4, 5, 6, 7], 1)
     assert png.startswith(b"\x89PNG")
     if charts.cjk_font() is None:
         assert charts.label("工资拖欠", "wage_arrears") == "wage_arrears"
@@ -124,8 +137,13 @@ def _parts(msg):
 
 def test_mail_arrives(filled, smtp_sink, tmp_path):
     cfg, store = filled
-    cfg = load_config(write_config(tmp_path, smtp_port=smtp_sink.port,
-                                   recipients=["duty@cac.gov.example", "lead@gov.example"]))
+    cfg = load_config(
+        write_config(
+            tmp_path,
+            smtp_port=smtp_sink.port,
+            recipients=["duty@cac.gov.example", "lead@gov.example"],
+        )
+    )
     r = build(cfg, store, _day(), NOW)
     report = send(cfg, r)
     assert report.sent == ["duty@cac.gov.example", "lead@gov.example"]
@@ -165,10 +183,10 @@ def test_mail_server_down_reports(filled, tmp_path):
 
 def test_due_periods(filled):
     cfg, _ = filled
-    before = due_periods(cfg, NOW.replace(hour=7))       # Sunday 07:00
-    after = due_periods(cfg, NOW)                        # Sunday 08:30
+    before = due_periods(cfg, NOW.replace(hour=7))  # Sunday 07:00
+    after = due_periods(cfg, NOW)  # Sunday 08:30
     assert before[0].key == "2026-11-20" and after[0].key == "2026-11-21"
-    assert after[1].key == "weekly-2026-11-09_2026-11-15"   # last Monday's weekly
+    assert after[1].key == "weekly-2026-11-09_2026-11-15"  # last Monday's weekly
     monday = due_periods(cfg, NOW.replace(day=23))
     assert monday[1].key == "weekly-2026-11-16_2026-11-22"
 
@@ -193,18 +211,19 @@ def test_cli_digest(filled, smtp_sink, tmp_path):
     _, store = filled
     cdir = write_config(tmp_path, smtp_port=smtp_sink.port)
     runner = CliRunner()
-    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "2026-11-21",
-                              "--send"])
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "2026-11-21", "--send"])
     assert res.exit_code == 0, res.output
     assert "2026-11-21.html" in res.output and "sent: duty@cac.gov.example" in res.output
     assert len(smtp_sink.messages) == 1
     out = tmp_path / "elsewhere" / "d.html"
-    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--week", "2026-W47",
-                              "--out", str(out)])
+    res = runner.invoke(
+        cli, ["--config", str(cdir), "digest", "--week", "2026-W47", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert out.exists() and out.with_suffix(".txt").exists()
     res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "21/11/2026"])
     assert res.exit_code == 1 and "not a date" in res.output
-    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--date", "2026-11-21",
-                              "--week", "last"])
+    res = runner.invoke(
+        cli, ["--config", str(cdir), "digest", "--date", "2026-11-21", "--week", "last"]
+    )
     assert res.exit_code == 1 and "either --date or --week" in res.output

@@ -28,7 +28,9 @@ def objects() -> list[dict]:
 
 
 def test_shipped_file_is_generated_from_code():
-    assert shipped_ndjson() == to_ndjson(build()), "run: yuqing kibana export --out dashboards/kibana"
+    assert shipped_ndjson() == to_ndjson(build()), (
+        "run: yuqing kibana export --out dashboards/kibana"
+    )
 
 
 def test_every_line_is_a_saved_object_with_unique_id():
@@ -131,7 +133,8 @@ def test_lens_fields_exist_with_the_right_type():
                 assert f in fields, f"{o['id']} query uses unknown field {f}"
         vis = state["visualization"]
         accessors = set(json.dumps(vis).split('"')) & set(
-            c for layer in layers.values() for c in layer["columns"])
+            c for layer in layers.values() for c in layer["columns"]
+        )
         assert accessors, f"{o['id']}: visualization uses none of its columns"
 
 
@@ -171,8 +174,14 @@ class _Kibana(BaseHTTPRequestHandler):
 def kibana_api():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Kibana)
     server.requests = []  # type: ignore[attr-defined]
-    server.answer = (200, {"success": True, "successCount": 27,  # type: ignore[attr-defined]
-                           "successResults": []})
+    server.answer = (
+        200,
+        {
+            "success": True,
+            "successCount": 27,  # type: ignore[attr-defined]
+            "successResults": [],
+        },
+    )
     server.url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -189,8 +198,9 @@ def _uploaded(headers: dict, body: bytes):
 
 def test_import_sends_multipart_with_headers(kibana_api, monkeypatch):
     monkeypatch.setenv("YUQING_KIBANA_API_KEY", "c2VjcmV0OmtleQ==")
-    res = CliRunner().invoke(cli, ["kibana", "import", "--url", kibana_api.url + "/",
-                                   "--space", "analysts"])
+    res = CliRunner().invoke(
+        cli, ["kibana", "import", "--url", kibana_api.url + "/", "--space", "analysts"]
+    )
     assert res.exit_code == 0, res.output
     assert "imported 27 saved objects" in res.output
     path, headers, body = kibana_api.requests[0]
@@ -207,19 +217,38 @@ def test_import_sends_multipart_with_headers(kibana_api, monkeypatch):
 
 def test_import_reports_each_error_on_its_own_line(kibana_api, monkeypatch):
     monkeypatch.delenv("YUQING_KIBANA_API_KEY", raising=False)
-    kibana_api.answer = (200, {"success": False, "successCount": 25, "errors": [
-        {"id": "yuqing-dashboard-overview", "type": "dashboard", "meta": {"title": "舆情总览"},
-         "error": {"type": "conflict"}},
-        {"id": "yuqing-lens-regions", "type": "lens", "meta": {"title": "地区分布"},
-         "error": {"type": "missing_references",
-                   "references": [{"type": "index-pattern", "id": "yuqing-posts"}]}}]})
-    res = CliRunner().invoke(cli, ["kibana", "import", "--url",
-                                                   kibana_api.url])
+    kibana_api.answer = (
+        200,
+        {
+            "success": False,
+            "successCount": 25,
+            "errors": [
+                {
+                    "id": "yuqing-dashboard-overview",
+                    "type": "dashboard",
+                    "meta": {"title": "舆情总览"},
+                    "error": {"type": "conflict"},
+                },
+                {
+                    "id": "yuqing-lens-regions",
+                    "type": "lens",
+                    "meta": {"title": "地区分布"},
+                    "error": {
+                        "type": "missing_references",
+                        "references": [{"type": "index-pattern", "id": "yuqing-posts"}],
+                    },
+                },
+            ],
+        },
+    )
+    res = CliRunner().invoke(cli, ["kibana", "import", "--url", kibana_api.url])
     assert res.exit_code == 1
     lines = res.stderr.strip().splitlines()
     assert lines[0] == "error: dashboard yuqing-dashboard-overview (舆情总览): conflict"
-    assert lines[1] == ("error: lens yuqing-lens-regions (地区分布): missing_references — "
-                        "missing index-pattern:yuqing-posts")
+    assert lines[1] == (
+        "error: lens yuqing-lens-regions (地区分布): missing_references — "
+        "missing index-pattern:yuqing-posts"
+    )
     assert "2 saved object(s) failed" in lines[-1]
     _, headers, _ = kibana_api.requests[0]
     assert "authorization" not in headers
@@ -228,20 +257,26 @@ def test_import_reports_each_error_on_its_own_line(kibana_api, monkeypatch):
 
 def test_import_http_error_is_one_line(kibana_api, monkeypatch):
     monkeypatch.delenv("YUQING_KIBANA_API_KEY", raising=False)
-    kibana_api.answer = (401, {"statusCode": 401, "error": "Unauthorized",
-                               "message": "missing authentication credentials"})
-    res = CliRunner().invoke(cli, ["kibana", "import", "--url",
-                                                   kibana_api.url])
+    kibana_api.answer = (
+        401,
+        {
+            "statusCode": 401,
+            "error": "Unauthorized",
+            "message": "missing authentication credentials",
+        },
+    )
+    res = CliRunner().invoke(cli, ["kibana", "import", "--url", kibana_api.url])
     assert res.exit_code == 1
-    assert res.stderr.strip() == ("error: Kibana answered HTTP 401: missing authentication "
-                                  "credentials (set $YUQING_KIBANA_API_KEY)")
+    assert res.stderr.strip() == (
+        "error: Kibana answered HTTP 401: missing authentication "
+        "credentials (set $YUQING_KIBANA_API_KEY)"
+    )
 
 
 def test_import_unreachable(tmp_path):
     from tests.dashboards.conftest import free_port
 
-    res = CliRunner().invoke(
-        cli, ["kibana", "import", "--url", f"http://127.0.0.1:{free_port()}"])
+    res = CliRunner().invoke(cli, ["kibana", "import", "--url", f"http://127.0.0.1:{free_port()}"])
     assert res.exit_code == 1
     assert res.stderr.startswith("error: cannot reach Kibana at http://127.0.0.1:")
     assert len(res.stderr.strip().splitlines()) == 1

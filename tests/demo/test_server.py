@@ -45,7 +45,9 @@ def test_content_types_per_site(srv):
     assert fetch(srv.url + "/tw/index.html")[1]["Content-Type"] == "text/html"
     assert fetch(srv.url + "/news/index.html")[1]["Content-Type"] == "text/html; charset=utf-8"
     assert fetch(srv.url + "/media/weibo.xml")[1]["Content-Type"].startswith("application/rss+xml")
-    assert fetch(srv.url + "/media/wechat.atom")[1]["Content-Type"].startswith("application/atom+xml")
+    assert fetch(srv.url + "/media/wechat.atom")[1]["Content-Type"].startswith(
+        "application/atom+xml"
+    )
     assert fetch(srv.url + "/golden.json")[0] == 404  # top-level files are not served
 
 
@@ -105,7 +107,9 @@ def test_board_json_api_pages(srv):
         n += 1
     messages = [m for p in pages for m in p["data"]]
     assert len(pages) == 3 and pages[0]["total"] == len(messages) == 25
-    assert {"msgId", "subject", "content", "createTime", "reply", "likes", "comments"} <= set(messages[0])
+    assert {"msgId", "subject", "content", "createTime", "reply", "likes", "comments"} <= set(
+        messages[0]
+    )
     assert len({m["msgId"] for m in messages}) == 25
 
 

@@ -22,8 +22,15 @@ def make_store(url: str, prefix: str, spool_path: Path, **kw) -> ElasticStore:
 
 
 def posts(n: int, start: int = 0, **kw):
-    return [make_post(url=f"http://127.0.0.1/p/{i}.html", title=f"第{i}条 小区停水",
-                      crawled_at=T0 + timedelta(minutes=i), **kw) for i in range(start, n)]
+    return [
+        make_post(
+            url=f"http://127.0.0.1/p/{i}.html",
+            title=f"第{i}条 小区停水",
+            crawled_at=T0 + timedelta(minutes=i),
+            **kw,
+        )
+        for i in range(start, n)
+    ]
 
 
 class Proxy:

@@ -53,8 +53,9 @@ def test_unreachable_cluster_is_a_one_line_error(tmp_path, es_prefix):
     cfg = es_config(tmp_path, "http://127.0.0.1:9", es_prefix)
     result = yuqing(cfg, "setup")
     assert result.exit_code == 1
-    assert result.output == ("error: elasticsearch at http://127.0.0.1:9: unreachable "
-                             "(Connection refused)\n")
+    assert result.output == (
+        "error: elasticsearch at http://127.0.0.1:9: unreachable (Connection refused)\n"
+    )
 
 
 def test_open_store_dispatches_to_elasticsearch(es_url, es_prefix, tmp_path, monkeypatch):
@@ -73,8 +74,11 @@ def test_ca_file_needs_https(tmp_path, es_prefix):
 
     cfg = es_config(tmp_path, "http://127.0.0.1:9", es_prefix)
     text = (cfg / "settings.yaml").read_text(encoding="utf-8")
-    (cfg / "settings.yaml").write_text(text.replace(
-        f"index_prefix: {es_prefix}", f"index_prefix: {es_prefix}\n    ca_file: ca.pem"),
-        encoding="utf-8")
+    (cfg / "settings.yaml").write_text(
+        text.replace(
+            f"index_prefix: {es_prefix}", f"index_prefix: {es_prefix}\n    ca_file: ca.pem"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(StorageError, match="use an https:// url"):
         open_store(load_config(cfg))

@@ -31,7 +31,7 @@ def test_both_read_the_same_version_and_only_one_wins(two, monkeypatch):
     def lookup_then_wait(self, kind, ids, fields=True):
         found = original(self, kind, ids, fields)
         reads["n"] += 1
-        if reads["n"] <= 2:     # both first reads see status=open, then both try to write
+        if reads["n"] <= 2:  # both first reads see status=open, then both try to write
             barrier.wait()
         return found
 
@@ -39,8 +39,9 @@ def test_both_read_the_same_version_and_only_one_wins(two, monkeypatch):
     results: dict[str, bool] = {}
 
     def ack(name: str, store: ElasticStore) -> None:
-        results[name] = store.update_alert("x", expect={"status": "open"}, status="acked",
-                                           title=f"acked by {name}")
+        results[name] = store.update_alert(
+            "x", expect={"status": "open"}, status="acked", title=f"acked by {name}"
+        )
 
     threads = [threading.Thread(target=ack, args=(n, s)) for n, s in (("a", a), ("b", b))]
     for t in threads:
@@ -61,7 +62,7 @@ def test_a_conflict_on_an_unrelated_field_is_retried_not_lost(two, monkeypatch):
 
     def lookup_then_interfere(self, kind, ids, fields=True):
         found = original(self, kind, ids, fields)
-        if self is a and not fired["done"]:   # b sets delivered_at between a's read and write
+        if self is a and not fired["done"]:  # b sets delivered_at between a's read and write
             fired["done"] = True
             assert b.update_alert("y", delivered_at=T0)
         return found

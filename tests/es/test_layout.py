@@ -39,26 +39,35 @@ def test_write_and_read_aliases(es_client, es_prefix):
     es_schema.setup(es_client, names)
     aliases = es_client.indices.get_alias(index=f"{es_prefix}-posts-000001").body
     assert aliases[f"{es_prefix}-posts-000001"]["aliases"] == {
-        f"{es_prefix}-posts": {}, f"{es_prefix}-posts-write": {"is_write_index": True}}
+        f"{es_prefix}-posts": {},
+        f"{es_prefix}-posts-write": {"is_write_index": True},
+    }
     es_schema.rollover(es_client, names, force=True)
     assert es_schema.concrete_indices(es_client, names, "posts") == [
-        f"{es_prefix}-posts-000001", f"{es_prefix}-posts-000002"]
+        f"{es_prefix}-posts-000001",
+        f"{es_prefix}-posts-000002",
+    ]
     mapping = es_client.indices.get_mapping(index=f"{es_prefix}-posts-000002").body
     props = mapping[f"{es_prefix}-posts-000002"]["mappings"]["properties"]
     assert props["tokens"]["analyzer"] == "whitespace"
     assert props["category"]["type"] == "keyword" and props["published_at"]["type"] == "date"
 
 
-def test_updates_after_rollover_stay_in_the_index_holding_the_document(es_url, es_prefix,
-                                                                       tmp_path, es_client):
+def test_updates_after_rollover_stay_in_the_index_holding_the_document(
+    es_url, es_prefix, tmp_path, es_client
+):
     store = make_store(es_url, es_prefix, tmp_path / "spool.db")
     store.upsert_posts(posts(3))
     store.upsert_event(Event(id="e1", title="停水", last_seen=T0))
     store.insert_alert(Alert(id="a1", level="red", rule="hot", created_at=T0))
     store.maintain(now=T0, force_rollover=True)
     later = T0 + timedelta(days=1)
-    assert store.upsert_post(make_post(url="http://127.0.0.1/p/1.html", text="已恢复供水",
-                                       crawled_at=later)) == "updated"
+    assert (
+        store.upsert_post(
+            make_post(url="http://127.0.0.1/p/1.html", text="已恢复供水", crawled_at=later)
+        )
+        == "updated"
+    )
     assert store.upsert_post(posts(1)[0]) == "unchanged"
     store.upsert_event(Event(id="e1", title="停水", size=3, last_seen=later))
     assert store.insert_alert(Alert(id="a1", level="red", rule="hot", created_at=T0)) is False
@@ -77,9 +86,9 @@ def test_updates_after_rollover_stay_in_the_index_holding_the_document(es_url, e
 
 def test_retention_deletes_old_rolled_over_indices_only(es_url, es_prefix, tmp_path, es_client):
     store = make_store(es_url, es_prefix, tmp_path / "spool.db", retention_days=30)
-    store.upsert_posts(posts(5))                                  # crawled 2026-11-20
+    store.upsert_posts(posts(5))  # crawled 2026-11-20
     store.insert_alert(Alert(id="old", level="blue", rule="r", created_at=T0))
-    store.maintain(now=T0, force_rollover=True)                   # 000001 now read-only
+    store.maintain(now=T0, force_rollover=True)  # 000001 now read-only
     recent = T0 + timedelta(days=100)
     store.upsert_post(make_post(url="http://h/recent", crawled_at=recent))
     store.flush()
@@ -99,8 +108,9 @@ def test_retention_deletes_old_rolled_over_indices_only(es_url, es_prefix, tmp_p
 
 
 @pytest.mark.parametrize("kind", ["posts", "alerts"])
-def test_lookups_survive_an_index_deleted_behind_the_cache(es_url, es_prefix, tmp_path,
-                                                           es_client, kind):
+def test_lookups_survive_an_index_deleted_behind_the_cache(
+    es_url, es_prefix, tmp_path, es_client, kind
+):
     store = make_store(es_url, es_prefix, tmp_path / "spool.db")
     store.upsert_posts(posts(2))
     store.insert_alert(Alert(id="a", level="red", rule="r", created_at=T0))
@@ -117,11 +127,12 @@ def test_lookups_survive_an_index_deleted_behind_the_cache(es_url, es_prefix, tm
 def test_a_wiped_cluster_is_set_up_again_not_polluted(es_url, es_prefix, tmp_path, es_client):
     store = make_store(es_url, es_prefix, tmp_path / "spool.db")
     store.upsert_posts(posts(2))
-    es_client.indices.delete(index=f"{es_prefix}-posts-000001")   # behind the store's back
+    es_client.indices.delete(index=f"{es_prefix}-posts-000001")  # behind the store's back
     assert store.upsert_posts(posts(3))["new"] == 3
     store.flush()
     assert es_client.indices.exists_alias(name=f"{es_prefix}-posts-write")
     assert list(es_client.indices.get(index=f"{es_prefix}-posts-*").body) == [
-        f"{es_prefix}-posts-000001"]
+        f"{es_prefix}-posts-000001"
+    ]
     assert store.count_posts() == 3
     store.close()

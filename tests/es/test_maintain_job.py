@@ -15,8 +15,9 @@ def _config(tmp_path, es_url=None):
     if es_url:
         path = cfg / "settings.yaml"
         settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-        settings["storage"].update(backend="elasticsearch",
-                                   elasticsearch={"url": es_url, "index_prefix": "maint"})
+        settings["storage"].update(
+            backend="elasticsearch", elasticsearch={"url": es_url, "index_prefix": "maint"}
+        )
         path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     return cfg
 

@@ -25,24 +25,25 @@ def test_outage_spools_and_replays_in_order(proxy, es_prefix, tmp_path, es_clien
     proxy.down()
     # the crawl goes on: nothing raises
     assert store.upsert_posts(posts(150, 100))["new"] == 50
-    assert store.upsert_post(posts(1)[0]) == "new"          # unknown while down; stays one doc
+    assert store.upsert_post(posts(1)[0]) == "new"  # unknown while down; stays one doc
     store.upsert_post(make_post(url="http://127.0.0.1/p/120.html", text="第一版"))
-    assert store.upsert_post(make_post(url="http://127.0.0.1/p/120.html", text="第二版")) \
-        == "updated"
+    assert (
+        store.upsert_post(make_post(url="http://127.0.0.1/p/120.html", text="第二版")) == "updated"
+    )
     store.upsert_event(Event(id="e1", title="停水", size=1, last_seen=T0))
     store.save_source_state(SourceState("s1", consecutive_failures=2))
     store.save_url_state(UrlState("http://127.0.0.1/p/1.html", "s1", etag='"e"'))
-    store.flush()                                            # durable in the spool, no raise
+    store.flush()  # durable in the spool, no raise
     assert store.stats["spooled"] == 56 and len(store.spool) == 56
     with pytest.raises(StorageError, match="unreachable"):
         store.count_posts()
     with pytest.raises(StorageError, match="unreachable"):
         store.insert_alert(Alert(id="a1", level="red", rule="hot", created_at=T0))
-    store.close()                                            # the process stops mid-outage
+    store.close()  # the process stops mid-outage
 
     proxy.up()
     store = make_store(proxy.url, es_prefix, spool, probe_interval=0)
-    assert len(store.spool) == 56                            # survived the restart
+    assert len(store.spool) == 56  # survived the restart
     store.upsert_posts(posts(200, 150))
     store.flush()
     assert len(store.spool) == 0 and store.stats["replayed"] == 56
@@ -51,7 +52,7 @@ def test_outage_spools_and_replays_in_order(proxy, es_prefix, tmp_path, es_clien
     assert len(ids) == len(set(ids)) == 200
     assert es_client.count(index=f"{es_prefix}-posts")["count"] == 200
     assert store.get_post(make_post(url="http://127.0.0.1/p/120.html").id).text == "第二版"
-    assert store.get_post(posts(1)[0].id).crawled_at == T0   # first crawl time kept
+    assert store.get_post(posts(1)[0].id).crawled_at == T0  # first crawl time kept
     assert store.get_event("e1").size == 1
     assert store.get_source_state("s1").consecutive_failures == 2
     assert store.get_url_state("http://127.0.0.1/p/1.html").etag == '"e"'
@@ -77,10 +78,10 @@ def test_outage_between_writes_of_one_store(proxy, es_prefix, tmp_path):
 
 def test_a_dead_port_then_a_live_one(es_url, es_prefix, tmp_path):
     dead = Proxy(es_url)
-    dead.down()                                  # nothing listens there
+    dead.down()  # nothing listens there
     spool = tmp_path / "spool.db"
     store = make_store(dead.url, es_prefix, spool)
-    store.upsert_posts(posts(30))               # no raise: spooled
+    store.upsert_posts(posts(30))  # no raise: spooled
     assert len(store.spool) == 30
     store.close()
     live = make_store(es_url, es_prefix, spool)

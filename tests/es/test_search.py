@@ -13,11 +13,15 @@ from tests.storage.contract import make_post
 @pytest.fixture
 def store(es_url, es_prefix, tmp_path):
     s = make_store(es_url, es_prefix, tmp_path / "spool.db")
-    texts = {"a": "小区已经停水三天，物业不回应。", "b": "暂停水电费收缴的通知",
-             "c": "三天了，小区水还是停的"}
+    texts = {
+        "a": "小区已经停水三天，物业不回应。",
+        "b": "暂停水电费收缴的通知",
+        "c": "三天了，小区水还是停的",
+    }
     for key, text in texts.items():
-        s.upsert_post(make_post(url=f"http://h/{key}", title=f"帖子{key}", text=text,
-                                tokens=jieba.lcut(text)))
+        s.upsert_post(
+            make_post(url=f"http://h/{key}", title=f"帖子{key}", text=text, tokens=jieba.lcut(text))
+        )
     s.flush()
     yield s
     s.close()
@@ -40,18 +44,33 @@ def test_jieba_tokens_field_follows_the_pipeline_segmentation(store):
     assert urls(store.search_posts("水电费", tokens=True)) == ["b"]
 
 
-def test_keyword_fields_aggregate_and_dates_keep_their_offset(es_url, es_prefix, tmp_path,
-                                                              es_client):
+def test_keyword_fields_aggregate_and_dates_keep_their_offset(
+    es_url, es_prefix, tmp_path, es_client
+):
     s = make_store(es_url, es_prefix, tmp_path / "spool.db")
-    s.upsert_post(make_post(url="http://h/1", category="城乡建设", focus=["water", "housing"],
-                            region="临海市"))
+    s.upsert_post(
+        make_post(
+            url="http://h/1", category="城乡建设", focus=["water", "housing"], region="临海市"
+        )
+    )
     s.upsert_post(make_post(url="http://h/2", category="城乡建设", channel="weibo"))
     s.flush()
-    resp = es_client.search(index=f"{es_prefix}-posts", size=0, aggs={
-        "cat": {"terms": {"field": "category"}}, "focus": {"terms": {"field": "focus"}},
-        "channel": {"terms": {"field": "channel"}},
-        "hourly": {"date_histogram": {"field": "published_at", "fixed_interval": "1h",
-                                      "time_zone": "+08:00"}}})
+    resp = es_client.search(
+        index=f"{es_prefix}-posts",
+        size=0,
+        aggs={
+            "cat": {"terms": {"field": "category"}},
+            "focus": {"terms": {"field": "focus"}},
+            "channel": {"terms": {"field": "channel"}},
+            "hourly": {
+                "date_histogram": {
+                    "field": "published_at",
+                    "fixed_interval": "1h",
+                    "time_zone": "+08:00",
+                }
+            },
+        },
+    )
     aggs = resp["aggregations"]
     assert aggs["cat"]["buckets"] == [{"key": "城乡建设", "doc_count": 2}]
     assert {b["key"] for b in aggs["focus"]["buckets"]} == {"water", "housing"}

@@ -22,13 +22,32 @@ def teddy(split: str = "dev") -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def post(pid: str, title: str, text: str, *, minutes: float = 0, source: str = "s1",
-         channel: str = "portal", crawled_minutes: float | None = None, **kw) -> Post:
+def post(
+    pid: str,
+    title: str,
+    text: str,
+    *,
+    minutes: float = 0,
+    source: str = "s1",
+    channel: str = "portal",
+    crawled_minutes: float | None = None,
+    **kw,
+) -> Post:
     pub = T0 + timedelta(minutes=minutes)
-    crawled = T0 + timedelta(minutes=crawled_minutes if crawled_minutes is not None
-                             else minutes + 5)
-    return Post(id=pid, source_id=source, channel=channel, url=f"http://x/{pid}", title=title,
-                text=text, published_at=pub, crawled_at=crawled, **kw)
+    crawled = T0 + timedelta(
+        minutes=crawled_minutes if crawled_minutes is not None else minutes + 5
+    )
+    return Post(
+        id=pid,
+        source_id=source,
+        channel=channel,
+        url=f"http://x/{pid}",
+        title=title,
+        text=text,
+        published_at=pub,
+        crawled_at=crawled,
+        **kw,
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,6 +67,10 @@ def make_stage(settings=None, sink=None):
     from yuqing.nlp.sentiment import NegativityScorer
 
     clf, sent, cfg = stage_parts()
-    analyzer = PostAnalyzer(clf, FocusTagger.from_topics(cfg.topics.focus),
-                            NegativityScorer(sent), regions=["A市", "A1区", "G4县"])
+    analyzer = PostAnalyzer(
+        clf,
+        FocusTagger.from_topics(cfg.topics.focus),
+        NegativityScorer(sent),
+        regions=["A市", "A1区", "G4县"],
+    )
     return NLPStage(analyzer, settings, sink)

@@ -27,7 +27,7 @@ def test_shipped_model_dev_macro_f1_and_metadata():
 
 def test_calibrated_scores_are_probabilities():
     clf = load_model()
-    (label, score), = clf.predict(["小区垃圾没人清理\n垃圾堆积如山，臭气熏天，物业不管"])
+    ((label, score),) = clf.predict(["小区垃圾没人清理\n垃圾堆积如山，臭气熏天，物业不管"])
     assert 0 < score <= 1
     proba = clf.predict_proba(["随便说点什么"])
     assert proba.sum() == pytest.approx(1.0)
@@ -39,12 +39,15 @@ def _write(tmp_path, name, content, encoding="utf-8"):
     return p
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("body,label\n你好,a\n", "missing column(s) text"),
-    ("text,label\n你好,a\n  ,b\n", "empty text"),
-    ("text,label\n你好,a\n再见,a\n", "only one class"),
-    ("text,label\n", "no data rows"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("body,label\n你好,a\n", "missing column(s) text"),
+        ("text,label\n你好,a\n  ,b\n", "empty text"),
+        ("text,label\n你好,a\n再见,a\n", "only one class"),
+        ("text,label\n", "no data rows"),
+    ],
+)
 def test_training_data_errors(tmp_path, content, needle):
     with pytest.raises(TrainingDataError) as exc:
         load_labelled(_write(tmp_path, "d.csv", content))
@@ -52,13 +55,15 @@ def test_training_data_errors(tmp_path, content, needle):
 
 
 def test_encodings_and_jsonl(tmp_path):
-    d = load_labelled(_write(tmp_path, "g.csv", "text,label\n拖欠工资,劳动\n垃圾,环境\n",
-                             "gb18030"))
+    d = load_labelled(
+        _write(tmp_path, "g.csv", "text,label\n拖欠工资,劳动\n垃圾,环境\n", "gb18030")
+    )
     assert d.texts == ["拖欠工资", "垃圾"]
     d = load_labelled(_write(tmp_path, "b.csv", "\ufefftext,label\n甲,a\n乙,b\n"))
     assert d.labels == ["a", "b"]
-    d = load_labelled(_write(tmp_path, "j.jsonl", '{"text":"甲","label":"a"}\n'
-                                                  '{"text":"乙","label":"b"}\n'))
+    d = load_labelled(
+        _write(tmp_path, "j.jsonl", '{"text":"甲","label":"a"}\n{"text":"乙","label":"b"}\n')
+    )
     assert len(d) == 2
     with pytest.raises(TrainingDataError, match="unknown text encoding"):
         load_labelled(_write(tmp_path, "bad.csv", b"text,label\n\xff\xfe\xff\x80,a\n"))
@@ -70,8 +75,12 @@ def test_encodings_and_jsonl(tmp_path):
 def tiny_model(tmp_path_factory):
     rows = teddy("train")[::8]  # ~280 rows: a small, fast model
     path = tmp_path_factory.mktemp("m") / "train.jsonl"
-    path.write_text("\n".join(json.dumps({"text": r["text"], "label": r["label"]},
-                                         ensure_ascii=False) for r in rows), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            json.dumps({"text": r["text"], "label": r["label"]}, ensure_ascii=False) for r in rows
+        ),
+        encoding="utf-8",
+    )
     clf = train_model(path, dev=DATA / "dev.csv", calibration_cv=3)
     out = save_model(clf, tmp_path_factory.mktemp("m") / "tiny.joblib")
     return clf, out

@@ -9,17 +9,30 @@ CONFIG = str(REPO / "config")
 
 
 def test_classify_jsonl():
-    lines = [{"id": "1", "title": "拖欠工资", "text": "公司拖欠工资三个月，多次投诉无果"},
-             {"id": "2", "title": "拖欠工资", "text": "公司拖欠工资三个月，多次投诉无果。"},
-             {"id": "3", "title": "路灯不亮", "text": "小区门口路灯坏了一个月"}]
+    lines = [
+        {"id": "1", "title": "拖欠工资", "text": "公司拖欠工资三个月，多次投诉无果"},
+        {"id": "2", "title": "拖欠工资", "text": "公司拖欠工资三个月，多次投诉无果。"},
+        {"id": "3", "title": "路灯不亮", "text": "小区门口路灯坏了一个月"},
+    ]
     stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n"
     r = CliRunner().invoke(cli, ["--config", CONFIG, "classify"], input=stdin)
     assert r.exit_code == 0, r.output
     out = [json.loads(x) for x in r.output.splitlines()]
     assert [o["id"] for o in out] == ["1", "2", "3"]
-    for key in ("category", "category_score", "category_uncertain", "focus", "focus_evidence",
-                "sentiment", "risk_flags", "keywords", "regions_mentioned", "tokens",
-                "event_id", "duplicate_of"):
+    for key in (
+        "category",
+        "category_score",
+        "category_uncertain",
+        "focus",
+        "focus_evidence",
+        "sentiment",
+        "risk_flags",
+        "keywords",
+        "regions_mentioned",
+        "tokens",
+        "event_id",
+        "duplicate_of",
+    ):
         assert key in out[0]
     assert out[0]["focus"] == ["wage_arrears"] and out[0]["sentiment"] < 0
     assert out[1]["duplicate_of"] == "1" and out[1]["event_id"] == out[0]["event_id"]

@@ -7,10 +7,20 @@ import pytest
 from tests.nlp.helpers import REPO, T0, make_stage, post, teddy
 from yuqing.nlp.dedup import NearDuplicateIndex
 
-HEADERS = ["当前位置：首页 > 政务动态 > 通知公告", "来源：市政府门户网站  发布时间：2020-05-01",
-           "转载自某某新闻网", "【字体：大 中 小】 【打印】", ""]
-FOOTERS = ["版权所有：某市人民政府办公室 浙ICP备000001号", "分享到：微信 微博 QQ空间",
-           "（来源：某日报）", "责任编辑：张三", ""]
+HEADERS = [
+    "当前位置：首页 > 政务动态 > 通知公告",
+    "来源：市政府门户网站  发布时间：2020-05-01",
+    "转载自某某新闻网",
+    "【字体：大 中 小】 【打印】",
+    "",
+]
+FOOTERS = [
+    "版权所有：某市人民政府办公室 浙ICP备000001号",
+    "分享到：微信 微博 QQ空间",
+    "（来源：某日报）",
+    "责任编辑：张三",
+    "",
+]
 
 
 def _pairs(groups: dict[str, str]) -> set[frozenset]:
@@ -32,7 +42,7 @@ def _f1(pred: set, gold: set) -> float:
 def repost_set(n_notices: int = 60, seed: int = 7):
     """Teddy rows reposted 1-3 times with differing page furniture and small edits."""
     rnd = random.Random(seed)
-    rows = teddy("dev")[:n_notices] + teddy("dev")[200:260]   # the second half: no reposts
+    rows = teddy("dev")[:n_notices] + teddy("dev")[200:260]  # the second half: no reposts
     posts, gold = [], {}
     for i, r in enumerate(rows):
         pid = f"n{i}"
@@ -45,11 +55,19 @@ def repost_set(n_notices: int = 60, seed: int = 7):
             if rnd.random() < 0.5:
                 body = body.replace("，", ",", 3)
             if rnd.random() < 0.3 and len(body) > 40:
-                body = body[: -10]          # a truncated copy
+                body = body[:-10]  # a truncated copy
             text = "\n".join(x for x in (rnd.choice(HEADERS), body, rnd.choice(FOOTERS)) if x)
             cid = f"n{i}-r{j}"
-            posts.append(post(cid, r["title"], text, minutes=i + 30 * (j + 1),
-                              source=f"site{j}", channel="news"))
+            posts.append(
+                post(
+                    cid,
+                    r["title"],
+                    text,
+                    minutes=i + 30 * (j + 1),
+                    source=f"site{j}",
+                    channel="news",
+                )
+            )
             gold[cid] = pid
     rnd.shuffle(posts)
     return posts, gold
@@ -60,11 +78,11 @@ def test_repost_pairwise_f1_and_earliest_canonical():
     posts, gold = repost_set()
     done = []
     for i in range(0, len(posts), 25):  # batches in shuffled (crawl) order
-        done += stage.process_many(posts[i:i + 25])
+        done += stage.process_many(posts[i : i + 25])
     canon = {p.id: p.duplicate_of or p.id for p in done}
     for pid, new in stage.drain_repointed():
         canon[pid] = new
-    for pid in list(canon):   # follow chains to the group root
+    for pid in list(canon):  # follow chains to the group root
         while canon[canon[pid]] != canon[pid]:
             canon[pid] = canon[canon[pid]]
     f1 = _f1(_pairs(canon), _pairs(gold))

@@ -10,8 +10,17 @@ ROAD = "某路段路灯损坏{}天，夜间道路漆黑，市民出行不便，�
 
 def test_similar_posts_join_one_event_others_start_new():
     stage = make_stage()
-    posts = [post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=10 * i,
-                  source=f"s{i % 3}", channel=["portal", "weibo"][i % 2]) for i in range(4)]
+    posts = [
+        post(
+            f"w{i}",
+            "拖欠农民工工资",
+            WAGE.format(i + 2),
+            minutes=10 * i,
+            source=f"s{i % 3}",
+            channel=["portal", "weibo"][i % 2],
+        )
+        for i in range(4)
+    ]
     posts += [post(f"r{i}", "路灯损坏", ROAD.format(i + 3), minutes=5 + 10 * i) for i in range(3)]
     done = stage.process_many(posts)
     wage = {p.event_id for p in done if p.id.startswith("w")}
@@ -30,13 +39,20 @@ def test_time_window_splits_events():
     s = NLPSettings.model_validate({"events": {"window": "2h"}})
     stage = make_stage(settings=s)
     a = stage.process(post("a", "路灯损坏", ROAD.format(3)))
-    b = stage.process(post("b", "路灯损坏", "路灯损坏多日，夜间道路漆黑，希望尽快维修路灯",
-                           minutes=30))
+    b = stage.process(
+        post("b", "路灯损坏", "路灯损坏多日，夜间道路漆黑，希望尽快维修路灯", minutes=30)
+    )
     assert a.event_id == b.event_id and b.duplicate_of is None
     d = stage.process(post("d", "路灯", "夜间路灯损坏，道路漆黑，市民希望维修", minutes=5 * 60))
-    assert d.duplicate_of is None and d.event_id != a.event_id   # similar, but too late
-    c = stage.process(post("c", "路灯损坏", "路灯损坏多日，夜间道路漆黑，希望尽快维修路灯。市民",
-                           minutes=5 * 60 + 1))
+    assert d.duplicate_of is None and d.event_id != a.event_id  # similar, but too late
+    c = stage.process(
+        post(
+            "c",
+            "路灯损坏",
+            "路灯损坏多日，夜间道路漆黑，希望尽快维修路灯。市民",
+            minutes=5 * 60 + 1,
+        )
+    )
     assert c.duplicate_of == "b" and c.event_id == b.event_id  # a repost follows its original
 
 
@@ -45,8 +61,17 @@ def test_hotness_grows_with_sources_engagement_and_negativity():
     one = stage.process(post("x0", "路灯损坏", ROAD.format(3)))
     h1 = stage.sink.get_event(one.event_id).hotness
     for i in range(1, 6):
-        stage.process(post(f"x{i}", "路灯损坏", ROAD.format(3 + i), minutes=i, source=f"s{i}",
-                           channel="weibo", engagement={"likes": 100, "reposts": 50}))
+        stage.process(
+            post(
+                f"x{i}",
+                "路灯损坏",
+                ROAD.format(3 + i),
+                minutes=i,
+                source=f"s{i}",
+                channel="weibo",
+                engagement={"likes": 100, "reposts": 50},
+            )
+        )
     h2 = stage.sink.get_event(one.event_id).hotness
     assert h2 > h1 + 10
 
@@ -64,28 +89,36 @@ def test_burst_against_each_topics_own_baseline():
     for m in range(4):
         b.add("quiet", now + timedelta(minutes=m))
         b.add("busy", now + timedelta(minutes=m))
-    assert b.surging("quiet", now)          # 4 posts is a surge for a quiet topic
-    assert not b.surging("busy", now)       # and nothing for a busy one
+    assert b.surging("quiet", now)  # 4 posts is a surge for a quiet topic
+    assert not b.surging("busy", now)  # and nothing for a busy one
     for m in range(30):
         b.add("busy", now + timedelta(minutes=m))
-    assert b.surging("busy", now)           # 34 in an hour is
+    assert b.surging("busy", now)  # 34 in an hour is
 
 
 def test_event_burst_flag_for_surge_in_quiet_topic():
     stage = make_stage()
     # a quiet baseline: one road post per day for three days (different texts)
     for d in range(3):
-        stage.process(post(f"q{d}", "公交站台", f"第{d}号公交站台顶棚破损漏雨", minutes=-1440 * (d + 1)))
-    done = [stage.process(post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i))
-            for i in range(5)]
+        stage.process(
+            post(f"q{d}", "公交站台", f"第{d}号公交站台顶棚破损漏雨", minutes=-1440 * (d + 1))
+        )
+    done = [
+        stage.process(post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i))
+        for i in range(5)
+    ]
     ev = stage.sink.get_event(done[-1].event_id)
     assert ev.size == 5 and ev.burst is True
 
 
 def test_state_stays_bounded_over_a_long_stream():
-    s = NLPSettings.model_validate({"events": {"window": "6h", "max_events": 50},
-                                    "dedup": {"window": "6h"},
-                                    "burst": {"baseline": "1d"}})
+    s = NLPSettings.model_validate(
+        {
+            "events": {"window": "6h", "max_events": 50},
+            "dedup": {"window": "6h"},
+            "burst": {"baseline": "1d"},
+        }
+    )
     sink = InMemoryEventSink()
     tracker = EventTracker(s, sink)
     sizes = []
@@ -98,7 +131,7 @@ def test_state_stays_bounded_over_a_long_stream():
     assert last["events"] <= 50
     assert last["index_terms"] <= 50 * 60
     assert last["baseline_cells"] <= 30
-    assert len(sink.events) == 3000   # evicted events were written, not lost
+    assert len(sink.events) == 3000  # evicted events were written, not lost
     # post → event map: only posts within max(events.window, dedup.window) = 6 h (120 posts
     # 3 min apart), far below max_tracked_posts
     assert last["tracked_posts"] <= 121
@@ -110,7 +143,7 @@ def test_duplicate_of_an_old_post_still_finds_its_event_within_the_dedup_window(
     tracker = EventTracker(s, InMemoryEventSink())
     first = post("orig", "工地拖欠工资", "x", minutes=0)
     ev = tracker.assign(first, {"拖欠": 1.0, "工资": 1.0})
-    for i in range(1, 200):   # 20 h of other posts: the event leaves memory (6 h window)
+    for i in range(1, 200):  # 20 h of other posts: the event leaves memory (6 h window)
         tracker.assign(post(f"o{i}", f"话题{i}", "x", minutes=i * 6), {f"t{i}": 1.0})
     copy = post("copy", "工地拖欠工资", "x", minutes=1300, duplicate_of="orig")
     assert tracker.assign(copy, {"拖欠": 1.0, "工资": 1.0}).id == ev.id
@@ -119,8 +152,9 @@ def test_duplicate_of_an_old_post_still_finds_its_event_within_the_dedup_window(
 
 def test_warm_restores_events_from_storage():
     stage = make_stage()
-    done = stage.process_many([post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i)
-                               for i in range(3)])
+    done = stage.process_many(
+        [post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i) for i in range(3)]
+    )
 
     class Store:
         def iter_posts(self, since=None):
@@ -135,4 +169,4 @@ def test_warm_restores_events_from_storage():
     assert more.event_id == done[0].event_id
     assert fresh.sink.get_event(more.event_id).size == 4
     again = fresh.process(post("w10", "拖欠农民工工资", WAGE.format(2), minutes=11))
-    assert again.duplicate_of == "w0"   # the dedup index was warmed too
+    assert again.duplicate_of == "w0"  # the dedup index was warmed too

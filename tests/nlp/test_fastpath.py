@@ -55,8 +55,9 @@ def test_other_layouts_isotonic_ensemble_title_blocks(dev_texts):
     rows = teddy("train")[::10]
     texts = [normalize(r["text"]) for r in rows]
     labels = [r["label"] for r in rows]
-    pipe = build_pipeline(get_segmenter(), title_words=True, title_chars=True, word_ngrams=2,
-                          calibration_cv=3)
+    pipe = build_pipeline(
+        get_segmenter(), title_words=True, title_chars=True, word_ngrams=2, calibration_cv=3
+    )
     pipe.set_params(clf__method="isotonic", clf__ensemble=True).fit(texts, labels)
     fast = compile_pipeline(pipe)
     assert len(fast.blocks) == 4 and len(fast.folds) == 3
@@ -80,6 +81,7 @@ def test_char_ngram_lookup_equals_sklearn_analyzer(ngram_range, lower):
     analyze = vec.build_analyzer()
     for text in train + ["", "x", "甲", "未知字符 甲乙\t\t丙", "HELLO   world 垃圾垃圾垃圾"]:
         ids, counts = block.lookup(text)
-        want = {vec.vocabulary_[t]: c for t, c in Counter(analyze(text)).items()
-                if t in vec.vocabulary_}
+        want = {
+            vec.vocabulary_[t]: c for t, c in Counter(analyze(text)).items() if t in vec.vocabulary_
+        }
         assert dict(zip(ids.tolist(), counts.tolist(), strict=True)) == want, text

@@ -42,8 +42,9 @@ def test_unknown_backend_is_a_clear_error():
 
 def test_missing_rjieba_is_one_line_with_install_hint(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "rjieba" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "rjieba" else real(name, *a)
+    )
     monkeypatch.setitem(sys.modules, "rjieba", None)
     from yuqing.nlp.segment import Segmenter
 
@@ -62,7 +63,7 @@ def test_backend_selected_from_settings(tmp_path):
     clf = stage_parts()[0]
     cfg = load_config(REPO / "config")
     seg = _config_segmenter(cfg, NLPSettings(segmenter="jieba"), clf.segmenter)
-    assert seg is clf.segmenter and seg.backend == "jieba"   # the model's own
+    assert seg is clf.segmenter and seg.backend == "jieba"  # the model's own
     if not HAS_RJIEBA:
         with pytest.raises(SegmenterBackendError, match="pip install rjieba"):
             _config_segmenter(cfg, NLPSettings(segmenter="rjieba"), clf.segmenter)
@@ -80,9 +81,10 @@ def test_stage_with_rjieba_passes_its_tokens_to_the_classifier():
 
     clf, sent, cfg = stage_parts()
     seg = get_segmenter(backend="rjieba")
-    a = PostAnalyzer(clf, FocusTagger.from_topics(cfg.topics.focus), NegativityScorer(sent),
-                     segmenter=seg)
-    assert a.segmenter is seg and a._same_segmenter   # same dictionary: one pass per post
+    a = PostAnalyzer(
+        clf, FocusTagger.from_topics(cfg.topics.focus), NegativityScorer(sent), segmenter=seg
+    )
+    assert a.segmenter is seg and a._same_segmenter  # same dictionary: one pass per post
     text = "网信办和信访局联合处理拖欠工资问题\n工人多次投诉无果"
     r = a.analyze_text(text)
     assert r.tokens == seg.tokens(text)
@@ -112,7 +114,7 @@ def test_rjieba_segmenter_pickles_by_content_and_backend():
     assert pickle.loads(pickle.dumps(seg)) is seg
     j = get_segmenter()
     assert pickle.loads(pickle.dumps(j)) is j and j is not seg
-    assert j.fingerprint == seg.fingerprint   # the dictionary's identity, not the backend's
+    assert j.fingerprint == seg.fingerprint  # the dictionary's identity, not the backend's
 
 
 @needs_rjieba

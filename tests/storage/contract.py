@@ -17,20 +17,39 @@ from yuqing.timeutil import now, parse_iso
 T0 = parse_iso("2026-11-20T08:00:00+08:00")
 
 
-def make_post(url: str = "http://127.0.0.1/a/1.html", title: str = "关于小区停水的问题",
-              text: str = "小区已经停水三天，物业不回应。", crawled_at=T0, **kw) -> Post:
-    return Post(id=post_id_for(url), source_id=kw.pop("source_id", "portal"),
-                channel=kw.pop("channel", "portal"), url=url, title=title, text=text,
-                published_at=kw.pop("published_at", T0 - timedelta(hours=1)),
-                crawled_at=crawled_at, **kw)
+def make_post(
+    url: str = "http://127.0.0.1/a/1.html",
+    title: str = "关于小区停水的问题",
+    text: str = "小区已经停水三天，物业不回应。",
+    crawled_at=T0,
+    **kw,
+) -> Post:
+    return Post(
+        id=post_id_for(url),
+        source_id=kw.pop("source_id", "portal"),
+        channel=kw.pop("channel", "portal"),
+        url=url,
+        title=title,
+        text=text,
+        published_at=kw.pop("published_at", T0 - timedelta(hours=1)),
+        crawled_at=crawled_at,
+        **kw,
+    )
 
 
 class StoreContract:
     # -- posts ---------------------------------------------------------------------------
     def test_new_post_round_trips_with_every_field(self, store):
-        post = make_post(region="临海市", focus=["ecology"], keywords=["停水"], sentiment=-0.5,
-                         engagement={"likes": 3}, title_orig="關於", category="城乡建设",
-                         category_score=0.9)
+        post = make_post(
+            region="临海市",
+            focus=["ecology"],
+            keywords=["停水"],
+            sentiment=-0.5,
+            engagement={"likes": 3},
+            title_orig="關於",
+            category="城乡建设",
+            category_score=0.9,
+        )
         assert store.upsert_post(post) == "new"
         store.flush()
         got = store.get_post(post.id)
@@ -57,12 +76,19 @@ class StoreContract:
 
     def test_iter_posts_since_and_by_source(self, store):
         for i in range(5):
-            store.upsert_post(make_post(url=f"http://h/{i}", crawled_at=T0 + timedelta(hours=i),
-                                        source_id="a" if i % 2 else "b"))
+            store.upsert_post(
+                make_post(
+                    url=f"http://h/{i}",
+                    crawled_at=T0 + timedelta(hours=i),
+                    source_id="a" if i % 2 else "b",
+                )
+            )
         store.flush()
         assert [p.url for p in store.iter_posts()] == [f"http://h/{i}" for i in range(5)]
-        assert [p.url for p in store.iter_posts(since=T0 + timedelta(hours=3))] == \
-            ["http://h/3", "http://h/4"]
+        assert [p.url for p in store.iter_posts(since=T0 + timedelta(hours=3))] == [
+            "http://h/3",
+            "http://h/4",
+        ]
         assert {p.source_id for p in store.iter_posts(source_id="a")} == {"a"}
         assert store.count_posts("a") == 2 and store.count_posts() == 5
 
@@ -72,8 +98,14 @@ class StoreContract:
     # -- events --------------------------------------------------------------------------
     def test_events_upsert_and_iterate_by_last_seen(self, store):
         e1 = Event(id="e1", title="停水", post_ids=["p1"], size=1, first_seen=T0, last_seen=T0)
-        e2 = Event(id="e2", title="噪音", post_ids=["p2"], size=1, first_seen=T0,
-                   last_seen=T0 + timedelta(days=2))
+        e2 = Event(
+            id="e2",
+            title="噪音",
+            post_ids=["p2"],
+            size=1,
+            first_seen=T0,
+            last_seen=T0 + timedelta(days=2),
+        )
         store.upsert_event(e1)
         store.upsert_event(e2)
         e1.size, e1.post_ids, e1.hotness = 2, ["p1", "p3"], 7.5
@@ -85,8 +117,9 @@ class StoreContract:
 
     # -- alerts --------------------------------------------------------------------------
     def test_alert_insert_is_idempotent(self, store):
-        alert = Alert(id="a1", level="red", rule="hot", created_at=T0, event_id="e1",
-                      departments=["cac"])
+        alert = Alert(
+            id="a1", level="red", rule="hot", created_at=T0, event_id="e1", departments=["cac"]
+        )
         assert store.insert_alert(alert) is True
         assert store.insert_alert(alert) is False
         store.flush()
@@ -98,8 +131,9 @@ class StoreContract:
         t = now()
         assert store.update_alert("a1", expect={"status": "open"}, status="acked", acked_at=t)
         assert not store.update_alert("a1", expect={"status": "open"}, status="acked")
-        assert store.update_alert("a1", expect={"status": ("acked", "escalated")},
-                                  status="resolved", resolved_at=t)
+        assert store.update_alert(
+            "a1", expect={"status": ("acked", "escalated")}, status="resolved", resolved_at=t
+        )
         assert not store.update_alert("missing", status="acked")
         store.flush()
         got = store.get_alert("a1")
@@ -110,8 +144,14 @@ class StoreContract:
     # -- crawl state ---------------------------------------------------------------------
     def test_source_state_defaults_and_round_trip(self, store):
         assert store.get_source_state("s1") == SourceState("s1")
-        state = SourceState("s1", last_crawl_at=T0, consecutive_failures=3, healthy=False,
-                            last_error="http 500", last_summary={"fetched": 4})
+        state = SourceState(
+            "s1",
+            last_crawl_at=T0,
+            consecutive_failures=3,
+            healthy=False,
+            last_error="http 500",
+            last_summary={"fetched": 4},
+        )
         store.save_source_state(state)
         store.flush()
         assert store.get_source_state("s1") == state
@@ -119,8 +159,15 @@ class StoreContract:
 
     def test_url_state_round_trip(self, store):
         assert store.get_url_state("http://h/1") is None
-        state = UrlState("http://h/1", "s1", etag='"abc"', last_modified="Fri, 20 Nov 2026",
-                         content_hash="x", post_id="p", fetched_at=T0)
+        state = UrlState(
+            "http://h/1",
+            "s1",
+            etag='"abc"',
+            last_modified="Fri, 20 Nov 2026",
+            content_hash="x",
+            post_id="p",
+            fetched_at=T0,
+        )
         store.save_url_state(state)
         store.flush()
         assert store.get_url_state("http://h/1") == state

@@ -40,8 +40,13 @@ def test_record_doc_is_to_dict_without_the_copy():
     from yuqing.models import Alert, Event
     from yuqing.storage.es_docs import record_doc
 
-    post = make_post(focus=["a"], engagement={"likes": 1}, focus_evidence={"a": ["x"]},
-                     tokens=["小区", "停水"], updated_at=T0 + timedelta(hours=1))
+    post = make_post(
+        focus=["a"],
+        engagement={"likes": 1},
+        focus_evidence={"a": ["x"]},
+        tokens=["小区", "停水"],
+        updated_at=T0 + timedelta(hours=1),
+    )
     event = Event(id="e", title="t", first_seen=T0, last_seen=None, keywords=["k"])
     alert = Alert(id="a", level="red", rule="r", created_at=T0, evidence={"n": [1]})
     for record in (post, event, alert):

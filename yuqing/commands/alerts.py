@@ -50,8 +50,10 @@ def _runtime(ctx: click.Context):
 
 
 def _line(a) -> str:
-    return (f"{a.id}  {a.level:<6} {a.status:<9} {a.created_at:%Y-%m-%d %H:%M}  {a.rule:<20} "
-            f"{','.join(a.departments):<24} {a.title[:40]}")
+    return (
+        f"{a.id}  {a.level:<6} {a.status:<9} {a.created_at:%Y-%m-%d %H:%M}  {a.rule:<20} "
+        f"{','.join(a.departments):<24} {a.title[:40]}"
+    )
 
 
 def pad(text: str, width: int, right: bool = False) -> str:
@@ -91,15 +93,19 @@ def check(ctx, rules, as_json) -> None:
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
     else:
-        click.echo(f"{len(out['created'])} new alert(s), {out['suppressed']} suppressed; "
-                   f"{out['sent']} message(s) sent, {out['failed']} failed, {out['held']} held")
+        click.echo(
+            f"{len(out['created'])} new alert(s), {out['suppressed']} suppressed; "
+            f"{out['sent']} message(s) sent, {out['failed']} failed, {out['held']} held"
+        )
         for err in out["errors"]:
             click.echo(f"warning: delivery: {err}", err=True)
     if out["problems"]:
         for problem in out["problems"]:
             click.echo(f"error: {problem}", err=True)
-        raise _fail(f"{len(out['problems'])} rule problem(s): the other rules ran; "
-                    "fix rules.yaml (`yuqing config check`)")
+        raise _fail(
+            f"{len(out['problems'])} rule problem(s): the other rules ran; "
+            "fix rules.yaml (`yuqing config check`)"
+        )
 
 
 @alerts.command("list")
@@ -116,11 +122,17 @@ def list_(ctx, status, since, as_json) -> None:
     """
     cfg = _cfg(ctx)
     with _runtime(ctx) as rt:
-        for a in rt.store.iter_alerts(since=_when(since, cfg.settings.timezone, "--since"),
-                                      status=status):
-            click.echo(json.dumps({**a.contract_dict(), "title": a.title,
-                                   "summary": a.summary}, ensure_ascii=False)
-                       if as_json else _line(a))
+        for a in rt.store.iter_alerts(
+            since=_when(since, cfg.settings.timezone, "--since"), status=status
+        ):
+            click.echo(
+                json.dumps(
+                    {**a.contract_dict(), "title": a.title, "summary": a.summary},
+                    ensure_ascii=False,
+                )
+                if as_json
+                else _line(a)
+            )
 
 
 def _transition(ctx, fn, ref, **kw) -> None:
@@ -189,18 +201,31 @@ def test(ctx, rule_id, at, as_json) -> None:
         a = d.alert
         state = f"suppressed by {d.suppressed_by}" if d.suppressed_by else "would alert"
         if as_json:
-            click.echo(json.dumps({"rule": rule_id, "subject": d.match.subject,
-                                   "level": d.level, "state": state,
-                                   "id": a.id if a else None, "title": d.match.title,
-                                   "summary": d.match.summary,
-                                   "departments": a.departments if a else []},
-                                  ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "rule": rule_id,
+                        "subject": d.match.subject,
+                        "level": d.level,
+                        "state": state,
+                        "id": a.id if a else None,
+                        "title": d.match.title,
+                        "summary": d.match.summary,
+                        "departments": a.departments if a else [],
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
-            click.echo(f"{d.level:<6} {state:<34} {d.match.subject:<40} "
-                       f"{','.join(a.departments) if a else '-':<24} {d.match.title[:40]}")
+            click.echo(
+                f"{d.level:<6} {state:<34} {d.match.subject:<40} "
+                f"{','.join(a.departments) if a else '-':<24} {d.match.title[:40]}"
+            )
     if not as_json:
-        click.echo(f"{rule_id}: {sum(1 for d in decisions if d.alert)} alert(s) would be raised, "
-                   f"{sum(1 for d in decisions if d.suppressed_by)} suppressed")
+        click.echo(
+            f"{rule_id}: {sum(1 for d in decisions if d.alert)} alert(s) would be raised, "
+            f"{sum(1 for d in decisions if d.suppressed_by)} suppressed"
+        )
 
 
 @alerts.command("stats")
@@ -227,13 +252,17 @@ def stats(ctx, days, since, until, as_json) -> None:
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
         return
-    click.echo(f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'resolved':>9}"
-               f"{pad('回应率', 10, right=True)}{pad('处置有效率', 12, right=True)}"
-               f"{'median ack':>12}")
+    click.echo(
+        f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'resolved':>9}"
+        f"{pad('回应率', 10, right=True)}{pad('处置有效率', 12, right=True)}"
+        f"{'median ack':>12}"
+    )
     for r in rows:
         med = f"{r.median_ack_minutes:.0f} min" if r.median_ack_minutes is not None else "-"
-        click.echo(f"{pad(r.name, 18)}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.resolved:>9}"
-                   f"{r.response_rate:>10.0%}{r.effective_rate:>12.0%}{med:>12}")
+        click.echo(
+            f"{pad(r.name, 18)}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.resolved:>9}"
+            f"{r.response_rate:>10.0%}{r.effective_rate:>12.0%}{med:>12}"
+        )
 
 
 @alerts.command("outbox")
@@ -252,8 +281,10 @@ def outbox(ctx, status, retry_dead) -> None:
             click.echo(f"{rt.outbox.retry_dead(rt.now())} dead row(s) queued again")
             return
         for r in rt.outbox.rows(status=status):
-            click.echo(f"{r.alert_id}  {r.kind:<10} {r.status:<7} {r.attempts:>2}  "
-                       f"{r.department:<14} {r.channel:<8} {r.recipient}  {r.last_error or ''}")
+            click.echo(
+                f"{r.alert_id}  {r.kind:<10} {r.status:<7} {r.attempts:>2}  "
+                f"{r.department:<14} {r.channel:<8} {r.recipient}  {r.last_error or ''}"
+            )
         click.echo(" ".join(f"{k}={v}" for k, v in sorted(rt.outbox.counts().items())) or "empty")
 
 
@@ -292,7 +323,9 @@ def cycle(ctx, no_crawl, as_json) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, default=str))
         return
     a = out["alerts"]
-    click.echo(f"alerts: {len(a['created'])} new, {a['sent']} message(s) sent, "
-               f"{a['failed']} failed; escalated {len(out['escalated'])}; "
-               f"rechecked {len(out['rechecked'])}"
-               + (f"; digest: {out['digest']}" if "digest" in out else ""))
+    click.echo(
+        f"alerts: {len(a['created'])} new, {a['sent']} message(s) sent, "
+        f"{a['failed']} failed; escalated {len(out['escalated'])}; "
+        f"rechecked {len(out['rechecked'])}"
+        + (f"; digest: {out['digest']}" if "digest" in out else "")
+    )

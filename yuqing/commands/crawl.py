@@ -13,15 +13,28 @@ def register(cli: click.Group) -> None:
 
 
 @click.command()
-@click.option("--source", "sources", multiple=True, metavar="ID",
-              help="Crawl this source now, due or not (repeatable).")
-@click.option("--json-summary", "json_out", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Also write the run summary as JSON to FILE (- for stdout).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress display (default: when stderr is a terminal).")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="ID",
+    help="Crawl this source now, due or not (repeatable).",
+)
+@click.option(
+    "--json-summary",
+    "json_out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Also write the run summary as JSON to FILE (- for stdout).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress display (default: when stderr is a terminal).",
+)
 @click.pass_context
-def crawl(ctx: click.Context, sources: tuple[str, ...], json_out: str | None,
-          progress: bool | None) -> None:
+def crawl(
+    ctx: click.Context, sources: tuple[str, ...], json_out: str | None, progress: bool | None
+) -> None:
     """Crawl due sources (each source's `interval`), process and store new posts.
 
     Prints a summary per source: fetched, new, updated, unchanged, failed by reason.
@@ -47,14 +60,18 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], json_out: str | None,
             raise YuqingError(str(exc)) from exc
     human = sys.stderr if json_out == "-" else sys.stdout
     if not summary.sources:
-        click.echo("nothing to crawl: no source is due"
-                   + (f" ({len(summary.skipped)} not due)" if summary.skipped else ""),
-                   file=human)
+        click.echo(
+            "nothing to crawl: no source is due"
+            + (f" ({len(summary.skipped)} not due)" if summary.skipped else ""),
+            file=human,
+        )
     else:
         click.echo(summary.render(), file=human)
-        click.echo(f"store: {cfg.settings.storage.backend} "
-                   f"{cfg.path(cfg.settings.storage.path) if cfg.settings.storage.backend == 'sqlite' else cfg.settings.storage.elasticsearch.url}",
-                   file=human)
+        click.echo(
+            f"store: {cfg.settings.storage.backend} "
+            f"{cfg.path(cfg.settings.storage.path) if cfg.settings.storage.backend == 'sqlite' else cfg.settings.storage.elasticsearch.url}",
+            file=human,
+        )
     if json_out:
         data = json.dumps(summary.as_dict(), ensure_ascii=False)
         if json_out == "-":

@@ -19,8 +19,13 @@ def register(cli: click.Group) -> None:
     cli.add_command(demo)
 
 
-def write_demo_config(base_config: Path, out_dir: Path, base_url: str,
-                      smtp_port: int | None = None, es_url: str | None = None) -> Path:
+def write_demo_config(
+    base_config: Path,
+    out_dir: Path,
+    base_url: str,
+    smtp_port: int | None = None,
+    es_url: str | None = None,
+) -> Path:
     """A config dir for the demo: the given config with the demo sources, and every file the
     demo writes (store, outbox, digests) inside ``out_dir``."""
     cfg_dir = out_dir / "config"
@@ -30,13 +35,16 @@ def write_demo_config(base_config: Path, out_dir: Path, base_url: str,
     for name in CONFIG_FILES:
         if (base_config / name).exists():
             shutil.copy(base_config / name, cfg_dir / name)
-    for extra in base_config.glob("*.txt"):   # user dictionary, stopwords
+    for extra in base_config.glob("*.txt"):  # user dictionary, stopwords
         shutil.copy(extra, cfg_dir / extra.name)
     text = DEMO_SOURCES.read_text(encoding="utf-8").replace("{base}", base_url)
     (cfg_dir / "sources.yaml").write_text(text, encoding="utf-8")
     settings_file = cfg_dir / "settings.yaml"
-    settings = yaml.safe_load(settings_file.read_text(encoding="utf-8")) or {} \
-        if settings_file.exists() else {}
+    settings = (
+        yaml.safe_load(settings_file.read_text(encoding="utf-8")) or {}
+        if settings_file.exists()
+        else {}
+    )
     settings["var_dir"] = str(out_dir)
     storage = settings.setdefault("storage", {})
     storage.update(backend="sqlite", path=str(out_dir / "yuqing.db"))
@@ -46,21 +54,41 @@ def write_demo_config(base_config: Path, out_dir: Path, base_url: str,
     settings.setdefault("alerts", {})["outbox_path"] = str(out_dir / "outbox.db")
     settings.setdefault("digest", {})["out_dir"] = str(out_dir / "digests")
     if smtp_port:
-        settings["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "starttls": False,
-                            "from": "舆情哨兵 <yuqing-sentinel@localhost>"}
-    settings_file.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
-                             encoding="utf-8")
+        settings["smtp"] = {
+            "host": "127.0.0.1",
+            "port": smtp_port,
+            "starttls": False,
+            "from": "舆情哨兵 <yuqing-sentinel@localhost>",
+        }
+    settings_file.write_text(
+        yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return cfg_dir
 
 
 @click.command()
-@click.option("--out", "out_dir", default="var/demo", show_default=True,
-              type=click.Path(file_okay=False), help="Where the demo writes everything.")
-@click.option("--storage", type=click.Choice(["sqlite", "elasticsearch"]), default="sqlite",
-              show_default=True, help="Where the demo stores what it collects.")
-@click.option("--es-url", default="http://127.0.0.1:9200", show_default=True,
-              help="Elasticsearch URL for --storage elasticsearch (fills the indices the "
-                   "Kibana saved objects use).")
+@click.option(
+    "--out",
+    "out_dir",
+    default="var/demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the demo writes everything.",
+)
+@click.option(
+    "--storage",
+    type=click.Choice(["sqlite", "elasticsearch"]),
+    default="sqlite",
+    show_default=True,
+    help="Where the demo stores what it collects.",
+)
+@click.option(
+    "--es-url",
+    default="http://127.0.0.1:9200",
+    show_default=True,
+    help="Elasticsearch URL for --storage elasticsearch (fills the indices the "
+    "Kibana saved objects use).",
+)
 @click.pass_context
 def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     """Offline end-to-end run: serve the demo sites on 127.0.0.1, crawl them into a fresh
@@ -89,8 +117,9 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     mail_dir = out / "mail"
     sink = MailSink(mail_dir)
     with SiteServer() as server:
-        cfg_dir = write_demo_config(base_config, out, server.url, sink.port,
-                                    es_url if storage == "elasticsearch" else None)
+        cfg_dir = write_demo_config(
+            base_config, out, server.url, sink.port, es_url if storage == "elasticsearch" else None
+        )
         cfg = load_config(cfg_dir)
         sink.__enter__()
         click.echo(f"demo sites:  {server.url}/  ({len(cfg.sources.sources)} sources)")
@@ -111,8 +140,10 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     click.echo(f"posts stored:   {posts}    events: {events}    alerts: {len(alerts)}")
     levels = Counter(a.level for a in alerts)
     if alerts:
-        click.echo("alerts by level: " + ", ".join(
-            f"{LEVEL_NAMES.get(k, k)} {v}" for k, v in levels.most_common()))
+        click.echo(
+            "alerts by level: "
+            + ", ".join(f"{LEVEL_NAMES.get(k, k)} {v}" for k, v in levels.most_common())
+        )
     if alerts_report.get("failed"):
         click.echo(f"alert deliveries failed: {alerts_report['failed']} (see yuqing alerts outbox)")
     click.echo(f"mail received:  {len(messages)} message(s) in {mail_dir}")

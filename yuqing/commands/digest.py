@@ -37,19 +37,36 @@ def _period(date_value: str | None, week: str | None, tzname: str, today):
 
 
 @click.command()
-@click.option("--date", "date_value", metavar="YYYY-MM-DD",
-              help="Day of the daily digest (default: today, up to now).")
-@click.option("--week", metavar="W",
-              help="Weekly digest instead: ISO week (2026-W47), a date in the week, "
-                   "'this' or 'last'.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False),
-              help="Write the HTML here (text beside it, .txt) instead of the archive "
-                   "(digest.out_dir).")
+@click.option(
+    "--date",
+    "date_value",
+    metavar="YYYY-MM-DD",
+    help="Day of the daily digest (default: today, up to now).",
+)
+@click.option(
+    "--week",
+    metavar="W",
+    help="Weekly digest instead: ISO week (2026-W47), a date in the week, 'this' or 'last'.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    help="Write the HTML here (text beside it, .txt) instead of the archive (digest.out_dir).",
+)
 @click.option("--send", is_flag=True, help="Mail it to digest.recipients (each once).")
-@click.option("--resend", is_flag=True, help="With --send: send again to recipients who "
-                                             "already received this digest.")
-@click.option("--to", "to", multiple=True, metavar="ADDR",
-              help="With --send: these recipients instead of digest.recipients.")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="With --send: send again to recipients who already received this digest.",
+)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR",
+    help="With --send: these recipients instead of digest.recipients.",
+)
 @click.pass_context
 def digest(ctx, date_value, week, out_file, send, resend, to) -> None:
     """Build the daily (舆情日报) or weekly (舆情周报) digest; print where it was written.

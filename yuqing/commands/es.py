@@ -69,8 +69,12 @@ def setup(ctx: click.Context) -> None:
 
 @es.command("retention")
 @click.option("--dry-run", is_flag=True, help="Only list the indices that would be deleted.")
-@click.option("--rollover/--no-rollover", default=True, show_default=True,
-              help="Roll write indices over first when a rollover condition holds.")
+@click.option(
+    "--rollover/--no-rollover",
+    default=True,
+    show_default=True,
+    help="Roll write indices over first when a rollover condition holds.",
+)
 @click.option("--force-rollover", is_flag=True, help="Roll every write index over now.")
 @click.pass_context
 def retention(ctx: click.Context, dry_run: bool, rollover: bool, force_rollover: bool) -> None:
@@ -90,8 +94,12 @@ def retention(ctx: click.Context, dry_run: bool, rollover: bool, force_rollover:
             if index:
                 click.echo(f"rolled over {names.write(kind)} -> {index}")
     now = _now(cfg.settings.timezone)
-    old = _run(settings, lambda: es_schema.apply_retention(
-        client, names, settings.retention_days, now, dry_run=dry_run))
+    old = _run(
+        settings,
+        lambda: es_schema.apply_retention(
+            client, names, settings.retention_days, now, dry_run=dry_run
+        ),
+    )
     verb = "would delete" if dry_run else "deleted"
     for index in old:
         click.echo(f"{verb} {index}")

@@ -29,8 +29,14 @@ def kibana() -> None:
 
 
 @kibana.command("export")
-@click.option("--out", "out_dir", default="var/kibana", show_default=True,
-              type=click.Path(file_okay=False), help="Directory to write yuqing.ndjson into.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="var/kibana",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory to write yuqing.ndjson into.",
+)
 def export_cmd(out_dir: str) -> None:
     """Write the saved objects as NDJSON (Kibana's import format); print the path.
 
@@ -49,10 +55,18 @@ def export_cmd(out_dir: str) -> None:
 
 
 @kibana.command("import")
-@click.option("--url", required=True, envvar="YUQING_KIBANA_URL",
-              help="Kibana base URL (or $YUQING_KIBANA_URL), e.g. https://kibana:5601.")
-@click.option("--file", "file", type=click.Path(dir_okay=False, exists=True),
-              help="NDJSON to import (default: the objects shipped with this version).")
+@click.option(
+    "--url",
+    required=True,
+    envvar="YUQING_KIBANA_URL",
+    help="Kibana base URL (or $YUQING_KIBANA_URL), e.g. https://kibana:5601.",
+)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="NDJSON to import (default: the objects shipped with this version).",
+)
 @click.option("--space", help="Kibana space id (default: the default space).")
 @click.option("--insecure", is_flag=True, help="Do not verify the TLS certificate.")
 def import_cmd(url: str, file: str | None, space: str | None, insecure: bool) -> None:
@@ -73,7 +87,9 @@ def import_cmd(url: str, file: str | None, space: str | None, insecure: bool) ->
         raise _fail(str(exc)) from None
     for line in result.errors:
         click.echo(f"error: {line}", err=True)
-    click.echo(f"imported {result.success_count} saved objects into {url}"
-               + (f" (space {space})" if space else ""))
+    click.echo(
+        f"imported {result.success_count} saved objects into {url}"
+        + (f" (space {space})" if space else "")
+    )
     if not result.success or result.errors:
         raise _fail(f"{len(result.errors)} saved object(s) failed to import")

@@ -24,12 +24,27 @@ def _nlp_errors():
 
 
 @click.command()
-@click.option("--data", "data", required=True, type=click.Path(dir_okay=False),
-              help="Training data: CSV or JSONL with columns text,label.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the model (joblib).")
-@click.option("--dev", "dev", type=click.Path(dir_okay=False), default=None,
-              help="Optional labelled dev set; its metrics are stored in the model.")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Training data: CSV or JSONL with columns text,label.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the model (joblib).",
+)
+@click.option(
+    "--dev",
+    "dev",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Optional labelled dev set; its metrics are stored in the model.",
+)
 def train(data: str, out: str, dev: str | None) -> None:
     """Train the category classifier from labelled texts.
 
@@ -51,10 +66,20 @@ def train(data: str, out: str, dev: str | None) -> None:
 
 
 @click.command()
-@click.option("--data", "data", required=True, type=click.Path(dir_okay=False),
-              help="Labelled data: CSV or JSONL with columns text,label.")
-@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
-              help="Model file (default: the shipped model).")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Labelled data: CSV or JSONL with columns text,label.",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Model file (default: the shipped model).",
+)
 def evaluate(data: str, model: str | None) -> None:
     """Print accuracy, macro-F1 and per-class scores of a model as JSON.
 
@@ -75,8 +100,13 @@ def evaluate(data: str, model: str | None) -> None:
 
 
 @click.command()
-@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
-              help="Model file (default: settings model.path, else the shipped model).")
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Model file (default: settings model.path, else the shipped model).",
+)
 @click.option("--batch", default=64, show_default=True, help="Posts analysed together.")
 @click.pass_context
 def classify(ctx: click.Context, model: str | None, batch: int) -> None:
@@ -100,9 +130,21 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
     except _nlp_errors() as exc:
         raise YuqingError(f"{exc}") from None
     now = datetime.now().astimezone().replace(microsecond=0)
-    fields = ("id", "category", "category_score", "category_uncertain", "focus",
-              "focus_evidence", "sentiment", "risk_flags", "keywords", "regions_mentioned",
-              "tokens", "event_id", "duplicate_of")
+    fields = (
+        "id",
+        "category",
+        "category_score",
+        "category_uncertain",
+        "focus",
+        "focus_evidence",
+        "sentiment",
+        "risk_flags",
+        "keywords",
+        "regions_mentioned",
+        "tokens",
+        "event_id",
+        "duplicate_of",
+    )
     pending: list[Post] = []
 
     def flush() -> None:
@@ -119,13 +161,20 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
         except json.JSONDecodeError as exc:
             raise YuqingError(f"stdin line {n}: not JSON ({exc.msg})") from None
         if not isinstance(obj, dict) or not (obj.get("title") or obj.get("text")):
-            raise YuqingError(f"stdin line {n}: expected an object with "
-                              "'title' and/or 'text'")
+            raise YuqingError(f"stdin line {n}: expected an object with 'title' and/or 'text'")
         pid = str(obj.get("id", n))
-        pending.append(Post(id=pid, source_id=str(obj.get("source_id", "stdin")),
-                            channel=str(obj.get("channel", "other")), url=obj.get("url", ""),
-                            title=str(obj.get("title") or ""), text=str(obj.get("text") or ""),
-                            published_at=None, crawled_at=now))
+        pending.append(
+            Post(
+                id=pid,
+                source_id=str(obj.get("source_id", "stdin")),
+                channel=str(obj.get("channel", "other")),
+                url=obj.get("url", ""),
+                title=str(obj.get("title") or ""),
+                text=str(obj.get("text") or ""),
+                published_at=None,
+                crawled_at=now,
+            )
+        )
         if len(pending) >= batch:
             flush()
     flush()

@@ -3,5 +3,12 @@
 from yuqing.config.loader import Config, ConfigError, Problem, load_config
 from yuqing.config.models import Settings, Source, parse_duration
 
-__all__ = ["Config", "ConfigError", "Problem", "Settings", "Source", "load_config",
-           "parse_duration"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Problem",
+    "Settings",
+    "Source",
+    "load_config",
+    "parse_duration",
+]

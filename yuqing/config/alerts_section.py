@@ -27,6 +27,7 @@ class QuietHours(_Strict):
             if h > 23 or mi > 59:
                 raise ValueError(f"not a time of day: {v!r} (use HH:MM)")
             return h * 60 + mi
+
         return m(self.start), m(self.end)
 
     @model_validator(mode="after")
@@ -50,7 +51,7 @@ class RetrySettings(_Strict):
     base: Duration = "30s"
     max_delay: Duration = "1h"
     max_attempts: int = Field(default=30, ge=1)
-    lease: Duration = "5m"          # a claimed row is re-sent after this if never marked sent
+    lease: Duration = "5m"  # a claimed row is re-sent after this if never marked sent
     batch: int = Field(default=200, ge=1)
 
 
@@ -63,14 +64,15 @@ def _durations(value: dict[str, str], what: str) -> dict[str, str]:
 
 
 class AlertSettings(_Strict):
-    realert: Duration = "24h"       # same rule+subject stays quiet this long unless level rises
-    lookback: Duration = "7d"       # how far back prior alerts are considered (growth escalation)
+    realert: Duration = "24h"  # same rule+subject stays quiet this long unless level rises
+    lookback: Duration = "7d"  # how far back prior alerts are considered (growth escalation)
     growth_factor: float = Field(default=2.0, gt=1.0)  # event grew this much -> one level up
-    ack_deadline: dict[str, str] = Field(default_factory=lambda: {
-        "red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"})
+    ack_deadline: dict[str, str] = Field(
+        default_factory=lambda: {"red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"}
+    )
     recheck_after: dict[str, str] = Field(default_factory=lambda: {"red": "1d", "yellow": "7d"})
     copy_duty_levels: list[str] = Field(default_factory=lambda: ["red"])
-    quiet_hours: QuietHours | None = None   # e.g. {start: "22:00", end: "07:00"}; null = off
+    quiet_hours: QuietHours | None = None  # e.g. {start: "22:00", end: "07:00"}; null = off
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     outbox_path: str = "var/outbox.db"

@@ -102,8 +102,14 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(path.name, "", f"not UTF-8 ({exc.reason} at byte {exc.start})",
-                                "save the file as UTF-8"))
+        problems.append(
+            Problem(
+                path.name,
+                "",
+                f"not UTF-8 ({exc.reason} at byte {exc.start})",
+                "save the file as UTF-8",
+            )
+        )
         return None
     try:
         data = yaml.safe_load(text)
@@ -111,14 +117,16 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(Problem(path.name, where, f"YAML syntax error: {msg}",
-                                "check indentation and quoting"))
+        problems.append(
+            Problem(path.name, where, f"YAML syntax error: {msg}", "check indentation and quoting")
+        )
         return None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        problems.append(Problem(path.name, "", "top level must be a mapping",
-                                "see docs/configuration.md"))
+        problems.append(
+            Problem(path.name, "", "top level must be a mapping", "see docs/configuration.md")
+        )
         return None
     return data
 
@@ -128,8 +136,16 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
     directory = Path(directory or os.environ.get("YUQING_CONFIG") or "config").resolve()
     problems: list[Problem] = []
     if not directory.is_dir():
-        raise ConfigError([Problem(str(directory), "", "configuration directory not found",
-                                   "pass --config DIR or set YUQING_CONFIG")])
+        raise ConfigError(
+            [
+                Problem(
+                    str(directory),
+                    "",
+                    "configuration directory not found",
+                    "pass --config DIR or set YUQING_CONFIG",
+                )
+            ]
+        )
     parsed: dict[str, BaseModel] = {}
     for name, model in FILES.items():
         path = directory / name
@@ -144,8 +160,9 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
         except ValidationError as exc:
             for err in exc.errors():
                 message = err["msg"].removeprefix("Value error, ")
-                problems.append(Problem(name, _loc(err["loc"]), message,
-                                        _HINTS.get(err["type"], "")))
+                problems.append(
+                    Problem(name, _loc(err["loc"]), message, _HINTS.get(err["type"], ""))
+                )
     cfg = Config(dir=directory, **{n.removesuffix(".yaml"): m for n, m in parsed.items()})
     if not problems:
         problems.extend(cross_check(cfg))
@@ -173,8 +190,14 @@ def cross_check(cfg: Config) -> list[Problem]:
 
     def ref(file: str, key: str, dept: str | None) -> None:
         if dept and dept not in depts:
-            problems.append(Problem(file, key, f"unknown department {dept!r}",
-                                    "add it to departments.yaml or fix the id"))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    f"unknown department {dept!r}",
+                    "add it to departments.yaml or fix the id",
+                )
+            )
 
     for i, s in enumerate(cfg.sources.sources):
         ref("sources.yaml", f"sources[{i}].owner", s.owner)
@@ -188,7 +211,12 @@ def cross_check(cfg: Config) -> list[Problem]:
         for j, d in enumerate(r.departments or []):
             ref("rules.yaml", f"rules[{i}].departments[{j}]", d)
     if cfg.departments.departments and not any(d.duty for d in cfg.departments.departments):
-        problems.append(Problem("departments.yaml", "departments",
-                                "no duty office (duty: true)",
-                                "mark the 网信办 duty office so unroutable alerts reach someone"))
+        problems.append(
+            Problem(
+                "departments.yaml",
+                "departments",
+                "no duty office (duty: true)",
+                "mark the 网信办 duty office so unroutable alerts reach someone",
+            )
+        )
     return problems

@@ -48,7 +48,7 @@ class SmtpSettings(Strict):
 
 
 class ScheduleSettings(Strict):
-    crawl: Duration = "1h"            # how often due sources are checked (per-source interval rules)
+    crawl: Duration = "1h"  # how often due sources are checked (per-source interval rules)
     alerts: Duration = "5m"
     delivery: Duration = "1m"
     digest_time: str = Field(default="08:00", pattern=r"^\d{1,2}:\d{2}$")
@@ -56,7 +56,7 @@ class ScheduleSettings(Strict):
 
 
 class ModelSettings(Strict):
-    path: str | None = None           # null = the bundled default model
+    path: str | None = None  # null = the bundled default model
     uncertain_below: float = Field(default=0.5, ge=0, le=1)
 
 
@@ -72,10 +72,10 @@ class CrawlSettings(Strict):
     retry_backoff: float = Field(default=0.5, ge=0)  # seconds before the 1st retry, doubling
     max_page_bytes: int = Field(default=5_000_000, ge=1024)
     max_redirects: int = Field(default=5, ge=0)
-    max_list_pages: int = Field(default=20, ge=1)   # pagination depth per source per crawl
-    unhealthy_after: int = Field(default=3, ge=1)   # consecutive failing crawls
+    max_list_pages: int = Field(default=20, ge=1)  # pagination depth per source per crawl
+    unhealthy_after: int = Field(default=3, ge=1)  # consecutive failing crawls
     progress: Literal["auto", "always", "never"] = "auto"
-    nlp_workers: int = Field(default=0, ge=0)      # text-analysis processes (0 = in-process)
+    nlp_workers: int = Field(default=0, ge=0)  # text-analysis processes (0 = in-process)
 
 
 class DigestSettings(Strict):
@@ -109,8 +109,8 @@ class Settings(Strict):
 
 # ---------------------------------------------------------------- sources.yaml
 class Selectors(Strict):
-    list: str | None = None    # article links on a list page (CSS, or XPath starting with / or ( )
-    next: str | None = None    # the next list page link
+    list: str | None = None  # article links on a list page (CSS, or XPath starting with / or ( )
+    next: str | None = None  # the next list page link
     title: str | None = None
     body: str | None = None
     date: str | None = None
@@ -123,20 +123,30 @@ class JsonMapping(Strict):
     id: str | None = "id"
     title: str = "title"
     text: str = "text"
-    url: str | None = None            # a field holding the item's URL, or use url_template
-    url_template: str | None = None   # e.g. "https://host/board/{id}"; {field} from the item
+    url: str | None = None  # a field holding the item's URL, or use url_template
+    url_template: str | None = None  # e.g. "https://host/board/{id}"; {field} from the item
     published_at: str = "published_at"
     author: str | None = None
     likes: str | None = None
     comments: str | None = None
     reposts: str | None = None
-    page_param: str | None = None     # query parameter for pagination, e.g. "page"
-    has_more: str | None = None       # boolean field saying another page exists
+    page_param: str | None = None  # query parameter for pagination, e.g. "page"
+    has_more: str | None = None  # boolean field saying another page exists
 
 
 Kind = Literal["html", "feed", "json"]
-Channel = Literal["portal", "disclosure", "message_board", "weibo", "wechat", "douyin", "news",
-                  "forum", "app", "other"]
+Channel = Literal[
+    "portal",
+    "disclosure",
+    "message_board",
+    "weibo",
+    "wechat",
+    "douyin",
+    "news",
+    "forum",
+    "app",
+    "other",
+]
 
 
 class Source(Strict):
@@ -147,8 +157,8 @@ class Source(Strict):
     channel: Channel = "portal"
     interval: Duration = "1h"
     region: str | None = None
-    owner: str | None = None           # department id (source-health alerts)
-    encoding: str | None = None        # force a charset when a site lies about it
+    owner: str | None = None  # department id (source-health alerts)
+    encoding: str | None = None  # force a charset when a site lies about it
     selectors: Selectors | None = None  # absent = automatic extraction
     fields: JsonMapping | None = None  # kind json: where the fields live
     weight: float = Field(default=1.0, ge=0)
@@ -191,15 +201,15 @@ class Topic(Strict):
 
 class TopicsFile(Strict):
     categories: list[Topic] = Field(default_factory=list)  # single-label categories (routing)
-    focus: list[Topic] = Field(default_factory=list)       # the focus areas (priority)
-    domains: list[Topic] = Field(default_factory=list)     # finer routing table (DOMAIN.md)
+    focus: list[Topic] = Field(default_factory=list)  # the focus areas (priority)
+    domains: list[Topic] = Field(default_factory=list)  # finer routing table (DOMAIN.md)
 
 
 # ---------------------------------------------------------------- departments.yaml
 class Webhook(Strict):
     kind: Literal["dingtalk", "wecom"]
-    url_env: str                       # environment variable holding the robot URL
-    secret_env: str | None = None      # DingTalk signing secret
+    url_env: str  # environment variable holding the robot URL
+    secret_env: str | None = None  # DingTalk signing secret
 
 
 class Department(Strict):
@@ -209,7 +219,7 @@ class Department(Strict):
     webhooks: list[Webhook] = Field(default_factory=list)
     region: str | None = None
     escalate_to: str | None = None
-    duty: bool = False                 # the 网信办 duty office: catches unroutable alerts
+    duty: bool = False  # the 网信办 duty office: catches unroutable alerts
 
     @field_validator("emails")
     @classmethod
@@ -235,7 +245,7 @@ class Rule(Strict):
     window: Duration = "24h"
     enabled: bool = True
     description: str | None = None
-    departments: list[str] | None = None   # routing override
+    departments: list[str] | None = None  # routing override
     options: dict = Field(default_factory=dict)  # validated by the rule type (alerts/)
 
 

@@ -24,44 +24,44 @@ def _seconds(value):
 
 
 class DedupSettings(_Strict):
-    num_perm: int = Field(default=64, ge=16, le=512)      # MinHash permutations
-    threshold: float = Field(default=0.6, gt=0, le=1)     # estimated Jaccard for "same text"
-    shingle: int = Field(default=2, ge=1, le=5)           # word n-gram size
-    window: int | str = "7d"                              # how long a post can be matched
-    max_items: int = Field(default=200_000, ge=100)       # hard cap on indexed posts
+    num_perm: int = Field(default=64, ge=16, le=512)  # MinHash permutations
+    threshold: float = Field(default=0.6, gt=0, le=1)  # estimated Jaccard for "same text"
+    shingle: int = Field(default=2, ge=1, le=5)  # word n-gram size
+    window: int | str = "7d"  # how long a post can be matched
+    max_items: int = Field(default=200_000, ge=100)  # hard cap on indexed posts
 
     _window = field_validator("window")(lambda cls, v: _seconds(v))
 
 
 class HotnessWeights(_Strict):
-    volume: float = 1.0         # ln(1 + posts)
-    growth: float = 0.8         # ln(1 + recent / previous growth-window posts)
-    sources: float = 0.8        # ln(distinct sources)
-    channels: float = 0.6       # distinct channels − 1
-    engagement: float = 0.3     # ln(1 + likes + 2·comments + 3·reposts)
-    negativity: float = 1.5     # mean negativity 0…1
+    volume: float = 1.0  # ln(1 + posts)
+    growth: float = 0.8  # ln(1 + recent / previous growth-window posts)
+    sources: float = 0.8  # ln(distinct sources)
+    channels: float = 0.6  # distinct channels − 1
+    engagement: float = 0.3  # ln(1 + likes + 2·comments + 3·reposts)
+    negativity: float = 1.5  # mean negativity 0…1
     source_weight: float = 0.5  # mean sources.yaml weight − 1
     scale: float = Field(default=6.0, gt=0)  # hotness = 100·(1 − exp(−raw / scale))
 
 
 class BurstSettings(_Strict):
-    bucket: int | str = "1h"                    # counting interval per topic
-    baseline: int | str = "7d"                  # history a topic's baseline is taken from
-    k: float = Field(default=3.0, ge=0)         # surge = count ≥ mean + k·max(std, √mean)
-    min_posts: int = Field(default=3, ge=1)     # and at least this many posts in the bucket
+    bucket: int | str = "1h"  # counting interval per topic
+    baseline: int | str = "7d"  # history a topic's baseline is taken from
+    k: float = Field(default=3.0, ge=0)  # surge = count ≥ mean + k·max(std, √mean)
+    min_posts: int = Field(default=3, ge=1)  # and at least this many posts in the bucket
     min_event_posts: int = Field(default=2, ge=1)  # of which the event brought this many
 
     _durations = field_validator("bucket", "baseline")(lambda cls, v: _seconds(v))
 
 
 class EventSettings(_Strict):
-    window: int | str = "72h"                   # a post joins events seen within this time
+    window: int | str = "72h"  # a post joins events seen within this time
     similarity: float = Field(default=0.35, gt=0, le=1)  # cosine to the event centroid
     growth_window: int | str = "6h"
     centroid_terms: int = Field(default=60, ge=5)
     post_terms: int = Field(default=20, ge=3)
-    max_events: int = Field(default=5000, ge=10)      # in-memory recent events
-    max_post_ids: int = Field(default=1000, ge=1)     # post_ids kept on an event record
+    max_events: int = Field(default=5000, ge=10)  # in-memory recent events
+    max_post_ids: int = Field(default=1000, ge=1)  # post_ids kept on an event record
     max_tracked_posts: int = Field(default=100_000, ge=100)  # post → event map for reposts
 
     _durations = field_validator("window", "growth_window")(lambda cls, v: _seconds(v))
@@ -73,13 +73,13 @@ class NLPSettings(_Strict):
     # segmentation backend: rjieba (jieba-rs, ~19x faster, same dictionary; docs/nlp.md) or
     # jieba (pure Python, what the shipped models were trained with)
     segmenter: Literal["jieba", "rjieba"] = "rjieba"
-    userdict: str | None = None        # default: <config dir>/userdict.txt, then the bundled one
+    userdict: str | None = None  # default: <config dir>/userdict.txt, then the bundled one
     stopwords: str | None = None
     sentiment_model: str | None = None  # default: nlp/models/sentiment.joblib
     keywords: int = Field(default=8, ge=1, le=50)
     regions: list[str] = Field(default_factory=list)  # extra place names for regions_mentioned
-    focus_min_hits: int = Field(default=2, ge=1)      # distinct lexicon terms to tag a topic
-    focus_strong_len: int = Field(default=3, ge=1)    # or one term at least this long
+    focus_min_hits: int = Field(default=2, ge=1)  # distinct lexicon terms to tag a topic
+    focus_strong_len: int = Field(default=3, ge=1)  # or one term at least this long
     sentiment_model_scale: float = Field(default=0.5, ge=0)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     events: EventSettings = Field(default_factory=EventSettings)

@@ -30,25 +30,81 @@ PORT = "{{PORT}}"  # replaced by the server with its port
 
 # Fixed row ids (teddy2020 train.csv), grouped by the site that shows them.
 PORTAL_IDS = [
-    "m040460d6f6", "m054f953c11", "m062288df00", "m06eaf13a9b", "m0791371e13", "m090fe7d514",
-    "m102956e785", "m115106c2a2", "m139b3b3cfd", "m1e0d9816d5", "m2150eb2475", "m24c5c32558",
-    "m26e2be6646", "m3589bbfad0", "m378acfcc62", "m40a5b44b7b", "m4557788154", "m4b475ed469",
-    "m4b834dd82a", "m4c9348dcbf", "m533c8859c1", "m53bdc0c169", "m5440cb4a84", "m5b23984719",
+    "m040460d6f6",
+    "m054f953c11",
+    "m062288df00",
+    "m06eaf13a9b",
+    "m0791371e13",
+    "m090fe7d514",
+    "m102956e785",
+    "m115106c2a2",
+    "m139b3b3cfd",
+    "m1e0d9816d5",
+    "m2150eb2475",
+    "m24c5c32558",
+    "m26e2be6646",
+    "m3589bbfad0",
+    "m378acfcc62",
+    "m40a5b44b7b",
+    "m4557788154",
+    "m4b475ed469",
+    "m4b834dd82a",
+    "m4c9348dcbf",
+    "m533c8859c1",
+    "m53bdc0c169",
+    "m5440cb4a84",
+    "m5b23984719",
     "m5b64af167a",
 ]
 PRIVATE_ID = "m5c82e3f14b"
 TW_IDS = ["m5def9f9997", "m5febe23f33", "m62b1f4ac83", "m6364533c99", "m64ecbe3e8b"]
 BOARD_IDS = [
-    "m655b4dec12", "m6738b8578b", "m682dbf4443", "m6f6c392e88", "m71cff60d73", "m74cd3b8177",
-    "m777adffde4", "m7a1a0d67cf", "m7dfa4ff10d", "m82245338dd", "m83436fc7d2", "m85481e98c3",
-    "m87dd2f7a82", "m88d2cb1305", "m8ad6a31cb3", "m8c6f4ee6f4", "m8f28ef224e", "m90873dbe7d",
-    "m93c60cf476", "m958d139d70", "m97b4fbc167", "m9e3b838de0", "m9e3c5afdf8", "ma1aa57e606",
+    "m655b4dec12",
+    "m6738b8578b",
+    "m682dbf4443",
+    "m6f6c392e88",
+    "m71cff60d73",
+    "m74cd3b8177",
+    "m777adffde4",
+    "m7a1a0d67cf",
+    "m7dfa4ff10d",
+    "m82245338dd",
+    "m83436fc7d2",
+    "m85481e98c3",
+    "m87dd2f7a82",
+    "m88d2cb1305",
+    "m8ad6a31cb3",
+    "m8c6f4ee6f4",
+    "m8f28ef224e",
+    "m90873dbe7d",
+    "m93c60cf476",
+    "m958d139d70",
+    "m97b4fbc167",
+    "m9e3b838de0",
+    "m9e3c5afdf8",
+    "ma1aa57e606",
     "ma2cc81f976",
 ]
-WEIBO_IDS = ["ma46e65272c", "ma4a6512c9a", "made163e824", "mae15996ecc", "mb17e95216d",
-             "mb6af7b9750", "mb97e1c1125", "mbf6a92ffd8"]
-WECHAT_IDS = ["mc72e097a20", "mc9704bcd7d", "mcf24a119de", "mcf3165ba98", "md09ef1f582",
-              "md1b02ddd13", "md511a3c72f", "mdc45b93a40"]
+WEIBO_IDS = [
+    "ma46e65272c",
+    "ma4a6512c9a",
+    "made163e824",
+    "mae15996ecc",
+    "mb17e95216d",
+    "mb6af7b9750",
+    "mb97e1c1125",
+    "mbf6a92ffd8",
+]
+WECHAT_IDS = [
+    "mc72e097a20",
+    "mc9704bcd7d",
+    "mcf24a119de",
+    "mcf3165ba98",
+    "md09ef1f582",
+    "md1b02ddd13",
+    "md511a3c72f",
+    "mdc45b93a40",
+]
 NEWS_REPOSTS = [0, 3, 7, 12, 18]  # indexes into PORTAL_IDS
 PORTAL_PAGE_SIZE = 10
 BOARD_PAGE_SIZE = 10
@@ -56,8 +112,15 @@ BOARD_PAGE_SIZE = 10
 COUNTY = "A7县"
 PORTAL_NAME = f"{COUNTY}人民政府"
 SOURCES = ["县政府办公室", "县融媒体中心", "县信访局", "县政务服务中心"]
-DEPTS = ["县住房和城乡建设局", "县人力资源和社会保障局", "县教育局", "县市场监督管理局", "县卫生健康局",
-         "县生态环境分局", "县交通运输局"]
+DEPTS = [
+    "县住房和城乡建设局",
+    "县人力资源和社会保障局",
+    "县教育局",
+    "县市场监督管理局",
+    "县卫生健康局",
+    "县生态环境分局",
+    "县交通运输局",
+]
 REPLIES = [  # generic reply boilerplate of the board chrome (not article text)
     "网友您好！您反映的问题已收悉，我单位已安排专人调查核实，将依法依规处理。感谢您对我们工作的关注与支持。",
     "您好！来信收悉。经研究，已将您反映的情况转交属地乡镇核实办理，办理结果将及时反馈。",
@@ -128,10 +191,24 @@ class Golden:
     def __init__(self) -> None:
         self.items: list[dict] = []
 
-    def add(self, path: str, site: str, title: str, published: datetime, body: str,
-            repost_of: str | None = None, **extra: str) -> None:
-        rec = {"path": path, "site": site, "title": title, "published_at": iso(published),
-               "body": body, "repost_of": repost_of}
+    def add(
+        self,
+        path: str,
+        site: str,
+        title: str,
+        published: datetime,
+        body: str,
+        repost_of: str | None = None,
+        **extra: str,
+    ) -> None:
+        rec = {
+            "path": path,
+            "site": site,
+            "title": title,
+            "published_at": iso(published),
+            "body": body,
+            "repost_of": repost_of,
+        }
         rec.update(extra)
         self.items.append(rec)
 
@@ -190,7 +267,8 @@ def portal_detail_path(i: int, row: Row, private: bool = False) -> str:
 def related_box(others: list[tuple[str, Row]]) -> str:
     items = "\n".join(
         f'<li><a href="{p}" target="_blank">{esc(r.title)}</a><span>{r.published:%Y-%m-%d}</span></li>'
-        for p, r in others)
+        for p, r in others
+    )
     return f'<div class="related"><div class="related-hd">相关链接</div><ul>\n{items}\n</ul></div>'
 
 
@@ -204,7 +282,9 @@ def sidebar(others: list[tuple[str, Row]]) -> str:
 </div>"""
 
 
-def portal_detail(i: int, row: Row, path: str, others: list[tuple[str, Row]]) -> tuple[str, datetime, str]:
+def portal_detail(
+    i: int, row: Row, path: str, others: list[tuple[str, Row]]
+) -> tuple[str, datetime, str]:
     """Return (html, shown publish time, encoding) for one portal article; layout varies by i."""
     d = row.published
     layout = i % 4
@@ -294,7 +374,8 @@ def portal_detail(i: int, row: Row, path: str, others: list[tuple[str, Row]]) ->
 def portal_list_page(page: int, npages: int, items: list[tuple[str, Row]], extra: str = "") -> str:
     lis = "\n".join(
         f'<li><a href="{p}" target="_blank" title="{esc(r.title)}">{esc(r.title)}</a><span class="date">{r.published:%Y-%m-%d}</span></li>'
-        for p, r in items)
+        for p, r in items
+    )
     if extra:
         lis += "\n" + extra
     pages = []
@@ -314,7 +395,7 @@ def portal_list_page(page: int, npages: int, items: list[tuple[str, Row]], extra
 <ul class="list">
 {lis}
 </ul>
-<div class="page">{' '.join(pages)}</div>
+<div class="page">{" ".join(pages)}</div>
 </div>
 </div>"""
     return portal_chrome(f"新闻动态_{PORTAL_NAME}", "", main, '<meta charset="gbk">')
@@ -336,22 +417,30 @@ def build_portal(rows: dict[str, Row], golden: Golden) -> list[tuple[str, Row, d
     ppath = portal_detail_path(99, prow, private=True)
     page, _, enc = portal_detail(0, prow, ppath, arts[:6])
     write(ppath.lstrip("/"), page, enc)
-    private_li = (f'<li><a href="{ppath}" target="_blank">{esc(prow.title)}</a>'
-                  f'<span class="date">{prow.published:%Y-%m-%d}</span></li>')
+    private_li = (
+        f'<li><a href="{ppath}" target="_blank">{esc(prow.title)}</a>'
+        f'<span class="date">{prow.published:%Y-%m-%d}</span></li>'
+    )
     for pg in range(npages):
-        chunk = [arts[k] for k in order[pg * PORTAL_PAGE_SIZE:(pg + 1) * PORTAL_PAGE_SIZE]]
+        chunk = [arts[k] for k in order[pg * PORTAL_PAGE_SIZE : (pg + 1) * PORTAL_PAGE_SIZE]]
         name = "index.html" if pg == 0 else f"index_{pg}.html"
         html_text = portal_list_page(pg, npages, chunk, private_li if pg == 0 else "")
         write(f"portal/xwdt/{name}", html_text, "gbk")
-    home = portal_chrome(PORTAL_NAME, "", f"""<div class="w1200 main">
+    home = portal_chrome(
+        PORTAL_NAME,
+        "",
+        f"""<div class="w1200 main">
 <div class="focus"><div class="hd">要闻</div><ul>
-{''.join(f'<li><a href="{p}">{esc(r.title)}</a></li>' for p, r in [arts[k] for k in order[:6]])}
-</ul><a class="more" href="/portal/xwdt/index.html">更多&gt;&gt;</a></div></div>""", '<meta charset="gbk">')
+{"".join(f'<li><a href="{p}">{esc(r.title)}</a></li>' for p, r in [arts[k] for k in order[:6]])}
+</ul><a class="more" href="/portal/xwdt/index.html">更多&gt;&gt;</a></div></div>""",
+        '<meta charset="gbk">',
+    )
     write("portal/index.html", home, "gbk")
     return shown_times
 
 
 # ----------------------------------------------------------------------------- tw (Big5)
+
 
 def build_tw(rows: dict[str, Row], golden: Golden) -> None:
     import opencc
@@ -403,8 +492,15 @@ def build_tw(rows: dict[str, Row], golden: Golden) -> None:
 """
         write(path.lstrip("/"), page, "utf-8" if utf8 else "big5")
         body_t = "\n".join(paras_t)
-        golden.add(path, "tw", t2s.convert(title_t), shown, t2s.convert(body_t),
-                   title_orig=title_t, body_orig=body_t)
+        golden.add(
+            path,
+            "tw",
+            t2s.convert(title_t),
+            shown,
+            t2s.convert(body_t),
+            title_orig=title_t,
+            body_orig=body_t,
+        )
         items.append((path, title_t, shown))
     lis = "\n".join(f'<li><a href="{p}">{esc(t)}</a>　{s:%Y-%m-%d}</li>' for p, t, s in items)
     index = f"""<html>
@@ -425,23 +521,31 @@ def build_tw(rows: dict[str, Row], golden: Golden) -> None:
 
 # ----------------------------------------------------------------------------- board
 
+
 def board_messages(rows: dict[str, Row]) -> list[dict]:
     msgs = []
     for i, rid in enumerate(BOARD_IDS):
         row = rows[rid]
         reply_at = row.published + timedelta(days=3 + i % 5, hours=2 + i % 7)
-        msgs.append({
-            "msgId": 2020070100 + i,
-            "subject": row.title,
-            "content": row.golden_body,
-            "createTime": f"{row.published:%Y-%m-%d %H:%M:%S}",
-            "userName": "网友" + rid[-4:],
-            "reply": {"dept": DEPTS[i % len(DEPTS)], "content": REPLIES[i % len(REPLIES)],
-                      "replyTime": f"{reply_at:%Y-%m-%d %H:%M:%S}"} if i % 6 != 5 else None,
-            "likes": (i * 37) % 101,
-            "comments": (i * 11) % 17,
-            "label": row.label,
-        })
+        msgs.append(
+            {
+                "msgId": 2020070100 + i,
+                "subject": row.title,
+                "content": row.golden_body,
+                "createTime": f"{row.published:%Y-%m-%d %H:%M:%S}",
+                "userName": "网友" + rid[-4:],
+                "reply": {
+                    "dept": DEPTS[i % len(DEPTS)],
+                    "content": REPLIES[i % len(REPLIES)],
+                    "replyTime": f"{reply_at:%Y-%m-%d %H:%M:%S}",
+                }
+                if i % 6 != 5
+                else None,
+                "likes": (i * 37) % 101,
+                "comments": (i * 11) % 17,
+                "label": row.label,
+            }
+        )
     # newest first
     msgs.sort(key=lambda m: m["createTime"], reverse=True)
     return msgs
@@ -454,13 +558,27 @@ def live_messages(rows: dict[str, Row]) -> list[dict]:
     """The demo's live surge: real wage-arrears messages (拖欠 + 工资/工程款/民工), in id
     order, that the server dates minutes ago (``ageMinutes``) so alerts see a current surge."""
     used = set(PORTAL_IDS + TW_IDS + BOARD_IDS + WEIBO_IDS + WECHAT_IDS + [PRIVATE_ID])
-    picked = [r for rid, r in sorted(rows.items())
-              if rid not in used and r.title and "拖欠" in r.title + r.body
-              and any(k in r.title + r.body for k in ("工资", "工程款", "民工"))][:LIVE_SIZE]
-    return [{"msgId": 2020079000 + i, "subject": r.title, "content": r.golden_body,
-             "ageMinutes": 15 + 23 * i, "userName": "网友" + r.id[-4:],
-             "likes": (i * 13) % 40, "comments": (i * 7) % 9, "label": r.label}
-            for i, r in enumerate(picked)]
+    picked = [
+        r
+        for rid, r in sorted(rows.items())
+        if rid not in used
+        and r.title
+        and "拖欠" in r.title + r.body
+        and any(k in r.title + r.body for k in ("工资", "工程款", "民工"))
+    ][:LIVE_SIZE]
+    return [
+        {
+            "msgId": 2020079000 + i,
+            "subject": r.title,
+            "content": r.golden_body,
+            "ageMinutes": 15 + 23 * i,
+            "userName": "网友" + r.id[-4:],
+            "likes": (i * 13) % 40,
+            "comments": (i * 7) % 9,
+            "label": r.label,
+        }
+        for i, r in enumerate(picked)
+    ]
 
 
 def build_board(rows: dict[str, Row], golden: Golden) -> None:
@@ -476,8 +594,8 @@ def build_board(rows: dict[str, Row], golden: Golden) -> None:
         if m["reply"]:
             reply = f"""<div class="reply-box">
  <div class="reply-hd">回复内容</div>
- <div class="reply-info">回复单位：{m['reply']['dept']}　回复时间：{m['reply']['replyTime']}</div>
- <div class="reply-text">{esc(m['reply']['content'])}</div>
+ <div class="reply-info">回复单位：{m["reply"]["dept"]}　回复时间：{m["reply"]["replyTime"]}</div>
+ <div class="reply-text">{esc(m["reply"]["content"])}</div>
 </div>"""
         else:
             reply = '<div class="reply-box"><div class="reply-hd">回复内容</div><div class="reply-text">办理中，暂未回复。</div></div>'
@@ -485,20 +603,20 @@ def build_board(rows: dict[str, Row], golden: Golden) -> None:
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
-<title>{esc(m['subject'])}-领导留言板-A市人民政府</title>
+<title>{esc(m["subject"])}-领导留言板-A市人民政府</title>
 </head>
 <body>
 {nav}
 <div class="wrap">
 <div class="crumb">当前位置：首页 &gt; 留言列表 &gt; 留言详情</div>
 <table class="msg-table" cellspacing="0">
- <tr><th>留言标题</th><td class="msg-title">{esc(m['subject'])}</td></tr>
- <tr><th>留言人</th><td>{esc(m['userName'])}</td></tr>
- <tr><th>留言时间</th><td>{m['createTime']}</td></tr>
+ <tr><th>留言标题</th><td class="msg-title">{esc(m["subject"])}</td></tr>
+ <tr><th>留言人</th><td>{esc(m["userName"])}</td></tr>
+ <tr><th>留言时间</th><td>{m["createTime"]}</td></tr>
  <tr><th>留言内容</th><td class="msg-content">
-{paras_html(paras, '  ')}
+{paras_html(paras, "  ")}
  </td></tr>
- <tr><th>点赞</th><td>{m['likes']}　评论 {m['comments']}</td></tr>
+ <tr><th>点赞</th><td>{m["likes"]}　评论 {m["comments"]}</td></tr>
 </table>
 {reply}
 </div>
@@ -510,10 +628,11 @@ def build_board(rows: dict[str, Row], golden: Golden) -> None:
         golden.add(path, "board", m["subject"], ct, m["content"])
     npages = (len(msgs) + BOARD_PAGE_SIZE - 1) // BOARD_PAGE_SIZE
     for pg in range(npages):
-        chunk = msgs[pg * BOARD_PAGE_SIZE:(pg + 1) * BOARD_PAGE_SIZE]
+        chunk = msgs[pg * BOARD_PAGE_SIZE : (pg + 1) * BOARD_PAGE_SIZE]
         rows_html = "\n".join(
             f'<tr><td><a href="/board/detail/{m["msgId"]}.html">{esc(m["subject"])}</a></td><td>{m["createTime"][:10]}</td><td>{"已回复" if m["reply"] else "办理中"}</td></tr>'
-            for m in chunk)
+            for m in chunk
+        )
         nxt = f'<a class="next" href="list_{pg + 2}.html">下一页</a>' if pg < npages - 1 else ""
         page = f"""<!DOCTYPE html>
 <html lang="zh-CN">
@@ -536,6 +655,7 @@ def build_board(rows: dict[str, Row], golden: Golden) -> None:
 
 # ----------------------------------------------------------------------------- media feeds
 
+
 def build_media(rows: dict[str, Row]) -> None:
     items = []
     for i, rid in enumerate(WEIBO_IDS):
@@ -550,10 +670,13 @@ def build_media(rows: dict[str, Row]) -> None:
 <link>{link}</link>
 <author>{COUNTY}发布</author>
 </item>""")
-        write(f"media/weibo/{4500000000 + i}.html", f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(row.title)} - {COUNTY}发布的微博</title></head>
+        write(
+            f"media/weibo/{4500000000 + i}.html",
+            f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(row.title)} - {COUNTY}发布的微博</title></head>
 <body><div class="weibo"><div class="name">{COUNTY}发布</div><div class="time">{row.published:%Y-%m-%d %H:%M}</div>
 <div class="text">{content}</div></div></body></html>
-""")
+""",
+        )
     rss = f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel>
@@ -584,11 +707,14 @@ def build_media(rows: dict[str, Row]) -> None:
 <author><name>{COUNTY}政务微信</name></author>
 <content type="html">{esc(content)}</content>
 </entry>""")
-        write(f"media/wechat/{i + 1}.html", f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(row.title)}</title></head>
+        write(
+            f"media/wechat/{i + 1}.html",
+            f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(row.title)}</title></head>
 <body><div id="js_article"><h1 class="rich_media_title">{esc(row.title)}</h1>
 <div class="rich_media_meta"><span>{COUNTY}政务微信</span> <em id="publish_time">{row.published:%Y-%m-%d %H:%M}</em></div>
 <div class="rich_media_content" id="js_content">{content}</div></div></body></html>
-""")
+""",
+        )
     updated = max(rows[r].published for r in WECHAT_IDS)
     atom = f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -616,6 +742,7 @@ def build_media(rows: dict[str, Row]) -> None:
 
 
 # ----------------------------------------------------------------------------- news (reposts)
+
 
 def build_news(portal: list[tuple[str, Row, datetime]], golden: Golden) -> None:
     lis = []
@@ -647,7 +774,7 @@ def build_news(portal: list[tuple[str, Row, datetime]], golden: Golden) -> None:
 <p class="article-editor">【责任编辑：周宁】</p>
 <div class="article-share">分享到： 微信 微博 QQ</div>
 </article>
-<aside class="hot"><h3>24小时热门</h3><ol>{''.join(f'<li><a href="/news/">{esc(portal[j][1].title[:18])}</a></li>' for j in range(20, 25))}</ol></aside>
+<aside class="hot"><h3>24小时热门</h3><ol>{"".join(f'<li><a href="/news/">{esc(portal[j][1].title[:18])}</a></li>' for j in range(20, 25))}</ol></aside>
 </main>
 <footer class="site-footer"><p>版权所有 © 2012-2024 江南新闻网 未经授权禁止转载、摘编、复制或建立镜像</p><p>互联网新闻信息服务许可证：43120180001</p></footer>
 </body>
@@ -655,7 +782,9 @@ def build_news(portal: list[tuple[str, Row, datetime]], golden: Golden) -> None:
 """
         write(path.lstrip("/"), page)
         golden.add(path, "news", row.title, when, row.golden_body, repost_of=ppath)
-        lis.append(f'<li><a href="{path}">{esc(row.title)}</a> <span>{when:%m-%d %H:%M}</span></li>')
+        lis.append(
+            f'<li><a href="{path}">{esc(row.title)}</a> <span>{when:%m-%d %H:%M}</span></li>'
+        )
     index = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>本地新闻_江南新闻网</title></head>
 <body>
@@ -671,6 +800,7 @@ def build_news(portal: list[tuple[str, Row, datetime]], golden: Golden) -> None:
 
 # ----------------------------------------------------------------------------- errors list
 
+
 def build_errors() -> None:
     links = [
         ("/redirect/once", "关于进一步做好城乡居民医疗保险参保工作的通知（已迁移）"),
@@ -683,8 +813,10 @@ def build_errors() -> None:
         ("/empty", "关于调整城市公交线路的公告（空白页面）"),
         ("/badjson", "留言办理情况数据接口（错误的数据格式）"),
     ]
-    lis = "\n".join(f'<li><a href="{u}">{t}</a><span class="date">2024-01-0{1 + i % 9}</span></li>'
-                    for i, (u, t) in enumerate(links))
+    lis = "\n".join(
+        f'<li><a href="{u}">{t}</a><span class="date">2024-01-0{1 + i % 9}</span></li>'
+        for i, (u, t) in enumerate(links)
+    )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>通知公告_测试栏目</title></head>
 <body>
@@ -713,7 +845,8 @@ def main(argv: list[str] | None = None) -> None:
     build_news(portal, golden)
     build_errors()
     (SITES / "golden.json").write_text(
-        json.dumps(golden.items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        json.dumps(golden.items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"wrote {len(golden.items)} golden pages under {SITES}")
 
 

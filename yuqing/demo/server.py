@@ -49,8 +49,13 @@ TEXT_SUFFIXES = {".html", ".shtml", ".htm", ".xml", ".atom", ".json", ".css", ".
 class _Response:
     __slots__ = ("status", "body", "content_type", "headers")
 
-    def __init__(self, status: int, body: bytes = b"", content_type: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status = status
         self.body = body
         self.content_type = content_type
@@ -73,8 +78,7 @@ class SiteServer:
 
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = Path(root) if root else SITES_ROOT
-        self.started = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0,
-                                                                       tzinfo=None)
+        self.started = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0, tzinfo=None)
         self.host = host
         self._want_port = port
         self._httpd: ThreadingHTTPServer | None = None
@@ -91,8 +95,9 @@ class SiteServer:
         handler = type("_BoundHandler", (_Handler,), {"site": self})
         self._httpd = _QuietServer((self.host, self._want_port), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        name=f"SiteServer:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name=f"SiteServer:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -132,9 +137,12 @@ class SiteServer:
     def count(self, path: str | None = None, method: str | None = None) -> int:
         """How many requests were served (for ``path`` — with or without query — if given)."""
         with self._lock:
-            return sum(1 for m, p, _ in self._requests
-                       if (path is None or p == path or p.split("?", 1)[0] == path)
-                       and (method is None or m == method))
+            return sum(
+                1
+                for m, p, _ in self._requests
+                if (path is None or p == path or p.split("?", 1)[0] == path)
+                and (method is None or m == method)
+            )
 
     def reset_requests(self) -> None:
         with self._lock:
@@ -224,14 +232,17 @@ class _Handler(BaseHTTPRequestHandler):
             "/redirect/once": lambda: _redirect(301, first_portal_article(self.site.root)),
             "/redirect/loop": lambda: _redirect(302, f"/redirect/loop?n={_int(query, 'n', 0) + 1}"),
             "/redirect/offsite": lambda: _redirect(
-                302, f"http://localhost:{port}/portal/xwdt/index.html"),
+                302, f"http://localhost:{port}/portal/xwdt/index.html"
+            ),
             "/error/404": lambda: _Response(404, b"<h1>404 Not Found</h1>", CONTENT_TYPES[".html"]),
-            "/error/500": lambda: _Response(500, b"<h1>500 Internal Server Error</h1>",
-                                            CONTENT_TYPES[".html"]),
+            "/error/500": lambda: _Response(
+                500, b"<h1>500 Internal Server Error</h1>", CONTENT_TYPES[".html"]
+            ),
             "/slow": lambda: self._slow(query),
             "/huge": _huge,
-            "/badjson": lambda: _Response(200, b'{"data": [{"msgId": 1, "subject": "unterminated',
-                                          "application/json"),
+            "/badjson": lambda: _Response(
+                200, b'{"data": [{"msgId": 1, "subject": "unterminated', "application/json"
+            ),
             "/empty": lambda: _Response(200, b"", CONTENT_TYPES[".html"]),
             "/board/api/messages": lambda: self._board_api(query),
             "/board/api/live": self._live_api,
@@ -241,8 +252,11 @@ class _Handler(BaseHTTPRequestHandler):
         override = self.site._override(path)
         if override is not None:
             body, ctype, mtime = override
-            return self._conditional(body.replace(PORT_PLACEHOLDER, port.encode()),
-                                     ctype or content_type_for(path), mtime)
+            return self._conditional(
+                body.replace(PORT_PLACEHOLDER, port.encode()),
+                ctype or content_type_for(path),
+                mtime,
+            )
         file = self._resolve(path)
         if file is None:
             return _Response(404, b"<h1>404 Not Found</h1>", CONTENT_TYPES[".html"])
@@ -266,8 +280,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _conditional(self, body: bytes, ctype: str, mtime: float) -> _Response:
         etag = '"' + hashlib.md5(body).hexdigest() + '"'
         mtime = int(mtime)
-        headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True),
-                   "Cache-Control": "no-cache"}
+        headers = {
+            "ETag": etag,
+            "Last-Modified": formatdate(mtime, usegmt=True),
+            "Cache-Control": "no-cache",
+        }
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
         if inm is not None:
@@ -294,12 +311,19 @@ class _Handler(BaseHTTPRequestHandler):
         msgs = json.loads((self.site.root / "board/api/messages.json").read_text("utf-8"))
         page = max(1, _int(query, "page", 1))
         size = max(1, min(50, _int(query, "pageSize", BOARD_PAGE_SIZE)))
-        chunk = msgs[(page - 1) * size: page * size]
-        payload = {"code": 0, "msg": "success", "page": page, "pageSize": size,
-                   "total": len(msgs), "hasMore": page * size < len(msgs), "data": chunk}
-        return _Response(200, json.dumps(payload, ensure_ascii=False).encode(),
-                         CONTENT_TYPES[".json"])
-
+        chunk = msgs[(page - 1) * size : page * size]
+        payload = {
+            "code": 0,
+            "msg": "success",
+            "page": page,
+            "pageSize": size,
+            "total": len(msgs),
+            "hasMore": page * size < len(msgs),
+            "data": chunk,
+        }
+        return _Response(
+            200, json.dumps(payload, ensure_ascii=False).encode(), CONTENT_TYPES[".json"]
+        )
 
     def _live_api(self) -> _Response:
         """The live board: messages dated ``ageMinutes`` before the server started (so a
@@ -307,11 +331,13 @@ class _Handler(BaseHTTPRequestHandler):
         msgs = json.loads((self.site.root / "board/api/live.json").read_text("utf-8"))
         started = self.site.started
         for m in msgs:
-            m["createTime"] = f"{started - timedelta(minutes=m.pop('ageMinutes')):%Y-%m-%d %H:%M:%S}"
-        payload = {"code": 0, "msg": "success", "total": len(msgs), "hasMore": False,
-                   "data": msgs}
-        return _Response(200, json.dumps(payload, ensure_ascii=False).encode(),
-                         CONTENT_TYPES[".json"])
+            m["createTime"] = (
+                f"{started - timedelta(minutes=m.pop('ageMinutes')):%Y-%m-%d %H:%M:%S}"
+            )
+        payload = {"code": 0, "msg": "success", "total": len(msgs), "hasMore": False, "data": msgs}
+        return _Response(
+            200, json.dumps(payload, ensure_ascii=False).encode(), CONTENT_TYPES[".json"]
+        )
 
 
 def _int(query: dict[str, list[str]], key: str, default: int) -> int:
@@ -329,8 +355,7 @@ def _huge() -> _Response:
     para = "<p>" + "政府信息公开工作年度报告。" * 40 + "</p>\n"
     head = "<html><head><meta charset='utf-8'><title>超大页面</title></head><body>\n"
     reps = HUGE_BYTES // len(para.encode()) + 1
-    return _Response(200, (head + para * reps + "</body></html>").encode(),
-                     CONTENT_TYPES[".html"])
+    return _Response(200, (head + para * reps + "</body></html>").encode(), CONTENT_TYPES[".html"])
 
 
 def content_type_for(path: str) -> str:
@@ -355,7 +380,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--root", type=Path, default=None)
     args = ap.parse_args(argv)
     srv = SiteServer(args.root, args.host, args.port).start()
-    print(f"serving demo sites at {srv.url}/  (portal: {srv.url}/portal/xwdt/index.html) — Ctrl-C stops")
+    print(
+        f"serving demo sites at {srv.url}/  (portal: {srv.url}/portal/xwdt/index.html) — Ctrl-C stops"
+    )
     try:
         while True:
             time.sleep(3600)

@@ -28,9 +28,9 @@ class SourceState:
     """What the crawler remembers about one source between runs."""
 
     source_id: str
-    last_crawl_at: datetime | None = None      # last attempt
-    last_success_at: datetime | None = None    # last crawl with at least one good response
-    last_new_at: datetime | None = None        # last time a new post arrived
+    last_crawl_at: datetime | None = None  # last attempt
+    last_success_at: datetime | None = None  # last crawl with at least one good response
+    last_new_at: datetime | None = None  # last time a new post arrived
     consecutive_failures: int = 0
     healthy: bool = True
     last_error: str | None = None
@@ -69,8 +69,9 @@ class Store(ABC):
     def get_post(self, post_id: str) -> Post | None: ...
 
     @abstractmethod
-    def iter_posts(self, since: datetime | None = None, source_id: str | None = None
-                   ) -> Iterator[Post]:
+    def iter_posts(
+        self, since: datetime | None = None, source_id: str | None = None
+    ) -> Iterator[Post]:
         """Posts stored or changed at or after ``since`` (by ``updated_at``), oldest first."""
 
     @abstractmethod
@@ -96,13 +97,15 @@ class Store(ABC):
     def get_alert(self, alert_id: str) -> Alert | None: ...
 
     @abstractmethod
-    def iter_alerts(self, since: datetime | None = None, status: str | None = None
-                    ) -> Iterator[Alert]:
+    def iter_alerts(
+        self, since: datetime | None = None, status: str | None = None
+    ) -> Iterator[Alert]:
         """Alerts created at or after ``since``, oldest first, optionally by status."""
 
     @abstractmethod
-    def update_alert(self, alert_id: str, expect: dict[str, Any] | None = None,
-                     **changes: Any) -> bool:
+    def update_alert(
+        self, alert_id: str, expect: dict[str, Any] | None = None, **changes: Any
+    ) -> bool:
         """Compare-and-set: apply ``changes`` only if every field in ``expect`` still has
         the given value (a tuple means "any of"). True when applied. Two workers racing on
         the same transition cannot both win."""

@@ -53,16 +53,21 @@ class ElasticStore(Store):
     """See the module docstring. ``probe_interval``: seconds between reconnection attempts
     while the cluster is down (writes in between go straight to the spool)."""
 
-    def __init__(self, es: Elasticsearch, prefix: str, spool_path: str | Path,
-                 retention_days: int = 365, probe_interval: float = 5.0,
-                 url: str = "elasticsearch"):
+    def __init__(
+        self,
+        es: Elasticsearch,
+        prefix: str,
+        spool_path: str | Path,
+        retention_days: int = 365,
+        probe_interval: float = 5.0,
+        url: str = "elasticsearch",
+    ):
         self.es = es
         self.names = IndexNames(prefix)
         self.retention_days = retention_days
         self.url = url
         self.spool = Spool(spool_path)
-        self.guard = OutageGuard(url, self.spool, self._apply_spooled, probe_interval,
-                                 BULK_CHUNK)
+        self.guard = OutageGuard(url, self.spool, self._apply_spooled, probe_interval, BULK_CHUNK)
         self.stats = self.guard.stats
         self._templates_ready = False
         self._ready: set[str] = set()
@@ -87,13 +92,19 @@ class ElasticStore(Store):
         else:  # source_state, url_state
             self._apply_states(kind.replace("_", "-"), docs)
 
-    def _write(self, what: str, items: list[Any], apply: Callable[[list[Any]], Any],
-               spool: Callable[[list[Any]], Any]) -> Any:
+    def _write(
+        self,
+        what: str,
+        items: list[Any],
+        apply: Callable[[list[Any]], Any],
+        spool: Callable[[list[Any]], Any],
+    ) -> Any:
         try:
             return self.guard.write(what, items, apply, spool)
         except LayoutGone:  # indices deleted under us (a wiped cluster): set up, retry once
-            log.warning("elasticsearch write aliases for %s vanished; recreating them",
-                        self.names.prefix)
+            log.warning(
+                "elasticsearch write aliases for %s vanished; recreating them", self.names.prefix
+            )
             self._templates_ready, self._ready, self._indices = False, set(), {}
             return self.guard.write(what, items, apply, spool)
 
@@ -109,8 +120,9 @@ class ElasticStore(Store):
             self._indices[kind] = cached
         return cached[1]
 
-    def _lookup(self, kind: str, ids: Iterable[str], fields: list[str] | bool = True
-                ) -> dict[str, dict[str, Any]]:
+    def _lookup(
+        self, kind: str, ids: Iterable[str], fields: list[str] | bool = True
+    ) -> dict[str, dict[str, Any]]:
         """Realtime: id -> {_index, _source, _seq_no, _primary_term} for ids found in any
         index behind ``kind``'s read alias."""
         ids = list(dict.fromkeys(ids))
@@ -121,22 +133,31 @@ class ElasticStore(Store):
             if len(indices) == 1:
                 resp = self.es.mget(index=indices[0], ids=ids, _source=fields)
             else:
-                resp = self.es.mget(docs=[{"_index": index, "_id": i} for i in ids
-                                          for index in indices], _source=fields)
+                resp = self.es.mget(
+                    docs=[{"_index": index, "_id": i} for i in ids for index in indices],
+                    _source=fields,
+                )
             if any("error" in d for d in resp["docs"]):  # an index went away (retention)
                 continue
             return {d["_id"]: d for d in resp["docs"] if d.get("found")}
         raise StorageError(f"cannot look up {kind} documents: indices changed while reading")
 
     def _bulk(self, actions: list[dict[str, Any]]) -> None:
-        _, errors = helpers.bulk(self.es, actions, chunk_size=BULK_CHUNK, max_retries=3,
-                                 raise_on_error=False, refresh=False,
-                                 expand_action_callback=expand_action)
+        _, errors = helpers.bulk(
+            self.es,
+            actions,
+            chunk_size=BULK_CHUNK,
+            max_retries=3,
+            raise_on_error=False,
+            refresh=False,
+            expand_action_callback=expand_action,
+        )
         if errors and all(error_type(e) == "index_not_found_exception" for e in errors):
             raise LayoutGone()
         if errors:
-            raise StorageError(f"elasticsearch rejected {len(errors)} document(s); first: "
-                               f"{str(errors[0])[:300]}")
+            raise StorageError(
+                f"elasticsearch rejected {len(errors)} document(s); first: {str(errors[0])[:300]}"
+            )
 
     # -- posts ---------------------------------------------------------------------------
     def upsert_post(self, post: Post) -> UpsertResult:
@@ -147,7 +168,7 @@ class ElasticStore(Store):
         counts = {"new": 0, "updated": 0, "unchanged": 0}
         items = list(posts)
         for start in range(0, len(items), BULK_CHUNK):
-            chunk = items[start:start + BULK_CHUNK]
+            chunk = items[start : start + BULK_CHUNK]
             for r in self._write("post", chunk, self._apply_posts, self._spool_posts):
                 counts[r] += 1
         return counts
@@ -166,12 +187,12 @@ class ElasticStore(Store):
                 result = "unchanged" if old["content_hash"] == post.content_hash else "updated"
                 new_time = post.crawled_at
                 post.crawled_at = parse_iso(old["crawled_at"])
-                post.updated_at = parse_iso(old.get("updated_at")) if result == "unchanged" \
-                    else new_time
+                post.updated_at = (
+                    parse_iso(old.get("updated_at")) if result == "unchanged" else new_time
+                )
             doc = record_doc(post)
             seen[post.id] = (index, doc)
-            actions.append({"_op_type": "index", "_index": index, "_id": post.id,
-                            "_source": doc})
+            actions.append({"_op_type": "index", "_index": index, "_id": post.id, "_source": doc})
             results.append(result)
         self._bulk(actions)
         return results
@@ -180,9 +201,13 @@ class ElasticStore(Store):
         results: list[UpsertResult] = []
         for post in posts:
             prev = self.spool.latest("post", post.id)
-            results.append("new" if prev is None else
-                           "unchanged" if prev["content_hash"] == post.content_hash else
-                           "updated")
+            results.append(
+                "new"
+                if prev is None
+                else "unchanged"
+                if prev["content_hash"] == post.content_hash
+                else "updated"
+            )
             self.spool.append("post", post.id, record_doc(post))
         return results
 
@@ -205,6 +230,7 @@ class ElasticStore(Store):
         def count() -> int:
             self._ensure("posts")
             return self.es.count(index=self.names.read("posts"), query=query)["count"]
+
         return self._read("the post count", count)
 
     def search_posts(self, text: str, *, tokens: bool = False, size: int = 20) -> list[Post]:
@@ -213,22 +239,33 @@ class ElasticStore(Store):
         if tokens:
             query: dict[str, Any] = {"match_phrase": {"tokens": text}}
         else:
-            query = {"multi_match": {"query": text, "type": "phrase",
-                                     "fields": ["title^2", "text"]}}
-        resp = self._read("search results", lambda: self._ensure("posts") or self.es.search(
-            index=self.names.read("posts"), query=query, size=size))
+            query = {
+                "multi_match": {"query": text, "type": "phrase", "fields": ["title^2", "text"]}
+            }
+        resp = self._read(
+            "search results",
+            lambda: (
+                self._ensure("posts")
+                or self.es.search(index=self.names.read("posts"), query=query, size=size)
+            ),
+        )
         return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
 
-    def _scan(self, kind: str, filters: list[dict[str, Any]], sort: list[dict[str, Any]]
-              ) -> Iterator[dict[str, Any]]:
+    def _scan(
+        self, kind: str, filters: list[dict[str, Any]], sort: list[dict[str, Any]]
+    ) -> Iterator[dict[str, Any]]:
         """Every matching document in sort order (search_after pages)."""
         query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
         self._read(kind, lambda: self._ensure(kind))
         after = None
         while True:
             kw: dict[str, Any] = {"search_after": after} if after else {}
-            resp = self._read(kind, lambda kw=kw: self.es.search(
-                index=self.names.read(kind), query=query, sort=sort, size=PAGE, **kw))
+            resp = self._read(
+                kind,
+                lambda kw=kw: self.es.search(
+                    index=self.names.read(kind), query=query, sort=sort, size=PAGE, **kw
+                ),
+            )
             hits = resp["hits"]["hits"]
             yield from (h["_source"] for h in hits)
             if len(hits) < PAGE:
@@ -237,14 +274,28 @@ class ElasticStore(Store):
 
     # -- events --------------------------------------------------------------------------
     def upsert_event(self, event: Event) -> None:
-        self._write("event", [event], self._apply_events,
-                    lambda evs: [self.spool.append("event", e.id, record_doc(e)) for e in evs])
+        self._write(
+            "event",
+            [event],
+            self._apply_events,
+            lambda evs: [self.spool.append("event", e.id, record_doc(e)) for e in evs],
+        )
 
     def _apply_events(self, events: list[Event]) -> None:
         found = self._lookup("events", (e.id for e in events), False)
-        self._bulk([{"_op_type": "index", "_id": e.id, "_source": record_doc(e),
-                     "_index": found[e.id]["_index"] if e.id in found
-                     else self.names.write("events")} for e in events])
+        self._bulk(
+            [
+                {
+                    "_op_type": "index",
+                    "_id": e.id,
+                    "_source": record_doc(e),
+                    "_index": found[e.id]["_index"]
+                    if e.id in found
+                    else self.names.write("events"),
+                }
+                for e in events
+            ]
+        )
 
     def get_event(self, event_id: str) -> Event | None:
         found = self._read("an event", lambda: self._lookup("events", [event_id]))
@@ -265,11 +316,16 @@ class ElasticStore(Store):
             if self._lookup("alerts", [alert.id], False):
                 return False
             try:
-                self.es.create(index=self.names.write("alerts"), id=alert.id,
-                               document=record_doc(alert), require_alias=True)
+                self.es.create(
+                    index=self.names.write("alerts"),
+                    id=alert.id,
+                    document=record_doc(alert),
+                    require_alias=True,
+                )
             except ConflictError:
                 return False
             return True
+
         return self._alert_op(f"insert alert {alert.id}", insert)
 
     def get_alert(self, alert_id: str) -> Alert | None:
@@ -289,11 +345,11 @@ class ElasticStore(Store):
         for key in changes:
             if key not in Alert.__dataclass_fields__:
                 raise StorageError(f"alert has no field {key!r}")
-        return self._alert_op(f"update alert {alert_id}",
-                              lambda: self._cas_alert(alert_id, expect or {}, changes))
+        return self._alert_op(
+            f"update alert {alert_id}", lambda: self._cas_alert(alert_id, expect or {}, changes)
+        )
 
-    def _cas_alert(self, alert_id: str, expect: dict[str, Any], changes: dict[str, Any]
-                   ) -> bool:
+    def _cas_alert(self, alert_id: str, expect: dict[str, Any], changes: dict[str, Any]) -> bool:
         for _ in range(10):  # a conflict re-reads and re-checks ``expect``
             found = self._lookup("alerts", [alert_id])
             if not found:
@@ -307,8 +363,13 @@ class ElasticStore(Store):
             for key, value in changes.items():
                 setattr(alert, key, value)
             try:
-                self.es.index(index=hit["_index"], id=alert_id, document=record_doc(alert),
-                              if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+                self.es.index(
+                    index=hit["_index"],
+                    id=alert_id,
+                    document=record_doc(alert),
+                    if_seq_no=hit["_seq_no"],
+                    if_primary_term=hit["_primary_term"],
+                )
                 return True
             except ConflictError:
                 continue
@@ -318,14 +379,26 @@ class ElasticStore(Store):
     def _apply_states(self, kind: str, docs: list[dict[str, Any]]) -> None:
         key = "source_id" if kind == "source-state" else "url"
         self._ensure(kind)
-        self._bulk([{"_op_type": "index", "_index": self.names.write(kind),
-                     "_id": d[key] if key == "source_id" else url_doc_id(d[key]),
-                     "_source": d} for d in docs])
+        self._bulk(
+            [
+                {
+                    "_op_type": "index",
+                    "_index": self.names.write(kind),
+                    "_id": d[key] if key == "source_id" else url_doc_id(d[key]),
+                    "_source": d,
+                }
+                for d in docs
+            ]
+        )
 
     def _save_state(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None:
         spool_kind = kind.replace("-", "_")
-        self._write(spool_kind, [doc], lambda docs: self._apply_states(kind, docs),
-                    lambda docs: [self.spool.append(spool_kind, doc_id, d) for d in docs])
+        self._write(
+            spool_kind,
+            [doc],
+            lambda docs: self._apply_states(kind, docs),
+            lambda docs: [self.spool.append(spool_kind, doc_id, d) for d in docs],
+        )
 
     def _get_state(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         def get():
@@ -334,6 +407,7 @@ class ElasticStore(Store):
                 return self.es.get(index=self.names.read(kind), id=doc_id)["_source"]
             except NotFoundError:
                 return None
+
         return self._read(kind, get)
 
     def get_source_state(self, source_id: str) -> SourceState:
@@ -362,8 +436,9 @@ class ElasticStore(Store):
             return
             return
         try:
-            self.es.indices.refresh(index=",".join(self.names.read(k) for k in self._ready),
-                                    ignore_unavailable=True)
+            self.es.indices.refresh(
+                index=",".join(self.names.read(k) for k in self._ready), ignore_unavailable=True
+            )
         except Exception as exc:
             if not is_outage(exc):
                 raise StorageError(f"elasticsearch refresh failed: {describe(exc)}") from exc
@@ -383,11 +458,16 @@ class ElasticStore(Store):
             self.flush()
         finally:
             if self.stats["spooled"] or self.stats["replayed"]:
-                log.info("elasticsearch store closed: %(spooled)d spooled, %(replayed)d "
-                         "replayed", self.stats)
+                log.info(
+                    "elasticsearch store closed: %(spooled)d spooled, %(replayed)d replayed",
+                    self.stats,
+                )
             if len(self.spool):
-                log.warning("%d write(s) remain in %s; they are replayed on next start",
-                            len(self.spool), self.spool.path)
+                log.warning(
+                    "%d write(s) remain in %s; they are replayed on next start",
+                    len(self.spool),
+                    self.spool.path,
+                )
             self.spool.close()
             self.es.close()
 
@@ -401,7 +481,10 @@ def open_elastic_store(cfg) -> ElasticStore:
     """The store for ``storage.backend: elasticsearch``. Does not contact the cluster: a store
     opened during an outage spools until the cluster answers."""
     settings = cfg.settings.storage.elasticsearch
-    return ElasticStore(connect(settings, base_dir=cfg.path(".")),
-                        prefix=settings.index_prefix,
-                        spool_path=spool_path_for(cfg.path(cfg.settings.storage.path)),
-                        retention_days=settings.retention_days, url=settings.url)
+    return ElasticStore(
+        connect(settings, base_dir=cfg.path(".")),
+        prefix=settings.index_prefix,
+        spool_path=spool_path_for(cfg.path(cfg.settings.storage.path)),
+        retention_days=settings.retention_days,
+        url=settings.url,
+    )

@@ -32,12 +32,17 @@ def client_options(settings: Any, base_dir: Path | None = None) -> dict[str, Any
     url: str = settings.url
     if not url.startswith(("http://", "https://")):
         raise StorageError(f"storage.elasticsearch.url {url!r}: use http(s)://host:port")
-    kw: dict[str, Any] = {"hosts": [url], "request_timeout": settings.request_timeout,
-                          "max_retries": 1, "retry_on_timeout": False}
+    kw: dict[str, Any] = {
+        "hosts": [url],
+        "request_timeout": settings.request_timeout,
+        "max_retries": 1,
+        "retry_on_timeout": False,
+    }
     if settings.ca_file:
         if not url.startswith("https://"):
-            raise StorageError("storage.elasticsearch.ca_file is set but the url is http://; "
-                               "use an https:// url")
+            raise StorageError(
+                "storage.elasticsearch.ca_file is set but the url is http://; use an https:// url"
+            )
         ca = Path(settings.ca_file)
         if base_dir is not None and not ca.is_absolute():
             ca = base_dir / ca
@@ -47,8 +52,9 @@ def client_options(settings: Any, base_dir: Path | None = None) -> dict[str, Any
     if url.startswith("https://"):
         kw["verify_certs"] = settings.verify_certs
         if not settings.verify_certs:
-            log.warning("storage.elasticsearch.verify_certs is false: TLS certificates are "
-                        "not checked")
+            log.warning(
+                "storage.elasticsearch.verify_certs is false: TLS certificates are not checked"
+            )
     api_key = os.environ.get(API_KEY_ENV, "").strip()
     if api_key:
         if url.startswith("http://") and not url.startswith(("http://127.", "http://localhost")):

@@ -19,8 +19,9 @@ def state_doc(state: SourceState | UrlState) -> dict[str, Any]:
 
 
 def state_from(cls, doc: dict[str, Any]):
-    data = {k: parse_iso(v) if k.endswith("_at") and isinstance(v, str) else v
-            for k, v in doc.items()}
+    data = {
+        k: parse_iso(v) if k.endswith("_at") and isinstance(v, str) else v for k, v in doc.items()
+    }
     return cls(**data)
 
 

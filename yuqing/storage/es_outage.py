@@ -29,8 +29,14 @@ Applier = Callable[[str, list[dict[str, Any]]], Any]
 
 
 class OutageGuard:
-    def __init__(self, url: str, spool: Spool, apply_spooled: Applier,
-                 probe_interval: float = 5.0, batch: int = 500):
+    def __init__(
+        self,
+        url: str,
+        spool: Spool,
+        apply_spooled: Applier,
+        probe_interval: float = 5.0,
+        batch: int = 500,
+    ):
         self.url = url
         self.spool = spool
         self.apply_spooled = apply_spooled
@@ -43,8 +49,12 @@ class OutageGuard:
     def went_down(self, exc: BaseException) -> None:
         if self.down_since is None:
             self.down_since = time.monotonic()
-            log.warning("elasticsearch at %s unreachable (%s); spooling writes to %s",
-                        self.url, describe(exc), self.spool.path)
+            log.warning(
+                "elasticsearch at %s unreachable (%s); spooling writes to %s",
+                self.url,
+                describe(exc),
+                self.spool.path,
+            )
         self._next_probe = time.monotonic() + self.probe_interval
 
     def direct(self) -> bool:
@@ -65,18 +75,27 @@ class OutageGuard:
                 self.stats["replayed"] += len(docs)
         except Exception as exc:
             if not is_outage(exc):
-                raise StorageError(f"replaying the spool {self.spool.path} failed: "
-                                   f"{describe(exc)}") from exc
+                raise StorageError(
+                    f"replaying the spool {self.spool.path} failed: {describe(exc)}"
+                ) from exc
             self.went_down(exc)
             return False
         if self.stats["replayed"] > before or self.down_since is not None:
-            log.warning("elasticsearch at %s answers; replayed %d spooled write(s)",
-                        self.url, self.stats["replayed"] - before)
+            log.warning(
+                "elasticsearch at %s answers; replayed %d spooled write(s)",
+                self.url,
+                self.stats["replayed"] - before,
+            )
         self.down_since = None
         return True
 
-    def write(self, what: str, items: list[Any], apply: Callable[[list[Any]], Any],
-              spool: Callable[[list[Any]], Any]) -> Any:
+    def write(
+        self,
+        what: str,
+        items: list[Any],
+        apply: Callable[[list[Any]], Any],
+        spool: Callable[[list[Any]], Any],
+    ) -> Any:
         """``apply`` on the cluster, or ``spool`` when it is (or just went) unreachable."""
         if self.direct():
             try:
@@ -85,8 +104,9 @@ class OutageGuard:
                 if not is_outage(exc):
                     if isinstance(exc, StorageError):
                         raise
-                    raise StorageError(f"elasticsearch {what} write failed: "
-                                       f"{describe(exc)}") from exc
+                    raise StorageError(
+                        f"elasticsearch {what} write failed: {describe(exc)}"
+                    ) from exc
                 self.went_down(exc)
         self.stats["spooled"] += len(items)
         return spool(items)
@@ -95,8 +115,10 @@ class OutageGuard:
         """Run ``fn`` on the cluster (a read, or a write that needs its answer); one-line
         ``StorageError`` when the cluster is down or refuses."""
         if not self.direct():
-            raise StorageError(f"elasticsearch at {self.url} is unreachable "
-                               f"({len(self.spool)} write(s) spooled); cannot {what}{why}")
+            raise StorageError(
+                f"elasticsearch at {self.url} is unreachable "
+                f"({len(self.spool)} write(s) spooled); cannot {what}{why}"
+            )
         try:
             return fn()
         except Exception as exc:
@@ -104,5 +126,6 @@ class OutageGuard:
                 self.went_down(exc)
             if isinstance(exc, StorageError):
                 raise
-            raise StorageError(f"elasticsearch at {self.url}: cannot {what}: "
-                               f"{describe(exc)}") from exc
+            raise StorageError(
+                f"elasticsearch at {self.url}: cannot {what}: {describe(exc)}"
+            ) from exc

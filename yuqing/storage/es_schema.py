@@ -62,8 +62,11 @@ class IndexNames:
 
 def load_template(kind: str, prefix: str) -> dict[str, Any]:
     """The shipped template ``es_templates/<kind>.json`` with ``{prefix}`` filled in."""
-    raw = resources.files("yuqing.storage").joinpath("es_templates", f"{kind}.json").read_text(
-        encoding="utf-8")
+    raw = (
+        resources.files("yuqing.storage")
+        .joinpath("es_templates", f"{kind}.json")
+        .read_text(encoding="utf-8")
+    )
     body = json.loads(raw.replace("{prefix}", prefix))
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     body.setdefault("_meta", {})["hash"] = digest
@@ -93,14 +96,18 @@ def install_templates(es: Elasticsearch, names: IndexNames) -> dict[str, Templat
     return report
 
 
-def ensure_indices(es: Elasticsearch, names: IndexNames, kinds: tuple[str, ...] = KINDS
-                   ) -> list[str]:
+def ensure_indices(
+    es: Elasticsearch, names: IndexNames, kinds: tuple[str, ...] = KINDS
+) -> list[str]:
     """Create the first index of each kind that has none yet; return the indices created."""
     created = []
     for kind in kinds:
         alias = names.write(kind)
-        if es.indices.exists_alias(name=alias) if kind in ROLLING else es.indices.exists(
-                index=alias):
+        if (
+            es.indices.exists_alias(name=alias)
+            if kind in ROLLING
+            else es.indices.exists(index=alias)
+        ):
             continue
         index = names.first_index(kind) if kind in ROLLING else alias
         aliases = {alias: {"is_write_index": True}} if kind in ROLLING else {}
@@ -130,8 +137,12 @@ def concrete_indices(es: Elasticsearch, names: IndexNames, kind: str) -> list[st
         return []
 
 
-def rollover(es: Elasticsearch, names: IndexNames, force: bool = False,
-             conditions: dict[str, Any] | None = None) -> dict[str, str | None]:
+def rollover(
+    es: Elasticsearch,
+    names: IndexNames,
+    force: bool = False,
+    conditions: dict[str, Any] | None = None,
+) -> dict[str, str | None]:
     """Roll every time-based write alias over when a condition holds (or always, ``force``).
     Returns kind -> the new index, or None when no rollover was needed."""
     done: dict[str, str | None] = {}
@@ -156,16 +167,18 @@ def _write_index(es: Elasticsearch, names: IndexNames, kind: str) -> str | None:
 
 
 def _newest(es: Elasticsearch, index: str, field: str) -> datetime | None:
-    resp = es.search(index=index, size=0, aggs={"newest": {"max": {"field": field}}},
-                     track_total_hits=True)
+    resp = es.search(
+        index=index, size=0, aggs={"newest": {"max": {"field": field}}}, track_total_hits=True
+    )
     millis = resp["aggregations"]["newest"]["value"]
     if millis is None:
         return None
     return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
-def retention_candidates(es: Elasticsearch, names: IndexNames, retention_days: int,
-                         now: datetime) -> list[str]:
+def retention_candidates(
+    es: Elasticsearch, names: IndexNames, retention_days: int, now: datetime
+) -> list[str]:
     """Rolled-over indices whose newest document is older than the retention period (empty
     rolled-over indices count by creation date)."""
     cutoff = now - timedelta(days=retention_days)
@@ -185,8 +198,9 @@ def retention_candidates(es: Elasticsearch, names: IndexNames, retention_days: i
     return old
 
 
-def apply_retention(es: Elasticsearch, names: IndexNames, retention_days: int,
-                    now: datetime, dry_run: bool = False) -> list[str]:
+def apply_retention(
+    es: Elasticsearch, names: IndexNames, retention_days: int, now: datetime, dry_run: bool = False
+) -> list[str]:
     """Delete rolled-over indices past retention; return their names."""
     old = retention_candidates(es, names, retention_days, now)
     if old and not dry_run:

@@ -34,8 +34,9 @@ class Spool:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None,
-                                      check_same_thread=False)
+            self.db = sqlite3.connect(
+                str(path), timeout=30, isolation_level=None, check_same_thread=False
+            )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
@@ -52,23 +53,26 @@ class Spool:
     def append(self, kind: str, doc_id: str, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
-            self.db.execute("INSERT INTO es_spool (kind, doc_id, payload) VALUES (?,?,?)",
-                            (kind, doc_id, data))
+            self.db.execute(
+                "INSERT INTO es_spool (kind, doc_id, payload) VALUES (?,?,?)", (kind, doc_id, data)
+            )
             self._pending += 1
 
     def latest(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         """The newest spooled payload for one document, if any."""
         row = self.db.execute(
             "SELECT payload FROM es_spool WHERE kind=? AND doc_id=? ORDER BY seq DESC LIMIT 1",
-            (kind, doc_id)).fetchone()
+            (kind, doc_id),
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def batches(self, size: int = 500) -> Iterator[tuple[int, str, list[dict[str, Any]]]]:
         """Runs of consecutive rows of one kind, oldest first: (last seq, kind, payloads).
         The caller applies a run, then calls ``ack(last_seq)``."""
         while True:
-            rows = self.db.execute("SELECT seq, kind, payload FROM es_spool ORDER BY seq LIMIT ?",
-                                   (size,)).fetchall()
+            rows = self.db.execute(
+                "SELECT seq, kind, payload FROM es_spool ORDER BY seq LIMIT ?", (size,)
+            ).fetchall()
             if not rows:
                 return
             kind = rows[0][1]

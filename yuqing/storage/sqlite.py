@@ -71,8 +71,9 @@ class SQLiteStore(Store):
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None,
-                                      check_same_thread=False)
+            self.db = sqlite3.connect(
+                str(path), timeout=30, isolation_level=None, check_same_thread=False
+            )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
@@ -86,8 +87,10 @@ class SQLiteStore(Store):
         if row is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         elif int(row[0]) > SCHEMA_VERSION:
-            raise StorageError(f"{self.path}: store schema {row[0]} is newer than this "
-                               f"program ({SCHEMA_VERSION}); upgrade yuqing-sentinel")
+            raise StorageError(
+                f"{self.path}: store schema {row[0]} is newer than this "
+                f"program ({SCHEMA_VERSION}); upgrade yuqing-sentinel"
+            )
 
     def _one(self, sql: str, args: tuple) -> Any:
         row = self.db.execute(sql, args).fetchone()
@@ -106,8 +109,9 @@ class SQLiteStore(Store):
         return result
 
     def _upsert_post(self, post: Post) -> UpsertResult:
-        row = self.db.execute("SELECT content_hash, doc FROM posts WHERE id=?",
-                              (post.id,)).fetchone()
+        row = self.db.execute(
+            "SELECT content_hash, doc FROM posts WHERE id=?", (post.id,)
+        ).fetchone()
         if row is None:
             result: UpsertResult = "new"
             post.updated_at = post.updated_at or post.crawled_at
@@ -119,8 +123,14 @@ class SQLiteStore(Store):
             post.updated_at = old.updated_at if result == "unchanged" else new_time
         self.db.execute(
             "INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?)",
-            (post.id, post.source_id, post.content_hash, _ts(post.updated_at),
-             _ts(post.published_at), _dump(post.to_dict())),
+            (
+                post.id,
+                post.source_id,
+                post.content_hash,
+                _ts(post.updated_at),
+                _ts(post.published_at),
+                _dump(post.to_dict()),
+            ),
         )
         return result
 
@@ -144,8 +154,10 @@ class SQLiteStore(Store):
     # -- events --------------------------------------------------------------------------
     def upsert_event(self, event: Event) -> None:
         with self._lock:
-            self.db.execute("INSERT OR REPLACE INTO events VALUES (?,?,?)",
-                            (event.id, _ts(event.last_seen), _dump(event.to_dict())))
+            self.db.execute(
+                "INSERT OR REPLACE INTO events VALUES (?,?,?)",
+                (event.id, _ts(event.last_seen), _dump(event.to_dict())),
+            )
 
     def get_event(self, event_id: str) -> Event | None:
         doc = self._one("SELECT doc FROM events WHERE id=?", (event_id,))
@@ -153,8 +165,9 @@ class SQLiteStore(Store):
 
     def iter_events(self, since=None) -> Iterator[Event]:
         rows = self.db.execute(
-            "SELECT doc FROM events WHERE coalesce(last_seen_ts, 0) >= ? "
-            "ORDER BY last_seen_ts, id", (_ts(since) or 0.0,)).fetchall()
+            "SELECT doc FROM events WHERE coalesce(last_seen_ts, 0) >= ? ORDER BY last_seen_ts, id",
+            (_ts(since) or 0.0,),
+        ).fetchall()
         for (doc,) in rows:
             yield Event.from_dict(json.loads(doc))
 
@@ -163,7 +176,8 @@ class SQLiteStore(Store):
         with self._lock:
             cur = self.db.execute(
                 "INSERT OR IGNORE INTO alerts VALUES (?,?,?,?)",
-                (alert.id, alert.status, _ts(alert.created_at), _dump(alert.to_dict())))
+                (alert.id, alert.status, _ts(alert.created_at), _dump(alert.to_dict())),
+            )
             return cur.rowcount == 1
 
     def get_alert(self, alert_id: str) -> Alert | None:
@@ -197,8 +211,10 @@ class SQLiteStore(Store):
                     if not hasattr(alert, key):
                         raise StorageError(f"alert has no field {key!r}")
                     setattr(alert, key, value)
-                self.db.execute("UPDATE alerts SET status=?, doc=? WHERE id=?",
-                                (alert.status, _dump(alert.to_dict()), alert_id))
+                self.db.execute(
+                    "UPDATE alerts SET status=?, doc=? WHERE id=?",
+                    (alert.status, _dump(alert.to_dict()), alert_id),
+                )
                 self.db.execute("COMMIT")
                 return True
             except BaseException:
@@ -213,12 +229,13 @@ class SQLiteStore(Store):
 
     def save_source_state(self, state: SourceState) -> None:
         with self._lock:
-            self.db.execute("INSERT OR REPLACE INTO source_state VALUES (?,?)",
-                            (state.source_id, _state_to_json(state)))
+            self.db.execute(
+                "INSERT OR REPLACE INTO source_state VALUES (?,?)",
+                (state.source_id, _state_to_json(state)),
+            )
 
     def iter_source_states(self) -> Iterator[SourceState]:
-        for (doc,) in self.db.execute(
-                "SELECT doc FROM source_state ORDER BY source_id").fetchall():
+        for (doc,) in self.db.execute("SELECT doc FROM source_state ORDER BY source_id").fetchall():
             yield _state_from_json(SourceState, doc)
 
     def get_url_state(self, url: str) -> UrlState | None:
@@ -227,8 +244,10 @@ class SQLiteStore(Store):
 
     def save_url_state(self, state: UrlState) -> None:
         with self._lock:
-            self.db.execute("INSERT OR REPLACE INTO url_state VALUES (?,?,?)",
-                            (state.url, state.source_id, _state_to_json(state)))
+            self.db.execute(
+                "INSERT OR REPLACE INTO url_state VALUES (?,?,?)",
+                (state.url, state.source_id, _state_to_json(state)),
+            )
 
     def close(self) -> None:
         self.db.close()
