@@ -1,16 +1,13 @@
 """Run one crawl pass: pick due sources, run one spider per source, update source health.
 
 ``crawl`` runs Scrapy in this process (Twisted's reactor can start only once per process);
-``crawl_in_subprocess`` is for callers that crawl repeatedly, such as the scheduler.
+callers that crawl repeatedly start a child process for each pass
+(:mod:`yuqing.app.crawl_process`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import subprocess
-import sys
 import time
 from datetime import datetime
 
@@ -134,29 +131,3 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
                 state.consecutive_failures,
                 state.last_error,
             )
-
-
-def crawl_in_subprocess(
-    config_dir: str, source_ids: list[str] | None = None, timeout: float | None = None
-) -> dict:
-    """Run ``yuqing crawl`` in a child process; return its summary as a dict."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "yuqing",
-        "--config",
-        str(config_dir),
-        "crawl",
-        "--json-summary",
-        "-",
-        "--no-progress",
-    ]
-    for sid in source_ids or []:
-        cmd += ["--source", sid]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env=os.environ.copy()
-    )
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["crawl failed"])[-1]
-        raise CrawlError(last)
-    return json.loads(proc.stdout.strip().splitlines()[-1])

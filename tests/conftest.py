@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from yuqing.commands.demo import write_demo_config
+from yuqing.app.demo import write_demo_config
 
 #: a real Elasticsearch node for the tests that ask for it (fixture ``es_url``)
 pytest_plugins = ["tests.es_server"]

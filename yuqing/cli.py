@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from yuqing.app.logs import configure_logging
 from yuqing.config import ConfigError
 
 #: Command modules; each defines ``register(cli: click.Group)``.
@@ -82,17 +83,6 @@ for _name in COMMAND_MODULES:
     except ModuleNotFoundError as _exc:  # a command group not built yet
         if _exc.name != _name:
             raise
-
-
-def configure_logging(level: int) -> None:
-    """One stderr handler; its level (not the loggers') decides, since Scrapy sets its own
-    loggers to DEBUG. Noisy third-party loggers are capped."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setLevel(level)
-    logging.getLogger().setLevel(level)
-    for name in ("trafilatura", "htmldate", "courlan", "jieba"):
-        logging.getLogger(name).setLevel(max(level, logging.CRITICAL))
 
 
 def load(ctx: click.Context):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import yaml
 
 from tests.conftest import make_config
-from yuqing.alerts.jobs import maintain_job
-from yuqing.alerts.scheduler import JOBS
+from yuqing.app.jobs import maintain_job
+from yuqing.app.scheduler import JOBS
 
 
 def _config(tmp_path, es_url=None):
@@ -23,7 +23,7 @@ def _config(tmp_path, es_url=None):
 
 
 def test_maintenance_is_a_daily_scheduler_job():
-    assert JOBS["storage_maintenance"] == ("yuqing.alerts.jobs:maintain_job", 86400)
+    assert JOBS["storage_maintenance"] == ("yuqing.app.jobs:maintain_job", 86400)
 
 
 def test_sqlite_needs_no_maintenance(tmp_path):

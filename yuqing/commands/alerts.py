@@ -1,5 +1,6 @@
 """``yuqing alerts …`` (check, list, ack, resolve, test, stats, outbox), ``yuqing run`` and
-``yuqing cycle``. The work lives in ``alerts/``; this module only parses and prints."""
+``yuqing cycle``. The work lives in ``alerts/`` and ``yuqing.app``; this module only parses
+and prints."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _when(value: str | None, tzname: str, what: str):
 
 
 def _runtime(ctx: click.Context):
-    from yuqing.alerts.jobs import runtime
+    from yuqing.app.jobs import runtime
     from yuqing.storage import StorageError
 
     try:
@@ -86,7 +87,7 @@ def check(ctx, rules, as_json) -> None:
     Example:
       yuqing alerts check --rule work-safety-casualties
     """
-    from yuqing.alerts.jobs import check_and_deliver
+    from yuqing.app.jobs import check_and_deliver
 
     with _runtime(ctx) as rt:
         out = check_and_deliver(rt, only=list(rules) or None)
@@ -299,7 +300,7 @@ def run(ctx, no_crawl) -> None:
     Example:
       yuqing --config ./config run
     """
-    from yuqing.alerts.scheduler import run as run_scheduler
+    from yuqing.app.scheduler import run as run_scheduler
 
     run_scheduler(_cfg(ctx), crawl=not no_crawl)
 
@@ -315,7 +316,7 @@ def cycle(ctx, no_crawl, as_json) -> None:
     Example:
       yuqing cycle --no-crawl
     """
-    from yuqing.alerts.jobs import cycle as do
+    from yuqing.app.jobs import cycle as do
 
     cfg = _cfg(ctx)
     out = do(str(cfg.dir), crawl=not no_crawl)

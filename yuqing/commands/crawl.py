@@ -44,20 +44,18 @@ def crawl(
       yuqing crawl
       yuqing crawl --source county-portal-news --source county-weibo
     """
+    from yuqing.app.crawl_process import crawl_once
     from yuqing.cli import YuqingError, load
     from yuqing.crawlers.runner import CrawlError
-    from yuqing.crawlers.runner import crawl as run_crawl
-    from yuqing.storage import open_store
 
     cfg = load(ctx)
     mode = cfg.settings.crawl.progress
     if progress is None:
         progress = mode == "always" or (mode == "auto" and sys.stderr.isatty())
-    with open_store(cfg) as store:
-        try:
-            summary = run_crawl(cfg, store, list(sources) or None, progress=progress)
-        except CrawlError as exc:
-            raise YuqingError(str(exc)) from exc
+    try:
+        summary = crawl_once(cfg, list(sources) or None, progress=progress)
+    except CrawlError as exc:
+        raise YuqingError(str(exc)) from exc
     human = sys.stderr if json_out == "-" else sys.stdout
     if not summary.sources:
         click.echo(

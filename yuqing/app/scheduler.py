@@ -1,12 +1,18 @@
 """``yuqing run``: APScheduler's BlockingScheduler with a persistent SQLAlchemy job store.
 
-Jobs (each ``max_instances=1``, ``coalesce=True``, with a misfire grace time): crawl due
+Jobs (each ``max_instances=1``, ``coalesce=True``, with a misfire grace time) are functions
+of :mod:`yuqing.app.jobs`, referenced by name (``yuqing.app.jobs:check_job``): crawl due
 sources (``schedule.crawl``), alert checks + delivery (``schedule.alerts``), the delivery
-worker (``schedule.delivery``), escalations (``schedule.alerts``), rechecks (hourly) and the
-daily digest (cron at ``schedule.digest_time``). After a restart the job store remembers
-when each job is next due: a missed run happens once (coalesced), and deterministic alert
-ids plus stored suppression mean catching up never duplicates an alert. SIGTERM/SIGINT stop
-the scheduler; a running job finishes first.
+worker (``schedule.delivery``), escalations (``schedule.alerts``), rechecks (hourly), storage
+upkeep (daily) and the daily digest (cron at ``schedule.digest_time``).
+
+The job store (``var/scheduler.db``) is replaced on start: every job is written afresh from
+:data:`JOBS`, so a store written by an older version (other function references, a job no
+longer scheduled such as ``crawl`` under ``--no-crawl``) is dropped without being unpickled.
+Every interval job runs right away after a start, and a digest missed while the daemon was
+down runs once (``digest_catchup``); deterministic alert ids plus stored suppression mean
+catching up never duplicates an alert, and the digest ledger never sends a digest twice.
+SIGTERM/SIGINT stop the scheduler; a running job finishes first.
 """
 
 from __future__ import annotations
@@ -22,12 +28,12 @@ from yuqing.config.models import parse_duration
 log = logging.getLogger(__name__)
 
 JOBS = {  # id -> (function reference, schedule key or fixed seconds)
-    "crawl": ("yuqing.alerts.jobs:crawl_job", "crawl"),
-    "alerts_check": ("yuqing.alerts.jobs:check_job", "alerts"),
-    "delivery": ("yuqing.alerts.jobs:deliver_job", "delivery"),
-    "escalation": ("yuqing.alerts.jobs:escalate_job", "alerts"),
-    "recheck": ("yuqing.alerts.jobs:recheck_job", 3600),
-    "storage_maintenance": ("yuqing.alerts.jobs:maintain_job", 86400),
+    "crawl": ("yuqing.app.jobs:crawl_job", "crawl"),
+    "alerts_check": ("yuqing.app.jobs:check_job", "alerts"),
+    "delivery": ("yuqing.app.jobs:deliver_job", "delivery"),
+    "escalation": ("yuqing.app.jobs:escalate_job", "alerts"),
+    "recheck": ("yuqing.app.jobs:recheck_job", 3600),
+    "storage_maintenance": ("yuqing.app.jobs:maintain_job", 86400),
 }
 
 
@@ -37,14 +43,26 @@ def jobstore_url(cfg) -> str:
     return f"sqlite:///{path}"
 
 
-def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
+def _fresh_jobstore(url: str):
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    class FreshJobStore(SQLAlchemyJobStore):
+        """Emptied when the scheduler starts, before the current jobs are added."""
+
+        def start(self, scheduler, alias) -> None:
+            super().start(scheduler, alias)
+            self.remove_all_jobs()
+
+    return FreshJobStore(url=url)
+
+
+def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
     sched = cls(
-        jobstores={"default": SQLAlchemyJobStore(url=jobstore_url(cfg))},
+        jobstores={"default": _fresh_jobstore(jobstore_url(cfg))},
         timezone=cfg.settings.timezone,
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
     )
@@ -67,7 +85,7 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
         )
     hh, mm = (int(x) for x in schedule.digest_time.split(":"))
     sched.add_job(
-        "yuqing.alerts.jobs:digest_job",
+        "yuqing.app.jobs:digest_job",
         "cron",
         hour=hh,
         minute=mm,
@@ -78,7 +96,7 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
     )
     # a digest missed while the daemon was down runs at start (once per day, see digest_job)
     sched.add_job(
-        "yuqing.alerts.jobs:digest_if_due_job",
+        "yuqing.app.jobs:digest_if_due_job",
         "date",
         run_date=datetime.now(tz),
         id="digest_catchup",

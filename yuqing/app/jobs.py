@@ -106,12 +106,10 @@ def recheck_job(config_dir: str) -> dict:
 
 
 def crawl_job(config_dir: str) -> dict:
-    try:
-        from yuqing.crawlers.runner import crawl_in_subprocess
-    except ImportError as exc:
-        log.warning("crawl skipped: crawlers.runner.crawl_in_subprocess unavailable (%s)", exc)
-        return {"skipped": str(exc)}
-    return crawl_in_subprocess(config_dir)
+    """One crawl pass in a child process (see :mod:`yuqing.app.crawl_process`)."""
+    from yuqing.app.crawl_process import run_in_child
+
+    return run_in_child(config_dir)
 
 
 def maintain_job(config_dir: str) -> dict:
