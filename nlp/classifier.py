@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from yuqing.nlp.features import Field  # re-exported: model files pickle this name
 from yuqing.nlp.segment import Segmenter
 
 __all__ = [
@@ -43,24 +43,6 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "calibration_cv": 5,
     "max_features": 150_000,
 }
-
-
-class Field(BaseEstimator, TransformerMixin):
-    """Select part of a ``title\\nbody`` text: ``"all"``, ``"title"`` (first line) or ``"body"``."""
-
-    def __init__(self, part: str = "all"):
-        self.part = part
-
-    def fit(self, X, y=None):
-        if self.part not in ("all", "title", "body"):
-            raise ValueError(f"Field part must be all, title or body, not {self.part!r}")
-        return self
-
-    def transform(self, X):
-        if self.part == "all":
-            return list(X)
-        idx = 0 if self.part == "title" else 1
-        return [(x.split("\n", 1) + [""])[idx] for x in X]
 
 
 def _words(segmenter: Segmenter, ngrams: int, max_features: int | None) -> TfidfVectorizer:

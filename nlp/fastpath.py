@@ -5,7 +5,7 @@ scikit-learn's per-call machinery (input validation, ``FeatureUnion`` joblib dis
 times the cost of segmenting a post. :func:`compile_pipeline` reads what a fitted pipeline
 learned and recomputes the same numbers in plain Python + NumPy for one document:
 
-* each TF-IDF block (``TfidfVectorizer``, optionally behind a :class:`~yuqing.nlp.classifier.Field`
+* each TF-IDF block (``TfidfVectorizer``, optionally behind a :class:`~yuqing.nlp.features.Field`
   selector, inside a ``FeatureUnion`` or alone): scikit-learn's own analyzer
   (``build_analyzer()``; pure Python, no validation) → term counts → vocabulary ids →
   sublinear tf · idf → L2 norm per block — a sparse vector as ``(ids, values)``;
@@ -315,15 +315,14 @@ class _CharNgramLookup:
 
 
 def _selector(step) -> Callable[[str], str]:
-    from yuqing.nlp.classifier import Field
+    from yuqing.nlp.features import Field, select_part
 
     if not isinstance(step, Field):
         raise Unsupported(f"selector {type(step).__name__}")
     part = step.part
     if part == "all":
         return lambda x: x
-    idx = 0 if part == "title" else 1
-    return lambda x: (x.split("\n", 1) + [""])[idx]
+    return lambda x: select_part(x, part)
 
 
 def _feature_blocks(step) -> list[_Block]:
