@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from yuqing.alerts.channels import CHANNELS
-from yuqing.alerts.levels import raise_level, rank
 from yuqing.alerts.outbox import Outbox, Target
 from yuqing.alerts.routing import Router
 from yuqing.alerts.rules import build_rules
@@ -22,6 +21,7 @@ from yuqing.alerts.rules.base import Match, RuleType
 from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.models import parse_duration
+from yuqing.levels import raise_level, rank
 from yuqing.models import Alert
 from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now

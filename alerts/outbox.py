@@ -39,7 +39,6 @@ CREATE INDEX IF NOT EXISTS deliveries_sent ON deliveries(department, recipient, 
 CREATE TABLE IF NOT EXISTS enqueued (
     alert_id TEXT NOT NULL, kind TEXT NOT NULL, ts REAL NOT NULL,
     PRIMARY KEY (alert_id, kind));
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 COLUMNS = (
@@ -302,13 +301,6 @@ class Outbox:
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._tx(lambda: self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value)))
 
 
 def _q(items: list) -> str:

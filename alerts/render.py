@@ -1,18 +1,16 @@
-"""Messages from jinja2 templates (``alerts/templates/``, HTML autoescaped) and the
-header hygiene every crawled string gets before it reaches a header."""
+"""Alert messages from jinja2 templates (``alerts/templates/``, HTML autoescaped). Header
+hygiene and Message-IDs are :mod:`yuqing.mail`'s; robot markdown gets :func:`markdown_safe`."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
-from yuqing.alerts.levels import NAMES, TAGS
+from yuqing.levels import NAMES, TAGS, max_level
+from yuqing.mail import header_safe, message_id
 from yuqing.models import Alert
+from yuqing.templating import environment
 
 TEMPLATES = Path(__file__).with_name("templates")
 KIND_LABEL = {
@@ -22,32 +20,12 @@ KIND_LABEL = {
     "batch": "【汇总】",
 }
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_SPACES = re.compile(r"\s+")
-
-
-def header_safe(value: str, limit: int = 200) -> str:
-    """One line: CR/LF, tabs and every control/format character become spaces."""
-    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(value))
-    cleaned = _SPACES.sub(" ", cleaned).strip()
-    return cleaned[:limit]
+_env = environment(TEMPLATES)
 
 
 def markdown_safe(value: str, limit: int = 500) -> str:
     """Crawled text inside robot markdown: one line, no link/format syntax."""
     return re.sub(r"[\[\]()<>*_`#!|>~]", " ", header_safe(value, limit))
-
-
-def message_id(key: str, recipient: str, domain: str = "yuqing-sentinel") -> str:
-    """Stable Message-ID from (alert id or batch id, recipient): a retry is the same message."""
-    digest = hashlib.sha1(f"{key}\x1f{recipient}".encode()).hexdigest()[:32]
-    return f"<{digest}@{domain}>"
 
 
 @dataclass
@@ -75,8 +53,6 @@ def build(
     dashboard_url: str | None = None,
 ) -> OutMessage:
     """Render one message for ``department`` (a config Department) about ``alerts``."""
-    from yuqing.alerts.levels import max_level
-
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]
     label = KIND_LABEL.get(kind, "")

@@ -5,16 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from yuqing.models import Event, Post
+from yuqing.models import Event, Post, post_time
 from yuqing.storage.base import SourceState, Store
-
-
-def post_time(post: Post) -> datetime:
-    """When a post happened: its publish time, or crawl time when missing or in the future
-    (a first crawl of an archive does not look like a surge: old posts keep old times)."""
-    if post.published_at is None or post.published_at > post.crawled_at + timedelta(hours=1):
-        return post.crawled_at
-    return post.published_at
 
 
 class Snapshot:

@@ -5,7 +5,8 @@
 HTML autoescaped) twice: for mail (images as ``cid:`` parts) and for the archive (images as
 ``data:`` URIs, one self-contained file). ``archive`` writes ``<out_dir>/<key>.html`` and
 ``.txt`` and rebuilds ``index.html``. Sending is :mod:`yuqing.dashboards.mail`.
-:func:`run_scheduled_digest` is what the alerts scheduler calls at ``schedule.digest_time``.
+:func:`run_scheduled_digest` is what the scheduler's digest job (``yuqing.app.jobs``) calls at
+``schedule.digest_time``.
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import jinja2
-
-from yuqing.alerts.levels import NAMES
-from yuqing.alerts.render import header_safe
+from yuqing import levels
 from yuqing.dashboards import charts
-from yuqing.dashboards.digest_data import CHANNEL_NAMES, STATUS_NAMES, DigestData, gather
+from yuqing.dashboards.digest_data import STATUS_NAMES, DigestData, gather
 from yuqing.dashboards.period import WEEKDAYS, Period, daily, weekly_ending
+from yuqing.mail import header_safe
+from yuqing.models import CHANNELS
 from yuqing.storage.base import Store
+from yuqing.templating import environment
 from yuqing.timeutil import now as _now
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
-LEVEL_COLORS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#f9a825", "blue": "#1565c0"}
 STATUS_COLORS = {
     "open": "#c62828",
     "escalated": "#c62828",
@@ -41,13 +41,7 @@ STATUS_COLORS = {
 ISSUE_NAMES = {"failing": "采集失败", "dormant": "睡眠号", "zombie": "僵尸号"}
 _SPARK = "▁▂▃▄▅▆▇█"
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = environment(TEMPLATES)
 
 
 @dataclass
@@ -137,11 +131,11 @@ def render(data: DigestData) -> Rendered:
         "pct": _pct,
         "minutes": _minutes,
         "spark": _spark,
-        "level_names": NAMES,
-        "level_colors": LEVEL_COLORS,
+        "level_names": levels.NAMES,
+        "level_colors": levels.COLORS,
         "status_names": STATUS_NAMES,
         "status_colors": STATUS_COLORS,
-        "channel_names": CHANNEL_NAMES,
+        "channel_names": CHANNELS,
         "issue_names": ISSUE_NAMES,
     }
 
@@ -229,8 +223,8 @@ def due_periods(cfg, now: datetime) -> list[Period]:
 
 
 def run_scheduled_digest(cfg, now: datetime | None = None) -> dict:
-    """Build, archive and send every due digest not sent yet (idempotent: the send ledger
-    in the alerts outbox records each digest and recipient once). Raises
+    """Build, archive and send every due digest not sent yet (idempotent: the digest ledger,
+    :mod:`yuqing.dashboards.ledger`, records each digest and recipient once). Raises
     :class:`yuqing.dashboards.mail.DigestDeliveryError` when a recipient could not be reached, so
     the scheduler retries later; recipients already served are not sent twice."""
     from yuqing.dashboards.mail import DigestDeliveryError, pending_recipients, send

@@ -16,37 +16,23 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from yuqing.alerts.levels import LEVELS, NAMES
+from yuqing.alerts.rules.dormancy import dormancy_policy, post_times
 from yuqing.alerts.settings import alert_settings
-from yuqing.alerts.snapshot import post_time
 from yuqing.alerts.stats import DeptStats, department_stats
 from yuqing.alerts.workflow import deadline
 from yuqing.dashboards.period import Period
-from yuqing.models import Alert, Event, Post
+from yuqing.levels import LEVELS, rank
+from yuqing.models import CHANNELS, Alert, Event, Post, post_time
 from yuqing.storage.base import Store
 
-CHANNEL_NAMES = {
-    "portal": "政府门户",
-    "disclosure": "信息公开",
-    "message_board": "留言板",
-    "weibo": "政务微博",
-    "wechat": "政务微信",
-    "douyin": "抖音",
-    "news": "新闻网站",
-    "forum": "论坛",
-    "app": "客户端",
-    "other": "其他",
-}
 #: Channels shown even when empty, in this order; others follow when they have posts.
 MAIN_CHANNELS = ("portal", "message_board", "weibo", "wechat", "news")
-NEW_MEDIA = ("weibo", "wechat")
 STATUS_NAMES = {"open": "待签收", "acked": "已签收", "resolved": "已办结", "escalated": "已督办"}
 NEGATIVE_BELOW = -0.3  # a post with sentiment below this counts as negative
 TOP_EVENTS = 10
 POSTS_PER_EVENT = 3
 NOTABLE_POSTS = 8  # "重点信息": the period's most negative (then newest) posts
-DORMANT_DAYS = 7  # DOMAIN.md: at least one update per week
-ZOMBIE_DAYS = 30
+ZOMBIE_DAYS = 30  # a sleeping account this long is a 僵尸号
 
 
 @dataclass
@@ -271,7 +257,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         Delta("负面信息", negative[0], negative[1]),
     ]
     channels = [
-        ChannelRow(c, CHANNEL_NAMES.get(c, c), cur_channels[c], prev_channels[c])
+        ChannelRow(c, CHANNELS.get(c, c), cur_channels[c], prev_channels[c])
         for c in (
             *MAIN_CHANNELS,
             *sorted((set(cur_channels) | set(prev_channels)) - set(MAIN_CHANNELS)),
@@ -389,8 +375,8 @@ def _attach_alerts(
         if a.event_id not in wanted or a.created_at >= as_of or a.evidence.get("superseded_by"):
             continue
         cur = best.get(a.event_id)  # type: ignore[arg-type]
-        if cur is None or (LEVELS.index(a.level), a.created_at) >= (
-            LEVELS.index(cur.level),
+        if cur is None or (rank(a.level), a.created_at) >= (
+            rank(cur.level),
             cur.created_at,
         ):
             best[a.event_id] = a  # type: ignore[index]
@@ -435,7 +421,7 @@ def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) ->
         history = {h.get("action") for h in a.evidence.get("history", [])}
         escalated += a.status == "escalated" or "escalate" in history
         resolved += a.status == "resolved"
-    overdue.sort(key=lambda r: (-LEVELS.index(r.level), r.due_at))
+    overdue.sort(key=lambda r: (-rank(r.level), r.due_at))
     return AlertSummary(
         raised=raised,
         previous=previous,
@@ -472,21 +458,22 @@ def source_issues(
                 + (f"；{s.last_error}" if s.last_error else ""),
             )
         )
+    policy = dormancy_policy(cfg)  # the dormancy rule's options: one definition
     for src in cfg.sources.sources:
         state = states.get(src.id)
         if (
-            src.channel not in NEW_MEDIA
+            src.channel not in policy.channels
             or not src.enabled
             or state is None
             or state.last_success_at is None
         ):
             continue  # never crawled successfully: reported as failing, not as dormant
-        times = [post_time(p) for p in store.iter_posts(source_id=src.id)]
+        times = post_times(store, src.id)
         last = max((t for t in times if t <= as_of), default=None)
         if last is None and times:
             continue  # its first post came after the period: not judged in hindsight
         idle = (as_of - last).days if last else None
-        if idle is not None and idle < DORMANT_DAYS:
+        if idle is not None and idle < policy.days:
             continue
         zombie = idle is None or idle >= ZOMBIE_DAYS
         detail = (
@@ -499,10 +486,7 @@ def source_issues(
                 src.channel,
                 "red" if zombie else "yellow",
                 "zombie" if zombie else "dormant",
-                detail + f"；要求每 {DORMANT_DAYS} 天至少更新一次",
+                detail + f"；要求每 {policy.days} 天至少更新一次",
             )
         )
     return out
-
-
-LEVEL_NAMES = NAMES

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from yuqing.models import Event, Post
+from yuqing.models import Event, Post, post_time
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "InMemoryEventSink",
     "EventTracker",
     "TopicBaselines",
-    "post_time",
     "event_id_for",
 ]
 
@@ -49,18 +48,6 @@ class InMemoryEventSink:
 
     def get_event(self, event_id: str) -> Event | None:
         return self.events.get(event_id)
-
-
-def post_time(post: Post) -> datetime:
-    """When a post happened: published_at, unless missing or later than its crawl (+1 day)."""
-    if post.published_at is None:
-        return post.crawled_at
-    try:
-        if post.published_at > post.crawled_at + timedelta(days=1):
-            return post.crawled_at
-    except TypeError:  # naive vs aware: trust the publisher
-        pass
-    return post.published_at
 
 
 def event_id_for(first_post_id: str) -> str:

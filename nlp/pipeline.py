@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from yuqing.models import Post
+from yuqing.models import Post, post_time
 from yuqing.nlp.analyzer import PostAnalyzer
 from yuqing.nlp.dedup import NearDuplicateIndex
-from yuqing.nlp.events import EventSink, EventTracker, InMemoryEventSink, post_time
+from yuqing.nlp.events import EventSink, EventTracker, InMemoryEventSink
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["NLPStage"]

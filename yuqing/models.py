@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from yuqing.timeutil import parse_iso, to_iso
@@ -61,6 +61,24 @@ ALERT_CONTRACT_FIELDS = (
     "acked_at",
     "resolved_at",
 )
+
+
+#: Where a source publishes (``channel`` in sources.yaml, ``Post.channel``), with the name the
+#: digest shows.
+CHANNELS: dict[str, str] = {
+    "portal": "政府门户",
+    "disclosure": "信息公开",
+    "message_board": "留言板",
+    "weibo": "政务微博",
+    "wechat": "政务微信",
+    "douyin": "抖音",
+    "news": "新闻网站",
+    "forum": "论坛",
+    "app": "客户端",
+    "other": "其他",
+}
+#: 政务新媒体: government accounts that must keep posting (DOMAIN.md: at least weekly)
+NEW_MEDIA = ("weibo", "wechat")
 
 
 def post_id_for(canonical_url: str) -> str:
@@ -148,6 +166,28 @@ class Post(_Record):
     def contract_dict(self) -> dict[str, Any]:
         data = self.to_dict()
         return {k: data[k] for k in POST_CONTRACT_FIELDS}
+
+
+#: How far a publish time may lie beyond the crawl time and still be believed (a site's clock
+#: running a little ahead of ours). Anything later is the site's mistake — a mangled date, a
+#: wrong time zone — and the crawl time is the better estimate.
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+def post_time(post: Post) -> datetime:
+    """When a post happened — the one rule every stage uses (event clustering, alert windows,
+    the digest, dormancy): its publish time; the crawl time when the publish time is missing
+    or more than :data:`FUTURE_TOLERANCE` after the crawl. A naive publish time cannot be
+    compared with the aware crawl time and is trusted as it is."""
+    published = post.published_at
+    if published is None:
+        return post.crawled_at
+    try:
+        if published > post.crawled_at + FUTURE_TOLERANCE:
+            return post.crawled_at
+    except TypeError:  # naive vs aware
+        pass
+    return published
 
 
 @dataclass

@@ -1,30 +1,49 @@
 """``dormancy``: a government new-media account (微博/微信) with no post for ``days`` —
-a 睡眠号 warning (yellow); the (max_warnings+1)-th warning within ``period`` is red."""
+a 睡眠号 warning (yellow); the (max_warnings+1)-th warning within ``period`` is red.
+
+The options are the one definition of a dormant account: the digest's account report reads
+them through :func:`dormancy_policy` (so changing ``days`` in rules.yaml changes both)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
-from yuqing.alerts.snapshot import post_time
 from yuqing.config.models import Duration, parse_duration
+from yuqing.levels import Level
+from yuqing.models import NEW_MEDIA, post_time
 
 
 class DormancyOptions(Options):
     channels: list[str] = Field(
-        default_factory=lambda: ["weibo", "wechat"],
+        default_factory=lambda: list(NEW_MEDIA),
         description="source channels that must keep posting",
     )
     days: int = Field(default=7, ge=1, description="allowed days without a post")
     max_warnings: int = Field(default=3, ge=0, description="more warnings than this -> red")
     period: Duration = Field(default="365d", description="window for counting warnings")
-    escalate_level: str = Field(
-        default="red",
-        pattern="^(red|orange|yellow|blue)$",
-        description="level once warnings exceed max_warnings",
+    escalate_level: Level = Field(
+        default="red", description="level once warnings exceed max_warnings"
     )
+
+
+def dormancy_policy(cfg) -> DormancyOptions:
+    """The options of the first enabled ``dormancy`` rule of ``cfg``, else the defaults (the
+    digest reports sleeping accounts by the same policy whether or not the rule alerts)."""
+    for rule in cfg.rules.rules:
+        if rule.type == DormancyRule.name and rule.enabled:
+            try:
+                return DormancyOptions.model_validate(rule.options or {})
+            except ValidationError:
+                break  # reported by `yuqing config check` and the rule itself
+    return DormancyOptions()
+
+
+def post_times(store, source_id: str) -> list[datetime]:
+    """The effective times of a source's stored posts."""
+    return [post_time(p) for p in store.iter_posts(source_id=source_id)]
 
 
 class DormancyRule(RuleType):
@@ -53,8 +72,7 @@ class DormancyRule(RuleType):
                 or state.last_success_at is None
             ):
                 continue  # never crawled successfully: source_health's job, not dormancy
-            times = [post_time(p) for p in snap.store.iter_posts(source_id=src.id)]
-            last = max(times) if times else None
+            last = max(post_times(snap.store, src.id), default=None)
             if last is not None and last >= since:
                 continue
             warnings = len({a.id for a in past if a.source_id == src.id})

@@ -51,10 +51,10 @@ class HotnessRule(RuleType):
         return out
 
     def check_config(self, cfg):
-        from yuqing.alerts.levels import LEVELS
+        from yuqing.levels import CHOICES, LEVELS
 
         bad = [
-            (f"options.levels.{k}", f"unknown level {k!r}", "use red, orange, yellow, blue")
+            (f"options.levels.{k}", f"unknown level {k!r}", f"use {CHOICES}")
             for k in self.options.levels
             if k not in LEVELS
         ]  # type: ignore[attr-defined]

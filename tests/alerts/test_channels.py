@@ -14,8 +14,9 @@ from yuqing.alerts.channels import DeliveryError
 from yuqing.alerts.channels.dingtalk import DingTalkChannel, sign
 from yuqing.alerts.channels.email import EmailChannel
 from yuqing.alerts.channels.wecom import WeComChannel
-from yuqing.alerts.render import build, header_safe, message_id
+from yuqing.alerts.render import build
 from yuqing.alerts.settings import AlertSettings
+from yuqing.mail import header_safe, message_id
 from yuqing.models import Alert
 
 EVIL = "恶意标题\r\nBcc: victim@example.com\x00\x1b<script>alert(1)</script>"

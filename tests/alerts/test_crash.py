@@ -11,8 +11,8 @@ import time
 from datetime import timedelta
 
 from tests.alerts.conftest import REPO, make_event
-from yuqing.alerts.render import message_id
 from yuqing.alerts.settings import AlertSettings, RateLimit, RetrySettings
+from yuqing.mail import message_id
 
 WORKER = """
 import sys, time

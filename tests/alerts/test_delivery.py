@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from tests.alerts.conftest import HOT, SAFETY, T0, make_event, make_post
 from yuqing.alerts.engine import Engine
-from yuqing.alerts.render import message_id
 from yuqing.alerts.settings import AlertSettings, QuietHours, RateLimit
+from yuqing.mail import message_id
 
 
 def expected_ids(rig) -> set[str]:

@@ -227,3 +227,21 @@ def test_cli_digest(filled, smtp_sink, tmp_path):
         cli, ["--config", str(cdir), "digest", "--date", "2026-11-21", "--week", "last"]
     )
     assert res.exit_code == 1 and "either --date or --week" in res.output
+
+
+def test_dormant_accounts_follow_the_dormancy_rule(filled):
+    """The digest's 睡眠号 list and the dormancy rule share one policy: rules.yaml's options."""
+    cfg, store = filled
+    (rule,) = [r for r in cfg.rules.rules if r.type == "dormancy"]
+    assert rule.options["days"] == 7
+
+    def dormant() -> set[str]:
+        return {s.source_id for s in gather(cfg, store, _day(), NOW).sources if s.kind != "failing"}
+
+    assert dormant() == {"wechat_edu"}  # last post 20 days ago
+    rule.options = {**rule.options, "days": 21}
+    assert dormant() == set()
+    rule.options = {**rule.options, "days": 7, "channels": ["weibo"]}
+    assert dormant() == set()
+    rule.enabled = False  # no rule: the rule type's defaults (7 days, weibo + wechat)
+    assert dormant() == {"wechat_edu"}

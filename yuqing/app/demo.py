@@ -50,7 +50,9 @@ def write_demo_config(
         storage["backend"] = "elasticsearch"
         storage.setdefault("elasticsearch", {})["url"] = es_url
     settings.setdefault("alerts", {})["outbox_path"] = str(out_dir / "outbox.db")
-    settings.setdefault("digest", {})["out_dir"] = str(out_dir / "digests")
+    digest = settings.setdefault("digest", {})
+    digest["out_dir"] = str(out_dir / "digests")
+    digest["state_path"] = str(out_dir / "digest.db")
     if smtp_port:
         settings["smtp"] = {
             "host": "127.0.0.1",

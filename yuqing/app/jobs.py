@@ -126,35 +126,40 @@ def maintain_job(config_dir: str) -> dict:
 
 
 def digest_job(config_dir: str, force: bool = False) -> dict:
-    """Run the daily digest (``yuqing.dashboards.digest.run_scheduled_digest``) once per day."""
+    """Run the daily digest (:func:`yuqing.dashboards.digest.run_scheduled_digest`) once per
+    day; the day is recorded in the digest ledger."""
     from yuqing.config import load_config
+    from yuqing.dashboards.digest import run_scheduled_digest
+    from yuqing.dashboards.ledger import open_ledger
 
     cfg = load_config(config_dir)
-    try:
-        from yuqing.dashboards.digest import run_scheduled_digest  # type: ignore[import-not-found]
-    except ImportError as exc:
-        log.warning("digest skipped: dashboards.digest.run_scheduled_digest unavailable (%s)", exc)
-        return {"skipped": str(exc)}
-    with runtime(cfg) as rt:
-        today = rt.now().date().isoformat()
-        if not force and rt.outbox.get_meta("digest_last") == today:
+    today = _now(cfg.settings.timezone).date().isoformat()
+    with open_ledger(cfg) as ledger:
+        if not force and ledger.last_day == today:
             return {"skipped": "already done today"}
-        result = run_scheduled_digest(cfg)
-        rt.outbox.set_meta("digest_last", today)
+    result = run_scheduled_digest(cfg)
+    with open_ledger(cfg) as ledger:
+        ledger.set_last_day(today)
     return {"digest": str(result)}
 
 
 def digest_if_due_job(config_dir: str) -> dict:
-    with runtime(config_dir) as rt:
-        due = digest_due(rt.cfg, rt.outbox, rt.now())
+    from yuqing.config import load_config
+
+    cfg = load_config(config_dir)
+    due = digest_due(cfg, _now(cfg.settings.timezone))
     return digest_job(config_dir) if due else {"skipped": "not due"}
 
 
-def digest_due(cfg, outbox: Outbox, now: datetime) -> bool:
+def digest_due(cfg, now: datetime) -> bool:
+    """Past ``schedule.digest_time`` today and the scheduled digest has not run today."""
+    from yuqing.dashboards.ledger import open_ledger
+
     hh, mm = (int(x) for x in cfg.settings.schedule.digest_time.split(":"))
-    return (now.hour, now.minute) >= (hh, mm) and outbox.get_meta(
-        "digest_last"
-    ) != now.date().isoformat()
+    if (now.hour, now.minute) < (hh, mm):
+        return False
+    with open_ledger(cfg) as ledger:
+        return ledger.last_day != now.date().isoformat()
 
 
 def cycle(config_dir: str, crawl: bool = True) -> dict:
@@ -173,7 +178,7 @@ def cycle(config_dir: str, crawl: bool = True) -> dict:
         out["rechecked"] = {a.id: r for a, r in recheck_due(rt.engine, now)}
         report = rt.deliverer.run_once(now)
         out["alerts"]["sent"] += report.sent
-        due = digest_due(rt.cfg, rt.outbox, now)
+        due = digest_due(rt.cfg, now)
     if due:
         out["digest"] = digest_job(config_dir)
     return out

@@ -48,9 +48,9 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     """
     import logging
 
-    from yuqing.alerts.levels import NAMES
     from yuqing.app.demo import run_demo
     from yuqing.app.logs import configure_logging
+    from yuqing.levels import NAMES
 
     if logging.getLogger().level >= logging.WARNING:
         # the demo sites break on purpose; the summary lists every failure by reason

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.config.types import Duration, parse_duration
+from yuqing.levels import CHOICES, LEVELS
 
 _HHMM = r"^\d{1,2}:\d{2}$"
-LEVELS = ("blue", "yellow", "orange", "red")
 
 
 class _Strict(BaseModel):
@@ -58,7 +58,7 @@ class RetrySettings(_Strict):
 def _durations(value: dict[str, str], what: str) -> dict[str, str]:
     for level, dur in value.items():
         if level not in LEVELS:
-            raise ValueError(f"{what}: unknown level {level!r} (use red, orange, yellow, blue)")
+            raise ValueError(f"{what}: unknown level {level!r} (use {CHOICES})")
         parse_duration(dur)
     return value
 
@@ -98,7 +98,7 @@ class AlertSettings(_Strict):
     def _levels(cls, v: list[str]) -> list[str]:
         for level in v:
             if level not in LEVELS:
-                raise ValueError(f"unknown level {level!r} (use red, orange, yellow, blue)")
+                raise ValueError(f"unknown level {level!r} (use {CHOICES})")
         return v
 
     def seconds(self, name: str) -> int:

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.nlp_section import NLPSettings
 from yuqing.config.types import Duration, parse_duration
+from yuqing.levels import Level
+from yuqing.models import CHANNELS
 
 
 class Strict(BaseModel):
@@ -81,6 +83,7 @@ class CrawlSettings(Strict):
 class DigestSettings(Strict):
     recipients: list[str] = Field(default_factory=list)
     out_dir: str = "var/digests"
+    state_path: str = "var/digest.db"  # who received which digest; the last scheduled day
 
 
 class Settings(Strict):
@@ -135,18 +138,6 @@ class JsonMapping(Strict):
 
 
 Kind = Literal["html", "feed", "json"]
-Channel = Literal[
-    "portal",
-    "disclosure",
-    "message_board",
-    "weibo",
-    "wechat",
-    "douyin",
-    "news",
-    "forum",
-    "app",
-    "other",
-]
 
 
 class Source(Strict):
@@ -154,7 +145,7 @@ class Source(Strict):
     kind: Kind
     urls: list[str] = Field(min_length=1)
     name: str | None = None
-    channel: Channel = "portal"
+    channel: str = "portal"  # one of yuqing.models.CHANNELS
     interval: Duration = "1h"
     region: str | None = None
     owner: str | None = None  # department id (source-health alerts)
@@ -173,6 +164,13 @@ class Source(Strict):
             if not re.match(r"^https?://[^/\s]+", url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
         return urls
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, value: str) -> str:
+        if value not in CHANNELS:
+            raise ValueError(f"unknown channel {value!r} (use one of: {', '.join(CHANNELS)})")
+        return value
 
     @model_validator(mode="after")
     def _json_needs_mapping(self) -> Source:
@@ -235,9 +233,6 @@ class DepartmentsFile(Strict):
 
 
 # ---------------------------------------------------------------- rules.yaml
-Level = Literal["red", "orange", "yellow", "blue"]
-
-
 class Rule(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     type: str
