@@ -20,7 +20,6 @@ from yuqing.alerts.channels import CHANNELS, Channel, DeliveryError
 from yuqing.alerts.outbox import Outbox, Row
 from yuqing.alerts.render import build
 from yuqing.alerts.settings import AlertSettings, alert_settings
-from yuqing.config.models import parse_duration
 from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now
 
@@ -70,7 +69,7 @@ class Deliverer:
     def run_once(self, now: datetime | None = None) -> DeliveryReport:
         now = now or _now(self.cfg.settings.timezone)
         r = self.settings.retry
-        rows = self.outbox.claim(self.owner, now, parse_duration(r.lease), r.batch)
+        rows = self.outbox.claim(self.owner, now, r.lease.total_seconds(), r.batch)
         report = DeliveryReport()
         groups: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
         for row in rows:
@@ -106,11 +105,10 @@ class Deliverer:
         if not normal:
             return
         limit = self.settings.rate_limit
-        per = parse_duration(limit.per)
-        sent = self.outbox.messages_sent(dept, recipient, now - timedelta(seconds=per))
+        sent = self.outbox.messages_sent(dept, recipient, now - limit.per)
         budget = limit.max_messages - len(sent)
         if budget <= 0:
-            free_at = datetime.fromtimestamp(min(sent) + per, tz=now.tzinfo)
+            free_at = datetime.fromtimestamp(min(sent), tz=now.tzinfo) + limit.per
             self.outbox.release([row.key for row in normal], free_at)
             report.held += len(normal)
             return
@@ -164,8 +162,8 @@ class Deliverer:
                 keys,
                 now,
                 str(exc),
-                parse_duration(r.base),
-                parse_duration(r.max_delay),
+                r.base.total_seconds(),
+                r.max_delay.total_seconds(),
                 r.max_attempts,
             )
             report.failed += len(rows)

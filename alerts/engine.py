@@ -20,7 +20,6 @@ from yuqing.alerts.rules import build_rules
 from yuqing.alerts.rules.base import Match, RuleType
 from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.alerts.snapshot import Snapshot
-from yuqing.config.models import parse_duration
 from yuqing.levels import raise_level, rank
 from yuqing.models import Alert
 from yuqing.storage.base import Store
@@ -35,7 +34,8 @@ def alert_id(rule_id: str, subject: str, bucket: datetime, level: str) -> str:
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:20]
 
 
-def bucket_start(now: datetime, seconds: int) -> datetime:
+def bucket_start(now: datetime, window: timedelta) -> datetime:
+    seconds = max(int(window.total_seconds()), 1)
     ts = int(now.timestamp()) // seconds * seconds
     return datetime.fromtimestamp(ts, tz=now.tzinfo)
 
@@ -78,7 +78,7 @@ class Engine:
     # -- evaluation ----------------------------------------------------------------------
     def _prior(self, now: datetime) -> dict[tuple[str, str], Alert]:
         latest: dict[tuple[str, str], Alert] = {}
-        since = now - timedelta(seconds=self.settings.seconds("lookback"))
+        since = now - self.settings.lookback
         for a in self.store.iter_alerts(since=since):
             if a.evidence.get("superseded_by"):
                 continue
@@ -99,13 +99,13 @@ class Engine:
                 level
             ) <= rank(before.level):
                 level, grown = raise_level(before.level), True
-        quiet_s = max(self.settings.seconds("realert"), rule.window)
+        quiet = max(self.settings.realert, rule.window)
         aid = alert_id(rule.rule.id, match.subject, bucket_start(now, rule.window), level)
         if (
             before
             and before.id != aid
             and rank(level) <= rank(before.level)
-            and now - before.created_at < timedelta(seconds=quiet_s)
+            and now - before.created_at < quiet
         ):
             return Decision(rule, match, level, suppressed_by=before.id)
         route = self.router.route(
@@ -114,7 +114,7 @@ class Engine:
         evidence = {
             **match.evidence,
             "subject": match.subject,
-            "window": rule.rule.window,
+            "window": str(rule.rule.window),
             "routing": route.reasons,
             "post_ids": match.post_ids,
             "focus": match.focus,
@@ -234,13 +234,9 @@ class Engine:
         """Enqueue stored alerts that never got outbox rows (crash between the two writes)."""
         if self.outbox is None:
             return 0
-        since = now - timedelta(seconds=self.settings.seconds("lookback"))
+        since = now - self.settings.lookback
         added = 0
         for a in self.store.iter_alerts(since=since):
             if a.status in ("open", "escalated") and not self.outbox.is_enqueued(a.id):
                 added += self.enqueue(a, now=now)
         return added
-
-
-def lookback_seconds(settings: AlertSettings) -> int:
-    return parse_duration(settings.lookback)

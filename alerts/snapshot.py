@@ -20,10 +20,10 @@ class Snapshot:
         self._events_from: datetime | None = None
         self._states: list[SourceState] | None = None
 
-    def posts(self, seconds: float, end: datetime | None = None) -> Iterator[Post]:
-        """Posts whose :func:`post_time` falls in ``(end - seconds, end]`` (end = now)."""
+    def posts(self, span: timedelta, end: datetime | None = None) -> Iterator[Post]:
+        """Posts whose :func:`post_time` falls in ``(end - span, end]`` (end = now)."""
         end = end or self.now
-        start = end - timedelta(seconds=seconds)
+        start = end - span
         if self._posts_from is None or start < self._posts_from:
             self._posts = list(self.store.iter_posts(since=start))
             self._posts_from = start
@@ -32,8 +32,8 @@ class Snapshot:
             if start < t <= end:
                 yield post
 
-    def events(self, seconds: float) -> list[Event]:
-        start = self.now - timedelta(seconds=seconds)
+    def events(self, span: timedelta) -> list[Event]:
+        start = self.now - span
         if self._events is None or self._events_from is None or start < self._events_from:
             self._events = list(self.store.iter_events(since=start))
             self._events_from = start

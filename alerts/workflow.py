@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from yuqing.alerts.rules import build_rules
 from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.loader import ConfigError
-from yuqing.config.models import parse_duration
 from yuqing.models import Alert
 from yuqing.storage.base import Store
 
@@ -84,7 +83,7 @@ def resolve(
 
 def deadline(alert: Alert, settings) -> datetime:
     start = alert.delivered_at or alert.created_at
-    return start + timedelta(seconds=parse_duration(settings.ack_deadline[alert.level]))
+    return start + settings.ack_deadline[alert.level]
 
 
 def escalation_targets(engine, alert: Alert) -> list[str]:
@@ -104,7 +103,7 @@ def escalate_due(engine, now: datetime) -> list[Alert]:
     routed department's ``escalate_to`` plus the duty office."""
     store, settings = engine.store, engine.settings
     done = []
-    since = now - timedelta(seconds=parse_duration(settings.lookback) * 4)
+    since = now - settings.lookback * 4
     for alert in store.iter_alerts(since=since, status="open"):
         if alert.evidence.get("superseded_by") or now < deadline(alert, settings):
             continue
@@ -129,16 +128,16 @@ def recheck_due(engine, now: datetime) -> list[tuple[Alert, str]]:
     """复查: re-run each due alert's rule; record ``persisting`` / ``cleared`` in
     ``evidence["recheck"]``; a persisting issue sends a 复查未通过 notice to its departments."""
     store, settings, cfg = engine.store, engine.settings, engine.cfg
-    delays = {lvl: parse_duration(d) for lvl, d in settings.recheck_after.items()}
+    delays = settings.recheck_after
     if not delays:
         return []
-    since = now - timedelta(seconds=max(delays.values()) + parse_duration(settings.lookback))
+    since = now - (max(delays.values()) + settings.lookback)
     due: dict[str, list[Alert]] = defaultdict(list)
     for alert in store.iter_alerts(since=since):
         delay = delays.get(alert.level)
         if delay is None or "recheck" in alert.evidence or alert.evidence.get("superseded_by"):
             continue
-        if now >= alert.created_at + timedelta(seconds=delay):
+        if now >= alert.created_at + delay:
             due[alert.rule].append(alert)
     snap = Snapshot(store, now, cfg)
     results = []

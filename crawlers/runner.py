@@ -39,7 +39,7 @@ def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
     due, skipped = [], []
     for source in sources:
         last = store.get_source_state(source.id).last_crawl_at
-        if last is None or (at - last).total_seconds() >= source.interval_seconds:
+        if last is None or at - last >= source.interval:
             due.append(source)
         else:
             skipped.append(source.id)

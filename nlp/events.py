@@ -13,7 +13,7 @@ import math
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from yuqing.models import Event, Post, post_time
@@ -142,16 +142,18 @@ class EventTracker:
         self.sink = sink if sink is not None else InMemoryEventSink()
         self.source_weights = source_weights or {}
         es, bs = self.settings.events, self.settings.burst
-        self.window = timedelta(seconds=es.window)
-        self.growth = timedelta(seconds=es.growth_window)
-        self.baselines = TopicBaselines(bs.bucket, bs.baseline, bs.k, bs.min_posts)
+        self.window = es.window
+        self.growth = es.growth_window
+        self.baselines = TopicBaselines(
+            int(bs.bucket.total_seconds()), int(bs.baseline.total_seconds()), bs.k, bs.min_posts
+        )
         self._events: OrderedDict[str, _State] = OrderedDict()  # least recently updated first
         self._index: dict[str, set[str]] = {}  # term -> event ids
         # post id -> (event id, post time), oldest first: kept while a later post can still
         # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
         # for dedup.window) — max(events.window, dedup.window) — and ≤ max_tracked_posts
         self._post_event: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
-        self.track_window = max(self.window, timedelta(seconds=self.settings.dedup.window))
+        self.track_window = max(self.window, self.settings.dedup.window)
         self._clock: datetime | None = None
         self.dirty: set[str] = set()
 
@@ -314,7 +316,7 @@ class EventTracker:
         topics = self._topics(ev)
         for topic in ({post.category} | set(post.focus)) - {None}:
             self.baselines.add(topic, t)
-        recent = sum(1 for x in st.times if abs(t - x) < timedelta(seconds=self.baselines.bucket))
+        recent = sum(1 for x in st.times if abs(t - x) < self.settings.burst.bucket)
         ev.burst = recent >= self.settings.burst.min_event_posts and any(
             self.baselines.surging(tp, t) for tp in topics
         )

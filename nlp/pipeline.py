@@ -8,7 +8,7 @@ Per post: analysis (:class:`~yuqing.nlp.analyzer.PostAnalyzer`) → near-duplica
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from yuqing.models import Post, post_time
 from yuqing.nlp.analyzer import PostAnalyzer
@@ -35,7 +35,7 @@ class NLPStage:
             num_perm=s.dedup.num_perm,
             threshold=s.dedup.threshold,
             shingle=s.dedup.shingle,
-            window_seconds=s.dedup.window,
+            window_seconds=s.dedup.window.total_seconds(),
             max_items=s.dedup.max_items,
         )
         self.events = EventTracker(s, self.sink, source_weights=source_weights)
@@ -96,7 +96,7 @@ class NLPStage:
         """Rebuild duplicate index and recent events from storage (``iter_posts`` /
         ``iter_events`` with ``since``); returns the number of posts replayed."""
         s = self.settings
-        horizon = timedelta(seconds=max(s.events.window, s.dedup.window))
+        horizon = max(s.events.window, s.dedup.window)
         since = (now - horizon) if now else None
         posts = list(store.iter_posts(since=since))
         events = list(store.iter_events(since=since))

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from yuqing.config.models import Rule, parse_duration
+from yuqing.config.models import Rule
 
 
 class RuleSetupError(Exception):
@@ -24,7 +24,7 @@ class RuleSetupError(Exception):
 
 
 class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 @dataclass
@@ -57,7 +57,7 @@ class RuleType:
 
     def __init__(self, rule: Rule, options: Options, cfg=None):
         self.rule, self.options, self.cfg = rule, options, cfg
-        self.window = parse_duration(rule.window)
+        self.window = rule.window  # a timedelta (parsed at config load)
 
     @classmethod
     def required_options(cls) -> list[str]:

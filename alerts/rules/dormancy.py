@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pydantic import Field, ValidationError
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
-from yuqing.config.models import Duration, parse_duration
+from yuqing.config.types import Duration
 from yuqing.levels import Level
 from yuqing.models import NEW_MEDIA, post_time
 
@@ -56,11 +56,7 @@ class DormancyRule(RuleType):
         states = {s.source_id: s for s in snap.source_states()}
         since = snap.now - timedelta(days=o.days)
         past = [
-            a
-            for a in snap.store.iter_alerts(
-                since=snap.now - timedelta(seconds=parse_duration(o.period))
-            )
-            if a.rule == self.rule.id
+            a for a in snap.store.iter_alerts(since=snap.now - o.period) if a.rule == self.rule.id
         ]
         out = []
         for src in snap.sources():

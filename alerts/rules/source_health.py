@@ -36,7 +36,7 @@ class SourceHealthRule(RuleType):
                 continue
             name = (src.name if src else None) or state.source_id
             owner = src.owner if src else None
-            interval = src.interval_seconds if src else 3600
+            interval = src.interval if src else timedelta(hours=1)
             common = dict(
                 source_id=state.source_id, owner=owner, region=src.region if src else None
             )
@@ -58,14 +58,14 @@ class SourceHealthRule(RuleType):
                 o.silent_intervals
                 and state.last_new_at
                 and state.last_success_at
-                and snap.now - state.last_new_at > timedelta(seconds=o.silent_intervals * interval)
+                and snap.now - state.last_new_at > o.silent_intervals * interval
             ):
                 hours = (snap.now - state.last_new_at).total_seconds() / 3600
                 out.append(
                     Match(
                         subject=f"source:{state.source_id}:silent",
                         title=f"信息源无新内容：{name}",
-                        summary=f"已 {hours:.0f} 小时无新信息（采集间隔 {interval // 60} 分钟）",
+                        summary=f"已 {hours:.0f} 小时无新信息（采集间隔 {interval.total_seconds() // 60:.0f} 分钟）",
                         evidence={"last_new_at": state.last_new_at.isoformat(), "reason": "silent"},
                         **common,
                     )

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
 from yuqing.alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
-from yuqing.config.models import Duration, parse_duration
+from yuqing.config.types import Duration
 
 
 class SpikeOptions(Options):
@@ -24,13 +24,10 @@ class SpikeRule(RuleType):
 
     def evaluate(self, snap) -> list[Match]:
         o: SpikeOptions = self.options  # type: ignore[assignment]
-        base_s = parse_duration(o.baseline)
         current = group(snap.posts(self.window), o.group_by)
-        from datetime import timedelta
-
-        hist_end = snap.now - timedelta(seconds=self.window)
-        history = group(snap.posts(base_s, end=hist_end), o.group_by)
-        periods = max(base_s / self.window, 1.0)
+        hist_end = snap.now - self.window
+        history = group(snap.posts(o.baseline, end=hist_end), o.group_by)
+        periods = max(o.baseline / self.window, 1.0)
         out = []
         for key, items in sorted(current.items()):
             n = len(items)
@@ -61,7 +58,7 @@ class SpikeRule(RuleType):
         return out
 
     def check_config(self, cfg):
-        if parse_duration(self.options.baseline) < self.window:  # type: ignore[attr-defined]
+        if self.options.baseline < self.window:  # type: ignore[attr-defined]
             return [
                 (
                     "options.baseline",

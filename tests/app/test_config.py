@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,36 @@ def test_missing_config_dir(tmp_path):
     [("30s", 30), ("15m", 900), ("1h", 3600), ("2d", 172800), ("1w", 604800), (90, 90)],
 )
 def test_durations(text, seconds):
-    assert parse_duration(text) == seconds
+    parsed = parse_duration(text)
+    assert parsed == timedelta(seconds=seconds)
+    assert str(parsed) == (text if isinstance(text, str) else f"{text}s")
+
+
+def test_durations_are_parsed_once_at_load(tmp_path):
+    """Every configured duration is a timedelta after loading; its text survives for messages."""
+    (tmp_path / "settings.yaml").write_text(
+        "schedule: {crawl: 30m}\nalerts: {realert: 2h, ack_deadline: "
+        "{red: 1h, orange: 4h, yellow: 1d, blue: 3d}}\nnlp: {events: {window: 48h}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - {id: a, kind: feed, urls: ['http://127.0.0.1/f.xml'], interval: 15m}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n  - {id: r, type: volume, window: 6h, options: {threshold: 3}}\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(tmp_path)
+    s = cfg.settings
+    assert s.schedule.crawl == timedelta(minutes=30) and s.schedule.alerts == timedelta(minutes=5)
+    assert s.alerts.realert == timedelta(hours=2) and s.alerts.retry.lease == timedelta(minutes=5)
+    assert s.alerts.ack_deadline["yellow"] == timedelta(days=1)
+    assert s.nlp.events.window == timedelta(hours=48) and s.nlp.dedup.window == timedelta(days=7)
+    assert cfg.sources.sources[0].interval == timedelta(minutes=15)
+    assert (
+        cfg.rules.rules[0].window == timedelta(hours=6) and str(cfg.rules.rules[0].window) == "6h"
+    )
 
 
 def test_bad_duration_is_rejected():

@@ -23,8 +23,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from yuqing.config.models import parse_duration
-
 log = logging.getLogger(__name__)
 
 JOBS = {  # id -> (function reference, schedule key or fixed seconds)
@@ -72,7 +70,7 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
     for job_id, (func, every) in JOBS.items():
         if job_id == "crawl" and not crawl:
             continue
-        seconds = every if isinstance(every, int) else parse_duration(getattr(schedule, every))
+        seconds = every if isinstance(every, int) else getattr(schedule, every).total_seconds()
         # first run right away: after a restart everything catches up at once (idempotent)
         sched.add_job(
             func,

@@ -1,7 +1,8 @@
 """Configuration: typed models and the loader (see docs/configuration.md)."""
 
 from yuqing.config.loader import Config, ConfigError, Problem, load_config
-from yuqing.config.models import Settings, Source, parse_duration
+from yuqing.config.models import Settings, Source
+from yuqing.config.types import Duration, parse_duration
 
 __all__ = [
     "Config",
@@ -10,5 +11,6 @@ __all__ = [
     "Settings",
     "Source",
     "load_config",
+    "Duration",
     "parse_duration",
 ]

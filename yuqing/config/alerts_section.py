@@ -3,16 +3,18 @@ retries, outbox path). Every default lives here; documented in docs/alerts.md.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from yuqing.config.types import Duration, parse_duration
+from yuqing.config.types import Duration
 from yuqing.levels import CHOICES, LEVELS
 
 _HHMM = r"^\d{1,2}:\d{2}$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 class QuietHours(_Strict):
@@ -55,11 +57,10 @@ class RetrySettings(_Strict):
     batch: int = Field(default=200, ge=1)
 
 
-def _durations(value: dict[str, str], what: str) -> dict[str, str]:
-    for level, dur in value.items():
+def _levels_known(value: dict[str, timedelta], what: str) -> dict[str, timedelta]:
+    for level in value:
         if level not in LEVELS:
             raise ValueError(f"{what}: unknown level {level!r} (use {CHOICES})")
-        parse_duration(dur)
     return value
 
 
@@ -67,10 +68,12 @@ class AlertSettings(_Strict):
     realert: Duration = "24h"  # same rule+subject stays quiet this long unless level rises
     lookback: Duration = "7d"  # how far back prior alerts are considered (growth escalation)
     growth_factor: float = Field(default=2.0, gt=1.0)  # event grew this much -> one level up
-    ack_deadline: dict[str, str] = Field(
+    ack_deadline: dict[str, Duration] = Field(
         default_factory=lambda: {"red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"}
     )
-    recheck_after: dict[str, str] = Field(default_factory=lambda: {"red": "1d", "yellow": "7d"})
+    recheck_after: dict[str, Duration] = Field(
+        default_factory=lambda: {"red": "1d", "yellow": "7d"}
+    )
     copy_duty_levels: list[str] = Field(default_factory=lambda: ["red"])
     quiet_hours: QuietHours | None = None  # e.g. {start: "22:00", end: "07:00"}; null = off
     rate_limit: RateLimit = Field(default_factory=RateLimit)
@@ -81,8 +84,8 @@ class AlertSettings(_Strict):
 
     @field_validator("ack_deadline")
     @classmethod
-    def _ack(cls, v: dict[str, str]) -> dict[str, str]:
-        v = _durations(v, "ack_deadline")
+    def _ack(cls, v: dict[str, timedelta]) -> dict[str, timedelta]:
+        v = _levels_known(v, "ack_deadline")
         missing = [lvl for lvl in LEVELS if lvl not in v]
         if missing:
             raise ValueError(f"ack_deadline needs every level; missing {', '.join(missing)}")
@@ -90,8 +93,8 @@ class AlertSettings(_Strict):
 
     @field_validator("recheck_after")
     @classmethod
-    def _recheck(cls, v: dict[str, str]) -> dict[str, str]:
-        return _durations(v, "recheck_after")
+    def _recheck(cls, v: dict[str, timedelta]) -> dict[str, timedelta]:
+        return _levels_known(v, "recheck_after")
 
     @field_validator("copy_duty_levels")
     @classmethod
@@ -100,6 +103,3 @@ class AlertSettings(_Strict):
             if level not in LEVELS:
                 raise ValueError(f"unknown level {level!r} (use {CHOICES})")
         return v
-
-    def seconds(self, name: str) -> int:
-        return parse_duration(getattr(self, name))

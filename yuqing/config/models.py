@@ -13,13 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.nlp_section import NLPSettings
-from yuqing.config.types import Duration, parse_duration
+from yuqing.config.types import Duration
 from yuqing.levels import Level
 from yuqing.models import CHANNELS
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defaults are validated too: a duration default ("1h") is parsed like a configured one
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=True)
 
 
 # ---------------------------------------------------------------- settings.yaml
@@ -179,10 +180,6 @@ class Source(Strict):
         if self.kind != "json" and self.fields is not None:
             raise ValueError("'fields' mapping is only for kind 'json'")
         return self
-
-    @property
-    def interval_seconds(self) -> int:
-        return parse_duration(self.interval)
 
 
 class SourcesFile(Strict):

@@ -1,6 +1,7 @@
 """The ``nlp:`` section of settings.yaml — every tunable of the NLP stage, with its default.
 
-Durations are seconds or strings like ``72h`` / ``7d`` (see ``yuqing.config.parse_duration``).
+Durations are seconds or strings like ``72h`` / ``7d``, parsed at load into ``timedelta``
+(``yuqing.config.types.Duration``).
 The formulas these parameters feed are documented in docs/nlp.md.
 """
 
@@ -8,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from yuqing.config.types import parse_duration
+from yuqing.config.types import Duration
 
 __all__ = ["NLPSettings", "HotnessWeights", "BurstSettings", "DedupSettings", "EventSettings"]
 
@@ -19,18 +20,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
-def _seconds(value):
-    return parse_duration(value)
-
-
 class DedupSettings(_Strict):
     num_perm: int = Field(default=64, ge=16, le=512)  # MinHash permutations
     threshold: float = Field(default=0.6, gt=0, le=1)  # estimated Jaccard for "same text"
     shingle: int = Field(default=2, ge=1, le=5)  # word n-gram size
-    window: int | str = "7d"  # how long a post can be matched
+    window: Duration = "7d"  # how long a post can be matched
     max_items: int = Field(default=200_000, ge=100)  # hard cap on indexed posts
-
-    _window = field_validator("window")(lambda cls, v: _seconds(v))
 
 
 class HotnessWeights(_Strict):
@@ -45,26 +40,22 @@ class HotnessWeights(_Strict):
 
 
 class BurstSettings(_Strict):
-    bucket: int | str = "1h"  # counting interval per topic
-    baseline: int | str = "7d"  # history a topic's baseline is taken from
+    bucket: Duration = "1h"  # counting interval per topic
+    baseline: Duration = "7d"  # history a topic's baseline is taken from
     k: float = Field(default=3.0, ge=0)  # surge = count ≥ mean + k·max(std, √mean)
     min_posts: int = Field(default=3, ge=1)  # and at least this many posts in the bucket
     min_event_posts: int = Field(default=2, ge=1)  # of which the event brought this many
 
-    _durations = field_validator("bucket", "baseline")(lambda cls, v: _seconds(v))
-
 
 class EventSettings(_Strict):
-    window: int | str = "72h"  # a post joins events seen within this time
+    window: Duration = "72h"  # a post joins events seen within this time
     similarity: float = Field(default=0.35, gt=0, le=1)  # cosine to the event centroid
-    growth_window: int | str = "6h"
+    growth_window: Duration = "6h"
     centroid_terms: int = Field(default=60, ge=5)
     post_terms: int = Field(default=20, ge=3)
     max_events: int = Field(default=5000, ge=10)  # in-memory recent events
     max_post_ids: int = Field(default=1000, ge=1)  # post_ids kept on an event record
     max_tracked_posts: int = Field(default=100_000, ge=100)  # post → event map for reposts
-
-    _durations = field_validator("window", "growth_window")(lambda cls, v: _seconds(v))
 
 
 class NLPSettings(_Strict):

@@ -1,24 +1,63 @@
-"""Value types shared by the configuration models (durations)."""
+"""Value types shared by the configuration models: durations.
+
+A duration is written ``30s``, ``15m``, ``1h``, ``2d`` or ``1w`` (or a number of seconds) and
+parsed once, when the configuration is loaded, into a :class:`ParsedDuration` — a
+``timedelta`` that remembers how it was written, so messages and alert evidence say ``24h``
+as the operator did. Code uses it as the ``timedelta`` it is.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_duration(value: str | int | float) -> int:
-    """'15m' -> 900 seconds. Plain numbers are seconds."""
+class ParsedDuration(timedelta):
+    """A ``timedelta`` with the text it was parsed from (``str()`` gives it back)."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str, seconds: int) -> ParsedDuration:
+        self = super().__new__(cls, seconds=seconds)
+        self.text = text
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"ParsedDuration({self.text!r})"
+
+    def __reduce__(self):
+        return parse_duration, (self.text,)
+
+
+def parse_duration(value: str | int | float | timedelta) -> timedelta:
+    """``'15m'`` -> 15 minutes. Plain numbers are seconds; a ``timedelta`` is kept."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 1h, 1d, 1w)")
     if isinstance(value, int | float):
-        return int(value)
+        return ParsedDuration(f"{int(value)}s", int(value))
     m = _DURATION.match(str(value))
     if not m:
         raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 1h, 1d, 1w)")
-    return int(m.group(1)) * _UNITS[m.group(2)]
+    return ParsedDuration(value.strip(), int(m.group(1)) * _UNITS[m.group(2)])
 
 
-Duration = Annotated[str, Field(pattern=_DURATION.pattern)]
+#: A configuration field holding a duration; validated (parsed) once at load, dumped to JSON as
+#: the text it was written as.
+Duration = Annotated[
+    timedelta,
+    PlainValidator(parse_duration),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _DURATION.pattern}),
+]
