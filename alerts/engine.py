@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from yuqing.alerts.channels import CHANNELS
+from yuqing.alerts.channels import validate as validate_channels
 from yuqing.alerts.outbox import Outbox, Target
 from yuqing.alerts.routing import Router
 from yuqing.alerts.rules import build_rules
@@ -168,6 +169,9 @@ class Engine:
         result.decisions = self.evaluate(now, only, problems=result.problems)
         for problem in result.problems:
             log.error("rule skipped: %s", problem)
+        for problem in validate_channels(self.cfg):  # such robots get nothing until fixed
+            log.error("webhook skipped: %s", problem)
+            result.problems.append(problem)
         for d in result.decisions:
             if d.alert is None:
                 continue

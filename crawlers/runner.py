@@ -11,10 +11,12 @@ import logging
 import time
 from datetime import datetime
 
+from yuqing.config import ConfigError
 from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.nlp_pool import start_pool, warm_analyzer
 from yuqing.crawlers.settings import scrapy_settings
 from yuqing.crawlers.spiders import SPIDERS
+from yuqing.crawlers.spiders import validate as validate_sources
 from yuqing.crawlers.summary import CrawlSummary
 from yuqing.timeutil import now
 
@@ -79,6 +81,9 @@ def crawl(
     ctx.summary.skipped = skipped
     if not due:
         return ctx.summary
+    problems = validate_sources(cfg, due)
+    if problems:
+        raise ConfigError(problems)
     ctx.nlp = nlp if nlp is not None else (load_nlp(cfg, store, started) if with_nlp else None)
     t0 = time.monotonic()
     if ctx.nlp is not None:

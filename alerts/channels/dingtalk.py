@@ -10,8 +10,10 @@ import os
 import time
 import urllib.parse
 
+from pydantic import Field
+
 from yuqing.alerts.channels.base import DeliveryError
-from yuqing.alerts.channels.webhook import WebhookChannel
+from yuqing.alerts.channels.webhook import RobotOptions, WebhookChannel
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -22,13 +24,20 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(mac).decode("ascii")
 
 
+class DingTalkOptions(RobotOptions):
+    secret_env: str | None = Field(
+        default=None, description="environment variable holding the signing secret (加签)"
+    )
+
+
 class DingTalkChannel(WebhookChannel):
-    name = kind = "dingtalk"
+    name = "dingtalk"
+    Options = DingTalkOptions
 
     def signed_url(self, department, url_env: str) -> str:
         url = self.url(department, url_env)
         hook = self.hook(department, url_env)
-        if not hook.secret_env:
+        if not isinstance(hook, DingTalkOptions) or not hook.secret_env:
             return url
         secret = os.environ.get(hook.secret_env)
         if not secret:

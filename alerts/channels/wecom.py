@@ -1,4 +1,5 @@
-"""WeCom (企业微信) group robot: markdown message (``msgtype: markdown``)."""
+"""WeCom (企业微信) group robot: markdown message (``msgtype: markdown``); a ``webhooks`` entry
+takes ``url_env`` only."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from yuqing.alerts.channels.webhook import WebhookChannel
 
 
 class WeComChannel(WebhookChannel):
-    name = kind = "wecom"
+    name = "wecom"
 
     def payload(self, message) -> dict:
         return {"msgtype": "markdown", "markdown": {"content": message.markdown[:4000]}}

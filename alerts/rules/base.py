@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
 from yuqing.config.models import Rule
+from yuqing.config.plugins import Options as PluginOptions
 
 
 class RuleSetupError(Exception):
@@ -23,8 +22,8 @@ class RuleSetupError(Exception):
         self.key, self.message, self.hint = key, message, hint
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+class Options(PluginOptions):
+    """Base of a rule type's options (see :mod:`yuqing.config.plugins`)."""
 
 
 @dataclass

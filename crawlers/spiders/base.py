@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,6 +25,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from yuqing.config.plugins import Options
 from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.extraction import decode_html
 from yuqing.crawlers.summary import SourceSummary
@@ -79,14 +81,22 @@ def failure_reason(failure: Failure) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class SourceSpider(scrapy.Spider):
-    """Base of the spider kinds. Subclasses implement ``start_urls_requests``."""
+class SpiderOptions(Options):
+    """The keys of a source that belong to its kind (none for a kind that needs none)."""
 
-    kind = ""
+
+class SourceSpider(scrapy.Spider):
+    """Base of the spider kinds (the plug-in shape of :mod:`yuqing.config.plugins`): a kind
+    declares ``kind`` (the ``kind`` of sources.yaml), an ``Options`` model for the source keys
+    only it reads, and ``start()``."""
+
+    kind: ClassVar[str] = ""
+    Options: ClassVar[type[SpiderOptions]] = SpiderOptions
 
     def __init__(self, source, ctx: CrawlContext, **kwargs):
         super().__init__(name=f"{self.kind}:{source.id}", **kwargs)
         self.source = source
+        self.options = self.Options.model_validate(source.model_extra or {})
         self.ctx = ctx
         self.summary: SourceSummary = ctx.summary.source(source.id)
         hosts = source.allowed_domains or [urlsplit(u).hostname for u in source.urls]

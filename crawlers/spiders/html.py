@@ -10,10 +10,29 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from parsel import Selector
+from pydantic import BaseModel, ConfigDict, Field
 
 from yuqing.crawlers.extraction import extract_article, find_article_links, find_next_page
 from yuqing.crawlers.items import Article
-from yuqing.crawlers.spiders.base import SourceSpider, guarded
+from yuqing.crawlers.spiders.base import SourceSpider, SpiderOptions, guarded
+
+
+class Selectors(BaseModel):
+    """CSS, or XPath when it starts with ``/`` or ``(``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    list: str | None = None  # article links on a list page
+    next: str | None = None  # the next list page link
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+
+
+class HtmlOptions(SpiderOptions):
+    selectors: Selectors | None = Field(
+        default=None, description="list/next/title/body/date; absent = automatic extraction"
+    )
 
 
 def select_all(html: str, query: str) -> list[str]:
@@ -29,6 +48,8 @@ def select_all(html: str, query: str) -> list[str]:
 
 class HtmlSpider(SourceSpider):
     kind = "html"
+    Options = HtmlOptions
+    options: HtmlOptions
 
     async def start(self):
         for url in self.source.urls:
@@ -41,7 +62,7 @@ class HtmlSpider(SourceSpider):
         html = self.text_of(response)
         if html is None:
             return
-        selectors = self.source.selectors
+        selectors = self.options.selectors
         if selectors and selectors.list:
             links = [urljoin(response.url, h) for h in select_all(html, selectors.list)]
         else:
@@ -64,7 +85,7 @@ class HtmlSpider(SourceSpider):
         # has been crawled completely at least once.
         if unseen == 0 and self.state.last_summary.get("complete"):
             return
-        selectors = self.source.selectors
+        selectors = self.options.selectors
         if selectors and selectors.next:
             found = select_all(html, selectors.next)
             nxt = urljoin(response.url, found[0]) if found else None
@@ -80,7 +101,7 @@ class HtmlSpider(SourceSpider):
         html = self.text_of(response)
         if html is None:
             return
-        sel = self.source.selectors
+        sel = self.options.selectors
         selectors = (
             sel.model_dump(include={"title", "body", "date"}, exclude_none=True) if sel else None
         )

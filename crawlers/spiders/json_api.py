@@ -7,9 +7,37 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from yuqing.crawlers.extraction import parse_datetime
 from yuqing.crawlers.items import Article
-from yuqing.crawlers.spiders.base import SourceSpider, guarded
+from yuqing.crawlers.spiders.base import SourceSpider, SpiderOptions, guarded
+
+
+class JsonMapping(BaseModel):
+    """Where the fields of a JSON API live. Paths are dotted (``data.items``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: str = "items"
+    id: str | None = "id"
+    title: str = "title"
+    text: str = "text"
+    url: str | None = None  # a field holding the item's URL, or use url_template
+    url_template: str | None = None  # e.g. "https://host/board/{id}"; {field} from the item
+    published_at: str = "published_at"
+    author: str | None = None
+    likes: str | None = None
+    comments: str | None = None
+    reposts: str | None = None
+    page_param: str | None = None  # query parameter for pagination, e.g. "page"
+    has_more: str | None = None  # boolean field saying another page exists
+
+
+class JsonOptions(SpiderOptions):
+    fields: JsonMapping = Field(
+        description="where the fields of the API live (items, title, text, published_at, ...)"
+    )
 
 
 def dig(data, path: str | None):
@@ -34,6 +62,8 @@ def with_param(url: str, name: str, value: int) -> str:
 
 class JsonSpider(SourceSpider):
     kind = "json"
+    Options = JsonOptions
+    options: JsonOptions
 
     async def start(self):
         for url in self.source.urls:
@@ -51,7 +81,7 @@ class JsonSpider(SourceSpider):
         except ValueError as exc:
             self.fail("bad_json", response.url, str(exc)[:120])
             return
-        fields = self.source.fields
+        fields = self.options.fields
         items = dig(data, fields.items) if fields.items else data
         if not isinstance(items, list):
             self.fail("bad_json", response.url, f"no list at {fields.items!r}")
@@ -67,7 +97,7 @@ class JsonSpider(SourceSpider):
         yield from self._next(response, data, items, unseen)
 
     def _next(self, response, data, items, unseen):
-        fields, page = self.source.fields, response.meta["page"]
+        fields, page = self.options.fields, response.meta["page"]
         if not fields.page_param or not items or page >= self.max_pages:
             return
         if fields.has_more and not dig(data, fields.has_more):
@@ -78,7 +108,7 @@ class JsonSpider(SourceSpider):
         yield self.make_request(url, self.parse_api, page=page + 1, base=response.meta["base"])
 
     def _article(self, item: dict, api_url: str) -> Article | None:
-        f = self.source.fields
+        f = self.options.fields
         title = str(dig(item, f.title) or "").strip()
         body = str(dig(item, f.text) or "").strip()
         if not title and not body:

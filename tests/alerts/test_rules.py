@@ -245,7 +245,7 @@ def test_validate_reports_file_key_and_hint(tmp_path):
     problems = {p.key: p for p in validate(cfg)}
     assert problems["rules[0].type"].hint.startswith("use one of")
     assert "rules[1].options.threshold" in problems  # missing required
-    assert "required option" in problems["rules[1].options.threshold"].hint
+    assert "required by rule type 'hotness'" in problems["rules[1].options.threshold"].hint
     assert "rules[1].options.treshold" in problems  # unknown option
     assert "unknown focus topic" in problems["rules[2].options.focus"].message
     assert "rules[3].options.lexicon" in problems

@@ -59,9 +59,11 @@ def test_every_problem_is_reported_with_file_key_and_hint(cfg_dir):
     err = proc.stderr
     assert "sources.yaml: sources[0].selectors.tilte: Extra inputs are not permitted" in err
     assert "hint: unknown key" in err
-    assert "sources.yaml: sources[1].kind:" in err and "'html', 'feed' or 'json'" in err
+    assert "sources.yaml: sources[1].kind: unknown spider kind 'rss'" in err
+    assert "hint: use one of: html, feed, json" in err
     assert "sources.yaml: sources[2].urls: not an http(s) URL: 'ftp://x'" in err
-    assert "sources.yaml: sources[3]: kind 'json' needs a 'fields' mapping" in err
+    assert "sources.yaml: sources[3].fields: Field required" in err
+    assert "required by spider kind 'json': where the fields of the API live" in err
     assert "settings.yaml: timezone: unknown time zone 'Mars/Olympus'" in err
     assert "settings.yaml: storage.backend:" in err
     assert err.strip().splitlines()[-1].endswith(f"problem(s) in {cfg_dir}")

@@ -1,6 +1,6 @@
 """The scheduler's jobs and ``yuqing cycle``: each job opens the config, the store and the
 outbox, does one thing, and closes them. Jobs take the config directory (a string) so the
-persistent job store can keep them across restarts."""
+job store can reference them by name (``yuqing.app.jobs:check_job``, see ``scheduler.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from yuqing.alerts.engine import Engine
 from yuqing.alerts.outbox import Outbox, open_outbox
 from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.alerts.workflow import escalate_due, recheck_due
+from yuqing.config import Config
+from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now
 
 log = logging.getLogger(__name__)
@@ -21,21 +23,21 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    cfg: object
-    store: object
+    cfg: Config
+    store: Store
     outbox: Outbox
     settings: AlertSettings
 
     @property
     def engine(self) -> Engine:
-        return Engine(self.cfg, self.store, self.outbox, self.settings)  # type: ignore[arg-type]
+        return Engine(self.cfg, self.store, self.outbox, self.settings)
 
     @property
     def deliverer(self) -> Deliverer:
-        return Deliverer(self.cfg, self.store, self.outbox, self.settings)  # type: ignore
+        return Deliverer(self.cfg, self.store, self.outbox, self.settings)
 
     def now(self) -> datetime:
-        return _now(self.cfg.settings.timezone)  # type: ignore[attr-defined]
+        return _now(self.cfg.settings.timezone)
 
 
 @contextmanager

@@ -104,8 +104,8 @@ def check(ctx, rules, as_json) -> None:
         for problem in out["problems"]:
             click.echo(f"error: {problem}", err=True)
         raise _fail(
-            f"{len(out['problems'])} rule problem(s): the other rules ran; "
-            "fix rules.yaml (`yuqing config check`)"
+            f"{len(out['problems'])} configuration problem(s): everything else ran; "
+            "fix the files named above (`yuqing config check`)"
         )
 
 

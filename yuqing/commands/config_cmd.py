@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from yuqing.config import ConfigError, load_config
+from yuqing.config import ConfigError
 
 
 def register(cli: click.Group) -> None:
@@ -27,24 +27,15 @@ def check(ctx: click.Context) -> None:
     Example:
       yuqing --config ./config config check
     """
+    from yuqing.app.config import check_config
+
     directory = ctx.find_root().obj["config_dir"]
     try:
-        cfg = load_config(directory)
+        cfg = check_config(directory)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) in {directory}", err=True)
-        sys.exit(1)
-    try:
-        from yuqing.alerts.rules import validate as validate_rules
-    except ImportError:  # alerts not installed
-        rule_problems = []
-    else:
-        rule_problems = validate_rules(cfg)
-    if rule_problems:
-        for problem in rule_problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"{len(rule_problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
     click.echo(
         f"ok: {cfg.dir} — {len(cfg.sources.sources)} sources, "

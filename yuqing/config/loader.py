@@ -7,16 +7,21 @@ A problem names the file, the key (``sources[2].selectors.tilte``) and a hint, s
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from yuqing.config.models import (
+    Department,
     DepartmentsFile,
+    Rule,
     RulesFile,
     Settings,
+    Source,
     SourcesFile,
     TopicsFile,
 )
@@ -131,8 +136,24 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
     return data
 
 
-def load_config(directory: str | os.PathLike | None = None) -> Config:
-    """Load ``directory`` (default ``$YUQING_CONFIG`` or ``./config``); raise ConfigError."""
+#: The entries of the list files: (list key, entry model). Plug-in checks run per entry.
+ENTRIES: dict[str, tuple[str, type[BaseModel]]] = {
+    "sources.yaml": ("sources", Source),
+    "departments.yaml": ("departments", Department),
+    "rules.yaml": ("rules", Rule),
+}
+#: A check a higher layer adds to loading, for one entry of a list file: (index, entry, the
+#: loaded config) -> problems. It runs on every entry that validates, even when another entry
+#: or another file has problems, so one run reports everything.
+EntryCheck = Callable[[int, Any, "Config"], list[Problem]]
+
+
+def load_config(
+    directory: str | os.PathLike | None = None, checks: Mapping[str, EntryCheck] | None = None
+) -> Config:
+    """Load ``directory`` (default ``$YUQING_CONFIG`` or ``./config``); raise ConfigError with
+    every problem, including those of ``checks`` (file name -> entry check: the plug-in
+    registries' validation, which the application passes, ``yuqing.app.config``)."""
     directory = Path(directory or os.environ.get("YUQING_CONFIG") or "config").resolve()
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -147,6 +168,7 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
             ]
         )
     parsed: dict[str, BaseModel] = {}
+    raw: dict[str, dict] = {}
     for name, model in FILES.items():
         path = directory / name
         if not path.exists():
@@ -155,6 +177,7 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
         data = _read_yaml(path, problems)
         if data is None:
             continue
+        raw[name] = data
         try:
             parsed[name] = model.model_validate(data)
         except ValidationError as exc:
@@ -164,11 +187,26 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
                     Problem(name, _loc(err["loc"]), message, _HINTS.get(err["type"], ""))
                 )
     cfg = Config(dir=directory, **{n.removesuffix(".yaml"): m for n, m in parsed.items()})
+    for name, check in (checks or {}).items():
+        problems.extend(_check_entries(name, raw.get(name), check, cfg))
     if not problems:
         problems.extend(cross_check(cfg))
     if problems:
         raise ConfigError(problems)
     return cfg
+
+
+def _check_entries(name: str, data: dict | None, check: EntryCheck, cfg: Config) -> list[Problem]:
+    key, model = ENTRIES[name]
+    entries = (data or {}).get(key)
+    out: list[Problem] = []
+    for i, item in enumerate(entries if isinstance(entries, list) else []):
+        try:
+            entry = model.model_validate(item)
+        except ValidationError:
+            continue  # reported with the file's other problems
+        out.extend(check(i, entry, cfg))
+    return out
 
 
 def _duplicates(ids: list[str]) -> set[str]:

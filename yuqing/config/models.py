@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.nlp_section import NLPSettings
@@ -112,38 +112,15 @@ class Settings(Strict):
 
 
 # ---------------------------------------------------------------- sources.yaml
-class Selectors(Strict):
-    list: str | None = None  # article links on a list page (CSS, or XPath starting with / or ( )
-    next: str | None = None  # the next list page link
-    title: str | None = None
-    body: str | None = None
-    date: str | None = None
-
-
-class JsonMapping(Strict):
-    """Where the fields of a JSON API live. Paths are dotted (``data.items``)."""
-
-    items: str = "items"
-    id: str | None = "id"
-    title: str = "title"
-    text: str = "text"
-    url: str | None = None  # a field holding the item's URL, or use url_template
-    url_template: str | None = None  # e.g. "https://host/board/{id}"; {field} from the item
-    published_at: str = "published_at"
-    author: str | None = None
-    likes: str | None = None
-    comments: str | None = None
-    reposts: str | None = None
-    page_param: str | None = None  # query parameter for pagination, e.g. "page"
-    has_more: str | None = None  # boolean field saying another page exists
-
-
-Kind = Literal["html", "feed", "json"]
-
-
 class Source(Strict):
+    """One entry of sources.yaml: the keys every source takes. The keys of its spider kind
+    (``selectors`` for html, ``fields`` for json, …) are that kind's ``Options``, validated by
+    the spider registry (``yuqing.crawlers.spiders.SPIDERS``); here they are kept as extras."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, validate_default=True)
+
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    kind: Kind
+    kind: str  # a spider kind: yuqing.crawlers.spiders.SPIDERS
     urls: list[str] = Field(min_length=1)
     name: str | None = None
     channel: str = "portal"  # one of yuqing.models.CHANNELS
@@ -151,8 +128,6 @@ class Source(Strict):
     region: str | None = None
     owner: str | None = None  # department id (source-health alerts)
     encoding: str | None = None  # force a charset when a site lies about it
-    selectors: Selectors | None = None  # absent = automatic extraction
-    fields: JsonMapping | None = None  # kind json: where the fields live
     weight: float = Field(default=1.0, ge=0)
     enabled: bool = True
     max_pages: int | None = Field(default=None, ge=1)
@@ -172,14 +147,6 @@ class Source(Strict):
         if value not in CHANNELS:
             raise ValueError(f"unknown channel {value!r} (use one of: {', '.join(CHANNELS)})")
         return value
-
-    @model_validator(mode="after")
-    def _json_needs_mapping(self) -> Source:
-        if self.kind == "json" and self.fields is None:
-            raise ValueError("kind 'json' needs a 'fields' mapping (items, title, text, ...)")
-        if self.kind != "json" and self.fields is not None:
-            raise ValueError("'fields' mapping is only for kind 'json'")
-        return self
 
 
 class SourcesFile(Strict):
@@ -202,9 +169,13 @@ class TopicsFile(Strict):
 
 # ---------------------------------------------------------------- departments.yaml
 class Webhook(Strict):
-    kind: Literal["dingtalk", "wecom"]
-    url_env: str  # environment variable holding the robot URL
-    secret_env: str | None = None  # DingTalk signing secret
+    """A group robot of a department. ``kind`` names a delivery channel
+    (``yuqing.alerts.channels.CHANNELS``); the other keys are that channel's ``Options``
+    (``url_env``, …), validated by the channel registry and kept here as extras."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, validate_default=True)
+
+    kind: str
 
 
 class Department(Strict):
