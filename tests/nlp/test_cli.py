@@ -75,3 +75,73 @@ def test_help_has_examples():
     for cmd in ("train", "evaluate", "classify"):
         r = CliRunner().invoke(cli, [cmd, "--help"])
         assert r.exit_code == 0 and "Example:" in r.output and "yuqing " in r.output
+
+
+def _write(path, header, rows):
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return str(path)
+
+
+SIGNAL_ROWS = [
+    (
+        "拖欠工资\n公司拖欠工资三个月，多次投诉无果，工人讨薪无门",
+        "劳动和社会保障",
+        "wage_arrears",
+        1,
+    ),
+    ("感谢住建局\n感谢区住建局及时解决了我们小区的问题，为民办实事，点赞！", "城乡建设", "", 0),
+    ("化工厂偷排\n化工厂夜间偷排废水，河里死鱼，恶臭污染严重", "环境保护", "ecology", 1),
+    ("公积金提取咨询\n请问公积金提取需要哪些材料？", "城乡建设", "", 0),
+]
+
+
+def test_evaluate_reports_all_three_signals(tmp_path):
+    data = _write(tmp_path / "s.csv", ["text", "label", "focus", "negative"], SIGNAL_ROWS)
+    r = CliRunner().invoke(cli, ["--config", CONFIG, "evaluate", "--data", data])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)
+    assert {"n", "accuracy", "macro_f1", "per_class", "focus", "negativity"} == set(m)
+    assert m["n"] == 4 and m["focus"]["n"] == 4 and m["negativity"]["n"] == 4
+    f = m["focus"]["per_topic"]
+    from yuqing.config import load_config
+
+    assert list(f) == [t.id for t in load_config(CONFIG).topics.focus]
+    assert f["wage_arrears"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "support": 1,
+        "predicted": 1,
+    }
+    assert f["ecology"]["support"] == 1 and f["ecology"]["recall"] == 1.0
+    assert f["food_drug"]["support"] == 0 and f["food_drug"]["recall"] is None
+    neg = m["negativity"]
+    assert neg["negatives"] == 2 and neg["auc"] == 1.0 and 0.5 <= neg["balanced_accuracy"] <= 1
+    assert set(neg) >= {"brier", "ece", "called_negative", "negative_recall"}
+
+
+def test_evaluate_negativity_only_file(tmp_path):
+    rows = [(t, n) for t, _, _, n in SIGNAL_ROWS]
+    data = _write(tmp_path / "n.csv", ["text", "negative"], rows)
+    r = CliRunner().invoke(cli, ["--config", CONFIG, "evaluate", "--data", data])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.output)
+    assert set(m) == {"n", "negativity"} and m["negativity"]["auc"] == 1.0
+
+
+def test_evaluate_bad_files_are_one_line(tmp_path):
+    cases = [
+        (["text", "note"], [("x", "y")], "no label column"),
+        (["text", "focus"], [("x", "ecology|nonsense")], "unknown focus topic id(s) nonsense"),
+        (["text", "negative"], [("x", "maybe")], "negative must be 1"),
+    ]
+    for i, (header, rows, msg) in enumerate(cases):
+        data = _write(tmp_path / f"b{i}.csv", header, rows)
+        r = CliRunner().invoke(cli, ["--config", CONFIG, "evaluate", "--data", data])
+        assert r.exit_code == 1 and msg in r.output, r.output
+        assert len(r.output.strip().splitlines()) == 1

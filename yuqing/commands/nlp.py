@@ -71,29 +71,38 @@ def train(data: str, out: str, dev: str | None) -> None:
     "data",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Labelled data: CSV or JSONL with columns text,label.",
+    help="Labelled data: CSV or JSONL with text and any of label, focus, negative.",
 )
 @click.option(
     "--model",
     "model",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Model file (default: the shipped model).",
+    help="Category model file (default: settings model.path, else the shipped model).",
 )
-def evaluate(data: str, model: str | None) -> None:
-    """Print accuracy, macro-F1 and per-class scores of a model as JSON.
+@click.pass_context
+def evaluate(ctx: click.Context, data: str, model: str | None) -> None:
+    """Print the NLP signals' metrics on a labelled file as JSON.
+
+    Columns: text, and any of label (category), focus (topic ids separated by |, empty for
+    none) and negative (1 = a negative text, 0 = not). Category metrics (n, accuracy,
+    macro_f1, per_class) are printed at the top level; "focus" holds per-topic precision and
+    recall, "negativity" the ROC AUC, balanced sign accuracy and calibration of the sentiment.
 
     \b
     Example:
       yuqing evaluate --data dev.csv --model var/model.joblib
     """
-    from yuqing.nlp.data import load_labelled
-    from yuqing.nlp.train import evaluate_model, load_model
+    from yuqing.cli import load
+    from yuqing.nlp.analyzer import PostAnalyzer
+    from yuqing.nlp.data import load_evaluation
+    from yuqing.nlp.evaluation import evaluate_signals
 
     try:
-        clf = load_model(model)
-        d = load_labelled(data, min_classes=1)
-        metrics = evaluate_model(clf, d.texts, d.labels)
+        d = load_evaluation(data)
+        cfg = load(ctx)
+        analyzer = PostAnalyzer.from_config(cfg, model_path=model)
+        metrics = evaluate_signals(analyzer, d, topics=[t.id for t in cfg.topics.focus])
     except _nlp_errors() as exc:
         raise YuqingError(f"{exc}") from None
     click.echo(json.dumps(metrics, ensure_ascii=False))
