@@ -11,19 +11,34 @@ from yuqing.models import Post
 from yuqing.nlp import model_file
 from yuqing.nlp.classifier import CategoryClassifier
 from yuqing.nlp.focus import FocusTagger
+from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
 from yuqing.nlp.keywords import KeywordExtractor
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, is_content
 from yuqing.nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
 from yuqing.nlp.settings import NLPSettings
 
-__all__ = ["PostAnalyzer", "Analysis", "DEFAULT_SENTIMENT_MODEL", "load_sentiment_model"]
+__all__ = [
+    "PostAnalyzer",
+    "Analysis",
+    "DEFAULT_SENTIMENT_MODEL",
+    "DEFAULT_FOCUS_MODEL",
+    "load_sentiment_model",
+    "load_focus_model",
+]
 
 DEFAULT_SENTIMENT_MODEL = Path(__file__).resolve().parent / "models" / "sentiment.joblib"
+DEFAULT_FOCUS_MODEL = Path(__file__).resolve().parent / "models" / "focus.joblib"
 
 
 def load_sentiment_model(path: str | Path | None = None) -> SentimentModel:
     model, meta = model_file.load(path or DEFAULT_SENTIMENT_MODEL, kind="sentiment")
+    model.metadata = meta
+    return model
+
+
+def load_focus_model(path: str | Path | None = None) -> FocusModel:
+    model, meta = model_file.load(path or DEFAULT_FOCUS_MODEL, kind="focus")
     model.metadata = meta
     return model
 
@@ -51,7 +66,7 @@ class PostAnalyzer:
     def __init__(
         self,
         classifier: CategoryClassifier,
-        focus: FocusTagger,
+        focus: FocusTagger | ModelFocusTagger,
         negativity: NegativityScorer,
         *,
         segmenter: Segmenter | None = None,
@@ -87,6 +102,12 @@ class PostAnalyzer:
         clf = load_model(path)
         seg = _config_segmenter(cfg, s, clf.segmenter)
         sent = load_sentiment_model(cfg.path(s.sentiment_model) if s.sentiment_model else None)
+        focus: FocusTagger | ModelFocusTagger = FocusTagger.from_topics(
+            cfg.topics.focus, min_hits=s.focus_min_hits, strong_len=s.focus_strong_len
+        )
+        if s.focus_model != "lexicon":
+            fm = load_focus_model(cfg.path(s.focus_model) if s.focus_model else None)
+            focus = ModelFocusTagger(fm, focus, threshold=s.focus_threshold)
         regions = (
             list(s.regions)
             + [x.region for x in cfg.sources.sources if x.region]
@@ -94,9 +115,7 @@ class PostAnalyzer:
         )
         return cls(
             clf,
-            FocusTagger.from_topics(
-                cfg.topics.focus, min_hits=s.focus_min_hits, strong_len=s.focus_strong_len
-            ),
+            focus,
             NegativityScorer(sent, model_scale=s.sentiment_model_scale),
             segmenter=seg,
             regions=regions,
@@ -121,11 +140,16 @@ class PostAnalyzer:
         a = Analysis(text, words, tokens)
         clf = self.classifier
         # the model's own segmentation when the configured dictionary differs
-        label, score = clf.predict_one(text, tokens if self._same_segmenter else None)
-        a.category, a.category_score = label, round(score, 4)
+        proba = clf.proba_one(text, tokens if self._same_segmenter else None)
+        best = int(proba.argmax())
+        score = float(proba[best])
+        a.category, a.category_score = clf.labels[best], round(score, 4)
         a.category_uncertain = score < self.uncertain_below
         a.sentiment = self.negativity.score(text, words, content=content)
-        f = self.focus.tag(text)
+        if isinstance(self.focus, ModelFocusTagger):
+            f = self.focus.tag(text, tokens, clf.labels, proba)
+        else:
+            f = self.focus.tag(text)
         a.focus, a.focus_evidence = f.topics, f.evidence
         a.risk_flags = risk_flags(text)
         a.keyword_weights = self.keywords.weights(tokens)

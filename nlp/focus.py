@@ -75,19 +75,26 @@ class FocusTagger:
             found |= self._inside[m]
         return found
 
-    def tag(self, text: str) -> FocusResult:
+    def terms(self, text: str) -> dict[str, list[str]]:
+        """Every topic with at least one lexicon term in ``text``: {topic: terms, longest
+        first}, a term inside a longer matched term not counted again."""
         present = self._present(text)
-        topics: list[str] = []
-        evidence: dict[str, list[str]] = {}
+        out: dict[str, list[str]] = {}
         if not present:
-            return FocusResult(topics, evidence)
+            return out
         for tid, kws in self.topics:
             hits: list[str] = []
             for k in kws:  # longest first
                 if k in present and not any(k in h for h in hits):
                     hits.append(k)
-            if not hits:
-                continue
+            if hits:
+                out[tid] = hits
+        return out
+
+    def tag(self, text: str) -> FocusResult:
+        topics: list[str] = []
+        evidence: dict[str, list[str]] = {}
+        for tid, hits in self.terms(text).items():
             if len(hits) >= self.min_hits or any(len(h) >= self.strong_len for h in hits):
                 topics.append(tid)
                 evidence[tid] = hits

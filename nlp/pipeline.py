@@ -83,8 +83,20 @@ class NLPStage:
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
             event = self.events.assign(post, a.keyword_weights, flush=False)
             post.event_id = event.id
+            self._share_focus(post, event)
         self.events.flush()
         return posts
+
+    def _share_focus(self, post: Post, event) -> None:
+        """A post of an event with ``focus_share_min_event`` posts or more takes the focus
+        topics at least half of the event's posts carry (``event.focus``, counted before this
+        post's shared topics, so sharing never feeds itself); evidence ``event:<id>``."""
+        if event.size < self.settings.focus_share_min_event:
+            return
+        for t in event.focus:
+            if t not in post.focus:
+                post.focus = [*post.focus, t]
+                post.focus_evidence = {**(post.focus_evidence or {}), t: [f"event:{event.id}"]}
 
     def drain_repointed(self) -> list[tuple[str, str]]:
         """(post id, new duplicate_of) updates for already-stored posts; clears the list."""

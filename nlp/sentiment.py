@@ -1,11 +1,17 @@
 """Negativity: a review-trained sentiment model adapted to complaint language, plus risk flags.
 
 The base model is a logistic regression over jieba unigrams + bigrams trained on
-``waimai_10k.csv`` (food-delivery reviews, 1 positive / 0 negative). Reviews are not
-complaints, so the score is adjusted with a complaint lexicon in the model's own logit space::
+``waimai_10k.csv`` (food-delivery reviews, 1 positive / 0 negative). Its words are take-away
+words, so a domain-general polarity lexicon (JioNLP's, :mod:`yuqing.nlp.lexicon`, copied into the
+model file) is added in the same logit space; reviews are not complaints, so a complaint lexicon
+adjusts the score too::
 
-    z = model_scale · logit(p_pos) + bias + Σ_cue weight(cue) · min(count(cue), 2)
+    polarity = logit(p_pos) + lexicon_weight · lexicon_score(words)
+    z = model_scale · polarity + bias + Σ_cue weight(cue) · min(count(cue), 2)
     sentiment = 2 · sigmoid(z) − 1                       (−1 … 1, negative = complaint)
+
+``bias`` (default −model_scale · the training set's prior logit) makes a text without evidence
+score 0. Cues are matched longest first, so 不满意 is a negative cue, not 满意.
 
 Cue weights are logits (−1.5 ≈ "moves an undecided text to −0.64"). Risk cues are separate
 flags (``casualties``, ``collective_action``, ``minors``, ``media_attention``, ``violence``,
@@ -87,6 +93,11 @@ COMPLAINT_CUES: dict[str, float] = {
     "跑路": -1.2,
     "黑心": -1.2,
     "坑": -0.6,
+    "不满意": -1.2,
+    "不太满意": -1.0,
+    "很不满意": -1.5,
+    "非常不满意": -1.5,
+    "差评": -1.2,
     "感谢": 1.2,
     "表扬": 1.5,
     "点赞": 1.5,
@@ -128,11 +139,28 @@ def sentiment_features(words: Sequence[str], *, content: bool = False) -> list[s
 
 
 class SentimentModel:
-    """Base polarity model: ``predict_logit(words_list)`` → logit of P(positive)."""
+    """Base polarity model: ``predict_logit(words_list)`` → logit of P(positive);
+    ``polarity_one(words)`` adds the domain-general lexicon (when the model carries one)."""
 
-    def __init__(self, pipeline, metadata: dict):
+    def __init__(self, pipeline, metadata: dict, lexicon: dict[str, float] | None = None):
         self.pipeline = pipeline
         self.metadata = metadata
+        self.lexicon = lexicon
+
+    @property
+    def lexicon_weight(self) -> float:
+        lex = self.__dict__.get("lexicon")  # absent from files written before the lexicon
+        return float(self.metadata.get("lexicon_weight", 0.0)) if lex else 0.0
+
+    def polarity_one(self, words: Sequence[str], *, content: bool = False) -> float:
+        """``logit_one`` + lexicon_weight · lexicon score of the same words."""
+        z = self.logit_one(words, content=content)
+        lex = self.__dict__.get("lexicon")  # absent from files written before the lexicon
+        if lex:
+            from yuqing.nlp.lexicon import lexicon_score
+
+            z += self.lexicon_weight * lexicon_score(words, lex)
+        return z
 
     def fast(self):
         """The compiled :class:`~yuqing.nlp.fastpath.FastLinearModel`, or None if unsupported."""
@@ -179,9 +207,16 @@ def _identity(x):
 
 
 def train_sentiment(
-    csv_path: str | Path, lcut: Callable[[str], list[str]], *, C: float = 2.0, random_state: int = 0
+    csv_path: str | Path,
+    lcut: Callable[[str], list[str]],
+    *,
+    C: float = 2.0,
+    random_state: int = 0,
+    lexicon: dict[str, float] | None = None,
+    lexicon_weight: float = 0.5,
 ) -> SentimentModel:
-    """Train the base model on a ``label,review`` CSV (waimai_10k layout)."""
+    """Train the base model on a ``label,review`` CSV (waimai_10k layout); ``lexicon`` (e.g.
+    :func:`yuqing.nlp.lexicon.load_jionlp_lexicon`) is stored in the model with its weight."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, f1_score
@@ -211,14 +246,18 @@ def train_sentiment(
     }
     prior = float(y.mean())
     pipe = mk().fit([sentiment_features(d) for d in docs], y)
-    return SentimentModel(
-        pipe,
-        {
-            "metrics": metrics,
-            "prior_logit": math.log(prior / (1 - prior)),
-            "source": "waimai_10k (ChineseNlpCorpus), label 1 pos / 0 neg",
-        },
-    )
+    meta = {
+        "metrics": metrics,
+        "prior_logit": math.log(prior / (1 - prior)),
+        "source": "waimai_10k (ChineseNlpCorpus), label 1 pos / 0 neg",
+    }
+    if lexicon:
+        from yuqing.nlp.lexicon import JIONLP_SOURCE
+
+        meta.update(
+            lexicon_weight=lexicon_weight, lexicon_source=JIONLP_SOURCE, lexicon_words=len(lexicon)
+        )
+    return SentimentModel(pipe, meta, dict(lexicon) if lexicon else None)
 
 
 class NegativityScorer:
@@ -228,7 +267,7 @@ class NegativityScorer:
         self,
         model: SentimentModel | None,
         *,
-        model_scale: float = 0.5,
+        model_scale: float = 1.0,
         bias: float | None = None,
         cues: dict[str, float] | None = None,
     ):
@@ -257,9 +296,9 @@ class NegativityScorer:
         if self.model is None:
             base = 0.0
         elif content is not None:
-            base = self.model.logit_one(content, content=True)
+            base = self.model.polarity_one(content, content=True)
         else:
-            base = self.model.logit_one(words)
+            base = self.model.polarity_one(words)
         z = self.model_scale * base + self.bias + self.cue_logit(text)
         return round(2.0 / (1.0 + math.exp(-z)) - 1.0, 4)
 
@@ -284,7 +323,9 @@ def main(argv: list[str] | None = None) -> None:
         "--out", default=str(Path(__file__).resolve().parent / "models" / "sentiment.joblib")
     )
     args = ap.parse_args(argv)
-    model = this.train_sentiment(args.data, get_segmenter().lcut)
+    from yuqing.nlp.lexicon import load_jionlp_lexicon
+
+    model = this.train_sentiment(args.data, get_segmenter().lcut, lexicon=load_jionlp_lexicon())
     path = model_file.save(model, args.out, kind="sentiment", metadata=model.metadata)
     print(f"wrote {path}: {model.metadata['metrics']}")
 

@@ -69,9 +69,14 @@ class NLPSettings(_Strict):
     sentiment_model: str | None = None  # default: nlp/models/sentiment.joblib
     keywords: int = Field(default=8, ge=1, le=50)
     regions: list[str] = Field(default_factory=list)  # extra place names for regions_mentioned
-    focus_min_hits: int = Field(default=2, ge=1)  # distinct lexicon terms to tag a topic
+    # focus topics: the model (default nlp/models/focus.joblib, or a path) or "lexicon" only
+    focus_model: str | None = None
+    focus_threshold: float | None = Field(default=None, gt=0, lt=1)  # default: the model's
+    focus_min_hits: int = Field(default=2, ge=1)  # lexicon rule: distinct terms to tag a topic
     focus_strong_len: int = Field(default=3, ge=1)  # or one term at least this long
-    sentiment_model_scale: float = Field(default=0.5, ge=0)
+    # an event of at least this many posts shares the focus topics most of its posts carry
+    focus_share_min_event: int = Field(default=3, ge=2)
+    sentiment_model_scale: float = Field(default=1.0, ge=0)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     hotness: HotnessWeights = Field(default_factory=HotnessWeights)

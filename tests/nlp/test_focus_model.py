@@ -1,0 +1,101 @@
+"""Focus topics as a model (nlp/focus_model.py): weak labels, tagging with evidence, sharing."""
+
+import numpy as np
+
+from tests.nlp.helpers import make_stage, post, stage_parts
+from yuqing.nlp.analyzer import load_focus_model
+from yuqing.nlp.focus import FocusTagger
+from yuqing.nlp.focus_model import ModelFocusTagger, weak_labels
+from yuqing.nlp.normalize import normalize
+
+
+def _lexicon():
+    return FocusTagger.from_topics(stage_parts()[2].topics.focus)
+
+
+def _weak(text, category):
+    lex = _lexicon()
+    topics = [t for t, _ in lex.topics]
+    return {
+        t
+        for t, v in zip(topics, weak_labels(text, category, lex.tag(text), topics), strict=True)
+        if v
+    }
+
+
+def test_weak_labels_follow_category_and_patterns():
+    # an environment-protection message is ecology even without a listed word
+    assert "ecology" in _weak("工厂机器日夜轰鸣，灰尘大", "环境保护")
+    # wages owed, in everyday words
+    assert "wage_arrears" in _weak("老板欠发我们三个月工资", "劳动和社会保障")
+    # lexicon evidence counts only where the category agrees: 乱收费 at a school is not a
+    # business-environment matter
+    assert "business_env" not in _weak("学校乱收费，审批材料费", "教育文体")
+    assert "business_env" in _weak("企业办证审批太慢，吃拿卡要", "商贸旅游")
+
+
+def _tagger():
+    return ModelFocusTagger(load_focus_model(), _lexicon())
+
+
+def _tag(tagger, text):
+    clf = stage_parts()[0]
+    text = normalize(text)
+    tokens = clf.segmenter.tokens(text)
+    return tagger.tag(text, tokens, clf.labels, clf.proba_one(text, tokens))
+
+
+def test_everyday_dust_and_noise_complaint_is_ecology_with_evidence():
+    text = (
+        "小区旁边搅拌站\n小区旁边的搅拌站每天从早上五点干到半夜，机器轰鸣吵得老人孩子睡不着，"
+        "灰尘落满阳台，窗户都不敢开"
+    )
+    lexicon_only = _lexicon().tag(normalize(text))
+    r = _tag(_tagger(), text)
+    assert "ecology" not in lexicon_only.topics  # the listed words are not there
+    assert "ecology" in r.topics
+    assert r.evidence["ecology"] and set(r.evidence) == set(r.topics)
+
+
+def test_unrelated_message_gets_no_topic():
+    r = _tag(_tagger(), "公交线路咨询\n请问12路公交车末班车几点？")
+    assert r.topics == []
+
+
+def test_configured_topics_rule_the_model():
+    model = load_focus_model()
+    lex = FocusTagger([("ecology", ["污染"]), ("noise_only", ["噪音"])])
+    tagger = ModelFocusTagger(model, lex)
+    r = _tag(tagger, "工厂噪音\n工厂噪音扰民，夜里机器轰鸣，污染严重")
+    # a model topic that is not configured is never tagged; a configured topic the model does
+    # not know falls back to the lexicon rule (one term of 2 characters: not enough)
+    assert set(r.topics) <= {"ecology", "noise_only"} and "ecology" in r.topics
+    r2 = _tag(ModelFocusTagger(model, FocusTagger([("noise_only", ["噪音扰民"])])), "噪音扰民")
+    assert r2.topics == ["noise_only"] and r2.evidence == {"noise_only": ["噪音扰民"]}
+
+
+def test_model_probabilities_are_per_topic_and_thresholds_recorded():
+    model = load_focus_model()
+    clf = stage_parts()[0]
+    p = model.proba(["垃圾", "焚烧", "臭味"], clf.labels, np.eye(len(clf.labels))[0])
+    assert p.shape == (len(model.topics),) and ((0 <= p) & (p <= 1)).all()
+    assert len(model.thresholds) == len(model.topics)
+    assert all(0.5 <= t <= 1 for t in model.thresholds)
+    assert model.metadata["training_data"]["path"] == "train.csv"
+
+
+def test_event_members_share_the_majority_focus():
+    stage = make_stage()
+    stage.settings = stage.settings.model_copy(update={"focus_share_min_event": 3})
+    body = "A市某小区旁工地夜间施工，{}，居民多次投诉"
+    posts = [
+        post("a", "工地夜间施工扰民", body.format("噪音扰民污染严重"), minutes=0),
+        post("b", "工地夜间施工扰民", body.format("噪音扰民粉尘污染"), minutes=10),
+        post("c", "工地夜间施工扰民", body.format("晚上睡不好"), minutes=20),
+    ]
+    out = stage.process_many(posts)
+    assert len({p.event_id for p in out}) == 1
+    assert "ecology" in out[0].focus and "ecology" in out[1].focus
+    assert "ecology" in out[2].focus
+    assert "ecology" not in stage.analyzer.focus.tag(normalize(posts[2].text)).topics
+    assert out[2].focus_evidence["ecology"] == [f"event:{out[2].event_id}"]

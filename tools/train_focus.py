@@ -1,0 +1,94 @@
+"""Rebuild the shipped focus-topic model, ``nlp/models/focus.joblib``.
+
+    .venv/bin/python tools/train_focus.py [--train data/teddy2020/train.csv] [--out PATH]
+
+Weak supervision (``yuqing.nlp.focus_model``): labels from the lexicon of ``config/topics.yaml``,
+the gold category and the labelling functions' patterns; features: content words and the
+category model's probabilities — out of fold (5-fold ``cross_val_predict`` of the category
+pipeline on the same rows), so the model learns how far to trust a *predicted* category.
+dev.csv is never used: ``data/focus_eval/dev_focus.csv`` labels it by hand to measure the model
+(``bench/eval_nlp.py --focus``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FOCUS_PROVENANCE = (
+    "weak supervision on the 2020 TipDM (泰迪杯) problem C training messages (train.csv): "
+    "labels from the topics.yaml focus lexicon agreeing with the gold first-level category, "
+    "category 环境保护 -> ecology, and per-topic patterns (yuqing.nlp.focus_model.weak_labels); "
+    "features: content words + out-of-fold category probabilities"
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from yuqing.config import load_config
+    from yuqing.nlp import model_file
+    from yuqing.nlp.analyzer import DEFAULT_FOCUS_MODEL
+    from yuqing.nlp.classifier import build_pipeline
+    from yuqing.nlp.data import load_labelled
+    from yuqing.nlp.focus import FocusTagger
+    from yuqing.nlp.focus_model import KIND, train_focus_model
+    from yuqing.nlp.normalize import normalize
+    from yuqing.nlp.segment import get_segmenter
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
+    ap.add_argument("--config", default=str(ROOT / "config"))
+    ap.add_argument("--out", default=str(DEFAULT_FOCUS_MODEL))
+    ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--target-precision", type=float, default=0.9)
+    args = ap.parse_args(argv)
+
+    cfg = load_config(args.config)
+    lexicon = FocusTagger.from_topics(cfg.topics.focus)
+    data = load_labelled(args.train)
+    seg = get_segmenter()
+    texts = [normalize(t) for t in data.texts]
+    tokens = [seg.tokens(t) for t in texts]
+    t0 = time.perf_counter()
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    proba = cross_val_predict(
+        build_pipeline(seg), texts, data.labels, cv=folds, method="predict_proba"
+    )
+    labels = sorted(set(data.labels))  # cross_val_predict's column order
+    model = train_focus_model(
+        texts,
+        data.labels,
+        tokens,
+        np.asarray(proba),
+        labels,
+        lexicon,
+        C=args.C,
+        target_precision=args.target_precision,
+    )
+    meta = {
+        **model.metadata,
+        "topics": model.topics,
+        "training_data": {"path": Path(data.path).name, "sha256": data.sha256, "n": len(data)},
+        "segmenter": {"fingerprint": seg.fingerprint},
+        "thresholds": dict(zip(model.topics, model.thresholds, strict=True)),
+        "provenance": FOCUS_PROVENANCE,
+        "fit_seconds": round(time.perf_counter() - t0, 1),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    model.metadata = meta
+    path = model_file.save(model, args.out, kind=KIND, metadata=meta)
+    print(
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): weak positives "
+        f"{meta['weak_positives']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
