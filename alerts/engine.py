@@ -94,6 +94,10 @@ class Engine:
     ) -> Decision:
         level = match.level or rule.rule.level
         before = prior.get((rule.rule.id, match.subject))
+        for alias in match.aliases:  # a consolidated event: its fragments' alerts are its own
+            if before is not None:
+                break
+            before = prior.get((rule.rule.id, alias))
         grown = False
         if before and match.size and before.evidence.get("size"):
             if match.size >= float(before.evidence["size"]) * self.settings.growth_factor and rank(

@@ -183,22 +183,25 @@ def _write(path: Path, text: str) -> None:
 
 _DAILY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WEEKLY = re.compile(r"^weekly-(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})$")
+_MONTHLY = re.compile(r"^monthly-(\d{4}-\d{2})$")
 
 
 def write_index(directory: Path) -> Path:
     """``index.html`` listing every archived digest, newest first."""
-    dailies, weeklies = [], []
+    dailies, weeklies, monthlies = [], [], []
     for f in sorted(directory.glob("*.html"), reverse=True):
         txt = f.with_suffix(".txt").name if f.with_suffix(".txt").exists() else None
         if _DAILY.match(f.stem):
             dailies.append((f"【舆情日报】{f.stem}", f.name, txt))
         elif m := _WEEKLY.match(f.stem):
             weeklies.append((f"【舆情周报】{m.group(1)}–{m.group(2)}", f.name, txt))
+        elif m := _MONTHLY.match(f.stem):
+            monthlies.append((f"【舆情月报】{m.group(1)}", f.name, txt))
     path = directory / "index.html"
     _write(
         path,
         _env.get_template("index.html").render(
-            groups=[("周报", weeklies), ("日报", dailies)],
+            groups=[("月报", monthlies), ("周报", weeklies), ("日报", dailies)],
             updated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
         ),
     )

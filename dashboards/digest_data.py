@@ -20,6 +20,7 @@ from yuqing.alerts.rules.dormancy import dormancy_policy, post_times
 from yuqing.alerts.settings import alert_settings
 from yuqing.alerts.stats import DeptStats, department_stats
 from yuqing.alerts.workflow import deadline
+from yuqing.dashboards.hot_table import HotRow, hot_rows
 from yuqing.dashboards.period import Period
 from yuqing.levels import LEVELS, rank
 from yuqing.models import CHANNELS, Alert, Event, Post, post_time
@@ -86,7 +87,7 @@ class HotEvent:
     keywords: list[str]
     burst: bool
     negativity: float | None
-    trend: list[int]
+    trend: list[float]  # hot index at the end of each day (from the event's hot_history)
     posts: list[PostRef]
     alert_level: str | None = None
     alert_status: str | None = None  # open | acked | resolved | escalated
@@ -160,6 +161,7 @@ class DigestData:
     regions: list[tuple[str, int]]
     top_sources: list[tuple[str, int]]
     notable: list[PostRef] = field(default_factory=list)  # most negative, then newest
+    hot_table: list[HotRow] = field(default_factory=list)  # 热点问题表 (weekly, monthly)
 
     @property
     def partial(self) -> bool:
@@ -200,13 +202,15 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     focus_prev: Counter[str] = Counter()
     focus_sent: dict[str, list[float]] = defaultdict(list)
     focus_trend: dict[str, list[int]] = defaultdict(lambda: [0] * trend_days)
-    event_trend: dict[str, list[int]] = defaultdict(lambda: [0] * trend_days)
     event_posts: dict[str, list[Post]] = defaultdict(list)
     regions: Counter[str] = Counter()
     sources: Counter[str] = Counter()
     negative = [0, 0]  # current, previous
+    period_posts: list[Post] = []  # published in the period: the 热点问题表
     notable: list[tuple[float, float, str, Post]] = []  # heap of the period's most notable
     for post in store.iter_posts(since=since):
+        if period.kind != "daily" and period.start <= post_time(post) < as_of:
+            period_posts.append(post)
         t = post.crawled_at
         if t >= as_of:
             continue
@@ -215,8 +219,6 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
             volume[i] += 1
             for f in post.focus:
                 focus_trend[f][i] += 1
-            if post.event_id:
-                event_trend[post.event_id][i] += 1
         is_negative = post.sentiment is not None and post.sentiment < NEGATIVE_BELOW
         if period.start <= t:
             cur_channels[post.channel] += 1
@@ -243,9 +245,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     events, new_events = _events(store, period, prev, as_of, event_posts)
     alerts = _alerts(cfg, store, period, prev, as_of)
     hot = [
-        _hot_event(
-            e, event_posts.get(e.id, []), event_trend.get(e.id, [0] * trend_days), store, names
-        )
+        _hot_event(e, event_posts.get(e.id, []), hot_trend(e, days), store, names)
         for e in events[:TOP_EVENTS]
     ]
     _attach_alerts(hot, store, period, as_of, names)
@@ -293,6 +293,39 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
             PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
             for *_, p in sorted(notable, reverse=True)
         ],
+        hot_table=_hot_table(cfg, store, period_posts, period.start, as_of),
+    )
+
+
+def hot_trend(e: Event, days: list[date]) -> list[float]:
+    """The event's hot index (热度指数) at the end of each of ``days``, from its stored
+    ``hot_history`` (a step function: a value holds until the next point; 0 before)."""
+    points = sorted((date.fromisoformat(d), float(v)) for d, v in e.hot_history)
+    out, i, value = [], 0, 0.0
+    for day in days:
+        while i < len(points) and points[i][0] <= day:
+            value = points[i][1]
+            i += 1
+        out.append(value)
+    return out
+
+
+def _hot_table(cfg, store: Store, posts: list[Post], start: datetime, end: datetime):
+    """The 热点问题表 of a weekly or monthly digest (daily digests: none)."""
+    if not posts:
+        return []
+    from yuqing.hotindex import HotIndexWeights
+
+    wanted = {p.event_id for p in posts if p.event_id}
+    events = [e for eid in sorted(wanted) if (e := store.get_event(eid)) is not None]
+    return hot_rows(
+        events,
+        posts,
+        since=start,
+        until=end,
+        top=TOP_EVENTS,
+        weights=HotIndexWeights.from_settings(cfg.settings.nlp.hotness),
+        source_weights={s.id: s.weight for s in cfg.sources.sources},
     )
 
 
@@ -326,7 +359,7 @@ def _events(
 
 
 def _hot_event(
-    e: Event, posts: list[Post], trend: list[int], store: Store, names: _Names
+    e: Event, posts: list[Post], trend: list[float], store: Store, names: _Names
 ) -> HotEvent:
     chosen = [p for p in posts if not p.duplicate_of] or list(posts)
     if not chosen:  # nothing collected in the period: show the event's own posts

@@ -1,5 +1,6 @@
-"""Digest periods: a day (舆情日报) or seven days (舆情周报), half-open ``[start, end)`` in the
-configured time zone, with the label, subject and archive name each kind uses."""
+"""Digest periods: a day (舆情日报), seven days (舆情周报) or a calendar month (舆情月报, the
+monthly view), half-open ``[start, end)`` in the configured time zone, with the label,
+subject and archive name each kind uses."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-Kind = Literal["daily", "weekly"]
+Kind = Literal["daily", "weekly", "monthly"]
+TITLES = {"daily": "舆情日报", "weekly": "舆情周报", "monthly": "舆情月报"}
+UNITS = {"daily": "本日", "weekly": "本周", "monthly": "本月"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
@@ -41,6 +44,8 @@ class Period:
     def label(self) -> str:
         if self.kind == "daily":
             return self.first_day.isoformat()
+        if self.kind == "monthly":
+            return f"{self.first_day:%Y-%m}"
         return f"{self.first_day.isoformat()}–{self.last_day.isoformat()}"
 
     @property
@@ -49,11 +54,13 @@ class Period:
         ``weekly-2026-11-16_2026-11-22``."""
         if self.kind == "daily":
             return self.first_day.isoformat()
+        if self.kind == "monthly":
+            return f"monthly-{self.first_day:%Y-%m}"
         return f"weekly-{self.first_day.isoformat()}_{self.last_day.isoformat()}"
 
     @property
     def title(self) -> str:
-        return "舆情日报" if self.kind == "daily" else "舆情周报"
+        return TITLES[self.kind]
 
     @property
     def subject(self) -> str:
@@ -61,10 +68,13 @@ class Period:
 
     @property
     def unit(self) -> str:
-        """How the text names the period: 本日 / 本周."""
-        return "本日" if self.kind == "daily" else "本周"
+        """How the text names the period: 本日 / 本周 / 本月."""
+        return UNITS[self.kind]
 
     def previous(self) -> Period:
+        if self.kind == "monthly":
+            last = self.first_day - timedelta(days=1)
+            return monthly(last.year, last.month, self.tzname)
         step = timedelta(days=self.days)
         return Period(self.kind, self.first_day - step, self.last_day - step, self.tzname)
 
@@ -76,6 +86,25 @@ def daily(day: date, tzname: str) -> Period:
 def weekly_ending(last_day: date, tzname: str) -> Period:
     """The seven days ending with ``last_day``."""
     return Period("weekly", last_day - timedelta(days=6), last_day, tzname)
+
+
+def monthly(year: int, month: int, tzname: str) -> Period:
+    first = date(year, month, 1)
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    return Period("monthly", first, nxt - timedelta(days=1), tzname)
+
+
+def parse_month(value: str, tzname: str) -> Period:
+    """``2026-11`` (or any date in the month)."""
+    v = value.strip()
+    m = re.match(r"^(\d{4})-(\d{1,2})$", v)
+    try:
+        if m:
+            return monthly(int(m.group(1)), int(m.group(2)), tzname)
+        d = date.fromisoformat(v)
+        return monthly(d.year, d.month, tzname)
+    except ValueError:
+        raise ValueError(f"not a month: {value!r} (use YYYY-MM, e.g. 2026-11)") from None
 
 
 def parse_date(value: str) -> date:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from yuqing.models import Post
 from yuqing.nlp import model_file
+from yuqing.nlp.anchors import AnchorExtractor
 from yuqing.nlp.classifier import CategoryClassifier
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
@@ -60,6 +61,8 @@ class Analysis:
     keyword_weights: dict[str, float] = field(default_factory=dict)
     keywords: list[str] = field(default_factory=list)
     regions_mentioned: list[str] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
 
 
 class PostAnalyzer:
@@ -85,6 +88,7 @@ class PostAnalyzer:
         self.focus = focus
         self.negativity = negativity
         self.keywords = KeywordExtractor(classifier.idf)
+        self.anchors = AnchorExtractor.from_segmenter(self.segmenter)
         self.regions = sorted(set(r for r in regions if r), key=len, reverse=True)
         self.uncertain_below = uncertain_below
         self.n_keywords = n_keywords
@@ -160,6 +164,8 @@ class PostAnalyzer:
             ]
         ]
         a.regions_mentioned = [r for r in self.regions if r in text]
+        anchors = self.anchors.extract("", text)
+        a.anchors, a.groups = anchors.places, anchors.groups
         return a
 
     def analyze(self, post: Post) -> Analysis:
@@ -176,6 +182,7 @@ class PostAnalyzer:
             a.regions_mentioned,
             a.tokens,
         )
+        post.anchors, post.groups = a.anchors, a.groups
         return post
 
     def process(self, post: Post) -> Post:

@@ -1,9 +1,13 @@
-"""Incremental event clustering, hotness and burst detection, with bounded in-memory state.
+"""Per-post event assignment, hot index and burst detection, with bounded in-memory state.
 
-A post joins the most similar *recent* event (cosine of its keyword vector to the event's
-centroid ≥ ``events.similarity``, and within ``events.window`` of the event's last post) or
-starts a new one; a repost joins the event of the post it copies. Events are written through
-an :class:`EventSink` (the storage layer, or :class:`InMemoryEventSink`). Formulas: docs/nlp.md.
+A post joins the most similar *active* event — cosine of its keyword vector (plus its anchors,
+``@place``) to the event's centroid ≥ ``events.similarity``, the event's last post at most
+``events.gap`` before it (an issue lives as long as people keep raising it), and no conflict of
+places (:func:`yuqing.nlp.anchors.anchor_conflict`: the same problem at another estate is
+another issue) — or starts a new one; a repost joins the event of the post it copies. Events
+are written through an :class:`EventSink` (the storage layer, or :class:`InMemoryEventSink`).
+The nightly consolidation (:mod:`yuqing.nlp.consolidate`) re-clusters whole periods and
+merges fragments. Formulas: docs/nlp.md.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import math
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
 from yuqing.models import Event, Post, post_time
+from yuqing.nlp.anchors import anchor_conflict
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = [
@@ -118,9 +124,20 @@ class _State:
     region: Counter = field(default_factory=Counter)
     sources: Counter = field(default_factory=Counter)
     neg_sum: float = 0.0
-    engagement: float = 0.0
+    engagement: int = 0
     weight_sum: float = 0.0
+    authors: set = field(default_factory=set)
+    anchors: Counter = field(default_factory=Counter)
+    recent: deque = field(default_factory=deque)  # (time, author) within hot peak_days
+    recent_authors: Counter = field(default_factory=Counter)
+    peak: int = 0
+    norm: float = 1.0  # of the centroid
     first_post_time: datetime | None = None
+
+    def places(self) -> list[str]:
+        """The event's places: anchors named by at least a third of its posts."""
+        need = max(1, self.event.size // 3)
+        return [a for a, c in self.anchors.most_common(3) if c >= need]
 
 
 def _normed(vec: dict[str, float]) -> dict[str, float]:
@@ -142,7 +159,9 @@ class EventTracker:
         self.sink = sink if sink is not None else InMemoryEventSink()
         self.source_weights = source_weights or {}
         es, bs = self.settings.events, self.settings.burst
-        self.window = es.window
+        self.window = es.gap  # an event is active this long after its last post
+        self.weights = HotIndexWeights.from_settings(self.settings.hotness)
+        self.peak_span = timedelta(days=self.weights.peak_days)
         self.growth = es.growth_window
         self.baselines = TopicBaselines(
             int(bs.bucket.total_seconds()), int(bs.baseline.total_seconds()), bs.k, bs.min_posts
@@ -151,9 +170,9 @@ class EventTracker:
         self._index: dict[str, set[str]] = {}  # term -> event ids
         # post id -> (event id, post time), oldest first: kept while a later post can still
         # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
-        # for dedup.window) — max(events.window, dedup.window) — and ≤ max_tracked_posts
+        # for dedup.window) — dedup.window — and ≤ max_tracked_posts
         self._post_event: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
-        self.track_window = max(self.window, self.settings.dedup.window)
+        self.track_window = self.settings.dedup.window
         self._clock: datetime | None = None
         self.dirty: set[str] = set()
 
@@ -165,10 +184,8 @@ class EventTracker:
         known = self._post_event.get(post.id)
         if known is not None and known[0] in self._events:
             return self._events[known[0]].event  # re-processing: idempotent
-        vec = _normed(
-            dict(sorted(vector.items(), key=lambda kv: -kv[1])[: self.settings.events.post_terms])
-        )
-        st = self._event_of_duplicate(post) or self._best_match(vec, t)
+        vec = self._vector(post, vector)
+        st = self._event_of_duplicate(post) or self._best_match(vec, t, post.anchors or [])
         if st is None:
             st = self._new_event(post, t)
         self._add(st, post, vec, t)
@@ -200,20 +217,37 @@ class EventTracker:
                 continue
             t = post_time(post)
             self._tick(t)
-            vec = _normed(
-                dict(
-                    sorted(vectorize(post).items(), key=lambda kv: -kv[1])[
-                        : self.settings.events.post_terms
-                    ]
-                )
-            )
-            self._add(st, post, vec, t)
+            self._add(st, post, self._vector(post, vectorize(post)), t)
             self._post_event[post.id] = (st.event.id, t)
         for eid, st in list(self._events.items()):
-            if not st.event.size:  # stored event with no recent posts: drop from memory
-                del self._events[eid]
+            if not st.event.size:  # no recent posts: match on its stored keywords and places
+                stored = next((e for e in events if e.id == eid), None)
+                if stored is None or not stored.size:
+                    del self._events[eid]
+                    continue
+                st.event = Event.from_dict(stored.to_dict())
+                self._seed(st)
         self._trim()
         self.dirty.clear()
+
+    def _vector(self, post: Post, vector: dict[str, float]) -> dict[str, float]:
+        """Top ``post_terms`` keyword weights plus ``@place`` features, L2-normalised."""
+        top = dict(sorted(vector.items(), key=lambda kv: -kv[1])[: self.settings.events.post_terms])
+        w = self.settings.events.anchor_weight * (max(top.values()) if top else 1.0)
+        for a in (post.anchors or [])[:2]:
+            top["@" + a] = w
+        return _normed(top)
+
+    def _seed(self, st: _State) -> None:
+        """State of an event known only from its stored record (revived or warmed)."""
+        ev = st.event
+        st.centroid = {k: 1.0 for k in ev.keywords}
+        for a in ev.anchors:
+            st.centroid["@" + a] = 1.0
+            st.anchors[a] = max(1, ev.size)
+        st.authors = set(f"#{i}" for i in range(ev.authors or 0))
+        st.norm = math.sqrt(len(st.centroid)) or 1.0
+        self._reindex(st, set())
 
     def stats(self) -> dict[str, int]:
         return {
@@ -240,31 +274,33 @@ class EventTracker:
             stored = self.sink.get_event(eid)
             if stored is None:
                 return None
-            st = _State(stored, centroid={k: 1.0 for k in stored.keywords})
+            st = _State(stored)
             self._events[eid] = st
-            self._reindex(st, set())
+            self._seed(st)
         return st
 
-    def _best_match(self, vec: dict[str, float], t: datetime) -> _State | None:
+    def _best_match(self, vec: dict[str, float], t: datetime, anchors: list[str]) -> _State | None:
         cands: set[str] = set()
         for term in vec:
             cands |= self._index.get(term, set())
         best, best_sim = None, self.settings.events.similarity
+        window = self.window
         for eid in cands:
             st = self._events[eid]
             ev = st.event
             if (
                 ev.last_seen
-                and abs(t - ev.last_seen) > self.window
                 and ev.first_seen
-                and abs(t - ev.first_seen) > self.window
+                and (t - ev.last_seen > window or ev.first_seen - t > window)
             ):
-                continue
+                continue  # inactive: no post within the gap
             c = st.centroid
-            norm = math.sqrt(sum(v * v for v in c.values())) or 1.0
-            sim = sum(w * c.get(k, 0.0) for k, w in vec.items()) / norm
-            if sim >= best_sim:
-                best, best_sim = st, sim
+            sim = sum(w * c.get(k, 0.0) for k, w in vec.items()) / st.norm
+            if sim < best_sim or (sim == best_sim and best is not None and eid > best.event.id):
+                continue  # ties go to the smaller id: the result does not depend on set order
+            if anchors and anchor_conflict(anchors, st.places()):
+                continue  # the same problem at another place
+            best, best_sim = st, sim
         return best
 
     def _new_event(self, post: Post, t: datetime) -> _State:
@@ -284,6 +320,7 @@ class EventTracker:
         if len(st.centroid) > es.centroid_terms * 2:
             keep = sorted(st.centroid.items(), key=lambda kv: -kv[1])[: es.centroid_terms]
             st.centroid = dict(keep)
+        st.norm = math.sqrt(sum(v * v for v in st.centroid.values())) or 1.0
         self._reindex(st, before)
         ev.size += 1
         if len(ev.post_ids) < es.max_post_ids:
@@ -306,9 +343,22 @@ class EventTracker:
         if reg:
             st.region[reg] += 1
         st.neg_sum += max(0.0, -(post.sentiment or 0.0))
-        e = post.engagement or {}
-        st.engagement += e.get("likes", 0) + 2 * e.get("comments", 0) + 3 * e.get("reposts", 0)
-        st.weight_sum += self.source_weights.get(post.source_id, 1.0)
+        sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
+        st.weight_sum += sig.weight
+        st.engagement += sig.engagement
+        st.authors.add(sig.author)
+        for a in dict.fromkeys(post.anchors or []):
+            st.anchors[a] += 1
+        if post.anchors and not ev.anchors:
+            ev.anchors = list(post.anchors[:3])
+        st.recent.append((t, sig.author))
+        st.recent_authors[sig.author] += 1
+        while st.recent and t - st.recent[0][0] > self.peak_span:
+            _, gone = st.recent.popleft()
+            st.recent_authors[gone] -= 1
+            if not st.recent_authors[gone]:
+                del st.recent_authors[gone]
+        st.peak = max(st.peak, len(st.recent_authors))
         st.times.append(t)
         while st.times and ev.last_seen - st.times[0] > 2 * self.growth:
             st.times.popleft()
@@ -321,6 +371,16 @@ class EventTracker:
             self.baselines.surging(tp, t) for tp in topics
         )
         ev.hotness = self.hotness(st)
+        ev.authors = len(st.authors)
+        e = post.engagement or {}
+        ev.likes += int(e.get("likes", 0))
+        ev.dislikes += int(e.get("dislikes", 0))
+        day = t.date().isoformat()
+        if ev.hot_history and ev.hot_history[-1][0] == day:
+            ev.hot_history[-1][1] = ev.hotness
+        elif not ev.hot_history or ev.hot_history[-1][0] < day:
+            ev.hot_history.append([day, ev.hotness])
+            del ev.hot_history[:-400]
         self._events.move_to_end(ev.id)
         self.dirty.add(ev.id)
 
@@ -335,24 +395,22 @@ class EventTracker:
         ev.focus = sorted(t for t, c in st.focus.items() if 2 * c >= ev.size)
         ev.region = st.region.most_common(1)[0][0] if st.region else None
         ev.negativity = round(st.neg_sum / max(ev.size, 1), 4)
+        if st.anchors:
+            ev.anchors = st.places() or ev.anchors
 
     def hotness(self, st: _State) -> float:
-        """0…100; see docs/nlp.md for the formula."""
-        ev, w = st.event, self.settings.hotness
-        last = ev.last_seen
-        recent = sum(1 for x in st.times if last - x <= self.growth)
-        previous = len(st.times) - recent
-        growth = recent / max(previous, 1)
-        raw = (
-            w.volume * math.log1p(ev.size)
-            + w.growth * math.log1p(growth)
-            + w.sources * math.log(max(len(ev.sources), 1))
-            + w.channels * max(len(ev.channels) - 1, 0)
-            + w.engagement * math.log1p(st.engagement)
-            + w.negativity * (ev.negativity or 0.0)
-            + w.source_weight * (st.weight_sum / max(ev.size, 1) - 1.0)
+        """The hot index (热度指数, 0…100, :mod:`yuqing.hotindex`) from running counts."""
+        ev = st.event
+        x = HotInputs(
+            authors=len(st.authors),
+            messages=ev.size,
+            engagement=st.engagement,
+            peak=st.peak,
+            sources=len(ev.sources),
+            negativity=ev.negativity or 0.0,
+            weight=st.weight_sum / max(ev.size, 1),
         )
-        return round(100.0 * (1.0 - math.exp(-max(raw, 0.0) / w.scale)), 2)
+        return hot_index(x, self.weights)
 
     # ------------------------------------------------------------------ bounded state
     def _top_terms(self, st: _State) -> list[str]:

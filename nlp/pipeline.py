@@ -108,10 +108,10 @@ class NLPStage:
         """Rebuild duplicate index and recent events from storage (``iter_posts`` /
         ``iter_events`` with ``since``); returns the number of posts replayed."""
         s = self.settings
-        horizon = max(s.events.window, s.dedup.window)
-        since = (now - horizon) if now else None
+        since = (now - s.dedup.window) if now else None
         posts = list(store.iter_posts(since=since))
-        events = list(store.iter_events(since=since))
+        # active events (last post within the gap) match on their stored keywords and places
+        events = list(store.iter_events(since=(now - s.events.gap) if now else None))
         kw = self.analyzer.keywords
         for p in sorted(posts, key=lambda p: (_key(p.crawled_at), p.id)):
             if p.tokens:

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "yuqing.commands.digest",
     "yuqing.commands.kibana",
     "yuqing.commands.es",
+    "yuqing.commands.events",
 ]
 
 

@@ -154,6 +154,8 @@ class Post(_Record):
     risk_flags: list[str] = field(default_factory=list)
     regions_mentioned: list[str] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
+    anchors: list[str] | None = None  # places/organisations it is about (None: not analysed)
+    groups: list[str] = field(default_factory=list)  # people affected (业主, 学生, ...)
     content_hash: str = ""
     updated_at: datetime | None = None
 
@@ -208,6 +210,15 @@ class Event(_Record):
     channels: list[str] = field(default_factory=list)
     negativity: float | None = None
     burst: bool = False
+    anchors: list[str] = field(default_factory=list)  # place / organisation (地点)
+    groups: list[str] = field(default_factory=list)  # people affected (人群)
+    authors: int = 0  # distinct authors
+    likes: int = 0
+    dislikes: int = 0
+    representative_ids: list[str] = field(default_factory=list)  # 3 most central posts
+    hot_history: list[list] = field(default_factory=list)  # [[YYYY-MM-DD, 热度指数], ...]
+    aliases: list[str] = field(default_factory=list)  # ids of fragments merged into it
+    consolidated: bool = False  # last written by consolidation (not per-post assignment)
     updated_at: datetime | None = None
 
     _datetime_fields = ("first_seen", "last_seen", "updated_at")

@@ -46,6 +46,9 @@ class Match:
     size: float | None = None  # growth measure: an event that doubles goes up a level
     post_ids: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: earlier subjects of the same thing (``event:<id>`` of fragments merged into the event by
+    #: consolidation): an alert about one of them counts as an earlier alert about this one
+    aliases: list[str] = field(default_factory=list)
 
 
 class RuleType:
@@ -100,5 +103,6 @@ def event_match(event, **kw) -> Match:
         text=" ".join([event.title, *event.keywords]),
         size=float(event.size),
         post_ids=list(event.post_ids[:20]),
+        aliases=[f"event:{a}" for a in getattr(event, "aliases", [])],
         **kw,
     )

@@ -28,6 +28,7 @@ class JsonMapping(BaseModel):
     published_at: str = "published_at"
     author: str | None = None
     likes: str | None = None
+    dislikes: str | None = None  # 反对数 on message boards
     comments: str | None = None
     reposts: str | None = None
     page_param: str | None = None  # query parameter for pagination, e.g. "page"
@@ -128,7 +129,7 @@ class JsonSpider(SourceSpider):
         published = parse_datetime(str(raw_time), tz=self.ctx.tz) if raw_time else None
         engagement = {
             k: int(v)
-            for k in ("likes", "comments", "reposts")
+            for k in ("likes", "dislikes", "comments", "reposts")
             if (v := dig(item, getattr(f, k))) is not None and str(v).isdigit()
         }
         author = dig(item, f.author)

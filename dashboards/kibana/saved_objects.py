@@ -278,6 +278,26 @@ def visualizations() -> tuple[list[dict], list[dict]]:
                 "n": metric("average", "negativity", "负面度"),
             },
         ),
+        table(
+            "yuqing-lens-hot-issues",
+            "热点问题表（热度指数 TOP 20）",
+            E,
+            {
+                "t": terms("title.keyword", "问题描述", 20, order_by="h", other=False),
+                "h": metric("max", "hotness", "热度指数"),
+                "s": metric("max", "size", "留言数"),
+                "a": metric("max", "authors", "留言人数"),
+                "l": metric("max", "likes", "点赞数"),
+            },
+        ),
+        xy(
+            "yuqing-lens-hot-places",
+            "热点问题地点（按热度指数）",
+            E,
+            terms("anchors", "地点", 15),
+            metric("max", "hotness", "热度指数"),
+            series="bar_horizontal",
+        ),
         xy(
             "yuqing-lens-regions",
             "地区分布",

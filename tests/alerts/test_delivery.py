@@ -129,3 +129,24 @@ def test_rows_go_dead_after_max_attempts_and_can_be_retried(make_rig, smtp_sink)
     smtp_sink.start()
     assert rig.outbox.retry_dead(T0) == 2
     assert rig.deliverer().run_once(T0 + timedelta(seconds=20)).sent == 2
+
+
+def test_consolidated_event_does_not_realert_and_escalates_when_grown(make_rig, smtp_sink):
+    """Consolidation merged fragment f1 into e2 (aliases): the old alert is e2's own."""
+    rig = make_rig([{**HOT, "window": "1h"}])
+    rig.store.upsert_event(make_event("f1", size=10, focus=["wage_arrears"]))
+    r1, _ = rig.check_and_deliver(T0)
+    rig.store.delete_events(["f1"])
+    merged = make_event("e2", size=12, focus=["wage_arrears"], when=T0 + timedelta(hours=2))
+    merged.aliases = ["f1"]
+    rig.store.upsert_event(merged)
+    r2, _ = rig.check_and_deliver(T0 + timedelta(hours=2))
+    assert len(r1.created) == 1 and r2.created == [] and len(r2.suppressed) == 1
+    merged.size, merged.last_seen = 25, T0 + timedelta(hours=3)
+    rig.store.upsert_event(merged)
+    r3, _ = rig.check_and_deliver(T0 + timedelta(hours=3))
+    (grown,) = r3.created
+    assert grown.event_id == "e2" and grown.level == "red"
+    assert grown.evidence["supersedes"] == r1.created[0].id
+    subjects = [m["Subject"] for _, m in smtp_sink.messages]
+    assert sum(s.startswith("【橙色预警】") for s in subjects) == 1

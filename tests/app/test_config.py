@@ -137,7 +137,8 @@ def test_durations_are_parsed_once_at_load(tmp_path):
     assert s.schedule.crawl == timedelta(minutes=30) and s.schedule.alerts == timedelta(minutes=5)
     assert s.alerts.realert == timedelta(hours=2) and s.alerts.retry.lease == timedelta(minutes=5)
     assert s.alerts.ack_deadline["yellow"] == timedelta(days=1)
-    assert s.nlp.events.window == timedelta(hours=48) and s.nlp.dedup.window == timedelta(days=7)
+    # events.window is the former name of events.gap
+    assert s.nlp.events.gap == timedelta(hours=48) and s.nlp.dedup.window == timedelta(days=7)
     assert cfg.sources.sources[0].interval == timedelta(minutes=15)
     assert (
         cfg.rules.rules[0].window == timedelta(hours=6) and str(cfg.rules.rules[0].window) == "6h"

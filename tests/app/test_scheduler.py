@@ -65,5 +65,5 @@ def test_run_replaces_a_job_store_with_old_references(tmp_path):
     assert "Traceback" not in log and "Unable to restore" not in log, log[-3000:]
     refs = job_refs(tmp_path / "var" / "scheduler.db")
     assert "crawl" not in refs  # --no-crawl: the old crawl job is gone, not kept running
-    assert set(refs) <= set(JOBS) | {"digest", "digest_catchup"}
+    assert set(refs) <= set(JOBS) | {"digest", "digest_catchup", "events_rebuild"}
     assert refs and all(r.startswith("yuqing.app.jobs:") for r in refs.values()), refs

@@ -121,6 +121,7 @@ def test_json_api_maps_fields_and_engagement(first):
     assert len(api) == 25
     assert all(p["published_at"] and p["title"] and p["text"] for p in api)
     assert any(p["engagement"].get("likes") for p in api)
+    assert all(p["author"] and p["author"].startswith("网友") for p in api)  # fields.author
     assert len({p["id"] for p in api}) == 25
 
 

@@ -9,12 +9,14 @@ import subprocess
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 from tests.servers import free_port, smtp_sink  # noqa: F401 - shared fixture
 from yuqing.config import load_config
+from yuqing.hotindex import history, signal_of
 from yuqing.models import Alert, Event, Post, post_id_for
 from yuqing.storage.base import SourceState
 from yuqing.storage.sqlite import SQLiteStore
@@ -190,6 +192,9 @@ def fill_store(store: SQLiteStore) -> dict:
                 region=region,
                 sources=sorted({p.source_id for p in mine}),
                 burst=eid == "ev-wage",
+                hot_history=history(
+                    [signal_of(p, p.crawled_at) for p in mine], ZoneInfo("Asia/Shanghai")
+                ),
             )
         )
     alerts = [

@@ -36,7 +36,11 @@ def test_numbers(filled):
     assert [e.id for e in d.hot_events] == ["ev-wage", "ev-water", "ev-school"]
     wage = d.hot_events[0]
     assert wage.alert_status == "acked" and wage.response == "已签收"
-    assert wage.trend[-1] == 5 and len(wage.trend) == 7
+    # the sparkline plots the hot index (热度指数) after each day, not posts per day
+    stored = store.get_event("ev-wage").hot_history
+    assert len(wage.trend) == 7 and wage.trend[-1] == stored[-1][1]
+    assert wage.trend == sorted(wage.trend) and wage.trend[0] > 0
+    assert d.hot_table == []  # the 热点问题表 is for weekly and monthly digests
     assert [f.name for f in d.focus][:3] == ["营商环境", "房地产金融", "工资拖欠"]
     wage_focus = next(f for f in d.focus if f.id == "wage_arrears")
     assert wage_focus.count == 5 and wage_focus.negativity == -0.6
@@ -61,6 +65,28 @@ def test_weekly_subject_and_trend(filled):
     assert r.subject == "【舆情周报】2026-11-16–2026-11-22"
     assert r.data is not None and len(r.data.days) == 14
     assert "本周新增" in r.text
+    table = r.data.hot_table
+    assert [row.rank for row in table] == [1, 2, 3]
+    assert [row.hot_index for row in table] == sorted((x.hot_index for x in table), reverse=True)
+    size = {e.id: e.size for e in r.data.hot_events}
+    assert all(0 < row.messages <= size[row.issue_id] for row in table)  # the week's only
+    for page in (r.text, r.html_archive):
+        assert "热点问题表" in page and table[0].issue_id[:11] in page
+
+
+def test_monthly_view_shows_the_same_table(filled):
+    from yuqing.dashboards.period import parse_month
+
+    cfg, store = filled
+    r = build(cfg, store, parse_month("2026-11", TZ), NOW)
+    assert r.subject == "【舆情月报】2026-11" and r.period.key == "monthly-2026-11"
+    assert r.period.previous().label == "2026-10"
+    week = build(cfg, store, parse_week("2026-W47", TZ), NOW)
+    month = {x.issue_id: x.messages for x in r.data.hot_table}
+    weekly = {x.issue_id: x.messages for x in week.data.hot_table}
+    assert set(month) == set(weekly) and all(month[i] >= weekly[i] for i in weekly)
+    assert sum(month.values()) == sum(e.size for e in r.data.hot_events)  # all in November
+    assert "热点问题表" in r.html_archive and "本月" in r.text
 
 
 def test_html_escapes_crawled_text(filled):
@@ -226,7 +252,9 @@ def test_cli_digest(filled, smtp_sink, tmp_path):
     res = runner.invoke(
         cli, ["--config", str(cdir), "digest", "--date", "2026-11-21", "--week", "last"]
     )
-    assert res.exit_code == 1 and "either --date or --week" in res.output
+    assert res.exit_code == 1 and "one of --date, --week and --month" in res.output
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--month", "2026-13"])
+    assert res.exit_code == 1 and "not a month" in res.output
 
 
 def test_dormant_accounts_follow_the_dormancy_rule(filled):

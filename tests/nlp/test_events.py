@@ -132,7 +132,7 @@ def test_state_stays_bounded_over_a_long_stream():
     assert last["index_terms"] <= 50 * 60
     assert last["baseline_cells"] <= 30
     assert len(sink.events) == 3000  # evicted events were written, not lost
-    # post → event map: only posts within max(events.window, dedup.window) = 6 h (120 posts
+    # post → event map: only posts within dedup.window = 6 h (120 posts
     # 3 min apart), far below max_tracked_posts
     assert last["tracked_posts"] <= 121
     assert max(x["tracked_posts"] for x in sizes[1000:]) == last["tracked_posts"]

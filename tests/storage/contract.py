@@ -115,6 +115,22 @@ class StoreContract:
         assert [e.id for e in store.iter_events(since=T0 + timedelta(days=1))] == ["e2"]
         assert store.get_event("missing") is None
 
+    def test_consolidation_deletes_fragments_and_repoints_posts(self, store):
+        for eid in ("keep", "gone"):
+            store.upsert_event(Event(id=eid, title=eid, size=1, first_seen=T0, last_seen=T0))
+        p1, p2 = make_post("http://127.0.0.1/e/1"), make_post("http://127.0.0.1/e/2")
+        p1.event_id, p2.event_id = "keep", "gone"
+        store.upsert_posts([p1, p2])
+        store.flush()
+        before = store.get_post(p2.id)
+        assert store.set_post_events({p1.id: "keep", p2.id: "keep"}) == 1  # p1 already there
+        assert store.delete_events(["gone", "never"]) == 1
+        store.flush()
+        assert store.get_event("gone") is None and store.get_event("keep") is not None
+        after = store.get_post(p2.id)
+        assert after.event_id == "keep"
+        assert after.updated_at == before.updated_at and after.text == before.text
+
     # -- alerts --------------------------------------------------------------------------
     def test_alert_insert_is_idempotent(self, store):
         alert = Alert(

@@ -127,6 +127,20 @@ def maintain_job(config_dir: str) -> dict:
         return maintain(_now(cfg.settings.timezone))
 
 
+def events_rebuild_job(config_dir: str) -> dict:
+    """Nightly event consolidation over ``nlp.events.rebuild_window`` (docs/nlp.md)."""
+
+    from yuqing.config import load_config
+    from yuqing.nlp.rebuild import consolidator_for, rebuild_events
+    from yuqing.storage import open_store
+
+    cfg = load_config(config_dir)
+    now = _now(cfg.settings.timezone)
+    since = now - cfg.settings.nlp.events.rebuild_window
+    with open_store(cfg) as store:
+        return rebuild_events(store, consolidator_for(cfg), since, now)
+
+
 def digest_job(config_dir: str, force: bool = False) -> dict:
     """Run the daily digest (:func:`yuqing.dashboards.digest.run_scheduled_digest`) once per
     day; the day is recorded in the digest ledger."""

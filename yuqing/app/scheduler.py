@@ -4,7 +4,8 @@ Jobs (each ``max_instances=1``, ``coalesce=True``, with a misfire grace time) ar
 of :mod:`yuqing.app.jobs`, referenced by name (``yuqing.app.jobs:check_job``): crawl due
 sources (``schedule.crawl``), alert checks + delivery (``schedule.alerts``), the delivery
 worker (``schedule.delivery``), escalations (``schedule.alerts``), rechecks (hourly), storage
-upkeep (daily) and the daily digest (cron at ``schedule.digest_time``).
+upkeep (daily), the daily digest (cron at ``schedule.digest_time``) and the nightly event
+consolidation (cron at ``nlp.events.rebuild_time``, :func:`yuqing.app.jobs.events_rebuild_job`).
 
 The job store (``var/scheduler.db``) is replaced on start: every job is written afresh from
 :data:`JOBS`, so a store written by an older version (other function references, a job no
@@ -88,6 +89,17 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
         hour=hh,
         minute=mm,
         id="digest",
+        args=[config_dir],
+        replace_existing=True,
+        misfire_grace_time=6 * 3600,
+    )
+    hh, mm = (int(x) for x in cfg.settings.nlp.events.rebuild_time.split(":"))
+    sched.add_job(
+        "yuqing.app.jobs:events_rebuild_job",
+        "cron",
+        hour=hh,
+        minute=mm,
+        id="events_rebuild",
         args=[config_dir],
         replace_existing=True,
         misfire_grace_time=6 * 3600,

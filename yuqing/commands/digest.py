@@ -18,12 +18,19 @@ def _fail(message: str):
     return YuqingError(message)
 
 
-def _period(date_value: str | None, week: str | None, tzname: str, today):
-    from yuqing.dashboards.period import daily, parse_date, parse_week
+def _period(date_value: str | None, week: str | None, tzname: str, today, month=None):
+    from yuqing.dashboards.period import daily, monthly, parse_date, parse_month, parse_week
 
-    if date_value and week:
-        raise _fail("use either --date or --week, not both")
+    if sum(x is not None for x in (date_value, week, month)) > 1:
+        raise _fail("use one of --date, --week and --month")
     try:
+        if month:
+            if month in ("this", "last"):
+                first = today.replace(day=1)
+                if month == "last":
+                    first = (first - timedelta(days=1)).replace(day=1)
+                return monthly(first.year, first.month, tzname)
+            return parse_month(month, tzname)
         if week:
             if week in ("this", "last"):
                 monday = today - timedelta(days=today.weekday())
@@ -49,6 +56,12 @@ def _period(date_value: str | None, week: str | None, tzname: str, today):
     help="Weekly digest instead: ISO week (2026-W47), a date in the week, 'this' or 'last'.",
 )
 @click.option(
+    "--month",
+    metavar="M",
+    help="Monthly view (舆情月报) instead: YYYY-MM, 'this' or 'last'. "
+    "Weekly and monthly digests carry the 热点问题表.",
+)
+@click.option(
     "--out",
     "out_file",
     type=click.Path(dir_okay=False),
@@ -68,14 +81,16 @@ def _period(date_value: str | None, week: str | None, tzname: str, today):
     help="With --send: these recipients instead of digest.recipients.",
 )
 @click.pass_context
-def digest(ctx, date_value, week, out_file, send, resend, to) -> None:
-    """Build the daily (舆情日报) or weekly (舆情周报) digest; print where it was written.
+def digest(ctx, date_value, week, month, out_file, send, resend, to) -> None:
+    """Build the daily (舆情日报), weekly (舆情周报) or monthly (舆情月报) digest; print where
+    it was written.
 
     \b
     Examples:
       yuqing digest                       # today so far, into var/digests/
       yuqing digest --date 2026-11-21 --send
       yuqing digest --week last --out /tmp/week.html
+      yuqing digest --month 2026-10
     """
     from pathlib import Path
 
@@ -88,7 +103,7 @@ def digest(ctx, date_value, week, out_file, send, resend, to) -> None:
 
     cfg = load(ctx)
     now = _now(cfg.settings.timezone)
-    period = _period(date_value, week, cfg.settings.timezone, now.date())
+    period = _period(date_value, week, cfg.settings.timezone, now.date(), month)
     if period.start > now:
         raise _fail(f"{period.label} has not started yet")
     if (resend or to) and not send:

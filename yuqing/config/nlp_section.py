@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from yuqing.config.types import Duration
 
@@ -29,14 +29,19 @@ class DedupSettings(_Strict):
 
 
 class HotnessWeights(_Strict):
-    volume: float = 1.0  # ln(1 + posts)
-    growth: float = 0.8  # ln(1 + recent / previous growth-window posts)
-    sources: float = 0.8  # ln(distinct sources)
-    channels: float = 0.6  # distinct channels − 1
-    engagement: float = 0.3  # ln(1 + likes + 2·comments + 3·reposts)
-    negativity: float = 1.5  # mean negativity 0…1
-    source_weight: float = 0.5  # mean sources.yaml weight − 1
-    scale: float = Field(default=6.0, gt=0)  # hotness = 100·(1 − exp(−raw / scale))
+    """Weights of the hot index (热度指数, yuqing/hotindex.py; formula in docs/nlp.md)."""
+
+    authors: float = Field(default=1.0, ge=0)  # ln(1 + distinct authors)
+    extra_messages: float = Field(default=0.3, ge=0)  # ln(1 + messages − authors)
+    engagement: float = Field(
+        default=0.25, ge=0
+    )  # ln(1 + likes + dislikes + 2·comments + 3·reposts)
+    peak: float = Field(default=0.5, ge=0)  # ln(1 + most distinct authors within peak_days)
+    sources: float = Field(default=0.5, ge=0)  # ln(distinct sources)
+    negativity: float = Field(default=0.5, ge=0)  # mean negativity 0…1
+    source_weight: float = Field(default=0.5, ge=0)  # mean sources.yaml weight − 1
+    scale: float = Field(default=6.0, gt=0)  # 热度指数 = 100·(1 − exp(−raw / scale))
+    peak_days: int = Field(default=30, ge=1)
 
 
 class BurstSettings(_Strict):
@@ -48,14 +53,33 @@ class BurstSettings(_Strict):
 
 
 class EventSettings(_Strict):
-    window: Duration = "72h"  # a post joins events seen within this time
+    # a post joins an event whose last post is at most this long before it (an issue lives as
+    # long as people keep raising it); ``window`` is the former name
+    gap: Duration = "120d"
+    window: Duration | None = None  # deprecated alias of gap
     similarity: float = Field(default=0.35, gt=0, le=1)  # cosine to the event centroid
+    anchor_weight: float = Field(default=1.0, ge=0)  # weight of a post's place in its vector
     growth_window: Duration = "6h"
     centroid_terms: int = Field(default=60, ge=5)
     post_terms: int = Field(default=20, ge=3)
     max_events: int = Field(default=5000, ge=10)  # in-memory recent events
     max_post_ids: int = Field(default=1000, ge=1)  # post_ids kept on an event record
     max_tracked_posts: int = Field(default=100_000, ge=100)  # post → event map for reposts
+    # consolidation (nlp/consolidate.py, `yuqing events rebuild`, nightly under `yuqing run`)
+    edge_similarity: float = Field(default=0.2, gt=0, le=1)  # candidate pairs
+    cluster_similarity: float = Field(default=0.25, gt=0, le=1)  # average-linkage cut
+    anchor_bonus: float = Field(default=0.25, ge=0, le=1)  # similarity added for one place
+    merge_similarity: float = Field(default=0.35, gt=0, le=1)  # fragments (centroids) merge
+    max_df: float = Field(default=0.05, gt=0, le=1)  # terms in more posts are ignored
+    rebuild_window: Duration = "180d"  # the nightly job re-clusters posts this recent
+    rebuild_time: str = Field(default="02:30", pattern=r"^\d{1,2}:\d{2}$")  # nightly, local
+
+    @model_validator(mode="after")
+    def _window_alias(self) -> EventSettings:
+        if self.window is not None:
+            self.gap = self.window
+            self.window = None
+        return self
 
 
 class NLPSettings(_Strict):

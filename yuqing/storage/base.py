@@ -88,6 +88,23 @@ class Store(ABC):
     def iter_events(self, since: datetime | None = None) -> Iterator[Event]:
         """Events seen at or after ``since`` (by ``last_seen``), oldest first."""
 
+    @abstractmethod
+    def delete_events(self, event_ids: Iterable[str]) -> int:
+        """Remove events (fragments merged by consolidation); returns how many existed."""
+
+    def set_post_events(self, changes: dict[str, str]) -> int:
+        """Re-point posts to other events (``{post id: event id}``) without touching their
+        content or ``updated_at``; returns how many posts were changed. Backends override this
+        with a bulk update."""
+        n = 0
+        for pid, eid in changes.items():
+            post = self.get_post(pid)
+            if post is not None and post.event_id != eid:
+                post.event_id = eid
+                self.upsert_post(post)
+                n += 1
+        return n
+
     # -- alerts --------------------------------------------------------------------------
     @abstractmethod
     def insert_alert(self, alert: Alert) -> bool:

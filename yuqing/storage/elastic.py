@@ -307,6 +307,47 @@ class ElasticStore(Store):
         for src in self._scan("events", filters, sort):
             yield Event.from_dict(src)
 
+    def delete_events(self, event_ids) -> int:
+        ids = list(event_ids)
+
+        def delete() -> int:
+            found = self._lookup("events", ids, False)
+            if found:
+                self._bulk(
+                    [
+                        {"_op_type": "delete", "_id": i, "_index": d["_index"]}
+                        for i, d in found.items()
+                    ]
+                )
+            return len(found)
+
+        return self._read("events to delete", delete)
+
+    def set_post_events(self, changes: dict[str, str]) -> int:
+        items = list(changes.items())
+
+        def update() -> int:
+            n = 0
+            for lo in range(0, len(items), BULK_CHUNK):
+                part = dict(items[lo : lo + BULK_CHUNK])
+                found = self._lookup("posts", part, ["event_id"])
+                actions = [
+                    {
+                        "_op_type": "update",
+                        "_id": pid,
+                        "_index": d["_index"],
+                        "doc": {"event_id": part[pid]},
+                    }
+                    for pid, d in found.items()
+                    if d["_source"].get("event_id") != part[pid]
+                ]
+                if actions:
+                    self._bulk(actions)
+                n += len(actions)
+            return n
+
+        return self._read("posts to re-point", update)
+
     # -- alerts (need the cluster: no spooling) ------------------------------------------
     def _alert_op(self, what: str, fn: Callable[[], Any]) -> Any:
         return self.guard.call(what, fn, " (alerts are retried on the next check)")

@@ -171,6 +171,38 @@ class SQLiteStore(Store):
         for (doc,) in rows:
             yield Event.from_dict(json.loads(doc))
 
+    def delete_events(self, event_ids) -> int:
+        ids = list(event_ids)
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                n = sum(
+                    self.db.execute("DELETE FROM events WHERE id=?", (i,)).rowcount for i in ids
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return n
+
+    def set_post_events(self, changes: dict[str, str]) -> int:
+        """One transaction; the JSON document is edited in place (json_set)."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                n = 0
+                for pid, eid in changes.items():
+                    n += self.db.execute(
+                        "UPDATE posts SET doc = json_set(doc, '$.event_id', ?) "
+                        "WHERE id = ? AND coalesce(json_extract(doc, '$.event_id'), '') != ?",
+                        (eid, pid, eid),
+                    ).rowcount
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return n
+
     # -- alerts --------------------------------------------------------------------------
     def insert_alert(self, alert: Alert) -> bool:
         with self._lock:

@@ -1,0 +1,474 @@
+"""Event consolidation: re-cluster a period's posts with scikit-learn and merge fragments.
+
+The per-post assignment (:mod:`yuqing.nlp.events`) sees one post at a time in arrival order,
+so a long-running issue can end up in fragments and the result depends on the order posts
+arrived in. Consolidation (``yuqing events rebuild``, nightly under ``yuqing run``) looks at
+all posts of a period at once and is a function of the *set* of posts only:
+
+1. **Features** per post: the *problem* — its content tokens except pieces of its place names,
+   ``TfidfVectorizer`` (sublinear tf, terms in more than ``max_df`` of the posts dropped), each
+   row cut to its ``post_terms`` strongest terms — and the *place* — its anchors
+   (:mod:`yuqing.nlp.anchors`), shorter forms mapped to the most frequent longer form that
+   contains them (滨河苑 → 伊景园滨河苑). Similarity of two posts = cosine of their problems
+   + ``anchor_bonus`` when they name the same place; posts naming only different places
+   conflict (the same problem at two estates is two issues).
+2. **Candidate graph**: similarity ≥ ``edge_similarity`` (sparse products in row chunks), no
+   edge between conflicting posts; connected components
+   (``scipy.sparse.csgraph``). A component larger than ``max_component`` is split again with a
+   higher edge threshold.
+3. **Clusters**: per component ``AgglomerativeClustering`` (average linkage, distance =
+   1 − similarity, conflicting posts at distance 2) cut at ``1 − cluster_similarity``: every
+   post of a cluster is on average similar to the rest, so a theme (one complaint at 13
+   estates) does not chain into one event. Then the **fragments merge**: the same over the
+   clusters' centroids (their places: those named by half their posts), cut at
+   ``1 − merge_similarity``.
+4. **Activity**: a cluster is cut where its members are more than ``gap`` apart in time.
+
+Posts are processed sorted by (post time, id) and ties are broken by id, so any arrival order
+gives the same clusters.
+
+**Event ids** (the rule): an event's id is ``ev-`` + sha1(id of its earliest post, by post
+time then post id)[:16] — the id the per-post assignment gives an event when its first post
+arrives first. So an issue keeps its id as long as its earliest post stays in it; a merge of
+fragments keeps the earliest fragment's id, and the other fragments' ids are kept in
+``aliases`` (alert rules and links follow them) and their records are removed. Posts are
+re-pointed only when their event id changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from yuqing.hotindex import HotIndexWeights, HotInputs, history, hot_index, signal_of
+from yuqing.models import Event, Post
+from yuqing.nlp.anchors import AnchorExtractor, anchors_match
+from yuqing.nlp.events import event_id_for, post_time
+
+__all__ = ["Consolidator", "Consolidation", "ConsolidationParams"]
+
+log = logging.getLogger(__name__)
+MAX_ALIASES = 50
+REPRESENTATIVES = 3
+
+
+@dataclass
+class Consolidation:
+    """The outcome: events to write, post → event changes, event ids to remove."""
+
+    events: list[Event]
+    post_event: dict[str, str]  # every post of the period -> its event id
+    changed_posts: dict[str, str]  # only posts whose event id changed
+    retired: list[str]  # old event ids no longer used
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ConsolidationParams:
+    edge_similarity: float = 0.2
+    cluster_similarity: float = 0.25
+    anchor_bonus: float = 0.25
+    merge_similarity: float = 0.35
+    gap_seconds: float = 120 * 86400
+    post_terms: int = 30
+    max_df: float = 0.05
+    max_component: int = 3000
+    keywords: int = 8
+    max_post_ids: int = 1000
+
+    @classmethod
+    def from_settings(cls, settings) -> ConsolidationParams:
+        es = settings.events
+        return cls(
+            edge_similarity=es.edge_similarity,
+            cluster_similarity=es.cluster_similarity,
+            anchor_bonus=es.anchor_bonus,
+            merge_similarity=es.merge_similarity,
+            gap_seconds=es.gap.total_seconds(),
+            post_terms=max(es.post_terms, 20),
+            max_df=es.max_df,
+            keywords=settings.keywords,
+            max_post_ids=es.max_post_ids,
+        )
+
+
+class Consolidator:
+    def __init__(
+        self,
+        params: ConsolidationParams | None = None,
+        *,
+        anchors: AnchorExtractor | None = None,
+        weights: HotIndexWeights | None = None,
+        source_weights: dict[str, float] | None = None,
+        tz=None,
+    ):
+        self.source_weights = source_weights or {}
+        self.p = params or ConsolidationParams()
+        self.anchors = anchors or AnchorExtractor()
+        self.weights = weights or HotIndexWeights()
+        self.tz = tz
+
+    @classmethod
+    def from_settings(
+        cls, settings, *, userdict: Iterable[str] = (), source_weights=None, tz=None
+    ) -> Consolidator:
+        return cls(
+            ConsolidationParams.from_settings(settings),
+            anchors=AnchorExtractor(userdict),
+            weights=HotIndexWeights.from_settings(settings.hotness),
+            source_weights=source_weights,
+            tz=tz,
+        )
+
+    # ------------------------------------------------------------------ clustering
+    def anchors_of(self, post: Post) -> list[str]:
+        if post.anchors is None:
+            a = self.anchors.extract(post.title or "", post.text or "")
+            post.anchors, post.groups = a.places, a.groups
+        return list(post.anchors)
+
+    def cluster(self, posts: Sequence[Post]) -> list[list[int]]:
+        """Clusters as lists of indices into ``posts`` (each sorted by time), deterministic."""
+        n = len(posts)
+        if n == 0:
+            return []
+        order = sorted(range(n), key=lambda i: (_ts(post_time(posts[i])), posts[i].id))
+        ps = [posts[i] for i in order]
+        anchors = _map_anchors([self.anchors_of(p) for p in ps])
+        X = self._vectors(ps, anchors)
+        A = _anchor_matrix(anchors)
+        comps = self._components(X, A, self.p.edge_similarity)
+        labels = np.full(n, -1, dtype=np.int64)
+        next_label = 0
+        for comp in comps:
+            if len(comp) == 1:
+                labels[comp[0]] = next_label
+                next_label += 1
+                continue
+            for sub in self._agglomerate(X, A, comp):
+                labels[sub] = next_label
+                next_label += 1
+        times = np.array([_ts(post_time(p)) for p in ps])
+        clusters: list[list[int]] = []
+        for lab in range(next_label):
+            members = np.flatnonzero(labels == lab)  # ascending = time order
+            start = 0
+            for k in range(1, len(members) + 1):
+                if k == len(members) or times[members[k]] - times[members[k - 1]] > (
+                    self.p.gap_seconds
+                ):
+                    clusters.append([order[i] for i in members[start:k]])
+                    start = k
+        clusters.sort(key=lambda c: (_ts(post_time(posts[c[0]])), posts[c[0]].id))
+        self._last = (order, X)
+        return clusters
+
+    def _vectors(self, ps: Sequence[Post], anchors: list[list[str]]) -> sparse.csr_matrix:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        # the problem: content tokens that are not pieces of the post's place names
+        docs = []
+        for p, anc in zip(ps, anchors, strict=True):
+            names = "".join(anc[:3]) + "".join(p.anchors or [])
+            docs.append([t for t in (p.tokens or []) if t not in names])
+        max_df = self.p.max_df if len(docs) >= 200 else 1.0
+        vec = TfidfVectorizer(
+            analyzer=_identity, sublinear_tf=True, max_df=max_df, min_df=1, norm=None
+        )
+        try:
+            X = vec.fit_transform(docs).tocsr()
+        except ValueError:  # every term pruned (tiny or empty input)
+            vec.set_params(max_df=1.0)
+            X = vec.fit_transform(docs).tocsr()
+        X = _top_k(X, self.p.post_terms)
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.diags(1.0 / norms) @ X
+
+    def _components(
+        self, X: sparse.csr_matrix, A: sparse.csr_matrix, threshold: float, rows=None
+    ) -> list[np.ndarray]:
+        idx = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
+        Xs, As = X[idx], A[idx]
+        G = _similarity_graph(Xs, As, threshold, self.p.anchor_bonus)
+        ncomp, lab = connected_components(G, directed=False)
+        comps = [idx[np.flatnonzero(lab == c)] for c in range(ncomp)]
+        out: list[np.ndarray] = []
+        for comp in comps:
+            if len(comp) > self.p.max_component and threshold < 0.95:
+                out.extend(self._components(X, A, min(0.95, threshold + 0.1), comp))
+            else:
+                out.append(comp)
+        out.sort(key=lambda c: int(c[0]))
+        return out
+
+    def _agglomerate(self, X, A, comp: np.ndarray) -> list[np.ndarray]:
+        from sklearn.cluster import AgglomerativeClustering
+
+        Xc = X[comp]
+        Ac = A[comp]
+        has = np.asarray(Ac.sum(axis=1)).ravel() > 0
+        shared = (Ac @ Ac.T).toarray() > 0
+        sim = (Xc @ Xc.T).toarray() + self.p.anchor_bonus * shared
+        dist = 1.0 - sim
+        conflict = np.outer(has, has) & ~shared
+        dist[conflict] = 2.0
+        np.fill_diagonal(dist, 0.0)
+        np.clip(dist, 0.0, 2.0, out=dist)
+        model = AgglomerativeClustering(
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=1.0 - self.p.cluster_similarity,
+        )
+        labels = model.fit_predict(dist)
+        groups: dict[int, list[int]] = {}
+        for i, lab in enumerate(labels):
+            groups.setdefault(int(lab), []).append(i)
+        parts = sorted(groups.values(), key=lambda g: g[0])
+        parts = self._merge_fragments(Xc, Ac, parts) if len(parts) > 1 else parts
+        return sorted((comp[np.array(g)] for g in parts), key=lambda g: int(g[0]))
+
+    def _merge_fragments(self, Xc, Ac, parts: list[list[int]]) -> list[list[int]]:
+        """Second level: clusters whose problem centroids are similar (cosine + bonus for a
+        shared main place, conflicting places apart) merge — average linkage again, over
+        centroids, cut at ``1 − merge_similarity``. A big heterogeneous issue that the first
+        level left in pieces is joined; pieces about other places stay apart."""
+        from sklearn.cluster import AgglomerativeClustering
+
+        C = sparse.vstack([sparse.csr_matrix(Xc[g].sum(axis=0)) for g in parts]).tocsr()
+        norms = np.sqrt(np.asarray(C.multiply(C).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        C = sparse.diags(1.0 / norms) @ C
+        # a fragment's places: those named by at least half of its posts
+        P = sparse.vstack([sparse.csr_matrix(Ac[g].sum(axis=0)) for g in parts]).toarray()
+        sizes = np.array([len(g) for g in parts], dtype=float)
+        main = (P >= np.maximum(1.0, sizes[:, None] / 2)).astype(float)
+        has = main.sum(axis=1) > 0
+        shared = (main @ main.T) > 0
+        sim = (C @ C.T).toarray() + self.p.anchor_bonus * shared
+        dist = 1.0 - sim
+        dist[np.outer(has, has) & ~shared] = 2.0
+        np.fill_diagonal(dist, 0.0)
+        np.clip(dist, 0.0, 2.0, out=dist)
+        labels = AgglomerativeClustering(
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=1.0 - self.p.merge_similarity,
+        ).fit_predict(dist)
+        merged: dict[int, list[int]] = {}
+        for g, lab in zip(parts, labels, strict=False):
+            merged.setdefault(int(lab), []).extend(g)
+        return sorted((sorted(g) for g in merged.values()), key=lambda g: g[0])
+
+    # ------------------------------------------------------------------ events
+    def run(self, posts: Sequence[Post], old: dict[str, Event] | None = None) -> Consolidation:
+        """Cluster ``posts`` and build their events (``old``: the stored events they were in)."""
+        import time as _time
+
+        t0 = _time.perf_counter()
+        old = old or {}
+        clusters = self.cluster(posts)
+        order, X = self._last
+        row_of = {pi: r for r, pi in enumerate(order)}
+        events: list[Event] = []
+        post_event: dict[str, str] = {}
+        for members in clusters:
+            ev = self._event([posts[i] for i in members], X, [row_of[i] for i in members], old)
+            events.append(ev)
+            for i in members:
+                post_event[posts[i].id] = ev.id
+        changed = {p.id: post_event[p.id] for p in posts if p.event_id != post_event[p.id]}
+        used = {e.id for e in events}
+        retired = sorted({p.event_id for p in posts if p.event_id} - used)
+        return Consolidation(
+            events,
+            post_event,
+            changed,
+            retired,
+            stats={
+                "posts": len(posts),
+                "events": len(events),
+                "multi_post_events": sum(e.size > 1 for e in events),
+                "seconds": round(_time.perf_counter() - t0, 3),
+            },
+        )
+
+    def _event(
+        self, members: list[Post], X: sparse.csr_matrix, rows: list[int], old: dict[str, Event]
+    ) -> Event:
+        times = [post_time(p) for p in members]
+        first = members[0]  # members are in (time, id) order
+        eid = event_id_for(first.id)
+        Xc = X[rows]
+        centroid = np.asarray(Xc.sum(axis=0)).ravel()
+        central = Xc @ centroid  # each member's similarity to the whole (medoid = max)
+        rank = sorted(range(len(members)), key=lambda i: (-central[i], members[i].id))
+        medoid = members[rank[0]]
+        reps: list[Post] = []
+        seen_authors: set[str] = set()
+        for i in rank:  # most central first, one per author while possible
+            p = members[i]
+            who = p.author or p.id
+            if who in seen_authors or p.duplicate_of:
+                continue
+            reps.append(p)
+            seen_authors.add(who)
+            if len(reps) == REPRESENTATIVES:
+                break
+        for i in rank:
+            if len(reps) >= REPRESENTATIVES:
+                break
+            if members[i] not in reps:
+                reps.append(members[i])
+        aliases: list[str] = []
+        prior = [old[p.event_id] for p in members if p.event_id in old]
+        for e in [*prior, *(Event(id=p.event_id, title="") for p in members if p.event_id)]:
+            for a in [e.id, *e.aliases]:
+                if a != eid and a not in aliases:
+                    aliases.append(a)
+        kept = old.get(eid)
+        sw = self.source_weights
+        signals = [
+            signal_of(p, t, sw.get(p.source_id, 1.0)) for p, t in zip(members, times, strict=False)
+        ]
+        inputs = HotInputs.of(signals, self.weights.peak_days)
+        cat = Counter(p.category for p in members if p.category)
+        focus = Counter(f for p in members for f in p.focus)
+        regions = Counter(
+            p.region or (p.regions_mentioned[0] if p.regions_mentioned else None) for p in members
+        )
+        regions.pop(None, None)
+        anchors = Counter(a for p in members for a in dict.fromkeys(p.anchors or []))
+        groups = Counter(g for p in members for g in dict.fromkeys(p.groups or []))
+        keywords = Counter()
+        for p in members:
+            for k in p.keywords:
+                keywords[k] += 1
+        size = len(members)
+        need = max(1, math.ceil(size / 3))
+        return Event(
+            id=eid,
+            title=medoid.title or (medoid.text or "")[:40],
+            keywords=[k for k, _ in sorted(keywords.items(), key=lambda kv: (-kv[1], kv[0]))][
+                : self.p.keywords
+            ],
+            post_ids=[p.id for p in members][: self.p.max_post_ids],
+            size=size,
+            first_seen=times[0],
+            last_seen=max(times),
+            hotness=hot_index(inputs, self.weights),
+            category=_top(cat),
+            focus=sorted(f for f, c in focus.items() if 2 * c >= size),
+            region=_top(regions),
+            sources=list(dict.fromkeys(p.source_id for p in members)),
+            channels=list(dict.fromkeys(p.channel for p in members if p.channel)),
+            negativity=round(sum(max(0.0, -(p.sentiment or 0.0)) for p in members) / size, 4),
+            burst=bool(kept.burst) if kept else False,
+            anchors=[a for a, c in _ranked(anchors) if c >= need][:3],
+            groups=[g for g, c in _ranked(groups) if c >= need][:3],
+            authors=inputs.authors,
+            likes=sum(int((p.engagement or {}).get("likes", 0)) for p in members),
+            dislikes=sum(int((p.engagement or {}).get("dislikes", 0)) for p in members),
+            representative_ids=[p.id for p in reps],
+            hot_history=history(signals, self.tz, self.weights),
+            aliases=aliases[:MAX_ALIASES],
+            consolidated=True,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+def _identity(doc):
+    return doc
+
+
+def _ts(t: datetime) -> float:
+    return t.timestamp()
+
+
+def _top(counter: Counter):
+    return _ranked(counter)[0][0] if counter else None
+
+
+def _ranked(counter: Counter) -> list[tuple]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
+
+
+def _map_anchors(per_post: list[list[str]]) -> list[list[str]]:
+    """Map each anchor to the most frequent longer anchor containing it (ties: longest, then
+    by name), so short and long forms of one place become one feature."""
+    freq = Counter(a for anc in per_post for a in dict.fromkeys(anc))
+    names = sorted(freq, key=lambda a: (-len(a), a))
+    target: dict[str, str] = {}
+    for a in sorted(freq, key=lambda a: (len(a), a)):
+        longer = [b for b in names if len(b) > len(a) and anchors_match(a, b)]
+        target[a] = max(longer, key=lambda b: (freq[b], len(b), b)) if longer else a
+    for a in list(target):  # follow chains to the end
+        seen = {a}
+        while target[target[a]] != target[a] and target[a] not in seen:
+            seen.add(target[a])
+            target[a] = target[target[a]]
+    return [list(dict.fromkeys(target[a] for a in anc)) for anc in per_post]
+
+
+def _anchor_matrix(anchors: list[list[str]]) -> sparse.csr_matrix:
+    """Posts × anchors incidence (first three anchors of each post)."""
+    ids: dict[str, int] = {}
+    rows, cols = [], []
+    for r, anc in enumerate(anchors):
+        for a in anc[:3]:
+            rows.append(r)
+            cols.append(ids.setdefault(a, len(ids)))
+    data = np.ones(len(rows), dtype=np.float32)
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(anchors), max(len(ids), 1)))
+
+
+def _top_k(X: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+    X = X.tocsr(copy=True)
+    for r in range(X.shape[0]):
+        lo, hi = X.indptr[r], X.indptr[r + 1]
+        if hi - lo > k:
+            row = X.data[lo:hi]
+            cut = np.argsort(-row, kind="stable")[k:]
+            row[cut] = 0.0
+    X.eliminate_zeros()
+    return X
+
+
+def _similarity_graph(
+    X: sparse.csr_matrix,
+    A: sparse.csr_matrix,
+    threshold: float,
+    bonus: float,
+    chunk: int = 2000,
+) -> sparse.csr_matrix:
+    """Pairs whose similarity (cosine + ``bonus`` when they share a place) ≥ threshold; no
+    edges between posts with conflicting places."""
+    n = X.shape[0]
+    XT = X.T.tocsc()
+    AT = A.T.tocsc()
+    has = np.asarray(A.sum(axis=1)).ravel() > 0
+    blocks = []
+    for lo in range(0, n, chunk):
+        shared = (A[lo : lo + chunk] @ AT).tocsr()
+        shared.data[:] = 1.0
+        S = (X[lo : lo + chunk] @ XT + bonus * shared).tocoo()
+        keep = S.data >= threshold
+        r, c = S.row[keep], S.col[keep]
+        both = has[r + lo] & has[c]
+        if both.any():
+            ok = np.asarray(shared[r[both], c[both]]).ravel() > 0
+            mask = np.ones(len(r), dtype=bool)
+            mask[np.flatnonzero(both)[~ok]] = False
+            r, c = r[mask], c[mask]
+        blocks.append(sparse.csr_matrix((np.ones(len(r)), (r + lo, c)), shape=(n, n)))
+    return sum(blocks[1:], blocks[0]) if blocks else sparse.csr_matrix((n, n))
