@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv lint bench bench-crawl sysdeps clean
+.PHONY: demo test venv lint bench bench-crawl bench-hot sysdeps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ sysdeps:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-bench: bench-crawl bench-nlp bench-alerts bench-es
+bench: bench-crawl bench-nlp bench-alerts bench-es bench-hot
 
 bench-nlp: $(STAMP)
 	$(PY) bench/nlp.py
@@ -48,6 +48,9 @@ bench-alerts: $(STAMP)
 
 bench-crawl: $(STAMP)
 	$(PY) bench/crawl.py
+
+bench-hot: $(STAMP)
+	$(PY) bench/hot.py
 
 # Elasticsearch: the integ-test distribution via Maven into .cache/es (fast when cached; without
 # Java/Maven it only warns unless CI=true), a node in the foreground, the indexing benchmark.
