@@ -14,18 +14,20 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# the demo keeps serving the response console until Ctrl-C (it prints the URL and a sign-in)
 demo: $(STAMP)
-	$(VENV)/bin/yuqing demo
+	$(VENV)/bin/yuqing demo --serve
 
 test: $(STAMP) es-dist sysdeps
 	$(PY) -m pytest -q tests
 
-# Debian packages the test suite uses: Chromium renders the digest, a CJK font draws the
+# Debian packages the test suite uses: Chromium renders the digest and (driven by
+# chromium-driver through Selenium) runs the console's browser tests, a CJK font draws the
 # charts' Chinese labels. Installed when missing and we are root; otherwise a warning (the
 # browser tests then skip, except under CI=true where they fail).
-SYSDEPS := chromium fonts-wqy-microhei
+SYSDEPS := chromium chromium-driver fonts-wqy-microhei
 sysdeps:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then \
 	  true; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing $(SYSDEPS) from Debian's packages"; \

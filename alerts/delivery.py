@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from yuqing.alerts.channels import CHANNELS, Channel, DeliveryError
+from yuqing.alerts.evidence import gather
+from yuqing.alerts.links import alert_url, signer_from
 from yuqing.alerts.outbox import Outbox, Row
-from yuqing.alerts.render import build
+from yuqing.alerts.render import AlertView, build, view
 from yuqing.alerts.settings import AlertSettings, alert_settings
+from yuqing.models import Alert
 from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now
 
@@ -65,6 +68,20 @@ class Deliverer:
         self.depts = {d.id: d for d in cfg.departments.departments}
         self.names = {d.id: d.name for d in cfg.departments.departments}
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.signer = signer_from(cfg)
+
+    def _view(self, alert: Alert, department: str, recipient: str, now: datetime) -> AlertView:
+        """Evidence from the store, deadlines, and the recipient's own signed link."""
+        link = ack_link = None
+        base = self.cfg.settings.console.base_url
+        if self.signer is not None and base:
+            token = self.signer.sign(alert.id, department, recipient, now)
+            link, ack_link = (
+                alert_url(base, alert.id, token),
+                alert_url(base, alert.id, token, "ack"),
+            )
+        evidence = gather(self.store, self.cfg, alert)
+        return view(alert, self.settings, self.names, now, evidence, link, ack_link)
 
     def run_once(self, now: datetime | None = None) -> DeliveryReport:
         now = now or _now(self.cfg.settings.timezone)
@@ -152,9 +169,8 @@ class Deliverer:
                 if batch_id
                 else (first.alert_id if first.kind == "alert" else f"{first.alert_id}:{first.kind}")
             )
-            message = build(
-                kind, alerts, dept, first.recipient, self.names, id_key, self.settings.dashboard_url
-            )
+            views = [self._view(a, first.department, first.recipient, now) for a in alerts]
+            message = build(kind, views, dept, first.recipient, id_key, self.settings.dashboard_url)
             channel.send(message, dept)
         except Exception as exc:  # noqa: BLE001 - every failure is retried, logged, counted
             r = self.settings.retry

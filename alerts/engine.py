@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from yuqing.alerts.channels import CHANNELS
 from yuqing.alerts.channels import validate as validate_channels
 from yuqing.alerts.outbox import Outbox, Target
+from yuqing.alerts.replies import link_replies
 from yuqing.alerts.routing import Router
 from yuqing.alerts.rules import build_rules
 from yuqing.alerts.rules.base import Match, RuleType
@@ -183,6 +184,7 @@ class Engine:
             if d.created and d.alert.evidence.get("supersedes"):
                 self._mark_superseded(d.alert.evidence["supersedes"], d.alert.id)
         self.store.flush()  # committed before any delivery
+        link_replies(self.store, now, self.settings.lookback)
         if self.outbox is not None:
             for d in result.decisions:
                 if d.alert is not None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from yuqing.levels import NAMES, TAGS, max_level
+from yuqing.alerts.evidence import Evidence
+from yuqing.levels import LABELS, TAGS, max_level
 from yuqing.mail import header_safe, message_id
 from yuqing.models import Alert
 from yuqing.templating import environment
@@ -18,6 +20,9 @@ KIND_LABEL = {
     "escalation": "【督办升级】",
     "recheck": "【复查未通过】",
     "batch": "【汇总】",
+    "remind_ack": "【催办】",
+    "remind_resolve": "【催办】",
+    "overdue": "【督办通知】",
 }
 
 _env = environment(TEMPLATES)
@@ -26,6 +31,48 @@ _env = environment(TEMPLATES)
 def markdown_safe(value: str, limit: int = 500) -> str:
     """Crawled text inside robot markdown: one line, no link/format syntax."""
     return re.sub(r"[\[\]()<>*_`#!|>~]", " ", header_safe(value, limit))
+
+
+@dataclass
+class AlertView:
+    """One alert as a message shows it: Chinese names, deadlines, evidence and links."""
+
+    alert: Alert
+    level_label: str  # 黄色预警
+    lead: str  # 牵头单位
+    partners: list[str]  # 配合单位
+    ack_due: datetime  # 签收时限
+    resolve_due: datetime  # 办结时限
+    evidence: Evidence | None = None
+    link: str | None = None  # the recipient's signed link to the alert page
+    ack_link: str | None = None  # the same page with 签收 ready to press
+
+
+def view(
+    alert: Alert,
+    settings,
+    dept_names: dict[str, str],
+    now: datetime,
+    evidence: Evidence | None = None,
+    link: str | None = None,
+    ack_link: str | None = None,
+) -> AlertView:
+    from yuqing.alerts.workflow import due
+
+    if alert.delivered_at is None:  # deadlines run from delivery, which is now
+        alert = Alert.from_dict({**alert.to_dict(), "delivered_at": now.isoformat()})
+    names = [dept_names.get(d, d) for d in alert.departments]
+    return AlertView(
+        alert=alert,
+        level_label=LABELS[alert.level],
+        lead=names[0] if names else "—",
+        partners=names[1:],
+        ack_due=due(alert, settings, "ack"),
+        resolve_due=due(alert, settings, "resolve"),
+        evidence=evidence,
+        link=link,
+        ack_link=ack_link,
+    )
 
 
 @dataclass
@@ -45,14 +92,14 @@ class OutMessage:
 
 def build(
     kind: str,
-    alerts: list[Alert],
+    views: list[AlertView],
     department,
     recipient: str,
-    dept_names: dict[str, str],
     id_key: str,
     dashboard_url: str | None = None,
 ) -> OutMessage:
-    """Render one message for ``department`` (a config Department) about ``alerts``."""
+    """Render one message for ``department`` (a config Department) about ``views``."""
+    alerts = [v.alert for v in views]
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]
     label = KIND_LABEL.get(kind, "")
@@ -64,14 +111,15 @@ def build(
     ctx = {
         "kind": kind,
         "level": level,
-        "level_name": NAMES[level],
+        "level_label": LABELS[level],
         "tag": TAGS[level],
         "label": label,
-        "alerts": alerts,
+        "views": views,
         "department": department,
-        "dept_names": dept_names,
         "dashboard_url": dashboard_url,
         "subject": subject,
+        "fmt": _fmt,
+        "href": href,
     }
     return OutMessage(
         kind=kind,
@@ -88,3 +136,12 @@ def build(
         ),
         alert_ids=[a.id for a in alerts],
     )
+
+
+def href(url: str | None) -> str:
+    """A crawled URL fit for an ``href``: http(s) only (no ``javascript:``), else ``#``."""
+    return url if url and re.match(r"^https?://", url, re.IGNORECASE) else "#"
+
+
+def _fmt(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"

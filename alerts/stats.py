@@ -1,6 +1,15 @@
-"""Response metrics per department (the lead unit of each alert) over a period:
-回应率 (acknowledged within the level's deadline) and 处置有效率 (resolved, and no recheck
-found the issue persisting), plus the median time to acknowledge."""
+"""Response metrics per department (the lead unit of each alert) over a period, the numbers
+the seeds judge an office by:
+
+* 签收率 (acked / alerts), 按时签收率 (acked within the 签收时限 / alerts),
+* 回应率 (a 回应 recorded — response text, official reply URL or a confirmed linked reply —
+  / alerts),
+* 办结率 (resolved / alerts), 处置有效率 (resolved, and the 回访 found the concern resolved —
+  or, without a 回访, no recheck found it persisting — / alerts),
+* median minutes from delivery to 签收, 回应 and 办结.
+
+Merged duplicates and alerts marked 不予关注 are not counted.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,7 @@ from datetime import datetime
 from statistics import median
 
 from yuqing.alerts.workflow import deadline
+from yuqing.models import Alert
 from yuqing.storage.base import Store
 
 
@@ -19,15 +29,41 @@ class DeptStats:
     alerts: int = 0
     acked: int = 0
     acked_on_time: int = 0
+    responded: int = 0
     resolved: int = 0
     effective: int = 0
     escalated: int = 0
     median_ack_minutes: float | None = None
+    median_response_minutes: float | None = None
+    median_resolve_minutes: float | None = None
+    ack_rate: float | None = None  # 签收率
+    ack_on_time_rate: float | None = None  # 按时签收率
     response_rate: float | None = None  # 回应率
+    resolve_rate: float | None = None  # 办结率
     effective_rate: float | None = None  # 处置有效率
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def counted(alert: Alert) -> bool:
+    """Whether an alert counts in the metrics (not merged away, not 不予关注)."""
+    return not (alert.evidence.get("superseded_by") or alert.evidence.get("dismissed"))
+
+
+def effective(alert: Alert) -> bool:
+    if alert.status != "resolved":
+        return False
+    followup = alert.evidence.get("followup")
+    if followup is not None:
+        return bool(followup.get("satisfied"))
+    return alert.evidence.get("recheck", {}).get("result") != "persisting"
+
+
+def _minutes(alert: Alert, at: datetime | None) -> float | None:
+    if at is None:
+        return None
+    return (at - (alert.delivered_at or alert.created_at)).total_seconds() / 60
 
 
 def department_stats(
@@ -35,27 +71,35 @@ def department_stats(
 ) -> list[DeptStats]:
     names = {d.id: d.name for d in cfg.departments.departments}
     table: dict[str, DeptStats] = {}
-    waits: dict[str, list[float]] = {}
+    waits: dict[str, dict[str, list[float]]] = {}
     for a in store.iter_alerts(since=since):
-        if a.created_at > until or not a.departments or a.evidence.get("superseded_by"):
+        if a.created_at > until or not a.departments or not counted(a):
             continue
         lead = a.departments[0]
         s = table.setdefault(lead, DeptStats(lead, names.get(lead, lead)))
+        w = waits.setdefault(lead, {"ack": [], "response": [], "resolve": []})
         s.alerts += 1
         history = [h.get("action") for h in a.evidence.get("history", [])]
         s.escalated += "escalate" in history
         if a.acked_at:
             s.acked += 1
             s.acked_on_time += a.acked_at <= deadline(a, settings)
-            waits.setdefault(lead, []).append(
-                (a.acked_at - (a.delivered_at or a.created_at)).total_seconds() / 60
-            )
+            w["ack"].append(_minutes(a, a.acked_at))  # type: ignore[arg-type]
+        if a.responded_at:
+            s.responded += 1
+            w["response"].append(_minutes(a, a.responded_at))  # type: ignore[arg-type]
         if a.status == "resolved":
             s.resolved += 1
-            s.effective += a.evidence.get("recheck", {}).get("result") != "persisting"
+            w["resolve"].append(_minutes(a, a.resolved_at))  # type: ignore[arg-type]
+        s.effective += effective(a)
     for lead, s in table.items():
-        if waits.get(lead):
-            s.median_ack_minutes = round(median(waits[lead]), 1)
-        s.response_rate = round(s.acked_on_time / s.alerts, 3)
+        w = waits[lead]
+        s.median_ack_minutes = round(median(w["ack"]), 1) if w["ack"] else None
+        s.median_response_minutes = round(median(w["response"]), 1) if w["response"] else None
+        s.median_resolve_minutes = round(median(w["resolve"]), 1) if w["resolve"] else None
+        s.ack_rate = round(s.acked / s.alerts, 3)
+        s.ack_on_time_rate = round(s.acked_on_time / s.alerts, 3)
+        s.response_rate = round(s.responded / s.alerts, 3)
+        s.resolve_rate = round(s.resolved / s.alerts, 3)
         s.effective_rate = round(s.effective / s.alerts, 3)
     return sorted(table.values(), key=lambda s: (-s.alerts, s.department))

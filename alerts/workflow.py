@@ -17,6 +17,7 @@ from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.loader import ConfigError
 from yuqing.models import Alert
 from yuqing.storage.base import Store
+from yuqing.timeutil import parse_iso
 
 log = logging.getLogger(__name__)
 STATUSES = ("open", "acked", "resolved", "escalated")
@@ -81,9 +82,19 @@ def resolve(
     return store.get_alert(alert.id)  # type: ignore[return-value]
 
 
-def deadline(alert: Alert, settings) -> datetime:
+def due(alert: Alert, settings, kind: str = "ack") -> datetime:
+    """签收时限 (``kind="ack"``) or 办结时限 (``"resolve"``): the level's limit counted from
+    delivery (creation until delivered); an approved 延期 sets the 办结时限 itself."""
+    if kind == "resolve" and alert.evidence.get("extended_until"):
+        return parse_iso(alert.evidence["extended_until"])  # type: ignore[return-value]
+    limits = settings.ack_deadline if kind == "ack" else settings.resolve_deadline
     start = alert.delivered_at or alert.created_at
-    return start + settings.ack_deadline[alert.level]
+    return start + limits[alert.level]
+
+
+def deadline(alert: Alert, settings) -> datetime:
+    """The 签收时限 (see :func:`due`)."""
+    return due(alert, settings, "ack")
 
 
 def escalation_targets(engine, alert: Alert) -> list[str]:
@@ -100,7 +111,8 @@ def escalation_targets(engine, alert: Alert) -> list[str]:
 
 def escalate_due(engine, now: datetime) -> list[Alert]:
     """Open alerts past their level's ack deadline -> escalated, and a 督办 message to each
-    routed department's ``escalate_to`` plus the duty office."""
+    routed department's ``escalate_to`` plus the duty office. (The escalation job then sends
+    the 催办 / 督办 notices around the time limits: ``alerts/deadlines.py``.)"""
     store, settings = engine.store, engine.settings
     done = []
     since = now - settings.lookback * 4

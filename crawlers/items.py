@@ -19,3 +19,4 @@ class Article:
     etag: str | None = None  # validators for the next conditional GET
     last_modified: str | None = None
     method: str = "auto"  # auto | selectors | feed | json
+    reply: dict[str, str] = field(default_factory=dict)  # a board's answer: text, at, by

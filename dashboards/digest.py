@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from yuqing import levels
+from yuqing.alerts.ledger import STATUS_NAMES as ACCOUNT_STATUS
 from yuqing.dashboards import charts
 from yuqing.dashboards.digest_data import STATUS_NAMES, DigestData, gather
 from yuqing.dashboards.period import WEEKDAYS, Period, daily, weekly_ending
@@ -134,6 +135,7 @@ def render(data: DigestData) -> Rendered:
         "level_names": levels.NAMES,
         "level_colors": levels.COLORS,
         "status_names": STATUS_NAMES,
+        "account_status": ACCOUNT_STATUS,
         "status_colors": STATUS_COLORS,
         "channel_names": CHANNELS,
         "issue_names": ISSUE_NAMES,

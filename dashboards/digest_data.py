@@ -16,20 +16,22 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from yuqing.alerts.ledger import status_changes
 from yuqing.alerts.rules.dormancy import dormancy_policy, post_times
 from yuqing.alerts.settings import alert_settings
 from yuqing.alerts.stats import DeptStats, department_stats
 from yuqing.alerts.workflow import deadline
+from yuqing.alerts.workflow import due as due_at
 from yuqing.dashboards.hot_table import HotRow, hot_rows
 from yuqing.dashboards.period import Period
 from yuqing.levels import LEVELS, rank
 from yuqing.models import CHANNELS, Alert, Event, Post, post_time
 from yuqing.storage.base import Store
+from yuqing.timeutil import parse_iso
+from yuqing.vocab import NEGATIVE_BELOW, STATUS_NAMES
 
 #: Channels shown even when empty, in this order; others follow when they have posts.
 MAIN_CHANNELS = ("portal", "message_board", "weibo", "wechat", "news")
-STATUS_NAMES = {"open": "待签收", "acked": "已签收", "resolved": "已办结", "escalated": "已督办"}
-NEGATIVE_BELOW = -0.3  # a post with sentiment below this counts as negative
 TOP_EVENTS = 10
 POSTS_PER_EVENT = 3
 NOTABLE_POSTS = 8  # "重点信息": the period's most negative (then newest) posts
@@ -133,6 +135,9 @@ class AlertSummary:
     escalated: int
     resolved: int
     departments: list[DeptStats]
+    overdue_resolve: list[AlertRef] = field(default_factory=list)  # acked, past 办结时限
+    reminders: int = 0  # 催办 sent in the period
+    overdue_notices: int = 0  # 督办通知 sent in the period
 
 
 @dataclass
@@ -162,6 +167,8 @@ class DigestData:
     top_sources: list[tuple[str, int]]
     notable: list[PostRef] = field(default_factory=list)  # most negative, then newest
     hot_table: list[HotRow] = field(default_factory=list)  # 热点问题表 (weekly, monthly)
+    # weekly only: 政务新媒体 accounts whose ledger status changed, (account, old status)
+    account_changes: list = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
@@ -287,6 +294,9 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         focus=focus,
         alerts=alerts,
         sources=source_issues(cfg, store, as_of, names),
+        account_changes=status_changes(cfg, store, period.start, as_of)
+        if period.kind == "weekly"
+        else [],
         regions=regions.most_common(8),
         top_sources=sources.most_common(8),
         notable=[
@@ -426,10 +436,30 @@ def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) ->
     by_level = {lvl: 0 for lvl in reversed(LEVELS)}
     raised = previous = on_time = late = escalated = resolved = 0
     overdue: list[AlertRef] = []
+    overdue_resolve: list[AlertRef] = []
+    reminders = notices = 0
     for a in store.iter_alerts(since=period.start - timedelta(days=30)):
         if a.evidence.get("superseded_by") or a.created_at >= as_of:
             continue
         due = deadline(a, settings)
+        for h in a.evidence.get("history", []):
+            at = parse_iso(h.get("at")) if h.get("action") in ("remind", "overdue") else None
+            if at is not None and period.start <= at < period.end:
+                reminders += h["action"] == "remind"
+                notices += h["action"] == "overdue"
+        resolve_due = due_at(a, settings, "resolve")
+        if a.status == "acked" and resolve_due < as_of:
+            overdue_resolve.append(
+                AlertRef(
+                    a.id,
+                    a.level,
+                    a.title or a.rule,
+                    a.status,
+                    [names.get(d, d) for d in a.departments],
+                    a.created_at,
+                    resolve_due,
+                )
+            )
         if a.status in ("open", "escalated") and due < as_of:
             overdue.append(
                 AlertRef(
@@ -465,6 +495,9 @@ def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) ->
         escalated=escalated,
         resolved=resolved,
         departments=department_stats(cfg, store, settings, period.start, as_of),
+        overdue_resolve=sorted(overdue_resolve, key=lambda r: r.due_at)[:20],
+        reminders=reminders,
+        overdue_notices=notices,
     )
 
 

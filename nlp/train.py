@@ -26,6 +26,8 @@ __all__ = [
     "save_model",
     "load_model",
     "evaluate_model",
+    "with_extra_rows",
+    "DATA_DIR",
     "DEFAULT_MODEL",
     "TEDDY_PROVENANCE",
 ]
@@ -77,6 +79,19 @@ def train_model(
             "per_class": m["per_class"],
         }
     return clf
+
+
+def with_extra_rows(data: str | Path, rows: list[tuple[str, str]], folder: Path) -> Path:
+    """``data`` plus ``rows`` (text, label) as one JSONL file in ``folder`` (for training with
+    label feedback: corrections are ordinary labelled rows)."""
+    import json
+
+    base = load_labelled(data)
+    out = folder / "train+feedback.jsonl"
+    with out.open("w", encoding="utf-8") as f:
+        for text, label in [*zip(base.texts, base.labels, strict=True), *rows]:
+            f.write(json.dumps({"text": text, "label": label}, ensure_ascii=False) + "\n")
+    return out
 
 
 def evaluate_model(clf: CategoryClassifier, texts, labels) -> dict[str, Any]:

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "yuqing.commands.kibana",
     "yuqing.commands.es",
     "yuqing.commands.events",
+    "yuqing.commands.console_cmd",
 ]
 
 

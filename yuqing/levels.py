@@ -19,6 +19,8 @@ TAGS: dict[str, str] = {
     "blue": "【蓝色提示】",
 }
 NAMES: dict[str, str] = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+#: the level as people say it (级别：黄色预警): the tag without its brackets
+LABELS: dict[str, str] = {level: tag.strip("【】") for level, tag in TAGS.items()}
 COLORS: dict[str, str] = {
     "red": "#c62828",
     "orange": "#ef6c00",

@@ -158,12 +158,15 @@ class Post(_Record):
     groups: list[str] = field(default_factory=list)  # people affected (业主, 学生, ...)
     content_hash: str = ""
     updated_at: datetime | None = None
+    # a message board's own answer to the message: {"text", "at" (ISO), "by"}
+    reply: dict[str, Any] = field(default_factory=dict)
 
     _datetime_fields = ("published_at", "crawled_at", "updated_at")
 
     def __post_init__(self) -> None:
-        if not self.content_hash:
-            self.content_hash = content_hash(self.title, self.text)
+        if not self.content_hash:  # a reply arriving later is a change of the post
+            body = f"{self.text}\n{self.reply.get('text', '')}" if self.reply else self.text
+            self.content_hash = content_hash(self.title, body)
 
     def contract_dict(self) -> dict[str, Any]:
         data = self.to_dict()
@@ -246,9 +249,42 @@ class Alert(_Record):
     summary: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    responded_at: datetime | None = None  # first 回应 (response text or official reply URL)
 
-    _datetime_fields = ("created_at", "delivered_at", "acked_at", "resolved_at", "updated_at")
+    _datetime_fields = (
+        "created_at",
+        "delivered_at",
+        "acked_at",
+        "resolved_at",
+        "updated_at",
+        "responded_at",
+    )
 
     def contract_dict(self) -> dict[str, Any]:
         data = self.to_dict()
         return {k: data[k] for k in ALERT_CONTRACT_FIELDS}
+
+
+@dataclass
+class Feedback(_Record):
+    """A duty officer's correction of a message's labels (label feedback). Fields left None
+    are not corrected. ``title``/``text`` keep the message as it was judged, so retraining
+    (``yuqing train --with-feedback``) does not depend on the post outliving retention."""
+
+    id: str  # sha1(post id, created_at)
+    post_id: str
+    created_at: datetime
+    by: str
+    title: str = ""
+    text: str = ""
+    category: str | None = None  # the right category (a label of the classifier)
+    focus: list[str] | None = None  # the right focus topics
+    negative: bool | None = None  # whether the message is negative
+    was: dict[str, Any] = field(default_factory=dict)  # the labels before the correction
+    note: str = ""
+
+    _datetime_fields = ("created_at",)
+
+    @staticmethod
+    def make_id(post_id: str, created_at: datetime) -> str:
+        return hashlib.sha1(f"{post_id}\x1f{created_at.isoformat()}".encode()).hexdigest()

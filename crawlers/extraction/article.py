@@ -312,6 +312,12 @@ def _selected_date(nodes: list, tz: str) -> datetime | None:
 # ------------------------------------------------------------------------------------- API
 
 
+def select_text(markup: str, selector: str) -> str:
+    """The text of what ``selector`` (CSS, or XPath starting with ``/`` or ``(``) matches."""
+    doc = parse(markup or "")
+    return _selected_text(_select(doc, selector)).strip() if doc is not None else ""
+
+
 def extract_article(
     markup: str, url: str = "", selectors: dict | None = None, tz: str = "Asia/Shanghai"
 ) -> Extracted:

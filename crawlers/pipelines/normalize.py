@@ -46,6 +46,7 @@ class NormalizePipeline(Stage):
             region=source.region,
             author=item.author,
             engagement=dict(item.engagement),
+            reply={**item.reply, "text": clean(item.reply["text"])} if item.reply else {},
         )
         if looks_traditional(title + body):
             post.title_orig, post.text_orig = title, body

@@ -7,12 +7,19 @@ override field by field.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field
 
-from yuqing.crawlers.extraction import extract_article, find_article_links, find_next_page
+from yuqing.crawlers.extraction import (
+    extract_article,
+    find_article_links,
+    find_next_page,
+    parse_datetime,
+)
+from yuqing.crawlers.extraction.article import select_text
 from yuqing.crawlers.items import Article
 from yuqing.crawlers.spiders.base import SourceSpider, SpiderOptions, guarded
 
@@ -27,12 +34,22 @@ class Selectors(BaseModel):
     title: str | None = None
     body: str | None = None
     date: str | None = None
+    reply: str | None = None  # a message board's answer on the message's page
+    reply_date: str | None = None  # text holding its time (none found = not answered yet)
 
 
 class HtmlOptions(SpiderOptions):
     selectors: Selectors | None = Field(
-        default=None, description="list/next/title/body/date; absent = automatic extraction"
+        default=None,
+        description="list/next/title/body/date (absent = automatic extraction), "
+        "reply/reply_date (a board's answer)",
     )
+
+
+#: a date (and time) inside a label such as "回复单位：…　回复时间：2015-07-01 11:26:35"
+_DATE = re.compile(
+    r"\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
 
 
 def select_all(html: str, query: str) -> list[str]:
@@ -117,5 +134,21 @@ class HtmlSpider(SourceSpider):
             published_at=got.published_at,
             author=got.author,
             method=got.method,
+            reply=self._reply(html, sel),
             **self.validators(response),
         )
+
+    def _reply(self, html: str, sel) -> dict[str, str]:
+        """The board's answer when ``selectors.reply`` (and ``reply_date``) are configured."""
+        if sel is None or not sel.reply:
+            return {}
+        answer = select_text(html, sel.reply)
+        if not answer:
+            return {}
+        if not sel.reply_date:
+            return {"text": answer}
+        found = _DATE.search(select_text(html, sel.reply_date))
+        when = parse_datetime(found.group(0), tz=self.ctx.tz) if found else None
+        if when is None:  # "办理中，暂未回复": a real answer carries its time
+            return {}
+        return {"text": answer, "at": when.isoformat()}

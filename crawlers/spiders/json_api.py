@@ -31,6 +31,9 @@ class JsonMapping(BaseModel):
     dislikes: str | None = None  # 反对数 on message boards
     comments: str | None = None
     reposts: str | None = None
+    reply: str | None = None  # the board's answer to the message, e.g. "reply.content"
+    reply_at: str | None = None  # its time, e.g. "reply.replyTime"
+    reply_by: str | None = None  # who answered, e.g. "reply.dept"
     page_param: str | None = None  # query parameter for pagination, e.g. "page"
     has_more: str | None = None  # boolean field saying another page exists
 
@@ -133,6 +136,12 @@ class JsonSpider(SourceSpider):
             if (v := dig(item, getattr(f, k))) is not None and str(v).isdigit()
         }
         author = dig(item, f.author)
+        reply = {}
+        if f.reply and (answer := dig(item, f.reply)):
+            at = dig(item, f.reply_at) if f.reply_at else None
+            when = parse_datetime(str(at), tz=self.ctx.tz) if at else None
+            by = dig(item, f.reply_by) if f.reply_by else None
+            reply = {"text": str(answer), "at": when.isoformat() if when else None, "by": by}
         return Article(
             source_id=self.source.id,
             url=str(url),
@@ -142,4 +151,5 @@ class JsonSpider(SourceSpider):
             author=str(author) if author else None,
             engagement=engagement,
             method="json",
+            reply={k: v for k, v in reply.items() if v},
         )

@@ -62,6 +62,7 @@ CONTRACT_FIELDS: dict[str, dict[str, str]] = {
         "resolved_at": "date",
         "title": "text",
         "title.keyword": "keyword",
+        "responded_at": "date",
     },
 }
 

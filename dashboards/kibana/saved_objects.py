@@ -348,6 +348,7 @@ def visualizations() -> tuple[list[dict], list[dict]]:
                 "d": terms("departments", "部门", 30, order_by="c", other=False),
                 "c": count("预警"),
                 "k": count("已签收", "acked_at : *"),
+                "p": count("已回应", "responded_at : *"),
                 "r": count("已办结", 'status : "resolved"'),
                 "o": count("逾期（已督办）", 'status : "escalated"'),
                 "m": metric("average", "ack_minutes", "平均签收用时（分钟）"),

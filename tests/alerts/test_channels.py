@@ -14,7 +14,7 @@ from yuqing.alerts.channels import DeliveryError
 from yuqing.alerts.channels.dingtalk import DingTalkChannel, sign
 from yuqing.alerts.channels.email import EmailChannel
 from yuqing.alerts.channels.wecom import WeComChannel
-from yuqing.alerts.render import build
+from yuqing.alerts.render import build, view
 from yuqing.alerts.settings import AlertSettings
 from yuqing.mail import header_safe, message_id
 from yuqing.models import Alert
@@ -33,6 +33,10 @@ def alert(level="red", title=EVIL) -> Alert:
         departments=["emergency", "cac"],
         evidence={"url": "http://x/?a=1&b=<2>"},
     )
+
+
+def v(a: Alert, names: dict | None = None):
+    return view(a, AlertSettings(), names or {}, T0)
 
 
 def dept(cfg, did):
@@ -57,7 +61,7 @@ def test_email_subject_tag_headers_and_escaping(tmp_path, smtp_sink, level, tag)
     ch = EmailChannel(cfg, AlertSettings())
     d = dept(cfg, "emergency")
     msg = build(
-        "alert", [alert(level)], d, d.emails[0], {"emergency": "应急管理局"}, "abc123def456"
+        "alert", [v(alert(level), {"emergency": "应急管理局"})], d, d.emails[0], "abc123def456"
     )
     ch.send(msg, d)
     ch.close()
@@ -86,7 +90,7 @@ def test_smtp_down_raises_delivery_error(tmp_path, smtp_sink):
     ch = EmailChannel(cfg, AlertSettings())
     d = dept(cfg, "emergency")
     with pytest.raises(DeliveryError):
-        ch.send(build("alert", [alert()], d, d.emails[0], {}, "k"), d)
+        ch.send(build("alert", [v(alert())], d, d.emails[0], "k"), d)
 
 
 DEPTS = [
@@ -109,7 +113,7 @@ def test_dingtalk_signed_markdown(tmp_path, webhook_server, monkeypatch):
     cfg = load(write_config(tmp_path, [], departments=DEPTS))
     d = dept(cfg, "cac")
     assert DingTalkChannel.targets(d) == ["T_DING_URL"]
-    msg = build("alert", [alert()], d, "T_DING_URL", {}, "k")
+    msg = build("alert", [v(alert())], d, "T_DING_URL", "k")
     DingTalkChannel(cfg, AlertSettings()).send(msg, d)
     (req,) = webhook_server.received
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(req["path"]).query)
@@ -126,7 +130,7 @@ def test_dingtalk_signed_markdown(tmp_path, webhook_server, monkeypatch):
 def test_dingtalk_error_code_and_missing_env(tmp_path, webhook_server, monkeypatch):
     cfg = load(write_config(tmp_path, [], departments=DEPTS))
     d = dept(cfg, "cac")
-    msg = build("alert", [alert()], d, "T_DING_URL", {}, "k")
+    msg = build("alert", [v(alert())], d, "T_DING_URL", "k")
     monkeypatch.delenv("T_DING_URL", raising=False)
     with pytest.raises(DeliveryError, match="T_DING_URL"):
         DingTalkChannel(cfg, AlertSettings()).send(msg, d)
@@ -142,7 +146,7 @@ def test_wecom_markdown(tmp_path, webhook_server, monkeypatch):
     cfg = load(write_config(tmp_path, [], departments=DEPTS))
     d = dept(cfg, "cac")
     WeComChannel(cfg, AlertSettings()).send(
-        build("alert", [alert("blue")], d, "T_WECOM_URL", {}, "k"), d
+        build("alert", [v(alert("blue"))], d, "T_WECOM_URL", "k"), d
     )
     (req,) = webhook_server.received
     assert req["path"].startswith("/cgi-bin/webhook/send")

@@ -79,12 +79,20 @@ def test_stats_response_and_effectiveness(rig):
         )
     }
     em, hr = rows["emergency"], rows["hrss"]
-    assert (em.alerts, em.acked_on_time, em.resolved, em.response_rate, em.effective_rate) == (
+    assert (em.alerts, em.acked_on_time, em.resolved, em.ack_on_time_rate, em.effective_rate) == (
         1,
         1,
         1,
         1.0,
         1.0,
     )
+    assert (em.resolve_rate, em.median_resolve_minutes) == (1.0, 60.0)
+    assert em.response_rate == 0.0  # acknowledged and resolved, but no 回应 recorded
     assert em.median_ack_minutes == 20.0
-    assert (hr.alerts, hr.acked, hr.acked_on_time, hr.response_rate) == (1, 1, 0, 0.0)
+    assert (hr.alerts, hr.acked, hr.acked_on_time, hr.ack_on_time_rate, hr.ack_rate) == (
+        1,
+        1,
+        0,
+        0.0,
+        1.0,
+    )

@@ -40,7 +40,7 @@ def test_setup_then_unchanged_then_status_and_retention(es_url, es_prefix, tmp_p
     assert f"template {es_prefix}-posts: created" in first.output
     assert f"index {es_prefix}-posts-000001: created" in first.output
     again = yuqing(cfg, "setup")
-    assert again.output.count(": unchanged") == 5 and "index" not in again.output
+    assert again.output.count(": unchanged") == 6 and "index" not in again.output
     status = yuqing(cfg, "status")
     assert f"{es_prefix}-posts  {es_prefix}-posts-000001  0 docs" in status.output
     dry = yuqing(cfg, "retention", "--dry-run")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from yuqing.models import Alert, Event, Post, post_id_for
+from yuqing.models import Alert, Event, Feedback, Post, post_id_for
 from yuqing.storage import SourceState, UrlState
 from yuqing.timeutil import now, parse_iso
 
@@ -156,6 +156,61 @@ class StoreContract:
         assert got.status == "resolved" and got.acked_at == t
         assert [a.id for a in store.iter_alerts(status="resolved")] == ["a1"]
         assert list(store.iter_alerts(status="open")) == []
+
+    def test_alert_handling_round_trips_and_races_lose(self, store):
+        """The console's actions: CAS on (status, updated_at), response fields, history."""
+        from yuqing.alerts import handling
+        from yuqing.alerts.workflow import WorkflowError
+
+        store.insert_alert(
+            Alert(id="a2", level="yellow", rule="hot", created_at=T0, departments=["hrss"])
+        )
+        store.flush()
+        who = handling.Actor("x@hrss.example", "liaison", "hrss", "127.0.0.1")
+        stale = store.get_alert("a2")
+        acked = handling.ack(store, stale, T0 + timedelta(minutes=5), who)
+        with pytest.raises(WorkflowError):  # a second writer holding the old copy loses
+            handling.ack(store, stale, T0 + timedelta(minutes=6), who)
+        t = T0 + timedelta(hours=1)
+        handling.respond(store, acked, t, who, "已回复", "https://gov.example/r/1")
+        done = handling.resolve(store, store.get_alert("a2"), t + timedelta(hours=1), who, "已办")
+        store.flush()
+        got = store.get_alert("a2")
+        assert got.to_dict() == done.to_dict()
+        assert got.status == "resolved" and got.responded_at == t
+        assert got.evidence["responses"][0]["url"] == "https://gov.example/r/1"
+        assert [h["action"] for h in got.evidence["history"]] == ["ack", "respond", "resolve"]
+        assert got.evidence["history"][0]["address"] == "127.0.0.1"
+
+    # -- label feedback ------------------------------------------------------------------
+    def test_feedback_is_stored_once_and_listed_by_time(self, store):
+        first = Feedback(
+            id=Feedback.make_id("p1", T0),
+            post_id="p1",
+            created_at=T0,
+            by="值班员",
+            title="小区停水<script>",
+            text="停水三天",
+            category="城乡建设",
+            focus=["livelihood"],
+            negative=True,
+            was={"category": "交通运输", "sentiment": 0.4},
+            note="误判",
+        )
+        later = Feedback(
+            id=Feedback.make_id("p2", T0 + timedelta(days=1)),
+            post_id="p2",
+            created_at=T0 + timedelta(days=1),
+            by="值班员",
+            negative=False,
+        )
+        assert store.add_feedback(first) is True
+        assert store.add_feedback(first) is False
+        assert store.add_feedback(later) is True
+        store.flush()
+        got = list(store.iter_feedback())
+        assert [f.to_dict() for f in got] == [first.to_dict(), later.to_dict()]
+        assert [f.post_id for f in store.iter_feedback(since=T0 + timedelta(hours=1))] == ["p2"]
 
     # -- crawl state ---------------------------------------------------------------------
     def test_source_state_defaults_and_round_trip(self, store):

@@ -83,16 +83,20 @@ class DemoReport:
     messages: list[EmailMessage] = field(default_factory=list)
     store: str = ""
     digest: Path | None = None
+    console: object = None  # yuqing.console.demo.DemoConsole: URL and sign-in
 
     @property
     def alerts(self) -> int:
         return sum(self.alert_levels.values())
 
 
-def run_demo(base_config: Path, out: Path, es_url: str | None = None) -> DemoReport:
+def run_demo(base_config: Path, out: Path, es_url: str | None = None, serve=None) -> DemoReport:
     """Run the whole pipeline once against the demo sites; ``es_url`` stores into
-    Elasticsearch instead of the embedded SQLite store."""
+    Elasticsearch instead of the embedded SQLite store. The alert messages carry links to
+    the response console (``yuqing.console.demo``); ``serve(report, cfg)``, when given, is
+    called while the sites and the mail sink still run (to keep the console up)."""
     from yuqing.config import load_config
+    from yuqing.console import demo as demo_console
     from yuqing.crawlers.runner import crawl
     from yuqing.demo.mailsink import MailSink
     from yuqing.demo.server import SiteServer
@@ -102,6 +106,7 @@ def run_demo(base_config: Path, out: Path, es_url: str | None = None) -> DemoRep
     sink = MailSink(mail_dir)
     with SiteServer() as server:
         cfg_dir = write_demo_config(base_config, out, server.url, sink.port, es_url)
+        console = demo_console.setup(cfg_dir, out)
         cfg = load_config(cfg_dir)
         with sink:
             with open_store(cfg) as store:
@@ -124,7 +129,25 @@ def run_demo(base_config: Path, out: Path, es_url: str | None = None) -> DemoRep
                 report.events = sum(1 for _ in store.iter_events())
                 report.alert_levels = Counter(a.level for a in store.iter_alerts())
             report.messages = sink.messages
+            report.console = console
+            if serve is not None:
+                serve(report, cfg)
     return report
+
+
+def serve_console(cfg, announce) -> None:
+    """Serve the response console on the demo store until Ctrl-C."""
+    import signal
+
+    from yuqing.console.server import ConsoleServer
+    from yuqing.storage import open_store
+
+    with open_store(cfg) as store, ConsoleServer(cfg, store) as server:
+        # the crawl (Scrapy) left its own SIGINT/SIGTERM handlers behind: ours stop the console
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: server.stop())
+        announce(server.url)
+        server.serve_until_interrupted()
 
 
 def _alerts(cfg) -> dict:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from yuqing.alerts.deadlines import supervise
 from yuqing.alerts.delivery import Deliverer
 from yuqing.alerts.engine import Engine
 from yuqing.alerts.outbox import Outbox, open_outbox
@@ -96,6 +97,7 @@ def deliver_job(config_dir: str) -> dict:
 def escalate_job(config_dir: str) -> dict:
     with runtime(config_dir) as rt:
         escalated = escalate_due(rt.engine, rt.now())
+        supervise(rt.engine, rt.now())  # 催办 before, 督办通知 after the time limits
         report = rt.deliverer.run_once(rt.now())
         return {"escalated": [a.id for a in escalated], "sent": report.sent}
 
@@ -191,6 +193,7 @@ def cycle(config_dir: str, crawl: bool = True) -> dict:
         out["alerts"] = check_and_deliver(rt)
         now = rt.now()
         out["escalated"] = [a.id for a in escalate_due(rt.engine, now)]
+        out["supervised"] = [f"{a.id}:{kind}" for a, kind in supervise(rt.engine, now)]
         out["rechecked"] = {a.id: r for a, r in recheck_due(rt.engine, now)}
         report = rt.deliverer.run_once(now)
         out["alerts"]["sent"] += report.sent

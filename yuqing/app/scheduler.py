@@ -18,8 +18,10 @@ SIGTERM/SIGINT stop the scheduler; a running job finishes first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import threading
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -120,12 +122,31 @@ def run(cfg, crawl: bool = True) -> None:
     """Block until SIGTERM/SIGINT; then stop cleanly (running jobs finish)."""
     sched = build_scheduler(cfg, blocking=True, crawl=crawl)
 
+    from apscheduler.events import EVENT_SCHEDULER_STARTED
+
+    stopping = threading.Event()
+
     def stop(signum, _frame) -> None:
         log.warning("received %s: stopping the scheduler", signal.Signals(signum).name)
-        sched.shutdown(wait=False)
+        stopping.set()
+        if sched.running:  # not yet started: the listener below stops it once it is
+            sched.shutdown(wait=False)
+
+    sched.add_listener(
+        lambda _event: sched.shutdown(wait=False) if stopping.is_set() else None,
+        EVENT_SCHEDULER_STARTED,
+    )
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.warning("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
-    sched.start()
-    log.warning("scheduler stopped")
+    with contextlib.ExitStack() as stack:
+        if cfg.settings.console.serve_in_run:  # the response console beside the jobs
+            from yuqing.console.server import ConsoleServer
+            from yuqing.storage import open_store
+
+            store = stack.enter_context(open_store(cfg))
+            server = stack.enter_context(ConsoleServer(cfg, store))
+            log.warning("console serving at %s/", server.url)
+        log.warning("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
+        sched.start()
+        log.warning("scheduler stopped")

@@ -236,7 +236,8 @@ def test(ctx, rule_id, at, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON list, one object per department.")
 @click.pass_context
 def stats(ctx, days, since, until, as_json) -> None:
-    """Response metrics per lead department: 回应率 (acked on time), 处置有效率, median ack time.
+    """Response metrics per lead department: 签收率, on-time acks, 回应率, 办结率, 处置有效率,
+    median time to acknowledge.
 
     \b
     Example:
@@ -254,15 +255,16 @@ def stats(ctx, days, since, until, as_json) -> None:
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False))
         return
     click.echo(
-        f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'resolved':>9}"
-        f"{pad('回应率', 10, right=True)}{pad('处置有效率', 12, right=True)}"
-        f"{'median ack':>12}"
+        f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'responded':>10}"
+        f"{'resolved':>9}{pad('签收率', 9, right=True)}{pad('回应率', 9, right=True)}"
+        f"{pad('办结率', 9, right=True)}{pad('处置有效率', 12, right=True)}{'median ack':>12}"
     )
     for r in rows:
         med = f"{r.median_ack_minutes:.0f} min" if r.median_ack_minutes is not None else "-"
         click.echo(
-            f"{pad(r.name, 18)}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.resolved:>9}"
-            f"{r.response_rate:>10.0%}{r.effective_rate:>12.0%}{med:>12}"
+            f"{pad(r.name, 18)}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.responded:>10}"
+            f"{r.resolved:>9}{r.ack_rate:>9.0%}{r.response_rate:>9.0%}{r.resolve_rate:>9.0%}"
+            f"{r.effective_rate:>12.0%}{med:>12}"
         )
 
 
@@ -301,8 +303,12 @@ def run(ctx, no_crawl) -> None:
       yuqing --config ./config run
     """
     from yuqing.app.scheduler import run as run_scheduler
+    from yuqing.console.context import ConsoleSetupError
 
-    run_scheduler(_cfg(ctx), crawl=not no_crawl)
+    try:
+        run_scheduler(_cfg(ctx), crawl=not no_crawl)
+    except ConsoleSetupError as exc:  # console.serve_in_run without a secret
+        raise _fail(f"console: {exc}") from None
 
 
 @click.command()

@@ -35,22 +35,26 @@ def register(cli: click.Group) -> None:
     help="Elasticsearch URL for --storage elasticsearch (fills the indices the "
     "Kibana saved objects use).",
 )
+@click.option(
+    "--serve/--no-serve",
+    default=False,
+    help="Keep serving the response console (and the mail sink) after the run, until Ctrl-C.",
+)
 @click.pass_context
-def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
+def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str, serve: bool) -> None:
     """Offline end-to-end run: serve the demo sites on 127.0.0.1, crawl them into a fresh
     embedded store (with NLP), raise and deliver alerts to a local mail sink, write and send
     the daily digest, and print where everything is.
 
     \b
     Examples:
-      yuqing demo --out var/demo
+      yuqing demo --out var/demo --serve
       yuqing demo --storage elasticsearch --es-url http://127.0.0.1:9200
     """
     import logging
 
     from yuqing.app.demo import run_demo
     from yuqing.app.logs import configure_logging
-    from yuqing.levels import NAMES
 
     if logging.getLogger().level >= logging.WARNING:
         # the demo sites break on purpose; the summary lists every failure by reason
@@ -59,7 +63,24 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
         Path(ctx.find_root().obj["config_dir"]).resolve(),
         Path(out_dir).resolve(),
         es_url if storage == "elasticsearch" else None,
+        serve=_print_and_serve if serve else None,
     )
+    if not serve:
+        _print(r, serve=False)
+
+
+def _print_and_serve(r, cfg) -> None:
+    from yuqing.app.demo import serve_console
+
+    _print(r, serve=True)
+    serve_console(
+        cfg, lambda url: click.echo(f"serving the console at {url}/ — press Ctrl-C to stop")
+    )
+
+
+def _print(r, serve: bool) -> None:
+    from yuqing.levels import NAMES
+
     click.echo(f"demo sites:  {r.sites_url}/  ({r.sources} sources)")
     click.echo(f"mail sink:   smtp://127.0.0.1:{r.smtp_port} → {r.mail_dir}")
     click.echo("")
@@ -85,3 +106,24 @@ def demo(ctx: click.Context, out_dir: str, storage: str, es_url: str) -> None:
     click.echo(f"config used:    {r.config_dir}")
     click.echo(f"try:            yuqing --config {r.config_dir} alerts list")
     click.echo(f"                yuqing --config {r.config_dir} export posts")
+    _print_console(r, serve)
+
+
+def _print_console(r, serve: bool) -> None:
+    import re
+
+    c = r.console
+    click.echo("")
+    click.echo(f"console:        {c.url}/")
+    origin = "generated for this run" if c.generated else "from $YUQING_DEMO_PASSWORD"
+    click.echo(f"sign in:        {c.username} / {c.password}   ({origin})")
+    for msg in r.messages:  # a liaison's link, as the first alert e-mail carries it
+        body = msg.get_body(("plain",))
+        found = re.search(r"处置页面[^：]*：(\S+)", body.get_content()) if body else None
+        if found:
+            click.echo(f"liaison link:   {found.group(1)}  ({msg['To']})")
+            break
+    if not serve:
+        click.echo(
+            f"serve it:       set -a; . {c.env_file}; set +a; yuqing --config {r.config_dir} serve"
+        )

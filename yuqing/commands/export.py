@@ -1,4 +1,5 @@
-"""``yuqing export posts|events|alerts [--since ISO]``: JSONL with the contract fields."""
+"""``yuqing export posts|events|alerts|feedback [--since ISO]``: JSONL with the contract
+fields (label feedback: every field)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ def register(cli: click.Group) -> None:
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["posts", "events", "alerts"]))
+@click.argument("what", type=click.Choice(["posts", "events", "alerts", "feedback", "accounts"]))
 @click.option(
     "--since",
     metavar="ISO",
@@ -27,7 +28,8 @@ def register(cli: click.Group) -> None:
 )
 @click.pass_context
 def export(ctx: click.Context, what: str, since: str | None, all_fields: bool) -> None:
-    """Write posts, events or alerts as JSON Lines to stdout.
+    """Write posts, events, alerts, label feedback or the 政务新媒体 ledger (accounts: status
+    now, weekly updates, warnings) as JSON Lines to stdout.
 
     \b
     Examples:
@@ -44,11 +46,22 @@ def export(ctx: click.Context, what: str, since: str | None, all_fields: bool) -
     except ValueError as exc:
         raise YuqingError(f"--since: not an ISO 8601 time: {since!r}") from exc
     with open_store(cfg) as store:
+        if what == "accounts":
+            from yuqing.alerts.ledger import ledger
+            from yuqing.timeutil import now
+
+            at = now(cfg.settings.timezone)
+            for account in ledger(cfg, store, at):
+                click.echo(
+                    json.dumps({**account.to_dict(), "as_of": at.isoformat()}, ensure_ascii=False)
+                )
+            return
         records = {
             "posts": store.iter_posts,
             "events": store.iter_events,
             "alerts": store.iter_alerts,
+            "feedback": store.iter_feedback,
         }[what](since=since_dt)
         for record in records:
-            data = record.to_dict() if all_fields else record.contract_dict()
+            data = record.to_dict() if all_fields or what == "feedback" else record.contract_dict()
             click.echo(json.dumps(data, ensure_ascii=False))

@@ -71,6 +71,11 @@ class AlertSettings(_Strict):
     ack_deadline: dict[str, Duration] = Field(
         default_factory=lambda: {"red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"}
     )
+    # 办结时限: resolve within this long of delivery (an approved 延期 moves it)
+    resolve_deadline: dict[str, Duration] = Field(
+        default_factory=lambda: {"red": "24h", "orange": "3d", "yellow": "7d", "blue": "15d"}
+    )
+    remind_at: float = Field(default=0.75, gt=0, lt=1)  # 催办 once this share of a limit passed
     recheck_after: dict[str, Duration] = Field(
         default_factory=lambda: {"red": "1d", "yellow": "7d"}
     )
@@ -89,6 +94,15 @@ class AlertSettings(_Strict):
         missing = [lvl for lvl in LEVELS if lvl not in v]
         if missing:
             raise ValueError(f"ack_deadline needs every level; missing {', '.join(missing)}")
+        return v
+
+    @field_validator("resolve_deadline")
+    @classmethod
+    def _resolve(cls, v: dict[str, timedelta]) -> dict[str, timedelta]:
+        v = _levels_known(v, "resolve_deadline")
+        missing = [lvl for lvl in LEVELS if lvl not in v]
+        if missing:
+            raise ValueError(f"resolve_deadline needs every level; missing {', '.join(missing)}")
         return v
 
     @field_validator("recheck_after")

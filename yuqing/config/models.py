@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuqing.config.alerts_section import AlertSettings
+from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.nlp_section import NLPSettings
 from yuqing.config.types import Duration
 from yuqing.levels import Level
@@ -98,6 +99,7 @@ class Settings(Strict):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     nlp: NLPSettings = Field(default_factory=NLPSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @field_validator("timezone")
     @classmethod

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from yuqing.models import Alert, Event, Post
+from yuqing.models import Alert, Event, Feedback, Post
 
 UpsertResult = Literal["new", "updated", "unchanged"]
 
@@ -126,6 +126,15 @@ class Store(ABC):
         """Compare-and-set: apply ``changes`` only if every field in ``expect`` still has
         the given value (a tuple means "any of"). True when applied. Two workers racing on
         the same transition cannot both win."""
+
+    # -- label feedback ------------------------------------------------------------------
+    @abstractmethod
+    def add_feedback(self, feedback: Feedback) -> bool:
+        """Store a correction unless one with its id exists; True when stored."""
+
+    @abstractmethod
+    def iter_feedback(self, since: datetime | None = None) -> Iterator[Feedback]:
+        """Corrections made at or after ``since``, oldest first."""
 
     # -- crawl state ---------------------------------------------------------------------
     @abstractmethod

@@ -23,7 +23,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from yuqing.models import Alert, Event, Post
+from yuqing.models import Alert, Event, Feedback, Post
 from yuqing.storage import es_schema
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
 from yuqing.storage.es_client import connect, describe, is_outage
@@ -415,6 +415,27 @@ class ElasticStore(Store):
             except ConflictError:
                 continue
         raise StorageError(f"alert {alert_id}: still conflicting after 10 attempts")
+
+    # -- label feedback (needs the cluster, like alerts) ----------------------------------
+    def add_feedback(self, feedback: Feedback) -> bool:
+        def create() -> bool:
+            self._ensure("feedback")
+            try:
+                self.es.create(
+                    index=self.names.write("feedback"),
+                    id=feedback.id,
+                    document=record_doc(feedback),
+                )
+            except ConflictError:
+                return False
+            return True
+
+        return self._alert_op(f"store feedback {feedback.id}", create)
+
+    def iter_feedback(self, since=None) -> Iterator[Feedback]:
+        filters = [{"range": {"created_at": {"gte": to_iso(since)}}}] if since else []
+        for src in self._scan("feedback", filters, [{"created_at": "asc"}, {"id": "asc"}]):
+            yield Feedback.from_dict(src)
 
     # -- crawl state ---------------------------------------------------------------------
     def _apply_states(self, kind: str, docs: list[dict[str, Any]]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from elasticsearch import helpers
 
-from yuqing.models import Alert, Event, Post
+from yuqing.models import Alert, Event, Feedback, Post
 from yuqing.storage.base import SourceState, StorageError, UrlState
 from yuqing.timeutil import parse_iso, to_iso
 
@@ -25,7 +25,7 @@ def state_from(cls, doc: dict[str, Any]):
     return cls(**data)
 
 
-def record_doc(record: Post | Event | Alert) -> dict[str, Any]:
+def record_doc(record: Post | Event | Alert | Feedback) -> dict[str, Any]:
     """``record.to_dict()`` without its deep copy (``dataclasses.asdict`` costs about as much
     as indexing the document); nested values are shared, so serialise the result at once."""
     data = dict(vars(record))

@@ -8,7 +8,7 @@ Layout for a prefix ``P`` (``storage.elasticsearch.index_prefix``)::
     posts, events, alerts   P-posts-000001, P-posts-000002, ...   (time-based, rolled over)
                             write alias P-posts-write  (is_write_index on the newest)
                             read alias  P-posts        (every index, added by the template)
-    crawl state             P-source-state, P-url-state (one small index each)
+    crawl state, feedback   P-source-state, P-url-state, P-feedback (one small index each)
 
 The application enforces retention itself (``apply_retention``): a rolled-over index whose
 newest document is older than ``retention_days`` is deleted. The write index is never deleted.
@@ -33,7 +33,7 @@ TemplateChange = Literal["created", "updated", "unchanged"]
 #: Rolled-over (time-based) kinds, with the date field that says how old a document is.
 ROLLING: dict[str, str] = {"posts": "updated_at", "events": "last_seen", "alerts": "created_at"}
 #: Single-index kinds (small crawl state).
-SINGLE = ("source-state", "url-state")
+SINGLE = ("source-state", "url-state", "feedback")
 KINDS = (*ROLLING, *SINGLE)
 
 #: Rollover conditions checked by ``rollover`` (``yuqing es retention`` runs it first).

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from yuqing.models import Alert, Event, Post
+from yuqing.models import Alert, Event, Feedback, Post
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
 from yuqing.timeutil import parse_iso, to_iso
 
@@ -35,6 +35,9 @@ CREATE INDEX IF NOT EXISTS events_last_seen ON events(last_seen_ts);
 CREATE TABLE IF NOT EXISTS alerts (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, created_ts REAL NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_ts);
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT PRIMARY KEY, post_id TEXT NOT NULL, created_ts REAL NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS feedback_created ON feedback(created_ts);
 CREATE TABLE IF NOT EXISTS source_state (source_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS url_state (url TEXT PRIMARY KEY, source_id TEXT, doc TEXT NOT NULL);
 """
@@ -253,6 +256,28 @@ class SQLiteStore(Store):
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
+
+    # -- label feedback ------------------------------------------------------------------
+    def add_feedback(self, feedback: Feedback) -> bool:
+        with self._lock:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO feedback VALUES (?,?,?,?)",
+                (
+                    feedback.id,
+                    feedback.post_id,
+                    _ts(feedback.created_at),
+                    _dump(feedback.to_dict()),
+                ),
+            )
+            return cur.rowcount == 1
+
+    def iter_feedback(self, since=None) -> Iterator[Feedback]:
+        rows = self.db.execute(
+            "SELECT doc FROM feedback WHERE created_ts >= ? ORDER BY created_ts, id",
+            (_ts(since) or 0.0,),
+        ).fetchall()
+        for (doc,) in rows:
+            yield Feedback.from_dict(json.loads(doc))
 
     # -- crawl state ---------------------------------------------------------------------
     def get_source_state(self, source_id: str) -> SourceState:

@@ -1,0 +1,146 @@
+"""Official replies found in the data itself, linked to the events they answer.
+
+A government source (``channel`` portal, disclosure, weibo or wechat) publishing a post whose
+title reads like a reply (答复 / 回复 / 回应 / 情况说明 / 处理情况 …), or a message board's own
+reply field (``Post.reply``), is a *reply*. It is linked to the open event it answers when it
+was published after the event began and it covers the event's matter: the share of the
+matter's character bigrams (event title + keywords, generic words such as 关于/问题/反映 left
+out) found in the reply's title and text is at least ``THRESHOLD``; the best-covered event wins.
+
+Linked replies are *candidates* (``evidence.reply_candidates`` on the event's unresolved
+alerts): the console shows them to the liaison and the duty office, and only a confirmed one
+(``handling.confirm_reply``) becomes a 回应 that counts in 回应率 and response time.
+Measured on ``data/replies/`` by ``bench/replies.py`` (docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from yuqing.models import Alert, Event, Post, post_time
+from yuqing.storage.base import Store
+
+OFFICIAL_CHANNELS = ("portal", "disclosure", "weibo", "wechat")
+CUES = re.compile(r"答复|回复|回应|情况说明|处理情况|办理情况|调查处理|处理结果|整改情况")
+THRESHOLD = 0.3  # candidates are confirmed by people: recall first (bench/replies.py)
+#: words every message and reply uses: they say nothing about which matter it is
+GENERIC = (
+    "关于 问题 反映 回复 答复 回应 投诉 咨询 建议 举报 请问 为什么 为何 如何 是否 处理 情况 "
+    "您好 你好 尊敬 领导 我们 政府 部门 相关 要求 解决 严重 怎么 什么 一下 网友 市民"
+).split()
+MAX_CANDIDATES = 5
+
+
+def _runs(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)
+    return re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", text)
+
+
+def bigrams(text: str) -> set[str]:
+    out = set()
+    for run in _runs(text):
+        if run.isascii():
+            out.add(run.lower())
+        else:
+            out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+_GENERIC = set().union(*(bigrams(w) for w in GENERIC))
+
+
+def matter(title: str, keywords: Iterable[str] = ()) -> set[str]:
+    return (bigrams(title) | set().union(*(bigrams(k) for k in keywords))) - _GENERIC
+
+
+def coverage(matter_grams: set[str], reply_text: str) -> float:
+    if not matter_grams:
+        return 0.0
+    return len(matter_grams & bigrams(reply_text)) / len(matter_grams)
+
+
+def is_reply(post: Post) -> bool:
+    return post.channel in OFFICIAL_CHANNELS and bool(CUES.search(post.title))
+
+
+@dataclass
+class Link:
+    reply_id: str
+    event_id: str
+    score: float
+
+
+def best_event(
+    reply_text: str, at: datetime, events: list[tuple[str, set[str], datetime | None]]
+) -> Link | None:
+    """The event (id, matter bigrams, first seen) a reply published at ``at`` answers."""
+    best: tuple[float, str] | None = None
+    for event_id, grams, first in events:
+        if first is not None and first > at:
+            continue  # a reply cannot answer what had not begun
+        score = coverage(grams, reply_text)
+        if score >= THRESHOLD and (best is None or score > best[0]):
+            best = (score, event_id)
+    return Link("", best[1], round(best[0], 3)) if best else None
+
+
+def _candidate(post: Post, score: float, via: str) -> dict:
+    return {
+        "post_id": post.id,
+        "title": post.title,
+        "url": post.url,
+        "at": post_time(post).isoformat(),
+        "source_id": post.source_id,
+        "score": score,
+        "via": via,  # official | board
+    }
+
+
+def link_replies(store: Store, now: datetime, lookback: timedelta) -> int:
+    """Attach candidate replies to unresolved event alerts; returns new candidates."""
+    alerts: dict[str, list[Alert]] = {}
+    for a in store.iter_alerts(since=now - lookback):
+        if a.event_id and a.status != "resolved" and not a.evidence.get("superseded_by"):
+            alerts.setdefault(a.event_id, []).append(a)
+    if not alerts:
+        return 0
+    events: dict[str, Event] = {}
+    for eid in alerts:
+        event = store.get_event(eid)
+        if event is not None:
+            events[eid] = event
+    table = [(e.id, matter(e.title, e.keywords), e.first_seen) for e in events.values()]
+    found: dict[str, list[dict]] = {}
+    for post in store.iter_posts(since=now - lookback):
+        if post.reply.get("text") and post.event_id in events:  # the board answered in place
+            found.setdefault(post.event_id, []).append(
+                {**_candidate(post, 1.0, "board"), "text": post.reply["text"][:300]}
+            )
+        if not is_reply(post):
+            continue
+        link = best_event(f"{post.title}\n{post.text}", post_time(post), table)
+        if link is not None:
+            found.setdefault(link.event_id, []).append(_candidate(post, link.score, "official"))
+    added = 0
+    for eid, candidates in found.items():
+        for alert in alerts.get(eid, []):
+            known = {c["post_id"] for c in alert.evidence.get("reply_candidates", [])}
+            known |= {r.get("post_id") for r in alert.evidence.get("responses", [])}
+            new = [c for c in candidates if c["post_id"] not in known]
+            if not new:
+                continue
+            merged = sorted(
+                [*alert.evidence.get("reply_candidates", []), *new], key=lambda c: -c["score"]
+            )[:MAX_CANDIDATES]
+            if store.update_alert(
+                alert.id,
+                expect={"status": alert.status, "updated_at": alert.updated_at},
+                evidence={**alert.evidence, "reply_candidates": merged},
+                updated_at=now,
+            ):
+                added += len(new)
+    return added

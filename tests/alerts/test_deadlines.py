@@ -1,0 +1,89 @@
+"""催办 before the time limits and 督办 after the 办结时限, as the escalation job runs them, to a
+real SMTP server: each notice once, to the right people, recorded in the history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.alerts.conftest import HOT, T0, make_event
+from yuqing.alerts import handling
+from yuqing.alerts.deadlines import supervise
+from yuqing.alerts.workflow import escalate_due
+
+WHO = handling.Actor("yuqing@hrss.gov.example", "liaison", "hrss")
+
+
+@pytest.fixture
+def rig(make_rig):
+    rig = make_rig([{**HOT, "level": "yellow", "departments": ["hrss"]}])
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
+    (rig.alert,) = rig.check_and_deliver(T0)[0].created
+    return rig
+
+
+def _run(rig, at):
+    before = len(rig.sink.messages)
+    escalate_due(rig.engine(), at)  # what the escalation job runs
+    supervise(rig.engine(), at)
+    rig.deliverer().run_once(at)
+    return [(r, m["Subject"]) for r, m in rig.sink.messages[before:]]
+
+
+def test_ack_reminder_at_three_quarters_of_the_limit_once(rig):
+    assert _run(rig, T0 + timedelta(hours=17)) == []  # yellow: 24h to 签收, reminder at 18h
+    sent = _run(rig, T0 + timedelta(hours=18, minutes=5))
+    assert sent == [(["yuqing@hrss.gov.example"], sent[0][1])]
+    assert sent[0][1].startswith("【黄色预警】【催办】")
+    assert _run(rig, T0 + timedelta(hours=20)) == []  # once
+    history = rig.store.get_alert(rig.alert.id).evidence["history"]
+    assert [(h["action"], h["deadline"]) for h in history] == [("remind", "ack")]
+
+
+def test_resolve_reminder_then_overdue_notice_copied_to_leaders_and_duty(rig):
+    handling.ack(rig.store, rig.alert, T0 + timedelta(hours=1), WHO)
+    assert _run(rig, T0 + timedelta(days=5)) == []  # yellow: 7d to 办结, reminder at 5.25d
+    sent = _run(rig, T0 + timedelta(days=5, hours=7))
+    assert [s for _, s in sent] and all("【催办】" in s for _, s in sent)
+    sent = _run(rig, T0 + timedelta(days=7, minutes=1))
+    assert sorted(r[0] for r, _ in sent) == [
+        "duty@cac.gov.example",
+        "office@gov.example",
+        "yuqing@hrss.gov.example",
+    ]
+    assert all("【督办通知】" in s for _, s in sent)
+    assert _run(rig, T0 + timedelta(days=8)) == []
+    text = rig.sink.messages[-1][1].get_body(("plain",)).get_content()
+    assert "已超过办结时限" in text
+
+
+def test_approved_extension_moves_the_overdue_notice(rig):
+    a = handling.ack(rig.store, rig.alert, T0 + timedelta(hours=1), WHO)
+    a = handling.request_extension(
+        rig.store, a, T0 + timedelta(days=2), WHO, T0 + timedelta(days=20), "需协调"
+    )
+    staff = handling.Actor("值班员", "staff")
+    handling.decide_extension(rig.store, a, T0 + timedelta(days=2, hours=1), staff, True)
+    assert not any("督办通知" in s for _, s in _run(rig, T0 + timedelta(days=7, minutes=1)))
+    assert any("督办通知" in s for _, s in _run(rig, T0 + timedelta(days=20, minutes=1)))
+
+
+def test_resolved_alert_gets_no_notice(rig):
+    handling.resolve(rig.store, rig.alert, T0 + timedelta(hours=2), WHO, "已办结")
+    assert _run(rig, T0 + timedelta(days=30)) == []
+
+
+def test_digest_counts_reminders_and_lists_overdue(rig):
+    from yuqing.dashboards.digest import build
+    from yuqing.dashboards.period import daily
+
+    handling.ack(rig.store, rig.alert, T0 + timedelta(hours=1), WHO)
+    day = T0 + timedelta(days=7, minutes=1)
+    _run(rig, T0 + timedelta(days=5, hours=7))
+    _run(rig, day)
+    text = build(
+        rig.cfg, rig.store, daily(day.date(), "Asia/Shanghai"), day + timedelta(hours=1)
+    ).text
+    assert "超期未办结 1（督办通知 1）" in text
+    assert f"! 超期未办结：[黄色] {rig.alert.title}" in text

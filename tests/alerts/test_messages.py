@@ -1,0 +1,126 @@
+"""Alert messages a liaison can act on: evidence read back from the store, Chinese level
+names, deadlines, and one signed link per recipient — delivered to a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.alerts.conftest import HOT, T0, make_event, make_post
+from yuqing.alerts.links import LinkError, LinkSigner
+from yuqing.alerts.workflow import due
+
+SECRET = "test-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def rig(make_rig, monkeypatch):
+    monkeypatch.setenv("YUQING_CONSOLE_SECRET", SECRET)
+    rig = make_rig([{**HOT, "level": "yellow", "departments": ["hrss", "construction"]}])
+    rig.cfg.settings.console.base_url = "http://console.test:8765"
+    posts = [
+        make_post(
+            i,
+            title=f"欠薪问题第{i}条<script>alert({i})</script>",
+            text=f"农民工工资拖欠 {i} 个月，" * 3,
+            when=T0 - timedelta(hours=8 - i),
+            author=f"user{i % 4}",
+            engagement={"likes": 100 if i == 2 else i},
+            sentiment=-0.8 if i % 3 else 0.2,
+            event_id="e1",
+            region="临海市",
+            url=f"http://127.0.0.1/board/{i}" if i != 7 else "javascript:alert(7)",
+        )
+        for i in range(8)
+    ]
+    for p in posts:
+        rig.store.upsert_post(p)
+    event = make_event("e1", size=8, focus=["wage_arrears"], title="某工地拖欠农民工工资")
+    event.post_ids = [p.id for p in posts]
+    rig.store.upsert_event(event)
+    rig.posts = posts
+    return rig
+
+
+def _mail(sink, recipient):
+    return [m for rcpts, m in sink.messages if recipient in rcpts]
+
+
+def test_email_shows_evidence_deadlines_chinese_level_and_signed_links(rig, smtp_sink):
+    result, report = rig.check_and_deliver(T0)
+    (alert,) = result.created
+    assert report.sent >= 1
+    lead = rig.cfg.department(alert.departments[0])
+    (msg,) = _mail(smtp_sink, lead.emails[0])
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "黄色预警" in body and "yellow" not in body
+        assert "某工地拖欠农民工工资" in body
+        assert "yuqing alerts" not in body  # no CLI commands for liaisons
+        ack_due = due(rig.store.get_alert(alert.id), rig.settings, "ack")
+        assert ack_due.strftime("%Y-%m-%d %H:%M") in body  # 签收时限 = delivery + 24h
+        assert "办结时限" in body and "签收时限" in body
+        assert "8 条" in body and "4 位发布者" in body
+        assert "负面 62%（5/8）" in body
+        assert "及其他 3 条" in body
+    # top five: most liked first, then newest; links to the originals
+    order = [int(n) for n in re.findall(r"欠薪问题第(\d)条", text)]
+    assert order[:5] == [2, 7, 6, 5, 4]
+    assert "http://127.0.0.1/board/2" in html and 'href="http://127.0.0.1/board/2"' in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html
+    # the recipient's own signed link, bound to the alert and the department
+    links = re.findall(r"http://console\.test:8765/r/(\w+)/([\w.-]+)", text)
+    assert links and all(aid == alert.id for aid, _ in links)
+    signer = LinkSigner(SECRET, 30 * 86400)
+    claims = signer.verify(links[0][1], alert.id, T0)
+    assert claims.department == lead.id and claims.recipient == lead.emails[0]
+    assert f"/r/{alert.id}/{links[0][1]}?do=ack" in text
+    with pytest.raises(LinkError) as err:
+        signer.verify(links[0][1], alert.id, T0 + timedelta(days=31))
+    assert err.value.reason == "expired"
+
+
+def test_each_recipient_gets_a_different_link(rig, smtp_sink):
+    rig.check_and_deliver(T0)
+    tokens = {}
+    for rcpts, m in smtp_sink.messages:
+        text = m.get_body(("plain",)).get_content()
+        tokens[rcpts[0]] = re.search(r"/r/\w+/([\w.-]+)", text).group(1)
+    assert len(tokens) >= 2 and len(set(tokens.values())) == len(tokens)
+
+
+def test_without_console_no_links_but_evidence(rig, smtp_sink, monkeypatch):
+    monkeypatch.delenv("YUQING_CONSOLE_SECRET")
+    rig.check_and_deliver(T0)
+    text = smtp_sink.messages[0][1].get_body(("plain",)).get_content()
+    assert "/r/" not in text and "网信办值班室" in text and "主要信息" in text
+
+
+def test_dormant_account_alert_names_the_account_and_its_last_post(make_rig, smtp_sink):
+    from yuqing.storage.base import SourceState
+
+    src = {
+        "id": "wb",
+        "kind": "feed",
+        "urls": ["http://127.0.0.1/weibo.xml"],
+        "name": "某县发布",
+        "channel": "weibo",
+        "owner": "bigdata",
+    }
+    rig = make_rig([{"id": "sleep", "type": "dormancy", "level": "yellow"}], sources=[src])
+    rig.store.upsert_post(
+        make_post(
+            1, title="最后一条微博", source_id="wb", channel="weibo", when=T0 - timedelta(days=20)
+        )
+    )
+    rig.store.save_source_state(SourceState("wb", last_success_at=T0, last_crawl_at=T0))
+    result, _ = rig.check_and_deliver(T0)
+    assert result.created
+    (msg,) = _mail(smtp_sink, "yuqing@bigdata.gov.example")
+    text = msg.get_body(("plain",)).get_content()
+    assert "账号：某县发布（政务微博）" in text
+    assert "最后一条微博" in text and (T0 - timedelta(days=20)).strftime("%Y-%m-%d") in text

@@ -1,0 +1,142 @@
+"""The console's main flows in a real browser: Debian's headless Chromium driven through
+chromium-driver by Selenium (no browser download). A liaison opens the link from the e-mail
+the test SMTP server captured and goes 签收 → 回应 with a URL → 办结; duty staff sign in,
+reassign and escalate. Screenshots land in the test's tmp folder at phone width."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from tests.console.conftest import EVIL, PASSWORD
+
+HRSS = "yuqing@hrss.gov.example"
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=412,915",  # a phone
+)
+
+
+@pytest.fixture
+def driver():
+    binary = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    chromedriver = shutil.which("chromedriver")
+    if not binary or not chromedriver:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium and chromium-driver are required in CI (make sysdeps)")
+        pytest.skip("install chromium and chromium-driver (make sysdeps)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="yuqing-selenium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    d = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    d.set_page_load_timeout(30)
+    yield d
+    d.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _by_id(d, element_id):
+    from selenium.webdriver.common.by import By
+
+    return d.find_element(By.ID, element_id)
+
+
+def _submit(d, element_id):
+    """Click a submit button and wait for the next page to replace this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = d.find_element(By.TAG_NAME, "html")
+    _by_id(d, element_id).click()
+    WebDriverWait(d, 20).until(ec.staleness_of(old))
+
+
+def _open_details(d, summary_text):
+    from selenium.webdriver.common.by import By
+
+    for s in d.find_elements(By.TAG_NAME, "summary"):
+        if summary_text in s.text:
+            if not s.find_element(By.XPATH, "..").get_attribute("open"):
+                s.click()
+            return
+    raise AssertionError(f"no section {summary_text}")
+
+
+def test_liaison_acks_responds_and_resolves_in_the_browser(rig, driver, tmp_path):
+    driver.get(rig.link(HRSS) + "?do=ack")
+    assert "黄色预警" in driver.title
+    assert "工地拖欠工资" in _by_id(driver, "messages").text
+    # crawled markup shows as text and never becomes elements (an alert() would also fail
+    # every later Selenium call with UnexpectedAlertPresentException)
+    from selenium.webdriver.common.by import By
+
+    assert EVIL in _by_id(driver, "alert-title").text
+    assert driver.find_elements(By.TAG_NAME, "script") == []
+    assert driver.find_elements(By.CSS_SELECTOR, "img") == []
+    driver.save_screenshot(str(tmp_path / "liaison-open.png"))
+
+    _submit(driver, "ack")
+    assert "已签收" in _by_id(driver, "done").text
+    assert rig.store.get_alert(rig.alert.id).status == "acked"
+
+    _open_details(driver, "回应")
+    _by_id(driver, "respond-url").send_keys("https://gov.example/reply/88.html")
+    _by_id(driver, "respond-text").send_keys("已约谈企业，承诺本周内发放")
+    _submit(driver, "respond")
+    assert "https://gov.example/reply/88.html" in driver.page_source
+    assert rig.store.get_alert(rig.alert.id).responded_at is not None
+
+    _open_details(driver, "办结")
+    _by_id(driver, "outcome").send_keys("工资已全部发放")
+    _submit(driver, "resolve")
+    assert "该预警已办结" in _by_id(driver, "resolved").text
+    driver.save_screenshot(str(tmp_path / "liaison-resolved.png"))
+    alert = rig.store.get_alert(rig.alert.id)
+    assert alert.status == "resolved"
+    assert [h["action"] for h in alert.evidence["history"]] == ["ack", "respond", "resolve"]
+
+
+def test_staff_signs_in_reassigns_and_escalates_in_the_browser(rig, driver, tmp_path):
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(f"{rig.base}/alerts/{rig.alert.id}")
+    assert "/login" in driver.current_url  # sign-in first, then back to the alert
+    _by_id(driver, "username").send_keys("duty")
+    _by_id(driver, "password").send_keys(PASSWORD)
+    _submit(driver, "login")
+    assert f"/alerts/{rig.alert.id}" in driver.current_url
+    assert "值班处置" in driver.page_source
+
+    before = len(rig.sink.messages)
+    _open_details(driver, "改派")
+    Select(_by_id(driver, "reassign-lead")).select_by_visible_text("应急管理局")
+    _by_id(driver, "reassign-note").send_keys("涉及安全生产")
+    _submit(driver, "reassign")
+    assert "已改派" in _by_id(driver, "done").text
+    assert rig.store.get_alert(rig.alert.id).departments == ["emergency"]
+    assert [r for r, _ in rig.sink.messages[before:]] == [["yuqing@yjgl.gov.example"]]
+
+    _by_id(driver, "escalate-note").send_keys("请立即处置")
+    _submit(driver, "escalate")
+    assert "已督办升级" in _by_id(driver, "done").text
+    assert rig.store.get_alert(rig.alert.id).status == "escalated"
+    assert any("【督办升级】" in m["Subject"] for _, m in rig.sink.messages[before:])
+    driver.save_screenshot(str(tmp_path / "staff-escalated.png"))
+
+    driver.get(f"{rig.base}/departments")
+    assert "应急管理局" in _by_id(driver, "metrics").text

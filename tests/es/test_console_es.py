@@ -1,0 +1,58 @@
+"""The response console on the Elasticsearch backend: the liaison's loop through the link
+from the e-mail, staff metrics, and label feedback, against a real node."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import requests
+
+from tests.console.conftest import SECRET, ConsoleRig, form_csrf
+from tests.es.helpers import make_store
+from tests.servers import smtp_sink  # noqa: F401 - the shared fixture
+
+HRSS = "yuqing@hrss.gov.example"
+
+
+@pytest.fixture
+def rig(tmp_path, smtp_sink, monkeypatch, es_url, es_prefix):  # noqa: F811
+    monkeypatch.setenv("YUQING_CONSOLE_SECRET", SECRET)
+    r = ConsoleRig(
+        tmp_path,
+        smtp_sink,
+        store_factory=lambda cfg: make_store(es_url, es_prefix, tmp_path / "spool.db"),
+    ).start()
+    yield r
+    r.close()
+
+
+def test_liaison_loop_metrics_and_feedback_on_elasticsearch(rig):
+    link = rig.link(HRSS)
+    page = requests.get(link)
+    assert page.status_code == 200 and "工地拖欠工资" in page.text
+    csrf = form_csrf(page.text)
+    assert requests.post(f"{link}/ack", data={"csrf": csrf}).status_code == 200
+    rig.clock.at += timedelta(hours=1)
+    r = requests.post(f"{link}/respond", data={"csrf": csrf, "url": "https://gov.example/r/9"})
+    assert r.status_code == 200
+    r = requests.post(f"{link}/resolve", data={"csrf": csrf, "outcome": "已办结"})
+    assert r.status_code == 200 and "已办结" in r.text
+    rig.store.flush()
+    alert = rig.store.get_alert(rig.alert.id)
+    assert alert.status == "resolved" and alert.responded_at == rig.clock.at
+    assert [h["action"] for h in alert.evidence["history"]] == ["ack", "respond", "resolve"]
+
+    s = rig.login()
+    metrics = s.get(f"{rig.base}/departments")
+    assert '<td class="response-rate">100%</td><td class="resolve-rate">100%</td>' in metrics.text
+    pid = rig.store.get_event("e1").post_ids[0]
+    post = s.get(f"{rig.base}/posts/{pid}")
+    r = s.post(
+        f"{rig.base}/posts/{pid}/feedback",
+        data={"csrf": form_csrf(post.text), "negative": "no", "note": "误判"},
+    )
+    assert r.status_code == 200
+    rig.store.flush()
+    (fb,) = rig.store.iter_feedback()
+    assert fb.post_id == pid and fb.negative is False
