@@ -48,7 +48,8 @@ class Evidence:
     channels: list[str] = field(default_factory=list)  # Chinese names
     sources: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)  # places and organisations
+    groups: list[str] = field(default_factory=list)  # people affected (涉及人群)
     top: list[Message] = field(default_factory=list)
     account: dict | None = None  # source alerts: name, channel, url, last_post_at, last_post
 
@@ -116,8 +117,12 @@ def gather(store: Store, cfg, alert: Alert, top: int = TOP_MESSAGES) -> Evidence
             reverse=True,
         )
         ev.top = [message(p, names) for p in ranked[:top]]
-    if event and event.first_seen and (ev.first is None or event.first_seen < ev.first):
-        ev.first = event.first_seen
+    if event is not None:  # the event's own counts cover every message, not only those read
+        if event.first_seen and (ev.first is None or event.first_seen < ev.first):
+            ev.first = event.first_seen
+        ev.authors = max(ev.authors, event.authors)
+        ev.places = list(dict.fromkeys([*event.anchors, *ev.places]))[:5]
+        ev.groups = list(event.groups[:5])
     if alert.source_id and not alert.event_id:
         ev.account = _account(store, cfg, alert.source_id, names)
     return ev

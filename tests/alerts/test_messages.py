@@ -37,7 +37,15 @@ def rig(make_rig, monkeypatch):
     ]
     for p in posts:
         rig.store.upsert_post(p)
-    event = make_event("e1", size=8, focus=["wage_arrears"], title="某工地拖欠农民工工资")
+    event = make_event(
+        "e1",
+        size=8,
+        focus=["wage_arrears"],
+        title="某工地拖欠农民工工资",
+        anchors=["城东工地"],
+        groups=["农民工"],
+        authors=6,  # the event counts authors over all its messages
+    )
     event.post_ids = [p.id for p in posts]
     rig.store.upsert_event(event)
     rig.posts = posts
@@ -63,7 +71,8 @@ def test_email_shows_evidence_deadlines_chinese_level_and_signed_links(rig, smtp
         ack_due = due(rig.store.get_alert(alert.id), rig.settings, "ack")
         assert ack_due.strftime("%Y-%m-%d %H:%M") in body  # 签收时限 = delivery + 24h
         assert "办结时限" in body and "签收时限" in body
-        assert "8 条" in body and "4 位发布者" in body
+        assert "8 条" in body and "6 位发布者" in body
+        assert "城东工地" in body and "农民工" in body
         assert "负面 62%（5/8）" in body
         assert "及其他 3 条" in body
     # top five: most liked first, then newest; links to the originals
