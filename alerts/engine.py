@@ -90,8 +90,23 @@ class Engine:
                 latest[key] = a
         return latest
 
+    def _dismissed(self, now: datetime) -> dict[str, Alert]:
+        """Events the duty office marked 不予关注 within ``lookback``: event id -> that alert."""
+        out: dict[str, Alert] = {}
+        for a in self.store.iter_alerts(since=now - self.settings.lookback):
+            if a.event_id and a.evidence.get("dismissed"):
+                old = out.get(a.event_id)
+                if old is None or rank(a.level) > rank(old.level):
+                    out[a.event_id] = a
+        return out
+
     def decide(
-        self, rule: RuleType, match: Match, now: datetime, prior: dict[tuple[str, str], Alert]
+        self,
+        rule: RuleType,
+        match: Match,
+        now: datetime,
+        prior: dict[tuple[str, str], Alert],
+        dismissed: dict[str, Alert] | None = None,
     ) -> Decision:
         level = match.level or rule.rule.level
         before = prior.get((rule.rule.id, match.subject))
@@ -105,6 +120,9 @@ class Engine:
                 level
             ) <= rank(before.level):
                 level, grown = raise_level(before.level), True
+        silenced = (dismissed or {}).get(match.event_id or "")
+        if silenced is not None and rank(level) <= rank(silenced.level):
+            return Decision(rule, match, level, suppressed_by=silenced.id)  # 不予关注
         quiet = max(self.settings.realert, rule.window)
         aid = alert_id(rule.rule.id, match.subject, bucket_start(now, rule.window), level)
         if (
@@ -157,6 +175,7 @@ class Engine:
         now = now or _now(self.cfg.settings.timezone)
         snap = Snapshot(self.store, now, self.cfg)
         prior = self._prior(now)
+        dismissed = self._dismissed(now)
         out = []
         for rule in build_rules(self.cfg, only=only, problems=problems):
             try:
@@ -164,7 +183,7 @@ class Engine:
             except Exception:
                 log.exception("rule %s failed; other rules go on", rule.rule.id)
                 continue
-            out += [self.decide(rule, m, now, prior) for m in matches]
+            out += [self.decide(rule, m, now, prior, dismissed) for m in matches]
         return out
 
     # -- writing -------------------------------------------------------------------------

@@ -319,7 +319,9 @@ def merge(store: Store, alert: Alert, now: datetime, actor: Actor, into: Alert) 
 
 
 def dismiss(store: Store, alert: Alert, now: datetime, actor: Actor, reason: str) -> Alert:
-    """不予关注: the duty office judges the matter needs no handling."""
+    """不予关注: the duty office judges the matter needs no handling. For an event alert the
+    event stays silenced for ``alerts.lookback``: further alerts about it at or below this
+    level are suppressed (``Engine.decide``); a higher level still alerts."""
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("请说明不予关注的理由")

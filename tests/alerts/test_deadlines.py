@@ -87,3 +87,23 @@ def test_digest_counts_reminders_and_lists_overdue(rig):
     ).text
     assert "超期未办结 1（督办通知 1）" in text
     assert f"! 超期未办结：[黄色] {rig.alert.title}" in text
+
+
+def test_dismissed_event_is_silenced_unless_the_level_rises(make_rig):
+    rig = make_rig([{**HOT, "level": "yellow", "departments": ["hrss"]}])
+    rig.store.upsert_event(make_event("e1", size=10, hotness=80, focus=["wage_arrears"]))
+    (first,) = rig.check_and_deliver(T0)[0].created
+    handling.dismiss(
+        rig.store, first, T0 + timedelta(hours=1), handling.Actor("值班员", "staff"), "已核实为旧闻"
+    )
+    later = T0 + timedelta(days=2)  # past realert: without 不予关注 it would alert again
+    rig.store.upsert_event(
+        make_event("e1", size=12, hotness=80, focus=["wage_arrears"], when=later)
+    )
+    result, _ = rig.check_and_deliver(later)
+    assert result.created == [] and [d.suppressed_by for d in result.decisions] == [first.id]
+    rig.store.upsert_event(
+        make_event("e1", size=30, hotness=80, focus=["wage_arrears"], when=later)
+    )
+    result, _ = rig.check_and_deliver(later + timedelta(hours=1))  # grew 2×: one level up
+    assert [a.level for a in result.created] == ["orange"]

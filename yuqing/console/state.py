@@ -100,6 +100,7 @@ class ConsoleState:
     def fail(self, keys: list[str], now: float) -> None:
         with self._lock:
             self.db.executemany("INSERT INTO attempts VALUES (?,?)", [(k, now) for k in keys])
+            self.db.execute("DELETE FROM attempts WHERE ts < ?", (now - 86400,))  # stale
 
     def clear(self, keys: list[str]) -> None:
         with self._lock:
