@@ -346,13 +346,15 @@ class EventTracker:
         sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
         st.weight_sum += sig.weight
         st.engagement += sig.engagement
-        st.authors.add(sig.author)
+        if not sig.repost or not st.authors:  # a repost names nobody new
+            st.authors.add(sig.author)
         for a in dict.fromkeys(post.anchors or []):
             st.anchors[a] += 1
         if post.anchors and not ev.anchors:
             ev.anchors = list(post.anchors[:3])
-        st.recent.append((t, sig.author))
-        st.recent_authors[sig.author] += 1
+        if not sig.repost:
+            st.recent.append((t, sig.author))
+            st.recent_authors[sig.author] += 1
         while st.recent and t - st.recent[0][0] > self.peak_span:
             _, gone = st.recent.popleft()
             st.recent_authors[gone] -= 1

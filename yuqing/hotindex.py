@@ -3,8 +3,9 @@
 An issue is hot when many *different people* raise it, when they raise it together, and when
 others react to it. Per issue (or per issue within a period):
 
-- ``A`` distinct authors (``source_id`` + ``author``; a post without an author counts as its
-  own author — feeds and pages rarely name one);
+- ``A`` distinct authors of the original messages (``source_id`` + ``author``; a post without
+  an author counts as its own author — feeds and pages rarely name one; a repost, i.e. a post
+  with ``duplicate_of`` set, is the same message again and names nobody new);
 - ``M`` messages, ``R`` of them reposts (``duplicate_of`` set);
 - ``E`` engagement: likes + dislikes + 2·comments + 3·reposts counted by the platform;
 - ``P`` the most distinct authors within any ``peak_days`` (30) days — how concentrated in
@@ -114,13 +115,13 @@ class HotInputs:
     @classmethod
     def of(cls, signals: Sequence[Signal], peak_days: int = 30, likes: int = 0) -> HotInputs:
         sigs = sorted(signals, key=lambda s: (s.time, s.author))
-        authors = {s.author for s in sigs}
+        people = [s for s in sigs if not s.repost] or sigs[:1]  # reposts name nobody new
         return cls(
-            authors=len(authors),
+            authors=len({s.author for s in people}),
             messages=len(sigs),
             reposts=sum(s.repost for s in sigs),
             engagement=sum(s.engagement for s in sigs),
-            peak=_peak(sigs, timedelta(days=peak_days)),
+            peak=_peak(people, timedelta(days=peak_days)),
             sources=len({s.source for s in sigs}),
             negativity=(sum(s.negativity for s in sigs) / len(sigs)) if sigs else 0.0,
             weight=(sum(s.weight for s in sigs) / len(sigs)) if sigs else 1.0,

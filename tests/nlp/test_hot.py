@@ -64,6 +64,15 @@ def test_one_account_templated_messages_stay_cool():
     assert spam.authors == 1 and hot_index(five) > hot_index(spam)
 
 
+def test_reposts_name_nobody_new():
+    """The same message crawled from a board's API (with its author) and its HTML page (no
+    author, marked as a copy) is one resident, not two."""
+    original = _sig(0, "board:网友c167", likes=33)
+    copy = Signal(original.time, "post:html-copy", 0, "board-html", 0.3, repost=True)
+    x = HotInputs.of([original, copy])
+    assert x.authors == 1 and x.messages == 2 and x.reposts == 1 and x.peak == 1
+
+
 def test_concentrated_issue_is_hotter_than_the_same_spread_out():
     together = HotInputs.of([_sig(i, f"r{i}", days=i) for i in range(10)])
     spread = HotInputs.of([_sig(i, f"r{i}", days=60 * i) for i in range(10)])
