@@ -346,13 +346,13 @@ class EventTracker:
         sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
         st.weight_sum += sig.weight
         st.engagement += sig.engagement
-        if not sig.repost or not st.authors:  # a repost names nobody new
+        if sig.person or not st.authors:  # an anonymous copy names nobody new
             st.authors.add(sig.author)
         for a in dict.fromkeys(post.anchors or []):
             st.anchors[a] += 1
         if post.anchors and not ev.anchors:
             ev.anchors = list(post.anchors[:3])
-        if not sig.repost:
+        if sig.person:
             st.recent.append((t, sig.author))
             st.recent_authors[sig.author] += 1
         while st.recent and t - st.recent[0][0] > self.peak_span:

@@ -4,8 +4,9 @@ An issue is hot when many *different people* raise it, when they raise it togeth
 others react to it. Per issue (or per issue within a period):
 
 - ``A`` distinct authors of the original messages (``source_id`` + ``author``; a post without
-  an author counts as its own author — feeds and pages rarely name one; a repost, i.e. a post
-  with ``duplicate_of`` set, is the same message again and names nobody new);
+  an author counts as its own author — feeds and pages rarely name one; but a repost without an
+  author, i.e. a copy with ``duplicate_of`` set, is the same message again and names nobody
+  new);
 - ``M`` messages, ``R`` of them reposts (``duplicate_of`` set);
 - ``E`` engagement: likes + dislikes + 2·comments + 3·reposts counted by the platform;
 - ``P`` the most distinct authors within any ``peak_days`` (30) days — how concentrated in
@@ -72,6 +73,12 @@ class Signal:
     negativity: float
     repost: bool = False
     weight: float = 1.0
+    named: bool = True  # the source gave an author
+
+    @property
+    def person(self) -> bool:
+        """Counts as someone raising the issue: not an anonymous copy of another post."""
+        return self.named or not self.repost
 
 
 def _engagement(e: dict[str, int] | None) -> int:
@@ -94,6 +101,7 @@ def signal_of(post: Post, time: datetime, weight: float = 1.0) -> Signal:
         negativity=max(0.0, -(post.sentiment or 0.0)),
         repost=bool(post.duplicate_of),
         weight=weight,
+        named=bool(post.author),
     )
 
 
@@ -115,7 +123,7 @@ class HotInputs:
     @classmethod
     def of(cls, signals: Sequence[Signal], peak_days: int = 30, likes: int = 0) -> HotInputs:
         sigs = sorted(signals, key=lambda s: (s.time, s.author))
-        people = [s for s in sigs if not s.repost] or sigs[:1]  # reposts name nobody new
+        people = [s for s in sigs if s.person] or sigs[:1]  # anonymous copies name nobody
         return cls(
             authors=len({s.author for s in people}),
             messages=len(sigs),

@@ -68,9 +68,12 @@ def test_reposts_name_nobody_new():
     """The same message crawled from a board's API (with its author) and its HTML page (no
     author, marked as a copy) is one resident, not two."""
     original = _sig(0, "board:网友c167", likes=33)
-    copy = Signal(original.time, "post:html-copy", 0, "board-html", 0.3, repost=True)
+    copy = Signal(original.time, "post:x", 0, "board-html", 0.3, repost=True, named=False)
     x = HotInputs.of([original, copy])
     assert x.authors == 1 and x.messages == 2 and x.reposts == 1 and x.peak == 1
+    # a copy posted under another resident's name is that resident raising it too
+    other = Signal(original.time, "board:网友0001", 0, "board", 0.3, repost=True)
+    assert HotInputs.of([original, copy, other]).authors == 2
 
 
 def test_concentrated_issue_is_hotter_than_the_same_spread_out():
