@@ -114,9 +114,11 @@ def volume_chart(
     colors = [GREY] * (len(days) - current) + [BLUE] * current
     xs = range(len(days))
     ax.bar(xs, counts, color=colors, width=0.7)
-    ax.set_xticks(list(xs), [f"{d:%m-%d}" for d in days], rotation=0 if len(days) <= 7 else 45)
+    step = max(1, len(days) // 14)  # a monthly view: a label every few days, not 60 at once
+    ticks = list(xs)[::-1][::step][::-1]
+    ax.set_xticks(ticks, [f"{days[i]:%m-%d}" for i in ticks], rotation=0 if len(days) <= 7 else 45)
     for x, c in zip(xs, counts, strict=True):
-        if c:
+        if c and (len(days) <= 31 or c == max(counts)):
             ax.text(x, c, str(c), ha="center", va="bottom", fontsize=7, color="#333333")
     ax.set_title(label(title, "posts per day"), fontsize=9, loc="left", **_font_kw())
     ax.yaxis.get_major_locator().set_params(integer=True)
