@@ -206,29 +206,38 @@ class EventTracker:
     def warm(self, events: Iterable[Event], posts: Iterable[Post], vectorize) -> None:
         """Rebuild recent state from stored events and posts (``vectorize(post) -> vector``).
 
-        Posts are replayed into their stored events (no new events, nothing written)."""
-        for ev in sorted(events, key=lambda e: e.last_seen or datetime.min):
+        Each event starts from its stored record (size, post ids, counts are kept: the replayed
+        posts may be only its most recent ones) and its keywords and places; the replayed posts
+        sharpen its centroid and its recent authors. Nothing is written."""
+        for ev in sorted(events, key=lambda e: (e.last_seen or datetime.min, e.id)):
+            if not ev.size:
+                continue
             st = _State(Event.from_dict(ev.to_dict()))
-            st.event.post_ids, st.event.size = [], 0
             self._events[ev.id] = st
+            self._seed(st)
         for post in sorted(posts, key=post_time):
             st = self._events.get(post.event_id or "")
             if st is None:
                 continue
             t = post_time(post)
             self._tick(t)
-            self._add(st, post, self._vector(post, vectorize(post)), t)
+            self._replay(st, post, self._vector(post, vectorize(post)), t)
             self._post_event[post.id] = (st.event.id, t)
-        for eid, st in list(self._events.items()):
-            if not st.event.size:  # no recent posts: match on its stored keywords and places
-                stored = next((e for e in events if e.id == eid), None)
-                if stored is None or not stored.size:
-                    del self._events[eid]
-                    continue
-                st.event = Event.from_dict(stored.to_dict())
-                self._seed(st)
         self._trim()
         self.dirty.clear()
+
+    def _replay(self, st: _State, post: Post, vec: dict[str, float], t: datetime) -> None:
+        """A stored post of a warmed event: centroid and recent authors only (already counted)."""
+        before = set(self._top_terms(st))
+        for k, w in vec.items():
+            st.centroid[k] = st.centroid.get(k, 0.0) + w
+        st.norm = math.sqrt(sum(v * v for v in st.centroid.values())) or 1.0
+        self._reindex(st, before)
+        sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
+        if sig.person:
+            st.recent.append((t, sig.author))
+            st.recent_authors[sig.author] += 1
+        st.times.append(t)
 
     def _vector(self, post: Post, vector: dict[str, float]) -> dict[str, float]:
         """Top ``post_terms`` keyword weights plus ``@place`` features, L2-normalised."""
@@ -239,13 +248,24 @@ class EventTracker:
         return _normed(top)
 
     def _seed(self, st: _State) -> None:
-        """State of an event known only from its stored record (revived or warmed)."""
+        """State of an event known only from its stored record (revived or warmed): centroid
+        from its keywords and places, counts from its summary fields."""
         ev = st.event
+        n = max(ev.size, 1)
         st.centroid = {k: 1.0 for k in ev.keywords}
         for a in ev.anchors:
             st.centroid["@" + a] = 1.0
-            st.anchors[a] = max(1, ev.size)
+            st.anchors[a] = n
         st.authors = set(f"#{i}" for i in range(ev.authors or 0))
+        if ev.category:
+            st.category[ev.category] = n
+        for f in ev.focus:
+            st.focus[f] = n
+        if ev.region:
+            st.region[ev.region] = n
+        st.neg_sum = (ev.negativity or 0.0) * n
+        st.engagement = ev.likes + ev.dislikes
+        st.weight_sum = float(n)
         st.norm = math.sqrt(len(st.centroid)) or 1.0
         self._reindex(st, set())
 

@@ -170,3 +170,31 @@ def test_warm_restores_events_from_storage():
     assert fresh.sink.get_event(more.event_id).size == 4
     again = fresh.process(post("w10", "拖欠农民工工资", WAGE.format(2), minutes=11))
     assert again.duplicate_of == "w0"  # the dedup index was warmed too
+
+
+def test_warm_keeps_an_events_older_posts_when_only_recent_ones_are_replayed():
+    """An event active for months: only its last posts are within the replay horizon, its
+    stored size and post ids must survive the next post joining it."""
+    stage = make_stage()
+    done = stage.process_many(
+        [
+            post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i * 20 * 1440)
+            for i in range(5)
+        ]
+    )
+    eid = done[0].event_id
+    assert {p.event_id for p in done} == {eid}
+
+    class Store:
+        def iter_posts(self, since=None):
+            return iter(done[-2:])  # the dedup window holds the last two only
+
+        def iter_events(self, since=None):
+            return iter(stage.sink.events.values())
+
+    fresh = make_stage(sink=stage.sink)
+    fresh.warm(Store())
+    more = fresh.process(post("w9", "拖欠农民工工资", WAGE.format(9), minutes=81 * 1440 + 5))
+    ev = fresh.sink.get_event(more.event_id)
+    assert more.event_id == eid and ev.size == 6
+    assert ev.post_ids == ["w0", "w1", "w2", "w3", "w4", "w9"]
