@@ -22,6 +22,7 @@ from yuqing.alerts.rules import build_rules
 from yuqing.alerts.rules.base import Match, RuleType
 from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.alerts.snapshot import Snapshot
+from yuqing.errors import one_line
 from yuqing.levels import raise_level, rank
 from yuqing.models import Alert
 from yuqing.storage.base import Store
@@ -58,6 +59,7 @@ class CheckResult:
     decisions: list[Decision] = field(default_factory=list)
     enqueued: int = 0
     problems: list = field(default_factory=list)  # broken rules that were skipped
+    failed: dict[str, str] = field(default_factory=dict)  # rule id -> what it raised
 
     @property
     def created(self) -> list[Alert]:
@@ -169,9 +171,12 @@ class Engine:
         now: datetime | None = None,
         only: list[str] | None = None,
         problems: list | None = None,
+        failed: dict[str, str] | None = None,
     ) -> list[Decision]:
         """What the rules would raise now, without writing anything (``alerts test``).
-        With a ``problems`` list, broken rules are skipped and reported there."""
+        With a ``problems`` list, rules that cannot be built are skipped and reported there;
+        with a ``failed`` dict, a rule that raises is recorded there (rule id -> one line)
+        and the other rules go on. Without them, the exception propagates."""
         now = now or _now(self.cfg.settings.timezone)
         snap = Snapshot(self.store, now, self.cfg)
         prior = self._prior(now)
@@ -180,8 +185,12 @@ class Engine:
         for rule in build_rules(self.cfg, only=only, problems=problems):
             try:
                 matches = rule.evaluate(snap)
-            except Exception:
-                log.exception("rule %s failed; other rules go on", rule.rule.id)
+            except Exception as exc:
+                if failed is None:
+                    raise
+                failed[rule.rule.id] = one_line(f"{type(exc).__name__}: {exc}")
+                # the traceback with -v (INFO); one line per rule otherwise
+                log.info("rule %s raised; the other rules go on", rule.rule.id, exc_info=True)
                 continue
             out += [self.decide(rule, m, now, prior, dismissed) for m in matches]
         return out
@@ -190,12 +199,9 @@ class Engine:
     def check(self, now: datetime | None = None, only: list[str] | None = None) -> CheckResult:
         now = now or _now(self.cfg.settings.timezone)
         result = CheckResult()
-        result.decisions = self.evaluate(now, only, problems=result.problems)
-        for problem in result.problems:
-            log.error("rule skipped: %s", problem)
-        for problem in validate_channels(self.cfg):  # such robots get nothing until fixed
-            log.error("webhook skipped: %s", problem)
-            result.problems.append(problem)
+        result.decisions = self.evaluate(now, only, problems=result.problems, failed=result.failed)
+        # robots with bad options get nothing until fixed (reported with the rule problems)
+        result.problems.extend(validate_channels(self.cfg))
         for d in result.decisions:
             if d.alert is None:
                 continue

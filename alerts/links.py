@@ -16,11 +16,12 @@ from datetime import datetime
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from yuqing.config.console_section import SECRET_ENV
+from yuqing.errors import YuqingError
 
 SALT = "yuqing.alert-link.v1"
 
 
-class LinkError(Exception):
+class LinkError(YuqingError):
     """A link that must not open the alert: ``reason`` is tampered | expired | foreign."""
 
     def __init__(self, reason: str, message: str):

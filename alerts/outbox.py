@@ -18,12 +18,13 @@ between the server's "250 OK" and the mark-sent commit.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from yuqing.storage.sqlite_file import connect, guard_sqlite, state_path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -93,17 +94,12 @@ class Target:
     recipient: str
 
 
+@guard_sqlite("alerts outbox")
 class Outbox:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(
-            str(path), timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a mark-sent must survive a crash
-        self.db.executescript(SCHEMA)
+        # synchronous=FULL: a mark-sent must survive a crash
+        self.db = connect(path, "alerts outbox", SCHEMA, synchronous="FULL")
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -311,4 +307,4 @@ def open_outbox(cfg, settings=None) -> Outbox:
     from yuqing.alerts.settings import alert_settings
 
     settings = settings or alert_settings(cfg)
-    return Outbox(cfg.path(settings.outbox_path))
+    return Outbox(state_path(cfg, settings.outbox_path, "alerts.outbox_path"))

@@ -15,6 +15,7 @@ from datetime import datetime
 from yuqing.alerts.rules import build_rules
 from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.loader import ConfigError
+from yuqing.errors import YuqingError
 from yuqing.models import Alert
 from yuqing.storage.base import Store
 from yuqing.timeutil import parse_iso
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 STATUSES = ("open", "acked", "resolved", "escalated")
 
 
-class WorkflowError(ValueError):
+class WorkflowError(YuqingError):
     """A transition that is not allowed (unknown id, already resolved, …)."""
 
 

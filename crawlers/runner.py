@@ -18,13 +18,16 @@ from yuqing.crawlers.settings import scrapy_settings
 from yuqing.crawlers.spiders import SPIDERS
 from yuqing.crawlers.spiders import validate as validate_sources
 from yuqing.crawlers.summary import CrawlSummary
+from yuqing.errors import YuqingError
 from yuqing.timeutil import now
 
 log = logging.getLogger(__name__)
 
 
-class CrawlError(Exception):
+class CrawlError(YuqingError):
     """A crawl could not be run at all (unknown source, nothing to do is not an error)."""
+
+    what = "crawl"
 
 
 def due_sources(cfg, store, at: datetime, names: list[str] | None = None):

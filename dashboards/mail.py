@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 from yuqing.dashboards.ledger import open_ledger
 from yuqing.dashboards.period import Period
+from yuqing.errors import YuqingError
 from yuqing.mail import SmtpError, SmtpSender, header_safe, message_id
 from yuqing.timeutil import now as _now
 
@@ -25,8 +26,10 @@ class SendReport:
     failed: dict[str, str] = field(default_factory=dict)  # recipient -> error
 
 
-class DigestDeliveryError(Exception):
+class DigestDeliveryError(YuqingError):
     """At least one recipient could not be reached; ``report`` says who got it."""
+
+    what = "digest"
 
     def __init__(self, message: str, report: SendReport | None = None):
         super().__init__(message)

@@ -2,21 +2,28 @@
 
 ::
 
-    NLPError
-    ├── TrainingDataError (also ValueError)   bad training/evaluation data: the message says
-    │                                         which file, which row or column, and the fix
-    └── ModelError
-        ├── ModelFileError (also ValueError)  not a model file, or a damaged one
-        └── ModelVersionError                 written by incompatible library versions
+    YuqingError (yuqing.errors: the root of every expected failure)
+    └── NLPError
+        ├── TrainingDataError (also ValueError)   bad training/evaluation data: the message
+        │                                         says which file, which row or column, and
+        │                                         the fix
+        ├── SegmenterBackendError (nlp.segment)   nlp.segmenter unknown or not installed
+        └── ModelError
+            ├── ModelFileError (also ValueError)  not a model file, or a damaged one
+            └── ModelVersionError                 written by incompatible library versions
 """
 
 from __future__ import annotations
 
+from yuqing.errors import YuqingError
+
 __all__ = ["NLPError", "TrainingDataError", "ModelError", "ModelFileError", "ModelVersionError"]
 
 
-class NLPError(Exception):
-    """Base class of every error raised by ``nlp``."""
+class NLPError(YuqingError):
+    """Base class of every error raised by ``yuqing.nlp``."""
+
+    what = "nlp"
 
 
 class TrainingDataError(NLPError, ValueError):

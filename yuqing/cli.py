@@ -1,7 +1,10 @@
 """The ``yuqing`` command line. Commands live in ``yuqing/commands/``, one module per group.
 
-Every command turns expected failures (bad config, bad input, unreachable servers) into a
-one-line error and a non-zero exit, never a traceback.
+Errors: every expected failure is a :class:`~yuqing.errors.YuqingError` (bad configuration or
+input, an unreadable store, a damaged model, an unreachable server). The group catches it once
+and prints ``error: <what>: <message>`` — one line naming what and where — and exits with
+status 1; ``-v`` prints the traceback above that line. Any other exception is a programming
+error and keeps its traceback. Click's own usage errors exit with status 2.
 """
 
 from __future__ import annotations
@@ -9,11 +12,12 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import traceback
 
 import click
 
 from yuqing.app.logs import configure_logging
-from yuqing.config import ConfigError
+from yuqing.errors import YuqingError
 
 #: Command modules; each defines ``register(cli: click.Group)``.
 COMMAND_MODULES = [
@@ -31,27 +35,20 @@ COMMAND_MODULES = [
 ]
 
 
-class YuqingError(click.ClickException):
-    """An expected failure: printed as one line, exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.message}", err=True)
-
-
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            click.echo(f"error: configuration: {exc}", err=True)
-            if len(exc.problems) > 1:
-                click.echo("run `yuqing config check` to see every problem", err=True)
+        except YuqingError as exc:
+            report(exc, verbose=bool((ctx.obj or {}).get("verbose")))
             sys.exit(1)
-        except (OSError, ValueError) as exc:
-            if isinstance(exc, click.ClickException):
-                raise
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
+
+
+def report(exc: YuqingError, verbose: bool = False) -> None:
+    """The CLI's error output: the traceback when ``verbose``, then one line."""
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"error: {exc.line()}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +61,12 @@ class _Group(click.Group):
     type=click.Path(file_okay=False),
     help="Configuration directory (or $YUQING_CONFIG).",
 )
-@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More logging (-vv for debug); tracebacks for errors too.",
+)
 @click.pass_context
 def cli(ctx: click.Context, config_dir: str, verbose: int) -> None:
     """舆情哨兵 Yuqing Sentinel — public-opinion monitoring and response.
@@ -77,14 +79,11 @@ def cli(ctx: click.Context, config_dir: str, verbose: int) -> None:
     configure_logging(level)
     ctx.ensure_object(dict)
     ctx.obj["config_dir"] = config_dir
+    ctx.obj["verbose"] = verbose
 
 
 for _name in COMMAND_MODULES:
-    try:
-        importlib.import_module(_name).register(cli)
-    except ModuleNotFoundError as _exc:  # a command group not built yet
-        if _exc.name != _name:
-            raise
+    importlib.import_module(_name).register(cli)
 
 
 def load(ctx: click.Context):

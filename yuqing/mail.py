@@ -21,6 +21,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
+from yuqing.errors import YuqingError
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -37,8 +39,10 @@ def message_id(key: str, recipient: str, domain: str = "yuqing-sentinel") -> str
     return f"<{digest}@{domain}>"
 
 
-class SmtpError(Exception):
+class SmtpError(YuqingError):
     """The SMTP server did not take the message (unreachable, refused, disconnected)."""
+
+    what = "smtp"
 
 
 class SmtpSender:

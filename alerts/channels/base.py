@@ -12,10 +12,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from yuqing.config.plugins import Options
+from yuqing.errors import YuqingError
 
 
-class DeliveryError(Exception):
+class DeliveryError(YuqingError):
     """The message was not delivered (the outbox retries with backoff)."""
+
+    what = "delivery"
 
 
 class ChannelOptions(Options):

@@ -12,9 +12,10 @@ from typing import Any, ClassVar
 
 from yuqing.config.models import Rule
 from yuqing.config.plugins import Options as PluginOptions
+from yuqing.errors import YuqingError
 
 
-class RuleSetupError(Exception):
+class RuleSetupError(YuqingError):
     """A rule cannot be built from valid-looking options (e.g. its lexicon file is missing)."""
 
     def __init__(self, key: str, message: str, hint: str = ""):

@@ -13,10 +13,12 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import quote
 from urllib.request import Request, urlopen
 
+from yuqing.errors import YuqingError
+
 API_KEY_ENV = "YUQING_KIBANA_API_KEY"
 
 
-class KibanaError(Exception):
+class KibanaError(YuqingError):
     """Kibana could not be reached or refused the request (one line, for the CLI)."""
 
 

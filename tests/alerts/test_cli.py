@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from tests.alerts.conftest import HOT, REPO, SAFETY, make_event, make_post
+from yuqing.alerts.rules.hotness import HotnessRule
 from yuqing.cli import cli
 from yuqing.timeutil import now
 
@@ -74,6 +75,24 @@ def test_rule_file_with_mistakes(make_rig, smtp_sink):
     (rig.cdir / "rules.yaml").write_text(yaml.safe_dump({"rules": [{"id": "x", "type": 3}]}))
     r = yq(rig, "alerts", "check")
     assert r.exit_code == 1 and "rules.yaml" in r.output and len(smtp_sink.messages) == 2
+
+
+def test_a_rule_that_raises_is_reported_and_the_others_still_run(make_rig, smtp_sink, monkeypatch):
+    rig = seeded(make_rig)
+
+    def broken(self, snapshot):  # a bug in one rule type
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(HotnessRule, "evaluate", broken)
+    r = yq(rig, "alerts", "check")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        "error: rule hot failed: ZeroDivisionError: division by zero",
+        "error: alerts check: 1 rule(s) failed; everything else ran",
+    ]
+    assert len(smtp_sink.messages) == 2  # the safety rule alerted and was delivered
+    out = json.loads(yq(rig, "alerts", "check", "--json").stdout)
+    assert out["failed_rules"] == {"hot": "ZeroDivisionError: division by zero"}
 
 
 def test_run_daemon_stops_on_sigterm_and_restarts_without_duplicates(make_rig, smtp_sink):

@@ -66,7 +66,7 @@ def test_every_problem_is_reported_with_file_key_and_hint(cfg_dir):
     assert "required by spider kind 'json': where the fields of the API live" in err
     assert "settings.yaml: timezone: unknown time zone 'Mars/Olympus'" in err
     assert "settings.yaml: storage.backend:" in err
-    assert err.strip().splitlines()[-1].endswith(f"problem(s) in {cfg_dir}")
+    assert err.strip().splitlines()[-1].endswith(f"problems in {cfg_dir}")
 
 
 def test_yaml_syntax_error_names_the_line(cfg_dir):

@@ -195,7 +195,7 @@ def test_unknown_source_is_a_one_line_error(server, tmp_path):
     proc = run_cli("--config", str(cfg), "crawl", "--source", "no-such-source")
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
-        f"error: unknown source(s): no-such-source (see sources.yaml in {cfg})"
+        f"error: crawl: unknown source(s): no-such-source (see sources.yaml in {cfg})"
     )
 
 

@@ -54,7 +54,7 @@ def test_unreachable_cluster_is_a_one_line_error(tmp_path, es_prefix):
     result = yuqing(cfg, "setup")
     assert result.exit_code == 1
     assert result.output == (
-        "error: elasticsearch at http://127.0.0.1:9: unreachable (Connection refused)\n"
+        "error: storage: elasticsearch at http://127.0.0.1:9: unreachable (Connection refused)\n"
     )
 
 

@@ -5,7 +5,8 @@ import sqlite3
 import pytest
 
 from tests.storage.contract import StoreContract, make_post
-from yuqing.storage import StorageError
+from yuqing.config import load_config
+from yuqing.storage import SourceState, StorageError, open_store
 from yuqing.storage.sqlite import SQLiteStore
 
 
@@ -44,3 +45,62 @@ def test_corrupt_file_is_a_clear_error(tmp_path):
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageError, match="cannot open SQLite store"):
         SQLiteStore(bad)
+
+
+def test_damaged_pages_surface_as_storage_errors(tmp_path):
+    """A store that opens (header, schema and meta intact) but whose posts table is damaged:
+    the read that meets the damage raises StorageError naming the file."""
+    path = tmp_path / "s.db"
+    with SQLiteStore(path) as store:
+        store.save_source_state(SourceState("s"))
+        store.upsert_post(make_post())
+    db = sqlite3.connect(path)
+    root = db.execute("SELECT rootpage FROM sqlite_master WHERE name='posts'").fetchone()[0]
+    db.close()
+    data = bytearray(path.read_bytes())
+    size = int.from_bytes(data[16:18], "big")
+    data[(root - 1) * size : root * size] = b"\xa5" * size
+    path.write_bytes(bytes(data))
+    store = SQLiteStore(path)
+    assert [s.source_id for s in store.iter_source_states()] == ["s"]
+    with pytest.raises(StorageError, match=f"{path}: SQLite store: .*malformed"):
+        list(store.iter_posts())
+    with pytest.raises(StorageError, match="malformed"):
+        store.get_post(make_post().id)
+    store.close()
+
+
+def test_other_sqlite_files_fail_the_same_way(tmp_path):
+    from yuqing.alerts.outbox import Outbox
+    from yuqing.storage.es_spool import Spool
+
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match=f"{bad}: cannot open alerts outbox: file is not a"):
+        Outbox(bad)
+    with pytest.raises(StorageError, match="cannot open the Elasticsearch spool"):
+        Spool(bad)
+
+
+def _config(tmp_path, storage_path):
+    cfg = tmp_path / "config"
+    cfg.mkdir(parents=True)
+    (cfg / "settings.yaml").write_text(
+        f"var_dir: var\nstorage: {{backend: sqlite, path: {storage_path}}}\n", encoding="utf-8"
+    )
+    return load_config(cfg)
+
+
+def test_store_directory_must_exist_outside_var_dir(tmp_path):
+    with pytest.raises(StorageError, match="directory .*elsewhere does not exist"):
+        open_store(_config(tmp_path, "elsewhere/yuqing.db"))
+    assert not (tmp_path / "elsewhere").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StorageError, match="is not a directory"):
+        open_store(_config(tmp_path / "b", "../file/yuqing.db"))
+
+
+def test_store_directory_inside_var_dir_is_created(tmp_path):
+    with open_store(_config(tmp_path, "var/stores/yuqing.db")) as store:
+        assert store.count_posts() == 0
+    assert (tmp_path / "var" / "stores" / "yuqing.db").is_file()

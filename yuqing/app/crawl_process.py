@@ -17,6 +17,7 @@ import sys
 
 from yuqing.crawlers.runner import CrawlError
 from yuqing.crawlers.summary import CrawlSummary
+from yuqing.errors import YuqingError
 
 
 def crawl_once(cfg, source_ids: list[str] | None = None, progress: bool = False) -> CrawlSummary:
@@ -47,8 +48,7 @@ def run_in_child(
 
 def main(argv: list[str] | None = None) -> int:
     from yuqing.app.logs import configure_logging
-    from yuqing.config import ConfigError, load_config
-    from yuqing.storage import StorageError
+    from yuqing.config import load_config
 
     parser = argparse.ArgumentParser(prog="python -m yuqing.app.crawl_process")
     parser.add_argument("--config", required=True, help="configuration directory")
@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.WARNING)
     try:
         summary = crawl_once(load_config(args.config), args.source or None)
-    except (ConfigError, CrawlError, StorageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except YuqingError as exc:
+        print(f"error: {exc.line()}", file=sys.stderr)
         return 1
     print(json.dumps(summary.as_dict(), ensure_ascii=False))
     return 0

@@ -79,13 +79,25 @@ def check_and_deliver(rt: Runtime, only: list[str] | None = None) -> dict:
         "held": report.held,
         "errors": report.errors[:5],
         "problems": [str(p) for p in result.problems],
+        "failed_rules": result.failed,
     }
+
+
+def log_rule_problems(out: dict) -> None:
+    """One error line per rule or robot skipped for a configuration problem, and per rule
+    that raised (the scheduler's report; ``alerts check`` prints the same lines)."""
+    for problem in out["problems"]:
+        log.error("skipped: %s", problem)
+    for rule_id, what in out["failed_rules"].items():
+        log.error("rule %s failed: %s", rule_id, what)
 
 
 # -- scheduler entry points (module-level, referenced by name in the job store) ----------
 def check_job(config_dir: str) -> dict:
     with runtime(config_dir) as rt:
-        return check_and_deliver(rt)
+        out = check_and_deliver(rt)
+    log_rule_problems(out)
+    return out
 
 
 def deliver_job(config_dir: str) -> dict:
@@ -191,6 +203,7 @@ def cycle(config_dir: str, crawl: bool = True) -> dict:
             out["crawl"] = {"error": str(exc)}
     with runtime(config_dir) as rt:
         out["alerts"] = check_and_deliver(rt)
+        log_rule_problems(out["alerts"])
         now = rt.now()
         out["escalated"] = [a.id for a in escalate_due(rt.engine, now)]
         out["supervised"] = [f"{a.id}:{kind}" for a, kind in supervise(rt.engine, now)]

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import click
 
+from yuqing.errors import InputError, YuqingError
 from yuqing.timeutil import now as _now
 from yuqing.timeutil import parse_iso
 
@@ -25,29 +26,29 @@ def _cfg(ctx: click.Context):
     return load(ctx)
 
 
-def _fail(message: str):
-    from yuqing.cli import YuqingError
-
-    return YuqingError(message)
-
-
 def _when(value: str | None, tzname: str, what: str):
     if not value:
         return None
     try:
         return parse_iso(value, tzname)
     except ValueError:
-        raise _fail(f"{what}: not an ISO date/time: {value!r} (e.g. 2026-11-20T08:00)") from None
+        raise InputError(
+            f"{what}: not an ISO date/time: {value!r} (e.g. 2026-11-20T08:00)"
+        ) from None
 
 
 def _runtime(ctx: click.Context):
     from yuqing.app.jobs import runtime
-    from yuqing.storage import StorageError
 
-    try:
-        return runtime(_cfg(ctx))
-    except StorageError as exc:
-        raise _fail(f"storage: {exc}") from None
+    return runtime(_cfg(ctx))
+
+
+def _preflight(ctx: click.Context):
+    """The config, after opening (and closing) its store and outbox once: a command that runs
+    many steps fails at the start, in one line, when they cannot be used."""
+    with _runtime(ctx):
+        pass
+    return _cfg(ctx)
 
 
 def _line(a) -> str:
@@ -100,13 +101,21 @@ def check(ctx, rules, as_json) -> None:
         )
         for err in out["errors"]:
             click.echo(f"warning: delivery: {err}", err=True)
-    if out["problems"]:
-        for problem in out["problems"]:
-            click.echo(f"error: {problem}", err=True)
-        raise _fail(
-            f"{len(out['problems'])} configuration problem(s): everything else ran; "
-            "fix the files named above (`yuqing config check`)"
+    for problem in out["problems"]:
+        click.echo(f"error: {problem}", err=True)
+    for rule_id, what in out["failed_rules"].items():
+        click.echo(f"error: rule {rule_id} failed: {what}", err=True)
+    broken = [
+        f"{n} {what}"
+        for n, what in (
+            (len(out["problems"]), "configuration problem(s)"),
+            (len(out["failed_rules"]), "rule(s) failed"),
         )
+        if n
+    ]
+    if broken:
+        fix = "; fix the files named above (`yuqing config check`)" if out["problems"] else ""
+        raise YuqingError(f"alerts check: {' and '.join(broken)}; everything else ran{fix}")
 
 
 @alerts.command("list")
@@ -137,13 +146,8 @@ def list_(ctx, status, since, as_json) -> None:
 
 
 def _transition(ctx, fn, ref, **kw) -> None:
-    from yuqing.alerts.workflow import WorkflowError
-
     with _runtime(ctx) as rt:
-        try:
-            a = fn(rt.store, ref, rt.now(), **kw)
-        except WorkflowError as exc:
-            raise _fail(str(exc)) from None
+        a = fn(rt.store, ref, rt.now(), **kw)
     click.echo(_line(a))
 
 
@@ -303,12 +307,8 @@ def run(ctx, no_crawl) -> None:
       yuqing --config ./config run
     """
     from yuqing.app.scheduler import run as run_scheduler
-    from yuqing.console.context import ConsoleSetupError
 
-    try:
-        run_scheduler(_cfg(ctx), crawl=not no_crawl)
-    except ConsoleSetupError as exc:  # console.serve_in_run without a secret
-        raise _fail(f"console: {exc}") from None
+    run_scheduler(_preflight(ctx), crawl=not no_crawl)
 
 
 @click.command()
@@ -324,7 +324,7 @@ def cycle(ctx, no_crawl, as_json) -> None:
     """
     from yuqing.app.jobs import cycle as do
 
-    cfg = _cfg(ctx)
+    cfg = _preflight(ctx)
     out = do(str(cfg.dir), crawl=not no_crawl)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, default=str))

@@ -21,7 +21,8 @@ def config() -> None:
 @config.command("check")
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Validate every configuration file; list each problem with file, key and hint.
+    """Validate every configuration file; list each problem with file, key and hint
+    (one line each; exit status 1 when there is any).
 
     \b
     Example:
@@ -32,10 +33,14 @@ def check(ctx: click.Context) -> None:
     directory = ctx.find_root().obj["config_dir"]
     try:
         cfg = check_config(directory)
+        problems = []
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"{len(exc.problems)} problem(s) in {directory}", err=True)
+        problems = exc.problems
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if len(problems) > 1:
+        click.echo(f"{len(problems)} problems in {directory}", err=True)
+    if problems:
         sys.exit(1)
     click.echo(
         f"ok: {cfg.dir} — {len(cfg.sources.sources)} sources, "

@@ -25,24 +25,21 @@ def serve(ctx, host, port) -> None:
     Example:
       YUQING_CONSOLE_SECRET=... yuqing serve --host 0.0.0.0 --port 8765
     """
-    from yuqing.cli import YuqingError, load
+    from yuqing.cli import load
     from yuqing.console.context import ConsoleSetupError
     from yuqing.console.server import ConsoleServer
-    from yuqing.storage import StorageError, open_store
+    from yuqing.storage import open_store
 
     cfg = load(ctx)
-    try:
-        store = open_store(cfg)
-    except StorageError as exc:
-        raise YuqingError(f"storage: {exc}") from None
+    store = open_store(cfg)
     try:
         server = ConsoleServer(cfg, store, host=host, port=port)
-    except ConsoleSetupError as exc:
-        store.close()
-        raise YuqingError(f"console: {exc}") from None
     except OSError as exc:
         store.close()
-        raise YuqingError(f"console: cannot listen: {exc}") from None
+        raise ConsoleSetupError(f"cannot listen: {exc}") from None
+    except BaseException:
+        store.close()
+        raise
     click.echo(f"console: {server.url}/  (staff sign-in: {server.url}/login)")
     if not cfg.settings.console.base_url:
         click.echo("warning: console.base_url is not set: alert messages carry no links", err=True)
@@ -74,8 +71,8 @@ def hash_password() -> None:
     Example:
       yuqing console hash-password
     """
-    from yuqing.cli import YuqingError
     from yuqing.console.passwords import hash_password as make
+    from yuqing.errors import InputError
 
     if sys.stdin.isatty():
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -84,4 +81,4 @@ def hash_password() -> None:
     try:
         click.echo(make(password))
     except ValueError as exc:
-        raise YuqingError(str(exc)) from None
+        raise InputError(str(exc)) from None

@@ -45,17 +45,13 @@ def crawl(
       yuqing crawl --source county-portal-news --source county-weibo
     """
     from yuqing.app.crawl_process import crawl_once
-    from yuqing.cli import YuqingError, load
-    from yuqing.crawlers.runner import CrawlError
+    from yuqing.cli import load
 
     cfg = load(ctx)
     mode = cfg.settings.crawl.progress
     if progress is None:
         progress = mode == "always" or (mode == "auto" and sys.stderr.isatty())
-    try:
-        summary = crawl_once(cfg, list(sources) or None, progress=progress)
-    except CrawlError as exc:
-        raise YuqingError(str(exc)) from exc
+    summary = crawl_once(cfg, list(sources) or None, progress=progress)
     human = sys.stderr if json_out == "-" else sys.stdout
     if not summary.sources:
         click.echo(

@@ -7,22 +7,18 @@ from datetime import timedelta
 
 import click
 
+from yuqing.errors import InputError
+
 
 def register(cli: click.Group) -> None:
     cli.add_command(digest)
-
-
-def _fail(message: str):
-    from yuqing.cli import YuqingError
-
-    return YuqingError(message)
 
 
 def _period(date_value: str | None, week: str | None, tzname: str, today, month=None):
     from yuqing.dashboards.period import daily, monthly, parse_date, parse_month, parse_week
 
     if sum(x is not None for x in (date_value, week, month)) > 1:
-        raise _fail("use one of --date, --week and --month")
+        raise InputError("use one of --date, --week and --month")
     try:
         if month:
             if month in ("this", "last"):
@@ -40,7 +36,7 @@ def _period(date_value: str | None, week: str | None, tzname: str, today, month=
             return parse_week(week, tzname)
         return daily(parse_date(date_value) if date_value else today, tzname)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise InputError(str(exc)) from None
 
 
 @click.command()
@@ -98,21 +94,18 @@ def digest(ctx, date_value, week, month, out_file, send, resend, to) -> None:
     from yuqing.dashboards.digest import archive, build, out_dir
     from yuqing.dashboards.mail import DigestDeliveryError
     from yuqing.dashboards.mail import send as send_digest
-    from yuqing.storage import StorageError, open_store
+    from yuqing.storage import open_store
     from yuqing.timeutil import now as _now
 
     cfg = load(ctx)
     now = _now(cfg.settings.timezone)
     period = _period(date_value, week, cfg.settings.timezone, now.date(), month)
     if period.start > now:
-        raise _fail(f"{period.label} has not started yet")
+        raise InputError(f"{period.label} has not started yet")
     if (resend or to) and not send:
-        raise _fail("--resend and --to need --send")
-    try:
-        with open_store(cfg) as store:
-            rendered = build(cfg, store, period, now)
-    except StorageError as exc:
-        raise _fail(f"storage: {exc}") from None
+        raise InputError("--resend and --to need --send")
+    with open_store(cfg) as store:
+        rendered = build(cfg, store, period, now)
     path = archive(rendered, out_dir(cfg), Path(out_file) if out_file else None)
     click.echo(f"{rendered.subject}: {path}")
     click.echo(f"text: {path.with_suffix('.txt')}")
@@ -120,13 +113,13 @@ def digest(ctx, date_value, week, month, out_file, send, resend, to) -> None:
         return
     recipients = list(to) or cfg.settings.digest.recipients
     if not recipients:
-        raise _fail("no recipients: set digest.recipients in settings.yaml or use --to")
+        raise InputError("no recipients: set digest.recipients in settings.yaml or use --to")
     try:
         report = send_digest(cfg, rendered, recipients, resend=resend)
     except DigestDeliveryError as exc:
         for rcpt in exc.report.sent if exc.report else []:
             click.echo(f"sent: {rcpt}")
-        raise _fail(str(exc)) from None
+        raise
     for rcpt in report.sent:
         click.echo(f"sent: {rcpt}")
     for rcpt in report.skipped:

@@ -13,17 +13,13 @@ def register(cli: click.Group) -> None:
 
 def _connect(ctx: click.Context):
     """(client, index names, settings, cfg) for the configured cluster."""
-    from yuqing.cli import YuqingError, load
-    from yuqing.storage import StorageError
+    from yuqing.cli import load
     from yuqing.storage.es_client import connect
     from yuqing.storage.es_schema import IndexNames
 
     cfg = load(ctx)
     settings = cfg.settings.storage.elasticsearch
-    try:
-        client = connect(settings, base_dir=cfg.path("."))
-    except StorageError as exc:
-        raise YuqingError(f"{exc}") from None
+    client = connect(settings, base_dir=cfg.path("."))
     return client, IndexNames(settings.index_prefix), settings, cfg
 
 
@@ -31,13 +27,13 @@ def _run(settings, fn):
     """Run ``fn`` and turn cluster failures into one-line errors."""
     from elasticsearch import ApiError, TransportError
 
-    from yuqing.cli import YuqingError
+    from yuqing.storage import StorageError
     from yuqing.storage.es_client import describe
 
     try:
         return fn()
     except (ApiError, TransportError) as exc:
-        raise YuqingError(f"elasticsearch at {settings.url}: {describe(exc)}") from None
+        raise StorageError(f"elasticsearch at {settings.url}: {describe(exc)}") from None
 
 
 @click.group()

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 import click
 
-from yuqing.cli import YuqingError
+from yuqing.errors import InputError
 
 
 def register(cli: click.Group) -> None:
@@ -32,7 +32,7 @@ def _when(value: str | None, tzname: str, option: str, end: bool = False) -> dat
         try:
             return parse_iso(value, tzname)
         except ValueError:
-            raise YuqingError(
+            raise InputError(
                 f"{option}: not a date: {value!r} (use YYYY-MM-DD or ISO 8601)"
             ) from None
     start = datetime.combine(d, time(0), ZoneInfo(tzname))
@@ -74,20 +74,17 @@ def hot(ctx, since, until, top, fmt, details) -> None:
         hot_rows,
     )
     from yuqing.hotindex import HotIndexWeights
-    from yuqing.storage import StorageError, open_store
+    from yuqing.storage import open_store
 
     cfg = load(ctx)
     tz = cfg.settings.timezone
     start, end = _when(since, tz, "--since"), _when(until, tz, "--until", end=True)
     if start and end and start >= end:
-        raise YuqingError("--since must be before --until")
-    try:
-        with open_store(cfg) as store:
-            posts = list(store.iter_posts())
-            wanted = {p.event_id for p in posts if p.event_id}
-            evs = [e for e in store.iter_events(since=start) if e.id in wanted]
-    except StorageError as exc:
-        raise YuqingError(f"storage: {exc}") from None
+        raise InputError("--since must be before --until")
+    with open_store(cfg) as store:
+        posts = list(store.iter_posts())
+        wanted = {p.event_id for p in posts if p.event_id}
+        evs = [e for e in store.iter_events(since=start) if e.id in wanted]
     rows = hot_rows(
         evs,
         posts,
@@ -215,14 +212,11 @@ def rebuild(ctx, since) -> None:
     """
     from yuqing.cli import load
     from yuqing.nlp.rebuild import consolidator_for, rebuild_events
-    from yuqing.storage import StorageError, open_store
+    from yuqing.storage import open_store
     from yuqing.timeutil import now as _now
 
     cfg = load(ctx)
     start = _when(since, cfg.settings.timezone, "--since")
-    try:
-        with open_store(cfg) as store:
-            stats = rebuild_events(store, consolidator_for(cfg), start, _now(cfg.settings.timezone))
-    except StorageError as exc:
-        raise YuqingError(f"storage: {exc}") from None
+    with open_store(cfg) as store:
+        stats = rebuild_events(store, consolidator_for(cfg), start, _now(cfg.settings.timezone))
     click.echo(json.dumps(stats, ensure_ascii=False))

@@ -36,7 +36,8 @@ def export(ctx: click.Context, what: str, since: str | None, all_fields: bool) -
       yuqing export posts --since 2026-11-20T00:00:00+08:00 > posts.jsonl
       yuqing export alerts
     """
-    from yuqing.cli import YuqingError, load
+    from yuqing.cli import load
+    from yuqing.errors import InputError
     from yuqing.storage import open_store
     from yuqing.timeutil import parse_iso
 
@@ -44,7 +45,7 @@ def export(ctx: click.Context, what: str, since: str | None, all_fields: bool) -
     try:
         since_dt = parse_iso(since, cfg.settings.timezone) if since else None
     except ValueError as exc:
-        raise YuqingError(f"--since: not an ISO 8601 time: {since!r}") from exc
+        raise InputError(f"--since: not an ISO 8601 time: {since!r}") from exc
     with open_store(cfg) as store:
         if what == "accounts":
             from yuqing.alerts.ledger import ledger

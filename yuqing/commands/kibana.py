@@ -12,12 +12,6 @@ def register(cli: click.Group) -> None:
     cli.add_command(kibana)
 
 
-def _fail(message: str):
-    from yuqing.cli import YuqingError
-
-    return YuqingError(message)
-
-
 @click.group()
 def kibana() -> None:
     """Kibana saved objects: data views, Lens visualizations, dashboards 舆情总览 / 预警处置.
@@ -81,10 +75,7 @@ def import_cmd(url: str, file: str | None, space: str | None, insecure: bool) ->
     from yuqing.dashboards.kibana.saved_objects import build, to_ndjson
 
     data = Path(file).read_bytes() if file else to_ndjson(build()).encode("utf-8")
-    try:
-        result = import_objects(url, data, space=space, verify=not insecure)
-    except KibanaError as exc:
-        raise _fail(str(exc)) from None
+    result = import_objects(url, data, space=space, verify=not insecure)
     for line in result.errors:
         click.echo(f"error: {line}", err=True)
     click.echo(
@@ -92,4 +83,4 @@ def import_cmd(url: str, file: str | None, space: str | None, insecure: bool) ->
         + (f" (space {space})" if space else "")
     )
     if not result.success or result.errors:
-        raise _fail(f"{len(result.errors)} saved object(s) failed to import")
+        raise KibanaError(f"{len(result.errors)} saved object(s) failed to import into {url}")

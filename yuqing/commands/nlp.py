@@ -8,19 +8,13 @@ from datetime import datetime
 
 import click
 
-from yuqing.cli import YuqingError
+from yuqing.errors import InputError
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(train)
     cli.add_command(evaluate)
     cli.add_command(classify)
-
-
-def _nlp_errors():
-    from yuqing.nlp.errors import NLPError
-
-    return NLPError
 
 
 @click.command()
@@ -62,14 +56,11 @@ def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedbac
     """
     from yuqing.nlp.train import save_model, train_model
 
-    try:
-        if with_feedback:
-            clf = _train_with_feedback(ctx, data, dev)
-        else:
-            clf = train_model(data, dev=dev)
-        path = save_model(clf, out)
-    except _nlp_errors() as exc:
-        raise YuqingError(f"{exc}") from None
+    if with_feedback:
+        clf = _train_with_feedback(ctx, data, dev)
+    else:
+        clf = train_model(data, dev=dev)
+    path = save_model(clf, out)
     msg = f"wrote {path}: {len(clf.labels)} labels, {clf.metadata['training_data']['n']} rows"
     if "dev_metrics" in clf.metadata:
         msg += f", dev macro-F1 {clf.metadata['dev_metrics']['macro_f1']}"
@@ -92,7 +83,7 @@ def _train_with_feedback(ctx: click.Context, data: str, dev: str | None):
             (f"{fb.title}{fb.text}", fb.category) for fb in store.iter_feedback() if fb.category
         ]
     if not rows:
-        raise YuqingError("no category corrections stored yet (label feedback in the console)")
+        raise InputError("no category corrections stored yet (label feedback in the console)")
     before = train_model(data, dev=dev).metadata["dev_metrics"]
     with tempfile.TemporaryDirectory() as tmp:
         clf = train_model(with_extra_rows(data, rows, Path(tmp)), dev=dev)
@@ -141,13 +132,10 @@ def evaluate(ctx: click.Context, data: str, model: str | None) -> None:
     from yuqing.nlp.data import load_evaluation
     from yuqing.nlp.evaluation import evaluate_signals
 
-    try:
-        d = load_evaluation(data)
-        cfg = load(ctx)
-        analyzer = PostAnalyzer.from_config(cfg, model_path=model)
-        metrics = evaluate_signals(analyzer, d, topics=[t.id for t in cfg.topics.focus])
-    except _nlp_errors() as exc:
-        raise YuqingError(f"{exc}") from None
+    d = load_evaluation(data)
+    cfg = load(ctx)
+    analyzer = PostAnalyzer.from_config(cfg, model_path=model)
+    metrics = evaluate_signals(analyzer, d, topics=[t.id for t in cfg.topics.focus])
     click.echo(json.dumps(metrics, ensure_ascii=False))
 
 
@@ -177,10 +165,7 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
     from yuqing.models import Post
     from yuqing.nlp.pipeline import NLPStage
 
-    try:
-        stage = NLPStage.from_config(load(ctx), model_path=model)
-    except _nlp_errors() as exc:
-        raise YuqingError(f"{exc}") from None
+    stage = NLPStage.from_config(load(ctx), model_path=model)
     now = datetime.now().astimezone().replace(microsecond=0)
     fields = (
         "id",
@@ -211,9 +196,9 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise YuqingError(f"stdin line {n}: not JSON ({exc.msg})") from None
+            raise InputError(f"stdin line {n}: not JSON ({exc.msg})") from None
         if not isinstance(obj, dict) or not (obj.get("title") or obj.get("text")):
-            raise YuqingError(f"stdin line {n}: expected an object with 'title' and/or 'text'")
+            raise InputError(f"stdin line {n}: expected an object with 'title' and/or 'text'")
         pid = str(obj.get("id", n))
         pending.append(
             Post(

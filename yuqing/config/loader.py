@@ -25,6 +25,7 @@ from yuqing.config.models import (
     SourcesFile,
     TopicsFile,
 )
+from yuqing.errors import YuqingError
 
 FILES: dict[str, type[BaseModel]] = {
     "settings.yaml": Settings,
@@ -56,13 +57,20 @@ class Problem:
         return f"{where}: {self.message}{hint}"
 
 
-class ConfigError(Exception):
-    """Configuration is invalid; ``problems`` lists every problem found."""
+class ConfigError(YuqingError):
+    """Configuration is invalid; ``problems`` lists every problem found. The message is the
+    first problem (and how many more there are)."""
+
+    what = "configuration"
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         first = str(problems[0]) if problems else "invalid configuration"
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        more = (
+            f" (+{len(problems) - 1} more: `yuqing config check` lists them all)"
+            if len(problems) > 1
+            else ""
+        )
         super().__init__(first + more)
 
 
@@ -114,6 +122,11 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
                 f"not UTF-8 ({exc.reason} at byte {exc.start})",
                 "save the file as UTF-8",
             )
+        )
+        return None
+    except OSError as exc:
+        problems.append(
+            Problem(path.name, "", f"cannot read: {exc.strerror}", "check the file's permissions")
         )
         return None
     try:

@@ -13,11 +13,14 @@ from flask import g, request
 from yuqing.alerts.links import LinkSigner
 from yuqing.config.loader import Config
 from yuqing.console.state import ConsoleState
+from yuqing.errors import YuqingError
 from yuqing.storage.base import Store
 
 
-class ConsoleSetupError(ValueError):
+class ConsoleSetupError(YuqingError):
     """The console cannot start as configured (no secret, …)."""
+
+    what = "console"
 
 
 @dataclass

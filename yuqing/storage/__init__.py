@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.storage.sqlite_file import state_path
 
 
 def open_store(cfg) -> Store:
@@ -11,7 +12,8 @@ def open_store(cfg) -> Store:
     if storage.backend == "sqlite":
         from yuqing.storage.sqlite import SQLiteStore
 
-        return SQLiteStore(cfg.path(storage.path), tzname=cfg.settings.timezone)
+        path = state_path(cfg, storage.path, "storage.path")
+        return SQLiteStore(path, tzname=cfg.settings.timezone)
     if storage.backend == "elasticsearch":
         from yuqing.storage.elastic import open_elastic_store  # type: ignore[import-not-found]
 

@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from yuqing.errors import YuqingError
 from yuqing.models import Alert, Event, Feedback, Post
 
 UpsertResult = Literal["new", "updated", "unchanged"]
 
 
-class StorageError(Exception):
-    """The store could not do what was asked (unreachable, corrupt, conflict)."""
+class StorageError(YuqingError):
+    """The store could not do what was asked (missing, unreadable, corrupt, unreachable);
+    the message names the path or URL."""
+
+    what = "storage"
 
 
 @dataclass

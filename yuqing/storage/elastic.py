@@ -39,6 +39,7 @@ from yuqing.storage.es_docs import (
 from yuqing.storage.es_outage import OutageGuard
 from yuqing.storage.es_schema import IndexNames
 from yuqing.storage.es_spool import Spool
+from yuqing.storage.sqlite_file import state_path
 from yuqing.timeutil import parse_iso, to_iso
 
 log = logging.getLogger(__name__)
@@ -546,7 +547,7 @@ def open_elastic_store(cfg) -> ElasticStore:
     return ElasticStore(
         connect(settings, base_dir=cfg.path(".")),
         prefix=settings.index_prefix,
-        spool_path=spool_path_for(cfg.path(cfg.settings.storage.path)),
+        spool_path=spool_path_for(state_path(cfg, cfg.settings.storage.path, "storage.path")),
         retention_days=settings.retention_days,
         url=settings.url,
     )

@@ -44,18 +44,26 @@ class OutageGuard:
         self.batch = batch
         self.stats = {"spooled": 0, "replayed": 0}
         self.down_since: float | None = None
+        self._why, self._announced = "unreachable", True
         self._next_probe = 0.0
 
     def went_down(self, exc: BaseException) -> None:
         if self.down_since is None:
             self.down_since = time.monotonic()
+            self._why, self._announced = describe(exc), False
+        self._next_probe = time.monotonic() + self.probe_interval
+
+    def _announce(self) -> None:
+        """Log the outage once, when the first write goes to the spool (a failed read is
+        reported by its own ``StorageError``)."""
+        if not self._announced:
+            self._announced = True
             log.warning(
-                "elasticsearch at %s unreachable (%s); spooling writes to %s",
+                "elasticsearch at %s: %s; spooling writes to %s",
                 self.url,
-                describe(exc),
+                self._why,
                 self.spool.path,
             )
-        self._next_probe = time.monotonic() + self.probe_interval
 
     def direct(self) -> bool:
         """True when writes may go to the cluster now: it is up and the spool is drained
@@ -108,6 +116,7 @@ class OutageGuard:
                         f"elasticsearch {what} write failed: {describe(exc)}"
                     ) from exc
                 self.went_down(exc)
+        self._announce()
         self.stats["spooled"] += len(items)
         return spool(items)
 

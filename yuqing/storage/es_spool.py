@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.storage.base import StorageError
+from yuqing.storage.sqlite_file import connect, guard_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS es_spool (
@@ -26,23 +27,19 @@ CREATE INDEX IF NOT EXISTS es_spool_doc ON es_spool(kind, doc_id);
 """
 
 
+@guard_sqlite("Elasticsearch spool")
 class Spool:
     """Ordered, durable queue of pending writes: (seq, kind, doc_id, payload)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = connect(path, "the Elasticsearch spool", SCHEMA, synchronous="FULL")
         try:
-            self.db = sqlite3.connect(
-                str(path), timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
+            self._pending = self._count()
+        except sqlite3.Error as exc:
+            self.db.close()
             raise StorageError(f"{path}: cannot open the Elasticsearch spool: {exc}") from exc
         self._lock = threading.Lock()
-        self._pending = self._count()
 
     def _count(self) -> int:
         return self.db.execute("SELECT count(*) FROM es_spool").fetchone()[0]

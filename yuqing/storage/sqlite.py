@@ -18,6 +18,7 @@ from typing import Any
 
 from yuqing.models import Alert, Event, Feedback, Post
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.storage.sqlite_file import connect, guard_sqlite
 from yuqing.timeutil import parse_iso, to_iso
 
 SCHEMA_VERSION = 1
@@ -67,21 +68,16 @@ def _state_from_json(cls, doc: str):
     return cls(**data)
 
 
+@guard_sqlite("SQLite store")
 class SQLiteStore(Store):
     def __init__(self, path: str | Path, tzname: str | None = None):
         self.path = Path(path)
         self.tzname = tzname
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = connect(path, "SQLite store", SCHEMA)
         try:
-            self.db = sqlite3.connect(
-                str(path), timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
             self._check_version()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
+            self.db.close()
             raise StorageError(f"{path}: cannot open SQLite store: {exc}") from exc
         self._lock = threading.RLock()
 
