@@ -19,6 +19,7 @@ from yuqing.crawlers.spiders import SPIDERS
 from yuqing.crawlers.spiders import validate as validate_sources
 from yuqing.crawlers.summary import CrawlSummary
 from yuqing.errors import YuqingError
+from yuqing.nlp.pipeline import NLPStage
 from yuqing.timeutil import now
 
 log = logging.getLogger(__name__)
@@ -51,21 +52,31 @@ def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
     return due, skipped
 
 
-def load_nlp(cfg, store, at: datetime | None = None):
+def load_nlp(cfg, store, at: datetime | None = None, summary: CrawlSummary | None = None):
     """The NLP stage warmed with recent posts and events (so reposts and events carry over
-    from earlier crawls), or None with a warning when it cannot be loaded."""
-    try:
-        from yuqing.nlp.pipeline import NLPStage
-    except ImportError:
-        return None
+    from earlier crawls). When it cannot be loaded (a missing or damaged model file, an
+    unusable segmenter, a store that cannot be read): None, with the reason in
+    ``summary.nlp_error`` — the crawl still stores what it fetches, and then fails
+    (:func:`check_nlp`)."""
     try:
         stage = NLPStage.from_config(cfg, sink=store)
         warm_analyzer(stage.analyzer)
         stage.warm(store, now=at)
-        return stage
-    except Exception as exc:  # noqa: BLE001 - crawl without NLP rather than not at all
-        log.warning("NLP stage unavailable, posts are stored without analysis: %s", exc)
+    except YuqingError as exc:
+        if summary is not None:
+            summary.nlp_error = exc.line()
         return None
+    return stage
+
+
+def check_nlp(summary: CrawlSummary) -> None:
+    """Raise :class:`CrawlError` when the run stored posts without the NLP stage."""
+    if summary.nlp_error:
+        stored = summary.total("new") + summary.total("updated")
+        raise CrawlError(
+            f"the NLP stage could not be loaded, {stored} post(s) stored without analysis: "
+            f"{summary.nlp_error}"
+        )
 
 
 def crawl(
@@ -87,7 +98,9 @@ def crawl(
     problems = validate_sources(cfg, due)
     if problems:
         raise ConfigError(problems)
-    ctx.nlp = nlp if nlp is not None else (load_nlp(cfg, store, started) if with_nlp else None)
+    if nlp is None and with_nlp:
+        nlp = load_nlp(cfg, store, started, ctx.summary)
+    ctx.nlp = nlp
     t0 = time.monotonic()
     if ctx.nlp is not None:
         ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)

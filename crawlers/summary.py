@@ -43,6 +43,7 @@ class CrawlSummary:
     sources: dict[str, SourceSummary] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # not due
     seconds: float = 0.0
+    nlp_error: str | None = None  # why the NLP stage could not be loaded (posts unanalysed)
 
     def source(self, source_id: str) -> SourceSummary:
         if source_id not in self.sources:
@@ -65,6 +66,7 @@ class CrawlSummary:
             "totals": {n: self.total(n) for n in ("fetched", "new", "updated", "unchanged")}
             | {"failed": dict(self.failed_by_reason())},
             "seconds": round(self.seconds, 2),
+            "nlp_error": self.nlp_error,
         }
 
     def render(self) -> str:
@@ -86,4 +88,6 @@ class CrawlSummary:
         )
         if self.skipped:
             rows.append(f"not due: {', '.join(self.skipped)}")
+        if self.nlp_error:
+            rows.append(f"NLP not loaded, posts stored without analysis: {self.nlp_error}")
         return "\n".join(rows)

@@ -160,7 +160,7 @@ def anchor_conflict(a: Sequence[str], b: Sequence[str]) -> bool:
 
 
 class _Tagger:
-    """(word, POS) pairs with the user dictionary: jieba-rs when installed, else jieba."""
+    """(word, POS) pairs with the user dictionary (jieba-rs, a dependency)."""
 
     def __init__(self, userdict: tuple[str, ...]):
         self.userdict = userdict
@@ -181,17 +181,8 @@ class _Tagger:
         return self._tag(text)
 
     def _build(self):
-        try:
-            import rjieba
-        except ImportError:
-            import jieba
-            import jieba.posseg
+        import rjieba  # a dependency: a broken install fails here, never tags differently
 
-            tk = jieba.Tokenizer()
-            for word, freq, tag in self._entries():
-                tk.add_word(word, freq, tag)
-            pos = jieba.posseg.POSTokenizer(tk)
-            return lambda text: [(p.word, p.flag) for p in pos.lcut(text)]
         rj = rjieba.Jieba()
         for word, freq, tag in self._entries():
             rj.add_word(word, freq, tag)

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+import yaml
 
 from tests.conftest import crawl, export, make_config, run_cli
 from yuqing.demo.server import SITES_ROOT, SiteServer
@@ -273,3 +274,26 @@ def test_redirected_links_do_not_look_new_on_the_next_crawl(server, tmp_path):
     seen = {row[0].split(server.url)[1] for row in db.execute("SELECT url FROM url_state")}
     assert "/redirect/once" in seen  # stored under the article's final URL
     assert "/error/404" in seen  # failed links are remembered too
+
+
+def test_nlp_that_cannot_load_is_in_the_summary_and_fails_the_crawl(server, tmp_path):
+    """Posts are still stored (nothing fetched is lost), the summary says why they carry no
+    analysis, and the exit status says the run failed."""
+    cfg = make_config(tmp_path, server.url)
+    settings = yaml.safe_load((cfg / "settings.yaml").read_text(encoding="utf-8"))
+    missing = tmp_path / "no-such-model.joblib"
+    settings["model"] = {"path": str(missing)}
+    (cfg / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
+    proc = run_cli("--config", str(cfg), "crawl", "--source", "demo-weibo", "--json-summary", "-")
+    assert proc.returncode == 1
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["nlp_error"] == f"nlp: {missing}: no such model file"
+    assert summary["sources"]["demo-weibo"]["new"] == 8
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1] == (
+        "error: crawl: the NLP stage could not be loaded, 8 post(s) stored without analysis: "
+        f"nlp: {missing}: no such model file"
+    )
+    assert f"NLP not loaded, posts stored without analysis: nlp: {missing}" in proc.stderr
+    posts = export(cfg)
+    assert len(posts) == 8 and {p["category"] for p in posts} == {None}

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from yuqing.crawlers.runner import CrawlError
+from yuqing.crawlers.runner import CrawlError, check_nlp
 from yuqing.crawlers.summary import CrawlSummary
 from yuqing.errors import YuqingError
 
@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.line()}", file=sys.stderr)
         return 1
     print(json.dumps(summary.as_dict(), ensure_ascii=False))
+    try:
+        check_nlp(summary)
+    except CrawlError as exc:
+        print(f"error: {exc.line()}", file=sys.stderr)
+        return 1
     return 0
 
 

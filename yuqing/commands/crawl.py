@@ -37,7 +37,9 @@ def crawl(
 ) -> None:
     """Crawl due sources (each source's `interval`), process and store new posts.
 
-    Prints a summary per source: fetched, new, updated, unchanged, failed by reason.
+    Prints a summary per source: fetched, new, updated, unchanged, failed by reason. When
+    the NLP stage cannot be loaded the posts are stored without analysis, the summary says
+    why, and the exit status is 1.
 
     \b
     Examples:
@@ -46,6 +48,7 @@ def crawl(
     """
     from yuqing.app.crawl_process import crawl_once
     from yuqing.cli import load
+    from yuqing.crawlers.runner import check_nlp
 
     cfg = load(ctx)
     mode = cfg.settings.crawl.progress
@@ -73,3 +76,4 @@ def crawl(
         else:
             with open(json_out, "w", encoding="utf-8") as fh:
                 fh.write(data + "\n")
+    check_nlp(summary)
