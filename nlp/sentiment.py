@@ -304,31 +304,3 @@ class NegativityScorer:
 
     def score_many(self, texts: Sequence[str], words: Sequence[Sequence[str]]) -> list[float]:
         return [self.score(t, w) for t, w in zip(texts, words, strict=True)]
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Rebuild nlp/models/sentiment.joblib from waimai_10k.csv."""
-    import argparse
-
-    import yuqing.nlp.sentiment as this  # not __main__: the pickle must name nlp.sentiment
-    from yuqing.nlp import model_file
-    from yuqing.nlp.segment import get_segmenter
-
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument(
-        "--data",
-        default=str(Path(__file__).resolve().parents[1] / "data" / "sentiment" / "waimai_10k.csv"),
-    )
-    ap.add_argument(
-        "--out", default=str(Path(__file__).resolve().parent / "models" / "sentiment.joblib")
-    )
-    args = ap.parse_args(argv)
-    from yuqing.nlp.lexicon import load_jionlp_lexicon
-
-    model = this.train_sentiment(args.data, get_segmenter().lcut, lexicon=load_jionlp_lexicon())
-    path = model_file.save(model, args.out, kind="sentiment", metadata=model.metadata)
-    print(f"wrote {path}: {model.metadata['metrics']}")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,13 +1,11 @@
 """Train, evaluate and persist the category classifier (``yuqing train`` / ``evaluate``).
 
-``python -m yuqing.nlp.train`` rebuilds the shipped default model from the 2020 TipDM (泰迪杯)
-problem C data: ``nlp/models/default.joblib`` from ``train.csv``, with dev metrics from
-``dev.csv``.
+The shipped default model (``nlp/models/default.joblib``) is rebuilt from the labelled data in
+the repository by ``tools/train_category.py``.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 from typing import Any
@@ -18,28 +16,18 @@ from yuqing.nlp.data import load_labelled
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, get_segmenter
 
-#: the labelled data shipped in the repository (data/README.md)
-DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "teddy2020"
-
 __all__ = [
     "train_model",
     "save_model",
     "load_model",
     "evaluate_model",
     "with_extra_rows",
-    "DATA_DIR",
     "DEFAULT_MODEL",
-    "TEDDY_PROVENANCE",
 ]
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "default.joblib"
 KIND = "category"
-TEDDY_PROVENANCE = (
-    "2020 TipDM (泰迪杯) data-mining challenge, problem C 智慧政务中的文本挖掘应用: citizen "
-    "messages to a city leadership message board, first-level categories; competition data "
-    "published without a licence, used for research and this product's default model"
-)
 
 
 def train_model(
@@ -107,22 +95,3 @@ def load_model(path: str | Path | None = None) -> CategoryClassifier:
     clf, meta = model_file.load(path or DEFAULT_MODEL, kind=KIND)
     clf.metadata = meta
     return clf
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="Rebuild the shipped default category model.")
-    ap.add_argument("--train", default=str(DATA_DIR / "train.csv"))
-    ap.add_argument("--dev", default=str(DATA_DIR / "dev.csv"))
-    ap.add_argument("--out", default=str(DEFAULT_MODEL))
-    args = ap.parse_args(argv)
-    clf = train_model(args.train, dev=args.dev, provenance=TEDDY_PROVENANCE)
-    path = save_model(clf, args.out)
-    m = clf.metadata["dev_metrics"]
-    print(
-        f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); dev macro-F1 {m['macro_f1']}, "
-        f"accuracy {m['accuracy']} (n={m['n']})"
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -52,7 +52,8 @@ def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedbac
     \b
     Example:
       yuqing train --data train.csv --dev dev.csv --out var/model.joblib
-      yuqing train --data data/teddy2020/train.csv --with-feedback --out var/model.joblib
+      yuqing train --data data/teddy2020/train.csv --dev data/teddy2020/dev.csv \
+        --with-feedback --out var/model.joblib
     """
     from yuqing.nlp.train import save_model, train_model
 
@@ -69,21 +70,25 @@ def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedbac
 
 def _train_with_feedback(ctx: click.Context, data: str, dev: str | None):
     """Train twice, without and with the stored category corrections, on the same data;
-    print both dev scores (default dev: the shipped split) and return the second model."""
+    print both dev scores (on ``--dev``) and return the second model."""
     import tempfile
     from pathlib import Path
 
     from yuqing.cli import load
-    from yuqing.nlp.train import DATA_DIR, train_model, with_extra_rows
+    from yuqing.nlp.train import train_model, with_extra_rows
     from yuqing.storage import open_store
 
-    dev = dev or str(DATA_DIR / "dev.csv")
     with open_store(load(ctx)) as store:
         rows = [
             (f"{fb.title}{fb.text}", fb.category) for fb in store.iter_feedback() if fb.category
         ]
     if not rows:
         raise InputError("no category corrections stored yet (label feedback in the console)")
+    if not dev:
+        raise InputError(
+            "--with-feedback compares dev scores: give --dev FILE "
+            "(in a checkout: data/teddy2020/dev.csv)"
+        )
     before = train_model(data, dev=dev).metadata["dev_metrics"]
     with tempfile.TemporaryDirectory() as tmp:
         clf = train_model(with_extra_rows(data, rows, Path(tmp)), dev=dev)

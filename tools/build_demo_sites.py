@@ -3,9 +3,12 @@
 The article text is real: citizen messages from ``data/teddy2020/train.csv`` picked by
 fixed ids (below). Only the site chrome (navigation, headers, footers, share bars, generic
 reply boilerplate of the message board) is written here. The output is deterministic and is
-committed; rerun with::
+committed; rerun from the repository root with::
 
-    python -m yuqing.demo.build_sites [--data PATH/train.csv]
+    .venv/bin/python tools/build_demo_sites.py [--data PATH/train.csv]
+
+A development tool, not part of the installed package (the server that serves the sites is
+``yuqing.demo.server``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-SITES = Path(__file__).resolve().parent / "sites"
+ROOT = Path(__file__).resolve().parent.parent
+SITES = ROOT / "yuqing" / "demo" / "sites"
 # the labelled data shipped in the repository (see data/README.md)
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "data" / "teddy2020" / "train.csv"
+DEFAULT_DATA = ROOT / "data" / "teddy2020" / "train.csv"
 TZ = ZoneInfo("Asia/Shanghai")
 PORT = "{{PORT}}"  # replaced by the server with its port
 
