@@ -118,7 +118,8 @@ class FocusModel:
     thresholds: list[float] = field(default_factory=list)  # per topic, chosen at training
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def _words(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def word_features(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(column ids, sublinear tf · idf, L2-normalised) of the known content words."""
         from yuqing.nlp.fastpath import _lookup_counts
 
         ids, v = _lookup_counts(Counter(tokens), self.vocab)
@@ -135,18 +136,29 @@ class FocusModel:
         return np.array([float(proba[pos[c]]) if c in pos else 0.0 for c in self.cat_labels])
 
     def proba(
-        self, tokens: Sequence[str], cat_labels: Sequence[str], cat_proba: np.ndarray
+        self,
+        tokens: Sequence[str],
+        cat_labels: Sequence[str],
+        cat_proba: np.ndarray,
+        words: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """P(topic) for one message: its content tokens and category probabilities."""
-        ids, v = self._words(tokens)
+        """P(topic) for one message: its content tokens and category probabilities
+        (``words``: its word features from :meth:`word_features`, if already computed)."""
+        ids, v = words if words is not None else self.word_features(tokens)
         z = self.intercept + self._cat(cat_labels, cat_proba) @ self.cat_coef
         if len(ids):
             z = z + v @ self.coef[ids]
         return 1.0 / (1.0 + np.exp(-z))
 
-    def evidence_words(self, tokens: Sequence[str], topic: int, k: int = 3) -> list[str]:
+    def evidence_words(
+        self,
+        tokens: Sequence[str],
+        topic: int,
+        k: int = 3,
+        words: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[str]:
         """The message's words that pushed ``topic`` most (positive contributions only)."""
-        ids, v = self._words(tokens)
+        ids, v = words if words is not None else self.word_features(tokens)
         if not len(ids):
             return []
         contrib = v * self.coef[ids, topic]
@@ -193,7 +205,8 @@ class ModelFocusTagger:
     ) -> FocusResult:
         """Topics of one normalized text from its content tokens and category probabilities;
         evidence = the topic's lexicon terms in the text, then the model's strongest words."""
-        p = self.model.proba(tokens, cat_labels, cat_proba)
+        words = self.model.word_features(tokens)
+        p = self.model.proba(tokens, cat_labels, cat_proba, words)
         terms = self.lexicon.terms(text)
         category = cat_labels[int(np.argmax(cat_proba))] if len(cat_labels) else None
         topics, evidence = [], {}
@@ -203,7 +216,7 @@ class ModelFocusTagger:
             strong = any(len(h) >= self.lexicon.strong_len for h in ev)
             if p[i] < self.thresholds[i] and not (strong and category in _COMPATIBLE.get(t, ())):
                 continue
-            for w in self.model.evidence_words(tokens, i):
+            for w in self.model.evidence_words(tokens, i, words=words):
                 if not any(w in e or e in w for e in ev):
                     ev.append(w)
             topics.append(t)

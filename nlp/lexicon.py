@@ -55,8 +55,7 @@ JIONLP_SOURCE = (
 def lexicon_score(words: Sequence[str], lexicon: dict[str, float]) -> float:
     """Σ weight (negated after a negator within two words) / √(lexicon words found)."""
     total, n = 0.0, 0
-    for i, w in enumerate(words):
-        v = lexicon.get(w)
+    for i, v in enumerate(map(lexicon.get, words)):  # lookups in C; the loop sees hits only
         if v is None:
             continue
         if (i and words[i - 1] in NEGATORS) or (i > 1 and words[i - 2] in NEGATORS):
