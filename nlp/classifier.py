@@ -1,8 +1,10 @@
 """The category classifier: a scikit-learn pipeline over jieba words and characters.
 
 Features (a ``FeatureUnion``): TF-IDF of jieba content words over the whole text, TF-IDF of
-the title's words and characters (the first line carries most of the routing signal), and
-optionally character n-grams of the body. The classifier is a ``LinearSVC`` wrapped in
+the title's words and characters (the first line carries most of the routing signal),
+optionally character n-grams of the body, and **keyword anchors** from the platform's category
+tree (:class:`TaxonomyAnchors`: per first-level class, how often its second- and third-level
+names occur in the text). The classifier is a ``LinearSVC`` wrapped in
 ``CalibratedClassifierCV`` (sigmoid), so ``category_score`` is a probability and a low one
 marks the post ``category_uncertain``.
 
@@ -23,11 +25,12 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from yuqing.nlp.features import Field  # re-exported: model files pickle this name
+from yuqing.nlp.features import Field, TaxonomyAnchors  # re-exported: model files pickle Field
 from yuqing.nlp.segment import Segmenter
 
 __all__ = [
     "Field",
+    "TaxonomyAnchors",
     "build_pipeline",
     "CategoryClassifier",
     "evaluate_predictions",
@@ -42,6 +45,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "body_chars": True,
     "calibration_cv": 5,
     "max_features": 150_000,
+    "anchors": 0.3,  # weight of the taxonomy keyword anchors (0 = off)
 }
 
 
@@ -89,13 +93,17 @@ def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
         )
     if p["body_chars"]:
         parts.append(("body_chars", Pipeline([("f", Field("all")), ("v", _chars((1, 3), mf))])))
+    weights = None
+    if p["anchors"]:
+        parts.append(("anchors", TaxonomyAnchors()))
+        weights = {"anchors": float(p["anchors"])}
     svc = LinearSVC(C=p["C"])
     clf = (
         CalibratedClassifierCV(svc, method="sigmoid", cv=p["calibration_cv"], ensemble=False)
         if p["calibration_cv"]
         else svc
     )
-    return Pipeline([("features", FeatureUnion(parts)), ("clf", clf)])
+    return Pipeline([("features", FeatureUnion(parts, transformer_weights=weights)), ("clf", clf)])
 
 
 def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:

@@ -184,8 +184,22 @@ class FastLinearModel:
 def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+    from yuqing.nlp.features import TaxonomyAnchors
     from yuqing.nlp.segment import Segmenter
 
+    if isinstance(vec, TaxonomyAnchors):  # dense keyword-anchor counts, weighted, no idf/norm
+        cols = np.arange(len(vec.classes_), dtype=np.intp)
+        return _Block(
+            select=None if select is None else _selector(select),
+            lookup=lambda doc, vec=vec, cols=cols: (cols, vec.counts(doc)),
+            vocab={f"anchor:{c}": i for i, c in enumerate(vec.classes_)},
+            idf=None,
+            sublinear=False,
+            norm=None,
+            weight=float(weight),
+            offset=offset,
+            takes_tokens=False,
+        )
     if not isinstance(vec, CountVectorizer):
         raise Unsupported(f"feature step {type(vec).__name__} is not a text vectorizer")
     if getattr(vec, "binary", False):
@@ -344,7 +358,7 @@ def _feature_blocks(step) -> list[_Block]:
             else:
                 sel, vec = None, tr
             b = _vectorizer_block(vec, sel, weights.get(name, 1.0), offset)
-            offset += len(vec.vocabulary_)
+            offset += len(b.vocab)
             out.append(b)
         return out
     return [_vectorizer_block(step, None, 1.0, 0)]

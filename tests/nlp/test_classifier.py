@@ -124,3 +124,24 @@ def test_model_file_written_before_the_namespace_change_loads():
     assert b"nlp.sentiment" in model_file.read_header(path)["payload"]
     model, _meta = model_file.load(path, kind="sentiment")
     assert isinstance(model, SentimentModel)
+
+
+def test_taxonomy_anchors_count_the_tree_names_per_first_level_class(tmp_path):
+    import math
+
+    from yuqing.nlp.features import TaxonomyAnchors
+
+    tree = tmp_path / "t.csv"
+    tree.write_text(
+        "一级分类,二级分类,三级分类\n"
+        "环境保护,环境污染,噪音污染\n环境保护,环境污染,其他\n"
+        "城乡建设,住房保障与房地产,物业服务、房屋租赁\n党务政务,党的建设,组织建设\n",
+        encoding="utf-8",
+    )
+    a = TaxonomyAnchors(str(tree)).fit(["x", "y"], ["环境保护", "城乡建设"])
+    tree.unlink()  # the names live in the fitted transformer
+    assert a.classes_ == ["城乡建设", "环境保护"]  # labels only; 党务政务 is not one
+    assert "其他" not in a.terms_[1] and "房屋租赁" in a.terms_[0]
+    v = a.transform(["小区物业服务差，噪音污染严重，环境污染"]).toarray()[0]
+    # 城乡建设: 物业服务 once; 环境保护: its names 噪音污染 and 环境污染 once each
+    assert math.isclose(v[0], math.log1p(1)) and math.isclose(v[1], math.log1p(2))

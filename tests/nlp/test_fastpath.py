@@ -51,7 +51,7 @@ def test_fast_path_not_pickled():
 
 
 def test_other_layouts_isotonic_ensemble_title_blocks(dev_texts):
-    """Title word/char blocks, word bigrams, isotonic calibration averaged over folds."""
+    """Title word/char blocks, word bigrams, anchors, isotonic calibration averaged over folds."""
     rows = teddy("train")[::10]
     texts = [normalize(r["text"]) for r in rows]
     labels = [r["label"] for r in rows]
@@ -60,7 +60,7 @@ def test_other_layouts_isotonic_ensemble_title_blocks(dev_texts):
     )
     pipe.set_params(clf__method="isotonic", clf__ensemble=True).fit(texts, labels)
     fast = compile_pipeline(pipe)
-    assert len(fast.blocks) == 4 and len(fast.folds) == 3
+    assert len(fast.blocks) == 5 and len(fast.folds) == 3  # words, title x2, chars, anchors
     sample = dev_texts[:80] + ["", "只有标题", "\n只有正文  多个   空格"]
     ref = pipe.predict_proba(sample)
     got = np.vstack([fast.predict_proba(t) for t in sample])
