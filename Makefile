@@ -23,18 +23,24 @@ test: $(STAMP) es-dist sysdeps
 
 # Debian packages the test suite uses: Chromium renders the digest and (driven by
 # chromium-driver through Selenium) runs the console's browser tests, a CJK font draws the
-# charts' Chinese labels. Installed when missing and we are root; otherwise a warning (the
-# browser tests then skip, except under CI=true where they fail).
-SYSDEPS := chromium chromium-driver fonts-wqy-microhei
+# charts' Chinese labels, redis-server is the scale-out tests' crawl frontier. Installed when
+# missing and we are root; otherwise a warning (those tests then skip, except under CI=true
+# where they fail).
+SYSDEPS := chromium chromium-driver fonts-wqy-microhei redis-server
 sysdeps:
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk' || missing="$$missing fonts-wqy-microhei"; \
+	command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
+	if [ -z "$$missing" ]; then \
 	  true; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing $(SYSDEPS) from Debian's packages"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null) \
-	    || { echo "warning: could not install $(SYSDEPS)"; [ "$$CI" != true ]; }; \
+	  echo "installing$$missing from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || { echo "warning: could not install$$missing"; [ "$$CI" != true ]; }; \
 	else \
-	  echo "warning: install $(SYSDEPS) (Debian) for the digest rendering tests"; \
+	  echo "warning: install$$missing (Debian) for the digest, console and scale-out tests"; \
 	fi
 
 lint: $(STAMP)

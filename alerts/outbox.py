@@ -17,14 +17,15 @@ between the server's "250 OK" and the mark-sent commit.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from yuqing.alerts.outbox_rows import COLUMNS, Row, Target, delivery_key
 from yuqing.storage.sqlite_file import connect, guard_sqlite, state_path
+
+__all__ = ["COLUMNS", "Outbox", "Row", "Target", "delivery_key", "open_outbox"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -41,57 +42,6 @@ CREATE TABLE IF NOT EXISTS enqueued (
     alert_id TEXT NOT NULL, kind TEXT NOT NULL, ts REAL NOT NULL,
     PRIMARY KEY (alert_id, kind));
 """
-
-COLUMNS = (
-    "key",
-    "alert_id",
-    "kind",
-    "department",
-    "channel",
-    "recipient",
-    "level",
-    "status",
-    "attempts",
-    "next_ts",
-    "lease_ts",
-    "lease_owner",
-    "batch_id",
-    "created_ts",
-    "sent_ts",
-    "last_error",
-)
-
-
-def delivery_key(alert_id: str, kind: str, department: str, channel: str, recipient: str) -> str:
-    raw = "\x1f".join((alert_id, kind, department, channel, recipient))
-    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
-
-
-@dataclass
-class Row:
-    key: str
-    alert_id: str
-    kind: str
-    department: str
-    channel: str
-    recipient: str
-    level: str
-    status: str
-    attempts: int
-    next_ts: float
-    lease_ts: float | None
-    lease_owner: str | None
-    batch_id: str | None
-    created_ts: float
-    sent_ts: float | None
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class Target:
-    department: str
-    channel: str
-    recipient: str
 
 
 @guard_sqlite("alerts outbox")
@@ -304,7 +254,13 @@ def _q(items: list) -> str:
 
 
 def open_outbox(cfg, settings=None) -> Outbox:
+    """The SQLite file on a single machine; on a cluster the outbox every node sees, in
+    Elasticsearch (``alerts.outbox_es``)."""
     from yuqing.alerts.settings import alert_settings
 
+    if cfg.settings.cluster.enabled:
+        from yuqing.alerts.outbox_es import open_elastic_outbox
+
+        return open_elastic_outbox(cfg)  # type: ignore[return-value] - same methods
     settings = settings or alert_settings(cfg)
     return Outbox(state_path(cfg, settings.outbox_path, "alerts.outbox_path"))

@@ -12,8 +12,8 @@ import yaml
 
 from yuqing.app.demo import write_demo_config
 
-#: a real Elasticsearch node for the tests that ask for it (fixture ``es_url``)
-pytest_plugins = ["tests.es_server"]
+#: real Elasticsearch and Redis servers for the tests that ask for them (``es_url``, ``redis_url``)
+pytest_plugins = ["tests.es_server", "tests.redis_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

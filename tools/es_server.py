@@ -4,6 +4,7 @@ benchmarks and local use. Standard library only.
 
     python3 tools/es_server.py fetch        # download with Maven into .cache/es, unzip once
     python3 tools/es_server.py run [--port 9200]   # a node in the foreground (Ctrl-C stops)
+    python3 tools/es_server.py cluster [--nodes 3]  # a local cluster in the foreground
 
 The distribution is ``org.elasticsearch.distribution.integ-test-zip:elasticsearch:<ver>:zip``
 from Maven's default remote repository (``$YUQING_ES_VERSION`` overrides the version). It runs
@@ -11,6 +12,10 @@ on the machine's Java (``$ES_JAVA_HOME`` or ``$JAVA_HOME`` or ``java`` on PATH).
 loopback only, security off, single-node discovery, 512 MB heap, data and logs in a temporary
 directory. Elasticsearch refuses to run as root, so as root the node runs as ``nobody``
 (setpriv) with its directories handed to that user.
+
+``EsCluster`` starts several such nodes on loopback that discover each other (fixed transport
+ports, every node master-eligible and a data node), for the scale-out tests: stop one node
+and the others keep serving the replicas.
 """
 
 from __future__ import annotations
@@ -119,7 +124,9 @@ def free_port() -> int:
 
 
 class EsNode:
-    """One node on 127.0.0.1:port; ``start()`` waits for yellow/green, ``stop()`` ends it."""
+    """One node on 127.0.0.1:port; ``start()`` waits for yellow/green, ``stop()`` ends it.
+    Alone by default (single-node discovery); ``seeds``/``masters`` make it a cluster member
+    (see ``EsCluster``)."""
 
     def __init__(
         self,
@@ -127,13 +134,32 @@ class EsNode:
         workdir: Path | None = None,
         version: str = ES_VERSION,
         heap: str = "512m",
+        name: str = "yuqing-test-node",
+        cluster_name: str = "yuqing-test",
+        transport_port: int | None = None,
+        seeds: list[str] | None = None,
+        masters: list[str] | None = None,
     ):
         self.port = port or free_port()
         self.version = version
         self.heap = heap
+        self.name = name
+        self.cluster_name = cluster_name
+        self.transport_port = transport_port
+        self.seeds = seeds
+        self.masters = masters
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="yuqing-es-"))
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def _discovery(self) -> list[str]:
+        if self.seeds is None:
+            return ["discovery.type: single-node", "transport.port: 0"]
+        return [
+            f"transport.port: {self.transport_port}",
+            f"discovery.seed_hosts: [{', '.join(self.seeds)}]",
+            f"cluster.initial_master_nodes: [{', '.join(self.masters or [self.name])}]",
+        ]
 
     def _prepare(self) -> dict[str, str]:
         es_home = self.es_home = runnable_home(self.version)
@@ -148,13 +174,12 @@ class EsNode:
                 "\n".join(
                     [
                         "",
-                        "cluster.name: yuqing-test",
-                        "node.name: yuqing-test-node",
-                        "discovery.type: single-node",
+                        f"cluster.name: {self.cluster_name}",
+                        f"node.name: {self.name}",
+                        *self._discovery(),
                         "xpack.security.enabled: false",
                         "network.host: 127.0.0.1",
                         f"http.port: {self.port}",
-                        "transport.port: 0",
                         f"path.data: {self.workdir / 'data'}",
                         f"path.logs: {self.workdir / 'logs'}",
                         "cluster.routing.allocation.disk.threshold_enabled: false",
@@ -187,6 +212,13 @@ class EsNode:
         return cmd
 
     def start(self, timeout: float = 180.0, foreground: bool = False) -> EsNode:
+        self.launch(foreground)
+        if not foreground:
+            self.wait_ready(timeout)
+        return self
+
+    def launch(self, foreground: bool = False) -> None:
+        """Start the process without waiting for it to serve."""
         env = self._prepare()
         cmd = self.command()
         if foreground:
@@ -194,17 +226,18 @@ class EsNode:
                 f"Elasticsearch {self.version} on {self.url} (data in {self.workdir})", flush=True
             )
             self.proc = subprocess.Popen(cmd, env=env)
-            return self
+            return
         log = open(self.workdir / "stdout.log", "wb")
         self.proc = subprocess.Popen(
             cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-        self.wait_ready(timeout)
-        return self
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, nodes: int = 1) -> None:
         deadline = time.monotonic() + timeout
-        url = f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+        url = (
+            f"{self.url}/_cluster/health?wait_for_status=yellow"
+            f"&wait_for_nodes=%3E%3D{nodes}&timeout=1s"
+        )
         while time.monotonic() < deadline:
             if self.proc and self.proc.poll() is not None:
                 raise EsServerError(
@@ -242,6 +275,56 @@ class EsNode:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+class EsCluster:
+    """``size`` nodes on loopback forming one cluster (all master-eligible data nodes).
+    ``start()`` waits until every node has joined; ``stop_node(i)`` ends one (SIGTERM, or
+    SIGKILL with ``kill=True``) and keeps its data; ``stop()`` ends them all."""
+
+    def __init__(self, size: int = 3, heap: str = "256m", version: str = ES_VERSION):
+        cluster = f"yuqing-cluster-{os.getpid()}-{free_port()}"
+        names = [f"node-{i}" for i in range(size)]
+        transports = [free_port() for _ in names]
+        seeds = [f"127.0.0.1:{p}" for p in transports]
+        self.nodes = [
+            EsNode(
+                heap=heap,
+                version=version,
+                name=name,
+                cluster_name=cluster,
+                transport_port=tp,
+                seeds=seeds,
+                masters=names,
+            )
+            for name, tp in zip(names, transports, strict=True)
+        ]
+
+    @property
+    def urls(self) -> list[str]:
+        return [n.url for n in self.nodes]
+
+    def start(self, timeout: float = 300.0) -> EsCluster:
+        try:
+            for node in self.nodes:
+                node.launch()
+            for node in self.nodes:
+                node.wait_ready(timeout, nodes=len(self.nodes))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop_node(self, index: int, kill: bool = False) -> None:
+        node = self.nodes[index]
+        if kill and node.proc and node.proc.poll() is None:
+            os.killpg(node.proc.pid, signal.SIGKILL)
+            node.proc.wait()
+        node.stop(cleanup=False)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -254,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run a node in the foreground")
     run.add_argument("--port", type=int, default=9200)
     run.add_argument("--data", type=Path, help="keep data here (default: a temporary dir)")
+    cluster_cmd = sub.add_parser("cluster", help="run a local cluster in the foreground")
+    cluster_cmd.add_argument("--nodes", type=int, default=3)
+    cluster_cmd.add_argument("--heap", default="256m")
     args = parser.parse_args(argv)
     try:
         if args.cmd == "fetch":
@@ -276,6 +362,15 @@ def main(argv: list[str] | None = None) -> int:
 
         for sig in (signal.SIGINT, signal.SIGTERM):  # stop the node on either, even when
             signal.signal(sig, interrupt)  # started in the background (SIGINT ignored)
+        if args.cmd == "cluster":
+            cluster = EsCluster(args.nodes, heap=args.heap).start()
+            print("Elasticsearch cluster on " + " ".join(cluster.urls), flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                cluster.stop()
+                return 0
         node = EsNode(port=args.port, workdir=args.data).start(foreground=True)
         try:
             return node.proc.wait() if node.proc else 1

@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "yuqing.commands.es",
     "yuqing.commands.events",
     "yuqing.commands.console_cmd",
+    "yuqing.commands.worker",
 ]
 
 

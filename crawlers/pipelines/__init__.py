@@ -21,3 +21,7 @@ class Stage:
     @property
     def spider(self):
         return self.crawler.spider
+
+    def spider_for(self, item):
+        """The source spider ``item`` came from (a cluster worker runs many in one crawler)."""
+        return self.crawler.spider.for_source(item.source_id)

@@ -12,7 +12,7 @@ class ChangeDetectionPipeline(Stage):
     def process_item(self, item):
         if not isinstance(item, Post):
             return item
-        spider = self.spider
+        spider = self.spider_for(item)
         stored = spider.ctx.store.get_post(item.id)
         if stored is not None and stored.content_hash == item.content_hash:
             spider.summary.unchanged += 1

@@ -76,7 +76,8 @@ class NLPPipeline:
         except Exception as exc:  # noqa: BLE001 - store the posts even if analysis fails
             log.exception("NLP failed for a batch of %d posts", len(batch))
             for post in posts:
-                self.crawler.spider.fail("nlp_error", post.url, f"{type(exc).__name__}: {exc}")
+                spider = self.crawler.spider.for_source(post.source_id)
+                spider.fail("nlp_error", post.url, f"{type(exc).__name__}: {exc}")
         self.apply_repointed()
         for post, done in batch:
             if not done.done():

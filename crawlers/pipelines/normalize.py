@@ -27,7 +27,7 @@ class NormalizePipeline(Stage):
     def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        spider = self.spider
+        spider = self.spider_for(item)
         source = spider.source
         title, body = clean(item.title), clean(item.body)
         if not title and not body:

@@ -15,7 +15,7 @@ class StorePipeline(Stage):
     def process_item(self, item):
         if not isinstance(item, Post):
             return item
-        spider = self.spider
+        spider = self.spider_for(item)
         try:
             result = spider.ctx.store.upsert_post(item)
         except StorageError as exc:

@@ -93,11 +93,15 @@ class SourceSpider(scrapy.Spider):
     kind: ClassVar[str] = ""
     Options: ClassVar[type[SpiderOptions]] = SpiderOptions
 
-    def __init__(self, source, ctx: CrawlContext, **kwargs):
+    def __init__(self, source, ctx: CrawlContext, router=None, crawl_id: str = "", **kwargs):
         super().__init__(name=f"{self.kind}:{source.id}", **kwargs)
         self.source = source
         self.options = self.Options.model_validate(source.model_extra or {})
         self.ctx = ctx
+        #: on a cluster worker: the frontier spider its requests are routed through, and the
+        #: source crawl they belong to (crawlers/frontier/spider.py)
+        self.router = router
+        self.crawl_id = crawl_id
         self.summary: SourceSummary = ctx.summary.source(source.id)
         hosts = source.allowed_domains or [urlsplit(u).hostname for u in source.urls]
         self.allowed_domains = sorted({h for h in hosts if h})
@@ -124,9 +128,23 @@ class SourceSpider(scrapy.Spider):
                 if seen.last_modified:
                     headers["If-Modified-Since"] = seen.last_modified
         meta.update(source_id=self.source.id, handle_httpstatus_list=[304])
+        if self.router is not None:  # through Redis: callbacks must be the router's methods
+            meta.update(crawl=self.crawl_id, yq_callback=callback.__name__)
+            return scrapy.Request(
+                url,
+                callback=self.router.route,
+                errback=self.router.route_error,
+                headers=headers,
+                meta=meta,
+            )
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, headers=headers, meta=meta
         )
+
+    def for_source(self, source_id: str) -> SourceSpider:
+        """The spider an item of ``source_id`` belongs to (this one; the frontier spider of a
+        cluster worker routes to the source's spider)."""
+        return self
 
     def remember_url(self, post, post_id: str) -> None:
         """Seen-URL state for ``post.url``: validators of its response and its content hash."""

@@ -122,7 +122,18 @@ def recheck_job(config_dir: str) -> dict:
 
 
 def crawl_job(config_dir: str) -> dict:
-    """One crawl pass in a child process (see :mod:`yuqing.app.crawl_process`)."""
+    """Single machine: one crawl pass in a child process (see :mod:`yuqing.app.crawl_process`).
+    Cluster: put due sources on the shared frontier for the workers
+    (``yuqing.crawlers.frontier.enqueue``)."""
+    from yuqing.config import load_config
+
+    cfg = load_config(config_dir)
+    if cfg.settings.cluster.enabled:
+        from yuqing.crawlers.frontier.enqueue import frontier_pass
+        from yuqing.storage import open_store
+
+        with open_store(cfg) as store:
+            return frontier_pass(cfg, store)
     from yuqing.app.crawl_process import run_in_child
 
     return run_in_child(config_dir)

@@ -14,6 +14,11 @@ Every interval job runs right away after a start, and a digest missed while the 
 down runs once (``digest_catchup``); deterministic alert ids plus stored suppression mean
 catching up never duplicates an alert, and the digest ledger never sends a digest twice.
 SIGTERM/SIGINT stop the scheduler; a running job finishes first.
+
+On a cluster (``cluster.redis_url``) every ``yuqing run`` of the scheduler role stands for
+leader (``yuqing.cluster.lease``): only the lease holder runs the scheduler, and the crawl job
+puts due sources on the shared frontier instead of crawling; ``cluster.role: worker`` makes
+``yuqing run`` a crawl worker (``yuqing worker``).
 """
 
 from __future__ import annotations
@@ -120,6 +125,17 @@ def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
 
 def run(cfg, crawl: bool = True) -> None:
     """Block until SIGTERM/SIGINT; then stop cleanly (running jobs finish)."""
+    cluster = cfg.settings.cluster
+    if cluster.enabled and cluster.role == "worker":
+        from yuqing.app.worker import run_worker
+        from yuqing.storage import open_store
+
+        with open_store(cfg) as store:
+            run_worker(cfg, store)
+        return
+    if cluster.enabled:
+        run_as_candidate(cfg, crawl)
+        return
     sched = build_scheduler(cfg, blocking=True, crawl=crawl)
 
     from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -150,3 +166,51 @@ def run(cfg, crawl: bool = True) -> None:
         log.warning("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
         sched.start()
         log.warning("scheduler stopped")
+
+
+def run_as_candidate(cfg, crawl: bool = True) -> None:
+    """Stand for leader until SIGTERM/SIGINT: run the scheduler while holding the lease."""
+    from yuqing.cluster import Keys, connect, node_id
+    from yuqing.cluster.lease import Lease
+
+    cluster = cfg.settings.cluster
+    ttl = cluster.lease.total_seconds()
+    lease = Lease(connect(cluster), Keys(cluster.key_prefix).leader, node_id(cluster), ttl)
+    stopping = threading.Event()
+
+    def stop(signum, _frame) -> None:
+        log.warning("received %s: stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sched = None
+    log.warning("node %s: standing for leader (lease %ss)", lease.owner, ttl)
+    try:
+        while not stopping.is_set():
+            try:
+                held = lease.renew() if sched is not None else lease.acquire()
+            except Exception as exc:  # noqa: BLE001 - Redis away: we cannot prove the lease
+                log.warning("leader lease: %s", exc)
+                held = False
+            if held and sched is None:
+                sched = build_scheduler(cfg, blocking=False, crawl=crawl)
+                sched.start()
+                log.warning(
+                    "node %s is the leader: %s",
+                    lease.owner,
+                    ", ".join(j.id for j in sched.get_jobs()),
+                )
+            elif not held and sched is not None:
+                log.warning("node %s lost the leader lease: scheduler stopped", lease.owner)
+                sched.shutdown(wait=False)
+                sched = None
+            stopping.wait(ttl / 3)
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=True)
+            try:
+                lease.release()
+            except Exception as exc:  # noqa: BLE001 - it expires by itself
+                log.warning("leader lease not released (%s); it expires in %ss", exc, ttl)
+        log.warning("node %s stopped", lease.owner)

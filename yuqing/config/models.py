@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.console_section import ConsoleSettings
+from yuqing.config.cluster_section import ClusterSettings
 from yuqing.config.nlp_section import NLPSettings
 from yuqing.config.types import Duration
 from yuqing.levels import Level
@@ -27,6 +28,7 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- settings.yaml
 class ElasticsearchSettings(Strict):
     url: str = "http://127.0.0.1:9200"
+    hosts: list[str] = Field(default_factory=list)  # more nodes of the same cluster (failover)
     index_prefix: str = "yuqing"
     ca_file: str | None = None
     verify_certs: bool = True
@@ -100,6 +102,17 @@ class Settings(Strict):
     nlp: NLPSettings = Field(default_factory=NLPSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+
+    @model_validator(mode="after")
+    def _cluster_needs_shared_store(self) -> Settings:
+        if self.cluster.enabled and self.storage.backend != "elasticsearch":
+            raise ValueError(
+                "cluster.redis_url is set but storage.backend is "
+                f"{self.storage.backend!r}: several machines need a shared store "
+                "(set storage.backend: elasticsearch)"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -85,6 +85,7 @@ class SiteServer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str, int]] = []
+        self._arrivals: list[float] = []  # time.monotonic() when each request arrived
         self._overrides: dict[str, tuple[bytes, str | None, float]] = {}
         self._fail_next: dict[str, list[int]] = {}
 
@@ -134,6 +135,12 @@ class SiteServer:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def arrivals(self) -> list[tuple[float, str]]:
+        """(time.monotonic() on arrival, path) for every request served so far, in order."""
+        with self._lock:
+            return sorted(zip(self._arrivals, (p for _, p, _ in self._requests), strict=True))
+
     def count(self, path: str | None = None, method: str | None = None) -> int:
         """How many requests were served (for ``path`` — with or without query — if given)."""
         with self._lock:
@@ -147,6 +154,7 @@ class SiteServer:
     def reset_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._arrivals.clear()
 
     def set_override(self, path: str, body: bytes, content_type: str | None = None) -> None:
         """Serve ``body`` at ``path`` instead of the file (new ETag/Last-Modified)."""
@@ -163,9 +171,10 @@ class SiteServer:
             self._fail_next.setdefault(path, []).extend([status] * times)
 
     # -- internals used by the handler -------------------------------------------------------
-    def _record(self, method: str, path: str, status: int) -> None:
+    def _record(self, method: str, path: str, status: int, arrived: float) -> None:
         with self._lock:
             self._requests.append((method, path, status))
+            self._arrivals.append(arrived)
 
     def _take_failure(self, path: str) -> int | None:
         with self._lock:
@@ -198,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------------------------------
     def _serve(self, head: bool) -> None:
+        arrived = time.monotonic()
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query)
         failure = self.site._take_failure(path)
@@ -208,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = self._route(path, query)
             except Exception as exc:  # a fixture server must answer, never hang up
                 resp = _Response(500, f"server error: {exc}".encode(), "text/plain")
-        self.site._record(self.command, self.path, resp.status)
+        self.site._record(self.command, self.path, resp.status, arrived)
         self._send(resp, head)
 
     def _send(self, resp: _Response, head: bool) -> None:

@@ -30,12 +30,16 @@ def client_options(settings: Any, base_dir: Path | None = None) -> dict[str, Any
     """Keyword arguments for ``Elasticsearch(...)``; raises StorageError on inconsistent
     settings, with the key to fix."""
     url: str = settings.url
-    if not url.startswith(("http://", "https://")):
-        raise StorageError(f"storage.elasticsearch.url {url!r}: use http(s)://host:port")
+    hosts = [url, *getattr(settings, "hosts", [])]
+    for host in hosts:
+        if not host.startswith(("http://", "https://")):
+            raise StorageError(f"storage.elasticsearch.url {host!r}: use http(s)://host:port")
+    if len({h.split("://", 1)[0] for h in hosts}) > 1:
+        raise StorageError("storage.elasticsearch.hosts: use the url's scheme for every node")
     kw: dict[str, Any] = {
-        "hosts": [url],
+        "hosts": hosts,
         "request_timeout": settings.request_timeout,
-        "max_retries": 1,
+        "max_retries": len(hosts),  # a request tries every node before it fails
         "retry_on_timeout": False,
     }
     if settings.ca_file:

@@ -1,0 +1,92 @@
+"""scrapy-redis' scheduler and dupefilter, adapted to source crawls.
+
+* The dupefilter keeps one fingerprint set per source crawl (``<key>:<crawl id>``, expiring
+  after ``DUPEFILTER_TTL``): a URL is fetched once per crawl — as Scrapy's own dupefilter does
+  for one spider run — and again in the next crawl (conditional GET finds changes).
+* A retry or redirect of an in-flight request that the dupefilter rejects acknowledges it
+  (nothing is left to do for it); so does a redirect leaving the source's domains, which is
+  checked here per source (Scrapy's offsite middleware is off on a worker: it drops requests
+  before the scheduler sees them, which would leave them in flight for ever).
+* The scheduler hands its queue to the spider (``spider.frontier``) for acknowledgements,
+  heart-beats every ``FRONTIER_HEARTBEAT`` seconds, re-queues the requests of silent workers
+  and, on a clean stop, gives back its own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from yuqing.crawlers.frontier.queue import TOKEN
+
+log = logging.getLogger(__name__)
+
+
+class CrawlDupeFilter(RFPDupeFilter):
+    ttl = 2 * 86400
+
+    @classmethod
+    def from_spider(cls, spider):
+        df = super().from_spider(spider)
+        df.ttl = spider.settings.getint("DUPEFILTER_TTL", cls.ttl)
+        return df
+
+    def request_seen(self, request) -> bool:
+        key = f"{self.key}:{request.meta.get('crawl', '-')}"
+        pipe = self.server.pipeline()
+        pipe.sadd(key, self.request_fingerprint(request))
+        pipe.expire(key, self.ttl)
+        added, _ = pipe.execute()
+        return added == 0
+
+
+class FrontierScheduler(Scheduler):
+    heartbeat_seconds = 2.0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        instance = super().from_crawler(crawler)
+        instance.worker_timeout = crawler.settings.getfloat("FRONTIER_WORKER_TIMEOUT", 30.0)
+        instance.heartbeat_seconds = crawler.settings.getfloat(
+            "FRONTIER_HEARTBEAT", cls.heartbeat_seconds
+        )
+        return instance
+
+    def open(self, spider):
+        super().open(spider)
+        spider.frontier = self.queue
+        self.queue.heartbeat()
+        self.loop = task.LoopingCall(self._beat)
+        self.loop.start(self.heartbeat_seconds, now=True)
+
+    def _beat(self) -> None:
+        try:
+            self.queue.heartbeat()
+            self.queue.reap(self.worker_timeout)
+        except Exception as exc:  # noqa: BLE001 - Redis away: try again next beat
+            log.warning("frontier heartbeat failed: %s", exc)
+
+    def close(self, reason):
+        if self.loop.running:
+            self.loop.stop()
+        moved = self.queue.reap(self.worker_timeout, release_self=True)
+        if moved:
+            log.info("frontier: gave back %d unfinished request(s)", moved)
+        return super().close(reason)
+
+    def enqueue_request(self, request) -> bool:
+        if self.spider.offsite(request):  # a redirect leaving the source's domains
+            self.queue.ack(request)
+            return False
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            if request.meta.get(TOKEN):  # a retry/redirect of an in-flight request
+                self.queue.ack(request)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True

@@ -1,0 +1,111 @@
+"""Helpers for the scale-out tests: a cluster config, worker and daemon processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import ROOT, make_config
+
+
+def cluster_config(
+    tmp: Path,
+    base_url: str,
+    es_urls: list[str],
+    redis_url: str,
+    prefix: str,
+    smtp_port: int | None = None,
+    cluster: dict | None = None,
+    schedule: dict | None = None,
+    **crawl,
+) -> Path:
+    """The demo config (sources on ``base_url``) on Elasticsearch + Redis."""
+    cfg = make_config(tmp, base_url, smtp_port, **crawl)
+    path = cfg / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    es = settings["storage"].setdefault("elasticsearch", {})
+    es.update(url=es_urls[0], hosts=es_urls[1:], index_prefix=prefix, request_timeout=10)
+    settings["storage"]["backend"] = "elasticsearch"
+    settings["schedule"] = settings.get("schedule", {}) | (schedule or {})
+    settings["cluster"] = {
+        "redis_url": redis_url,
+        "key_prefix": prefix,
+        "worker_timeout": "4s",
+        "lease": "4s",
+    } | (cluster or {})
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return cfg
+
+
+def node_config(cfg: Path, tmp: Path, name: str, **cluster) -> Path:
+    """A copy of ``cfg`` for one more node: its own var directory and ``cluster`` values."""
+    out = tmp / name
+    out.mkdir(parents=True, exist_ok=True)
+    for f in cfg.iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    path = out / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["var_dir"] = str(tmp / f"{name}-var")
+    settings["storage"]["path"] = str(tmp / f"{name}-var" / "yuqing.db")
+    settings["cluster"] |= cluster
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+class Proc:
+    """``python -m yuqing --config CFG ARGS`` in the background, its log in a file."""
+
+    def __init__(self, cfg: Path, *args: str, log: Path, env: dict | None = None):
+        self.log = log
+        self.fh = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "yuqing", "--config", str(cfg), "-v", *args],
+            cwd=ROOT,
+            stdout=self.fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """kill -9: no clean-up of any kind."""
+        if self.alive():
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.alive():
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.fh.close()
+        return self.proc.returncode
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def wait_for(predicate, timeout: float, what: str, every: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")

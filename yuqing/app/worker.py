@@ -1,0 +1,39 @@
+"""``yuqing worker`` (and ``yuqing run`` with ``cluster.role: worker``): a crawl worker taking
+requests from the shared frontier until SIGTERM/SIGINT, which stop it cleanly — the requests
+in flight are given back to the frontier. See ``yuqing.crawlers.frontier``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from yuqing.cluster import node_id
+from yuqing.crawlers.context import CrawlContext
+from yuqing.crawlers.frontier.spider import FrontierSpider
+from yuqing.crawlers.frontier.worker import worker_settings
+from yuqing.crawlers.nlp_pool import start_pool
+from yuqing.crawlers.runner import load_nlp
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(cfg, store, with_nlp: bool = True) -> str:
+    """Crawl from the frontier until SIGTERM/SIGINT; returns the worker id."""
+    from scrapy.crawler import CrawlerProcess
+
+    worker = node_id(cfg.settings.cluster)
+    ctx = CrawlContext(cfg=cfg, store=store)
+    ctx.nlp = load_nlp(cfg, store) if with_nlp else None
+    if ctx.nlp is not None:
+        ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
+    process = CrawlerProcess(worker_settings(cfg, nlp=ctx.nlp is not None))
+    process.crawl(FrontierSpider, ctx=ctx, worker_id=worker)
+    log.warning("worker %s: crawling from %s", worker, cfg.settings.cluster.redis_url)
+    try:
+        process.start()
+    finally:
+        if ctx.nlp_pool is not None:
+            ctx.nlp_pool.shutdown(cancel_futures=True)
+        store.flush()
+    log.warning("worker %s stopped", worker)
+    return worker
