@@ -46,7 +46,7 @@ sysdeps:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-bench: bench-crawl bench-nlp bench-alerts bench-es bench-hot
+bench: bench-crawl bench-nlp bench-alerts bench-es bench-hot bench-cluster
 
 bench-nlp: $(STAMP)
 	$(PY) bench/nlp.py
@@ -71,6 +71,11 @@ es: es-dist
 
 bench-es: $(STAMP) es-dist
 	$(PY) bench/es.py
+
+# crawl throughput of the Redis frontier with 1, 2 and 4 worker processes (docs/operations.md)
+.PHONY: bench-cluster
+bench-cluster: $(STAMP) es-dist sysdeps
+	$(PY) bench/cluster.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -2,7 +2,9 @@
 ``crawl.download_delay`` seconds, whichever worker sends it.
 
 Each request reserves the host's next free slot in Redis (one Lua script, on Redis' clock, so
-the workers' clocks do not matter) and waits for it before it is downloaded. Scrapy's own
+the workers' clocks do not matter) and waits for it before it is downloaded. A request that
+wakes up late — its worker's event loop was busy (NLP, store writes) — gives its slot up and
+reserves a new one, so that requests held up together do not leave together. Scrapy's own
 per-slot delay and AutoThrottle act inside one process only, so a worker runs with them off
 and this middleware on; ``CONCURRENT_REQUESTS_PER_DOMAIN`` still bounds each worker.
 """
@@ -10,6 +12,7 @@ and this middleware on; ``CONCURRENT_REQUESTS_PER_DOMAIN`` still bounds each wor
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
@@ -25,6 +28,9 @@ local slot = math.max(now, nxt)
 redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 60000)
 return slot - now
 """
+
+
+MAX_RESERVATIONS = 20  # then go anyway: a worker this overloaded must not stall for ever
 
 
 class ClusterPoliteness:
@@ -44,8 +50,13 @@ class ClusterPoliteness:
         return cls(server, Keys(crawler.settings.get("CLUSTER_KEY_PREFIX", "yuqing")), delay)
 
     async def process_request(self, request, spider=None):
-        host = urlsplit(request.url).hostname or ""
-        wait_ms = self.reserve(keys=[self.keys.polite(host)], args=[self.delay_ms])
-        if wait_ms > 0:
-            await asyncio.sleep(wait_ms / 1000)
+        key = self.keys.polite(urlsplit(request.url).hostname or "")
+        for _ in range(MAX_RESERVATIONS):
+            wait = self.reserve(keys=[key], args=[self.delay_ms]) / 1000
+            if wait <= 0:
+                return None
+            due = time.monotonic() + wait
+            await asyncio.sleep(wait)
+            if time.monotonic() - due <= self.delay_ms / 2000:  # on time: go
+                return None
         return None

@@ -12,8 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.config.alerts_section import AlertSettings
-from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.cluster_section import ClusterSettings
+from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.nlp_section import NLPSettings
 from yuqing.config.types import Duration
 from yuqing.levels import Level
