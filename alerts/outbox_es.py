@@ -2,9 +2,8 @@
 new leader carries on where the old one stopped (``alerts.outbox`` is the single-machine
 SQLite file; the row life cycle, keys and guarantees are the same — read its docstring).
 
-One index ``<prefix>-outbox`` (replicated like the other indices) holds three kinds of
-documents: rows (``_id`` = the row key), ``enq:<alert>:<kind>`` markers and ``meta:<key>``
-values. Elasticsearch has no transactions; each row change is a compare-and-set on the
+One index ``<prefix>-outbox`` (replicated like the other indices) holds two kinds of
+documents: rows (``_id`` = the row key) and ``enq:<alert>:<kind>`` markers. Elasticsearch has no transactions; each row change is a compare-and-set on the
 document's ``_seq_no``/``_primary_term``:
 
 * ``enqueue`` creates rows with ``op_type=create`` — a second enqueue adds nothing;
@@ -37,7 +36,6 @@ MAPPINGS = {
         "attempts": {"type": "integer"},
         **{name: {"type": "double"} for name in ("next_ts", "lease_ts", "created_ts", "sent_ts")},
         "last_error": {"type": "text", "index": False},
-        "value": {"type": "keyword", "index": False},
     },
 }
 PAGE = 1000
@@ -277,17 +275,6 @@ class ElasticOutbox:
             aggs={"s": {"terms": {"field": "status", "size": 10}}},
         )
         return {b["key"]: b["doc_count"] for b in resp["aggregations"]["s"]["buckets"]}
-
-    def get_meta(self, key: str) -> str | None:
-        self._ensure()
-        try:
-            return self.es.get(index=self.index, id=f"meta:{key}")["_source"]["value"]
-        except NotFoundError:
-            return None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._ensure()
-        self.es.index(index=self.index, id=f"meta:{key}", document={"doc": "meta", "value": value})
 
 
 def _row(doc: dict[str, Any]) -> Row:

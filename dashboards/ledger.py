@@ -91,7 +91,12 @@ class DigestLedger:
 
 def open_ledger(cfg) -> DigestLedger:
     """The ledger of ``cfg`` (``digest.state_path``); imports the digest state an older
-    version left in the alerts outbox (``alerts.outbox_path``) when the ledger is new."""
+    version left in the alerts outbox (``alerts.outbox_path``) when the ledger is new. On a
+    cluster the ledger every node sees, in Elasticsearch (``ledger_es``)."""
+    if cfg.settings.cluster.enabled:
+        from yuqing.dashboards.ledger_es import open_elastic_ledger
+
+        return open_elastic_ledger(cfg)  # type: ignore[return-value] - same methods
     return DigestLedger(
         cfg.path(cfg.settings.digest.state_path), cfg.path(cfg.settings.alerts.outbox_path)
     )

@@ -76,3 +76,18 @@ def test_two_deliverers_racing_send_each_message_once(make_rig, smtp_sink, es_ur
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 5
     assert sum(r.sent for r in reports) == 5
     assert rig.outbox.counts() == {"sent": 5}
+
+
+def test_digest_ledger_in_elasticsearch_is_shared_by_every_node(es_url, es_prefix):
+    from yuqing.dashboards.ledger_es import ElasticDigestLedger
+
+    index = f"{es_prefix}-digest-ledger"
+    with ElasticDigestLedger(Elasticsearch(es_url), index) as one:
+        assert not one.was_sent("2026-11-21", "duty@cac.gov.example") and one.last_day is None
+        one.record_sent("2026-11-21", "Duty@cac.gov.example", "2026-11-22T08:00:00+08:00")
+        one.record_sent("2026-11-21", "duty@cac.gov.example", "2026-11-22T08:05:00+08:00")
+        one.set_last_day("2026-11-22")
+    with ElasticDigestLedger(Elasticsearch(es_url), index) as other:  # another node
+        assert other.was_sent("2026-11-21", "DUTY@cac.gov.example")
+        assert not other.was_sent("2026-11-20", "duty@cac.gov.example")
+        assert other.last_day == "2026-11-22"
