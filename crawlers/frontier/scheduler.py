@@ -8,13 +8,15 @@
   checked here per source (Scrapy's offsite middleware is off on a worker: it drops requests
   before the scheduler sees them, which would leave them in flight for ever).
 * The scheduler hands its queue to the spider (``spider.frontier``) for acknowledgements,
-  heart-beats every ``FRONTIER_HEARTBEAT`` seconds, re-queues the requests of silent workers
-  and, on a clean stop, gives back its own.
+  heart-beats every ``FRONTIER_HEARTBEAT`` seconds from a thread of its own (a reactor busy
+  with NLP or store writes must not look dead), re-queues the requests of silent workers and,
+  on a clean stop, gives back its own.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
@@ -59,17 +61,27 @@ class FrontierScheduler(Scheduler):
         super().open(spider)
         spider.frontier = self.queue
         self.queue.heartbeat()
-        self.loop = task.LoopingCall(self._beat)
-        self.loop.start(self.heartbeat_seconds, now=True)
+        self.stopping = threading.Event()
+        self.beat = threading.Thread(target=self._heartbeat, name="frontier-heartbeat", daemon=True)
+        self.beat.start()
+        self.loop = task.LoopingCall(self._reap)
+        self.loop.start(self.heartbeat_seconds, now=False)
 
-    def _beat(self) -> None:
+    def _heartbeat(self) -> None:
+        while not self.stopping.wait(self.heartbeat_seconds):
+            try:
+                self.queue.heartbeat()
+            except Exception as exc:  # noqa: BLE001 - Redis away: try again next beat
+                log.warning("frontier heartbeat failed: %s", exc)
+
+    def _reap(self) -> None:
         try:
-            self.queue.heartbeat()
             self.queue.reap(self.worker_timeout)
-        except Exception as exc:  # noqa: BLE001 - Redis away: try again next beat
-            log.warning("frontier heartbeat failed: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - Redis away: try again next time
+            log.warning("frontier: re-queueing the requests of stopped workers failed: %s", exc)
 
     def close(self, reason):
+        self.stopping.set()
         if self.loop.running:
             self.loop.stop()
         moved = self.queue.reap(self.worker_timeout, release_self=True)
