@@ -5,6 +5,9 @@ Elasticsearch node (tools/es_server.py, 512 MB heap). For each worker count: a f
 prefix and frontier, the workers started and warmed (NLP loaded, heartbeat seen), then the
 scheduler role's pass enqueues the source and the clock runs until its source crawl is closed
 (every request acknowledged, every post stored). Pages/s = article pages stored / seconds.
+A first, discarded run with one worker warms the Elasticsearch node; rounds alternate the
+order of the worker counts (1 2 4, then 4 2 1) so that drift in the machine's load does not
+favour one count.
 ``crawl.download_delay`` is 0 (the cluster politeness would cap one host at 1/delay).
 
     .venv/bin/python bench/cluster.py [--pages 600] [--workers 1 2 4] [--rounds 1]
@@ -66,6 +69,8 @@ def measure(cfg_dir: Path, workers: int, pages: int, logs: Path) -> dict:
     )
     cfg = load_config(cfg_dir)
     prefix = cfg.settings.cluster.key_prefix
+    with open_store(cfg) as store:  # new indices serve searches once their shards are active
+        store.es.cluster.health(index=f"{prefix}-*", wait_for_status="yellow", timeout="60s")
     r = redis.Redis.from_url(cfg.settings.cluster.redis_url)
     procs = [
         subprocess.Popen(
@@ -91,13 +96,16 @@ def measure(cfg_dir: Path, workers: int, pages: int, logs: Path) -> dict:
                 time.sleep(0.05)
             seconds = time.monotonic() - t0
             fields = {k.decode(): v.decode() for k, v in r.hgetall(key).items()}
+            store.es.indices.refresh(index=f"{prefix}-posts")  # counts are near-real-time
             stored = store.count_posts()
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait()
-    assert stored == pages, (stored, pages)
+    if stored != pages:
+        tail = (logs / f"{prefix}-w0.log").read_text(errors="replace").splitlines()[-15:]
+        raise SystemExit(f"{stored} of {pages} pages stored; worker log:\n" + "\n".join(tail))
     return {"seconds": seconds, "rate": pages / seconds, "fetched": int(fields["fetched"])}
 
 
@@ -105,7 +113,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=600)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     from yuqing.demo.server import SiteServer
 
@@ -119,8 +127,12 @@ def main() -> None:
         rates: dict[int, list[float]] = {n: [] for n in args.workers}
         try:
             with SiteServer(root=tmp_path / "site") as site:
+                warm = write_config(
+                    tmp_path, site.url, args.pages, es.url, redis_server.url, "warm"
+                )
+                measure(warm, 1, args.pages, logs)
                 for r in range(args.rounds):
-                    for n in args.workers:
+                    for n in args.workers if r % 2 == 0 else args.workers[::-1]:
                         prefix = f"b{r}w{n}"
                         cfg = write_config(
                             tmp_path, site.url, args.pages, es.url, redis_server.url, prefix
