@@ -88,6 +88,7 @@ class ConsoleRig:
         event = make_event("e1", size=4, focus=["wage_arrears"], title=f"某工地欠薪{EVIL}")
         event.post_ids = [p.id for p in posts]
         self.store.upsert_event(event)
+        self.store.flush()  # Elasticsearch searches see the writes only after a refresh
         self.engine = Engine(self.cfg, self.store, self.outbox)
         (self.alert,) = self.engine.check(T0).created
         Deliverer(self.cfg, self.store, self.outbox).run_once(T0)
