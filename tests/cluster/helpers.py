@@ -43,6 +43,17 @@ def cluster_config(
     return cfg
 
 
+def setup_es(cfg: Path, es_url: str, prefix: str) -> None:
+    """``yuqing es setup``, then wait until the new indices' shards serve searches."""
+    from elasticsearch import Elasticsearch
+
+    from tests.conftest import run_cli
+
+    run_cli("--config", str(cfg), "es", "setup", check=True)
+    with Elasticsearch(es_url) as es:
+        es.cluster.health(index=f"{prefix}-*", wait_for_status="yellow", timeout="60s")
+
+
 def node_config(cfg: Path, tmp: Path, name: str, **cluster) -> Path:
     """A copy of ``cfg`` for one more node: its own var directory and ``cluster`` values."""
     out = tmp / name

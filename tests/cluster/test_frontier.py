@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.cluster.conftest import ROBOTS_FLAKE
-from tests.cluster.helpers import Proc, cluster_config, wait_for
+from tests.cluster.helpers import Proc, cluster_config, setup_es, wait_for
 from tests.conftest import make_config, run_cli
 from yuqing.config import ConfigError, load_config
 from yuqing.crawlers.frontier.enqueue import frontier_pass
@@ -48,7 +48,7 @@ def test_workers_share_the_frontier_politely_and_a_killed_worker_loses_nothing(
     cfg_dir = cluster_config(
         tmp_path / "cl", site.url, [es_url], redis_url, es_prefix, download_delay=DELAY
     )
-    run_cli("--config", str(cfg_dir), "es", "setup", check=True)
+    setup_es(cfg_dir, es_url, es_prefix)
     cfg = load_config(cfg_dir)
     site.reset_requests()
     with open_store(cfg) as store:

@@ -14,8 +14,7 @@ import redis
 from elasticsearch import Elasticsearch
 
 from tests.cluster.conftest import ROBOTS_FLAKE
-from tests.cluster.helpers import Proc, cluster_config, node_config, wait_for
-from tests.conftest import run_cli
+from tests.cluster.helpers import Proc, cluster_config, node_config, setup_es, wait_for
 from tests.servers import SmtpSink, free_port
 from tools.es_server import EsCluster, EsServerError, home, missing_tools
 from yuqing.alerts.outbox_es import ElasticOutbox
@@ -63,7 +62,7 @@ def test_province_survives_a_killed_worker_a_lost_node_and_a_killed_leader(
         download_delay=0.05,
         schedule={"crawl": "3s", "alerts": "5s", "delivery": "3s", "digest_time": "00:00"},
     )
-    run_cli("--config", str(base), "es", "setup", check=True)
+    setup_es(base, es_cluster.urls[0], PREFIX)
     es = Elasticsearch(es_cluster.urls)
     r = redis.Redis.from_url(redis_url)
     logs = tmp_path / "logs"

@@ -13,6 +13,8 @@ from yuqing.crawlers.frontier.spider import FrontierSpider
 from yuqing.crawlers.frontier.worker import worker_settings
 from yuqing.crawlers.nlp_pool import start_pool
 from yuqing.crawlers.runner import load_nlp
+from yuqing.crawlers.summary import CrawlSummary
+from yuqing.errors import YuqingError
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,11 @@ def run_worker(cfg, store, with_nlp: bool = True) -> str:
 
     worker = node_id(cfg.settings.cluster)
     ctx = CrawlContext(cfg=cfg, store=store)
-    ctx.nlp = load_nlp(cfg, store) if with_nlp else None
+    if with_nlp:
+        loading = CrawlSummary()
+        ctx.nlp = load_nlp(cfg, store, summary=loading)
+        if ctx.nlp is None:  # a worker must not store posts without analysis unasked
+            raise YuqingError(f"worker {worker}: {loading.nlp_error} (or run with --no-nlp)")
     if ctx.nlp is not None:
         ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
     process = CrawlerProcess(worker_settings(cfg, nlp=ctx.nlp is not None))

@@ -23,7 +23,8 @@ def worker(ctx: click.Context, no_nlp: bool) -> None:
     Example:
       yuqing --config /etc/yuqing worker
     """
-    from yuqing.cli import YuqingError, load
+    from yuqing.cli import load
+    from yuqing.errors import YuqingError
     from yuqing.storage import open_store
 
     cfg = load(ctx)
