@@ -59,6 +59,11 @@ EXEMPT = {
     **{("classify", s): "analyses stdin; opens no store" for s in STORE_SCENARIOS},
     **{("demo", s): "crawls into a fresh store of its own under --out" for s in STORE_SCENARIOS},
     **{
+        ("worker", s): "needs cluster: (a shared store); with the SQLite store it stops at that, "
+        "in one line (tests/cluster/test_frontier.py)"
+        for s in STORE_SCENARIOS
+    },
+    **{
         (f"es {name}", s): "manages the Elasticsearch backend, not the SQLite store "
         "(an unreachable cluster: tests/es/test_cli.py)"
         for name in ("setup", "retention", "status")
