@@ -43,8 +43,12 @@ sysdeps:
 	  echo "warning: install$$missing (Debian) for the digest, console and scale-out tests"; \
 	fi
 
+# ruff (lint + format) and mypy at zero findings; mypy runs over the installed layout
+# (tools/typecheck.py says why). .ci/run runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) tools/typecheck.py
 
 bench: bench-crawl bench-nlp bench-alerts bench-es bench-hot bench-cluster
 

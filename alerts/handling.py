@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from yuqing.alerts.workflow import WorkflowError, escalation_targets
+from yuqing.alerts.workflow import WorkflowError, current, escalation_targets
 from yuqing.models import Alert
 from yuqing.storage.base import Store
 
@@ -94,7 +94,7 @@ def _apply(
         **changes,
     ):
         raise WorkflowError(f"预警 {alert.id} 刚被他人更新，请刷新后重试")
-    return store.get_alert(alert.id)  # type: ignore[return-value]
+    return current(store, alert.id)
 
 
 def _refusal(alert: Alert, action: str) -> str:

@@ -60,9 +60,7 @@ def effective(alert: Alert) -> bool:
     return alert.evidence.get("recheck", {}).get("result") != "persisting"
 
 
-def _minutes(alert: Alert, at: datetime | None) -> float | None:
-    if at is None:
-        return None
+def _minutes(alert: Alert, at: datetime) -> float:
     return (at - (alert.delivered_at or alert.created_at)).total_seconds() / 60
 
 
@@ -84,13 +82,14 @@ def department_stats(
         if a.acked_at:
             s.acked += 1
             s.acked_on_time += a.acked_at <= deadline(a, settings)
-            w["ack"].append(_minutes(a, a.acked_at))  # type: ignore[arg-type]
+            w["ack"].append(_minutes(a, a.acked_at))
         if a.responded_at:
             s.responded += 1
-            w["response"].append(_minutes(a, a.responded_at))  # type: ignore[arg-type]
+            w["response"].append(_minutes(a, a.responded_at))
         if a.status == "resolved":
             s.resolved += 1
-            w["resolve"].append(_minutes(a, a.resolved_at))  # type: ignore[arg-type]
+            if a.resolved_at:
+                w["resolve"].append(_minutes(a, a.resolved_at))
         s.effective += effective(a)
     for lead, s in table.items():
         w = waits[lead]

@@ -62,7 +62,15 @@ def ack(store: Store, ref: str, now: datetime, by: str | None = None) -> Alert:
         evidence=_history(alert, "ack", now, by=by),
     ):
         raise WorkflowError(f"alert {alert.id} changed meanwhile; run the command again")
-    return store.get_alert(alert.id)  # type: ignore[return-value]
+    return current(store, alert.id)
+
+
+def current(store: Store, alert_id: str) -> Alert:
+    """The alert as stored now (after a transition)."""
+    alert = store.get_alert(alert_id)
+    if alert is None:  # removed between the write and this read (index retention)
+        raise WorkflowError(f"alert {alert_id} is no longer in the store")
+    return alert
 
 
 def resolve(
@@ -80,14 +88,15 @@ def resolve(
         evidence=_history(alert, "resolve", now, by=by, note=note),
     ):
         raise WorkflowError(f"alert {alert.id} changed meanwhile; run the command again")
-    return store.get_alert(alert.id)  # type: ignore[return-value]
+    return current(store, alert.id)
 
 
 def due(alert: Alert, settings, kind: str = "ack") -> datetime:
     """签收时限 (``kind="ack"``) or 办结时限 (``"resolve"``): the level's limit counted from
     delivery (creation until delivered); an approved 延期 sets the 办结时限 itself."""
-    if kind == "resolve" and alert.evidence.get("extended_until"):
-        return parse_iso(alert.evidence["extended_until"])  # type: ignore[return-value]
+    extended = parse_iso(alert.evidence.get("extended_until"))
+    if kind == "resolve" and extended is not None:
+        return extended
     limits = settings.ack_deadline if kind == "ack" else settings.resolve_deadline
     start = alert.delivered_at or alert.created_at
     return start + limits[alert.level]

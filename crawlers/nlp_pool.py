@@ -32,6 +32,8 @@ def _init(config_dir: str) -> None:
 
 
 def _analyze(titles: list[str], texts: list[str]):
+    if _ANALYZER is None:  # pragma: no cover - the pool's initializer sets it
+        raise RuntimeError("NLP worker used before its initializer ran")
     return _ANALYZER.analyze_texts(titles, texts)
 
 

@@ -6,9 +6,14 @@ only place the application's configuration turns into Scrapy settings.
 
 from __future__ import annotations
 
+from typing import Any
+
 from yuqing.crawlers.pipelines import PIPELINES
 
-BASE = {
+#: Scrapy extensions (name -> order; None disables)
+EXTENSIONS: dict[str, int | None] = {"scrapy.extensions.telnet.TelnetConsole": None}
+
+BASE: dict[str, Any] = {
     # politeness
     "ROBOTSTXT_OBEY": True,
     "AUTOTHROTTLE_ENABLED": True,
@@ -30,7 +35,7 @@ BASE = {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "yuqing.crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
     },
-    "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
+    "EXTENSIONS": EXTENSIONS,
     "ITEM_PIPELINES": PIPELINES,
     # throughput: a callback yields one article or one page of links, so a small item
     # concurrency avoids Scrapy spawning 100 idle worker tasks per response; our callbacks
@@ -50,7 +55,7 @@ def scrapy_settings(cfg, progress: bool = False, nlp: bool = True) -> dict:
     pipelines = dict(PIPELINES)
     if not nlp:
         pipelines.pop("yuqing.crawlers.pipelines.nlp.NLPPipeline")
-    extensions = dict(BASE["EXTENSIONS"])
+    extensions = dict(EXTENSIONS)
     if progress:
         extensions["yuqing.crawlers.extensions.progress.Progress"] = 500
     return BASE | {

@@ -20,7 +20,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +123,16 @@ def volume_chart(
         if c and (len(days) <= 31 or c == max(counts)):
             ax.text(x, c, str(c), ha="center", va="bottom", fontsize=7, color="#333333")
     ax.set_title(label(title, "posts per day"), fontsize=9, loc="left", **_font_kw())
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.yaxis)
     _style(ax, cjk_font())
     return _png(fig)
+
+
+def _integer_ticks(axis: Axis) -> None:
+    """Counts: no tick between whole numbers (the default locator is a MaxNLocator)."""
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
 
 
 def focus_chart(
@@ -143,7 +152,7 @@ def focus_chart(
         ax.text(c, y, f" {c}", va="center", fontsize=7, color="#333333")
     ax.set_xlim(0, max(max(counts, default=0), 1) * 1.12)
     ax.set_title(label(title, "focus areas (red = negative)"), fontsize=9, loc="left", **_font_kw())
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.xaxis)
     _style(ax, cjk_font())
     return _png(fig)
 
@@ -160,8 +169,8 @@ def _negativity_color(value: float | None) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def sparkline(values: Sequence[int], highlight: int = 1) -> bytes:
-    """A tiny line of daily counts (the last ``highlight`` points emphasised)."""
+def sparkline(values: Sequence[float], highlight: int = 1) -> bytes:
+    """A tiny line of daily values (counts, hot index; the last ``highlight`` emphasised)."""
     fig = _figure(1.6, 0.42)
     ax = fig.add_axes((0, 0, 1, 1))
     xs = list(range(len(values)))

@@ -415,25 +415,28 @@ def _attach_alerts(
     wanted = {h.id for h in hot}
     best: dict[str, Alert] = {}
     for a in store.iter_alerts(since=period.start - timedelta(days=30)):
-        if a.event_id not in wanted or a.created_at >= as_of or a.evidence.get("superseded_by"):
-            continue
-        cur = best.get(a.event_id)  # type: ignore[arg-type]
-        if cur is None or (rank(a.level), a.created_at) >= (
-            rank(cur.level),
-            cur.created_at,
+        eid = a.event_id
+        if (
+            eid is None
+            or eid not in wanted
+            or a.created_at >= as_of
+            or a.evidence.get("superseded_by")
         ):
-            best[a.event_id] = a  # type: ignore[index]
+            continue
+        cur = best.get(eid)
+        if cur is None or (rank(a.level), a.created_at) >= (rank(cur.level), cur.created_at):
+            best[eid] = a
     for h in hot:
-        a = best.get(h.id)
-        if a is not None:
-            h.alert_level, h.alert_status = a.level, a.status
-            h.departments = [names.depts.get(d, d) for d in a.departments]
+        top = best.get(h.id)
+        if top is not None:
+            h.alert_level, h.alert_status = top.level, top.status
+            h.departments = [names.depts.get(d, d) for d in top.departments]
 
 
 def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) -> AlertSummary:
     settings = alert_settings(cfg)
     names = {d.id: d.name for d in cfg.departments.departments}
-    by_level = {lvl: 0 for lvl in reversed(LEVELS)}
+    by_level: dict[str, int] = {lvl: 0 for lvl in reversed(LEVELS)}
     raised = previous = on_time = late = escalated = resolved = 0
     overdue: list[AlertRef] = []
     overdue_resolve: list[AlertRef] = []

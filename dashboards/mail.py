@@ -44,7 +44,9 @@ def compose(smtp: SmtpSender, rendered, recipient: str, date) -> EmailMessage:
     msg["X-Yuqing-Digest"] = header_safe(rendered.period.key)
     msg.set_content(rendered.text, charset="utf-8")
     msg.add_alternative(rendered.html_mail, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]  # type: ignore[index]
+    html_part = msg.get_body(preferencelist=("html",))  # the alternative just added
+    if html_part is None:  # pragma: no cover - add_alternative always makes one
+        raise RuntimeError("digest mail without an HTML part")
     for img in rendered.images:
         html_part.add_related(
             img.png,

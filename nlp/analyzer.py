@@ -106,12 +106,13 @@ class PostAnalyzer:
         clf = load_model(path)
         seg = _config_segmenter(cfg, s, clf.segmenter)
         sent = load_sentiment_model(cfg.path(s.sentiment_model) if s.sentiment_model else None)
-        focus: FocusTagger | ModelFocusTagger = FocusTagger.from_topics(
+        lexicon = FocusTagger.from_topics(
             cfg.topics.focus, min_hits=s.focus_min_hits, strong_len=s.focus_strong_len
         )
+        focus: FocusTagger | ModelFocusTagger = lexicon
         if s.focus_model != "lexicon":
             fm = load_focus_model(cfg.path(s.focus_model) if s.focus_model else None)
-            focus = ModelFocusTagger(fm, focus, threshold=s.focus_threshold)
+            focus = ModelFocusTagger(fm, lexicon, threshold=s.focus_threshold)
         regions = (
             list(s.regions)
             + [x.region for x in cfg.sources.sources if x.region]

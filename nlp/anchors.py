@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -164,7 +164,7 @@ class _Tagger:
 
     def __init__(self, userdict: tuple[str, ...]):
         self.userdict = userdict
-        self._tag = None
+        self._tag: Callable[[str], list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
 
     def _entries(self):
@@ -174,11 +174,13 @@ class _Tagger:
             yield parts[0], freq, parts[2] if len(parts) > 2 else None
 
     def __call__(self, text: str) -> list[tuple[str, str]]:
-        if self._tag is None:
+        tag = self._tag
+        if tag is None:
             with self._lock:
                 if self._tag is None:
                     self._tag = self._build()
-        return self._tag(text)
+                tag = self._tag
+        return tag(text)
 
     def _build(self):
         import rjieba  # a dependency: a broken install fails here, never tags differently

@@ -350,7 +350,7 @@ class Consolidator:
         regions.pop(None, None)
         anchors = Counter(a for p in members for a in dict.fromkeys(p.anchors or []))
         groups = Counter(g for p in members for g in dict.fromkeys(p.groups or []))
-        keywords = Counter()
+        keywords: Counter[str] = Counter()
         for p in members:
             for k in p.keywords:
                 keywords[k] += 1

@@ -99,8 +99,8 @@ class NearDuplicateIndex:
         """Index a post; return the canonical copy it duplicates (or None)."""
         self._advance(crawled_at)
         if post_id in self._entries:  # re-processing the same post: idempotent
-            e = self._entries[post_id]
-            return DupResult(None if e.canonical == post_id else e.canonical, 1.0)
+            seen = self._entries[post_id]
+            return DupResult(None if seen.canonical == post_id else seen.canonical, 1.0)
         items = shingles(words, self.shingle)
         if not items:
             return DupResult(None)

@@ -87,12 +87,13 @@ def negativity_metrics(negative: Sequence[int], sentiment: Sequence[float]) -> d
         if (bins == b).any()
     ) / max(1, len(y))
     auc = roc_auc_score(y, -s) if n_neg and n_other else None
-    both = rec_neg is not None and rec_other is not None
     return {
         "n": len(y),
         "negatives": n_neg,
         "auc": None if auc is None else _r(auc),
-        "balanced_accuracy": _r((rec_neg + rec_other) / 2) if both else None,
+        "balanced_accuracy": (
+            _r((rec_neg + rec_other) / 2) if rec_neg is not None and rec_other is not None else None
+        ),
         "negative_recall": None if rec_neg is None else _r(rec_neg),
         "non_negative_recall": None if rec_other is None else _r(rec_other),
         "called_negative": _r(called.mean()) if len(y) else 0.0,

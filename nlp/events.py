@@ -212,9 +212,9 @@ class EventTracker:
         for ev in sorted(events, key=lambda e: (e.last_seen or datetime.min, e.id)):
             if not ev.size:
                 continue
-            st = _State(Event.from_dict(ev.to_dict()))
-            self._events[ev.id] = st
-            self._seed(st)
+            restored = _State(Event.from_dict(ev.to_dict()))
+            self._events[ev.id] = restored
+            self._seed(restored)
         for post in sorted(posts, key=post_time):
             st = self._events.get(post.event_id or "")
             if st is None:
@@ -386,8 +386,9 @@ class EventTracker:
             st.times.popleft()
         self._summarise(st)
         topics = self._topics(ev)
-        for topic in ({post.category} | set(post.focus)) - {None}:
-            self.baselines.add(topic, t)
+        for topic in {post.category, *post.focus}:
+            if topic is not None:
+                self.baselines.add(topic, t)
         recent = sum(1 for x in st.times if abs(t - x) < self.settings.burst.bucket)
         ev.burst = recent >= self.settings.burst.min_event_posts and any(
             self.baselines.surging(tp, t) for tp in topics

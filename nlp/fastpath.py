@@ -58,8 +58,8 @@ class _Block:
 class _Fold:
     coef_t: np.ndarray  # (n_features, n_outputs), C-contiguous for row gathers
     intercept: np.ndarray  # (n_outputs,)
-    calibrators: list | None  # per output: ("sigmoid", a, b) | ("isotonic", x, y)
-    class_idx: list[int] | None  # output → column of the probability vector
+    calibrators: list  # per output: ("sigmoid", a, b) | ("isotonic", x, y); [] uncalibrated
+    class_idx: list[int]  # output → column of the probability vector; [] uncalibrated
     sigmoid: tuple[np.ndarray, np.ndarray] | None = None  # (a, b) when all are sigmoid
 
     def __post_init__(self):
@@ -189,9 +189,13 @@ def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
 
     if isinstance(vec, TaxonomyAnchors):  # dense keyword-anchor counts, weighted, no idf/norm
         cols = np.arange(len(vec.classes_), dtype=np.intp)
+
+        def anchor_counts(doc):
+            return cols, vec.counts(doc)
+
         return _Block(
             select=None if select is None else _selector(select),
-            lookup=lambda doc, vec=vec, cols=cols: (cols, vec.counts(doc)),
+            lookup=anchor_counts,
             vocab={f"anchor:{c}": i for i, c in enumerate(vec.classes_)},
             idf=None,
             sublinear=False,
@@ -371,8 +375,8 @@ def _linear_fold(est, calibrators=None, class_idx=None) -> _Fold:
     return _Fold(
         coef_t=np.ascontiguousarray(np.asarray(coef, dtype=np.float64).T),
         intercept=np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64)),
-        calibrators=calibrators,
-        class_idx=class_idx,
+        calibrators=calibrators or [],
+        class_idx=class_idx or [],
     )
 
 

@@ -32,7 +32,7 @@ CHOICES = ", ".join(reversed(LEVELS))
 
 
 def rank(level: str) -> int:
-    return LEVELS.index(level)  # type: ignore[arg-type]
+    return LEVELS.index(level)
 
 
 def raise_level(level: str, steps: int = 1) -> str:

@@ -8,11 +8,10 @@ exported under their own names as documented in docs/architecture.md.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from yuqing.timeutil import parse_iso, to_iso
 
@@ -90,15 +89,23 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
 
 
-@functools.cache
-def _field_names(cls) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[_Record]) -> tuple[str, ...]:
+    """The dataclass field names of a record class (computed once per class)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 class _Record:
     """Shared (de)serialisation for the dataclasses below: datetimes as ISO 8601 strings."""
 
     _datetime_fields: tuple[str, ...] = ()
+    #: set by @dataclass on every record class (declared so the type checker knows them)
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def to_dict(self) -> dict[str, Any]:
         # A shallow copy (lists and dicts copied one level): dataclasses.asdict's deep copy
@@ -117,7 +124,7 @@ class _Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        known = set(_field_names(cls))
         kwargs = {k: v for k, v in data.items() if k in known}
         for name in cls._datetime_fields:
             if isinstance(kwargs.get(name), str):

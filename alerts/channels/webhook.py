@@ -7,6 +7,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from typing import ClassVar
 
 from pydantic import Field, ValidationError
 
@@ -18,7 +19,7 @@ class RobotOptions(ChannelOptions):
 
 
 class WebhookChannel(Channel):
-    Options: type[RobotOptions] = RobotOptions
+    Options: ClassVar[type[RobotOptions]] = RobotOptions
 
     @classmethod
     def hooks(cls, department) -> list[RobotOptions]:

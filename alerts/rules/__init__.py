@@ -46,7 +46,7 @@ def _build_one(i: int, rule, cfg, problems: list[Problem]) -> RuleType | None:
     if options is None:
         return None
     try:
-        instance = cls(rule, options, cfg)  # type: ignore[arg-type]
+        instance = cls(rule, options, cfg)
     except RuleSetupError as exc:
         problems.append(Problem(FILE, f"{key}.{exc.key}", exc.message, exc.hint))
         return None

@@ -8,7 +8,7 @@ returning :class:`Match` objects. The engine turns matches into alerts (level, i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from yuqing.config.models import Rule
 from yuqing.config.plugins import Options as PluginOptions
@@ -25,6 +25,10 @@ class RuleSetupError(YuqingError):
 
 class Options(PluginOptions):
     """Base of a rule type's options (see :mod:`yuqing.config.plugins`)."""
+
+
+RuleOptions = Options  # the name inside RuleType, where ``Options`` is the class attribute
+OptionsT = TypeVar("OptionsT", bound=Options)
 
 
 @dataclass
@@ -52,13 +56,15 @@ class Match:
     aliases: list[str] = field(default_factory=list)
 
 
-class RuleType:
+class RuleType(Generic[OptionsT]):
+    """``RuleType[HotnessOptions]``: ``self.options`` is the rule type's own options model."""
+
     name: ClassVar[str] = ""
-    Options: ClassVar[type[Options]] = Options
+    Options: ClassVar[type[RuleOptions]] = RuleOptions
     #: what a match is about: events/topics are routed by topic, sources by owner
     subject_kind: ClassVar[str] = "event"
 
-    def __init__(self, rule: Rule, options: Options, cfg=None):
+    def __init__(self, rule: Rule, options: OptionsT, cfg=None):
         self.rule, self.options, self.cfg = rule, options, cfg
         self.window = rule.window  # a timedelta (parsed at config load)
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pydantic import Field, ValidationError
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
-from yuqing.config.types import Duration
+from yuqing.config.types import Duration, parse_duration
 from yuqing.levels import Level
 from yuqing.models import NEW_MEDIA, post_time
 
@@ -23,7 +23,9 @@ class DormancyOptions(Options):
     )
     days: int = Field(default=7, ge=1, description="allowed days without a post")
     max_warnings: int = Field(default=3, ge=0, description="more warnings than this -> red")
-    period: Duration = Field(default="365d", description="window for counting warnings")
+    period: Duration = Field(
+        default=parse_duration("365d"), description="window for counting warnings"
+    )
     escalate_level: Level = Field(
         default="red", description="level once warnings exceed max_warnings"
     )
@@ -46,13 +48,13 @@ def post_times(store, source_id: str) -> list[datetime]:
     return [post_time(p) for p in store.iter_posts(source_id=source_id)]
 
 
-class DormancyRule(RuleType):
+class DormancyRule(RuleType[DormancyOptions]):
     name = "dormancy"
     Options = DormancyOptions
     subject_kind = "source"
 
     def evaluate(self, snap) -> list[Match]:
-        o: DormancyOptions = self.options  # type: ignore[assignment]
+        o = self.options
         states = {s.source_id: s for s in snap.source_states()}
         since = snap.now - timedelta(days=o.days)
         past = [

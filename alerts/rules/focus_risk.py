@@ -17,12 +17,12 @@ class FocusRiskOptions(Options):
     min_posts: int = Field(default=1, ge=1, description="posts needed per event")
 
 
-class FocusRiskRule(RuleType):
+class FocusRiskRule(RuleType[FocusRiskOptions]):
     name = "focus_risk"
     Options = FocusRiskOptions
 
     def evaluate(self, snap) -> list[Match]:
-        o: FocusRiskOptions = self.options  # type: ignore[assignment]
+        o = self.options
         wanted = set(o.risk_flags)
         groups: dict[str, list] = defaultdict(list)
         for post in snap.posts(self.window):
@@ -60,6 +60,6 @@ class FocusRiskRule(RuleType):
         return unknown(
             [self.options.focus],
             focus_ids(cfg),
-            "options.focus",  # type: ignore
+            "options.focus",
             "focus topic",
         )

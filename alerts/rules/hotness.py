@@ -16,14 +16,14 @@ class HotnessOptions(Options):
     )
 
 
-class HotnessRule(RuleType):
+class HotnessRule(RuleType[HotnessOptions]):
     """Events whose hotness reached ``threshold`` within the rule window."""
 
     name = "hotness"
     Options = HotnessOptions
 
     def evaluate(self, snap) -> list[Match]:
-        o: HotnessOptions = self.options  # type: ignore[assignment]
+        o = self.options
         out = []
         for event in snap.events(self.window):
             if event.hotness < o.threshold or event.size < o.min_size:
@@ -57,10 +57,10 @@ class HotnessRule(RuleType):
             (f"options.levels.{k}", f"unknown level {k!r}", f"use {CHOICES}")
             for k in self.options.levels
             if k not in LEVELS
-        ]  # type: ignore[attr-defined]
+        ]
         return bad + unknown(
             self.options.focus,
             focus_ids(cfg),
-            "options.focus",  # type: ignore
+            "options.focus",
             "focus topic",
         )

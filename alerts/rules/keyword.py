@@ -32,17 +32,17 @@ def _lexicon_path(cfg, name: str) -> Path:
     return p if p.is_absolute() or cfg is None else cfg.dir / p
 
 
-class KeywordRule(RuleType):
+class KeywordRule(RuleType[KeywordOptions]):
     """Posts in the window matching any term, one alert per event (or post without event)."""
 
     name = "keyword"
     Options = KeywordOptions
 
-    def __init__(self, rule, options, cfg=None):
+    def __init__(self, rule, options: KeywordOptions, cfg=None):
         super().__init__(rule, options, cfg)
-        terms = list(options.terms)  # type: ignore[attr-defined]
-        if options.lexicon:  # type: ignore[attr-defined]
-            path = _lexicon_path(cfg, options.lexicon)  # type: ignore[attr-defined]
+        terms = list(options.terms)
+        if options.lexicon:
+            path = _lexicon_path(cfg, options.lexicon)
             try:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
@@ -55,7 +55,7 @@ class KeywordRule(RuleType):
         self.lexicon = Lexicon(terms)
 
     def evaluate(self, snap) -> list[Match]:
-        o: KeywordOptions = self.options  # type: ignore[assignment]
+        o = self.options
         groups: dict[str, list] = defaultdict(list)
         hits: dict[str, set[str]] = defaultdict(set)
         for post in snap.posts(self.window):
@@ -93,7 +93,7 @@ class KeywordRule(RuleType):
         return out
 
     def check_config(self, cfg):
-        name = self.options.lexicon  # type: ignore[attr-defined]
+        name = self.options.lexicon
         if name and not _lexicon_path(cfg, name).is_file():
             return [
                 (

@@ -15,20 +15,20 @@ class NegativityOptions(Options):
     group_by: GroupBy = Field(default="event", description="event|focus|category|source|region|all")
 
 
-class NegativityRule(RuleType):
+class NegativityRule(RuleType[NegativityOptions]):
     """Posts with a sentiment score (from nlp/); posts not yet scored are not counted."""
 
     name = "negativity"
     Options = NegativityOptions
 
     def evaluate(self, snap) -> list[Match]:
-        o: NegativityOptions = self.options  # type: ignore[assignment]
+        o = self.options
         scored = [p for p in snap.posts(self.window) if p.sentiment is not None]
         out = []
         for key, items in sorted(group(scored, o.group_by).items()):
             if len(items) < o.min_posts:
                 continue
-            neg = sum(1 for p in items if p.sentiment < o.below)  # type: ignore[operator]
+            neg = sum(p.sentiment < o.below for p in items if p.sentiment is not None)
             share = neg / len(items)
             if share < o.share:
                 continue

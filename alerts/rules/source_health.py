@@ -21,13 +21,13 @@ class SourceHealthOptions(Options):
     sources: list[str] | None = Field(default=None, description="only these source ids")
 
 
-class SourceHealthRule(RuleType):
+class SourceHealthRule(RuleType[SourceHealthOptions]):
     name = "source_health"
     Options = SourceHealthOptions
     subject_kind = "source"
 
     def evaluate(self, snap) -> list[Match]:
-        o: SourceHealthOptions = self.options  # type: ignore[assignment]
+        o = self.options
         configured = {s.id: s for s in snap.sources()}
         out = []
         for state in snap.source_states():
@@ -78,4 +78,4 @@ class SourceHealthRule(RuleType):
             ("options.sources", f"unknown source {s!r}", "use an id from sources.yaml")
             for s in self.options.sources or []
             if ids and s not in ids
-        ]  # type: ignore
+        ]

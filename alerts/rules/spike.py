@@ -6,24 +6,26 @@ from pydantic import Field
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
 from yuqing.alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
-from yuqing.config.types import Duration
+from yuqing.config.types import Duration, parse_duration
 
 
 class SpikeOptions(Options):
     factor: float = Field(default=3.0, gt=1, description="current >= factor x baseline mean")
-    baseline: Duration = Field(default="7d", description="history before the window")
+    baseline: Duration = Field(
+        default=parse_duration("7d"), description="history before the window"
+    )
     min_count: int = Field(default=5, ge=1, description="ignore groups smaller than this")
     group_by: GroupBy = Field(default="focus", description="all|focus|category|source|region")
 
 
-class SpikeRule(RuleType):
+class SpikeRule(RuleType[SpikeOptions]):
     """Compares the last window with the mean per window over ``baseline`` before it."""
 
     name = "spike"
     Options = SpikeOptions
 
     def evaluate(self, snap) -> list[Match]:
-        o: SpikeOptions = self.options  # type: ignore[assignment]
+        o = self.options
         current = group(snap.posts(self.window), o.group_by)
         hist_end = snap.now - self.window
         history = group(snap.posts(o.baseline, end=hist_end), o.group_by)
@@ -58,7 +60,7 @@ class SpikeRule(RuleType):
         return out
 
     def check_config(self, cfg):
-        if self.options.baseline < self.window:  # type: ignore[attr-defined]
+        if self.options.baseline < self.window:
             return [
                 (
                     "options.baseline",

@@ -16,14 +16,14 @@ class VolumeOptions(Options):
     keywords: list[str] | None = Field(default=None, description="only posts with these terms")
 
 
-class VolumeRule(RuleType):
+class VolumeRule(RuleType[VolumeOptions]):
     """Many posts about one thing in a short window (e.g. 30 posts on 欠薪 in 1h)."""
 
     name = "volume"
     Options = VolumeOptions
 
     def evaluate(self, snap) -> list[Match]:
-        o: VolumeOptions = self.options  # type: ignore[assignment]
+        o = self.options
         lex = Lexicon(o.keywords or [])
         posts = [
             p
@@ -57,6 +57,6 @@ class VolumeRule(RuleType):
         return unknown(
             self.options.focus,
             focus_ids(cfg),
-            "options.focus",  # type: ignore
+            "options.focus",
             "focus topic",
         )

@@ -53,7 +53,7 @@ def _build(
     return dt if _plausible(dt, tz) else None
 
 
-def _first(matches, tz: str, build) -> tuple[int, datetime] | None:  # type: ignore[no-untyped-def]
+def _first(matches, tz: str, build) -> tuple[int, datetime] | None:
     for m in matches:
         dt = build(m)
         if dt is not None:
@@ -113,9 +113,9 @@ def parse_datetime(text: str | None, tz: str = "Asia/Shanghai") -> datetime | No
         return min(found, key=lambda h: h[0])[1]
     for m in _MANGLED.finditer(text):
         y, rest = m.group(1), m.group(2)
-        dt = _build(tz, y, rest[0], rest[1:]) or _build(tz, y, rest[:2], rest[2])
-        if dt is not None:
-            return dt
+        mangled = _build(tz, y, rest[0], rest[1:]) or _build(tz, y, rest[:2], rest[2])
+        if mangled is not None:
+            return mangled
     return None
 
 

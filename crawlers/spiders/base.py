@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 from urllib.parse import urlsplit
 
 import scrapy
@@ -79,6 +79,13 @@ def failure_reason(failure: Failure) -> str:
         if fragment in name:
             return reason
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Validators(TypedDict):
+    """A response's validators, kept for the next conditional GET (``Article`` fields)."""
+
+    etag: str | None
+    last_modified: str | None
 
 
 class SpiderOptions(Options):
@@ -198,14 +205,14 @@ class SourceSpider(scrapy.Spider):
         if not response.body.strip():
             self.fail("empty_body", response.url)
             return None
-        header = response.headers.get("Content-Type", b"").decode("latin-1")
+        header = (response.headers.get("Content-Type") or b"").decode("latin-1")
         charset = None
         if "charset=" in header.lower():
             charset = header.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
         text, _encoding = decode_html(response.body, charset, self.source.encoding)
         return text
 
-    def validators(self, response: Response) -> dict[str, str | None]:
+    def validators(self, response: Response) -> Validators:
         def header(name: str) -> str | None:
             value = response.headers.get(name)
             return value.decode("latin-1") if value else None

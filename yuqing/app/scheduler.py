@@ -33,7 +33,8 @@ from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
 
-JOBS = {  # id -> (function reference, schedule key or fixed seconds)
+#: id -> (function reference, schedule key or fixed seconds)
+JOBS: dict[str, tuple[str, str | int]] = {
     "crawl": ("yuqing.app.jobs:crawl_job", "crawl"),
     "alerts_check": ("yuqing.app.jobs:check_job", "alerts"),
     "delivery": ("yuqing.app.jobs:deliver_job", "delivery"),

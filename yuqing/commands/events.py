@@ -154,11 +154,11 @@ def _print_table(rows, detail) -> None:
         click.echo(" ".join(pad(c, w) for c, w in zip(cells, widths, strict=False)).rstrip())
     if detail:
         click.echo("\n热点问题留言明细表")
-        widths = (20, 42, 16, 40, 17, 6, 6)
-        heads = ("问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "点赞", "反对")
-        click.echo(" ".join(pad(h, w) for h, w in zip(heads, widths, strict=False)).rstrip())
+        dwidths = (20, 42, 16, 40, 17, 6, 6)
+        dheads = ("问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "点赞", "反对")
+        click.echo(" ".join(pad(h, w) for h, w in zip(dheads, dwidths, strict=False)).rstrip())
         for m in detail:
-            cells = (
+            dcells = (
                 m.issue_id,
                 m.message_id,
                 _cut(m.author, 16),
@@ -167,7 +167,7 @@ def _print_table(rows, detail) -> None:
                 str(m.likes),
                 str(m.dislikes),
             )
-            click.echo(" ".join(pad(c, w) for c, w in zip(cells, widths, strict=False)).rstrip())
+            click.echo(" ".join(pad(c, w) for c, w in zip(dcells, dwidths, strict=False)).rstrip())
 
 
 def _cut(text: str, width: int) -> str:

@@ -4,8 +4,11 @@ fields (label feedback: every field)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import click
+
+from yuqing.models import Alert, Event, Feedback, Post
 
 
 def register(cli: click.Group) -> None:
@@ -57,12 +60,18 @@ def export(ctx: click.Context, what: str, since: str | None, all_fields: bool) -
                     json.dumps({**account.to_dict(), "as_of": at.isoformat()}, ensure_ascii=False)
                 )
             return
-        records = {
-            "posts": store.iter_posts,
-            "events": store.iter_events,
-            "alerts": store.iter_alerts,
-            "feedback": store.iter_feedback,
-        }[what](since=since_dt)
+        records: Iterator[Post | Event | Alert | Feedback]
+        if what == "posts":
+            records = store.iter_posts(since=since_dt)
+        elif what == "events":
+            records = store.iter_events(since=since_dt)
+        elif what == "alerts":
+            records = store.iter_alerts(since=since_dt)
+        else:
+            records = store.iter_feedback(since=since_dt)
         for record in records:
-            data = record.to_dict() if all_fields or what == "feedback" else record.contract_dict()
+            if all_fields or isinstance(record, Feedback):  # feedback has no contract form
+                data = record.to_dict()
+            else:
+                data = record.contract_dict()
             click.echo(json.dumps(data, ensure_ascii=False))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from yuqing.config.types import Duration
+from yuqing.config.types import Duration, parse_duration
 from yuqing.levels import CHOICES, LEVELS
 
 _HHMM = r"^\d{1,2}:\d{2}$"
@@ -43,17 +43,19 @@ class RateLimit(_Strict):
     ``per``; further non-red alerts are aggregated into one summary message."""
 
     max_messages: int = Field(default=10, ge=1)
-    per: Duration = "1h"
+    per: Duration = parse_duration("1h")
 
 
 class RetrySettings(_Strict):
     """Exponential backoff: ``base`` × 2^(attempt-1), capped at ``max_delay``. After
     ``max_attempts`` a row is parked as ``dead`` (listed by ``yuqing alerts outbox``)."""
 
-    base: Duration = "30s"
-    max_delay: Duration = "1h"
+    base: Duration = parse_duration("30s")
+    max_delay: Duration = parse_duration("1h")
     max_attempts: int = Field(default=30, ge=1)
-    lease: Duration = "5m"  # a claimed row is re-sent after this if never marked sent
+    lease: Duration = parse_duration(
+        "5m"
+    )  # a claimed row is re-sent after this if never marked sent
     batch: int = Field(default=200, ge=1)
 
 
@@ -65,19 +67,29 @@ def _levels_known(value: dict[str, timedelta], what: str) -> dict[str, timedelta
 
 
 class AlertSettings(_Strict):
-    realert: Duration = "24h"  # same rule+subject stays quiet this long unless level rises
-    lookback: Duration = "7d"  # how far back prior alerts are considered (growth escalation)
+    realert: Duration = parse_duration(
+        "24h"
+    )  # same rule+subject stays quiet this long unless level rises
+    lookback: Duration = parse_duration(
+        "7d"
+    )  # how far back prior alerts are considered (growth escalation)
     growth_factor: float = Field(default=2.0, gt=1.0)  # event grew this much -> one level up
     ack_deadline: dict[str, Duration] = Field(
-        default_factory=lambda: {"red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"}
+        default_factory=lambda: {
+            level: parse_duration(text)
+            for level, text in {"red": "1h", "orange": "4h", "yellow": "24h", "blue": "72h"}.items()
+        }
     )
     # 办结时限: resolve within this long of delivery (an approved 延期 moves it)
     resolve_deadline: dict[str, Duration] = Field(
-        default_factory=lambda: {"red": "24h", "orange": "3d", "yellow": "7d", "blue": "15d"}
+        default_factory=lambda: {
+            level: parse_duration(text)
+            for level, text in {"red": "24h", "orange": "3d", "yellow": "7d", "blue": "15d"}.items()
+        }
     )
     remind_at: float = Field(default=0.75, gt=0, lt=1)  # 催办 once this share of a limit passed
     recheck_after: dict[str, Duration] = Field(
-        default_factory=lambda: {"red": "1d", "yellow": "7d"}
+        default_factory=lambda: {"red": parse_duration("1d"), "yellow": parse_duration("7d")}
     )
     copy_duty_levels: list[str] = Field(default_factory=lambda: ["red"])
     quiet_hours: QuietHours | None = None  # e.g. {start: "22:00", end: "07:00"}; null = off

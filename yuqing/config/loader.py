@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -149,6 +149,8 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
     return data
 
 
+M = TypeVar("M", bound=BaseModel)
+
 #: The entries of the list files: (list key, entry model). Plug-in checks run per entry.
 ENTRIES: dict[str, tuple[str, type[BaseModel]]] = {
     "sources.yaml": ("sources", Source),
@@ -199,7 +201,14 @@ def load_config(
                 problems.append(
                     Problem(name, _loc(err["loc"]), message, _HINTS.get(err["type"], ""))
                 )
-    cfg = Config(dir=directory, **{n.removesuffix(".yaml"): m for n, m in parsed.items()})
+    cfg = Config(
+        dir=directory,
+        settings=_part(parsed, "settings.yaml", Settings),
+        sources=_part(parsed, "sources.yaml", SourcesFile),
+        topics=_part(parsed, "topics.yaml", TopicsFile),
+        departments=_part(parsed, "departments.yaml", DepartmentsFile),
+        rules=_part(parsed, "rules.yaml", RulesFile),
+    )
     for name, check in (checks or {}).items():
         problems.extend(_check_entries(name, raw.get(name), check, cfg))
     if not problems:
@@ -207,6 +216,12 @@ def load_config(
     if problems:
         raise ConfigError(problems)
     return cfg
+
+
+def _part(parsed: dict[str, BaseModel], name: str, model: type[M]) -> M:
+    """The validated file, or the model's defaults when the file is absent or invalid."""
+    value = parsed.get(name)
+    return value if isinstance(value, model) else model()
 
 
 def _check_entries(name: str, data: dict | None, check: EntryCheck, cfg: Config) -> list[Problem]:
@@ -224,7 +239,10 @@ def _check_entries(name: str, data: dict | None, check: EntryCheck, cfg: Config)
 
 def _duplicates(ids: list[str]) -> set[str]:
     seen: set[str] = set()
-    return {i for i in ids if i in seen or seen.add(i)}  # type: ignore[func-returns-value]
+    dups: set[str] = set()
+    for i in ids:
+        (dups if i in seen else seen).add(i)
+    return dups
 
 
 def cross_check(cfg: Config) -> list[Problem]:

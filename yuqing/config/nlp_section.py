@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from yuqing.config.types import Duration
+from yuqing.config.types import Duration, parse_duration
 
 __all__ = ["NLPSettings", "HotnessWeights", "BurstSettings", "DedupSettings", "EventSettings"]
 
@@ -24,7 +24,7 @@ class DedupSettings(_Strict):
     num_perm: int = Field(default=64, ge=16, le=512)  # MinHash permutations
     threshold: float = Field(default=0.6, gt=0, le=1)  # estimated Jaccard for "same text"
     shingle: int = Field(default=2, ge=1, le=5)  # word n-gram size
-    window: Duration = "7d"  # how long a post can be matched
+    window: Duration = parse_duration("7d")  # how long a post can be matched
     max_items: int = Field(default=200_000, ge=100)  # hard cap on indexed posts
 
 
@@ -45,8 +45,8 @@ class HotnessWeights(_Strict):
 
 
 class BurstSettings(_Strict):
-    bucket: Duration = "1h"  # counting interval per topic
-    baseline: Duration = "7d"  # history a topic's baseline is taken from
+    bucket: Duration = parse_duration("1h")  # counting interval per topic
+    baseline: Duration = parse_duration("7d")  # history a topic's baseline is taken from
     k: float = Field(default=3.0, ge=0)  # surge = count ≥ mean + k·max(std, √mean)
     min_posts: int = Field(default=3, ge=1)  # and at least this many posts in the bucket
     min_event_posts: int = Field(default=2, ge=1)  # of which the event brought this many
@@ -55,11 +55,11 @@ class BurstSettings(_Strict):
 class EventSettings(_Strict):
     # a post joins an event whose last post is at most this long before it (an issue lives as
     # long as people keep raising it); ``window`` is the former name
-    gap: Duration = "120d"
+    gap: Duration = parse_duration("120d")
     window: Duration | None = None  # deprecated alias of gap
     similarity: float = Field(default=0.35, gt=0, le=1)  # cosine to the event centroid
     anchor_weight: float = Field(default=1.0, ge=0)  # weight of a post's place in its vector
-    growth_window: Duration = "6h"
+    growth_window: Duration = parse_duration("6h")
     centroid_terms: int = Field(default=60, ge=5)
     post_terms: int = Field(default=20, ge=3)
     max_events: int = Field(default=5000, ge=10)  # in-memory recent events
@@ -71,7 +71,9 @@ class EventSettings(_Strict):
     anchor_bonus: float = Field(default=0.25, ge=0, le=1)  # similarity added for one place
     merge_similarity: float = Field(default=0.35, gt=0, le=1)  # fragments (centroids) merge
     max_df: float = Field(default=0.05, gt=0, le=1)  # terms in more posts are ignored
-    rebuild_window: Duration = "180d"  # the nightly job re-clusters posts this recent
+    rebuild_window: Duration = parse_duration(
+        "180d"
+    )  # the nightly job re-clusters posts this recent
     rebuild_time: str = Field(default="02:30", pattern=r"^\d{1,2}:\d{2}$")  # nightly, local
 
     @model_validator(mode="after")

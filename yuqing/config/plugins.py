@@ -80,7 +80,7 @@ class Registry(Generic[P]):
         """The validated options of plug-in ``name`` from ``raw``, or None with the problems
         appended (keys under ``prefix``; ``also`` names keys every entry takes, for the hint
         on an unknown key)."""
-        model: type[BaseModel] = self[name].Options  # type: ignore[attr-defined]
+        model = self._model(name)
         try:
             return model.model_validate(dict(raw or {}))
         except ValidationError as exc:
@@ -90,8 +90,12 @@ class Registry(Generic[P]):
                 problems.append(Problem(self.file, key, err["msg"], self._hint(name, err, also)))
             return None
 
+    def _model(self, name: str) -> type[BaseModel]:
+        """Plug-in ``name``'s options model."""
+        return self[name].Options  # type: ignore[attr-defined]  # P is any class that has one
+
     def _hint(self, name: str, err: Any, also: str) -> str:
-        model: type[BaseModel] = self[name].Options  # type: ignore[attr-defined]
+        model = self._model(name)
         if err["type"] == "missing":
             field = model.model_fields.get(str(err["loc"][0]))
             what = field.description if field and field.description else "see the docs"

@@ -38,11 +38,11 @@ class Console:
 
     @property
     def settings(self):
-        return self.cfg.settings.console  # type: ignore[attr-defined]
+        return self.cfg.settings.console
 
     @property
     def dept_names(self) -> dict[str, str]:
-        return {d.id: d.name for d in self.cfg.departments.departments}  # type: ignore[attr-defined]
+        return {d.id: d.name for d in self.cfg.departments.departments}
 
 
 def console() -> Console:

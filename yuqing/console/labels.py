@@ -26,25 +26,25 @@ def _labels(model_path: str | None) -> tuple[str, ...]:
 
 def category_labels() -> tuple[str, ...]:
     c = console()
-    path = c.cfg.settings.model.path  # type: ignore[attr-defined]
-    return _labels(str(c.cfg.path(path)) if path else None)  # type: ignore[attr-defined]
+    path = c.cfg.settings.model.path
+    return _labels(str(c.cfg.path(path)) if path else None)
 
 
 @bp.get("/posts/<post_id>")
 @staff_required
 def post_page(post_id: str):
     c = console()
-    post = c.store.get_post(post_id)  # type: ignore[attr-defined]
+    post = c.store.get_post(post_id)
     if post is None:
         abort(404)
-    names = {s.id: s.name or s.id for s in c.cfg.sources.sources}  # type: ignore[attr-defined]
-    corrections = [f for f in c.store.iter_feedback() if f.post_id == post_id]  # type: ignore[attr-defined]
+    names = {s.id: s.name or s.id for s in c.cfg.sources.sources}
+    corrections = [f for f in c.store.iter_feedback() if f.post_id == post_id]
     return render_template(
         "staff_post.html",
         post=post,
         m=message(post, names),
         categories=category_labels(),
-        focus_topics=c.cfg.topics.focus,  # type: ignore[attr-defined]
+        focus_topics=c.cfg.topics.focus,
         corrections=corrections,
         done=request.args.get("ok"),
     )
@@ -54,13 +54,13 @@ def post_page(post_id: str):
 @staff_required
 def feedback(post_id: str):
     c = console()
-    post = c.store.get_post(post_id)  # type: ignore[attr-defined]
+    post = c.store.get_post(post_id)
     if post is None:
         abort(404)
     category = text("category", 64) or None
     if category is not None and category not in category_labels():
         abort(400, description="category")
-    known_focus = {t.id for t in c.cfg.topics.focus}  # type: ignore[attr-defined]
+    known_focus = {t.id for t in c.cfg.topics.focus}
     focus = [f for f in request.form.getlist("focus") if f in known_focus]
     negative = {"yes": True, "no": False}.get(request.form.get("negative", ""))
     change_focus = request.form.get("focus_changed") == "1" and set(focus) != set(post.focus)
@@ -70,7 +70,7 @@ def feedback(post_id: str):
         return redirect(url_for("labels.post_page", post_id=post_id, ok="none"), code=303)
     user = current()
     now = c.now()
-    c.store.add_feedback(  # type: ignore[attr-defined]
+    c.store.add_feedback(
         Feedback(
             id=Feedback.make_id(post_id, now),
             post_id=post_id,
@@ -85,5 +85,5 @@ def feedback(post_id: str):
             note=text("note", 500),
         )
     )
-    c.store.flush()  # type: ignore[attr-defined]
+    c.store.flush()
     return redirect(url_for("labels.post_page", post_id=post_id, ok="saved"), code=303)

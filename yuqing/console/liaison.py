@@ -40,7 +40,7 @@ def _open(alert_id: str, token: str):
         claims = c.signer.verify(token, alert_id, c.now())
     except LinkError as exc:
         return None, None, _refuse(exc.reason)
-    alert = c.store.get_alert(alert_id)  # type: ignore[attr-defined]
+    alert = c.store.get_alert(alert_id)
     if alert is None:
         return None, None, _refuse("missing", 404)
     if claims.department not in alert.departments:

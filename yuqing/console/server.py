@@ -26,7 +26,7 @@ class ConsoleServer:
             threads=4,
             ident="yuqing-console",
         )
-        self.host, self.port = self.server.effective_host, self.server.effective_port  # type: ignore[union-attr]
+        self.host, self.port = self.server.effective_host, self.server.effective_port
         self.url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -35,7 +35,7 @@ class ConsoleServer:
         """Serve until :meth:`close` (from another thread) or KeyboardInterrupt."""
         srv = self.server
         while not self._stop.is_set():  # waitress's own loop, a slice at a time
-            srv.asyncore.loop(timeout=0.2, map=srv._map, count=1)  # type: ignore[union-attr]
+            srv.asyncore.loop(timeout=0.2, map=srv._map, count=1)
 
     def serve_until_interrupted(self) -> None:
         """Block the calling thread while the background thread serves (Ctrl-C ends it)."""
@@ -57,7 +57,7 @@ class ConsoleServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.server.close()
-        self.server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        self.server.task_dispatcher.shutdown()
         self.app.extensions["yuqing"].state.close()
 
     def __exit__(self, *exc) -> None:

@@ -61,7 +61,7 @@ def queue():
     status = request.args.get("status")
     alerts = [
         a
-        for a in c.store.iter_alerts(since=now - timedelta(days=QUEUE_DAYS))  # type: ignore[attr-defined]
+        for a in c.store.iter_alerts(since=now - timedelta(days=QUEUE_DAYS))
         if not a.evidence.get("superseded_by")
         and (a.status == status if status else a.status != "resolved")
     ]
@@ -88,7 +88,7 @@ def _counts(alerts) -> dict[str, int]:
 @staff_required
 def alert_page(alert_id: str):
     c = console()
-    alert = c.store.get_alert(alert_id)  # type: ignore[attr-defined]
+    alert = c.store.get_alert(alert_id)
     if alert is None:
         abort(404)
     settings = alert_settings(c.cfg)
@@ -106,7 +106,7 @@ def alert_page(alert_id: str):
 
 def _engine(outbox) -> Engine:
     c = console()
-    return Engine(c.cfg, c.store, outbox, alert_settings(c.cfg))  # type: ignore[arg-type]
+    return Engine(c.cfg, c.store, outbox, alert_settings(c.cfg))
 
 
 @bp.post("/alerts/<alert_id>/<action>")
@@ -115,7 +115,7 @@ def act(alert_id: str, action: str):
     c = console()
     if action not in STAFF_ACTIONS:
         abort(404)
-    alert = c.store.get_alert(alert_id)  # type: ignore[attr-defined]
+    alert = c.store.get_alert(alert_id)
     if alert is None:
         abort(404)
     user = current()
@@ -137,7 +137,7 @@ def act(alert_id: str, action: str):
             departments = [d for d in request.form.getlist("departments") if d]
             handling.reassign(engine, alert, now, actor, departments, text("note"))
         elif action == "merge":
-            into = store.get_alert(text("into", 64))  # type: ignore[attr-defined]
+            into = store.get_alert(text("into", 64))
             if into is None:
                 raise WorkflowError("没有这个预警编号")
             handling.merge(store, alert, now, actor, into)
@@ -155,7 +155,7 @@ def act(alert_id: str, action: str):
                 store, alert, now, actor, request.form.get("satisfied") == "yes", text("note")
             )
         if action in ("escalate", "reassign"):  # the new messages go out now
-            Deliverer(c.cfg, store, outbox, alert_settings(c.cfg)).run_once(now)  # type: ignore[arg-type]
+            Deliverer(c.cfg, store, outbox, alert_settings(c.cfg)).run_once(now)
     except WorkflowError as exc:
         return render_template("error.html", title="未能完成", message=str(exc), back=True), 409
     finally:
@@ -181,7 +181,7 @@ def events():
     c = console()
     since = c.now() - timedelta(days=request.args.get("days", 30, type=int) or 30)
     items = sorted(
-        c.store.iter_events(since=since),  # type: ignore[attr-defined]
+        c.store.iter_events(since=since),
         key=lambda e: -e.hotness,
     )[:100]
     return render_template("staff_events.html", events=items)
@@ -191,11 +191,11 @@ def events():
 @staff_required
 def event_page(event_id: str):
     c = console()
-    event = c.store.get_event(event_id)  # type: ignore[attr-defined]
+    event = c.store.get_event(event_id)
     if event is None:
         abort(404)
     names = {s.id: s.name or s.id for s in c.cfg.sources.sources}
-    posts = [c.store.get_post(pid) for pid in event.post_ids[:300]]  # type: ignore[attr-defined]
+    posts = [c.store.get_post(pid) for pid in event.post_ids[:300]]
     messages = sorted(
         (message(p, names) for p in posts if p is not None), key=lambda m: m.at, reverse=True
     )
@@ -206,7 +206,7 @@ def event_page(event_id: str):
 @staff_required
 def sources():
     c = console()
-    states = {s.source_id: s for s in c.store.iter_source_states()}  # type: ignore[attr-defined]
+    states = {s.source_id: s for s in c.store.iter_source_states()}
     rows = [(src, states.get(src.id)) for src in c.cfg.sources.sources]
     return render_template("staff_sources.html", rows=rows, dept_names=c.dept_names)
 
@@ -221,7 +221,7 @@ def ledger_page():
     options = dormancy_policy(c.cfg)
     return render_template(
         "staff_ledger.html",
-        accounts=ledger(c.cfg, c.store, c.now()),  # type: ignore[arg-type]
+        accounts=ledger(c.cfg, c.store, c.now()),
         options=options,
         dept_names=c.dept_names,
     )

@@ -15,7 +15,7 @@ def open_store(cfg) -> Store:
         path = state_path(cfg, storage.path, "storage.path")
         return SQLiteStore(path, tzname=cfg.settings.timezone)
     if storage.backend == "elasticsearch":
-        from yuqing.storage.elastic import open_elastic_store  # type: ignore[import-not-found]
+        from yuqing.storage.elastic import open_elastic_store
 
         return open_elastic_store(cfg)
     raise StorageError(f"unknown storage backend {storage.backend!r}")

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -132,11 +133,11 @@ class ElasticStore(Store):
             if not indices or not ids:
                 return {}
             if len(indices) == 1:
-                resp = self.es.mget(index=indices[0], ids=ids, _source=fields)
+                resp = self.es.mget(index=indices[0], ids=ids, source=fields)
             else:
                 resp = self.es.mget(
                     docs=[{"_index": index, "_id": i} for i in ids for index in indices],
-                    _source=fields,
+                    source=fields,
                 )
             if any("error" in d for d in resp["docs"]):  # an index went away (retention)
                 continue
@@ -144,7 +145,7 @@ class ElasticStore(Store):
         raise StorageError(f"cannot look up {kind} documents: indices changed while reading")
 
     def _bulk(self, actions: list[dict[str, Any]]) -> None:
-        _, errors = helpers.bulk(
+        _, result = helpers.bulk(
             self.es,
             actions,
             chunk_size=BULK_CHUNK,
@@ -153,6 +154,7 @@ class ElasticStore(Store):
             refresh=False,
             expand_action_callback=expand_action,
         )
+        errors = result if isinstance(result, list) else []  # a count only with stats_only
         if errors and all(error_type(e) == "index_not_found_exception" for e in errors):
             raise LayoutGone()
         if errors:
@@ -187,7 +189,7 @@ class ElasticStore(Store):
             else:
                 result = "unchanged" if old["content_hash"] == post.content_hash else "updated"
                 new_time = post.crawled_at
-                post.crawled_at = parse_iso(old["crawled_at"])
+                post.crawled_at = parse_iso(old["crawled_at"]) or new_time
                 post.updated_at = (
                     parse_iso(old.get("updated_at")) if result == "unchanged" else new_time
                 )
@@ -197,6 +199,10 @@ class ElasticStore(Store):
             results.append(result)
         self._bulk(actions)
         return results
+
+    def _spool_docs(self, kind: str, docs: list[tuple[str, dict[str, Any]]]) -> None:
+        for doc_id, doc in docs:
+            self.spool.append(kind, doc_id, doc)
 
     def _spool_posts(self, posts: list[Post]) -> list[UpsertResult]:
         results: list[UpsertResult] = []
@@ -243,13 +249,12 @@ class ElasticStore(Store):
             query = {
                 "multi_match": {"query": text, "type": "phrase", "fields": ["title^2", "text"]}
             }
-        resp = self._read(
-            "search results",
-            lambda: (
-                self._ensure("posts")
-                or self.es.search(index=self.names.read("posts"), query=query, size=size)
-            ),
-        )
+
+        def search() -> Any:
+            self._ensure("posts")
+            return self.es.search(index=self.names.read("posts"), query=query, size=size)
+
+        resp = self._read("search results", search)
         return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
 
     def _scan(
@@ -263,8 +268,13 @@ class ElasticStore(Store):
             kw: dict[str, Any] = {"search_after": after} if after else {}
             resp = self._read(
                 kind,
-                lambda kw=kw: self.es.search(
-                    index=self.names.read(kind), query=query, sort=sort, size=PAGE, **kw
+                partial(
+                    self.es.search,
+                    index=self.names.read(kind),
+                    query=query,
+                    sort=sort,
+                    size=PAGE,
+                    **kw,
                 ),
             )
             hits = resp["hits"]["hits"]
@@ -279,7 +289,7 @@ class ElasticStore(Store):
             "event",
             [event],
             self._apply_events,
-            lambda evs: [self.spool.append("event", e.id, record_doc(e)) for e in evs],
+            lambda evs: self._spool_docs("event", [(e.id, record_doc(e)) for e in evs]),
         )
 
     def _apply_events(self, events: list[Event]) -> None:
@@ -304,7 +314,10 @@ class ElasticStore(Store):
 
     def iter_events(self, since=None) -> Iterator[Event]:
         filters = [{"range": {"last_seen": {"gte": to_iso(since)}}}] if since else []
-        sort = [{"last_seen": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
+        sort: list[dict[str, Any]] = [
+            {"last_seen": {"order": "asc", "missing": "_first"}},
+            {"id": "asc"},
+        ]
         for src in self._scan("events", filters, sort):
             yield Event.from_dict(src)
 
@@ -460,7 +473,7 @@ class ElasticStore(Store):
             spool_kind,
             [doc],
             lambda docs: self._apply_states(kind, docs),
-            lambda docs: [self.spool.append(spool_kind, doc_id, d) for d in docs],
+            lambda docs: self._spool_docs(spool_kind, [(doc_id, d) for d in docs]),
         )
 
     def _get_state(self, kind: str, doc_id: str) -> dict[str, Any] | None:

@@ -48,7 +48,8 @@ def expand_action(action: dict[str, Any]):
 
 
 def error_type(item: dict[str, Any]) -> str | None:
-    error = next(iter(item.values()), {}).get("error")
+    result: dict[str, Any] = next(iter(item.values()), {})
+    error = result.get("error")
     return error.get("type") if isinstance(error, dict) else None
 
 
