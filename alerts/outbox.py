@@ -261,6 +261,6 @@ def open_outbox(cfg, settings=None) -> Outbox:
     if cfg.settings.cluster.enabled:
         from yuqing.alerts.outbox_es import open_elastic_outbox
 
-        return open_elastic_outbox(cfg)  # type: ignore[return-value] - same methods
+        return open_elastic_outbox(cfg)  # type: ignore[return-value]  # same methods
     settings = settings or alert_settings(cfg)
     return Outbox(state_path(cfg, settings.outbox_path, "alerts.outbox_path"))

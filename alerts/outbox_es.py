@@ -278,7 +278,7 @@ class ElasticOutbox:
 
 
 def _row(doc: dict[str, Any]) -> Row:
-    return Row(*(doc.get(c) for c in COLUMNS))
+    return Row(*(doc.get(c) for c in COLUMNS))  # type: ignore[arg-type]  # columns typed by Row
 
 
 def open_elastic_outbox(cfg) -> ElasticOutbox:

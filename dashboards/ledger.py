@@ -96,7 +96,7 @@ def open_ledger(cfg) -> DigestLedger:
     if cfg.settings.cluster.enabled:
         from yuqing.dashboards.ledger_es import open_elastic_ledger
 
-        return open_elastic_ledger(cfg)  # type: ignore[return-value] - same methods
+        return open_elastic_ledger(cfg)  # type: ignore[return-value]  # same methods
     return DigestLedger(
         cfg.path(cfg.settings.digest.state_path), cfg.path(cfg.settings.alerts.outbox_path)
     )

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from yuqing.config.types import Duration
+from yuqing.config.types import Duration, parse_duration
 
 
 class ClusterSettings(BaseModel):
@@ -24,9 +24,15 @@ class ClusterSettings(BaseModel):
     role: Literal["scheduler", "worker"] = "scheduler"
     key_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
     node_id: str | None = None  # default hostname:pid
-    lease: Duration = "30s"  # leader lease; a dead leader is replaced after at most this
-    worker_timeout: Duration = "30s"  # a silent worker's in-flight requests go back after this
-    crawl_timeout: Duration = "6h"  # a source crawl still open after this is closed as failed
+    lease: Duration = parse_duration(
+        "30s"
+    )  # leader lease; a dead leader is replaced after at most this
+    worker_timeout: Duration = parse_duration(
+        "30s"
+    )  # a silent worker's in-flight requests go back after this
+    crawl_timeout: Duration = parse_duration(
+        "6h"
+    )  # a source crawl still open after this is closed as failed
 
     @property
     def enabled(self) -> bool:
