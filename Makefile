@@ -45,6 +45,10 @@ sysdeps:
 
 # ruff (lint + format) and mypy at zero findings; mypy runs over the installed layout
 # (tools/typecheck.py says why). .ci/run runs this before the tests.
+# the multi-process scale-out kill test (Redis + 3-node Elasticsearch), opt-in for now
+test-cluster: $(STAMP) es-dist sysdeps
+	YUQING_CLUSTER_TESTS=1 $(PY) -m pytest -q tests/cluster/test_scale_out.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
