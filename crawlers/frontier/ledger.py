@@ -21,7 +21,11 @@ from yuqing.crawlers.summary import CrawlSummary, SourceSummary
 log = logging.getLogger(__name__)
 
 COUNTERS = ("fetched", "ok_responses", "new", "updated", "unchanged")
-GRACE_SECONDS = 2  # a crawl is closed once nothing happened to it for this long
+#: A crawl is closed once nothing happened to it for this long: a callback is acknowledged
+#: when its generator ends, and Scrapy may enqueue the last request it yielded a moment later,
+#: so ``pending`` can touch 0 in between (a reactor blocked longer than this could close a
+#: crawl early: its health is then recorded early; nothing is lost — see the issue notes).
+GRACE_SECONDS = 2
 
 
 def crawl_id(source_id: str, at: datetime) -> str:
