@@ -11,7 +11,7 @@ import re
 from urllib.parse import urljoin
 
 from parsel import Selector
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuqing.crawlers.extraction import (
     extract_article,
@@ -36,6 +36,30 @@ class Selectors(BaseModel):
     date: str | None = None
     reply: str | None = None  # a message board's answer on the message's page
     reply_date: str | None = None  # text holding its time (none found = not answered yet)
+
+    @field_validator("list", "next", "title", "body", "date")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        """Compile each selector now, so a typo fails `config check`, not the crawl."""
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("empty selector (leave the key out for automatic extraction)")
+        if value.lstrip().startswith(("/", "(")):
+            from lxml import etree
+
+            try:
+                etree.XPath(value)
+            except etree.XPathSyntaxError as exc:
+                raise ValueError(f"invalid XPath {value!r}: {exc}") from None
+        else:
+            from cssselect import GenericTranslator, SelectorError
+
+            try:
+                GenericTranslator().css_to_xpath(value)
+            except SelectorError as exc:
+                raise ValueError(f"invalid CSS selector {value!r}: {exc}") from None
+        return value
 
 
 class HtmlOptions(SpiderOptions):

@@ -5,13 +5,16 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuqing.crawlers.extraction import parse_datetime
 from yuqing.crawlers.items import Article
 from yuqing.crawlers.spiders.base import SourceSpider, SpiderOptions, guarded
+
+_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
 
 
 class JsonMapping(BaseModel):
@@ -36,6 +39,31 @@ class JsonMapping(BaseModel):
     reply_by: str | None = None  # who answered, e.g. "reply.dept"
     page_param: str | None = None  # query parameter for pagination, e.g. "page"
     has_more: str | None = None  # boolean field saying another page exists
+
+    @field_validator(
+        "items",
+        "id",
+        "title",
+        "text",
+        "url",
+        "published_at",
+        "author",
+        "likes",
+        "comments",
+        "reposts",
+        "has_more",
+    )
+    @classmethod
+    def _dotted_path(cls, value: str | None, info) -> str | None:
+        """A dotted path (``data.list``); ``items: "."`` when the answer itself is the list."""
+        if value is None or (info.field_name == "items" and value == "."):
+            return value
+        if not _PATH.match(value):
+            raise ValueError(
+                f"not a field path: {value!r} (dotted keys such as data.items"
+                + ('; "." for a top-level list)' if info.field_name == "items" else ")")
+            )
+        return value
 
 
 class JsonOptions(SpiderOptions):

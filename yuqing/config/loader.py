@@ -111,6 +111,31 @@ def _loc(loc: tuple) -> str:
     return out
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that records duplicate keys (plain YAML keeps the last one silently)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[object, int, int]] = []  # key, line, first line
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in first:
+                        self.duplicates.append((key, line, first[key]))
+                    else:
+                        first[key] = line
+                except TypeError:  # an unhashable key: the constructor reports it
+                    pass
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -129,8 +154,9 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
             Problem(path.name, "", f"cannot read: {exc.strerror}", "check the file's permissions")
         )
         return None
+    loader = _Loader(text)
     try:
-        data = yaml.safe_load(text)
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -139,6 +165,17 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
             Problem(path.name, where, f"YAML syntax error: {msg}", "check indentation and quoting")
         )
         return None
+    finally:
+        loader.dispose()
+    for key, line, first in loader.duplicates:
+        problems.append(
+            Problem(
+                path.name,
+                f"line {line}",
+                f"duplicate key {key!r} (first at line {first})",
+                "YAML would keep only the last value; keep one",
+            )
+        )
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -184,6 +221,9 @@ def load_config(
         )
     parsed: dict[str, BaseModel] = {}
     raw: dict[str, dict] = {}
+    invalid_ids: set[str] = set()
+    positions: dict[str, list[int]] = {}
+    unreadable = False  # a file that is not YAML at all: checks across files would mislead
     for name, model in FILES.items():
         path = directory / name
         if not path.exists():
@@ -191,6 +231,7 @@ def load_config(
             continue
         data = _read_yaml(path, problems)
         if data is None:
+            unreadable = True
             continue
         raw[name] = data
         try:
@@ -201,6 +242,8 @@ def load_config(
                 problems.append(
                     Problem(name, _loc(err["loc"]), message, _HINTS.get(err["type"], ""))
                 )
+            parsed[name], invalid = _valid_part(model, data, positions)
+            invalid_ids.update(invalid)
     cfg = Config(
         dir=directory,
         settings=_part(parsed, "settings.yaml", Settings),
@@ -211,8 +254,8 @@ def load_config(
     )
     for name, check in (checks or {}).items():
         problems.extend(_check_entries(name, raw.get(name), check, cfg))
-    if not problems:
-        problems.extend(cross_check(cfg))
+    if not unreadable:
+        problems.extend(cross_check(cfg, invalid_ids, positions))
     if problems:
         raise ConfigError(problems)
     return cfg
@@ -237,6 +280,37 @@ def _check_entries(name: str, data: dict | None, check: EntryCheck, cfg: Config)
     return out
 
 
+def _valid_part(
+    model: type[BaseModel], data: dict, positions: dict[str, list[int]]
+) -> tuple[BaseModel, set[str]]:
+    """What of ``data`` is valid (sections, list entries), so the checks across files still
+    run on it, and the ids of the entries left out (they exist, only invalid); the original
+    index of each list entry kept goes to ``positions``."""
+    part: dict = {}
+    invalid: set[str] = set()
+    for key, value in data.items():
+        try:
+            model.model_validate({key: value})
+            part[key] = value
+            continue
+        except ValidationError:
+            pass
+        if isinstance(value, list):
+            part[key], positions[key] = [], []
+            for i, entry in enumerate(value):
+                try:
+                    model.model_validate({key: [entry]})
+                    part[key].append(entry)
+                    positions[key].append(i)
+                except ValidationError:
+                    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                        invalid.add(entry["id"])
+    try:
+        return model.model_validate(part), invalid
+    except ValidationError:
+        return model(), invalid
+
+
 def _duplicates(ids: list[str]) -> set[str]:
     seen: set[str] = set()
     dups: set[str] = set()
@@ -245,10 +319,22 @@ def _duplicates(ids: list[str]) -> set[str]:
     return dups
 
 
-def cross_check(cfg: Config) -> list[Problem]:
-    """Checks that span files: ids unique, every referenced department exists."""
+def cross_check(
+    cfg: Config,
+    invalid_ids: set[str] | None = None,
+    positions: dict[str, list[int]] | None = None,
+) -> list[Problem]:
+    """Checks that span files: ids unique, every referenced department exists, one duty
+    office, no escalation cycles. ``invalid_ids``: entries that exist but failed their own
+    validation (already reported), so references to them are not reported again;
+    ``positions``: where the entries that passed stand in their file's list."""
     problems: list[Problem] = []
-    depts = {d.id for d in cfg.departments.departments}
+
+    def at(name: str, i: int) -> int:
+        kept = (positions or {}).get(name)
+        return kept[i] if kept is not None and i < len(kept) else i
+
+    depts = {d.id for d in cfg.departments.departments} | (invalid_ids or set())
     for name, ids in (
         ("sources.yaml", [s.id for s in cfg.sources.sources]),
         ("departments.yaml", [d.id for d in cfg.departments.departments]),
@@ -269,23 +355,64 @@ def cross_check(cfg: Config) -> list[Problem]:
             )
 
     for i, s in enumerate(cfg.sources.sources):
-        ref("sources.yaml", f"sources[{i}].owner", s.owner)
+        ref("sources.yaml", f"sources[{at('sources', i)}].owner", s.owner)
     for group in ("categories", "focus", "domains"):
         for i, t in enumerate(getattr(cfg.topics, group)):
             for j, d in enumerate(t.departments):
-                ref("topics.yaml", f"{group}[{i}].departments[{j}]", d)
+                ref("topics.yaml", f"{group}[{at(group, i)}].departments[{j}]", d)
     for i, d in enumerate(cfg.departments.departments):
-        ref("departments.yaml", f"departments[{i}].escalate_to", d.escalate_to)
+        ref("departments.yaml", f"departments[{at('departments', i)}].escalate_to", d.escalate_to)
     for i, r in enumerate(cfg.rules.rules):
         for j, d in enumerate(r.departments or []):
-            ref("rules.yaml", f"rules[{i}].departments[{j}]", d)
-    if cfg.departments.departments and not any(d.duty for d in cfg.departments.departments):
+            ref("rules.yaml", f"rules[{at('rules', i)}].departments[{j}]", d)
+    duty = [d.id for d in cfg.departments.departments if d.duty]
+    if cfg.departments.departments and not duty and not invalid_ids:
         problems.append(
             Problem(
                 "departments.yaml",
                 "departments",
                 "no duty office (duty: true)",
                 "mark the 网信办 duty office so unroutable alerts reach someone",
+            )
+        )
+    if len(duty) > 1:
+        problems.append(
+            Problem(
+                "departments.yaml",
+                "departments",
+                f"{len(duty)} duty offices ({', '.join(duty)})",
+                "mark exactly one department duty: true",
+            )
+        )
+    problems.extend(_escalation_cycles(cfg, at))
+    return problems
+
+
+def _escalation_cycles(cfg: Config, at) -> list[Problem]:
+    """``escalate_to`` chains must end: no department escalates to itself, directly or not."""
+    nxt = {d.id: d.escalate_to for d in cfg.departments.departments}
+    index = {d.id: i for i, d in enumerate(cfg.departments.departments)}
+    problems, reported = [], set()
+    for start in nxt:
+        chain, here = [start], nxt[start]
+        while here is not None and here in nxt and here not in chain:
+            chain.append(here)
+            here = nxt[here]
+        if here is None or here not in chain or here in reported:
+            continue
+        loop = chain[chain.index(here) :]
+        reported.update(loop)
+        message = (
+            f"{here} escalates to itself"
+            if len(loop) == 1
+            else "escalate_to cycle: " + " → ".join([*loop, here])
+        )
+        problems.append(
+            Problem(
+                "departments.yaml",
+                f"departments[{at('departments', index[here])}].escalate_to",
+                message,
+                "an escalation chain must end at a department without escalate_to",
             )
         )
     return problems

@@ -15,7 +15,7 @@ from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.cluster_section import ClusterSettings
 from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.nlp_section import NLPSettings
-from yuqing.config.types import Duration, parse_duration
+from yuqing.config.types import Interval, parse_duration
 from yuqing.levels import Level
 from yuqing.models import CHANNELS
 
@@ -54,11 +54,11 @@ class SmtpSettings(Strict):
 
 
 class ScheduleSettings(Strict):
-    crawl: Duration = parse_duration(
+    crawl: Interval = parse_duration(
         "1h"
     )  # how often due sources are checked (per-source interval rules)
-    alerts: Duration = parse_duration("5m")
-    delivery: Duration = parse_duration("1m")
+    alerts: Interval = parse_duration("5m")
+    delivery: Interval = parse_duration("1m")
     digest_time: str = Field(default="08:00", pattern=r"^\d{1,2}:\d{2}$")
     weekly_digest_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
 
@@ -141,7 +141,7 @@ class Source(Strict):
     urls: list[str] = Field(min_length=1)
     name: str | None = None
     channel: str = "portal"  # one of yuqing.models.CHANNELS
-    interval: Duration = parse_duration("1h")
+    interval: Interval = parse_duration("1h")
     region: str | None = None
     owner: str | None = None  # department id (source-health alerts)
     encoding: str | None = None  # force a charset when a site lies about it
@@ -157,6 +157,20 @@ class Source(Strict):
             if not re.match(r"^https?://[^/\s]+", url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
         return urls
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r} (e.g. gb18030, big5, utf-8)"
+                ) from None
+        return value
 
     @field_validator("channel")
     @classmethod
@@ -222,7 +236,7 @@ class Rule(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     type: str
     level: Level = "yellow"
-    window: Duration = parse_duration("24h")
+    window: Interval = parse_duration("24h")
     enabled: bool = True
     description: str | None = None
     departments: list[str] | None = None  # routing override

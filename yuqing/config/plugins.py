@@ -87,7 +87,14 @@ class Registry(Generic[P]):
             for err in exc.errors():
                 where = _loc(err["loc"])
                 key = f"{prefix}.{where}" if where else prefix
-                problems.append(Problem(self.file, key, err["msg"], self._hint(name, err, also)))
+                problems.append(
+                    Problem(
+                        self.file,
+                        key,
+                        err["msg"].removeprefix("Value error, "),
+                        self._hint(name, err, also),
+                    )
+                )
             return None
 
     def _model(self, name: str) -> type[BaseModel]:

@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, PlainSerializer, PlainValidator, WithJsonSchema
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -61,3 +61,13 @@ Duration = Annotated[
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": _DURATION.pattern}),
 ]
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError(f"'{value}' is no interval: use more than zero (e.g. 30s, 15m, 1h)")
+    return value
+
+
+#: A duration that must be longer than zero (crawl intervals, schedules, rule windows).
+Interval = Annotated[Duration, AfterValidator(_positive)]
