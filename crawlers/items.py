@@ -20,3 +20,4 @@ class Article:
     last_modified: str | None = None
     method: str = "auto"  # auto | selectors | feed | json
     reply: dict[str, str] = field(default_factory=dict)  # a board's answer: text, at, by
+    notes: list[str] = field(default_factory=list)  # e.g. feed_text_only (Post.notes)

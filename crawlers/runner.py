@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 
 from yuqing.config import ConfigError
+from yuqing.crawlers.backlog import describe, pending
 from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.nlp_pool import start_pool, warm_analyzer
 from yuqing.crawlers.settings import scrapy_settings
@@ -142,8 +143,10 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
         if s.new:
             state.last_new_at = at
         state.healthy = state.consecutive_failures < limit
-        complete = state.last_summary.get("complete", False) or (not failed)
-        state.last_summary = s.as_dict() | {"complete": complete}
+        # complete: every list was walked down to items already stored or to its end
+        s.backlog = describe(state.backlog)
+        s.gaps = len(pending(state.backlog))
+        state.last_summary = s.as_dict() | {"complete": not failed and not s.gaps}
         store.save_source_state(state)
         if not state.healthy:
             log.warning(

@@ -34,6 +34,8 @@ BASE: dict[str, Any] = {
     "DOWNLOADER_MIDDLEWARES": {
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "yuqing.crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
+        "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+        "yuqing.crawlers.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
     },
     "EXTENSIONS": EXTENSIONS,
     "ITEM_PIPELINES": PIPELINES,

@@ -16,6 +16,8 @@ class SourceSummary:
     failed: Counter = field(default_factory=Counter)  # reason -> count
     ok_responses: int = 0  # 2xx/304 responses
     error: str | None = None  # last failure, "reason url"
+    gaps: int = 0  # list stretches still owed after this crawl (crawlers/backlog.py)
+    backlog: str = ""  # "pending: 1 gap, resume at page 5"
 
     @property
     def failed_total(self) -> int:
@@ -35,6 +37,8 @@ class SourceSummary:
             "failed": dict(self.failed),
             "failed_total": self.failed_total,
             "error": self.error,
+            "gaps": self.gaps,
+            "backlog": self.backlog,
         }
 
 
@@ -86,6 +90,9 @@ class CrawlSummary:
             f"{'total':<28}{t['fetched']:>8}{t['new']:>6}{t['updated']:>8}"
             f"{t['unchanged']:>10}{sum(t['failed'].values()):>7}"
         )
+        for sid, s in sorted(self.sources.items()):
+            if s.backlog:
+                rows.append(f"backlog {sid}: {s.backlog} (later crawls continue there)")
         if self.skipped:
             rows.append(f"not due: {', '.join(self.skipped)}")
         if self.nlp_error:

@@ -23,6 +23,7 @@ from yuqing.errors import YuqingError
 COMMAND_MODULES = [
     "yuqing.commands.config_cmd",
     "yuqing.commands.crawl",
+    "yuqing.commands.sources",
     "yuqing.commands.export",
     "yuqing.commands.demo",
     "yuqing.commands.nlp",

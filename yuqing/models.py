@@ -167,6 +167,7 @@ class Post(_Record):
     updated_at: datetime | None = None
     # a message board's own answer to the message: {"text", "at" (ISO), "by"}
     reply: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # crawl notes, e.g. feed_text_only
 
     _datetime_fields = ("published_at", "crawled_at", "updated_at")
 

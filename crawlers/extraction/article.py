@@ -21,7 +21,19 @@ class Extracted:
     body: str
     published_at: datetime | None
     author: str | None = None
-    method: str = "auto"
+    method: str = "auto"  # auto | gne | trafilatura | selectors[+…] | bounded | failed
+
+    @property
+    def bounded(self) -> bool:
+        """The page was too large a tree to extract within bounds (``extract_timeout``)."""
+        return self.method == "bounded"
+
+
+# Extraction stays linear in the page: a tree larger than MAX_NODES elements (a hostile page
+# of 100,000 sibling <span>s, not an article) is not extracted at all; GNE, whose text-density
+# pass is quadratic, is asked only about trees up to MAX_GNE_NODES.
+MAX_NODES = 20_000
+MAX_GNE_NODES = 5_000
 
 
 # ------------------------------------------------------------------------ boilerplate rules
@@ -90,6 +102,20 @@ _TITLE_PREFIX = re.compile(r"^\s*(留言标题|标题|標題|主题|主題)\s*[:
 _AUTHOR = re.compile(r"(?:作者|记者|通讯员|文/|文／)\s*[:：]?\s*([\u4e00-\u9fa5A-Za-z·]{2,12})")
 
 
+# Comment widgets (网易跟贴 and its imitators): by class/id, and by their heading
+_COMMENT_CLASS = re.compile(
+    r"(?:^|[\s_-])(tie|gentie|tie-?area|cmt|cmts|pinglun|plbox)(?:$|[\s_-])"
+)
+_COMMENT_HEAD = re.compile(
+    r"^\s*(网友跟贴|网友跟帖|跟贴|跟帖|网友评论|网友热评|热门评论|最新评论|全部评论|评论区|发表评论|"
+    r"我来说两句|用户评论|读者评论)"
+)
+_COMMENT_TEXT = (
+    "//text()[contains(., '跟贴') or contains(., '跟帖') or contains(., '评论') "
+    "or contains(., '说两句')]"
+)
+
+
 def _clean_tree(doc: html.HtmlElement) -> None:
     for el in list(doc.iter(*_DROP_TAGS)):
         if el.getparent() is not None:
@@ -97,8 +123,27 @@ def _clean_tree(doc: html.HtmlElement) -> None:
     for el in list(doc.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
-        if el.tag not in ("html", "body") and _BOILER_CLASS.search(classes(el)):
+        if el.tag not in ("html", "body") and (
+            _BOILER_CLASS.search(classes(el)) or _COMMENT_CLASS.search(classes(el))
+        ):
             el.drop_tree()
+    _drop_comment_widgets(doc)
+
+
+def _drop_comment_widgets(doc: html.HtmlElement) -> None:
+    """Drop each block that opens with a comment heading ("网友跟贴", "网友评论" …): the
+    largest ancestor of the heading whose text still starts with it."""
+    for text in doc.xpath(_COMMENT_TEXT):
+        head = text.strip()
+        if text.is_tail or len(head) > 30 or not _COMMENT_HEAD.match(head):
+            continue
+        widget, el = None, text.getparent()
+        while el is not None and el.tag not in ("body", "html"):
+            if not norm_ws(el.text_content()).startswith(head):
+                break
+            widget, el = el, el.getparent()
+        if widget is not None and widget.getparent() is not None:
+            widget.drop_tree()
 
 
 def _paragraphs(container: html.HtmlElement) -> list[str]:
@@ -178,7 +223,9 @@ def _auto_body(doc: html.HtmlElement, title: str) -> tuple[str, str]:
     return "", "auto"
 
 
-def _fallback_body(markup: str, title: str) -> tuple[str, str]:
+def _fallback_body(markup: str, title: str, nodes: int) -> tuple[str, str]:
+    if nodes > MAX_GNE_NODES:  # GNE's text density is quadratic in the tree size
+        return _trafilatura_body(markup, title)
     try:
         from gne import GeneralNewsExtractor
 
@@ -188,6 +235,10 @@ def _fallback_body(markup: str, title: str) -> tuple[str, str]:
             return body, "gne"
     except Exception as exc:  # GNE is brittle on odd markup; fall back further
         log.debug("gne failed: %s", exc)
+    return _trafilatura_body(markup, title)
+
+
+def _trafilatura_body(markup: str, title: str) -> tuple[str, str]:
     try:
         import trafilatura
 
@@ -338,6 +389,9 @@ def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
     doc = parse(markup)
     if doc is None:
         return Extracted("", "", None)
+    nodes = sum(1 for _ in doc.iter())
+    if nodes > MAX_NODES:
+        return Extracted(strip_site_suffix(_page_title(doc)), "", None, None, "bounded")
     sel_title = sel_body = ""
     sel_date = None
     used = False
@@ -363,7 +417,7 @@ def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
         _clean_tree(doc)
         body, method = _auto_body(doc, title)
         if not body:
-            body, method = _fallback_body(markup, title)
+            body, method = _fallback_body(markup, title, nodes)
     if used:
         method = "selectors" if (sel_body and sel_title) else "selectors+" + method
     return Extracted(

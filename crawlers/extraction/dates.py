@@ -193,15 +193,21 @@ def html_to_lines(markup: str) -> list[str]:
     ]
 
 
-def _meta_datetime(markup: str, tz: str) -> datetime | None:
+_CLOCK = re.compile(r"\d{1,2}\s*[:：时時点點]\s*\d{1,2}|T\d{2}")
+
+
+def _meta_datetime(markup: str, tz: str) -> tuple[datetime | None, bool]:
+    """The publish time of the page's ``<meta>`` tags, and whether it carries a clock time."""
     for tag in _META_TAG.findall(markup[:60000]):
         attrs = {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(tag)}
         key = (attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or "").lower()
         if key in _META_NAMES and attrs.get("content"):
             dt = parse_datetime(attrs["content"], tz)
             if dt is not None:
-                return dt
-    return None
+                return dt, bool(_CLOCK.search(attrs["content"])) or _EPOCH.match(
+                    attrs["content"]
+                ) is not None
+    return None, False
 
 
 def _labelled(text: str, pattern: re.Pattern[str], tz: str) -> datetime | None:
@@ -219,7 +225,8 @@ def find_publish_datetime(
 
     Preference: strongly labelled dates (发布日期/发布时间/留言时间 …) → ``<meta>`` publish
     tags → weakly labelled (时间/日期) → ``<time datetime>`` → the first plausible date after
-    the title (or in the page), ignoring footer lines such as "© 2008-2024 …".
+    the title (or in the page), ignoring footer lines such as "© 2008-2024 …". A ``<meta>``
+    that gives only the day yields to a visible time on that same day (to the minute).
     """
     if not html_or_text:
         return None
@@ -233,13 +240,20 @@ def find_publish_datetime(
         if pos >= 0:
             start = pos + len(title.strip())
     dt = _labelled(text[start:], _STRONG_RE, tz) or _labelled(text, _STRONG_RE, tz)
-    if dt is None and is_html:
-        dt = _meta_datetime(html_or_text, tz)
-    if dt is None:
-        dt = _labelled(text[start:], _WEAK_RE, tz)
-    if dt is None and is_html:
+    if dt is not None:
+        return dt
+    meta, precise = _meta_datetime(html_or_text, tz) if is_html else (None, False)
+    if meta is not None and precise:
+        return meta
+    visible = _labelled(text[start:], _WEAK_RE, tz)
+    if visible is None and is_html:
         m = _TIME_ATTR.search(html_or_text)
-        dt = parse_datetime(m.group(1), tz) if m else None
-    if dt is None:
-        dt = parse_datetime(text[start : start + 3000], tz) or parse_datetime(text[:3000], tz)
-    return dt
+        visible = parse_datetime(m.group(1), tz) if m else None
+    if visible is None:
+        visible = parse_datetime(text[start : start + 3000], tz) or parse_datetime(text[:3000], tz)
+    if meta is None:
+        return visible
+    # a date-only <meta> and a visible time on the same day: the visible one is more precise
+    if visible is not None and visible.date() == meta.date() and visible.time() != meta.time():
+        return visible
+    return meta

@@ -15,10 +15,18 @@ from yuqing.models import Post, post_id_for
 from yuqing.timeutil import now
 
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")  # only lone ones reach a str (JSON "\ud800")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0/C1 but tab, LF, CR
+
+
+def sanitize(text: str) -> str:
+    """Text any store and any e-mail can carry: lone surrogates become U+FFFD, NUL and other
+    control characters are removed (tab and line breaks are kept)."""
+    return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
 
 
 def clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text or "")
+    text = unicodedata.normalize("NFC", sanitize(text or ""))
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -32,6 +40,7 @@ class NormalizePipeline(Stage):
         title, body = clean(item.title), clean(item.body)
         if not title and not body:
             spider.fail("empty_body", item.url)
+            spider.mark_seen(item.url)
             raise DropItem(f"empty article {item.url}", log_level="DEBUG")
         url = canonical(item.url)
         post = Post(
@@ -44,9 +53,10 @@ class NormalizePipeline(Stage):
             published_at=item.published_at,
             crawled_at=now(spider.ctx.tz),
             region=source.region,
-            author=item.author,
+            author=clean(item.author) or None if item.author else None,
             engagement=dict(item.engagement),
             reply={**item.reply, "text": clean(item.reply["text"])} if item.reply else {},
+            notes=list(item.notes),
         )
         if looks_traditional(title + body):
             post.title_orig, post.text_orig = title, body

@@ -26,6 +26,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from yuqing.config.plugins import Options
+from yuqing.crawlers.backlog import ListState, ListWalk
 from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.extraction import decode_html
 from yuqing.crawlers.summary import SourceSummary
@@ -64,6 +65,10 @@ def failure_reason(failure: Failure) -> str:
         text = str(failure.value).lower()
         if "robots" in text:
             return "robots"
+        if "download_maxsize" in text:  # a compressed body too large once inflated
+            return "too_large"
+        if "redirect loop" in text:
+            return "redirect_loop"
         if "redirect" in text:
             return "too_many_redirects"
         if "offsite" in text:
@@ -115,16 +120,30 @@ class SourceSpider(scrapy.Spider):
         self.max_pages = source.max_pages or ctx.cfg.settings.crawl.max_list_pages
         self.state = ctx.store.get_source_state(source.id)
         self.pending_validators: dict[str, tuple[str | None, str | None]] = {}
+        self.walks: dict[str, ListWalk] = {}  # start URL -> this crawl's walk of its list
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_response, signal=scrapy.signals.response_received)
+        crawler.signals.connect(spider._on_item_error, signal=scrapy.signals.item_error)
         return spider
+
+    def _on_item_error(self, item, response, spider, failure) -> None:
+        """An unexpected exception in a pipeline stage: counted, never silent."""
+        if spider is self:
+            url = getattr(item, "url", None) or getattr(response, "url", "?")
+            self.fail("item_error", url, f"{failure.type.__name__}: {failure.value}"[:200])
 
     # -- requests ------------------------------------------------------------------------
     def make_request(
-        self, url: str, callback: Callable, *, conditional: bool = False, **meta
+        self,
+        url: str,
+        callback: Callable,
+        *,
+        conditional: bool = False,
+        errback: Callable | None = None,
+        **meta,
     ) -> scrapy.Request:
         headers = {}
         if conditional:
@@ -145,13 +164,64 @@ class SourceSpider(scrapy.Spider):
                 meta=meta,
             )
         return scrapy.Request(
-            url, callback=callback, errback=self.on_error, headers=headers, meta=meta
+            url,
+            callback=callback,
+            errback=errback or self.on_error,
+            headers=headers,
+            meta=meta,
         )
 
     def for_source(self, source_id: str) -> SourceSpider:
         """The spider an item of ``source_id`` belongs to (this one; the frontier spider of a
         cluster worker routes to the source's spider)."""
         return self
+
+    # -- list walks (crawlers/backlog.py) ------------------------------------------------
+    def start_walk(self, url: str, callback: Callable, **meta) -> scrapy.Request:
+        """The request for page 1 of the list at ``url``, starting this crawl's walk of it."""
+        saved = ListState.from_dict(self.state.backlog.get(url))
+        self.walks[url] = ListWalk(url, saved, self.max_pages)
+        return self.list_request(url, 1, url, callback, **meta)
+
+    def list_request(self, url: str, page: int, walk: str, callback: Callable, **meta):
+        request = self.make_request(
+            url, callback, errback=self.on_list_error, page=page, walk=walk, **meta
+        )
+        # a gap may resume at a page this crawl's top walk already read (pages shift)
+        return request.replace(dont_filter=True)
+
+    def list_page_done(
+        self, response: Response, items: list[str], unseen: int, next_url: str | None
+    ) -> tuple[str, int] | None:
+        """Tell the walk what list page held; the next list page to fetch, or None."""
+        walk = self.walks[response.meta["walk"]]
+        nxt = walk.after_page(
+            response.meta["page"],
+            (response.request or response).url,
+            [canonical(u) for u in items],
+            unseen,
+            next_url,
+        )
+        self.save_walks(settled=self.settled)
+        return nxt
+
+    def settled(self, urls: list[str]) -> bool:
+        return all(self.seen(u) for u in urls)
+
+    def save_walks(self, settled: Callable[[list[str]], bool] | None = None) -> None:
+        """Store each walk's state (the resume points of the source's backlog)."""
+        state = self.ctx.store.get_source_state(self.source.id)
+        for url, walk in self.walks.items():
+            state.backlog[url] = walk.state(settled).to_dict()
+        self.ctx.store.save_source_state(state)
+        self.state.backlog = state.backlog
+
+    def on_list_error(self, failure: Failure) -> None:
+        self.on_error(failure)
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("walk") in self.walks:
+            self.walks[request.meta["walk"]].failed(request.meta["page"], request.url)
+            self.save_walks(settled=self.settled)
 
     def remember_url(self, post, post_id: str) -> None:
         """Seen-URL state for ``post.url``: validators of its response and its content hash."""
@@ -220,6 +290,8 @@ class SourceSpider(scrapy.Spider):
         return {"etag": header("ETag"), "last_modified": header("Last-Modified")}
 
     def closed(self, reason: str) -> None:
+        if self.walks:  # a clean finish knows the outcome; an interrupted one stays careful
+            self.save_walks(settled=None if reason == "finished" else self.settled)
         # Links are filtered to the source's domains before they are requested, so whatever
         # Scrapy's offsite filter dropped was a redirect leaving the configured domains.
         offsite = self.crawler.stats.get_value("offsite/filtered", 0)

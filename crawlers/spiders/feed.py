@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import feedparser
 from lxml import html as lxml_html
@@ -72,6 +73,9 @@ class FeedSpider(SourceSpider):
             self.fail("no_link", response.url)
             return
         link = response.urljoin(link)
+        if urlsplit(link).scheme not in ("http", "https"):
+            self.fail("bad_item", response.url, f"not an http(s) link: {link[:80]!r}")
+            return
         content = entry.get("content") or []
         body_html = content[0].get("value", "") if content else entry.get("summary", "")
         body = html_to_text(body_html)
@@ -82,8 +86,11 @@ class FeedSpider(SourceSpider):
                 link,
                 self.parse_linked,
                 conditional=self.seen(link),
+                errback=self.linked_failed,
                 title=title,
                 published=published,
+                teaser=body,
+                author=entry.get("author"),
             )
             return
         if not title and not body:
@@ -111,20 +118,41 @@ class FeedSpider(SourceSpider):
                 return datetime.fromtimestamp(calendar.timegm(entry[key]), UTC)
         return None
 
+    def linked_failed(self, failure):
+        """The item's page failed (counted by its reason): keep what the feed carried,
+        marked ``feed_text_only``."""
+        self.on_error(failure)
+        meta = failure.request.meta
+        if meta.get("title") or meta.get("teaser"):
+            yield Article(
+                source_id=self.source.id,
+                url=failure.request.url,
+                title=meta.get("title") or meta["teaser"][:30],
+                body=meta.get("teaser", ""),
+                published_at=meta.get("published"),
+                author=meta.get("author"),
+                method="feed",
+                notes=["feed_text_only"],
+            )
+
     @guarded
-    def parse_linked(self, response, title: str = "", published=None, **_):
+    def parse_linked(self, response, **_):
         if self.not_modified(response):
             return
+        meta = response.meta
         html = self.text_of(response)
         if html is None:
             return
         got = extract_article(html, response.url, None, tz=self.ctx.tz)
+        if got.bounded:
+            self.fail("extract_timeout", response.url, "page too large a tree to extract")
         yield Article(
             source_id=self.source.id,
             url=response.url,
-            title=title or got.title,
-            body=got.body,
-            published_at=published or got.published_at,
+            title=meta.get("title") or got.title,
+            body=got.body or meta.get("teaser", ""),
+            published_at=meta.get("published") or got.published_at,
+            author=meta.get("author"),
             method="feed+page",
             **self.validators(response),
         )

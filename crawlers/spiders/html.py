@@ -94,7 +94,7 @@ class HtmlSpider(SourceSpider):
 
     async def start(self):
         for url in self.source.urls:
-            yield self.make_request(url, self.parse_list, page=1)
+            yield self.start_walk(url, self.parse_list)
 
     @guarded
     def parse_list(self, response, **_):
@@ -116,24 +116,21 @@ class HtmlSpider(SourceSpider):
             was_seen = self.seen(url)
             unseen += not was_seen
             yield self.make_request(url, self.parse_detail, conditional=was_seen)
-        yield from self._next_page(response, html, unseen)
+        yield from self._next_page(response, html, links, unseen)
 
-    def _next_page(self, response, html: str, unseen: int):
-        page = response.meta.get("page", 1)
-        if page >= self.max_pages:
-            return
-        # An incremental crawl stops at the first page with nothing new, once the source
-        # has been crawled completely at least once.
-        if unseen == 0 and self.state.last_summary.get("complete"):
-            return
+    def _next_page(self, response, html: str, links: list[str], unseen: int):
+        """Where the walk goes next (crawlers/backlog.py): deeper, to a gap, or nowhere."""
         selectors = self.options.selectors
         if selectors and selectors.next:
             found = select_all(html, selectors.next)
             nxt = urljoin(response.url, found[0]) if found else None
         else:
             nxt = find_next_page(html, response.url)
-        if nxt and nxt != response.url and self.on_domain(nxt):
-            yield self.make_request(nxt, self.parse_list, page=page + 1)
+        if not (nxt and nxt != response.url and self.on_domain(nxt)):
+            nxt = None  # the list's natural end
+        go = self.list_page_done(response, links, unseen, nxt)
+        if go is not None:
+            yield self.list_request(go[0], go[1], response.meta["walk"], self.parse_list)
 
     @guarded
     def parse_detail(self, response, **_):
@@ -147,8 +144,13 @@ class HtmlSpider(SourceSpider):
             sel.model_dump(include={"title", "body", "date"}, exclude_none=True) if sel else None
         )
         got = extract_article(html, response.url, selectors or None, tz=self.ctx.tz)
+        if got.bounded:
+            self.fail("extract_timeout", response.url, "page too large a tree to extract")
+            self.mark_seen(response.url)
+            return
         if not got.title and not got.body:
             self.fail("no_content", response.url)
+            self.mark_seen(response.url)
             return
         yield Article(
             source_id=self.source.id,

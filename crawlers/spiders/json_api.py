@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -49,8 +50,12 @@ class JsonMapping(BaseModel):
         "published_at",
         "author",
         "likes",
+        "dislikes",
         "comments",
         "reposts",
+        "reply",
+        "reply_at",
+        "reply_by",
         "has_more",
     )
     @classmethod
@@ -99,7 +104,7 @@ class JsonSpider(SourceSpider):
 
     async def start(self):
         for url in self.source.urls:
-            yield self.make_request(url, self.parse_api, page=1, base=url)
+            yield self.start_walk(url, self.parse_api, base=url)
 
     @guarded
     def parse_api(self, response, **_):
@@ -114,70 +119,139 @@ class JsonSpider(SourceSpider):
             self.fail("bad_json", response.url, str(exc)[:120])
             return
         fields = self.options.fields
-        items = dig(data, fields.items) if fields.items else data
+        items = data if fields.items in ("", ".") else dig(data, fields.items)
         if not isinstance(items, list):
             self.fail("bad_json", response.url, f"no list at {fields.items!r}")
             return
-        unseen = 0
-        for item in items:
-            article = self._article(item, response.url) if isinstance(item, dict) else None
-            if article is None:
-                self.fail("bad_item", response.url)
+        unseen, urls = 0, []
+        for n, item in enumerate(items):
+            try:
+                if not isinstance(item, dict):
+                    raise BadItem(f"a {type(item).__name__}, not an object")
+                article = self._article(item, response.url)
+            except BadItem as exc:
+                self.fail("bad_item", f"{response.url} item {n}", str(exc))
                 continue
             unseen += not self.seen(article.url)
+            urls.append(article.url)
             yield article
-        yield from self._next(response, data, items, unseen)
+        yield from self._next(response, data, items, urls, unseen)
 
-    def _next(self, response, data, items, unseen):
-        fields, page = self.options.fields, response.meta["page"]
-        if not fields.page_param or not items or page >= self.max_pages:
-            return
+    def _next(self, response, data, items, urls, unseen):
+        """Where the walk goes next (crawlers/backlog.py): deeper, to a gap, or nowhere."""
+        fields, page, base = self.options.fields, response.meta["page"], response.meta["base"]
+        at_end = not fields.page_param or not items
         if fields.has_more and not dig(data, fields.has_more):
-            return
-        if unseen == 0 and self.state.last_summary.get("complete"):
-            return
-        url = with_param(response.meta["base"], fields.page_param, page + 1)
-        yield self.make_request(url, self.parse_api, page=page + 1, base=response.meta["base"])
+            at_end = True
+        nxt = None if at_end else with_param(base, fields.page_param, page + 1)
+        go = self.list_page_done(response, urls, unseen, nxt)
+        if go is not None:
+            yield self.list_request(go[0], go[1], base, self.parse_api, base=base)
 
-    def _article(self, item: dict, api_url: str) -> Article | None:
+    def _article(self, item: dict, api_url: str) -> Article:
+        """The item as an Article, each field coerced to its declared type; raises BadItem
+        when title/text/URL cannot be, drops (and counts ``bad_field``) a bad optional one."""
         f = self.options.fields
-        title = str(dig(item, f.title) or "").strip()
-        body = str(dig(item, f.text) or "").strip()
+        title, body = as_text(dig(item, f.title), "title"), as_text(dig(item, f.text), "text")
         if not title and not body:
-            return None
-        item_id = dig(item, f.id)
-        url = dig(item, f.url) if f.url else None
-        if not url and f.url_template:
-            try:
-                url = f.url_template.format(**{k: v for k, v in item.items()})
-            except (KeyError, IndexError, ValueError):
-                url = None
-        if not url:
-            if item_id is None:
-                return None
-            url = f"{api_url.split('?')[0]}#id={item_id}"
+            raise BadItem("no title or text")
+        url = self._item_url(item, api_url)
+        bad: list[str] = []
+        published = None
         raw_time = dig(item, f.published_at)
-        published = parse_datetime(str(raw_time), tz=self.ctx.tz) if raw_time else None
-        engagement = {
-            k: int(v)
-            for k in ("likes", "dislikes", "comments", "reposts")
-            if (v := dig(item, getattr(f, k))) is not None and str(v).isdigit()
-        }
-        author = dig(item, f.author)
-        reply = {}
-        if f.reply and (answer := dig(item, f.reply)):
-            at = dig(item, f.reply_at) if f.reply_at else None
-            when = parse_datetime(str(at), tz=self.ctx.tz) if at else None
-            by = dig(item, f.reply_by) if f.reply_by else None
-            reply = {"text": str(answer), "at": when.isoformat() if when else None, "by": by}
+        try:
+            stamp = as_text(raw_time, "published_at")
+            published = parse_datetime(stamp, tz=self.ctx.tz) if stamp else None
+        except BadItem as exc:
+            bad.append(str(exc))
+        engagement = {}
+        for k in ("likes", "dislikes", "comments", "reposts"):
+            try:
+                count = as_count(dig(item, getattr(f, k)), k)
+            except BadItem as exc:
+                bad.append(str(exc))
+                continue
+            if count is not None:
+                engagement[k] = count
+        try:
+            author = as_text(dig(item, f.author), "author") or None
+            reply = self._reply(item)
+        except BadItem as exc:
+            bad.append(str(exc))
+            author, reply = None, {}
+        if bad:
+            self.fail("bad_field", url, "; ".join(bad))
         return Article(
             source_id=self.source.id,
-            url=str(url),
+            url=url,
             title=title,
             body=body,
             published_at=published,
-            author=str(author) if author else None,
+            author=author,
             engagement=engagement,
             method="json",
             reply={k: v for k, v in reply.items() if v},
         )
+
+    def _reply(self, item: dict) -> dict:
+        """The board's own answer to the message (text, at, by), if the mapping names it."""
+        f = self.options.fields
+        answer = as_text(dig(item, f.reply), "reply") if f.reply else ""
+        if not answer:
+            return {}
+        at = as_text(dig(item, f.reply_at), "reply_at") if f.reply_at else ""
+        when = parse_datetime(at, tz=self.ctx.tz) if at else None
+        by = as_text(dig(item, f.reply_by), "reply_by") if f.reply_by else ""
+        return {"text": answer, "at": when.isoformat() if when else None, "by": by or None}
+
+    def _item_url(self, item: dict, api_url: str) -> str:
+        f = self.options.fields
+        item_id = as_text(dig(item, f.id), "id") if f.id else ""
+        url = as_text(dig(item, f.url), "url") if f.url else ""
+        if not url and f.url_template:
+            values = {k: v for k, v in item.items() if isinstance(v, str | int)}
+            try:
+                url = f.url_template.format(**values)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise BadItem(f"url_template: no usable field {exc}") from None
+        if not url:
+            if not item_id:
+                raise BadItem("no URL and no id")
+            return f"{api_url.split('?')[0]}#id={item_id}"
+        url = urljoin(api_url, url)
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise BadItem(f"not an http(s) URL: {url[:80]!r}")
+        return url
+
+
+class BadItem(ValueError):
+    """An API item that cannot be stored as a post (counted as ``bad_item``)."""
+
+
+MAX_COUNT = 10**12  # more likes/comments/reposts than that is not a count
+
+
+def as_text(value, name: str) -> str:
+    """A text field: strings as they are, integers and finite numbers written out."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:g}"
+    raise BadItem(f"{name}: {type(value).__name__} is not text")
+
+
+def as_count(value, name: str) -> int | None:
+    """An engagement count: a non-negative integer (or digits) up to MAX_COUNT."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
+    raise BadItem(f"{name}: {str(value)[:20]!r} is not a count")

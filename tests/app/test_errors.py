@@ -213,7 +213,11 @@ def test_programming_errors_keep_their_traceback(monkeypatch, tmp_path):
 
 
 #: exceptions that never leave the module that raises them (control flow, not failures)
-INTERNAL = {"yuqing.nlp.fastpath.Unsupported": "the fast path declines a model; caught beside"}
+INTERNAL = {
+    "yuqing.nlp.fastpath.Unsupported": "the fast path declines a model; caught beside",
+    "yuqing.crawlers.spiders.json_api.BadItem": "an API item that cannot be a post; caught "
+    "beside and counted bad_item",
+}
 
 
 def module_names(package: str) -> list[str]:

@@ -39,6 +39,8 @@ class SourceState:
     healthy: bool = True
     last_error: str | None = None
     last_summary: dict[str, Any] = field(default_factory=dict)
+    # list pages still owed, per start URL (crawlers/backlog.py: {"head": [...], "gaps": [...]})
+    backlog: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

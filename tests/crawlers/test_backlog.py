@@ -1,0 +1,66 @@
+"""The list-walk bookkeeping of crawlers/backlog.py, page by page (no server needed; the
+crawls themselves are tested against a flaky loopback board in tests/faults/)."""
+
+from __future__ import annotations
+
+from yuqing.crawlers.backlog import Gap, ListState, ListWalk, describe
+
+
+def page(board: list[int], k: int, size: int = 10) -> list[str]:
+    return [f"/m/{n}" for n in board[(k - 1) * size : k * size]]
+
+
+def walk_all(walk: ListWalk, board: list[int], known: set[str], fail: int | None = None):
+    """Drive one crawl's walk over ``board`` (ids, newest first); returns pages read."""
+    go, read = ("/list/1", 1), []
+    while go is not None:
+        k = go[1]
+        if k == fail:
+            walk.failed(k, go[0])
+            break
+        items = page(board, k)
+        read.append(k)
+        unseen = sum(u not in known for u in items)
+        known.update(items)
+        more = k * 10 < len(board)
+        go = walk.after_page(k, go[0], items, unseen, f"/list/{k + 1}" if more else None)
+    return read
+
+
+def test_first_walk_of_a_deep_list_keeps_a_gap_without_marker():
+    board = list(range(200, 0, -1))
+    walk = ListWalk("/list/1", ListState(), budget=8)
+    assert walk_all(walk, board, set()) == list(range(1, 9))
+    state = walk.state()
+    assert state.head == page(board, 1)
+    assert state.gaps == [Gap("/list/9", 9, None)]
+    assert describe({"/list/1": state.to_dict()}) == "pending: 1 gap, resume at page 9"
+
+
+def test_a_failed_page_leaves_a_gap_closed_by_the_next_walks():
+    board, known = list(range(30, 0, -1)), set()
+    first = ListWalk("/list/1", ListState(), budget=8)
+    walk_all(first, board, known)
+    assert first.state().gaps == []  # reached the end
+    board = list(range(130, 0, -1))  # 100 new on top
+    second = ListWalk("/list/1", first.state(), budget=8)
+    assert walk_all(second, board, known, fail=5) == [1, 2, 3, 4]
+    assert second.state().gaps == [Gap("/list/5", 5, page(list(range(30, 0, -1)), 1))]
+    board = list(range(135, 0, -1))  # 5 more on top: pages shift
+    third = ListWalk("/list/1", second.state(), budget=8)
+    read = walk_all(third, board, known)
+    assert read[:2] == [1, 5]  # page 1 holds the last head: top walk done, then the gap
+    fourth = ListWalk("/list/1", third.state(), budget=8)
+    walk_all(fourth, board, known)
+    assert fourth.state().gaps == []
+    assert known == {f"/m/{n}" for n in board}
+
+
+def test_during_the_crawl_the_gap_resumes_at_the_first_unsettled_page():
+    walk = ListWalk("/list/1", ListState(head=["/m/1"]), budget=8)
+    for k in (1, 2, 3):
+        walk.after_page(k, f"/list/{k}", [f"/m/{k}00"], 1, f"/list/{k + 1}")
+    stored = {"/m/100", "/m/300"}  # page 2's item was still in flight
+    state = walk.state(settled=lambda urls: all(u in stored for u in urls))
+    assert state.gaps == [Gap("/list/2", 2, ["/m/1"])]
+    assert walk.state().gaps == [Gap("/list/4", 4, ["/m/1"])]
