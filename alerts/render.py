@@ -25,7 +25,10 @@ KIND_LABEL = {
     "overdue": "【督办通知】",
 }
 
-_env = environment(TEMPLATES)
+#: Longest value a template prints (a crawled title or summary: alert mails stay small).
+FIELD_MAX = 1000
+
+_env = environment(TEMPLATES, limit=FIELD_MAX)
 
 
 def markdown_safe(value: str, limit: int = 500) -> str:

@@ -107,11 +107,22 @@ def parse_month(value: str, tzname: str) -> Period:
         raise ValueError(f"not a month: {value!r} (use YYYY-MM, e.g. 2026-11)") from None
 
 
+#: Digest days a person can ask for (older or later days are typing mistakes).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def in_range(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is out of range (allowed {FIRST_DAY} … {LAST_DAY})")
+    return day
+
+
 def parse_date(value: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, e.g. 2026-11-21)") from None
+    return in_range(day)
 
 
 def parse_week(value: str, tzname: str) -> Period:
@@ -130,5 +141,5 @@ def parse_week(value: str, tzname: str) -> Period:
             raise ValueError(
                 f"not a week: {value!r} (use 2026-W47 or a date in the week)"
             ) from None
-        monday = day - timedelta(days=day.weekday())
-    return Period("weekly", monday, monday + timedelta(days=6), tzname)
+        monday = in_range(day) - timedelta(days=day.weekday())
+    return Period("weekly", in_range(monday), monday + timedelta(days=6), tzname)

@@ -7,12 +7,15 @@ the repository by ``tools/train_category.py``.
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from yuqing.nlp import model_file
-from yuqing.nlp.classifier import CategoryClassifier
-from yuqing.nlp.data import load_labelled
+from yuqing.nlp.classifier import DEFAULT_PARAMS, CategoryClassifier
+from yuqing.nlp.data import LabelledData, load_labelled
+from yuqing.nlp.errors import TrainingDataError
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, get_segmenter
 
@@ -36,10 +39,13 @@ def train_model(
     dev: str | Path | None = None,
     segmenter: Segmenter | None = None,
     provenance: str | None = None,
+    allowed: Collection[str] | None = None,
     **params: Any,
 ) -> CategoryClassifier:
-    """Fit a classifier on ``data`` (CSV/JSONL ``text,label``); measure on ``dev`` if given."""
+    """Fit a classifier on ``data`` (CSV/JSONL ``text,label``); measure on ``dev`` if given.
+    ``allowed``: the category ids labels must be (topics.yaml ``categories``)."""
     train = load_labelled(data)
+    check_labels(train, allowed, params.get("calibration_cv", DEFAULT_PARAMS["calibration_cv"]))
     seg = segmenter or get_segmenter()
     t0 = time.perf_counter()
     clf = CategoryClassifier.fit([normalize(t) for t in train.texts], train.labels, seg, **params)
@@ -95,3 +101,20 @@ def load_model(path: str | Path | None = None) -> CategoryClassifier:
     clf, meta = model_file.load(path or DEFAULT_MODEL, kind=KIND)
     clf.metadata = meta
     return clf
+
+
+def check_labels(train: LabelledData, allowed: Collection[str] | None, folds: int) -> None:
+    """Labels are known categories, and each has enough examples for calibration's folds."""
+    counts = Counter(train.labels)
+    unknown = sorted(set(counts) - set(allowed)) if allowed is not None else []
+    if unknown:
+        raise TrainingDataError(
+            f"{train.path}: labels not among the categories of topics.yaml: "
+            f"{', '.join(unknown)} (known: {', '.join(sorted(allowed or []))})"
+        )
+    tiny = sorted(label for label, n in counts.items() if n < folds)
+    if tiny:
+        raise TrainingDataError(
+            f"{train.path}: too few examples of {', '.join(tiny)} "
+            f"(each label needs at least {folds}, for the calibration folds)"
+        )

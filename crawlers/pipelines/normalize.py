@@ -12,17 +12,10 @@ from yuqing.crawlers.items import Article
 from yuqing.crawlers.pipelines import Stage
 from yuqing.crawlers.urls import canonical
 from yuqing.models import Post, post_id_for
+from yuqing.text import TITLE_MAX, cap, sanitize
 from yuqing.timeutil import now
 
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
-_SURROGATES = re.compile("[\ud800-\udfff]")  # only lone ones reach a str (JSON "\ud800")
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0/C1 but tab, LF, CR
-
-
-def sanitize(text: str) -> str:
-    """Text any store and any e-mail can carry: lone surrogates become U+FFFD, NUL and other
-    control characters are removed (tab and line breaks are kept)."""
-    return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
 
 
 def clean(text: str) -> str:
@@ -38,6 +31,10 @@ class NormalizePipeline(Stage):
         spider = self.spider_for(item)
         source = spider.source
         title, body = clean(item.title), clean(item.body)
+        notes = list(item.notes)
+        if len(title) > TITLE_MAX:  # a 100 KB "title" is a page, not a headline
+            title = cap(" ".join(title.split()), TITLE_MAX)
+            notes.append("title_truncated")
         if not title and not body:
             spider.fail("empty_body", item.url)
             spider.mark_seen(item.url)
@@ -56,7 +53,7 @@ class NormalizePipeline(Stage):
             author=clean(item.author) or None if item.author else None,
             engagement=dict(item.engagement),
             reply={**item.reply, "text": clean(item.reply["text"])} if item.reply else {},
-            notes=list(item.notes),
+            notes=notes,
         )
         if looks_traditional(title + body):
             post.title_orig, post.text_orig = title, body

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import click
 
+from yuqing.commands.args import Bounded
 from yuqing.errors import InputError, YuqingError
+from yuqing.text import cell
 from yuqing.timeutil import now as _now
 from yuqing.timeutil import parse_iso
 
@@ -54,7 +56,7 @@ def _preflight(ctx: click.Context):
 def _line(a) -> str:
     return (
         f"{a.id}  {a.level:<6} {a.status:<9} {a.created_at:%Y-%m-%d %H:%M}  {a.rule:<20} "
-        f"{','.join(a.departments):<24} {a.title[:40]}"
+        f"{','.join(a.departments):<24} {cell(a.title, 40)}"
     )
 
 
@@ -224,7 +226,7 @@ def test(ctx, rule_id, at, as_json) -> None:
         else:
             click.echo(
                 f"{d.level:<6} {state:<34} {d.match.subject:<40} "
-                f"{','.join(a.departments) if a else '-':<24} {d.match.title[:40]}"
+                f"{','.join(a.departments) if a else '-':<24} {cell(d.match.title, 40)}"
             )
     if not as_json:
         click.echo(
@@ -234,7 +236,13 @@ def test(ctx, rule_id, at, as_json) -> None:
 
 
 @alerts.command("stats")
-@click.option("--days", default=30, show_default=True, help="Period: the last N days.")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=Bounded(1, 3660),
+    help="Period: the last N days (1–3660).",
+)
 @click.option("--since", help="Period start (ISO 8601); overrides --days.")
 @click.option("--until", help="Period end (ISO 8601); default now.")
 @click.option("--json", "as_json", is_flag=True, help="JSON list, one object per department.")

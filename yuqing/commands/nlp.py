@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from yuqing.commands.args import Bounded
 from yuqing.errors import InputError
 
 
@@ -47,7 +48,8 @@ def register(cli: click.Group) -> None:
 )
 @click.pass_context
 def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedback: bool) -> None:
-    """Train the category classifier from labelled texts.
+    """Train the category classifier from labelled texts (labels: the categories of
+    topics.yaml).
 
     \b
     Example:
@@ -55,12 +57,14 @@ def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedbac
       yuqing train --data data/teddy2020/train.csv --dev data/teddy2020/dev.csv \
         --with-feedback --out var/model.joblib
     """
+    from yuqing.cli import load
     from yuqing.nlp.train import save_model, train_model
 
+    categories = [c.id for c in load(ctx).topics.categories] or None
     if with_feedback:
         clf = _train_with_feedback(ctx, data, dev)
     else:
-        clf = train_model(data, dev=dev)
+        clf = train_model(data, dev=dev, allowed=categories)
     path = save_model(clf, out)
     msg = f"wrote {path}: {len(clf.labels)} labels, {clf.metadata['training_data']['n']} rows"
     if "dev_metrics" in clf.metadata:
@@ -152,7 +156,13 @@ def evaluate(ctx: click.Context, data: str, model: str | None) -> None:
     default=None,
     help="Model file (default: settings model.path, else the shipped model).",
 )
-@click.option("--batch", default=64, show_default=True, help="Posts analysed together.")
+@click.option(
+    "--batch",
+    default=64,
+    show_default=True,
+    type=Bounded(1, 10_000),
+    help="Posts analysed together (1–10000).",
+)
 @click.pass_context
 def classify(ctx: click.Context, model: str | None, batch: int) -> None:
     """Read JSONL {"id","title","text"} on stdin; write JSONL with the NLP fields.

@@ -1,0 +1,34 @@
+"""Option types that turn out-of-range input into one line naming the allowed range."""
+
+from __future__ import annotations
+
+import click
+
+from yuqing.errors import InputError
+
+
+class Bounded(click.ParamType):
+    """A whole number in ``[low, high]``; anything else is a one-line error."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                raise InputError(f"{_name(param)}: not a whole number: {value!r}") from None
+        if not self.low <= number <= self.high:
+            raise InputError(
+                f"{_name(param)}: {number} is out of range (allowed {self.low}–{self.high})"
+            )
+        return number
+
+
+def _name(param) -> str:
+    return param.opts[0] if param is not None and param.opts else "value"
