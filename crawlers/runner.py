@@ -75,9 +75,26 @@ def check_nlp(summary: CrawlSummary) -> None:
     if summary.nlp_error:
         stored = summary.total("new") + summary.total("updated")
         raise CrawlError(
-            f"the NLP stage could not be loaded, {stored} post(s) stored without analysis: "
-            f"{summary.nlp_error}"
+            f"the NLP stage could not be loaded, {stored} post(s) stored without analysis "
+            f"(analysed by the next crawl, or `yuqing reanalyze`): {summary.nlp_error}"
         )
+
+
+def analyse_pending(store, stage, sources) -> int:
+    """Analyse the posts of ``sources`` stored earlier without analysis (nlp/backfill.py)."""
+    from yuqing.nlp.backfill import analyse_stored, pending
+
+    done = 0
+    for source in sources:
+        state = store.get_source_state(source.id)
+        if state.unanalysed_at is None:
+            continue
+        posts = pending(store.iter_posts(since=state.unanalysed_at, source_id=source.id))
+        done += analyse_stored(stage, store, list(posts))
+        state = store.get_source_state(source.id)
+        state.unanalysed_at = None
+        store.save_source_state(state)
+    return done
 
 
 def crawl(
@@ -102,6 +119,8 @@ def crawl(
     if nlp is None and with_nlp:
         nlp = load_nlp(cfg, store, started, ctx.summary)
     ctx.nlp = nlp
+    if ctx.nlp is not None:
+        ctx.summary.reanalysed = analyse_pending(store, ctx.nlp, due)
     t0 = time.monotonic()
     if ctx.nlp is not None:
         ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
@@ -142,6 +161,8 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
             state.last_error = None
         if s.new:
             state.last_new_at = at
+        if s.not_analysed and state.unanalysed_at is None:
+            state.unanalysed_at = at
         state.healthy = state.consecutive_failures < limit
         # complete: every list was walked down to items already stored or to its end
         s.backlog = describe(state.backlog)

@@ -16,6 +16,7 @@ class SourceSummary:
     failed: Counter = field(default_factory=Counter)  # reason -> count
     ok_responses: int = 0  # 2xx/304 responses
     error: str | None = None  # last failure, "reason url"
+    not_analysed: int = 0  # stored without analysis (noted; analysed by a later run)
     gaps: int = 0  # list stretches still owed after this crawl (crawlers/backlog.py)
     backlog: str = ""  # "pending: 1 gap, resume at page 5"
 
@@ -37,6 +38,7 @@ class SourceSummary:
             "failed": dict(self.failed),
             "failed_total": self.failed_total,
             "error": self.error,
+            "not_analysed": self.not_analysed,
             "gaps": self.gaps,
             "backlog": self.backlog,
         }
@@ -48,6 +50,7 @@ class CrawlSummary:
     skipped: list[str] = field(default_factory=list)  # not due
     seconds: float = 0.0
     nlp_error: str | None = None  # why the NLP stage could not be loaded (posts unanalysed)
+    reanalysed: int = 0  # posts stored earlier without analysis, analysed by this run
 
     def source(self, source_id: str) -> SourceSummary:
         if source_id not in self.sources:
@@ -71,6 +74,7 @@ class CrawlSummary:
             | {"failed": dict(self.failed_by_reason())},
             "seconds": round(self.seconds, 2),
             "nlp_error": self.nlp_error,
+            "reanalysed": self.reanalysed,
         }
 
     def render(self) -> str:
@@ -93,6 +97,8 @@ class CrawlSummary:
         for sid, s in sorted(self.sources.items()):
             if s.backlog:
                 rows.append(f"backlog {sid}: {s.backlog} (later crawls continue there)")
+        if self.reanalysed:
+            rows.append(f"analysed {self.reanalysed} post(s) stored earlier without analysis")
         if self.skipped:
             rows.append(f"not due: {', '.join(self.skipped)}")
         if self.nlp_error:

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "yuqing.commands.config_cmd",
     "yuqing.commands.crawl",
     "yuqing.commands.sources",
+    "yuqing.commands.reanalyze",
     "yuqing.commands.export",
     "yuqing.commands.demo",
     "yuqing.commands.nlp",

@@ -78,6 +78,7 @@ class NLPPipeline:
             for post in posts:
                 spider = self.crawler.spider.for_source(post.source_id)
                 spider.fail("nlp_error", post.url, f"{type(exc).__name__}: {exc}")
+                post.notes.append("not_analysed")  # analysed by a later run (nlp/backfill.py)
         self.apply_repointed()
         for post, done in batch:
             if not done.done():

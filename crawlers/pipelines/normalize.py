@@ -32,6 +32,8 @@ class NormalizePipeline(Stage):
         source = spider.source
         title, body = clean(item.title), clean(item.body)
         notes = list(item.notes)
+        if spider.ctx.nlp is None:  # analysed by a later run (nlp/backfill.py)
+            notes.append("not_analysed")
         if len(title) > TITLE_MAX:  # a 100 KB "title" is a page, not a headline
             title = cap(" ".join(title.split()), TITLE_MAX)
             notes.append("title_truncated")

@@ -22,5 +22,7 @@ class StorePipeline(Stage):
             spider.fail("store_error", item.url, str(exc))
             return item
         setattr(spider.summary, result, getattr(spider.summary, result) + 1)
+        if "not_analysed" in item.notes:
+            spider.summary.not_analysed += 1
         spider.remember_url(item, item.id)
         return item

@@ -42,6 +42,7 @@ ARGS = {
     "train": ["--data", "{tmp}/train.csv", "--out", "{tmp}/model.joblib"],
     "evaluate": ["--data", "{tmp}/train.csv"],
     "kibana import": ["--url", "http://127.0.0.1:9"],
+    "reanalyze": ["--since", "2000-01-01"],
 }
 
 _NO_STATE = "reads only its --data/--model files or --url: no configuration, no store"

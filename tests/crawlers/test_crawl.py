@@ -291,8 +291,8 @@ def test_nlp_that_cannot_load_is_in_the_summary_and_fails_the_crawl(server, tmp_
     assert summary["sources"]["demo-weibo"]["new"] == 8
     lines = proc.stderr.strip().splitlines()
     assert lines[-1] == (
-        "error: crawl: the NLP stage could not be loaded, 8 post(s) stored without analysis: "
-        f"nlp: {missing}: no such model file"
+        "error: crawl: the NLP stage could not be loaded, 8 post(s) stored without analysis "
+        f"(analysed by the next crawl, or `yuqing reanalyze`): nlp: {missing}: no such model file"
     )
     assert f"NLP not loaded, posts stored without analysis: nlp: {missing}" in proc.stderr
     posts = export(cfg)

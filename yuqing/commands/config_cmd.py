@@ -33,7 +33,7 @@ def check(ctx: click.Context) -> None:
     directory = ctx.find_root().obj["config_dir"]
     try:
         cfg = check_config(directory)
-        problems = []
+        problems: list = model_problems(cfg)  # the model files, once the rest is valid
     except ConfigError as exc:
         problems = exc.problems
     for problem in problems:
@@ -48,3 +48,23 @@ def check(ctx: click.Context) -> None:
         f"{len(cfg.topics.categories)} categories, {len(cfg.topics.focus)} focus topics, "
         f"{len(cfg.rules.rules)} rules"
     )
+
+
+def model_problems(cfg) -> list[str]:
+    """Load the model files the NLP stage will need (``model.path``,
+    ``nlp.sentiment_model``): a missing or damaged one is a problem now, not at crawl time."""
+    from yuqing.nlp.analyzer import load_sentiment_model
+    from yuqing.nlp.errors import NLPError
+    from yuqing.nlp.train import load_model
+
+    checks = [
+        ("model.path", cfg.settings.model.path, load_model),
+        ("nlp.sentiment_model", cfg.settings.nlp.sentiment_model, load_sentiment_model),
+    ]
+    problems = []
+    for key, value, loader in checks:
+        try:
+            loader(cfg.path(value) if value else None)
+        except (NLPError, OSError, ValueError) as exc:
+            problems.append(f"settings.yaml: {key}: {str(exc).splitlines()[0]}")
+    return problems

@@ -41,6 +41,8 @@ class SourceState:
     last_summary: dict[str, Any] = field(default_factory=dict)
     # list pages still owed, per start URL (crawlers/backlog.py: {"head": [...], "gaps": [...]})
     backlog: dict[str, Any] = field(default_factory=dict)
+    # posts stored without analysis since then (nlp/backfill.py analyses them later)
+    unanalysed_at: datetime | None = None
 
 
 @dataclass
