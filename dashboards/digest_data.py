@@ -196,6 +196,10 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     """Everything the digest shows for ``period``, as known at ``now``."""
     names = _Names(cfg)
     as_of = min(period.end, max(now, period.start))
+    # What counts is everything stored for the period, up to now. The cut is the period's
+    # end, not ``as_of``: stored times are truncated to the second, so a cut at ``now`` would
+    # leave out whatever this same second stored (the alerts just raised, the last post).
+    cut = period.end
     prev = period.previous()
     trend_days = max(7, 2 * period.days)
     days = [period.last_day - timedelta(days=i) for i in range(trend_days - 1, -1, -1)]
@@ -219,7 +223,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         if period.kind != "daily" and period.start <= post_time(post) < as_of:
             period_posts.append(post)
         t = post.crawled_at
-        if t >= as_of:
+        if t >= cut:
             continue
         i = day_index.get(t.astimezone(period.tz).date())
         if i is not None:
@@ -249,13 +253,13 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
             for f in post.focus:
                 focus_prev[f] += 1
 
-    events, new_events = _events(store, period, prev, as_of, event_posts)
-    alerts = _alerts(cfg, store, period, prev, as_of)
+    events, new_events = _events(store, period, prev, cut, event_posts)
+    alerts = _alerts(cfg, store, period, prev, as_of, cut)
     hot = [
         _hot_event(e, event_posts.get(e.id, []), hot_trend(e, days), store, names)
         for e in events[:TOP_EVENTS]
     ]
-    _attach_alerts(hot, store, period, as_of, names)
+    _attach_alerts(hot, store, period, cut, names)
 
     headlines = [
         Delta("采集信息", sum(cur_channels.values()), sum(prev_channels.values())),
@@ -344,18 +348,18 @@ def _mean(values: list[float] | None) -> float | None:
 
 
 def _events(
-    store: Store, period: Period, prev: Period, as_of: datetime, event_posts: dict[str, list[Post]]
+    store: Store, period: Period, prev: Period, cut: datetime, event_posts: dict[str, list[Post]]
 ) -> tuple[list[Event], tuple[int, int]]:
     """Hot events of the period (by hotness) and the count of new events (current, prev)."""
     seen: dict[str, Event] = {}
     new = [0, 0]
     for e in store.iter_events(since=prev.start):
         first = e.first_seen or e.last_seen
-        if first is not None and period.start <= first < as_of:
+        if first is not None and period.start <= first < cut:
             new[0] += 1
         elif first is not None and prev.start <= first < prev.end:
             new[1] += 1
-        if e.last_seen is not None and period.start <= e.last_seen < as_of:
+        if e.last_seen is not None and period.start <= e.last_seen < cut:
             seen[e.id] = e
     for eid in event_posts:
         if eid not in seen:
@@ -409,7 +413,7 @@ def _hot_event(
 
 
 def _attach_alerts(
-    hot: list[HotEvent], store: Store, period: Period, as_of: datetime, names: _Names
+    hot: list[HotEvent], store: Store, period: Period, cut: datetime, names: _Names
 ) -> None:
     """The most severe (then latest) alert about each hot event, up to the period's end."""
     wanted = {h.id for h in hot}
@@ -419,7 +423,7 @@ def _attach_alerts(
         if (
             eid is None
             or eid not in wanted
-            or a.created_at >= as_of
+            or a.created_at >= cut
             or a.evidence.get("superseded_by")
         ):
             continue
@@ -433,7 +437,9 @@ def _attach_alerts(
             h.departments = [names.depts.get(d, d) for d in top.departments]
 
 
-def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) -> AlertSummary:
+def _alerts(
+    cfg, store: Store, period: Period, prev: Period, as_of: datetime, cut: datetime
+) -> AlertSummary:
     settings = alert_settings(cfg)
     names = {d.id: d.name for d in cfg.departments.departments}
     by_level: dict[str, int] = {lvl: 0 for lvl in reversed(LEVELS)}
@@ -442,7 +448,7 @@ def _alerts(cfg, store: Store, period: Period, prev: Period, as_of: datetime) ->
     overdue_resolve: list[AlertRef] = []
     reminders = notices = 0
     for a in store.iter_alerts(since=period.start - timedelta(days=30)):
-        if a.evidence.get("superseded_by") or a.created_at >= as_of:
+        if a.evidence.get("superseded_by") or a.created_at >= cut:
             continue
         due = deadline(a, settings)
         for h in a.evidence.get("history", []):
