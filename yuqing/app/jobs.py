@@ -16,6 +16,7 @@ from yuqing.alerts.outbox import Outbox, open_outbox
 from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.alerts.workflow import escalate_due, recheck_due
 from yuqing.config import Config
+from yuqing.errors import YuqingError
 from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now
 
@@ -93,7 +94,24 @@ def log_rule_problems(out: dict) -> None:
 
 
 # -- scheduler entry points (module-level, referenced by name in the job store) ----------
+def _locked(config_dir: str, job) -> dict:
+    """Run ``job`` holding the store's pass lock; skip it (logged) while a pass holds it."""
+    from yuqing.app.lock import PassLocked, pass_lock
+    from yuqing.config import load_config
+
+    try:
+        with pass_lock(load_config(config_dir)):
+            return job(config_dir)
+    except PassLocked as exc:
+        log.warning("%s skipped: %s", job.__name__.strip("_"), exc)
+        return {"skipped": str(exc)}
+
+
 def check_job(config_dir: str) -> dict:
+    return _locked(config_dir, _check)
+
+
+def _check(config_dir: str) -> dict:
     with runtime(config_dir) as rt:
         out = check_and_deliver(rt)
     log_rule_problems(out)
@@ -122,9 +140,13 @@ def recheck_job(config_dir: str) -> dict:
 
 
 def crawl_job(config_dir: str) -> dict:
-    """Single machine: one crawl pass in a child process (see :mod:`yuqing.app.crawl_process`).
-    Cluster: put due sources on the shared frontier for the workers
-    (``yuqing.crawlers.frontier.enqueue``)."""
+    """Single machine: one crawl pass in a child process (see :mod:`yuqing.app.crawl_process`),
+    holding the store's pass lock. Cluster: put due sources on the shared frontier for the
+    workers (``yuqing.crawlers.frontier.enqueue``)."""
+    return _locked(config_dir, _crawl)
+
+
+def _crawl(config_dir: str) -> dict:
     from yuqing.config import load_config
 
     cfg = load_config(config_dir)
@@ -204,11 +226,40 @@ def digest_due(cfg, now: datetime) -> bool:
 
 
 def cycle(config_dir: str, crawl: bool = True) -> dict:
-    """One full pass: crawl, alerts check + delivery, escalations, rechecks, digest if due."""
+    """One full pass: crawl, alerts check + delivery, escalations, rechecks, digest if due,
+    holding the store's pass lock (:mod:`yuqing.app.lock`). ``out["failed"]`` names every
+    step that failed; the others still ran."""
+    from yuqing.app.lock import pass_lock
+    from yuqing.config import load_config
+
+    with pass_lock(load_config(config_dir)):
+        out = _cycle(config_dir, crawl)
+    out["failed"] = failed_steps(out)
+    return out
+
+
+class StepFailed(YuqingError):
+    """A step of a pass failed (the others ran): ``yuqing cycle`` exits 1 naming it."""
+
+
+def failed_steps(out: dict) -> list[str]:
+    """The steps of a pass summary that failed (crawl, delivery, digest)."""
+    failed = []
+    if isinstance(out.get("crawl"), dict) and out["crawl"].get("error"):
+        failed.append("crawl")
+    alerts = out.get("alerts", {})
+    if alerts.get("failed") or alerts.get("problems") or alerts.get("failed_rules"):
+        failed.append("alerts")
+    if isinstance(out.get("digest"), dict) and out["digest"].get("error"):
+        failed.append("digest")
+    return failed
+
+
+def _cycle(config_dir: str, crawl: bool) -> dict:
     out: dict = {}
     if crawl:
         try:
-            out["crawl"] = crawl_job(config_dir)
+            out["crawl"] = _crawl(config_dir)
         except Exception as exc:  # noqa: BLE001 - a failed crawl must not stop alerting
             log.error("crawl failed: %s", exc)
             out["crawl"] = {"error": str(exc)}
@@ -223,5 +274,9 @@ def cycle(config_dir: str, crawl: bool = True) -> dict:
         out["alerts"]["sent"] += report.sent
         due = digest_due(rt.cfg, now)
     if due:
-        out["digest"] = digest_job(config_dir)
+        try:
+            out["digest"] = digest_job(config_dir)
+        except Exception as exc:  # noqa: BLE001 - reported, and the pass exits non-zero
+            log.error("digest failed: %s", exc)
+            out["digest"] = {"error": f"{type(exc).__name__}: {exc}"}
     return out

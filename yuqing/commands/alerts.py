@@ -330,17 +330,29 @@ def cycle(ctx, no_crawl, as_json) -> None:
     Example:
       yuqing cycle --no-crawl
     """
+    from yuqing.app.jobs import StepFailed
     from yuqing.app.jobs import cycle as do
 
     cfg = _preflight(ctx)
-    out = do(str(cfg.dir), crawl=not no_crawl)
+    out = do(str(cfg.dir), crawl=not no_crawl)  # PassLocked: one line from the CLI
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, default=str))
-        return
-    a = out["alerts"]
-    click.echo(
-        f"alerts: {len(a['created'])} new, {a['sent']} message(s) sent, "
-        f"{a['failed']} failed; escalated {len(out['escalated'])}; "
-        f"rechecked {len(out['rechecked'])}"
-        + (f"; digest: {out['digest']}" if "digest" in out else "")
-    )
+    else:
+        a = out["alerts"]
+        click.echo(
+            f"alerts: {len(a['created'])} new, {a['sent']} message(s) sent, "
+            f"{a['failed']} failed; escalated {len(out['escalated'])}; "
+            f"rechecked {len(out['rechecked'])}"
+            + (f"; digest: {out['digest']}" if "digest" in out else "")
+        )
+    if out["failed"]:
+        reasons = {
+            "crawl": lambda: out["crawl"]["error"],
+            "alerts": lambda: (
+                f"{out['alerts']['failed']} message(s) not delivered (retried later), "
+                f"{len(out['alerts'].get('problems', [])) + len(out['alerts'].get('failed_rules', {}))}"
+                " rule(s) skipped or failed"
+            ),
+            "digest": lambda: out["digest"]["error"],
+        }
+        raise StepFailed("; ".join(f"{step}: {reasons[step]()}" for step in out["failed"]))

@@ -1,0 +1,57 @@
+"""One crawl/alert pass per store at a time.
+
+Two passes on one store (a ``yuqing cycle`` from cron while ``yuqing run`` works, or two
+cycles) would crawl and alert twice and fight over the store ("database is locked"). A pass
+takes an exclusive lock on a file beside the store (``<store>.lock`` for SQLite, ``var_dir/
+<index prefix>.lock`` for Elasticsearch: it guards one host) for its whole duration; the
+second pass fails at once with a message naming the holder. The lock is an OS file lock
+(``fcntl.flock``): it is released when the holder exits, even by ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from yuqing.errors import YuqingError
+
+
+class PassLocked(YuqingError):
+    """Another pass holds the store's lock."""
+
+
+def lock_path(cfg) -> Path:
+    storage = cfg.settings.storage
+    if storage.backend == "sqlite":
+        store = cfg.path(storage.path)
+        return store.with_name(store.name + ".lock")
+    return cfg.path(cfg.settings.var_dir) / f"{storage.elasticsearch.index_prefix}.lock"
+
+
+@contextmanager
+def pass_lock(cfg):
+    """Hold the store's pass lock, or raise :class:`PassLocked` at once."""
+    path = lock_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise PassLocked(
+                f"another crawl/alert pass is running on this store (pid {holder}, lock {path}); "
+                "try again when it has finished"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield path
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
