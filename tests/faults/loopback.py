@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 class LoopbackServer:
-    """Serve ``handle(path) -> (status, headers, body)`` on 127.0.0.1 from a thread."""
+    """Serve ``handle(path) -> (status, headers, body)`` on 127.0.0.1 from a thread; ``body``
+    is bytes, or an iterable of chunks streamed without a length (give Content-Length in
+    ``headers`` to announce one)."""
 
     def __init__(self):
         handler = type("_Bound", (_Handler,), {"srv": self})
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def handle(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    def handle(self, path: str) -> tuple[int, dict[str, str], Any]:
         raise NotImplementedError
 
     @property
@@ -50,8 +53,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
+            if isinstance(body, bytes):
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            for chunk in [body] if isinstance(body, bytes) else body:  # chunks: streamed
+                self.wfile.write(chunk)
         except (BrokenPipeError, ConnectionResetError):
             pass
