@@ -211,6 +211,8 @@ class SourceSpider(scrapy.Spider):
     def save_walks(self, settled: Callable[[list[str]], bool] | None = None) -> None:
         """Store each walk's state (the resume points of the source's backlog)."""
         state = self.ctx.store.get_source_state(self.source.id)
+        # a start URL no longer configured owes nothing
+        state.backlog = {u: v for u, v in state.backlog.items() if u in self.source.urls}
         for url, walk in self.walks.items():
             state.backlog[url] = walk.state(settled).to_dict()
         self.ctx.store.save_source_state(state)
