@@ -15,7 +15,7 @@ import base64
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -211,16 +211,25 @@ def write_index(directory: Path) -> Path:
 
 
 # -- schedule ----------------------------------------------------------------------------
-def due_periods(cfg, now: datetime) -> list[Period]:
-    """The latest daily digest (and weekly, on its weekday) whose send time has passed.
+#: Daily digests missed (SMTP down, the daemon stopped) are sent later, this many days back.
+CATCH_UP_DAYS = 7
+
+
+def due_periods(cfg, now: datetime, owed_from: date | None = None) -> list[Period]:
+    """The daily digests (and the latest weekly, on its weekday) whose send time has passed.
 
     The daily digest for day D covers D and goes out on D+1 at ``schedule.digest_time``;
-    the weekly covers the seven days before its send day (``weekly_digest_weekday``)."""
+    the weekly covers the seven days before its send day (``weekly_digest_weekday``).
+    ``owed_from``: the oldest day whose digest is still owed (the day the scheduled run last
+    completed covers the day before it); every daily digest from there is due, at most
+    ``CATCH_UP_DAYS`` back. Without it, only the latest."""
     sched, tzname = cfg.settings.schedule, cfg.settings.timezone
     hh, mm = (int(x) for x in sched.digest_time.split(":"))
     local = now.astimezone(ZoneInfo(tzname))
     send_day = local.date() if local.time() >= time(hh, mm) else local.date() - timedelta(1)
-    periods = [daily(send_day - timedelta(days=1), tzname)]
+    latest = send_day - timedelta(days=1)
+    oldest = max(owed_from or latest, latest - timedelta(days=CATCH_UP_DAYS - 1))
+    periods = [daily(oldest + timedelta(days=i), tzname) for i in range((latest - oldest).days + 1)]
     target = WEEKDAYS.index(sched.weekly_digest_weekday)
     weekly_send = send_day - timedelta(days=(send_day.weekday() - target) % 7)
     periods.append(weekly_ending(weekly_send - timedelta(days=1), tzname))
@@ -228,19 +237,23 @@ def due_periods(cfg, now: datetime) -> list[Period]:
 
 
 def run_scheduled_digest(cfg, now: datetime | None = None) -> dict:
-    """Build, archive and send every due digest not sent yet (idempotent: the digest ledger,
+    """Build, archive and send every due digest not sent yet, missed days included (idempotent: the digest ledger,
     :mod:`yuqing.dashboards.ledger`, records each digest and recipient once). Raises
     :class:`yuqing.dashboards.mail.DigestDeliveryError` when a recipient could not be reached, so
     the scheduler retries later; recipients already served are not sent twice."""
+    from yuqing.dashboards.ledger import open_ledger
     from yuqing.dashboards.mail import DigestDeliveryError, pending_recipients, send
     from yuqing.storage import open_store
 
     now = now or _now(cfg.settings.timezone)
+    with open_ledger(cfg) as ledger:
+        last = ledger.last_day
+    owed_from = date.fromisoformat(last) if last else None
     result: dict = {}
     errors: list[str] = []
     store = open_store(cfg)
     try:
-        for period in due_periods(cfg, now):
+        for period in due_periods(cfg, now, owed_from):
             path = out_dir(cfg) / f"{period.key}.html"
             report = None
             todo = pending_recipients(cfg, period)

@@ -69,6 +69,24 @@ class DigestLedger:
     def set_last_day(self, day: str) -> None:
         with self._lock:
             self.db.execute("INSERT OR REPLACE INTO state VALUES ('last_day', ?)", (day,))
+            self.db.execute("DELETE FROM state WHERE key IN ('retry_at', 'attempts')")
+
+    # -- retries of a failed scheduled run -----------------------------------------------
+    @property
+    def retry_at(self) -> str | None:
+        """ISO time before which a failed scheduled run is not tried again (backoff)."""
+        row = self.db.execute("SELECT value FROM state WHERE key='retry_at'").fetchone()
+        return row[0] if row else None
+
+    @property
+    def attempts(self) -> int:
+        row = self.db.execute("SELECT value FROM state WHERE key='attempts'").fetchone()
+        return int(row[0]) if row else 0
+
+    def set_retry(self, at: str, attempts: int) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO state VALUES ('retry_at', ?)", (at,))
+            self.db.execute("INSERT OR REPLACE INTO state VALUES ('attempts', ?)", (attempts,))
 
     # -- upgrade -------------------------------------------------------------------------
     def _import_outbox_meta(self, outbox: Path) -> None:

@@ -57,6 +57,25 @@ class ElasticDigestLedger:
 
     def set_last_day(self, day: str) -> None:
         self.es.index(index=self.index, id="state:last_day", document={"value": day})
+        self.es.index(index=self.index, id="state:retry", document={"at": None, "attempts": 0})
+
+    # -- retries of a failed scheduled run (as DigestLedger) -----------------------------
+    def _retry(self) -> dict:
+        try:
+            return self.es.get(index=self.index, id="state:retry")["_source"]
+        except NotFoundError:
+            return {}
+
+    @property
+    def retry_at(self) -> str | None:
+        return self._retry().get("at")
+
+    @property
+    def attempts(self) -> int:
+        return int(self._retry().get("attempts") or 0)
+
+    def set_retry(self, at: str, attempts: int) -> None:
+        self.es.index(index=self.index, id="state:retry", document={"at": at, "attempts": attempts})
 
 
 def open_elastic_ledger(cfg) -> ElasticDigestLedger:

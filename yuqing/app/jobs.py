@@ -119,9 +119,18 @@ def _check(config_dir: str) -> dict:
 
 
 def deliver_job(config_dir: str) -> dict:
+    """Deliver due outbox rows; retry a scheduled digest that failed (after its backoff)."""
     with runtime(config_dir) as rt:
         report = rt.deliverer.run_once(rt.now())
-        return {"sent": report.sent, "failed": report.failed, "held": report.held}
+        out: dict = {"sent": report.sent, "failed": report.failed, "held": report.held}
+        due = digest_due(rt.cfg, rt.now())
+    if due:
+        try:
+            out["digest"] = digest_job(config_dir)
+        except Exception as exc:  # noqa: BLE001 - retried after the backoff
+            log.error("digest failed (retried later): %s", exc)
+            out["digest"] = {"error": f"{type(exc).__name__}: {exc}"}
+    return out
 
 
 def escalate_job(config_dir: str) -> dict:
@@ -188,19 +197,31 @@ def events_rebuild_job(config_dir: str) -> dict:
         return rebuild_events(store, consolidator_for(cfg), since, now)
 
 
-def digest_job(config_dir: str, force: bool = False) -> dict:
-    """Run the daily digest (:func:`yuqing.dashboards.digest.run_scheduled_digest`) once per
-    day; the day is recorded in the digest ledger."""
+def digest_job(config_dir: str, force: bool = False, now: datetime | None = None) -> dict:
+    """Run the scheduled digests (:func:`yuqing.dashboards.digest.run_scheduled_digest`: the
+    latest day's, and any missed day's) once per day; the day is recorded in the digest
+    ledger when every recipient got them. A failed run (SMTP down) is tried again after the
+    alerts' retry backoff (``alerts.retry``: base × 2^(attempt-1), up to max_delay) by the
+    delivery job and by ``yuqing cycle``; the error is raised so the caller reports it."""
     from yuqing.config import load_config
     from yuqing.dashboards.digest import run_scheduled_digest
     from yuqing.dashboards.ledger import open_ledger
 
     cfg = load_config(config_dir)
-    today = _now(cfg.settings.timezone).date().isoformat()
+    now = now or _now(cfg.settings.timezone)
+    today = now.date().isoformat()
     with open_ledger(cfg) as ledger:
         if not force and ledger.last_day == today:
             return {"skipped": "already done today"}
-    result = run_scheduled_digest(cfg)
+        attempts = ledger.attempts
+    try:
+        result = run_scheduled_digest(cfg, now)
+    except Exception:
+        retry = alert_settings(cfg).retry
+        delay = min(retry.base * 2**attempts, retry.max_delay)
+        with open_ledger(cfg) as ledger:
+            ledger.set_retry((now + delay).isoformat(), attempts + 1)
+        raise
     with open_ledger(cfg) as ledger:
         ledger.set_last_day(today)
     return {"digest": str(result)}
@@ -215,14 +236,18 @@ def digest_if_due_job(config_dir: str) -> dict:
 
 
 def digest_due(cfg, now: datetime) -> bool:
-    """Past ``schedule.digest_time`` today and the scheduled digest has not run today."""
+    """Past ``schedule.digest_time`` today, the scheduled digest has not completed today,
+    and a failed attempt's backoff has passed."""
     from yuqing.dashboards.ledger import open_ledger
 
     hh, mm = (int(x) for x in cfg.settings.schedule.digest_time.split(":"))
     if (now.hour, now.minute) < (hh, mm):
         return False
     with open_ledger(cfg) as ledger:
-        return ledger.last_day != now.date().isoformat()
+        if ledger.last_day == now.date().isoformat():
+            return False
+        retry_at = ledger.retry_at
+    return retry_at is None or now >= datetime.fromisoformat(retry_at)
 
 
 def cycle(config_dir: str, crawl: bool = True) -> dict:

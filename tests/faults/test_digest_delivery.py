@@ -1,0 +1,55 @@
+"""A digest that cannot be mailed (SMTP down at digest time) is tried again after the alerts'
+retry backoff, and a missed day is sent when SMTP is back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.conftest import make_config
+from tests.servers import smtp_sink  # noqa: F401 - the shared fixture
+from yuqing.app.jobs import digest_due, digest_job
+from yuqing.config import load_config
+from yuqing.dashboards.mail import DigestDeliveryError
+
+TZ = "+08:00"
+
+
+def at(day: str, hhmm: str = "08:05") -> datetime:
+    return datetime.fromisoformat(f"{day}T{hhmm}:00{TZ}")
+
+
+def daily_subjects(sink) -> list[str]:
+    with sink.lock:
+        return sorted(
+            str(m["Subject"]) for _, m in sink.messages if "舆情日报" in str(m["Subject"])
+        )
+
+
+def test_a_failed_digest_is_retried_and_missed_days_are_sent(tmp_path, smtp_sink):  # noqa: F811
+    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
+    cfg = load_config(cfg_dir)
+    # Tuesday 2026-11-24: the digest of Monday goes out
+    digest_job(str(cfg_dir), now=at("2026-11-24"))
+    assert daily_subjects(smtp_sink) == ["【舆情日报】2026-11-23"]
+    # Wednesday: SMTP is down at digest time
+    smtp_sink.stop()
+    with pytest.raises(DigestDeliveryError):
+        digest_job(str(cfg_dir), now=at("2026-11-25"))
+    assert not digest_due(cfg, at("2026-11-25", "08:05") + timedelta(seconds=10))  # backoff
+    assert digest_due(cfg, at("2026-11-25", "08:06"))  # tried again after it
+    with pytest.raises(DigestDeliveryError):
+        digest_job(str(cfg_dir), now=at("2026-11-25", "08:06"))
+    assert not digest_due(cfg, at("2026-11-25", "08:06") + timedelta(seconds=45))  # doubled
+    # Thursday: SMTP is back; Tuesday's digest, missed, goes out with Wednesday's
+    smtp_sink.start()
+    digest_job(str(cfg_dir), now=at("2026-11-26"))
+    assert daily_subjects(smtp_sink) == [
+        "【舆情日报】2026-11-23",
+        "【舆情日报】2026-11-24",
+        "【舆情日报】2026-11-25",
+    ]
+    assert not digest_due(cfg, at("2026-11-26", "09:00"))
+    digest_job(str(cfg_dir), now=at("2026-11-26", "09:00"), force=True)  # nothing twice
+    assert len(daily_subjects(smtp_sink)) == 3
