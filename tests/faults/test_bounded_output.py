@@ -138,3 +138,34 @@ def test_train_rejects_unknown_labels_and_tiny_classes(tmp_path, labels, expecte
     )
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and expected in proc.stderr
+
+
+def test_a_digest_about_posts_stored_with_control_characters_is_clean(tmp_path):
+    """Text stored before sanitising existed (or by other means) is cleaned on output."""
+    from yuqing.dashboards.digest import build
+    from yuqing.dashboards.period import daily
+    from yuqing.models import Post, post_id_for
+
+    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9")
+    cfg = load_config(cfg_dir)
+    when = datetime.fromisoformat("2026-05-13T08:49:00+08:00")
+    with SQLiteStore(tmp_path / "store.db") as store:
+        for i in range(3):
+            url = f"http://127.0.0.1/p/{i}"
+            store.upsert_post(
+                Post(
+                    id=post_id_for(url),
+                    source_id="demo-weibo",
+                    channel="weibo",
+                    url=url,
+                    title=f"标题\x00{i}\x07\x1b[31m",
+                    text="正文\x00内容",
+                    published_at=when,
+                    crawled_at=when,
+                    sentiment=-0.9,
+                )
+            )
+        rendered = build(cfg, store, daily(when.date(), cfg.settings.timezone), when)
+    for part in (rendered.text, rendered.html_mail, rendered.html_archive):
+        assert "\x00" not in part and "\x07" not in part and "\x1b" not in part
+    assert "标题0" in rendered.html_archive  # the post is shown, cleaned
