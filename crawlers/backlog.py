@@ -78,6 +78,7 @@ class _Page:
     number: int
     url: str
     items: list[str]
+    settled: bool = False  # every item stored (checked until true, then remembered)
 
 
 @dataclass
@@ -156,10 +157,20 @@ class ListWalk:
         for s in [self.top, *self.gaps]:
             gap = s.resume
             if settled is not None:
-                first = next((p for p in s.walked if not settled(p.items)), None)
+                first = _first_unsettled(s.walked, settled)
                 if first is not None:
                     gap = Gap(first.url, first.number, s.marker)
                     top_done = top_done and not s.top
             if gap is not None and not (self.reached_end and top_done and not s.top):
                 out.append(gap)
         return ListState(head, out)
+
+
+def _first_unsettled(pages: list[_Page], settled: Callable[[list[str]], bool]) -> _Page | None:
+    """The first page whose items are not all stored; a page found settled stays so."""
+    for page in pages:
+        if not page.settled:
+            page.settled = settled(page.items)
+            if not page.settled:
+                return page
+    return None
