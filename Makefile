@@ -47,7 +47,7 @@ sysdeps:
 # (tools/typecheck.py says why). .ci/run runs this before the tests.
 # the multi-process scale-out kill test (Redis + 3-node Elasticsearch), opt-in for now
 test-cluster: $(STAMP) es-dist sysdeps
-	YUQING_CLUSTER_TESTS=1 $(PY) -m pytest -q tests/cluster/test_scale_out.py
+	YUQING_CLUSTER_TESTS=1 $(PY) -m pytest -q tests/cluster/test_scale_out.py tests/cluster/test_frontier.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
