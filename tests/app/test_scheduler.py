@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from yuqing.app.scheduler import JOBS
@@ -67,3 +68,69 @@ def test_run_replaces_a_job_store_with_old_references(tmp_path):
     assert "crawl" not in refs  # --no-crawl: the old crawl job is gone, not kept running
     assert set(refs) <= set(JOBS) | {"digest", "digest_catchup", "events_rebuild"}
     assert refs and all(r.startswith("yuqing.app.jobs:") for r in refs.values()), refs
+
+
+def test_stopping_during_a_job_pass_leaves_no_error(tmp_path, monkeypatch):
+    """SIGTERM while the scheduler's first pass is still submitting the jobs due at start.
+    APScheduler's own ``shutdown`` marks the scheduler stopped before taking the job-store
+    lock, so that pass then failed to remove the one-off ``digest_catchup`` it had just run
+    (JobLookupError, and ``yuqing run`` exited 1); :func:`stop_cleanly` lets the pass end."""
+    from apscheduler.schedulers.base import STATE_PAUSED, STATE_STOPPED
+    from apscheduler.triggers.date import DateTrigger
+
+    from yuqing.app.scheduler import build_scheduler, stop_cleanly
+    from yuqing.config import load_config
+
+    cdir = tmp_path / "config"
+    cdir.mkdir()
+    settings = {"var_dir": "var", "storage": {"path": "var/yuqing.db"}}
+    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    in_pass, release = threading.Event(), threading.Event()
+    next_fire_time = DateTrigger.get_next_fire_time
+
+    def held(trigger, previous, now):  # in the pass: between submitting the job and removing it
+        if previous is not None:
+            in_pass.set()
+            release.wait(60)
+        return next_fire_time(trigger, previous, now)
+
+    monkeypatch.setattr(DateTrigger, "get_next_fire_time", held)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda a: errors.append(a.exc_value))
+    sched = build_scheduler(load_config(cdir), crawl=False)
+    sched.start()
+    assert in_pass.wait(60)
+    stopper = threading.Thread(target=stop_cleanly, args=(sched,))
+    stopper.start()
+    deadline = time.monotonic() + 30
+    while sched.state != STATE_PAUSED and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    stopper.join(120)  # shutdown joins the scheduler's thread: it ended without an exception
+    assert not stopper.is_alive()
+    assert sched.state == STATE_STOPPED and errors == []
+
+
+def test_run_exits_when_the_scheduler_thread_dies(tmp_path, monkeypatch):
+    """The jobs run in the scheduler's own thread: should its loop raise (a job store that
+    cannot be written, say), ``yuqing run`` ends with an error instead of idling without jobs."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from yuqing.app.scheduler import run
+    from yuqing.config import load_config
+
+    cdir = tmp_path / "config"
+    cdir.mkdir()
+    settings = {"var_dir": "var", "storage": {"path": "var/yuqing.db"}}
+    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+
+    def broken(self):
+        raise OSError("job store gone")
+
+    errors: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda a: errors.append(a.exc_value))
+    monkeypatch.setattr(signal, "signal", lambda *a: None)  # keep pytest's own handlers
+    monkeypatch.setattr(BackgroundScheduler, "_process_jobs", broken)
+    with pytest.raises(RuntimeError, match="scheduler's thread ended"):
+        run(load_config(cdir), crawl=False)
+    assert [str(e) for e in errors] == ["job store gone"]

@@ -261,7 +261,7 @@ def test_nightly_consolidation_is_scheduled_and_stable(tmp_path, analysed):
         encoding="utf-8",
     )
     cfg = load_config(cfg_dir)
-    sched = build_scheduler(cfg, blocking=False, crawl=False)
+    sched = build_scheduler(cfg, crawl=False)
     job = sched.get_job("events_rebuild")
     assert job is not None and "hour='3'" in str(job.trigger) and "minute='15'" in str(job.trigger)
     with open_store(cfg) as store:

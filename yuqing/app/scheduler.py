@@ -1,4 +1,4 @@
-"""``yuqing run``: APScheduler's BlockingScheduler with a persistent SQLAlchemy job store.
+"""``yuqing run``: APScheduler's BackgroundScheduler with a persistent SQLAlchemy job store.
 
 Jobs (each ``max_instances=1``, ``coalesce=True``, with a misfire grace time) are functions
 of :mod:`yuqing.app.jobs`, referenced by name (``yuqing.app.jobs:check_job``): crawl due
@@ -13,7 +13,8 @@ longer scheduled such as ``crawl`` under ``--no-crawl``) is dropped without bein
 Every interval job runs right away after a start, and a digest missed while the daemon was
 down runs once (``digest_catchup``); deterministic alert ids plus stored suppression mean
 catching up never duplicates an alert, and the digest ledger never sends a digest twice.
-SIGTERM/SIGINT stop the scheduler; a running job finishes first.
+SIGTERM/SIGINT stop the scheduler (:class:`StopSignal`, :func:`stop_cleanly`); a running job
+finishes first.
 
 On a cluster (``cluster.redis_url``) every ``yuqing run`` of the scheduler role stands for
 leader (``yuqing.cluster.lease``): only the lease holder runs the scheduler, and the crawl job
@@ -26,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -63,12 +64,11 @@ def _fresh_jobstore(url: str):
     return FreshJobStore(url=url)
 
 
-def build_scheduler(cfg, blocking: bool = True, crawl: bool = True):
+def build_scheduler(cfg, crawl: bool = True):
+    """The daemon's scheduler, not yet started (its jobs run in its own thread)."""
     from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
-    cls = BlockingScheduler if blocking else BackgroundScheduler
-    sched = cls(
+    sched = BackgroundScheduler(
         jobstores={"default": _fresh_jobstore(jobstore_url(cfg))},
         timezone=cfg.settings.timezone,
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
@@ -137,25 +137,8 @@ def run(cfg, crawl: bool = True) -> None:
     if cluster.enabled:
         run_as_candidate(cfg, crawl)
         return
-    sched = build_scheduler(cfg, blocking=True, crawl=crawl)
-
-    from apscheduler.events import EVENT_SCHEDULER_STARTED
-
-    stopping = threading.Event()
-
-    def stop(signum, _frame) -> None:
-        log.warning("received %s: stopping the scheduler", signal.Signals(signum).name)
-        stopping.set()
-        if sched.running:  # not yet started: the listener below stops it once it is
-            sched.shutdown(wait=False)
-
-    sched.add_listener(
-        lambda _event: sched.shutdown(wait=False) if stopping.is_set() else None,
-        EVENT_SCHEDULER_STARTED,
-    )
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stop = StopSignal()
+    sched = build_scheduler(cfg, crawl=crawl)
     with contextlib.ExitStack() as stack:
         if cfg.settings.console.serve_in_run:  # the response console beside the jobs
             from yuqing.console.server import ConsoleServer
@@ -164,9 +147,70 @@ def run(cfg, crawl: bool = True) -> None:
             store = stack.enter_context(open_store(cfg))
             server = stack.enter_context(ConsoleServer(cfg, store))
             log.warning("console serving at %s/", server.url)
-        log.warning("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
         sched.start()
+        try:
+            log.warning("scheduler started: %s", ", ".join(j.id for j in sched.get_jobs()))
+            while not stop.wait(1.0):
+                if not sched._thread.is_alive():  # its loop raised (the traceback is logged)
+                    raise RuntimeError("the scheduler's thread ended; see the traceback above")
+            log.warning("received %s: stopping the scheduler", stop.name)
+        finally:
+            stop_cleanly(sched)
         log.warning("scheduler stopped")
+
+
+class StopSignal:
+    """SIGTERM and SIGINT, noted by their handler and polled by the main thread.
+
+    The handler only records the signal: it runs in the main thread between any two bytecodes,
+    so it must not call into the scheduler (whose job pass it may have interrupted) nor set a
+    ``threading.Event`` (whose lock the interrupted code may hold)."""
+
+    def __init__(self, poll: float = 0.1) -> None:
+        self.signum: int | None = None
+        self.poll = poll
+        signal.signal(signal.SIGTERM, self._note)
+        signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, signum, _frame) -> None:
+        self.signum = signum
+
+    def __bool__(self) -> bool:
+        return self.signum is not None
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum is not None else ""
+
+    def wait(self, seconds: float | None = None) -> bool:
+        """Sleep until a signal came (True) or ``seconds`` passed (False)."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while self.signum is None:
+            left = self.poll if deadline is None else min(self.poll, deadline - time.monotonic())
+            if left <= 0:
+                return False
+            time.sleep(left)
+        return True
+
+
+def stop_cleanly(sched, wait: bool = True) -> None:
+    """Shut ``sched`` (a started BackgroundScheduler) down without racing its job pass.
+
+    APScheduler 3 marks the scheduler stopped *before* it takes the job-store lock, so a pass
+    of ``_process_jobs`` still running in the scheduler's thread then fails to remove a one-off
+    job that it has just submitted (``JobLookupError: 'No job by the id of digest_catchup'``,
+    which ended that thread, or the whole daemon when the signal handler shut a
+    BlockingScheduler down in the middle of its own pass). Pausing first lets that pass finish
+    normally; ``get_jobs`` takes the job-store lock, so it returns once the pass is over, and
+    every later pass sees the pause and does nothing. ``wait``: let running jobs finish."""
+    from apscheduler.schedulers.base import STATE_RUNNING, STATE_STOPPED
+
+    if sched.state == STATE_STOPPED:
+        return
+    if sched.state == STATE_RUNNING:
+        sched.pause()
+    sched.get_jobs()  # waits for a job pass in progress (the job-store lock)
+    sched.shutdown(wait=wait)
 
 
 def run_as_candidate(cfg, crawl: bool = True) -> None:
@@ -177,25 +221,18 @@ def run_as_candidate(cfg, crawl: bool = True) -> None:
     cluster = cfg.settings.cluster
     ttl = cluster.lease.total_seconds()
     lease = Lease(connect(cluster), Keys(cluster.key_prefix).leader, node_id(cluster), ttl)
-    stopping = threading.Event()
-
-    def stop(signum, _frame) -> None:
-        log.warning("received %s: stopping", signal.Signals(signum).name)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stop = StopSignal()
     sched = None
     log.warning("node %s: standing for leader (lease %ss)", lease.owner, ttl)
     try:
-        while not stopping.is_set():
+        while not stop:
             try:
                 held = lease.renew() if sched is not None else lease.acquire()
             except Exception as exc:  # noqa: BLE001 - Redis away: we cannot prove the lease
                 log.warning("leader lease: %s", exc)
                 held = False
             if held and sched is None:
-                sched = build_scheduler(cfg, blocking=False, crawl=crawl)
+                sched = build_scheduler(cfg, crawl=crawl)
                 sched.start()
                 log.warning(
                     "node %s is the leader: %s",
@@ -204,12 +241,14 @@ def run_as_candidate(cfg, crawl: bool = True) -> None:
                 )
             elif not held and sched is not None:
                 log.warning("node %s lost the leader lease: scheduler stopped", lease.owner)
-                sched.shutdown(wait=False)
+                stop_cleanly(sched, wait=False)
                 sched = None
-            stopping.wait(ttl / 3)
+            stop.wait(ttl / 3)
     finally:
+        if stop:
+            log.warning("received %s: stopping", stop.name)
         if sched is not None:
-            sched.shutdown(wait=True)
+            stop_cleanly(sched)
             try:
                 lease.release()
             except Exception as exc:  # noqa: BLE001 - it expires by itself
