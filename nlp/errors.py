@@ -8,6 +8,7 @@
         │                                         says which file, which row or column, and
         │                                         the fix
         ├── SegmenterBackendError (nlp.segment)   nlp.segmenter unknown or not installed
+        ├── DictionaryFileError (nlp.segment)     a user dictionary or stopword file missing
         └── ModelError
             ├── ModelFileError (also ValueError)  not a model file, or a damaged one
             └── ModelVersionError                 written by incompatible library versions

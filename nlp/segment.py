@@ -31,6 +31,7 @@ __all__ = [
     "Segmenter",
     "get_segmenter",
     "SegmenterBackendError",
+    "DictionaryFileError",
     "BACKENDS",
     "is_content",
     "read_userdict",
@@ -39,9 +40,11 @@ __all__ = [
     "DEFAULT_STOPWORDS",
 ]
 
-_CONFIG = Path(__file__).resolve().parent.parent / "config"
-DEFAULT_USERDICT = _CONFIG / "userdict.txt"
-DEFAULT_STOPWORDS = _CONFIG / "stopwords.txt"
+#: the bundled dictionaries, package data of ``yuqing.nlp`` (in the wheel too); a config
+#: directory's own ``userdict.txt`` / ``stopwords.txt`` or ``nlp.userdict`` replace them
+_RESOURCES = Path(__file__).resolve().parent / "resources"
+DEFAULT_USERDICT = _RESOURCES / "userdict.txt"
+DEFAULT_STOPWORDS = _RESOURCES / "stopwords.txt"
 _MEMO_SIZE = 64
 BACKENDS = ("jieba", "rjieba")
 
@@ -66,9 +69,17 @@ def _check_backend(backend: str) -> None:
             )
 
 
+class DictionaryFileError(NLPError):
+    """A user dictionary or stopword file that was named (or is bundled) cannot be read."""
+
+
 def _lines(path: Path | str | None) -> list[str]:
-    if path is None or not Path(path).is_file():
+    """The file's non-blank, non-comment lines; none for ``None``. A missing file is an error
+    (a silently empty dictionary changes every segmentation, and the models' fingerprint)."""
+    if path is None:
         return []
+    if not Path(path).is_file():
+        raise DictionaryFileError(f"dictionary file not found: {path}")
     out = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.strip()

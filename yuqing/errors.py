@@ -18,6 +18,7 @@ traceback.
     ├── NLPError                yuqing.nlp.errors
     │   ├── TrainingDataError                               bad training/evaluation data
     │   ├── SegmenterBackendError                           nlp.segmenter cannot be used
+    │   ├── DictionaryFileError                             a dictionary file is missing
     │   └── ModelError
     │       ├── ModelFileError                              not a model file, or damaged
     │       └── ModelVersionError                           written by incompatible versions

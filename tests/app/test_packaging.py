@@ -113,3 +113,37 @@ def test_loggers_live_under_one_name():
     import yuqing.crawlers.runner as runner
 
     assert engine.log.name.startswith("yuqing.") and runner.log.name.startswith("yuqing.")
+
+
+def test_bundled_dictionaries_resolve_from_the_installed_wheel(wheel, tmp_path):
+    """An installed wheel (unpacked beside nothing else: no checkout, no config directory)
+    finds the bundled user dictionary and stopwords as package data of ``yuqing.nlp``."""
+    site = tmp_path / "site"
+    wheel.extractall(site)
+    code = (
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]\n"
+        "sys.path_hooks[:] = [h for h in sys.path_hooks if 'editable' not in repr(h)]\n"
+        "sys.path_importer_cache.clear()\n"
+        "from yuqing.nlp import segment\n"
+        "print(segment.__file__)\n"
+        "print(segment.DEFAULT_USERDICT)\n"
+        "print(segment.DEFAULT_STOPWORDS)\n"
+        "print(len(segment.read_userdict()), len(segment.read_stopwords()))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    module, userdict, stopwords, counts = proc.stdout.splitlines()
+    for path in (module, userdict, stopwords):
+        assert Path(path).is_relative_to(site), path
+    from yuqing.nlp.segment import read_stopwords, read_userdict
+
+    assert counts.split() == [str(len(read_userdict())), str(len(read_stopwords()))]
+    assert int(counts.split()[0]) > 100

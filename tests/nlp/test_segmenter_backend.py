@@ -10,7 +10,13 @@ import pytest
 
 from yuqing.config.nlp_section import NLPSettings
 from yuqing.nlp.errors import NLPError
-from yuqing.nlp.segment import SegmenterBackendError, get_segmenter, read_userdict
+from yuqing.nlp.segment import (
+    DEFAULT_USERDICT,
+    DictionaryFileError,
+    SegmenterBackendError,
+    get_segmenter,
+    read_userdict,
+)
 
 HAS_RJIEBA = importlib.util.find_spec("rjieba") is not None
 needs_rjieba = pytest.mark.skipif(not HAS_RJIEBA, reason="rjieba not installed")
@@ -38,6 +44,14 @@ def test_setting_default_and_values():
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(SegmenterBackendError, match="jieba, rjieba"):
         get_segmenter(backend="thulac")
+
+
+def test_a_missing_dictionary_file_is_one_line_not_an_empty_dictionary(tmp_path):
+    missing = tmp_path / "userdict.txt"
+    with pytest.raises(DictionaryFileError) as info:
+        get_segmenter(missing)
+    assert info.value.line() == f"nlp: dictionary file not found: {missing}"
+    assert DEFAULT_USERDICT.parent.name == "resources" and len(read_userdict()) > 100
 
 
 def test_missing_rjieba_is_one_line_with_install_hint(monkeypatch):
