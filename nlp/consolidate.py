@@ -138,7 +138,8 @@ class Consolidator:
     def cluster(self, posts: Sequence[Post]) -> list[list[int]]:
         """Clusters as lists of indices into ``posts`` (each sorted by time), deterministic."""
         n = len(posts)
-        if n == 0:
+        if n == 0:  # a quiet period: nothing to cluster (run() still reads _last)
+            self._last: tuple[list[int], sparse.csr_matrix] = ([], sparse.csr_matrix((0, 0)))
             return []
         order = sorted(range(n), key=lambda i: (_ts(post_time(posts[i])), posts[i].id))
         ps = [posts[i] for i in order]

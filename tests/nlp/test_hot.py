@@ -273,3 +273,17 @@ def test_nightly_consolidation_is_scheduled_and_stable(tmp_path, analysed):
     again = events_rebuild_job(str(cfg_dir))  # nothing moved: ids are stable
     assert again["posts_repointed"] == 0 and again["merged_away"] == 0
     assert again["events"] == first["events"]
+
+
+def test_nightly_consolidation_of_a_quiet_period(tmp_path):
+    """No post in the window (a fresh install, a quiet night): nothing to do, no error (the
+    job raised AttributeError: 'Consolidator' object has no attribute '_last')."""
+    from yuqing.app.jobs import events_rebuild_job
+
+    cfg_dir = tmp_path / "config"
+    shutil.copytree(REPO / "config", cfg_dir)
+    text = (cfg_dir / "settings.yaml").read_text(encoding="utf-8")
+    text = text.replace("path: var/yuqing.db", f"path: {tmp_path / 's.db'}")
+    (cfg_dir / "settings.yaml").write_text(text, encoding="utf-8")
+    out = events_rebuild_job(str(cfg_dir))
+    assert out["posts"] == 0 and out["events"] == 0 and out["posts_repointed"] == 0
