@@ -68,6 +68,9 @@ def build_scheduler(cfg, crawl: bool = True):
     """The daemon's scheduler, not yet started (its jobs run in its own thread)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from yuqing.app.logs import one_line_job_errors
+
+    one_line_job_errors()  # a job's expected failure is one line, as on the command line
     sched = BackgroundScheduler(
         jobstores={"default": _fresh_jobstore(jobstore_url(cfg))},
         timezone=cfg.settings.timezone,

@@ -521,13 +521,20 @@ class ElasticStore(Store):
             self.guard.went_down(exc)
 
     def maintain(self, now: datetime, force_rollover: bool = False) -> dict[str, Any]:
-        """Rollover (when a condition holds) then retention; for the scheduler or the CLI."""
-        for kind in es_schema.KINDS:
-            self._ensure(kind)
-        rolled = es_schema.rollover(self.es, self.names, force=force_rollover)
-        deleted = es_schema.apply_retention(self.es, self.names, self.retention_days, now)
-        self._indices.clear()
-        return {"rolled_over": rolled, "deleted": deleted}
+        """Rollover (when a condition holds) then retention; for the scheduler or the CLI.
+        A cluster that does not answer is a one-line ``StorageError``."""
+
+        def upkeep() -> dict[str, Any]:
+            for kind in es_schema.KINDS:
+                self._ensure(kind)
+            rolled = es_schema.rollover(self.es, self.names, force=force_rollover)
+            deleted = es_schema.apply_retention(self.es, self.names, self.retention_days, now)
+            return {"rolled_over": rolled, "deleted": deleted}
+
+        try:
+            return self.guard.call("maintain indices", upkeep)
+        finally:
+            self._indices.clear()
 
     def close(self) -> None:
         try:
