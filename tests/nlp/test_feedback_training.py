@@ -27,13 +27,10 @@ def _subset(src, dst, n):
     return rows[n:]
 
 
-def test_train_with_feedback_adds_corrections_and_prints_the_change(tmp_path):
-    cdir = write_config(tmp_path, [])
+def _store_corrections(cdir, rows) -> None:
     cfg = load_config(cdir)
-    rest = _subset(TEDDY / "train.csv", tmp_path / "train.csv", 700)
-    _subset(TEDDY / "dev.csv", tmp_path / "dev.csv", 200)
     with SQLiteStore(cfg.path(cfg.settings.storage.path)) as store:
-        for i, row in enumerate(rest[:60]):  # labelled messages the model has not seen
+        for i, row in enumerate(rows):  # labelled messages the model has not seen
             store.add_feedback(
                 Feedback(
                     id=Feedback.make_id(f"p{i}", T0),
@@ -48,6 +45,13 @@ def test_train_with_feedback_adds_corrections_and_prints_the_change(tmp_path):
         store.add_feedback(  # a negativity-only correction is not a category row
             Feedback(id="n", post_id="x", created_at=T0, by="值班员", negative=True)
         )
+
+
+def test_train_with_feedback_adds_corrections_and_prints_the_change(tmp_path):
+    cdir = write_config(tmp_path, [])
+    rest = _subset(TEDDY / "train.csv", tmp_path / "train.csv", 700)
+    _subset(TEDDY / "dev.csv", tmp_path / "dev.csv", 200)
+    _store_corrections(cdir, rest[:60])
     out = tmp_path / "model.joblib"
     proc = run_cli(
         "--config",
@@ -88,3 +92,28 @@ def test_train_with_feedback_without_corrections_is_one_line(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         "error: no category corrections stored yet (label feedback in the console)"
     ]
+
+
+def test_train_with_feedback_without_a_dev_set_trains_without_comparing(tmp_path):
+    cdir = write_config(tmp_path, [])
+    rest = _subset(TEDDY / "train.csv", tmp_path / "train.csv", 400)
+    _store_corrections(cdir, rest[:30])
+    out = tmp_path / "model.joblib"
+    proc = run_cli(
+        "--config",
+        str(cdir),
+        "train",
+        "--data",
+        str(tmp_path / "train.csv"),
+        "--with-feedback",
+        "--out",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[0] == (
+        f"label feedback: 30 category correction(s) added to {tmp_path / 'train.csv'} "
+        "(no --dev FILE: dev scores with and without them not compared)"
+    )
+    model = load_model(out)
+    assert model.metadata["training_data"]["n"] == 430 and model.metadata["feedback_rows"] == 30
+    assert "dev_metrics" not in model.metadata

@@ -44,7 +44,7 @@ def register(cli: click.Group) -> None:
     "--with-feedback",
     is_flag=True,
     help="Add the category corrections stored as label feedback (console) to the training "
-    "data, and print the dev metric change against training without them.",
+    "data; with --dev, also print the dev metric change against training without them.",
 )
 @click.pass_context
 def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedback: bool) -> None:
@@ -62,7 +62,7 @@ def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedbac
 
     categories = [c.id for c in load(ctx).topics.categories] or None
     if with_feedback:
-        clf = _train_with_feedback(ctx, data, dev)
+        clf = _train_with_feedback(ctx, data, dev, categories)
     else:
         clf = train_model(data, dev=dev, allowed=categories)
     path = save_model(clf, out)
@@ -72,9 +72,9 @@ def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedbac
     click.echo(msg)
 
 
-def _train_with_feedback(ctx: click.Context, data: str, dev: str | None):
-    """Train twice, without and with the stored category corrections, on the same data;
-    print both dev scores (on ``--dev``) and return the second model."""
+def _train_with_feedback(ctx: click.Context, data: str, dev: str | None, allowed):
+    """Train on ``data`` plus the stored category corrections and return that model. With
+    ``--dev``, also train without them and print both dev scores; without, say so."""
     import tempfile
     from pathlib import Path
 
@@ -88,18 +88,17 @@ def _train_with_feedback(ctx: click.Context, data: str, dev: str | None):
         ]
     if not rows:
         raise InputError("no category corrections stored yet (label feedback in the console)")
-    if not dev:
-        raise InputError(
-            "--with-feedback compares dev scores: give --dev FILE "
-            "(in a checkout: data/teddy2020/dev.csv)"
-        )
-    before = train_model(data, dev=dev).metadata["dev_metrics"]
+    before = train_model(data, dev=dev, allowed=allowed).metadata["dev_metrics"] if dev else None
     with tempfile.TemporaryDirectory() as tmp:
-        clf = train_model(with_extra_rows(data, rows, Path(tmp)), dev=dev)
-    after = clf.metadata["dev_metrics"]
+        clf = train_model(with_extra_rows(data, rows, Path(tmp)), dev=dev, allowed=allowed)
     clf.metadata["feedback_rows"] = len(rows)
+    added = f"label feedback: {len(rows)} category correction(s) added to {data}"
+    if before is None or dev is None:
+        click.echo(f"{added} (no --dev FILE: dev scores with and without them not compared)")
+        return clf
+    after = clf.metadata["dev_metrics"]
     click.echo(
-        f"label feedback: {len(rows)} category correction(s) added to {data}\n"
+        f"{added}\n"
         f"dev ({Path(dev).name}, n={after['n']}): macro-F1 {before['macro_f1']:.4f} -> "
         f"{after['macro_f1']:.4f} ({after['macro_f1'] - before['macro_f1']:+.4f}), "
         f"accuracy {before['accuracy']:.4f} -> {after['accuracy']:.4f} "
