@@ -95,9 +95,15 @@ def test_a_rule_that_raises_is_reported_and_the_others_still_run(make_rig, smtp_
     assert out["failed_rules"] == {"hot": "ZeroDivisionError: division by zero"}
 
 
+def caught_up(lines: list[str]) -> bool:
+    """The jobs run at start (alerts check, delivery) have run (``-v`` logs each)."""
+    done = [x for x in lines if "executed successfully" in x]
+    return all(any(f'Job "{job} ' in x for x in done) for job in ("check_job", "deliver_job"))
+
+
 def test_run_daemon_stops_on_sigterm_and_restarts_without_duplicates(make_rig, smtp_sink):
     rig = seeded(make_rig)
-    cmd = [sys.executable, "-m", "yuqing", "--config", str(rig.cdir), "run", "--no-crawl"]
+    cmd = [sys.executable, "-m", "yuqing", "-v", "--config", str(rig.cdir), "run", "--no-crawl"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for round_ in range(2):
         proc = subprocess.Popen(
@@ -106,12 +112,12 @@ def test_run_daemon_stops_on_sigterm_and_restarts_without_duplicates(make_rig, s
         lines: list[str] = []
         reader = threading.Thread(target=lines.extend, args=(proc.stderr,), daemon=True)
         reader.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not (
-            len(smtp_sink.messages) >= 5 and any("scheduler started" in x for x in lines)
+            len(smtp_sink.messages) >= 5 and caught_up(lines)
         ):
             time.sleep(0.1)
-        time.sleep(1.5)  # let the catch-up jobs of the restart run too
+        assert caught_up(lines), "".join(lines)[-2000:]
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         reader.join(timeout=5)

@@ -43,7 +43,7 @@ def test_run_replaces_a_job_store_with_old_references(tmp_path):
     (tmp_path / "var").mkdir()
     shutil.copy(OLD_STORE, tmp_path / "var" / "scheduler.db")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yuqing", "--config", str(cdir), "run", "--no-crawl"],
+        [sys.executable, "-m", "yuqing", "-v", "--config", str(cdir), "run", "--no-crawl"],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE,
@@ -53,16 +53,15 @@ def test_run_replaces_a_job_store_with_old_references(tmp_path):
     lines: list[str] = []
     reader = threading.Thread(target=lines.extend, args=(proc.stderr,), daemon=True)
     reader.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any("scheduler started" in x for x in lines):
-        time.sleep(0.1)
-    time.sleep(1.0)  # the jobs due at start run
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any("executed successfully" in x for x in lines):
+        time.sleep(0.1)  # the jobs due at start run (-v logs each)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     reader.join(timeout=5)
     log = "".join(lines)
     assert proc.returncode == 0, log[-3000:]
-    assert "scheduler stopped" in log
+    assert "scheduler stopped" in log and "executed successfully" in log
     assert "Traceback" not in log and "Unable to restore" not in log, log[-3000:]
     refs = job_refs(tmp_path / "var" / "scheduler.db")
     assert "crawl" not in refs  # --no-crawl: the old crawl job is gone, not kept running
