@@ -178,7 +178,11 @@ def archive(rendered: Rendered, directory: Path, html_file: Path | None = None) 
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    """Replace ``path`` whole; the temporary file's name is unique, so two writers of the same
+    archive (the daemon and ``yuqing digest``) never move each other's file."""
+    import uuid
+
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
 

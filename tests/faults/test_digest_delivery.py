@@ -53,3 +53,31 @@ def test_a_failed_digest_is_retried_and_missed_days_are_sent(tmp_path, smtp_sink
     assert not digest_due(cfg, at("2026-11-26", "09:00"))
     digest_job(str(cfg_dir), now=at("2026-11-26", "09:00"), force=True)  # nothing twice
     assert len(daily_subjects(smtp_sink)) == 3
+
+
+def test_scheduled_digests_started_together_send_each_digest_once(tmp_path, smtp_sink):  # noqa: F811
+    """At a daemon start after digest time, the catch-up job and the delivery job's retry both
+    find the digest due and run it at the same moment (two threads of the job pool): each
+    digest still reaches each recipient once, and the archive index is written whole."""
+    import threading
+
+    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def job() -> None:
+        start.wait()
+        try:
+            digest_job(str(cfg_dir), now=at("2026-11-24"))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert errors == []
+    assert daily_subjects(smtp_sink) == ["【舆情日报】2026-11-23"]
+    ids = smtp_sink.message_ids()
+    assert len(ids) == len(set(ids))

@@ -202,13 +202,21 @@ def digest_job(config_dir: str, force: bool = False, now: datetime | None = None
     latest day's, and any missed day's) once per day; the day is recorded in the digest
     ledger when every recipient got them. A failed run (SMTP down) is tried again after the
     alerts' retry backoff (``alerts.retry``: base × 2^(attempt-1), up to max_delay) by the
-    delivery job and by ``yuqing cycle``; the error is raised so the caller reports it."""
+    delivery job and by ``yuqing cycle``; the error is raised so the caller reports it.
+    Runs wait for each other (:func:`yuqing.app.lock.digest_lock`): a run that finds the day
+    done by the one it waited for does nothing."""
+    from yuqing.app.lock import digest_lock
     from yuqing.config import load_config
+
+    cfg = load_config(config_dir)
+    with digest_lock(cfg):
+        return _digest(cfg, force, now or _now(cfg.settings.timezone))
+
+
+def _digest(cfg: Config, force: bool, now: datetime) -> dict:
     from yuqing.dashboards.digest import run_scheduled_digest
     from yuqing.dashboards.ledger import open_ledger
 
-    cfg = load_config(config_dir)
-    now = now or _now(cfg.settings.timezone)
     today = now.date().isoformat()
     with open_ledger(cfg) as ledger:
         if not force and ledger.last_day == today:

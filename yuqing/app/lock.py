@@ -1,4 +1,4 @@
-"""One crawl/alert pass per store at a time.
+"""One crawl/alert pass per store at a time; one scheduled digest run at a time.
 
 Two passes on one store (a ``yuqing cycle`` from cron while ``yuqing run`` works, or two
 cycles) would crawl and alert twice and fight over the store ("database is locked"). A pass
@@ -6,6 +6,11 @@ takes an exclusive lock on a file beside the store (``<store>.lock`` for SQLite,
 <index prefix>.lock`` for Elasticsearch: it guards one host) for its whole duration; the
 second pass fails at once with a message naming the holder. The lock is an OS file lock
 (``fcntl.flock``): it is released when the holder exits, even by ``kill -9``.
+
+Scheduled digest runs (the cron job, the catch-up at start, the delivery job's retry, ``yuqing
+cycle``) wait for each other on :func:`digest_lock`: at a daemon start after digest time the
+catch-up and the delivery job find the same digest due at the same moment, and two runs
+would both send it before either recorded it in the ledger.
 """
 
 from __future__ import annotations
@@ -54,4 +59,20 @@ def pass_lock(cfg):
         finally:
             fh.seek(0)
             fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def digest_lock(cfg):
+    """Hold the digest's lock (``<digest.state_path>.lock``), waiting while another scheduled
+    digest run (thread or process) holds it. flock locks belong to the open file, so threads
+    of one process exclude each other too."""
+    state = cfg.path(cfg.settings.digest.state_path)
+    path = state.with_name(state.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
