@@ -56,15 +56,39 @@ class BoardServer(LoopbackServer):
         self.delay = 0.0
         self.lock = threading.Lock()
         self.requests: list[tuple[str, int]] = []
+        self.active = 0  # requests being answered
+        self.last_answer = time.monotonic()
+        self.idle = threading.Condition(self.lock)
 
     def handle(self, path: str) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(path)
-        if self.delay and "/post/" not in split.path:
-            time.sleep(self.delay)
         with self.lock:
-            status, ctype, body = self.respond(split.path, parse_qs(split.query))
-            self.requests.append((path, status))
+            self.active += 1
+        try:
+            if self.delay and "/post/" not in split.path:
+                time.sleep(self.delay)
+            with self.lock:
+                status, ctype, body = self.respond(split.path, parse_qs(split.query))
+                self.requests.append((path, status))
+        finally:
+            with self.lock:
+                self.active -= 1
+                self.last_answer = time.monotonic()
+                self.idle.notify_all()
         return status, {"Content-Type": ctype}, body
+
+    def wait_quiet(self, quiet: float = 0.3, timeout: float = 60) -> None:
+        """Until no request is being answered and none came for ``quiet`` seconds (the
+        requests of a killed client still queued or sleeping in ``delay``)."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                if self.active == 0 and now - self.last_answer >= quiet:
+                    return
+                if now >= deadline:
+                    raise AssertionError(f"{self.active} request(s) still being answered")
+                self.idle.wait(quiet)
 
     def add(self, board: str, n: int) -> None:
         with self.lock:

@@ -106,7 +106,7 @@ def test_a_crawl_killed_mid_walk_loses_nothing(tmp_path):
         before = count_posts(tmp_path)
         assert 90 <= before < 30 * 2 + 300
         srv.delay = 0
-        time.sleep(1.0)  # requests of the killed crawl still being answered
+        srv.wait_quiet()  # requests of the killed crawl still being answered
         assert backfill(cfg, tmp_path, srv, rounds=5, new_on_top=2) <= 5
 
 
