@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from yuqing.alerts.channels import CHANNELS
 from yuqing.alerts.channels import validate as validate_channels
+from yuqing.alerts.matches import PostMatches
 from yuqing.alerts.outbox import Outbox, Target
 from yuqing.alerts.replies import link_replies
 from yuqing.alerts.routing import Router
@@ -29,6 +30,10 @@ from yuqing.storage.base import Store
 from yuqing.timeutil import now as _now
 
 log = logging.getLogger(__name__)
+
+
+#: how far before the newest enqueue an alert without outbox rows is looked for
+RECONCILE_MARGIN = timedelta(hours=1)
 
 
 def alert_id(rule_id: str, subject: str, bucket: datetime, level: str) -> str:
@@ -78,28 +83,45 @@ class Engine:
         self.settings = settings or alert_settings(cfg)
         self.router = Router(cfg, self.settings.copy_duty_levels)
         self.depts = {d.id: d for d in cfg.departments.departments}
+        self._matches: PostMatches | None = None
 
     # -- evaluation ----------------------------------------------------------------------
-    def _prior(self, now: datetime) -> dict[tuple[str, str], Alert]:
+    def snapshot(self, now: datetime) -> Snapshot:
+        """What the rules read at ``now``; per-post matches persist beside the outbox."""
+        if self._matches is None:
+            path = self.cfg.path(self.settings.outbox_path).with_name("rule-matches.db")
+            self._matches = PostMatches(path)
+        return Snapshot(self.store, now, self.cfg, matches=self._matches)
+
+    def _prior(self, now: datetime, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Alert]:
+        """The standing alert (most severe, then latest, not superseded) within the lookback
+        for each (rule, subject) matched now — looked up per subject, not by reading every
+        alert of the lookback."""
         latest: dict[tuple[str, str], Alert] = {}
         since = now - self.settings.lookback
-        for a in self.store.iter_alerts(since=since):
-            if a.evidence.get("superseded_by"):
-                continue
-            key = (a.rule, a.evidence.get("subject", ""))
-            old = latest.get(key)
-            if old is None or (rank(a.level), a.created_at) >= (rank(old.level), old.created_at):
-                latest[key] = a
+        for rule_id, subject in sorted(keys):
+            for a in self.store.iter_alerts(since=since, rule=rule_id, subject=subject):
+                if a.evidence.get("superseded_by"):
+                    continue
+                old = latest.get((rule_id, subject))
+                if old is None or (rank(a.level), a.created_at) >= (
+                    rank(old.level),
+                    old.created_at,
+                ):
+                    latest[(rule_id, subject)] = a
         return latest
 
-    def _dismissed(self, now: datetime) -> dict[str, Alert]:
-        """Events the duty office marked 不予关注 within ``lookback``: event id -> that alert."""
+    def _dismissed(self, now: datetime, event_ids: set[str]) -> dict[str, Alert]:
+        """Of the events matched now, those the duty office marked 不予关注 within
+        ``lookback``: event id -> that alert (looked up per event)."""
         out: dict[str, Alert] = {}
-        for a in self.store.iter_alerts(since=now - self.settings.lookback):
-            if a.event_id and a.evidence.get("dismissed"):
-                old = out.get(a.event_id)
-                if old is None or rank(a.level) > rank(old.level):
-                    out[a.event_id] = a
+        since = now - self.settings.lookback
+        for event_id in sorted(event_ids):
+            for a in self.store.iter_alerts(since=since, event_id=event_id):
+                if a.evidence.get("dismissed"):
+                    old = out.get(event_id)
+                    if old is None or rank(a.level) > rank(old.level):
+                        out[event_id] = a
         return out
 
     def decide(
@@ -134,6 +156,9 @@ class Engine:
             and now - before.created_at < quiet
         ):
             return Decision(rule, match, level, suppressed_by=before.id)
+        if before is not None and before.id == aid:  # raised in this window already: the
+            return Decision(rule, match, level, alert=before)  # stored alert stands as it is
+        match.complete()  # routing fields are read only for what becomes an alert
         route = self.router.route(
             match, level, override=rule.rule.departments, source_alert=rule.subject_kind == "source"
         )
@@ -178,22 +203,23 @@ class Engine:
         with a ``failed`` dict, a rule that raises is recorded there (rule id -> one line)
         and the other rules go on. Without them, the exception propagates."""
         now = now or _now(self.cfg.settings.timezone)
-        snap = Snapshot(self.store, now, self.cfg)
-        prior = self._prior(now)
-        dismissed = self._dismissed(now)
-        out = []
+        self.store.flush()  # counts and searches see every write so far (Elasticsearch refresh)
+        snap = self.snapshot(now)
+        found: list[tuple[RuleType, Match]] = []
         for rule in build_rules(self.cfg, only=only, problems=problems):
             try:
-                matches = rule.evaluate(snap)
+                found += [(rule, m) for m in rule.evaluate(snap)]
             except Exception as exc:
                 if failed is None:
                     raise
                 failed[rule.rule.id] = one_line(f"{type(exc).__name__}: {exc}")
                 # the traceback with -v (INFO); one line per rule otherwise
                 log.info("rule %s raised; the other rules go on", rule.rule.id, exc_info=True)
-                continue
-            out += [self.decide(rule, m, now, prior, dismissed) for m in matches]
-        return out
+        prior = self._prior(  # a consolidated event's fragments (aliases) count as its own
+            now, {(rule.rule.id, s) for rule, m in found for s in (m.subject, *m.aliases)}
+        )
+        dismissed = self._dismissed(now, {m.event_id for _, m in found if m.event_id})
+        return [self.decide(rule, m, now, prior, dismissed) for rule, m in found]
 
     # -- writing -------------------------------------------------------------------------
     def check(self, now: datetime | None = None, only: list[str] | None = None) -> CheckResult:
@@ -209,7 +235,7 @@ class Engine:
             if d.created and d.alert.evidence.get("supersedes"):
                 self._mark_superseded(d.alert.evidence["supersedes"], d.alert.id)
         self.store.flush()  # committed before any delivery
-        link_replies(self.store, now, self.settings.lookback)
+        link_replies(self.store, now, self.settings.lookback, self.snapshot(now).matches)
         if self.outbox is not None:
             for d in result.decisions:
                 if d.alert is not None:
@@ -266,10 +292,15 @@ class Engine:
         )
 
     def reconcile(self, now: datetime) -> int:
-        """Enqueue stored alerts that never got outbox rows (crash between the two writes)."""
+        """Enqueue stored alerts that never got outbox rows (crash between the two writes).
+        Such an alert is no older than the last enqueue before the crash, so only the alerts
+        created since the newest enqueue (less an hour) are read, not the whole lookback."""
         if self.outbox is None:
             return 0
         since = now - self.settings.lookback
+        last = self.outbox.last_enqueued()
+        if last is not None and last - RECONCILE_MARGIN > since:
+            since = last - RECONCILE_MARGIN
         added = 0
         for a in self.store.iter_alerts(since=since):
             if a.status in ("open", "escalated") and not self.outbox.is_enqueued(a.id):

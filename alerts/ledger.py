@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from yuqing.alerts.rules.dormancy import DormancyRule, dormancy_policy, post_times
+from yuqing.alerts.rules.dormancy import DormancyRule, dormancy_policy
 from yuqing.storage.base import Store
 from yuqing.timeutil import to_iso
 from yuqing.vocab import CHANNEL_NAMES
@@ -51,23 +51,23 @@ class Account:
 
 def ledger(cfg, store: Store, as_of: datetime, weeks: int = WEEKS) -> list[Account]:
     o = dormancy_policy(cfg)
-    dormancy_rules = {r.id for r in cfg.rules.rules if r.type == DormancyRule.name}
     alerts = [
         a
-        for a in store.iter_alerts(since=as_of - o.period)
+        for rule in cfg.rules.rules
+        if rule.type == DormancyRule.name
+        for a in store.iter_alerts(since=as_of - o.period, rule=rule.id)
         if a.created_at <= as_of
-        and (a.rule in dormancy_rules or a.evidence.get("reason") == "dormant")
+    ]
+    accounts = [src for src in cfg.sources.sources if src.channel in o.channels]
+    ids = [src.id for src in accounts]
+    per_week = [  # oldest week first: posts per account, from the store's counts
+        store.tally("source", as_of - timedelta(weeks=w + 1), as_of - timedelta(weeks=w), keys=ids)
+        for w in reversed(range(weeks))
     ]
     out = []
-    for src in cfg.sources.sources:
-        if src.channel not in o.channels:
-            continue
-        times = [t for t in post_times(store, src.id) if t <= as_of]
-        weekly = [
-            sum(as_of - timedelta(weeks=w + 1) < t <= as_of - timedelta(weeks=w) for t in times)
-            for w in reversed(range(weeks))
-        ]
-        last = max(times) if times else None
+    for src in accounts:
+        weekly = [week[src.id].posts if src.id in week else 0 for week in per_week]
+        last = store.last_post_time(src.id, until=as_of)
         warnings = len({a.id for a in alerts if a.source_id == src.id})
         silent = last is None or as_of - last > timedelta(days=o.days)
         status = (

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from yuqing.alerts.outbox_rows import COLUMNS, Row, Target, delivery_key
@@ -41,6 +41,7 @@ CREATE INDEX IF NOT EXISTS deliveries_sent ON deliveries(department, recipient, 
 CREATE TABLE IF NOT EXISTS enqueued (
     alert_id TEXT NOT NULL, kind TEXT NOT NULL, ts REAL NOT NULL,
     PRIMARY KEY (alert_id, kind));
+CREATE INDEX IF NOT EXISTS enqueued_ts ON enqueued(ts);
 """
 
 
@@ -110,6 +111,11 @@ class Outbox:
             ).fetchone()
             is not None
         )
+
+    def last_enqueued(self) -> datetime | None:
+        """When the newest alert was enqueued (UTC), or None."""
+        ts = self.db.execute("SELECT max(ts) FROM enqueued").fetchone()[0]
+        return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
 
     def claim(self, owner: str, now: datetime, lease_seconds: float, limit: int) -> list[Row]:
         """Lease up to ``limit`` due rows (pending, not leased or lease expired). Rows of a

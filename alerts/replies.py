@@ -15,12 +15,14 @@ Measured on ``data/replies/`` by ``bench/replies.py`` (docs/alerts.md).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from yuqing.alerts.matches import PostMatches
 from yuqing.models import Alert, Event, Post, post_time
 from yuqing.storage.base import Store
 
@@ -33,6 +35,9 @@ GENERIC = (
     "您好 你好 尊敬 领导 我们 政府 部门 相关 要求 解决 严重 怎么 什么 一下 网友 市民"
 ).split()
 MAX_CANDIDATES = 5
+UNRESOLVED = ("open", "acked", "escalated")
+#: changes with what counts as a reply: the matches found so far are then found again
+REPLY_TEST = hashlib.sha1(f"{CUES.pattern}|{OFFICIAL_CHANNELS}".encode()).hexdigest()
 
 
 def _runs(text: str) -> list[str]:
@@ -63,6 +68,11 @@ def coverage(matter_grams: set[str], reply_text: str) -> float:
     return len(matter_grams & bigrams(reply_text)) / len(matter_grams)
 
 
+def _reply_or_answered(post: Post) -> dict | None:
+    """The per-post test behind ``link_replies`` (alerts/matches.py)."""
+    return {} if post.reply.get("text") or is_reply(post) else None
+
+
 def is_reply(post: Post) -> bool:
     return post.channel in OFFICIAL_CHANNELS and bool(CUES.search(post.title))
 
@@ -79,10 +89,11 @@ def best_event(
 ) -> Link | None:
     """The event (id, matter bigrams, first seen) a reply published at ``at`` answers."""
     best: tuple[float, str] | None = None
+    reply = bigrams(reply_text)  # once, not once per event
     for event_id, grams, first in events:
         if first is not None and first > at:
             continue  # a reply cannot answer what had not begun
-        score = coverage(grams, reply_text)
+        score = len(grams & reply) / len(grams) if grams else 0.0
         if score >= THRESHOLD and (best is None or score > best[0]):
             best = (score, event_id)
     return Link("", best[1], round(best[0], 3)) if best else None
@@ -100,12 +111,19 @@ def _candidate(post: Post, score: float, via: str) -> dict:
     }
 
 
-def link_replies(store: Store, now: datetime, lookback: timedelta) -> int:
-    """Attach candidate replies to unresolved event alerts; returns new candidates."""
+def link_replies(
+    store: Store, now: datetime, lookback: timedelta, matches: PostMatches | None = None
+) -> int:
+    """Attach candidate replies to unresolved event alerts; returns new candidates.
+
+    Only replies are read, not every post of the lookback: posts that carry the board's
+    answer or look like an official reply are found once each (``matches``, kept between
+    checks by the engine; without it the lookback is scanned)."""
     alerts: dict[str, list[Alert]] = {}
-    for a in store.iter_alerts(since=now - lookback):
-        if a.event_id and a.status != "resolved" and not a.evidence.get("superseded_by"):
-            alerts.setdefault(a.event_id, []).append(a)
+    for status in UNRESOLVED:
+        for a in store.iter_alerts(since=now - lookback, status=status):
+            if a.event_id and not a.evidence.get("superseded_by"):
+                alerts.setdefault(a.event_id, []).append(a)
     if not alerts:
         return 0
     events: dict[str, Event] = {}
@@ -115,7 +133,13 @@ def link_replies(store: Store, now: datetime, lookback: timedelta) -> int:
             events[eid] = event
     table = [(e.id, matter(e.title, e.keywords), e.first_seen) for e in events.values()]
     found: dict[str, list[dict]] = {}
-    for post in store.iter_posts(since=now - lookback):
+    replies = (matches or PostMatches()).find(
+        store, "replies", REPLY_TEST, _reply_or_answered, now - lookback, now
+    )
+    for post_id, _ in replies:
+        post = store.get_post(post_id)
+        if post is None:
+            continue
         if post.reply.get("text") and post.event_id in events:  # the board answered in place
             found.setdefault(post.event_id, []).append(
                 {**_candidate(post, 1.0, "board"), "text": post.reply["text"][:300]}

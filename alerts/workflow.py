@@ -13,7 +13,6 @@ from collections import defaultdict
 from datetime import datetime
 
 from yuqing.alerts.rules import build_rules
-from yuqing.alerts.snapshot import Snapshot
 from yuqing.config.loader import ConfigError
 from yuqing.errors import YuqingError
 from yuqing.models import Alert
@@ -161,7 +160,7 @@ def recheck_due(engine, now: datetime) -> list[tuple[Alert, str]]:
             continue
         if now >= alert.created_at + delay:
             due[alert.rule].append(alert)
-    snap = Snapshot(store, now, cfg)
+    snap = engine.snapshot(now)
     results = []
     for rule_id, alerts in due.items():
         try:

@@ -53,16 +53,31 @@ def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
     return due, skipped
 
 
+def nlp_state_path(cfg):
+    """Where the crawl keeps its NLP state between runs (beside the store)."""
+    from yuqing.nlp.state import state_path_for
+
+    return state_path_for(cfg.path(cfg.settings.storage.path))
+
+
 def load_nlp(cfg, store, at: datetime | None = None, summary: CrawlSummary | None = None):
-    """The NLP stage warmed with recent posts and events (so reposts and events carry over
-    from earlier crawls). When it cannot be loaded (a missing or damaged model file, an
+    """The NLP stage with the state of earlier crawls (so reposts and events carry over):
+    restored from the state the last crawl saved, or rebuilt from recent posts and events
+    (nlp/state.py). When it cannot be loaded (a missing or damaged model file, an
     unusable segmenter, a store that cannot be read): None, with the reason in
     ``summary.nlp_error`` — the crawl still stores what it fetches, and then fails
     (:func:`check_nlp`)."""
     try:
-        stage = NLPStage.from_config(cfg, sink=store)
+        stage = NLPStage.from_config(cfg, sink=store, state_path=nlp_state_path(cfg))
         warm_analyzer(stage.analyzer)
-        stage.warm(store, now=at)
+        t0 = time.monotonic()
+        replayed = stage.restore(store, now=at)
+        took = time.monotonic() - t0
+        stage.warm_up = {"seconds": took, "replayed": replayed}  # for the run's report
+        if replayed is None:
+            log.info("NLP state restored from %s in %.1f s", stage.state_path, took)
+        else:
+            log.info("NLP state rebuilt from %d stored posts in %.1f s", replayed, took)
     except YuqingError as exc:
         if summary is not None:
             summary.nlp_error = exc.line()
@@ -135,10 +150,13 @@ def crawl(
         if ctx.nlp_pool is not None:
             ctx.nlp_pool.shutdown(cancel_futures=True)
     ctx.summary.seconds = time.monotonic() - t0
-    if ctx.nlp is not None and hasattr(ctx.nlp, "flush"):
-        ctx.nlp.flush()
     record_health(cfg, store, due, ctx.summary, started)
     store.flush()
+    if ctx.nlp is not None:
+        try:  # after the last write: the saved state matches the store's change mark
+            ctx.nlp.save(store)
+        except YuqingError as exc:
+            log.warning("NLP state not saved (%s); the next crawl rebuilds it", exc)
     return ctx.summary
 
 

@@ -11,13 +11,12 @@ Counting rules (docs/digest.md):
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from yuqing.alerts.ledger import status_changes
-from yuqing.alerts.rules.dormancy import dormancy_policy, post_times
+from yuqing.alerts.rules.dormancy import dormancy_policy
 from yuqing.alerts.settings import alert_settings
 from yuqing.alerts.stats import DeptStats, department_stats
 from yuqing.alerts.workflow import deadline
@@ -27,6 +26,7 @@ from yuqing.dashboards.period import Period
 from yuqing.levels import LEVELS, rank
 from yuqing.models import CHANNELS, Alert, Event, Post, post_time
 from yuqing.storage.base import Store
+from yuqing.storage.facets import Dimension, Tally
 from yuqing.timeutil import parse_iso
 from yuqing.vocab import NEGATIVE_BELOW, STATUS_NAMES
 
@@ -35,6 +35,8 @@ MAIN_CHANNELS = ("portal", "message_board", "weibo", "wechat", "news")
 TOP_EVENTS = 10
 POSTS_PER_EVENT = 3
 NOTABLE_POSTS = 8  # "重点信息": the period's most negative (then newest) posts
+EVENT_SAMPLE = 200  # an event's posts read for its row (most negative first)
+CANDIDATES = 50  # events considered for the hot list, by hotness and by posts
 ZOMBIE_DAYS = 30  # a sleeping account this long is a 僵尸号
 
 
@@ -203,60 +205,58 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     prev = period.previous()
     trend_days = max(7, 2 * period.days)
     days = [period.last_day - timedelta(days=i) for i in range(trend_days - 1, -1, -1)]
-    day_index = {d: i for i, d in enumerate(days)}
-    since = min(prev.start, period.end - timedelta(days=trend_days))
-
-    cur_channels: Counter[str] = Counter()
-    prev_channels: Counter[str] = Counter()
+    cur = (period.start, cut)
+    before = (prev.start, prev.end)
     volume = [0] * trend_days
-    focus_cur: Counter[str] = Counter()
-    focus_prev: Counter[str] = Counter()
-    focus_sent: dict[str, list[float]] = defaultdict(list)
     focus_trend: dict[str, list[int]] = defaultdict(lambda: [0] * trend_days)
-    event_posts: dict[str, list[Post]] = defaultdict(list)
-    regions: Counter[str] = Counter()
+    for i, day in enumerate(days):
+        span = (_midnight(day, period), min(_midnight(day + timedelta(days=1), period), cut))
+        volume[i] = _total(_collected(store, "all", span))
+        for f, t in _collected(store, "focus", span).items():
+            focus_trend[f][i] = t.posts
+    cur_channels = Counter(_posts(_collected(store, "channel", cur)))
+    prev_channels = Counter(_posts(_collected(store, "channel", before)))
+    negative = [
+        _total(_collected(store, "all", w, below=NEGATIVE_BELOW), negative=True)
+        for w in (cur, before)
+    ]
+    focus_now = _collected(store, "focus", cur, below=NEGATIVE_BELOW)
+    focus_prev = _posts(_collected(store, "focus", before))
+    regions = Counter(_posts(_collected(store, "region", cur)))
+    if (unlabelled := sum(cur_channels.values()) - sum(regions.values())) > 0:
+        regions["未标注"] = unlabelled
     sources: Counter[str] = Counter()
-    negative = [0, 0]  # current, previous
-    period_posts: list[Post] = []  # published in the period: the 热点问题表
-    notable: list[tuple[float, float, str, Post]] = []  # heap of the period's most notable
-    for post in store.iter_posts(since=since):
-        if period.kind != "daily" and period.start <= post_time(post) < as_of:
-            period_posts.append(post)
-        t = post.crawled_at
-        if t >= cut:
-            continue
-        i = day_index.get(t.astimezone(period.tz).date())
-        if i is not None:
-            volume[i] += 1
-            for f in post.focus:
-                focus_trend[f][i] += 1
-        is_negative = post.sentiment is not None and post.sentiment < NEGATIVE_BELOW
-        if period.start <= t:
-            cur_channels[post.channel] += 1
-            negative[0] += is_negative
-            for f in post.focus:
-                focus_cur[f] += 1
-                if post.sentiment is not None:
-                    focus_sent[f].append(post.sentiment)
-            if post.event_id:
-                event_posts[post.event_id].append(post)
-            regions[post.region or "未标注"] += 1
-            if not post.duplicate_of:
-                rank = (-(post.sentiment or 0.0), t.timestamp(), post.id, post)
-                (heapq.heappush if len(notable) < NOTABLE_POSTS else heapq.heappushpop)(
-                    notable, rank
-                )
-            sources[names.source(post.source_id)] += 1
-        elif prev.start <= t < prev.end:
-            prev_channels[post.channel] += 1
-            negative[1] += is_negative
-            for f in post.focus:
-                focus_prev[f] += 1
+    for sid, n in _posts(_collected(store, "source", cur)).items():
+        sources[names.source(sid)] += n
+    event_posts = _posts(_collected(store, "event", cur))
+    notable = store.find_posts(
+        *cur, axis="collected", closed="left", order="sentiment", originals=True,
+        limit=NOTABLE_POSTS,
+    )  # fmt: skip
+    # published in the period: the 热点问题表 of weekly and monthly digests
+    period_posts = (
+        store.find_posts(period.start, as_of, closed="left")[::-1] if period.kind != "daily" else []
+    )
 
     events, new_events = _events(store, period, prev, cut, event_posts)
     alerts = _alerts(cfg, store, period, prev, as_of, cut)
     hot = [
-        _hot_event(e, event_posts.get(e.id, []), hot_trend(e, days), store, names)
+        _hot_event(
+            e,
+            store.find_posts(
+                *cur,
+                by="event",
+                key=e.id,
+                axis="collected",
+                closed="left",
+                order="sentiment",
+                limit=EVENT_SAMPLE,
+            ),  # fmt: skip
+            event_posts.get(e.id, 0),
+            hot_trend(e, days),
+            store,
+            names,
+        )
         for e in events[:TOP_EVENTS]
     ]
     _attach_alerts(hot, store, period, cut, names)
@@ -278,10 +278,10 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         FocusRow(
             fid,
             fname,
-            focus_cur[fid],
-            focus_prev[fid],
-            _mean(focus_sent.get(fid)),
-            sum(s < NEGATIVE_BELOW for s in focus_sent.get(fid, [])),
+            focus_now[fid].posts if fid in focus_now else 0,
+            focus_prev.get(fid, 0),
+            _mean(focus_now[fid]) if fid in focus_now else None,
+            focus_now[fid].negative if fid in focus_now else 0,
             focus_trend.get(fid, [0] * trend_days),
         )
         for fid, fname in names.focus.items()
@@ -305,7 +305,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         top_sources=sources.most_common(8),
         notable=[
             PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
-            for *_, p in sorted(notable, reverse=True)
+            for p in notable
         ],
         hot_table=_hot_table(cfg, store, period_posts, period.start, as_of),
     )
@@ -343,38 +343,56 @@ def _hot_table(cfg, store: Store, posts: list[Post], start: datetime, end: datet
     )
 
 
-def _mean(values: list[float] | None) -> float | None:
-    return round(sum(values) / len(values), 2) if values else None
+def _mean(t: Tally) -> float | None:
+    return round(t.sentiment_sum / t.scored, 2) if t.scored else None
+
+
+def _midnight(day: date, period: Period) -> datetime:
+    return datetime.combine(day, time(0), period.tz)
+
+
+def _collected(
+    store: Store, by: Dimension, span: tuple[datetime, datetime], **kw
+) -> dict[str, Tally]:
+    """Counts of the posts collected in ``[start, end)`` (the digest counts by crawl time)."""
+    if span[1] <= span[0]:
+        return {}
+    return store.tally(by, *span, axis="collected", closed="left", **kw)
+
+
+def _posts(counts: dict[str, Tally]) -> dict[str, int]:
+    return {k: t.posts for k, t in counts.items()}
+
+
+def _total(counts: dict[str, Tally], negative: bool = False) -> int:
+    return sum(t.negative if negative else t.posts for t in counts.values())
 
 
 def _events(
-    store: Store, period: Period, prev: Period, cut: datetime, event_posts: dict[str, list[Post]]
+    store: Store, period: Period, prev: Period, cut: datetime, event_posts: dict[str, int]
 ) -> tuple[list[Event], tuple[int, int]]:
-    """Hot events of the period (by hotness) and the count of new events (current, prev)."""
+    """Hot events of the period (by hotness, then posts in the period) and the count of new
+    events (current, previous). Candidates: the hottest events seen since the period began,
+    and the events with the most posts collected in it."""
+    new = (store.count_events(period.start, cut), store.count_events(prev.start, prev.end))
     seen: dict[str, Event] = {}
-    new = [0, 0]
-    for e in store.iter_events(since=prev.start):
+    for e in store.iter_events(since=period.start, order="hotness", limit=CANDIDATES):
         first = e.first_seen or e.last_seen
-        if first is not None and period.start <= first < cut:
-            new[0] += 1
-        elif first is not None and prev.start <= first < prev.end:
-            new[1] += 1
-        if e.last_seen is not None and period.start <= e.last_seen < cut:
+        if (first is None or first < cut) and (
+            (e.last_seen is not None and e.last_seen < cut) or e.id in event_posts
+        ):
             seen[e.id] = e
-    for eid in event_posts:
-        if eid not in seen:
-            event = store.get_event(eid)
-            if event is not None:
-                seen[eid] = event
-    ranked = sorted(
-        seen.values(), key=lambda e: (-e.hotness, -len(event_posts.get(e.id, [])), e.id)
-    )
-    return ranked, (new[0], new[1])
+    for eid in sorted(event_posts, key=lambda k: (-event_posts[k], k))[:CANDIDATES]:
+        if eid not in seen and (event := store.get_event(eid)) is not None:
+            seen[eid] = event
+    ranked = sorted(seen.values(), key=lambda e: (-e.hotness, -event_posts.get(e.id, 0), e.id))
+    return ranked, new
 
 
 def _hot_event(
-    e: Event, posts: list[Post], trend: list[float], store: Store, names: _Names
+    e: Event, posts: list[Post], period_posts: int, trend: list[float], store: Store, names: _Names
 ) -> HotEvent:
+    """``posts``: the event's most negative posts collected in the period (a sample)."""
     chosen = [p for p in posts if not p.duplicate_of] or list(posts)
     if not chosen:  # nothing collected in the period: show the event's own posts
         for pid in e.post_ids[: POSTS_PER_EVENT * 3]:
@@ -393,13 +411,15 @@ def _hot_event(
         )
     )
     sents = [p.sentiment for p in posts if p.sentiment is not None]
-    negativity = e.negativity if e.negativity is not None else (_mean(sents))
+    negativity = e.negativity
+    if negativity is None and sents:
+        negativity = round(sum(sents) / len(sents), 2)
     return HotEvent(
         id=e.id,
         title=e.title,
         hotness=round(e.hotness, 1),
         size=e.size,
-        period_posts=len(posts),
+        period_posts=period_posts,
         category=names.categories.get(e.category or "", e.category),
         focus=[names.focus.get(f, f) for f in e.focus],
         regions=regions[:5],
@@ -416,22 +436,14 @@ def _attach_alerts(
     hot: list[HotEvent], store: Store, period: Period, cut: datetime, names: _Names
 ) -> None:
     """The most severe (then latest) alert about each hot event, up to the period's end."""
-    wanted = {h.id for h in hot}
-    best: dict[str, Alert] = {}
-    for a in store.iter_alerts(since=period.start - timedelta(days=30)):
-        eid = a.event_id
-        if (
-            eid is None
-            or eid not in wanted
-            or a.created_at >= cut
-            or a.evidence.get("superseded_by")
-        ):
-            continue
-        cur = best.get(eid)
-        if cur is None or (rank(a.level), a.created_at) >= (rank(cur.level), cur.created_at):
-            best[eid] = a
+    since = period.start - timedelta(days=30)
     for h in hot:
-        top = best.get(h.id)
+        top: Alert | None = None
+        for a in store.iter_alerts(since=since, event_id=h.id):
+            if a.created_at >= cut or a.evidence.get("superseded_by"):
+                continue
+            if top is None or (rank(a.level), a.created_at) >= (rank(top.level), top.created_at):
+                top = a
         if top is not None:
             h.alert_level, h.alert_status = top.level, top.status
             h.departments = [names.depts.get(d, d) for d in top.departments]
@@ -447,7 +459,7 @@ def _alerts(
     overdue: list[AlertRef] = []
     overdue_resolve: list[AlertRef] = []
     reminders = notices = 0
-    for a in store.iter_alerts(since=period.start - timedelta(days=30)):
+    for a in _period_alerts(store, period, prev):
         if a.evidence.get("superseded_by") or a.created_at >= cut:
             continue
         due = deadline(a, settings)
@@ -510,6 +522,18 @@ def _alerts(
     )
 
 
+def _period_alerts(store: Store, period: Period, prev: Period) -> list[Alert]:
+    """The alerts the summary can count, without reading 30 days of alerts: those raised in
+    the two periods, those still waiting (open, escalated, acked: overdue lists) and those
+    changed since the period began (reminders, notices) — within the last 30 days."""
+    since = period.start - timedelta(days=30)
+    found = {a.id: a for a in store.iter_alerts(since=prev.start)}
+    for status in ("open", "escalated", "acked"):
+        found.update((a.id, a) for a in store.iter_alerts(since=since, status=status))
+    found.update((a.id, a) for a in store.iter_alerts(since=since, updated_since=period.start))
+    return sorted(found.values(), key=lambda a: (a.created_at, a.id))
+
+
 def source_issues(
     cfg, store: Store, as_of: datetime, names: _Names | None = None
 ) -> list[SourceIssue]:
@@ -543,9 +567,8 @@ def source_issues(
             or state.last_success_at is None
         ):
             continue  # never crawled successfully: reported as failing, not as dormant
-        times = post_times(store, src.id)
-        last = max((t for t in times if t <= as_of), default=None)
-        if last is None and times:
+        last = store.last_post_time(src.id, until=as_of)
+        if last is None and store.last_post_time(src.id) is not None:
             continue  # its first post came after the period: not judged in hindsight
         idle = (as_of - last).days if last else None
         if idle is not None and idle < policy.days:

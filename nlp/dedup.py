@@ -1,4 +1,5 @@
-"""Near-duplicate detection: MinHash over word shingles, LSH for candidates, bounded state.
+"""Near-duplicate detection: MinHash over word shingles, LSH banding for candidates, bounded
+state kept in SQLite (a file for the crawl, memory otherwise).
 
 Reposts of one notice across sites differ in page furniture (removed by normalization),
 headers, footers and a few characters; their word-bigram sets stay close. A post whose
@@ -10,24 +11,49 @@ re-pointed ids are reported so the caller can update stored posts.
 State is bounded: entries leave the index when their arrival time (``crawled_at``) falls out
 of ``window`` behind the newest arrival, and the oldest leave first when ``max_items`` is
 exceeded.
+
+Why SQLite and not datasketch's in-memory ``MinHashLSH``: a week of a busy city is 200 k posts,
+and the in-memory index costs about 6 KB per post (a Python set per band) — over a gigabyte —
+and has to be rebuilt by replaying the week at every crawl start. On disk the index is ready
+the moment the file is opened, memory stays flat, and a post costs a few indexed lookups. The
+banding (``b`` bands of ``r`` rows) is datasketch's choice for the candidate threshold.
+
+Tables: ``dedup_entry`` (one row per indexed post, ``n`` = arrival order, the signature as 32-bit
+values) and ``dedup_band`` (one row per band of each entry: a 64-bit hash of the band's values).
+Writes are grouped in a transaction until :meth:`commit`.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from yuqing.nlp.segment import is_content
+from yuqing.storage.sqlite_file import open_cache
 
 __all__ = ["NearDuplicateIndex", "DupResult", "shingles"]
 
 _SHIFT = np.uint64(32)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constants for the band hash
+_BAND = np.uint64(0xC2B2AE3D27D4EB4F)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_entry (
+    n INTEGER PRIMARY KEY, post_id TEXT NOT NULL UNIQUE, canonical TEXT NOT NULL,
+    key_time REAL NOT NULL, key_crawled REAL NOT NULL, arrived REAL NOT NULL, sig BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS dedup_entry_canonical ON dedup_entry(canonical);
+CREATE TABLE IF NOT EXISTS dedup_band (
+    band INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (band, n)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedup_band_n ON dedup_band(n);
+CREATE TABLE IF NOT EXISTS dedup_params (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
 
 
 def shingles(words: Sequence[str], n: int = 2) -> set[bytes]:
@@ -39,14 +65,6 @@ def shingles(words: Sequence[str], n: int = 2) -> set[bytes]:
 
 
 @dataclass
-class _Entry:
-    key: tuple  # (published_at or crawled_at, crawled_at) ordering key
-    arrived: datetime
-    hashvalues: np.ndarray
-    canonical: str
-
-
-@dataclass
 class DupResult:
     duplicate_of: str | None
     similarity: float = 0.0
@@ -54,6 +72,8 @@ class DupResult:
 
 
 class NearDuplicateIndex:
+    """``path``: the SQLite file holding the index (None: in memory, for one process)."""
+
     def __init__(
         self,
         *,
@@ -63,6 +83,7 @@ class NearDuplicateIndex:
         window_seconds: float = 7 * 86400,
         max_items: int = 200_000,
         seed: int = 1,
+        path: str | Path | None = None,
     ):
         self.num_perm = num_perm
         self.threshold = threshold
@@ -70,24 +91,61 @@ class NearDuplicateIndex:
         self.window_seconds = window_seconds
         self.max_items = max_items
         # LSH tuned a little below the verify threshold so borderline pairs are candidates
-        self._lsh = MinHashLSH(threshold=max(0.3, threshold - 0.15), num_perm=num_perm)
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()  # arrival order
-        self._members: dict[str, set[str]] = {}  # canonical -> copies
+        lsh = MinHashLSH(threshold=max(0.3, threshold - 0.15), num_perm=num_perm)
+        self.bands, self.rows = lsh.b, lsh.r
         # multiply-shift universal hashing (wrap-around uint64 arithmetic, no modulo)
         rng = np.random.RandomState(seed)
         self.seed = seed
         self._a = rng.randint(1, 1 << 62, size=num_perm, dtype=np.uint64) * 2 + 1
         self._b = rng.randint(0, 1 << 62, size=num_perm, dtype=np.uint64)
-        self._newest: datetime | None = None
+        self._pow = _MIX ** np.arange(self.rows, dtype=np.uint64)
+        self._band_ids = np.arange(self.bands, dtype=np.uint64) * _BAND
+        self.db = self._open(path)
+        self._count = self._one("SELECT count(*) FROM dedup_entry") or 0
+        self._newest: float | None = self._one("SELECT max(arrived) FROM dedup_entry")
+
+    # -- storage ---------------------------------------------------------------------------
+    def _open(self, path: str | Path | None) -> sqlite3.Connection:
+        db = open_cache(path, "NLP state", SCHEMA)
+        params = repr((self.num_perm, self.shingle, self.seed, self.bands, self.rows))
+        if db.execute("SELECT value FROM dedup_params WHERE key='params'").fetchone() != (params,):
+            # signatures made with other parameters cannot be compared: start empty
+            db.executescript("DELETE FROM dedup_band; DELETE FROM dedup_entry;")
+            db.execute("INSERT OR REPLACE INTO dedup_params VALUES ('params', ?)", (params,))
+        return db
+
+    def _one(self, sql: str, args: tuple = ()):
+        row = self.db.execute(sql, args).fetchone()
+        return row[0] if row else None
+
+    def _begin(self) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        """Make the writes since the last commit durable."""
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.commit()
+        self.db.close()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._count
 
-    def _minhash(self, items: set[bytes]) -> LeanMinHash:
+    # -- hashing ---------------------------------------------------------------------------
+    def _signature(self, items: set[bytes]) -> np.ndarray:
         hv = np.fromiter(map(zlib.crc32, items), dtype=np.uint64, count=len(items))
         phv = (np.multiply.outer(hv, self._a) + self._b) >> _SHIFT
-        return LeanMinHash(seed=self.seed, hashvalues=phv.min(axis=0), scheme="legacy")
+        return phv.min(axis=0).astype(np.uint32)
 
+    def _band_keys(self, sig: np.ndarray) -> list[int]:
+        cut = sig[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, self.rows)
+        keys = (cut * self._pow).sum(axis=1, dtype=np.uint64) ^ self._band_ids
+        return keys.view(np.int64).tolist()
+
+    # -- the index -------------------------------------------------------------------------
     def add(
         self,
         post_id: str,
@@ -97,72 +155,91 @@ class NearDuplicateIndex:
         crawled_at: datetime,
     ) -> DupResult:
         """Index a post; return the canonical copy it duplicates (or None)."""
-        self._advance(crawled_at)
-        if post_id in self._entries:  # re-processing the same post: idempotent
-            seen = self._entries[post_id]
-            return DupResult(None if seen.canonical == post_id else seen.canonical, 1.0)
+        arrived = crawled_at.timestamp()
+        if self._newest is None or arrived > self._newest:
+            self._newest = arrived
+        known = self._one("SELECT canonical FROM dedup_entry WHERE post_id=?", (post_id,))
+        if known is not None:  # re-processing the same post: idempotent
+            return DupResult(None if known == post_id else known, 1.0)
         items = shingles(words, self.shingle)
         if not items:
             return DupResult(None)
-        mh = self._minhash(items)
-        key = (published_at or crawled_at, crawled_at)
-        best_id, best_sim = None, 0.0
-        for cand in self._lsh.query(mh):
-            e = self._entries.get(cand)
-            if e is None:
-                continue
-            sim = float(np.count_nonzero(e.hashvalues == mh.hashvalues)) / self.num_perm
-            if sim >= self.threshold and sim > best_sim:
-                best_id, best_sim = cand, sim
-        result = DupResult(None)
-        canonical = post_id
+        sig = self._signature(items)
+        bands = self._band_keys(sig)
+        key = ((published_at or crawled_at).timestamp(), arrived)
+        self._begin()
+        best_id: str | None = None
+        best_canon, best_sim = "", 0.0
+        marks = ",".join("?" * len(bands))
+        for cand, canon, blob in self.db.execute(
+            "SELECT e.post_id, e.canonical, e.sig FROM dedup_entry e WHERE e.n IN "
+            f"(SELECT n FROM dedup_band WHERE band IN ({marks}))",
+            bands,
+        ):
+            other = np.frombuffer(blob, dtype=np.uint32)
+            sim = float(np.count_nonzero(other == sig)) / self.num_perm
+            if sim >= self.threshold and (sim > best_sim or (sim == best_sim and cand < best_id)):
+                best_id, best_canon, best_sim = cand, canon, sim
+        result, canonical = DupResult(None), post_id
         if best_id is not None:
-            canonical = self._entries[best_id].canonical
-            canon_entry = self._entries.get(canonical)
-            if canon_entry is not None and key < canon_entry.key:
+            canonical = best_canon
+            ck = self.db.execute(
+                "SELECT key_time, key_crawled FROM dedup_entry WHERE post_id=?", (canonical,)
+            ).fetchone()
+            if ck is not None and key < ck:
                 result.repointed = self._repoint(canonical, post_id)
                 canonical = post_id
             else:
                 result = DupResult(canonical, best_sim)
-            self._members.setdefault(canonical, set()).add(post_id)
-        self._entries[post_id] = _Entry(key, crawled_at, mh.hashvalues, canonical)
-        self._lsh.insert(post_id, mh)
+        cur = self.db.execute(
+            "INSERT INTO dedup_entry (post_id, canonical, key_time, key_crawled, arrived, sig) "
+            "VALUES (?,?,?,?,?,?)",
+            (post_id, canonical, key[0], key[1], arrived, sig.tobytes()),
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO dedup_band VALUES (?,?)", ((b, cur.lastrowid) for b in bands)
+        )
+        self._count += 1
         self._trim()
         return result
 
     def _repoint(self, old: str, new: str) -> list[str]:
-        members = self._members.pop(old, set()) | {old}
-        for m in members:
-            if m in self._entries:
-                self._entries[m].canonical = new
-        self._members[new] = members
+        members = {old} | {
+            m
+            for (m,) in self.db.execute("SELECT post_id FROM dedup_entry WHERE canonical=?", (old,))
+        }
+        self.db.execute("UPDATE dedup_entry SET canonical=? WHERE canonical=?", (new, old))
         return sorted(members)
 
-    def _advance(self, arrived: datetime) -> None:
-        if self._newest is None or arrived > self._newest:
-            self._newest = arrived
-
-    def _evict_one(self) -> None:
-        pid, e = self._entries.popitem(last=False)
-        self._lsh.remove(pid)
-        group = self._members.get(e.canonical)
-        if group is not None:
-            group.discard(pid)
-            if not group and e.canonical not in self._entries:
-                del self._members[e.canonical]
-        if pid in self._members and not self._members[pid]:
-            del self._members[pid]
+    def _evict_through(self, n: int) -> None:
+        self._count -= self.db.execute("DELETE FROM dedup_entry WHERE n <= ?", (n,)).rowcount
+        self.db.execute("DELETE FROM dedup_band WHERE n <= ?", (n,))
 
     def _trim(self) -> None:
-        while len(self._entries) > self.max_items:
-            self._evict_one()
+        if self._count > self.max_items:
+            n = self._one(
+                "SELECT n FROM dedup_entry ORDER BY n LIMIT 1 OFFSET ?",
+                (self._count - self.max_items - 1,),
+            )
+            self._evict_through(n)
         if self._newest is None:
             return
-        while self._entries:
-            e = next(iter(self._entries.values()))
-            if (self._newest - e.arrived).total_seconds() <= self.window_seconds:
-                break
-            self._evict_one()
+        horizon = self._newest - self.window_seconds
+        oldest = self._one("SELECT arrived FROM dedup_entry ORDER BY n LIMIT 1")
+        if oldest is None or oldest >= horizon:
+            return
+        while True:  # oldest arrivals first, up to the first one still inside the window
+            front = self.db.execute(
+                "SELECT n, arrived FROM dedup_entry ORDER BY n LIMIT 256"
+            ).fetchall()
+            cut = next((i for i, (_, t) in enumerate(front) if t >= horizon), len(front))
+            if cut:
+                self._evict_through(front[cut - 1][0])
+            if cut < len(front) or not front:
+                return
 
     def stats(self) -> dict[str, int]:
-        return {"entries": len(self._entries), "groups": len(self._members)}
+        groups = self._one(
+            "SELECT count(DISTINCT canonical) FROM dedup_entry WHERE canonical != post_id"
+        )
+        return {"entries": self._count, "groups": groups or 0}

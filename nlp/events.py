@@ -18,11 +18,14 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
+from operator import mul
 from typing import Protocol, runtime_checkable
 
 from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
 from yuqing.models import Event, Post, post_time
 from yuqing.nlp.anchors import anchor_conflict
+from yuqing.nlp.centroids import CentroidIndex
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = [
@@ -167,7 +170,8 @@ class EventTracker:
             int(bs.bucket.total_seconds()), int(bs.baseline.total_seconds()), bs.k, bs.min_posts
         )
         self._events: OrderedDict[str, _State] = OrderedDict()  # least recently updated first
-        self._index: dict[str, set[str]] = {}  # term -> event ids
+        # the events' top centroid terms, for candidate search (nlp/centroids.py)
+        self._index = CentroidIndex(self.settings.events.centroid_terms)
         # post id -> (event id, post time), oldest first: kept while a later post can still
         # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
         # for dedup.window) — dedup.window — and ≤ max_tracked_posts
@@ -272,7 +276,7 @@ class EventTracker:
     def stats(self) -> dict[str, int]:
         return {
             "events": len(self._events),
-            "index_terms": len(self._index),
+            "index_terms": self._index.terms(),
             "tracked_posts": len(self._post_event),
             "baseline_cells": len(self.baselines),
         }
@@ -300,12 +304,12 @@ class EventTracker:
         return st
 
     def _best_match(self, vec: dict[str, float], t: datetime, anchors: list[str]) -> _State | None:
-        cands: set[str] = set()
-        for term in vec:
-            cands |= self._index.get(term, set())
+        # Candidates share an indexed term with the post; the index leaves out those whose
+        # score cannot reach the threshold (thousands once the window fills), and the rest
+        # are scored exactly (the dot product in C)
         best, best_sim = None, self.settings.events.similarity
-        window = self.window
-        for eid in cands:
+        window, terms, weights = self.window, list(vec), list(vec.values())
+        for eid in self._index.candidates(vec, best_sim):
             st = self._events[eid]
             ev = st.event
             if (
@@ -315,7 +319,7 @@ class EventTracker:
             ):
                 continue  # inactive: no post within the gap
             c = st.centroid
-            sim = sum(w * c.get(k, 0.0) for k, w in vec.items()) / st.norm
+            sim = sum(map(mul, weights, map(c.get, terms, repeat(0.0)))) / st.norm
             if sim < best_sim or (sim == best_sim and best is not None and eid > best.event.id):
                 continue  # ties go to the smaller id: the result does not depend on set order
             if anchors and anchor_conflict(anchors, st.places()):
@@ -440,16 +444,9 @@ class EventTracker:
         n = self.settings.events.centroid_terms
         return [k for k, _ in sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
-    def _reindex(self, st: _State, before: set[str]) -> None:
-        after = set(self._top_terms(st))
-        for term in before - after:
-            ids = self._index.get(term)
-            if ids:
-                ids.discard(st.event.id)
-                if not ids:
-                    del self._index[term]
-        for term in after - before:
-            self._index.setdefault(term, set()).add(st.event.id)
+    def _reindex(self, st: _State, before: set[str] | None = None) -> None:
+        """After the centroid changed (``before``: unused, kept for callers)."""
+        self._index.update(st.event.id, st.centroid)
 
     def _tick(self, t: datetime) -> None:
         if self._clock is None or t > self._clock:
@@ -463,12 +460,7 @@ class EventTracker:
         self._reindex_remove(st)
 
     def _reindex_remove(self, st: _State) -> None:
-        for term in self._top_terms(st):
-            ids = self._index.get(term)
-            if ids:
-                ids.discard(st.event.id)
-                if not ids:
-                    del self._index[term]
+        self._index.remove(st.event.id)
 
     def _trim(self) -> None:
         es = self.settings.events

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from yuqing.models import Post, post_time
+from yuqing.nlp import state
 from yuqing.nlp.analyzer import PostAnalyzer
 from yuqing.nlp.dedup import NearDuplicateIndex
 from yuqing.nlp.events import EventSink, EventTracker, InMemoryEventSink
@@ -27,16 +29,22 @@ class NLPStage:
         sink: EventSink | None = None,
         *,
         source_weights: dict[str, float] | None = None,
+        state_path: Path | None = None,
     ):
         self.analyzer = analyzer
         self.settings = s = settings or NLPSettings()
         self.sink = sink if sink is not None else InMemoryEventSink()
+        #: the crawl's persistent state (nlp/state.py); None keeps everything in memory
+        self.state_path = state_path
+        #: how the last restore went ({"seconds", "replayed"}), for the crawl's report
+        self.warm_up: dict[str, float | int | None] = {}
         self.dedup = NearDuplicateIndex(
             num_perm=s.dedup.num_perm,
             threshold=s.dedup.threshold,
             shingle=s.dedup.shingle,
             window_seconds=s.dedup.window.total_seconds(),
             max_items=s.dedup.max_items,
+            path=state_path,
         )
         self.events = EventTracker(s, self.sink, source_weights=source_weights)
         #: (post id, new duplicate_of) for stored posts whose canonical copy changed because an
@@ -44,12 +52,14 @@ class NLPStage:
         self._repointed: list[tuple[str, str]] = []
 
     @classmethod
-    def from_config(cls, cfg, sink: EventSink | None = None, *, model_path=None) -> NLPStage:
+    def from_config(
+        cls, cfg, sink: EventSink | None = None, *, model_path=None, state_path=None
+    ) -> NLPStage:
         """Build from a loaded ``yuqing.config.Config`` (``cfg.settings.nlp`` if present)."""
         settings = getattr(cfg.settings, "nlp", None) or NLPSettings()
         analyzer = PostAnalyzer.from_config(cfg, model_path=model_path, settings=settings)
         weights = {src.id: src.weight for src in cfg.sources.sources}
-        return cls(analyzer, settings, sink, source_weights=weights)
+        return cls(analyzer, settings, sink, source_weights=weights, state_path=state_path)
 
     # ------------------------------------------------------------------ processing
     def process(self, post: Post) -> Post:
@@ -85,6 +95,7 @@ class NLPStage:
             post.event_id = event.id
             self._share_focus(post, event)
         self.events.flush()
+        self.dedup.commit()
         return posts
 
     def _share_focus(self, post: Post, event) -> None:
@@ -104,6 +115,25 @@ class NLPStage:
         return out
 
     # ------------------------------------------------------------------ state
+    def restore(self, store, *, now: datetime | None = None) -> int | None:
+        """The state the last crawl saved (:meth:`save`) when nothing changed the store
+        since (returns None), else rebuilt from the store (:meth:`warm`; returns the number
+        of posts replayed)."""
+        if self.state_path is not None and state.load(
+            self.state_path, self.events, store.change_mark()
+        ):
+            return None
+        return self.warm(store, now=now)
+
+    def save(self, store) -> None:
+        """Write pending events and keep the state for the next crawl (call after the
+        crawl's last store write, ``store.flush()`` included)."""
+        self.events.flush()
+        self.dedup.commit()
+        if self.state_path is not None:
+            store.flush()
+            state.save(self.state_path, self.events, store.change_mark())
+
     def warm(self, store, *, now: datetime | None = None) -> int:
         """Rebuild duplicate index and recent events from storage (``iter_posts`` /
         ``iter_events`` with ``since``); returns the number of posts replayed."""

@@ -7,6 +7,7 @@ returning :class:`Match` objects. The engine turns matches into alerts (level, i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -54,6 +55,17 @@ class Match:
     #: earlier subjects of the same thing (``event:<id>`` of fragments merged into the event by
     #: consolidation): an alert about one of them counts as an earlier alert about this one
     aliases: list[str] = field(default_factory=list)
+    #: fields read from posts only when the match becomes an alert (routing, evidence): a
+    #: check where most matches are suppressed (realert) then reads no posts for them
+    fill: Callable[[], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    def complete(self) -> Match:
+        """Apply the deferred fields once (the engine calls it before routing)."""
+        if self.fill is not None:
+            fill, self.fill = self.fill, None
+            for name, value in fill().items():
+                setattr(self, name, value)
+        return self
 
 
 class RuleType(Generic[OptionsT]):

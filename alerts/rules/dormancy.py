@@ -6,14 +6,14 @@ them through :func:`dormancy_policy` (so changing ``days`` in rules.yaml changes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import Field, ValidationError
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
 from yuqing.config.types import Duration, parse_duration
 from yuqing.levels import Level
-from yuqing.models import NEW_MEDIA, post_time
+from yuqing.models import NEW_MEDIA
 
 
 class DormancyOptions(Options):
@@ -43,11 +43,6 @@ def dormancy_policy(cfg) -> DormancyOptions:
     return DormancyOptions()
 
 
-def post_times(store, source_id: str) -> list[datetime]:
-    """The effective times of a source's stored posts."""
-    return [post_time(p) for p in store.iter_posts(source_id=source_id)]
-
-
 class DormancyRule(RuleType[DormancyOptions]):
     name = "dormancy"
     Options = DormancyOptions
@@ -57,9 +52,7 @@ class DormancyRule(RuleType[DormancyOptions]):
         o = self.options
         states = {s.source_id: s for s in snap.source_states()}
         since = snap.now - timedelta(days=o.days)
-        past = [
-            a for a in snap.store.iter_alerts(since=snap.now - o.period) if a.rule == self.rule.id
-        ]
+        past = list(snap.store.iter_alerts(since=snap.now - o.period, rule=self.rule.id))
         out = []
         for src in snap.sources():
             state = states.get(src.id)
@@ -70,7 +63,7 @@ class DormancyRule(RuleType[DormancyOptions]):
                 or state.last_success_at is None
             ):
                 continue  # never crawled successfully: source_health's job, not dormancy
-            last = max(post_times(snap.store, src.id), default=None)
+            last = snap.store.last_post_time(src.id)
             if last is not None and last >= since:
                 continue
             warnings = len({a.id for a in past if a.source_id == src.id})

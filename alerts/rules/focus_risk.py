@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from pydantic import Field
@@ -24,11 +25,15 @@ class FocusRiskRule(RuleType[FocusRiskOptions]):
     def evaluate(self, snap) -> list[Match]:
         o = self.options
         wanted = set(o.risk_flags)
+
+        def test(post) -> dict | None:  # run once per new post (alerts/matches.py)
+            return {} if o.focus in post.focus and wanted & set(post.risk_flags) else None
+
         groups: dict[str, list] = defaultdict(list)
-        for post in snap.posts(self.window):
-            if o.focus in post.focus and wanted & set(post.risk_flags):
-                key = f"event:{post.event_id}" if post.event_id else f"post:{post.id}"
-                groups[key].append(post)
+        fingerprint = json.dumps([o.focus, sorted(wanted)])
+        for post, _ in snap.matching(self.rule.id, fingerprint, test, self.window):
+            key = f"event:{post.event_id}" if post.event_id else f"post:{post.id}"
+            groups[key].append(post)
         out = []
         for key, posts in sorted(groups.items()):
             if len(posts) < o.min_posts:

@@ -54,6 +54,23 @@ def subject(by: str, key: str) -> str:
     return f"{by}:{key}"
 
 
+def deferred_fields(snap, by: str, key: str, span, only_scored: bool = False) -> dict:
+    """The identity fields of a counted group now, its routing fields (from a sample of its
+    posts) when the engine completes the match (``Match.fill``)."""
+
+    def fill() -> dict:
+        posts = snap.group_posts(by, key, span)
+        if only_scored:
+            posts = [p for p in posts if p.sentiment is not None]
+        return routing_fields(by, key, posts)
+
+    return {
+        "event_id": key if by == "event" else None,
+        "source_id": key if by == "source" else None,
+        "fill": fill,
+    }
+
+
 def routing_fields(by: str, key: str, posts: list[Post]) -> dict:
     """Focus/category/region/text of a group, for routing the alert."""
     focus: list[str] = []

@@ -25,7 +25,7 @@ class HotnessRule(RuleType[HotnessOptions]):
     def evaluate(self, snap) -> list[Match]:
         o = self.options
         out = []
-        for event in snap.events(self.window):
+        for event in snap.events(self.window, min_hotness=o.threshold):
             if event.hotness < o.threshold or event.size < o.min_size:
                 continue
             if o.focus and not set(o.focus) & set(event.focus):

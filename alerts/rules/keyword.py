@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -53,19 +55,26 @@ class KeywordRule(RuleType[KeywordOptions]):
                 ) from exc
             terms += [t.strip() for t in text.splitlines() if t.strip() and not t.startswith("#")]
         self.lexicon = Lexicon(terms)
+        #: changes when the terms or where they are looked for change: matches are re-found
+        self.fingerprint = hashlib.sha1(
+            json.dumps([sorted(set(terms)), options.in_title_only]).encode()
+        ).hexdigest()
 
     def evaluate(self, snap) -> list[Match]:
         o = self.options
-        groups: dict[str, list] = defaultdict(list)
-        hits: dict[str, set[str]] = defaultdict(set)
-        for post in snap.posts(self.window):
+
+        def test(post) -> dict | None:  # run once per new post (alerts/matches.py)
             found = self.lexicon.find(
                 post.title if o.in_title_only else post.title + "\n" + post.text
             )
-            if found:
-                key = f"event:{post.event_id}" if post.event_id else f"post:{post.id}"
-                groups[key].append(post)
-                hits[key] |= found
+            return {"terms": sorted(found)} if found else None
+
+        groups: dict[str, list] = defaultdict(list)
+        hits: dict[str, set[str]] = defaultdict(set)
+        for post, found in snap.matching(self.rule.id, self.fingerprint, test, self.window):
+            key = f"event:{post.event_id}" if post.event_id else f"post:{post.id}"
+            groups[key].append(post)
+            hits[key] |= set(found["terms"])
         out = []
         for key, posts in sorted(groups.items()):
             if len(posts) < o.min_posts:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
-from yuqing.alerts.rules.grouping import GroupBy, group, routing_fields, subject
+from yuqing.alerts.rules.grouping import GroupBy, deferred_fields, subject
+from yuqing.storage.facets import below_index
 
 
 class NegativityOptions(Options):
     share: float = Field(gt=0, le=1, description="alert when negative/total >= share")
     min_posts: int = Field(default=10, ge=1, description="groups smaller than this are ignored")
-    below: float = Field(default=-0.2, ge=-1, le=1, description="sentiment < below = negative")
+    below: float = Field(
+        default=-0.2, ge=-1, le=1, description="sentiment < below = negative (a multiple of 0.1)"
+    )
     group_by: GroupBy = Field(default="event", description="event|focus|category|source|region|all")
+
+    @field_validator("below")
+    @classmethod
+    def _tenths(cls, below: float) -> float:
+        below_index(below)  # the store counts sentiment in tenths
+        return below
 
 
 class NegativityRule(RuleType[NegativityOptions]):
@@ -23,30 +32,36 @@ class NegativityRule(RuleType[NegativityOptions]):
 
     def evaluate(self, snap) -> list[Match]:
         o = self.options
-        scored = [p for p in snap.posts(self.window) if p.sentiment is not None]
+        counts = snap.tally(o.group_by, self.window, below=o.below, min_posts=o.min_posts)
         out = []
-        for key, items in sorted(group(scored, o.group_by).items()):
-            if len(items) < o.min_posts:
+        for key, c in sorted(counts.items()):
+            if c.scored < o.min_posts:
                 continue
-            neg = sum(p.sentiment < o.below for p in items if p.sentiment is not None)
-            share = neg / len(items)
+            share = c.negative / c.scored
             if share < o.share:
                 continue
-            fields = routing_fields(o.group_by, key, items)
-            title = items[0].title if o.group_by == "event" else key
+            fields = deferred_fields(snap, o.group_by, key, self.window, only_scored=True)
+            if o.group_by == "event":  # the event's title, read with the routing fields
+                fill = fields["fill"]
+                fields["fill"] = lambda fill=fill, key=key: fill() | _event_title(snap, key)
             out.append(
                 Match(
                     subject=subject(o.group_by, key),
-                    title=title,
-                    summary=f"负面信息占比 {share:.0%}（{neg}/{len(items)}）",
-                    size=float(len(items)),
+                    title=key,
+                    summary=f"负面信息占比 {share:.0%}（{c.negative}/{c.scored}）",
+                    size=float(c.scored),
                     evidence={
-                        "negative": neg,
-                        "total": len(items),
+                        "negative": c.negative,
+                        "total": c.scored,
                         "share": round(share, 3),
-                        "size": len(items),
+                        "size": c.scored,
                     },
                     **fields,
                 )
             )
         return out
+
+
+def _event_title(snap, event_id: str) -> dict:
+    event = snap.store.get_event(event_id)
+    return {"title": event.title} if event is not None else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
-from yuqing.alerts.rules.grouping import GroupBy, group, label, routing_fields, subject
+from yuqing.alerts.rules.grouping import GroupBy, deferred_fields, label, subject
 from yuqing.config.types import Duration, parse_duration
 
 
@@ -26,18 +26,17 @@ class SpikeRule(RuleType[SpikeOptions]):
 
     def evaluate(self, snap) -> list[Match]:
         o = self.options
-        current = group(snap.posts(self.window), o.group_by)
-        hist_end = snap.now - self.window
-        history = group(snap.posts(o.baseline, end=hist_end), o.group_by)
+        current = snap.tally(o.group_by, self.window, min_posts=o.min_count)
+        history = snap.tally(o.group_by, o.baseline, end=snap.now - self.window)
         periods = max(o.baseline / self.window, 1.0)
         out = []
-        for key, items in sorted(current.items()):
-            n = len(items)
-            mean = len(history.get(key, [])) / periods
+        for key, counts in sorted(current.items()):
+            n = counts.posts
+            mean = (history[key].posts if key in history else 0) / periods
             # a topic with no history needs min_count; otherwise factor x (mean, at least 1)
             if n < o.min_count or n < o.factor * max(mean, 1.0):
                 continue
-            fields = routing_fields(o.group_by, key, items)
+            fields = deferred_fields(snap, o.group_by, key, self.window)
             out.append(
                 Match(
                     subject=subject(o.group_by, key),

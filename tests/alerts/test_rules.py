@@ -18,7 +18,8 @@ def rules_for(tmp_path, rules, sources=None):
 
 def run(tmp_path, store, rule, now=T0, sources=None):
     cfg, (r,) = rules_for(tmp_path, [rule], sources)
-    return r.evaluate(Snapshot(store, now, cfg))
+    # as the engine does for a match that becomes an alert: read its deferred routing fields
+    return [m.complete() for m in r.evaluate(Snapshot(store, now, cfg))]
 
 
 def test_registry_has_every_rule_type_with_documented_options():

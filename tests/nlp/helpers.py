@@ -60,7 +60,7 @@ def stage_parts():
     return load_model(), load_sentiment_model(), load_config(REPO / "config")
 
 
-def make_stage(settings=None, sink=None):
+def make_stage(settings=None, sink=None, state_path=None):
     from yuqing.nlp.analyzer import PostAnalyzer
     from yuqing.nlp.focus import FocusTagger
     from yuqing.nlp.pipeline import NLPStage
@@ -73,4 +73,4 @@ def make_stage(settings=None, sink=None):
         NegativityScorer(sent),
         regions=["A市", "A1区", "G4县"],
     )
-    return NLPStage(analyzer, settings, sink)
+    return NLPStage(analyzer, settings, sink, state_path=state_path)

@@ -6,12 +6,14 @@ yields a fresh, empty store. Nothing here may depend on the backend.
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
 
 from yuqing.models import Alert, Event, Feedback, Post, post_id_for
 from yuqing.storage import SourceState, UrlState
+from yuqing.storage.facets import DIMENSIONS, axis_time, keys
 from yuqing.timeutil import now, parse_iso
 
 T0 = parse_iso("2026-11-20T08:00:00+08:00")
@@ -95,6 +97,72 @@ class StoreContract:
     def test_missing_post_is_none(self, store):
         assert store.get_post("nope") is None
 
+    # -- post aggregates -----------------------------------------------------------------
+    def test_tally_equals_counting_the_posts(self, store):
+        posts = aggregate_posts(store)
+        rnd = random.Random(3)
+        base = T0 - timedelta(days=1)
+        times = sorted({axis_time(p, a) for p in posts for a in ("posted", "collected")})
+        for trial in range(60):
+            if trial % 3 == 0:  # windows starting or ending exactly on a post or an hour
+                start = rnd.choice(times) - timedelta(hours=rnd.randint(0, 5))
+                end = start + timedelta(hours=rnd.randint(1, 30))
+            else:
+                start = base + timedelta(minutes=rnd.randint(0, 60 * 40))
+                end = start + timedelta(minutes=rnd.randint(1, 60 * 30))
+            axis = rnd.choice(["posted", "collected"])
+            closed = rnd.choice(["left", "right"])
+            by = rnd.choice(DIMENSIONS)
+            below = rnd.choice([-0.2, -0.3, 0.0, 0.5])
+            got = store.tally(by, start, end, axis=axis, closed=closed, below=below)
+            want = expected_tally(posts, by, start, end, axis, closed, below)
+            assert {k: _rounded(t) for k, t in got.items()} == want, (by, axis, closed, trial)
+        for axis in ("posted", "collected"):  # windows that start or end on a post on the hour
+            on_hour = [t for t in times if t.minute == 0 and t.second == 0][:6]
+            for t in on_hour:
+                for start, end in ((t, t + timedelta(hours=5)), (t - timedelta(hours=5), t)):
+                    for closed in ("left", "right"):
+                        got = store.tally("all", start, end, axis=axis, closed=closed)
+                        want = expected_tally(posts, "all", start, end, axis, closed, -0.2)
+                        assert {k: _rounded(v) for k, v in got.items()} == want, (t, closed)
+
+    def test_tally_keys_and_min_posts(self, store):
+        posts = aggregate_posts(store)
+        start, end = T0 - timedelta(days=2), T0 + timedelta(days=2)
+        full = expected_tally(posts, "focus", start, end, "posted", "right", -0.2)
+        got = store.tally("focus", start, end, keys=["wage_arrears", "nope"])
+        assert {k: _rounded(t) for k, t in got.items()} == {"wage_arrears": full["wage_arrears"]}
+        big = store.tally("event", start, end, min_posts=3)
+        assert set(big) == {k for k, t in full_events(posts).items() if t >= 3}
+        assert store.tally("source", end, end + timedelta(hours=5)) == {}
+
+    def test_find_posts_by_group_and_order(self, store):
+        posts = aggregate_posts(store)
+        start, end = T0 - timedelta(hours=6), T0 + timedelta(hours=12)
+        inside = [p for p in posts if start < axis_time(p, "posted") <= end]
+        got = store.find_posts(start, end, by="focus", key="wage_arrears")
+        want = sorted(
+            (p for p in inside if "wage_arrears" in p.focus),
+            key=lambda p: (axis_time(p, "posted"), p.id),
+            reverse=True,
+        )
+        assert [p.id for p in got] == [p.id for p in want] and want
+        neg = store.find_posts(
+            start, end, axis="collected", closed="left", order="sentiment", originals=True, limit=4
+        )
+        coll = [p for p in posts if start <= p.crawled_at < end and p.duplicate_of is None]
+        coll.sort(key=lambda p: (-(p.sentiment or 0.0), p.crawled_at, p.id), reverse=True)
+        assert [p.id for p in neg] == [p.id for p in coll[:4]]
+        assert all(p.source_id == "s1" for p in store.find_posts(start, end, by="source", key="s1"))
+
+    def test_last_post_time_of_a_source(self, store):
+        posts = aggregate_posts(store)
+        for source in ("s1", "s2"):
+            times = sorted(axis_time(p, "posted") for p in posts if p.source_id == source)
+            assert store.last_post_time(source) == times[-1]
+            assert store.last_post_time(source, until=times[-2]) == times[-2]
+        assert store.last_post_time("nobody") is None
+
     # -- events --------------------------------------------------------------------------
     def test_events_upsert_and_iterate_by_last_seen(self, store):
         e1 = Event(id="e1", title="停水", post_ids=["p1"], size=1, first_seen=T0, last_seen=T0)
@@ -113,6 +181,15 @@ class StoreContract:
         store.flush()
         assert store.get_event("e1").to_dict() == e1.to_dict()
         assert [e.id for e in store.iter_events(since=T0 + timedelta(days=1))] == ["e2"]
+        assert [e.id for e in store.iter_events(min_hotness=7.5)] == ["e1"]
+        assert [e.id for e in store.iter_events(T0 + timedelta(days=1), min_hotness=1)] == []
+        assert [e.id for e in store.iter_events(order="hotness", limit=1)] == ["e1"]
+        e3 = Event(id="e3", title="新", first_seen=None, last_seen=T0 + timedelta(days=3))
+        store.upsert_event(e3)
+        store.flush()
+        assert store.count_events(T0, T0 + timedelta(days=1)) == 2
+        assert store.count_events(T0 + timedelta(seconds=1), T0 + timedelta(days=9)) == 1
+        assert store.count_events(T0 + timedelta(days=3), T0 + timedelta(days=4)) == 1
         assert store.get_event("missing") is None
 
     def test_consolidation_deletes_fragments_and_repoints_posts(self, store):
@@ -131,6 +208,23 @@ class StoreContract:
         assert after.event_id == "keep"
         assert after.updated_at == before.updated_at and after.text == before.text
 
+    def test_change_mark_moves_with_every_post_or_event_write(self, store):
+        marks = [store.change_mark()]
+        store.upsert_post(make_post())
+        store.flush()
+        marks.append(store.change_mark())
+        assert store.change_mark() == marks[-1]  # reading changes nothing
+        store.upsert_post(make_post(text="改了"))
+        store.flush()
+        marks.append(store.change_mark())
+        store.upsert_event(Event(id="e1", title="停水", first_seen=T0, last_seen=T0))
+        store.flush()
+        marks.append(store.change_mark())
+        store.save_source_state(SourceState("s1", consecutive_failures=1))
+        store.flush()
+        assert store.change_mark() == marks[-1]  # crawl state is not posts or events
+        assert len(set(marks)) == len(marks)
+
     # -- alerts --------------------------------------------------------------------------
     def test_alert_insert_is_idempotent(self, store):
         alert = Alert(
@@ -141,6 +235,31 @@ class StoreContract:
         store.flush()
         assert [a.id for a in store.iter_alerts()] == ["a1"]
         assert store.get_alert("a1").to_dict() == alert.to_dict()
+
+    def test_alerts_by_rule_and_subject(self, store):
+        for i, (rule, subject) in enumerate(
+            [("hot", "event:e1"), ("hot", "event:e2"), ("kw", "event:e1")]
+        ):
+            store.insert_alert(
+                Alert(
+                    id=f"a{i}",
+                    level="yellow",
+                    rule=rule,
+                    created_at=T0 + timedelta(minutes=i),
+                    evidence={"subject": subject},
+                    event_id=subject.split(":")[1],
+                )
+            )
+        store.flush()
+        assert [a.id for a in store.iter_alerts(rule="hot")] == ["a0", "a1"]
+        assert [a.id for a in store.iter_alerts(subject="event:e1")] == ["a0", "a2"]
+        assert [a.id for a in store.iter_alerts(rule="hot", subject="event:e1")] == ["a0"]
+        assert [a.id for a in store.iter_alerts(T0 + timedelta(minutes=1), rule="kw")] == ["a2"]
+        assert [a.id for a in store.iter_alerts(event_id="e2")] == ["a1"]
+        assert store.update_alert("a0", status="acked", updated_at=T0 + timedelta(hours=5))
+        store.flush()
+        changed = store.iter_alerts(T0, updated_since=T0 + timedelta(hours=1))
+        assert [a.id for a in changed] == ["a0"]
 
     def test_alert_compare_and_set_lets_one_writer_win(self, store):
         store.insert_alert(Alert(id="a1", level="red", rule="hot", created_at=T0))
@@ -250,6 +369,78 @@ class StoreContract:
         again = reopen()
         assert again.count_posts() == 1
         assert again.get_source_state("s1").consecutive_failures == 1
+
+
+FOCUS = [[], ["wage_arrears"], ["ecology"], ["wage_arrears", "ecology"]]
+
+
+def aggregate_posts(store) -> list[Post]:
+    """60 posts over two days in every dimension, some published in the future (counted at
+    their crawl time), some rewritten with other values (counts must follow the update)."""
+    rnd = random.Random(7)
+    posts = []
+    for i in range(60):
+        crawled = T0 + timedelta(minutes=rnd.randint(-1800, 1800))
+        published = crawled - timedelta(minutes=rnd.randint(0, 600))
+        if i % 5 == 0:  # exactly on the hour: an edge case for whole-hour counts
+            crawled = T0 + timedelta(hours=rnd.randint(-20, 20))
+            published = crawled - timedelta(hours=rnd.randint(0, 3))
+        if i % 11 == 0:
+            published = crawled + timedelta(hours=3)  # a bad publish time
+        p = make_post(
+            url=f"http://h/agg/{i}",
+            crawled_at=crawled,
+            published_at=None if i % 13 == 0 else published,
+            source_id=f"s{i % 3}",
+            channel=["portal", "weibo"][i % 2],
+            category=[None, "城乡建设", "劳动和社会保障"][i % 3],
+            region=[None, "A1区", "B2县"][rnd.randint(0, 2)],
+            focus=FOCUS[rnd.randint(0, 3)],
+            sentiment=None if i % 7 == 0 else round(rnd.uniform(-1, 1), 3),
+            event_id=f"ev{i % 5}" if i % 6 else None,
+            duplicate_of="x" if i % 9 == 0 else None,
+        )
+        posts.append(p)
+        store.upsert_post(p)
+    for p in posts[::4]:  # changed content: new values, first crawl time kept
+        p.text += "（更新）"
+        p.__post_init__()
+        p.focus = FOCUS[(FOCUS.index(p.focus) + 1) % 4]
+        p.sentiment = -0.95 if p.sentiment is None else None
+        p.category = "环境保护"
+        store.upsert_post(p)
+    store.flush()
+    return [store.get_post(p.id) for p in posts]
+
+
+def expected_tally(posts, by, start, end, axis, closed, below) -> dict:
+    out: dict = {}
+    for p in posts:
+        t = axis_time(p, axis)
+        if not (start <= t < end if closed == "left" else start < t <= end):
+            continue
+        for k in keys(p, by):
+            c = out.setdefault(k, [0, 0, 0, 0.0, 0.0])
+            c[0] += 1
+            if p.sentiment is not None:
+                c[1] += 1
+                c[2] += p.sentiment < below
+                c[3] += p.sentiment
+                c[4] += max(0.0, -p.sentiment)
+    return {k: (c[0], c[1], c[2], round(c[3], 4), round(c[4], 4)) for k, c in out.items()}
+
+
+def full_events(posts) -> dict:
+    out: dict = {}
+    for p in posts:
+        if p.event_id:
+            out[p.event_id] = out.get(p.event_id, 0) + 1
+    return out
+
+
+def _rounded(t) -> tuple:
+    """Counts exactly, sums to 4 places (Elasticsearch keeps sentiment as a 32-bit float)."""
+    return (t.posts, t.scored, t.negative, round(t.sentiment_sum, 4), round(t.negativity_sum, 4))
 
 
 @pytest.fixture

@@ -104,3 +104,41 @@ def test_store_directory_inside_var_dir_is_created(tmp_path):
     with open_store(_config(tmp_path, "var/stores/yuqing.db")) as store:
         assert store.count_posts() == 0
     assert (tmp_path / "var" / "stores" / "yuqing.db").is_file()
+
+
+def test_a_version_1_store_is_upgraded_with_its_counts(tmp_path):
+    from datetime import timedelta
+
+    from tests.storage.contract import T0
+    from yuqing.storage.sqlite import _dump
+
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE posts (id TEXT PRIMARY KEY, source_id TEXT NOT NULL, content_hash TEXT"
+        " NOT NULL, updated_ts REAL NOT NULL, published_ts REAL, doc TEXT NOT NULL);"
+        "CREATE TABLE events (id TEXT PRIMARY KEY, last_seen_ts REAL, doc TEXT NOT NULL);"
+        'INSERT INTO events VALUES (\'e1\', 0, \'{"id": "e1", "title": "t", "hotness": 60}\');'
+    )
+    posts = [
+        make_post(url=f"http://h/{i}", focus=["ecology"], sentiment=-0.5, event_id="e1")
+        for i in range(3)
+    ]
+    for p in posts:
+        p.updated_at = p.crawled_at
+        db.execute(
+            "INSERT INTO posts VALUES (?,?,?,?,?,?)",
+            (p.id, p.source_id, p.content_hash, 0.0, 0.0, _dump(p.to_dict())),
+        )
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    window = (T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert store.tally("focus", *window)["ecology"].negative == 3
+    assert store.tally("event", *window)["e1"].posts == 3
+    assert store.get_post(posts[0].id).to_dict() == posts[0].to_dict()
+    assert [e.id for e in store.iter_events(min_hotness=50)] == ["e1"]
+    store.upsert_post(make_post(url="http://h/new"))
+    assert store.count_posts() == 4 and store.change_mark().endswith(":1")

@@ -206,6 +206,7 @@ def test(ctx, rule_id, at, as_json) -> None:
         decisions = Engine(cfg, rt.store, None, rt.settings).evaluate(when, only=[rule_id])
     for d in decisions:
         a = d.alert
+        d.match.complete()  # a dry run shows suppressed matches whole too
         state = f"suppressed by {d.suppressed_by}" if d.suppressed_by else "would alert"
         if as_json:
             click.echo(

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from yuqing.errors import YuqingError
 from yuqing.models import Alert, Event, Feedback, Post
+from yuqing.storage.facets import Axis, Dimension, Tally
 
 UpsertResult = Literal["new", "updated", "unchanged"]
 
@@ -85,6 +86,51 @@ class Store(ABC):
     @abstractmethod
     def count_posts(self, source_id: str | None = None) -> int: ...
 
+    # -- post aggregates -----------------------------------------------------------------
+    # What alert rules and digests read instead of iterating posts. The window is
+    # ``(start, end]`` (closed="right": the alert windows, "the last 6 h") or ``[start, end)``
+    # (closed="left": the digest's days) on one axis of ``facets``: ``posted`` (when a post
+    # happened) or ``collected`` (its first crawl). The cost grows with the hours and keys in
+    # the window, never with the posts stored.
+    @abstractmethod
+    def tally(
+        self,
+        by: Dimension,
+        start: datetime,
+        end: datetime,
+        *,
+        axis: Axis = "posted",
+        closed: Literal["left", "right"] = "right",
+        below: float = -0.2,
+        keys: Iterable[str] | None = None,
+        min_posts: int = 1,
+    ) -> dict[str, Tally]:
+        """Counts per key of ``by`` (``facets.keys``); ``negative`` counts sentiment <
+        ``below`` (a multiple of 0.1). Only ``keys`` when given; groups with fewer than
+        ``min_posts`` posts are left out."""
+
+    @abstractmethod
+    def find_posts(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        by: Dimension = "all",
+        key: str | None = None,
+        axis: Axis = "posted",
+        closed: Literal["left", "right"] = "right",
+        order: Literal["time", "sentiment"] = "time",
+        originals: bool = False,
+        limit: int | None = None,
+    ) -> list[Post]:
+        """The posts of one group in the window: newest first (``time``) or most negative
+        first (``sentiment``; unscored count as 0; then newest). ``originals``: no copies
+        (posts with ``duplicate_of``)."""
+
+    @abstractmethod
+    def last_post_time(self, source_id: str, until: datetime | None = None) -> datetime | None:
+        """The latest ``posted`` time among a source's posts (at or before ``until``)."""
+
     # -- events --------------------------------------------------------------------------
     @abstractmethod
     def upsert_event(self, event: Event) -> None: ...
@@ -93,8 +139,27 @@ class Store(ABC):
     def get_event(self, event_id: str) -> Event | None: ...
 
     @abstractmethod
-    def iter_events(self, since: datetime | None = None) -> Iterator[Event]:
-        """Events seen at or after ``since`` (by ``last_seen``), oldest first."""
+    def iter_events(
+        self,
+        since: datetime | None = None,
+        *,
+        min_hotness: float | None = None,
+        order: Literal["last_seen", "hotness"] = "last_seen",
+        limit: int | None = None,
+    ) -> Iterator[Event]:
+        """Events seen at or after ``since`` (by ``last_seen``), oldest first — or hottest
+        first (``order="hotness"``, then by id); only those with ``hotness`` at least
+        ``min_hotness`` when given; at most ``limit``."""
+
+    @abstractmethod
+    def count_events(self, start: datetime, end: datetime) -> int:
+        """Events that began in ``[start, end)`` (``first_seen``, else ``last_seen``)."""
+
+    @abstractmethod
+    def change_mark(self) -> str:
+        """An opaque value that changes whenever posts or events are written or deleted, by
+        anyone: equal marks mean nothing changed in between (a change may be spurious). The
+        crawl uses it to know that the NLP state it saved still matches the store."""
 
     @abstractmethod
     def delete_events(self, event_ids: Iterable[str]) -> int:
@@ -123,9 +188,18 @@ class Store(ABC):
 
     @abstractmethod
     def iter_alerts(
-        self, since: datetime | None = None, status: str | None = None
+        self,
+        since: datetime | None = None,
+        status: str | None = None,
+        *,
+        rule: str | None = None,
+        subject: str | None = None,
+        event_id: str | None = None,
+        updated_since: datetime | None = None,
     ) -> Iterator[Alert]:
-        """Alerts created at or after ``since``, oldest first, optionally by status."""
+        """Alerts created at or after ``since``, oldest first, optionally by status, rule id,
+        subject (``evidence["subject"]``, e.g. ``event:<id>``), event, and only those changed
+        (``updated_at``) at or after ``updated_since``."""
 
     @abstractmethod
     def update_alert(

@@ -25,7 +25,7 @@ from typing import Any
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from yuqing.models import Alert, Event, Feedback, Post
-from yuqing.storage import es_schema
+from yuqing.storage import es_counts, es_schema
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
 from yuqing.storage.es_client import connect, describe, is_outage
 from yuqing.storage.es_docs import (
@@ -240,6 +240,52 @@ class ElasticStore(Store):
 
         return self._read("the post count", count)
 
+    # -- post aggregates (aggregations, never scans) ---------------------------------------
+    def _search_posts(self, **body) -> Any:
+        def run():
+            self._ensure("posts")
+            return self.es.search(index=self.names.read("posts"), **body)
+
+        return self._read("post counts", run)
+
+    def tally(
+        self,
+        by,
+        start,
+        end,
+        *,
+        axis="posted",
+        closed="right",
+        below=-0.2,
+        keys=None,
+        min_posts=1,
+    ):
+        return es_counts.tally(
+            self._search_posts, by, start, end, axis, closed, below, keys, min_posts
+        )
+
+    def find_posts(
+        self,
+        start,
+        end,
+        *,
+        by="all",
+        key=None,
+        axis="posted",
+        closed="right",
+        order="time",
+        originals=False,
+        limit=None,
+    ) -> list[Post]:
+        query, sort = es_counts.find_query(start, end, by, key, axis, closed, order, originals)
+        if limit is not None:
+            resp = self._search_posts(query=query, sort=sort, size=limit)
+            return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
+        return [Post.from_dict(src) for src in self._scan("posts", [query], sort)]
+
+    def last_post_time(self, source_id, until=None):
+        return es_counts.last_post_time(self._search_posts, source_id, until)
+
     def search_posts(self, text: str, *, tokens: bool = False, size: int = 20) -> list[Post]:
         """Phrase search: over title/text (standard analyzer: CJK unigrams in sequence), or
         over the jieba tokens (whitespace analyzer: the pipeline's segmentation)."""
@@ -312,12 +358,32 @@ class ElasticStore(Store):
         found = self._read("an event", lambda: self._lookup("events", [event_id]))
         return Event.from_dict(found[event_id]["_source"]) if found else None
 
-    def iter_events(self, since=None) -> Iterator[Event]:
-        filters = [{"range": {"last_seen": {"gte": to_iso(since)}}}] if since else []
+    def iter_events(
+        self, since=None, *, min_hotness=None, order="last_seen", limit=None
+    ) -> Iterator[Event]:
+        filters: list[dict[str, Any]] = []
+        if since:
+            filters.append({"range": {"last_seen": {"gte": to_iso(since)}}})
+        if min_hotness is not None:
+            filters.append({"range": {"hotness": {"gte": min_hotness}}})
         sort: list[dict[str, Any]] = [
             {"last_seen": {"order": "asc", "missing": "_first"}},
             {"id": "asc"},
         ]
+        if order == "hotness":
+            sort = [{"hotness": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+        if limit is not None:
+            query = {"bool": {"filter": filters}}
+
+            def top():
+                self._ensure("events")
+                return self.es.search(
+                    index=self.names.read("events"), query=query, sort=sort, size=limit
+                )
+
+            hits = self._read("events", top)["hits"]["hits"]
+            yield from (Event.from_dict(h["_source"]) for h in hits)
+            return
         for src in self._scan("events", filters, sort):
             yield Event.from_dict(src)
 
@@ -362,6 +428,49 @@ class ElasticStore(Store):
 
         return self._read("posts to re-point", update)
 
+    def count_events(self, start, end) -> int:
+        span = {"gte": to_iso(start), "lt": to_iso(end)}
+        query = {
+            "bool": {
+                "should": [
+                    {"range": {"first_seen": span}},
+                    {
+                        "bool": {
+                            "must_not": [{"exists": {"field": "first_seen"}}],
+                            "filter": [{"range": {"last_seen": span}}],
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+
+        def count() -> int:
+            self._ensure("events")
+            return self.es.count(index=self.names.read("events"), query=query)["count"]
+
+        return self._read("the event count", count)
+
+    def change_mark(self) -> str:
+        """Index operation counters (and index uuids) of posts and events: they move with
+        every write or delete; a restarted shard resets them, which only forces a rebuild."""
+
+        def mark() -> str:
+            for kind in ("posts", "events"):
+                self._ensure(kind)
+            names = ",".join(self.names.read(k) for k in ("posts", "events"))
+            stats = self.es.indices.stats(index=names, metric="indexing,docs")
+            parts = []
+            for name, idx in sorted(stats["indices"].items()):
+                p = idx["primaries"]
+                parts.append(
+                    f"{name}/{idx.get('uuid', '')}/{p['indexing']['index_total']}/"
+                    f"{p['indexing']['delete_total']}/{p['docs']['count']}"
+                )
+            return ";".join(parts)
+
+        return self._read("the change mark", mark)
+
     # -- alerts (need the cluster: no spooling) ------------------------------------------
     def _alert_op(self, what: str, fn: Callable[[], Any]) -> Any:
         return self.guard.call(what, fn, " (alerts are retried on the next check)")
@@ -387,12 +496,18 @@ class ElasticStore(Store):
         found = self._read("an alert", lambda: self._lookup("alerts", [alert_id]))
         return Alert.from_dict(found[alert_id]["_source"]) if found else None
 
-    def iter_alerts(self, since=None, status=None) -> Iterator[Alert]:
+    def iter_alerts(
+        self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
+    ) -> Iterator[Alert]:
         filters: list[dict[str, Any]] = []
         if since:
             filters.append({"range": {"created_at": {"gte": to_iso(since)}}})
-        if status:
-            filters.append({"term": {"status": status}})
+        if updated_since:
+            filters.append({"range": {"updated_at": {"gte": to_iso(updated_since)}}})
+        terms = (("status", status), ("rule", rule), ("subject", subject), ("event_id", event_id))
+        for name, value in terms:
+            if value:
+                filters.append({"term": {name: value}})
         for src in self._scan("alerts", filters, [{"created_at": "asc"}, {"id": "asc"}]):
             yield Alert.from_dict(src)
 

@@ -93,7 +93,18 @@ def install_templates(es: Elasticsearch, names: IndexNames) -> dict[str, Templat
         es.indices.put_index_template(name=name, **body)
         report[name] = change
         log.info("index template %s %s", name, change)
+        if change == "updated":  # new fields reach the existing indices too (additive only)
+            _add_fields(es, names.read(kind), body["template"]["mappings"]["properties"])
     return report
+
+
+def _add_fields(es: Elasticsearch, index: str, properties: dict[str, Any]) -> None:
+    try:
+        es.indices.put_mapping(index=index, properties=properties, allow_no_indices=True)
+    except NotFoundError:
+        pass
+    except ApiError as exc:  # a changed (not added) field needs a new index: next rollover
+        log.warning("mapping of %s not updated (%s); new indices get it", index, exc.error)
 
 
 def ensure_indices(

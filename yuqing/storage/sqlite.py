@@ -8,6 +8,7 @@ example ``yuqing alerts ack``) share one file; compare-and-set runs inside ``BEG
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,36 +17,133 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from yuqing.models import Alert, Event, Feedback, Post
+from yuqing.models import Alert, Event, Feedback, Post, post_time
+from yuqing.storage import sqlite_counts
 from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
 from yuqing.storage.sqlite_file import connect, guard_sqlite
-from yuqing.timeutil import parse_iso, to_iso
+from yuqing.timeutil import parse_iso, to_iso, tz
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+SCHEMA_VERSION = 2
+#: page cache per connection: a million posts' indexes stay mostly in memory (the default
+#: 2 MiB re-reads index pages from the OS for every random lookup)
+CACHE_KIB = 32 * 1024
+
+#: v2: the columns and hourly counts the aggregates read (sqlite_counts); event_id follows the
+#: document even when another program edits it in place (json_set)
+POSTS = """
 CREATE TABLE IF NOT EXISTS posts (
     id TEXT PRIMARY KEY, source_id TEXT NOT NULL, content_hash TEXT NOT NULL,
-    updated_ts REAL NOT NULL, published_ts REAL, doc TEXT NOT NULL);
+    updated_ts REAL NOT NULL, published_ts REAL, doc TEXT NOT NULL,
+    post_ts REAL, crawled_ts REAL, sentiment REAL, dup INTEGER NOT NULL DEFAULT 0,
+    channel TEXT, category TEXT, region TEXT, focus TEXT,
+    event_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.event_id')) STORED);
+"""
+POST_COLUMNS = (
+    "id, source_id, content_hash, updated_ts, published_ts, doc, post_ts, crawled_ts, "
+    "sentiment, dup, channel, category, region, focus"
+)
+INDEXES = """
 CREATE INDEX IF NOT EXISTS posts_updated ON posts(updated_ts);
 CREATE INDEX IF NOT EXISTS posts_source ON posts(source_id, updated_ts);
+CREATE INDEX IF NOT EXISTS posts_posted ON posts(post_ts, event_id, sentiment);
+CREATE INDEX IF NOT EXISTS posts_collected ON posts(crawled_ts, event_id, sentiment);
+CREATE INDEX IF NOT EXISTS posts_event ON posts(event_id, post_ts);
+CREATE INDEX IF NOT EXISTS posts_source_posted ON posts(source_id, post_ts);
+CREATE INDEX IF NOT EXISTS events_hot ON events(last_seen_ts, hotness);
+CREATE INDEX IF NOT EXISTS events_first_seen ON events(first_seen_ts);
+CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule, created_ts);
+CREATE INDEX IF NOT EXISTS alerts_subject ON alerts(subject, created_ts);
+CREATE INDEX IF NOT EXISTS alerts_event ON alerts(event_id, created_ts);
+CREATE INDEX IF NOT EXISTS alerts_updated ON alerts(updated_ts);
+"""
+
+
+def _unix(field: str) -> str:
+    """SQL: a document's ISO 8601 time field as a Unix time (julianday keeps the offset)."""
+    return f"(julianday(json_extract(doc, '$.{field}')) - 2440587.5) * 86400.0"
+
+
+#: when an event began, as a Unix time (its first_seen, else its last_seen)
+FIRST_SEEN = (
+    "(julianday(coalesce(json_extract(doc, '$.first_seen'), json_extract(doc, '$.last_seen')))"
+    " - 2440587.5) * 86400.0"
+)
+#: columns derived from the JSON documents (virtual: they follow any edit of the document)
+DERIVED = {
+    "events": {
+        "hotness": "REAL GENERATED ALWAYS AS (json_extract(doc, '$.hotness')) VIRTUAL",
+        "first_seen_ts": f"REAL GENERATED ALWAYS AS ({FIRST_SEEN}) VIRTUAL",
+    },
+    "alerts": {
+        "rule": "TEXT GENERATED ALWAYS AS (json_extract(doc, '$.rule')) VIRTUAL",
+        "subject": "TEXT GENERATED ALWAYS AS (json_extract(doc, '$.evidence.subject')) VIRTUAL",
+        "event_id": "TEXT GENERATED ALWAYS AS (json_extract(doc, '$.event_id')) VIRTUAL",
+        "updated_ts": f"REAL GENERATED ALWAYS AS ({_unix('updated_at')}) VIRTUAL",
+    },
+}
+
+SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY, last_seen_ts REAL, doc TEXT NOT NULL);
+    id TEXT PRIMARY KEY, last_seen_ts REAL, doc TEXT NOT NULL,
+    hotness REAL GENERATED ALWAYS AS (json_extract(doc, '$.hotness')) VIRTUAL,
+    first_seen_ts REAL GENERATED ALWAYS AS ("""
+    + FIRST_SEEN
+    + """) VIRTUAL);
 CREATE INDEX IF NOT EXISTS events_last_seen ON events(last_seen_ts);
 CREATE TABLE IF NOT EXISTS alerts (
-    id TEXT PRIMARY KEY, status TEXT NOT NULL, created_ts REAL NOT NULL, doc TEXT NOT NULL);
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, created_ts REAL NOT NULL, doc TEXT NOT NULL,
+    rule TEXT GENERATED ALWAYS AS (json_extract(doc, '$.rule')) VIRTUAL,
+    subject TEXT GENERATED ALWAYS AS (json_extract(doc, '$.evidence.subject')) VIRTUAL,
+    event_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.event_id')) VIRTUAL,
+    updated_ts REAL GENERATED ALWAYS AS ("""
+    + _unix("updated_at")
+    + """) VIRTUAL);
 CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_ts);
 CREATE TABLE IF NOT EXISTS feedback (
     id TEXT PRIMARY KEY, post_id TEXT NOT NULL, created_ts REAL NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS feedback_created ON feedback(created_ts);
 CREATE TABLE IF NOT EXISTS source_state (source_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS url_state (url TEXT PRIMARY KEY, source_id TEXT, doc TEXT NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('change_mark', 0);
+INSERT OR IGNORE INTO meta VALUES ('store_uid', lower(hex(randomblob(8))));
 """
+)
+TRIGGERS = "".join(  # change_mark(): every write to posts or events, by any program, counts
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{op.lower()}_mark AFTER {op} ON {table} BEGIN "
+    "UPDATE meta SET value = value + 1 WHERE key = 'change_mark'; END;\n"
+    for table in ("posts", "events")
+    for op in ("INSERT", "UPDATE", "DELETE")
+)
 
 
 def _ts(value: datetime | None) -> float | None:
     return value.timestamp() if value else None
+
+
+def _post_row(post: Post) -> tuple:
+    return (
+        post.id,
+        post.source_id,
+        post.content_hash,
+        _ts(post.updated_at),
+        _ts(post.published_at),
+        _dump(post.to_dict()),
+        post_time(post).timestamp(),
+        post.crawled_at.timestamp(),
+        post.sentiment,
+        int(post.duplicate_of is not None),
+        post.channel,
+        post.category,
+        post.region,
+        "," + ",".join(post.focus) + "," if post.focus else None,
+    )
+
+
+_MARKS = ",".join("?" * len(POST_COLUMNS.split(",")))
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -75,7 +173,11 @@ class SQLiteStore(Store):
         self.tzname = tzname
         self.db = connect(path, "SQLite store", SCHEMA)
         try:
+            self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._check_version()
+            self.db.executescript(POSTS + sqlite_counts.SCHEMA)
+            add_derived_columns(self.db)
+            self.db.executescript(INDEXES + TRIGGERS)
         except sqlite3.Error as exc:
             self.db.close()
             raise StorageError(f"{path}: cannot open SQLite store: {exc}") from exc
@@ -85,6 +187,8 @@ class SQLiteStore(Store):
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if row is None:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        elif int(row[0]) < SCHEMA_VERSION:
+            migrate(self.db, int(row[0]))
         elif int(row[0]) > SCHEMA_VERSION:
             raise StorageError(
                 f"{self.path}: store schema {row[0]} is newer than this "
@@ -120,17 +224,11 @@ class SQLiteStore(Store):
             new_time = post.crawled_at
             post.crawled_at = old.crawled_at
             post.updated_at = old.updated_at if result == "unchanged" else new_time
+            sqlite_counts.count(self.db, old, -1)
         self.db.execute(
-            "INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?)",
-            (
-                post.id,
-                post.source_id,
-                post.content_hash,
-                _ts(post.updated_at),
-                _ts(post.published_at),
-                _dump(post.to_dict()),
-            ),
+            f"INSERT OR REPLACE INTO posts ({POST_COLUMNS}) VALUES ({_MARKS})", _post_row(post)
         )
+        sqlite_counts.count(self.db, post, 1)
         return result
 
     def get_post(self, post_id: str) -> Post | None:
@@ -144,6 +242,46 @@ class SQLiteStore(Store):
             args.append(source_id)
         for (doc,) in self.db.execute(sql + " ORDER BY updated_ts, id", args).fetchall():
             yield Post.from_dict(json.loads(doc))
+
+    def tally(
+        self,
+        by,
+        start,
+        end,
+        *,
+        axis="posted",
+        closed="right",
+        below=-0.2,
+        keys=None,
+        min_posts=1,
+    ):
+        return sqlite_counts.tally(self.db, by, start, end, axis, closed, below, keys, min_posts)
+
+    def find_posts(
+        self,
+        start,
+        end,
+        *,
+        by="all",
+        key=None,
+        axis="posted",
+        closed="right",
+        order="time",
+        originals=False,
+        limit=None,
+    ) -> list[Post]:
+        span = (start.timestamp(), end.timestamp())
+        docs = sqlite_counts.find_posts(
+            self.db, span, by, key, axis, closed, order, originals, limit
+        )
+        return [Post.from_dict(json.loads(doc)) for doc in docs]
+
+    def last_post_time(self, source_id, until=None):
+        ts = self._one(
+            "SELECT max(post_ts) FROM posts WHERE source_id=? AND post_ts<=?",
+            (source_id, until.timestamp() if until else float("inf")),
+        )
+        return datetime.fromtimestamp(ts, tz=tz(self.tzname)) if ts is not None else None
 
     def count_posts(self, source_id=None) -> int:
         if source_id:
@@ -162,11 +300,19 @@ class SQLiteStore(Store):
         doc = self._one("SELECT doc FROM events WHERE id=?", (event_id,))
         return Event.from_dict(json.loads(doc)) if doc else None
 
-    def iter_events(self, since=None) -> Iterator[Event]:
-        rows = self.db.execute(
-            "SELECT doc FROM events WHERE coalesce(last_seen_ts, 0) >= ? ORDER BY last_seen_ts, id",
-            (_ts(since) or 0.0,),
-        ).fetchall()
+    def iter_events(
+        self, since=None, *, min_hotness=None, order="last_seen", limit=None
+    ) -> Iterator[Event]:
+        sql = "SELECT doc FROM events WHERE coalesce(last_seen_ts, 0) >= ?"
+        args: list = [_ts(since) or 0.0]
+        if min_hotness is not None:
+            sql += " AND hotness >= ?"
+            args.append(min_hotness)
+        sql += " ORDER BY " + ("hotness DESC, id" if order == "hotness" else "last_seen_ts, id")
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        rows = self.db.execute(sql, args).fetchall()
         for (doc,) in rows:
             yield Event.from_dict(json.loads(doc))
 
@@ -202,6 +348,16 @@ class SQLiteStore(Store):
                 raise
         return n
 
+    def change_mark(self) -> str:
+        rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        return f"{rows['store_uid']}:{rows['change_mark']}"
+
+    def count_events(self, start, end) -> int:
+        return self._one(
+            "SELECT count(*) FROM events WHERE first_seen_ts >= ? AND first_seen_ts < ?",
+            (start.timestamp(), end.timestamp()),
+        )
+
     # -- alerts --------------------------------------------------------------------------
     def insert_alert(self, alert: Alert) -> bool:
         with self._lock:
@@ -215,11 +371,18 @@ class SQLiteStore(Store):
         doc = self._one("SELECT doc FROM alerts WHERE id=?", (alert_id,))
         return Alert.from_dict(json.loads(doc)) if doc else None
 
-    def iter_alerts(self, since=None, status=None) -> Iterator[Alert]:
+    def iter_alerts(
+        self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
+    ) -> Iterator[Alert]:
         sql, args = "SELECT doc FROM alerts WHERE created_ts >= ?", [_ts(since) or 0.0]
-        if status:
-            sql += " AND status = ?"
-            args.append(status)
+        if updated_since is not None:
+            sql += " AND updated_ts >= ?"
+            args.append(updated_since.timestamp())
+        filters = (("status", status), ("rule", rule), ("subject", subject), ("event_id", event_id))
+        for column, value in filters:
+            if value:
+                sql += f" AND {column} = ?"
+                args.append(value)
         for (doc,) in self.db.execute(sql + " ORDER BY created_ts, id", args).fetchall():
             yield Alert.from_dict(json.loads(doc))
 
@@ -304,3 +467,35 @@ class SQLiteStore(Store):
 
     def close(self) -> None:
         self.db.close()
+
+
+def migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring an older store to this schema (v1 -> v2: the posts' aggregate columns and the
+    hourly counts, computed once from every stored post)."""
+    log.warning("upgrading store schema %d -> %d (once; counts every stored post)", version, 2)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        add_derived_columns(db)
+        db.execute("ALTER TABLE posts RENAME TO posts_v1")
+        for statement in (POSTS + sqlite_counts.SCHEMA).split(";"):
+            if statement.strip():  # not executescript: it would commit first
+                db.execute(statement)
+        for (doc,) in db.execute("SELECT doc FROM posts_v1").fetchall():
+            post = Post.from_dict(json.loads(doc))
+            db.execute(f"INSERT INTO posts ({POST_COLUMNS}) VALUES ({_MARKS})", _post_row(post))
+            sqlite_counts.count(db, post, 1)
+        db.execute("DROP TABLE posts_v1")
+        db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (SCHEMA_VERSION,))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def add_derived_columns(db: sqlite3.Connection) -> None:
+    """Add the ``DERIVED`` columns a table lacks (virtual: nothing to fill in)."""
+    for table, columns in DERIVED.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_xinfo({table})")}
+        for name, definition in columns.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")

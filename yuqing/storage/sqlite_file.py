@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 from yuqing.storage.base import StorageError
 
 T = TypeVar("T", bound=type)
+log = logging.getLogger(__name__)
 
 
 def state_path(cfg: Any, value: str, key: str) -> Path:
@@ -58,6 +60,23 @@ def connect(path: str | Path, what: str, schema: str, synchronous: str = "NORMAL
             db.close()
         raise StorageError(f"{path}: cannot open {what}: {_describe(exc)}") from exc
     return db
+
+
+def open_cache(path: str | Path | None, what: str, schema: str):
+    """Like :func:`connect`, for a file that only caches what can be rebuilt (the crawl's NLP
+    state, alert rule matches): an unreadable one is moved aside (``.corrupt``) with a warning
+    and started anew. ``None``: in memory."""
+    if path is None:
+        return connect(":memory:", what, schema)
+    try:
+        return connect(path, what, schema)
+    except StorageError as exc:
+        aside = Path(f"{path}.corrupt")
+        log.warning("%s; moved to %s, starting anew (it is rebuilt)", exc, aside)
+        Path(path).replace(aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return connect(path, what, schema)
 
 
 def guard_sqlite(what: str) -> Callable[[T], T]:
