@@ -88,3 +88,13 @@ def _t(minutes: int):
     from tests.nlp.helpers import T0
 
     return T0 + timedelta(minutes=minutes)
+
+
+def test_a_damaged_state_file_is_set_aside_and_rebuilt(tmp_path, caplog):
+    store = SQLiteStore(tmp_path / "store.db")
+    _crawl(make_stage(sink=store), store, _posts(0, 5))
+    state = tmp_path / "state.db"
+    state.write_bytes(b"not a database" * 100)
+    stage = make_stage(sink=store, state_path=state)
+    assert stage.restore(store) == 5  # rebuilt from the store
+    assert (tmp_path / "state.db.corrupt").exists() and "moved to" in caplog.text
