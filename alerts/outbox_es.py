@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
@@ -94,7 +94,9 @@ class ElasticOutbox:
                 0, due, None, None, None, ts, None, None,
             )  # fmt: skip
             added += self._create(key, {"doc": "row", **vars(row)})
-        self._create(f"enq:{alert_id}:{kind}", {"doc": "enqueued", "alert_id": alert_id})
+        self._create(
+            f"enq:{alert_id}:{kind}", {"doc": "enqueued", "alert_id": alert_id, "created_ts": ts}
+        )
         self.es.indices.refresh(index=self.index)
         return added
 
@@ -108,6 +110,18 @@ class ElasticOutbox:
     def is_enqueued(self, alert_id: str, kind: str = "alert") -> bool:
         self._ensure()
         return self.es.exists(index=self.index, id=f"enq:{alert_id}:{kind}").body
+
+    def last_enqueued(self) -> datetime | None:
+        """When the newest alert was enqueued (UTC), or None."""
+        self._ensure()
+        resp = self.es.search(
+            index=self.index,
+            size=0,
+            query={"term": {"doc": "enqueued"}},
+            aggs={"last": {"max": {"field": "created_ts"}}},
+        )
+        ts = resp["aggregations"]["last"]["value"]
+        return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
 
     def claim(self, owner: str, now: datetime, lease_seconds: float, limit: int) -> list[Row]:
         self._ensure()
