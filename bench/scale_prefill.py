@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from scale_feed import POST_BASE, SOURCES, Corpus
 
 from yuqing.config import load_config
-from yuqing.crawlers.extraction import parse_datetime
+from yuqing.crawlers.extraction import looks_traditional, parse_datetime, to_simplified
 from yuqing.crawlers.pipelines.normalize import clean
 from yuqing.crawlers.runner import load_nlp
 from yuqing.crawlers.urls import canonical
@@ -155,7 +155,7 @@ def _post(msg: dict, sid: str, channel: str, crawled: datetime, tzname: str) -> 
     """The post the ``json`` spider + normalize pipeline make of an API item."""
     url = canonical(f"{POST_BASE}/{sid}/{msg['msgId']}")
     engagement = {k: msg[k] for k in ("likes", "comments") if msg.get(k) is not None}
-    return Post(
+    post = Post(
         id=post_id_for(url),
         source_id=sid,
         channel=channel,
@@ -167,3 +167,9 @@ def _post(msg: dict, sid: str, channel: str, crawled: datetime, tzname: str) -> 
         author=clean(msg["author"]) or None,
         engagement=engagement,
     )
+    if looks_traditional(post.title + post.text):  # as the normalize pipeline does
+        post.title_orig, post.text_orig = post.title, post.text
+        post.title, post.text = to_simplified(post.title), to_simplified(post.text)
+        post.content_hash = ""
+        post.__post_init__()
+    return post
