@@ -88,15 +88,36 @@ def best_event(
     reply_text: str, at: datetime, events: list[tuple[str, set[str], datetime | None]]
 ) -> Link | None:
     """The event (id, matter bigrams, first seen) a reply published at ``at`` answers."""
-    best: tuple[float, str] | None = None
-    reply = bigrams(reply_text)  # once, not once per event
-    for event_id, grams, first in events:
-        if first is not None and first > at:
-            continue  # a reply cannot answer what had not begun
-        score = len(grams & reply) / len(grams) if grams else 0.0
-        if score >= THRESHOLD and (best is None or score > best[0]):
-            best = (score, event_id)
-    return Link("", best[1], round(best[0], 3)) if best else None
+    return EventMatters(events).best(reply_text, at)
+
+
+class EventMatters:
+    """:func:`best_event` for many replies against one list of events: an inverted index
+    (bigram -> events) so that a reply scores only the events it shares a bigram with — a
+    check links a few hundred replies to thousands of alerted events. Same result as
+    scoring every event in list order (ties go to the earlier event)."""
+
+    def __init__(self, events: Iterable[tuple[str, set[str], datetime | None]]):
+        self.events = list(events)
+        self.by_gram: dict[str, list[int]] = {}
+        for n, (_, grams, _) in enumerate(self.events):
+            for g in grams:
+                self.by_gram.setdefault(g, []).append(n)
+
+    def best(self, reply_text: str, at: datetime) -> Link | None:
+        hits: dict[int, int] = {}
+        for g in bigrams(reply_text):  # once, not once per event
+            for n in self.by_gram.get(g, ()):
+                hits[n] = hits.get(n, 0) + 1
+        best: tuple[float, str] | None = None
+        for n in sorted(hits):  # an event sharing no bigram scores 0, below THRESHOLD
+            event_id, grams, first = self.events[n]
+            if first is not None and first > at:
+                continue  # a reply cannot answer what had not begun
+            score = hits[n] / len(grams)
+            if score >= THRESHOLD and (best is None or score > best[0]):
+                best = (score, event_id)
+        return Link("", best[1], round(best[0], 3)) if best else None
 
 
 def _candidate(post: Post, score: float, via: str) -> dict:
@@ -131,7 +152,7 @@ def link_replies(
         event = store.get_event(eid)
         if event is not None:
             events[eid] = event
-    table = [(e.id, matter(e.title, e.keywords), e.first_seen) for e in events.values()]
+    table = EventMatters((e.id, matter(e.title, e.keywords), e.first_seen) for e in events.values())
     found: dict[str, list[dict]] = {}
     replies = (matches or PostMatches()).find(
         store, "replies", REPLY_TEST, _reply_or_answered, now - lookback, now
@@ -146,7 +167,7 @@ def link_replies(
             )
         if not is_reply(post):
             continue
-        link = best_event(f"{post.title}\n{post.text}", post_time(post), table)
+        link = table.best(f"{post.title}\n{post.text}", post_time(post))
         if link is not None:
             found.setdefault(link.event_id, []).append(_candidate(post, link.score, "official"))
     added = 0

@@ -107,6 +107,9 @@ def prefill(
     t0, cpu0 = time.monotonic(), time.process_time()
     done = 0
     with open_store(cfg) as store:
+        # message i is the i-th post stored: a prefill killed after its last save wrote
+        # past ``start``; go on after what is stored (the NLP state is then rebuilt)
+        start = max(start, store.count_posts())
         first = corpus.published(max(start - 1, 0)) + timedelta(minutes=5)
         stage = load_nlp(cfg, store, first)
         cheap = CheapAnalysis(stage.analyzer, corpus)

@@ -98,3 +98,43 @@ def test_linking_quality_on_the_shipped_set():
     r = bench.evaluate()
     assert r["answering"] == 30 and r["replies"] == 46
     assert r["precision"] >= 0.95 and r["recall"] >= 0.9, r
+
+
+def test_the_event_index_links_as_scoring_every_event_does():
+    """EventMatters (inverted index) against the plain scan over every event, on real
+    messages: events from 400 titles + keywords, replies quoting parts of other messages."""
+    import csv
+    import random
+    from datetime import datetime
+
+    from yuqing.alerts.replies import THRESHOLD, EventMatters, bigrams, matter
+
+    with (ROOT / "data" / "teddy2020" / "train.csv").open(encoding="utf-8") as fh:
+        rows = [r for _, r in zip(range(1200), csv.DictReader(fh), strict=False)]
+    rnd = random.Random(14)
+    t0 = datetime(2026, 3, 1)
+    events = [
+        (
+            f"e{i}",
+            matter(r["title"], r["body"][:12].split()),
+            t0 + timedelta(hours=rnd.randrange(48)),
+        )
+        for i, r in enumerate(rows[:400])
+    ]
+    index = EventMatters(events)
+    linked = 0
+    for r in rows[400:]:
+        src = rows[rnd.randrange(400)]  # a reply quoting an event's title, or unrelated text
+        text = f"关于{src['title']}的回复\n{r['body'][:200]}" if rnd.random() < 0.5 else r["body"]
+        at = t0 + timedelta(hours=rnd.randrange(60))
+        reply, best = bigrams(text), None
+        for eid, grams, first in events:  # the plain scan
+            if first is not None and first > at or not grams:
+                continue
+            score = len(grams & reply) / len(grams)
+            if score >= THRESHOLD and (best is None or score > best[0]):
+                best = (score, eid)
+        got = index.best(text, at)
+        assert (got.event_id, got.score) == (best[1], round(best[0], 3)) if best else got is None
+        linked += best is not None
+    assert 100 < linked < 800  # both outcomes exercised
