@@ -16,10 +16,14 @@ _ANALYZER = None
 
 
 def warm_analyzer(analyzer) -> None:
-    """Do the one-off work (segmenter dictionary, the classifier's compiled fast path) before
-    the crawl starts instead of on its first post."""
+    """Do the one-off work (segmenter dictionary, the models' compiled fast paths, the anchor
+    tagger) before the crawl starts instead of on its first post."""
     analyzer.segmenter.warm()
     analyzer.classifier.fast()
+    model = getattr(analyzer.negativity, "model", None)
+    if model is not None:
+        model.fast()
+    analyzer.anchors.extract("")
 
 
 def _init(config_dir: str) -> None:

@@ -3,6 +3,7 @@ keywords → regions. ``PostAnalyzer`` is usable alone (``yuqing classify``, not
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,19 +146,20 @@ class PostAnalyzer:
         a = Analysis(text, words, tokens)
         clf = self.classifier
         # the model's own segmentation when the configured dictionary differs
-        proba = clf.proba_one(text, tokens if self._same_segmenter else None)
+        counts = Counter(tokens)  # shared by the classifier, focus and keywords
+        proba = clf.proba_one(text, counts if self._same_segmenter else None)
         best = int(proba.argmax())
         score = float(proba[best])
         a.category, a.category_score = clf.labels[best], round(score, 4)
         a.category_uncertain = score < self.uncertain_below
         a.sentiment = self.negativity.score(text, words, content=content)
         if isinstance(self.focus, ModelFocusTagger):
-            f = self.focus.tag(text, tokens, clf.labels, proba)
+            f = self.focus.tag(text, counts, clf.labels, proba)
         else:
             f = self.focus.tag(text)
         a.focus, a.focus_evidence = f.topics, f.evidence
         a.risk_flags = risk_flags(text)
-        a.keyword_weights = self.keywords.weights(tokens)
+        a.keyword_weights = self.keywords.weights(counts)
         a.keywords = [
             k
             for k, _ in sorted(a.keyword_weights.items(), key=lambda kv: (-kv[1], kv[0]))[

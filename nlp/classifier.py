@@ -14,7 +14,7 @@ library versions and dev metrics; see ``nlp/model_file.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "calibration_cv": 5,
     "max_features": 150_000,
     "anchors": 0.3,  # weight of the taxonomy keyword anchors (0 = off)
+    "anchor_level": 1,  # 1: one anchor per first-level class; 2: per second-level class
+    "chars_part": "all",  # the text part the character n-grams read: all or body
+    "char_ngram_max": 3,  # character 1…n-grams
+    "class_weight": None,
 }
 
 
@@ -92,12 +96,22 @@ def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
             ("title_chars", Pipeline([("f", Field("title")), ("v", _chars((1, 2), mf, min_df=1))]))
         )
     if p["body_chars"]:
-        parts.append(("body_chars", Pipeline([("f", Field("all")), ("v", _chars((1, 3), mf))])))
+        parts.append(
+            (
+                "body_chars",
+                Pipeline(
+                    [
+                        ("f", Field(p["chars_part"])),
+                        ("v", _chars((1, p["char_ngram_max"]), mf)),
+                    ]
+                ),
+            )
+        )
     weights = None
     if p["anchors"]:
-        parts.append(("anchors", TaxonomyAnchors()))
+        parts.append(("anchors", TaxonomyAnchors(level=p["anchor_level"])))
         weights = {"anchors": float(p["anchors"])}
-    svc = LinearSVC(C=p["C"])
+    svc = LinearSVC(C=p["C"], class_weight=p["class_weight"])
     clf = (
         CalibratedClassifierCV(svc, method="sigmoid", cv=p["calibration_cv"], ensemble=False)
         if p["calibration_cv"]
@@ -188,9 +202,9 @@ class CategoryClassifier:
         state.pop("_fast", None)  # rebuilt from the pipeline after loading
         return state
 
-    def proba_one(self, text: str, tokens: Sequence[str] | None = None) -> np.ndarray:
+    def proba_one(self, text: str, tokens: Iterable[str] | None = None) -> np.ndarray:
         """Class probabilities of one normalized text; ``tokens`` = its content tokens from
-        this classifier's segmenter (saves the segmentation)."""
+        this classifier's segmenter, as a list or a Counter (saves the segmentation)."""
         fast = self.fast()
         if fast is None:
             return self.sklearn_predict_proba([text])[0]
@@ -198,7 +212,7 @@ class CategoryClassifier:
             return fast.predict_proba(text, tokens)
         return _softmax(fast.decision_function(text, tokens)[None, :])[0]
 
-    def predict_one(self, text: str, tokens: Sequence[str] | None = None) -> tuple[str, float]:
+    def predict_one(self, text: str, tokens: Iterable[str] | None = None) -> tuple[str, float]:
         proba = self.proba_one(text, tokens)
         i = int(proba.argmax())
         return self.labels[i], float(proba[i])

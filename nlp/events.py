@@ -135,6 +135,7 @@ class _State:
     recent_authors: Counter = field(default_factory=Counter)
     peak: int = 0
     norm: float = 1.0  # of the centroid
+    top: list[str] | None = None  # the centroid's top terms (None: recompute after a change)
     first_post_time: datetime | None = None
 
     def places(self) -> list[str]:
@@ -235,6 +236,7 @@ class EventTracker:
         before = set(self._top_terms(st))
         for k, w in vec.items():
             st.centroid[k] = st.centroid.get(k, 0.0) + w
+        st.top = None
         st.norm = math.sqrt(sum(v * v for v in st.centroid.values())) or 1.0
         self._reindex(st, before)
         sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
@@ -257,6 +259,7 @@ class EventTracker:
         ev = st.event
         n = max(ev.size, 1)
         st.centroid = {k: 1.0 for k in ev.keywords}
+        st.top = None
         for a in ev.anchors:
             st.centroid["@" + a] = 1.0
             st.anchors[a] = n
@@ -309,13 +312,17 @@ class EventTracker:
         # are scored exactly (the dot product in C)
         best, best_sim = None, self.settings.events.similarity
         window, terms, weights = self.window, list(vec), list(vec.values())
+        t_lo, t_hi = _shifted(t, -window), _shifted(t, window)  # None: beyond the calendar
         for eid in self._index.candidates(vec, best_sim):
             st = self._events[eid]
             ev = st.event
             if (
                 ev.last_seen
                 and ev.first_seen
-                and (t - ev.last_seen > window or ev.first_seen - t > window)
+                and (
+                    (t_lo is not None and ev.last_seen < t_lo)  # t − last_seen > window
+                    or (t_hi is not None and ev.first_seen > t_hi)  # first_seen − t > window
+                )
             ):
                 continue  # inactive: no post within the gap
             c = st.centroid
@@ -344,6 +351,7 @@ class EventTracker:
         if len(st.centroid) > es.centroid_terms * 2:
             keep = sorted(st.centroid.items(), key=lambda kv: -kv[1])[: es.centroid_terms]
             st.centroid = dict(keep)
+        st.top = None
         st.norm = math.sqrt(sum(v * v for v in st.centroid.values())) or 1.0
         self._reindex(st, before)
         ev.size += 1
@@ -441,8 +449,12 @@ class EventTracker:
 
     # ------------------------------------------------------------------ bounded state
     def _top_terms(self, st: _State) -> list[str]:
-        n = self.settings.events.centroid_terms
-        return [k for k, _ in sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+        """The centroid's ``centroid_terms`` strongest terms (cached until it changes)."""
+        if st.top is None:
+            n = self.settings.events.centroid_terms
+            ranked = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+            st.top = [k for k, _ in ranked]
+        return st.top
 
     def _reindex(self, st: _State, before: set[str] | None = None) -> None:
         """After the centroid changed (``before``: unused, kept for callers)."""
@@ -478,3 +490,10 @@ class EventTracker:
             horizon = self._clock - self.track_window
             while tracked and next(iter(tracked.values()))[1] < horizon:
                 tracked.popitem(last=False)
+
+
+def _shifted(t: datetime, by: timedelta) -> datetime | None:
+    try:
+        return t + by
+    except OverflowError:
+        return None

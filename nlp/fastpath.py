@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["Unsupported", "FastLinearModel", "compile_pipeline"]
+__all__ = ["Unsupported", "FastLinearModel", "PairLookup", "compile_pipeline"]
 
 
 class Unsupported(ValueError):
@@ -85,13 +85,14 @@ class FastLinearModel:
 
     # -- features -----------------------------------------------------------------------
     def features(
-        self, doc: Any, tokens: Sequence[str] | None = None
+        self, doc: Any, tokens: Iterable[str] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The sparse feature vector of ``doc`` as (column ids, values)."""
         ids_out, vals_out = [], []
         for b in self.blocks:
             if tokens is not None and b.takes_tokens:
-                ida, v = _lookup_counts(Counter(tokens), b.vocab)
+                counts = tokens if isinstance(tokens, Counter) else Counter(tokens)
+                ida, v = _lookup_counts(counts, b.vocab)
             else:
                 ida, v = b.lookup(b.select(doc) if b.select is not None else doc)
             if not len(ida):
@@ -123,7 +124,7 @@ class FastLinearModel:
     def _decision(fold: _Fold, ids: np.ndarray, vals: np.ndarray) -> np.ndarray:
         return vals @ fold.coef_t[ids] + fold.intercept
 
-    def decision_function(self, doc: Any, tokens: Sequence[str] | None = None) -> np.ndarray:
+    def decision_function(self, doc: Any, tokens: Iterable[str] | None = None) -> np.ndarray:
         """Margins of the (first) linear model: shape (n_outputs,) — one value when binary."""
         ids, vals = self.features(doc, tokens)
         return self._decision(self.folds[0], ids, vals)
@@ -142,7 +143,7 @@ class FastLinearModel:
         out[(out > 1.0) & (out <= 1.0 + 1e-5)] = 1.0
         return out
 
-    def predict_proba(self, doc: Any, tokens: Sequence[str] | None = None) -> np.ndarray:
+    def predict_proba(self, doc: Any, tokens: Iterable[str] | None = None) -> np.ndarray:
         """``CalibratedClassifierCV.predict_proba`` for one document: shape (n_classes,)."""
         if not self.calibrated:
             raise Unsupported("not a calibrated classifier")
@@ -258,6 +259,56 @@ def _lookup_counts(counts: Counter, vocab: dict[str, int]) -> tuple[np.ndarray, 
     if not known.all():
         ids, v = ids[known], v[known]
     return ids, v
+
+
+class PairLookup:
+    """Counts of a word list's unigrams and ``a_b`` bigrams (the sentiment model's features,
+    :func:`yuqing.nlp.sentiment.sentiment_features`) → vocabulary columns, without building
+    the bigram strings: words become small integers, a bigram the integer ``a · W + b``,
+    matched to the sorted vocabulary keys with ``searchsorted``. Same terms, same counts as
+    the string path; a word list with ``sep`` inside a word takes the string path."""
+
+    def __init__(self, vocab: dict[str, int], sep: str = "_"):
+        self.sep = sep
+        self.vocab = vocab
+        words: dict[str, int] = {}
+        unigrams: list[tuple[int, int]] = []
+        pairs: list[tuple[int, int, int]] = []
+        for term, col in vocab.items():
+            parts = term.split(sep)
+            if len(parts) > 2 or not all(parts):
+                raise Unsupported(f"term {term!r} is neither a word nor a word pair")
+            ids = [words.setdefault(w, len(words)) for w in parts]
+            if len(ids) == 1:
+                unigrams.append((ids[0], col))
+            else:
+                pairs.append((ids[0], ids[1], col))
+        self.words = words
+        self.n_words = max(len(words), 1)
+        self.unigram_col = np.full(len(words) + 1, -1, dtype=np.intp)  # [-1]: unknown word
+        for w, col in unigrams:
+            self.unigram_col[w] = col
+        keys = np.array([a * self.n_words + b for a, b, _ in pairs], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.cols = np.array([c for _, _, c in pairs], dtype=np.intp)[order]
+
+    def __call__(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        if self.sep in "".join(words):
+            feats = list(words) + [a + self.sep + b for a, b in zip(words, words[1:], strict=False)]
+            return _lookup_counts(Counter(feats), self.vocab)
+        ids = np.fromiter(map(self.words.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        uni = self.unigram_col[ids]
+        found = [uni[uni >= 0]]
+        if len(ids) > 1 and len(self.keys):
+            a, b = ids[:-1], ids[1:]
+            ok = (a >= 0) & (b >= 0)
+            k = a[ok] * self.n_words + b[ok]
+            pos = np.searchsorted(self.keys, k)
+            pos[pos >= len(self.keys)] = 0
+            found.append(self.cols[pos[self.keys[pos] == k]])
+        cols, counts = np.unique(np.concatenate(found), return_counts=True)
+        return cols, counts.astype(np.float64)
 
 
 class _CharNgramLookup:

@@ -53,24 +53,48 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
     split at 、和与及, two characters or more, 其他 left out. The names are read at ``fit`` and
     kept (``terms_``), so a fitted model needs no file."""
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, level: int = 1):
         self.path = path
+        self.level = level
 
     def fit(self, X, y=None):
-        tree: dict[str, set[str]] = {}
+        level = getattr(self, "level", 1)
+        if level not in (1, 2):
+            raise ValueError(f"TaxonomyAnchors level must be 1 or 2, not {level!r}")
+        tree: dict[str, dict[str, set[str]]] = {}
         with open(self.path or TAXONOMY, encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
+                first = row["一级分类"]
+                group = first if level == 1 else f"{first}/{row['二级分类']}"
                 for name in (row["二级分类"], row["三级分类"]):
                     for term in re.split("[、和与及]", name):
                         if len(term) >= 2 and term != "其他":
-                            tree.setdefault(row["一级分类"], set()).add(term)
+                            tree.setdefault(first, {}).setdefault(group, set()).add(term)
         labels = sorted(set(y)) if y is not None else sorted(tree)
-        self.classes_ = [c for c in labels if c in tree]
-        self.terms_ = [sorted(tree[c]) for c in self.classes_]
+        groups = [(g, ts) for c in labels if c in tree for g, ts in sorted(tree[c].items())]
+        self.classes_ = [g for g, _ in groups]
+        self.terms_ = [sorted(ts) for _, ts in groups]
         return self
 
     def counts(self, text: str) -> np.ndarray:
-        return np.log1p(np.array([sum(text.count(w) for w in ts) for ts in self.terms_], float))
+        """log(1 + occurrences of each class's names); only names whose first character
+        occurs in the text are counted (the same numbers, less work)."""
+        index = self.__dict__.get("_by_char")
+        if index is None:
+            index = self.__dict__["_by_char"] = {}
+            for k, ts in enumerate(self.terms_):
+                for w in ts:
+                    index.setdefault(w[0], []).append((k, w))
+        out = [0.0] * len(self.terms_)
+        for ch in set(text) & index.keys():
+            for k, w in index[ch]:
+                out[k] += text.count(w)
+        return np.log1p(np.array(out, float))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_by_char", None)  # rebuilt on first use
+        return state
 
     def transform(self, X):
         rows = [self.counts(x) for x in X]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,11 +118,13 @@ class FocusModel:
     thresholds: list[float] = field(default_factory=list)  # per topic, chosen at training
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def word_features(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def word_features(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """(column ids, sublinear tf · idf, L2-normalised) of the known content words."""
         from yuqing.nlp.fastpath import _lookup_counts
 
-        ids, v = _lookup_counts(Counter(tokens), self.vocab)
+        ids, v = _lookup_counts(
+            tokens if isinstance(tokens, Counter) else Counter(tokens), self.vocab
+        )
         if len(ids):
             v = (np.log(v) + 1.0) * self.idf[ids]
             n = math.sqrt(float(v @ v))
@@ -137,7 +139,7 @@ class FocusModel:
 
     def proba(
         self,
-        tokens: Sequence[str],
+        tokens: Iterable[str],
         cat_labels: Sequence[str],
         cat_proba: np.ndarray,
         words: tuple[np.ndarray, np.ndarray] | None = None,
@@ -152,7 +154,7 @@ class FocusModel:
 
     def evidence_words(
         self,
-        tokens: Sequence[str],
+        tokens: Iterable[str],
         topic: int,
         k: int = 3,
         words: tuple[np.ndarray, np.ndarray] | None = None,
@@ -199,7 +201,7 @@ class ModelFocusTagger:
     def tag(
         self,
         text: str,
-        tokens: Sequence[str],
+        tokens: Iterable[str],
         cat_labels: Sequence[str],
         cat_proba: np.ndarray,
     ) -> FocusResult:

@@ -40,11 +40,17 @@ class KeywordExtractor:
             default_idf = vals[len(vals) // 2] if vals else 1.0
         self.default_idf = default_idf
 
-    def weights(self, tokens: Sequence[str]) -> dict[str, float]:
+    def weights(self, tokens: Iterable[str]) -> dict[str, float]:
         """TF-IDF weight per candidate token (sublinear tf)."""
         idf, d = self.idf, self.default_idf
-        tf = Counter(tokens)  # count first, test each distinct token once
-        return {w: (1.0 + math.log(c)) * idf.get(w, d) for w, c in tf.items() if _candidate(w)}
+        # count first, test each distinct token once (a Counter: the caller counted already)
+        tf = tokens if isinstance(tokens, Counter) else Counter(tokens)
+        return {
+            w: (1.0 + math.log(c)) * idf.get(w, d)
+            for w, c in tf.items()
+            # _candidate(w), inlined: called for every distinct token of every post
+            if len(w) >= 2 and not w.isdigit() and not w.replace(".", "").isdigit()
+        }
 
     def extract(self, tokens: Sequence[str], k: int = 8) -> list[str]:
         w = self.weights(tokens)

@@ -166,12 +166,15 @@ class SentimentModel:
         """The compiled :class:`~yuqing.nlp.fastpath.FastLinearModel`, or None if unsupported."""
         fast = self.__dict__.get("_fast")
         if fast is None:
-            from yuqing.nlp.fastpath import Unsupported, compile_pipeline
+            from yuqing.nlp.fastpath import PairLookup, Unsupported, compile_pipeline
 
             try:
                 fast = compile_pipeline(self.pipeline)
-                if fast.folds[0].coef_t.shape[1] != 1:
+                if fast.folds[0].coef_t.shape[1] != 1 or len(fast.blocks) != 1:
                     fast = False
+                else:  # documents are content-word lists; bigrams counted as word pairs
+                    fast.blocks[0].lookup = PairLookup(fast.blocks[0].vocab)
+                    fast.blocks[0].select = None
             except Unsupported:
                 fast = False
             self.__dict__["_fast"] = fast
@@ -190,7 +193,8 @@ class SentimentModel:
             return float(
                 self.pipeline.decision_function([sentiment_features(words, content=content)])[0]
             )
-        return float(fast.decision_function(sentiment_features(words, content=content))[0])
+        ws = list(words) if content else [w for w in words if is_content(w)]
+        return float(fast.decision_function(ws)[0])
 
     def predict_logit(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
         if self.fast() is None:

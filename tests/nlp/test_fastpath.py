@@ -85,3 +85,52 @@ def test_char_ngram_lookup_equals_sklearn_analyzer(ngram_range, lower):
             vec.vocabulary_[t]: c for t, c in Counter(analyze(text)).items() if t in vec.vocabulary_
         }
         assert dict(zip(ids.tolist(), counts.tolist(), strict=True)) == want, text
+
+
+def test_pair_lookup_equals_the_string_features(dev_texts):
+    """Unigram + bigram counts from word-id pairs equal those of the feature strings, also for
+    unknown words, a one-word text, no words, and words containing the separator."""
+    from collections import Counter
+
+    from yuqing.nlp.fastpath import PairLookup, _lookup_counts
+
+    _, sent, _ = stage_parts()
+    vocab = sent.pipeline.steps[0][1].vocabulary_
+    look = PairLookup(vocab)
+    seg = get_segmenter()
+    docs = [seg.tokens(t) for t in dev_texts[:60]]
+    docs += [
+        ["不", "好吃"],
+        ["好吃"],
+        [],
+        ["没有", "zz_未知词", "不", "好"],
+        ["不", "好_吃", "好吃"],
+    ]
+    for ws in docs:
+        ids, v = look(ws)
+        ref_ids, ref_v = _lookup_counts(Counter(sentiment_features(ws, content=True)), vocab)
+        assert dict(zip(ids.tolist(), v.tolist(), strict=True)) == dict(
+            zip(ref_ids.tolist(), ref_v.tolist(), strict=True)
+        )
+
+
+def test_category_tokens_as_counter_or_list(dev_texts):
+    from collections import Counter
+
+    clf, _, _ = stage_parts()
+    seg = clf.segmenter
+    for t in dev_texts[:40]:
+        toks = seg.tokens(t)
+        assert np.allclose(clf.proba_one(t, Counter(toks)), clf.proba_one(t, toks))
+
+
+def test_taxonomy_anchor_counts_equal_plain_counting(dev_texts):
+    from yuqing.nlp.features import TaxonomyAnchors
+
+    for level in (1, 2):
+        an = TaxonomyAnchors(level=level).fit(dev_texts, None)
+        assert len(an.classes_) == len(an.terms_) > 0
+        for t in dev_texts:
+            plain = [sum(t.count(w) for w in ts) for ts in an.terms_]
+            assert np.array_equal(an.counts(t), np.log1p(np.array(plain, float)))
+        assert "_by_char" not in pickle.loads(pickle.dumps(an)).__dict__
