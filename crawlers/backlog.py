@@ -22,6 +22,11 @@ Crawls can die (``kill -9``), so the walk saves its progress after every list pa
 resume point at the first page whose items are not all in the store yet (``settled``); a
 clean finish replaces that with the exact outcome. ``ListWalk`` is pure bookkeeping: the
 spiders tell it what each list page held and it says which page to fetch next.
+
+A walk is a chain (each list page yields at most the next one), so its whole state travels
+with the request for the next page (``to_dict``/``from_dict`` in the request's meta): on a
+cluster the next page may be parsed by another worker than the last one, or re-queued after a
+worker was killed, and continues the walk from exactly where the request was made.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-TOP = -1  # ListWalk.phase while walking from page 1; otherwise the index of the gap walked
+TOP = -1  # the walk's "current" part (to_dict) while walking from page 1; else the gap's index
 
 
 @dataclass
@@ -90,6 +95,16 @@ class _Stretch:
     walked: list[_Page] = field(default_factory=list)
     top: bool = False
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> _Stretch:
+        resume = data.get("resume")
+        return cls(
+            data.get("marker"),
+            Gap(**resume) if resume else None,
+            [_Page(**p) for p in data.get("walked", [])],
+            bool(data.get("top")),
+        )
+
 
 class ListWalk:
     """One crawl's walk over one start URL. Feed it every list page (``after_page``) or
@@ -104,6 +119,27 @@ class ListWalk:
         self.current = self.top
         self.new_head: list[str] | None = None
         self.reached_end = False  # the top walk went down to the list's last page
+
+    # -- carried in a request's meta (plain values: pickled or JSON-encoded by the queue) ----
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "head_before": self.head_before,
+            "budget": self.budget,
+            "stretches": [asdict(s) for s in [self.top, *self.gaps]],
+            "current": TOP if self.current.top else self.gaps.index(self.current),
+            "new_head": self.new_head,
+            "reached_end": self.reached_end,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ListWalk:
+        walk = cls(data["start"], ListState(data["head_before"]), data["budget"])
+        top, *gaps = [_Stretch.from_dict(s) for s in data["stretches"]]
+        walk.top, walk.gaps = top, gaps
+        walk.current = top if data["current"] == TOP else gaps[data["current"]]
+        walk.new_head, walk.reached_end = data["new_head"], data["reached_end"]
+        return walk
 
     # -- the walk --------------------------------------------------------------------------
     def after_page(

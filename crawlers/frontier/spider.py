@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ from yuqing.storage import StorageError
 log = logging.getLogger(__name__)
 
 CALLBACK = "yq_callback"
+ERRBACK = "yq_errback"
 
 
 class FrontierSpider(scrapy.Spider):
@@ -101,6 +103,14 @@ class FrontierSpider(scrapy.Spider):
         """The source spider an item belongs to (pipelines)."""
         return self.delegates[source_id]
 
+    def state_lock(self, source_id: str):
+        """A lock on a source's stored state, held across workers while one of them updates
+        it (two workers walking two start URLs of one source save its backlog together)."""
+        if self.frontier is None:
+            return nullcontext()
+        key = self.frontier.keys.state_lock(source_id)
+        return self.frontier.server.lock(key, timeout=60, blocking_timeout=60)
+
     # -- routing -------------------------------------------------------------------------
     def route(self, response):
         request = response.request
@@ -124,19 +134,32 @@ class FrontierSpider(scrapy.Spider):
             self._maybe_ack(token)
 
     def route_error(self, failure):
+        """The failure goes to the source spider's errback (``yq_errback``: a list page's
+        records where the walk stopped; a feed item's page keeps the feed's text)."""
         request = failure.request
+        token = request.meta.get(TOKEN)
         try:
-            self.delegate(request.meta).on_error(failure)
+            source_spider = self.delegate(request.meta)
+            out = getattr(source_spider, request.meta.get(ERRBACK, "on_error"))(failure)
+            for item in out or ():
+                if isinstance(item, scrapy.Request):  # errback output skips the middlewares
+                    self.crawler.engine.crawl(item)  # on the frontier before the ack
+                    continue
+                self._items[token] += 1
+                yield item
         except KeyError as exc:
             log.error("frontier: cannot route %s: %s", request.url, exc)
-        token = request.meta.get(TOKEN)
-        self._returned[token] = request
-        self._maybe_ack(token)
+        finally:
+            self._returned[token] = request
+            self._maybe_ack(token)
 
     def _item_done(self, response=None, **_):
         if response is None:
             return
-        token = response.request.meta.get(TOKEN)
+        request = getattr(response, "request", None)  # a Failure for an errback's items
+        if request is None:
+            return
+        token = request.meta.get(TOKEN)
         self._items[token] -= 1
         self._maybe_ack(token)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import ClassVar, TypedDict
 from urllib.parse import urlsplit
 
@@ -156,6 +157,7 @@ class SourceSpider(scrapy.Spider):
         meta.update(source_id=self.source.id, handle_httpstatus_list=[304])
         if self.router is not None:  # through Redis: callbacks must be the router's methods
             meta.update(crawl=self.crawl_id, yq_callback=callback.__name__)
+            meta.update(yq_errback=(errback or self.on_error).__name__)
             return scrapy.Request(
                 url,
                 callback=self.router.route,
@@ -184,17 +186,31 @@ class SourceSpider(scrapy.Spider):
         return self.list_request(url, 1, url, callback, **meta)
 
     def list_request(self, url: str, page: int, walk: str, callback: Callable, **meta):
+        """The request for list page ``page`` of the walk of start URL ``walk``; it carries
+        the walk's state (on a cluster another worker may parse it)."""
         request = self.make_request(
-            url, callback, errback=self.on_list_error, page=page, walk=walk, **meta
+            url,
+            callback,
+            errback=self.on_list_error,
+            page=page,
+            walk=walk,
+            walk_state=self.walks[walk].to_dict(),
+            **meta,
         )
         # a gap may resume at a page this crawl's top walk already read (pages shift)
         return request.replace(dont_filter=True)
+
+    def walk_of(self, meta: dict) -> ListWalk:
+        """The walk a list request belongs to, as it stood when the request was made."""
+        if "walk_state" in meta:
+            self.walks[meta["walk"]] = ListWalk.from_dict(meta["walk_state"])
+        return self.walks[meta["walk"]]
 
     def list_page_done(
         self, response: Response, items: list[str], unseen: int, next_url: str | None
     ) -> tuple[str, int] | None:
         """Tell the walk what list page held; the next list page to fetch, or None."""
-        walk = self.walks[response.meta["walk"]]
+        walk = self.walk_of(response.meta)
         nxt = walk.after_page(
             response.meta["page"],
             (response.request or response).url,
@@ -202,28 +218,48 @@ class SourceSpider(scrapy.Spider):
             unseen,
             next_url,
         )
-        self.save_walks(settled=self.settled)
+        self._walk_saved(walk.start, ended=nxt is None)
         return nxt
+
+    def _walk_saved(self, url: str, ended: bool) -> None:
+        """Save the walk of ``url`` after a list page. In one process the walk's exact
+        outcome is saved when the crawl finishes cleanly (``closed``): a kill loses the
+        requests still queued, so until then it resumes at its first unsettled page. On a
+        cluster the frontier keeps every request until it is done (a killed worker's are
+        crawled by another) and no spider of a source crawl is ever closed, so a walk that
+        ended saves its exact outcome at once."""
+        exact = ended and self.router is not None
+        self.save_walks([url], settled=None if exact else self.settled)
 
     def settled(self, urls: list[str]) -> bool:
         return all(self.seen(u) for u in urls)
 
-    def save_walks(self, settled: Callable[[list[str]], bool] | None = None) -> None:
-        """Store each walk's state (the resume points of the source's backlog)."""
-        state = self.ctx.store.get_source_state(self.source.id)
-        # a start URL no longer configured owes nothing
-        state.backlog = {u: v for u, v in state.backlog.items() if u in self.source.urls}
-        for url, walk in self.walks.items():
-            state.backlog[url] = walk.state(settled).to_dict()
-        self.ctx.store.save_source_state(state)
+    def save_walks(
+        self,
+        urls: Iterable[str] | None = None,
+        settled: Callable[[list[str]], bool] | None = None,
+    ) -> None:
+        """Store the state of the walks of ``urls`` (default: every walk of this crawl) —
+        the resume points of the source's backlog. The other start URLs' entries are read
+        fresh and kept: on a cluster other workers walk them at the same time (under a lock
+        on the source's state, ``FrontierSpider.state_lock``)."""
+        lock = self.router.state_lock(self.source.id) if self.router else nullcontext()
+        with lock:
+            state = self.ctx.store.get_source_state(self.source.id)
+            # a start URL no longer configured owes nothing
+            state.backlog = {u: v for u, v in state.backlog.items() if u in self.source.urls}
+            for url in list(self.walks) if urls is None else urls:
+                state.backlog[url] = self.walks[url].state(settled).to_dict()
+            self.ctx.store.save_source_state(state)
         self.state.backlog = state.backlog
 
     def on_list_error(self, failure: Failure) -> None:
         self.on_error(failure)
         request = getattr(failure, "request", None)
-        if request is not None and request.meta.get("walk") in self.walks:
-            self.walks[request.meta["walk"]].failed(request.meta["page"], request.url)
-            self.save_walks(settled=self.settled)
+        if request is not None and "walk" in request.meta:
+            walk = self.walk_of(request.meta)
+            walk.failed(request.meta["page"], request.url)
+            self._walk_saved(walk.start, ended=True)
 
     def remember_url(self, post, post_id: str) -> None:
         """Seen-URL state for ``post.url``: validators of its response and its content hash."""

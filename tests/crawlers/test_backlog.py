@@ -64,3 +64,46 @@ def test_during_the_crawl_the_gap_resumes_at_the_first_unsettled_page():
     state = walk.state(settled=lambda urls: all(u in stored for u in urls))
     assert state.gaps == [Gap("/list/2", 2, ["/m/1"])]
     assert walk.state().gaps == [Gap("/list/4", 4, ["/m/1"])]
+
+
+def test_a_walk_carried_from_request_to_request_walks_as_one_kept_in_memory():
+    """On a cluster each list page may be parsed by another worker: the walk travels in the
+    next request's meta (pickled by the frontier), and continues exactly as one object."""
+    import pickle
+
+    board, known = list(range(30, 0, -1)), set()
+    first = ListWalk("/list/1", ListState(), budget=8)
+    walk_all(first, board, known)
+    board = list(range(230, 0, -1))  # 200 new on top: deeper than the budget
+    saved = first.state()
+
+    def carried(walk: ListWalk) -> ListWalk:
+        return ListWalk.from_dict(pickle.loads(pickle.dumps(walk.to_dict())))
+
+    kept, moved = ListWalk("/list/1", saved, budget=8), ListWalk("/list/1", saved, budget=8)
+    known_kept, known_moved = set(known), set(known)
+    for fail in (5, None, None, None):  # a failed page, then the gap walks
+        go_kept, go_moved = ("/list/1", 1), ("/list/1", 1)
+        while go_kept is not None:
+            assert go_moved == go_kept
+            k = go_kept[1]
+            if k == fail:
+                kept.failed(k, go_kept[0])
+                moved = carried(moved)
+                moved.failed(k, go_moved[0])
+                break
+            items, more = page(board, k), k * 10 < len(board)
+            args = (k, go_kept[0], items, sum(u not in known_kept for u in items))
+            nxt = f"/list/{k + 1}" if more else None
+            known_kept.update(items)
+            known_moved.update(items)
+            go_kept = kept.after_page(*args, nxt)
+            moved = carried(moved)
+            go_moved = moved.after_page(*args, nxt)
+        assert go_moved == go_kept
+        settled = lambda urls, stored=frozenset(known_kept): all(u in stored for u in urls)  # noqa: E731
+        assert carried(moved).state(settled) == kept.state(settled)
+        assert moved.state() == kept.state() and carried(moved).state() == kept.state()
+        kept = ListWalk("/list/1", kept.state(), budget=8)
+        moved = ListWalk("/list/1", moved.state(), budget=8)
+    assert known_kept == known_moved == {f"/m/{n}" for n in board}  # the gaps were closed

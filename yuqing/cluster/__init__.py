@@ -49,6 +49,9 @@ class Keys:
     def polite(self, host: str) -> str:  # next allowed request time for a host (ms)
         return f"{self.prefix}:polite:{host}"
 
+    def state_lock(self, source_id: str) -> str:  # a lock on a source's stored state
+        return f"{self.prefix}:lock:source-state:{source_id}"
+
     @property
     def leader(self) -> str:
         return f"{self.prefix}:leader"
