@@ -32,6 +32,9 @@ BASE: dict[str, Any] = {
     "RETRY_BACKOFF_MAX": 30.0,
     "RETRY_GIVE_UP_LOG_LEVEL": "WARNING",  # the spider logs the failure with its source id
     "DOWNLOADER_MIDDLEWARES": {
+        # robots.txt that cannot be fetched disallows instead of allowing (middlewares/robots.py)
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "yuqing.crawlers.middlewares.robots.StrictRobotsTxtMiddleware": 100,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "yuqing.crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
         "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,

@@ -64,6 +64,8 @@ def failure_reason(failure: Failure) -> str:
         return f"http_{failure.value.response.status}"
     if failure.check(IgnoreRequest):
         text = str(failure.value).lower()
+        if "robots.txt unavailable" in text:
+            return "robots_unavailable"
         if "robots" in text:
             return "robots"
         if "download_maxsize" in text:  # a compressed body too large once inflated
