@@ -21,10 +21,10 @@ from yuqing.crawlers.summary import CrawlSummary, SourceSummary
 log = logging.getLogger(__name__)
 
 COUNTERS = ("fetched", "ok_responses", "new", "updated", "unchanged")
-#: A crawl is closed once nothing happened to it for this long: a callback is acknowledged
-#: when its generator ends, and Scrapy may enqueue the last request it yielded a moment later,
-#: so ``pending`` can touch 0 in between (a reactor blocked longer than this could close a
-#: crawl early: its health is then recorded early; nothing is lost — see the issue notes).
+#: A crawl is closed once nothing is pending and nothing happened to it for this long. A
+#: callback's requests are on the frontier before the callback is acknowledged
+#: (``scheduler.ScheduleAtOnce``), so ``pending`` reaches 0 only when the crawl is done,
+#: however long a worker blocks; the grace is a margin, not what keeps a crawl open.
 GRACE_SECONDS = 2
 
 

@@ -7,6 +7,11 @@
   (nothing is left to do for it); so does a redirect leaving the source's domains, which is
   checked here per source (Scrapy's offsite middleware is off on a worker: it drops requests
   before the scheduler sees them, which would leave them in flight for ever).
+* ``ScheduleAtOnce`` (a spider middleware, the last before the engine) puts each request a
+  callback yields on the frontier as it is yielded. Scrapy drains a callback's output into a
+  queue before it schedules any of it, so the callback's acknowledgement (when its generator
+  ends) came before its requests were pushed: the crawl's ``pending`` touched 0 in between,
+  and a worker blocked there for longer than the ledger's grace had its crawl closed early.
 * The scheduler hands its queue to the spider (``spider.frontier``) for acknowledgements,
   heart-beats every ``FRONTIER_HEARTBEAT`` seconds from a thread of its own (a reactor busy
   with NLP or store writes must not look dead), re-queues the requests of silent workers and,
@@ -18,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
@@ -102,3 +108,15 @@ class FrontierScheduler(Scheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         self.queue.push(request)
         return True
+
+
+class ScheduleAtOnce(BaseSpiderMiddleware):
+    """Spider middleware, last before the engine: a request from a callback's output goes on
+    the frontier at once (the other spider middlewares have seen it), so every request a
+    callback yields is pushed before the callback is acknowledged (``FrontierSpider.route``)."""
+
+    def get_processed_request(self, request, response):
+        if response is None:  # a start request: scheduled by the engine as usual
+            return request
+        self.crawler.engine.crawl(request)
+        return None

@@ -13,6 +13,7 @@ from yuqing.cluster import Keys, redis_params
 from yuqing.crawlers.settings import scrapy_settings
 
 POLITENESS = "yuqing.crawlers.frontier.politeness.ClusterPoliteness"
+SCHEDULE_AT_ONCE = "yuqing.crawlers.frontier.scheduler.ScheduleAtOnce"
 
 
 def worker_settings(cfg, nlp: bool = True) -> dict:
@@ -38,7 +39,8 @@ def worker_settings(cfg, nlp: bool = True) -> dict:
         "DOWNLOADER_MIDDLEWARES": base["DOWNLOADER_MIDDLEWARES"]
         | {POLITENESS: 950}
         | _without_offsite("scrapy.downloadermiddlewares.offsite"),
-        "SPIDER_MIDDLEWARES": _without_offsite("scrapy.spidermiddlewares.offsite"),
+        "SPIDER_MIDDLEWARES": _without_offsite("scrapy.spidermiddlewares.offsite")
+        | {SCHEDULE_AT_ONCE: 10},
         "LOG_INSTALL_ROOT_HANDLER": False,
     }
 

@@ -13,6 +13,11 @@ import yaml
 
 from tests.conftest import ROOT, make_config
 
+#: Crawl settings of the scale-out tests and their single-machine reference: a timeout that a
+#: loaded 2-core machine running Elasticsearch, Redis and several workers does not hit by
+#: accident, still shorter than the demo's /slow page (8 s), which must time out in both.
+CRAWL = {"timeout": 6}
+
 
 def cluster_config(
     tmp: Path,
@@ -26,7 +31,7 @@ def cluster_config(
     **crawl,
 ) -> Path:
     """The demo config (sources on ``base_url``) on Elasticsearch + Redis."""
-    cfg = make_config(tmp, base_url, smtp_port, **crawl)
+    cfg = make_config(tmp, base_url, smtp_port, **(CRAWL | crawl))
     path = cfg / "settings.yaml"
     settings = yaml.safe_load(path.read_text(encoding="utf-8"))
     es = settings["storage"].setdefault("elasticsearch", {})
@@ -73,11 +78,13 @@ def node_config(cfg: Path, tmp: Path, name: str, **cluster) -> Path:
 class Proc:
     """``python -m yuqing --config CFG ARGS`` in the background, its log in a file."""
 
-    def __init__(self, cfg: Path, *args: str, log: Path, env: dict | None = None):
+    def __init__(
+        self, cfg: Path, *args: str, log: Path, env: dict | None = None, module: str = "yuqing"
+    ):
         self.log = log
         self.fh = open(log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "yuqing", "--config", str(cfg), "-v", *args],
+            [sys.executable, "-m", module, "--config", str(cfg), "-v", *args],
             cwd=ROOT,
             stdout=self.fh,
             stderr=subprocess.STDOUT,
