@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv lint bench bench-crawl bench-hot sysdeps clean
+.PHONY: demo test test-cluster venv lint bench bench-crawl bench-hot sysdeps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,9 +45,9 @@ sysdeps:
 
 # ruff (lint + format) and mypy at zero findings; mypy runs over the installed layout
 # (tools/typecheck.py says why). .ci/run runs this before the tests.
-# the multi-process scale-out kill test (Redis + 3-node Elasticsearch), opt-in for now
+# only the scale-out tests (Redis + Elasticsearch, workers, the kill tests; also in `make test`)
 test-cluster: $(STAMP) es-dist sysdeps
-	YUQING_CLUSTER_TESTS=1 $(PY) -m pytest -q tests/cluster/test_scale_out.py tests/cluster/test_frontier.py
+	$(PY) -m pytest -q tests/cluster
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

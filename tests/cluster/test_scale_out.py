@@ -13,7 +13,6 @@ import pytest
 import redis
 from elasticsearch import Elasticsearch
 
-from tests.cluster.conftest import ROBOTS_FLAKE
 from tests.cluster.helpers import Proc, cluster_config, node_config, setup_es, wait_for
 from tests.servers import SmtpSink, free_port
 from tools.es_server import EsCluster, EsServerError, home, missing_tools
@@ -49,13 +48,6 @@ def sink():
     s.stop()
 
 
-# Opt-in (make test-cluster): this kill test failed once on a fresh clone under heavy load
-# (load ~12 on 2 cores) at the end of stop 16, cause not yet found; it stays out of `make test`
-# until it has been made reliable.
-@pytest.mark.skipif(
-    os.environ.get("YUQING_CLUSTER_TESTS") != "1",
-    reason="opt-in: YUQING_CLUSTER_TESTS=1 (make test-cluster)",
-)
 def test_province_survives_a_killed_worker_a_lost_node_and_a_killed_leader(
     tmp_path, site, reference_urls, es_cluster, redis_url, sink
 ):
@@ -68,6 +60,10 @@ def test_province_survives_a_killed_worker_a_lost_node_and_a_killed_leader(
         smtp_port=sink.port,
         download_delay=0.05,
         schedule={"crawl": "3s", "alerts": "5s", "delivery": "3s", "digest_time": "00:00"},
+        # on a loaded 2-core machine (3 Elasticsearch nodes, Redis, four of our processes and
+        # the test) a live process can go seconds without a turn: a lease or a heartbeat that
+        # short would move the leader or re-queue a live worker's requests by accident
+        cluster={"lease": "12s", "worker_timeout": "20s"},
     )
     setup_es(base, es_cluster.urls[0], PREFIX)
     es = Elasticsearch(es_cluster.urls)
@@ -88,23 +84,25 @@ def test_province_survives_a_killed_worker_a_lost_node_and_a_killed_leader(
     procs = [*runs.values(), *workers.values()]
     try:
         # exactly one leader, whose first pass puts every source on the frontier
-        leader = wait_for(lambda: (r.get(f"{PREFIX}:leader") or b"").decode(), 120, "a leader")
+        leader = wait_for(lambda: (r.get(f"{PREFIX}:leader") or b"").decode(), 240, "a leader")
         follower = next(n for n in runs if n != leader)
-        wait_for(lambda: site.count() >= 30, 240, "30 pages crawled")
 
-        # 1. kill -9 a worker mid-crawl
-        in_flight = r.hlen(f"{PREFIX}:frontier:inflight:worker-a")
+        # 1. kill -9 a worker mid-crawl, with requests in flight
+        def worker_a_busy() -> int:
+            return site.count() >= 30 and r.hlen(f"{PREFIX}:frontier:inflight:worker-a")
+
+        in_flight = wait_for(worker_a_busy, 300, "30 pages crawled, worker-a busy", every=0.05)
         workers["worker-a"].kill()
 
         # 2. stop one Elasticsearch node (the first URL in settings.yaml)
         es_cluster.stop_node(0)
         es = Elasticsearch(es_cluster.urls[1:])
-        health = es.cluster.health(wait_for_nodes="2", timeout="60s")
+        health = es.cluster.health(wait_for_nodes="2", timeout="120s")
         assert health["status"] in ("green", "yellow"), health["status"]
 
         # every source crawl closes: the killed worker's requests were crawled by the other
         wait_for(lambda: not r.smembers(f"{PREFIX}:crawls") and r.zcard(f"{PREFIX}:frontier:requests") == 0,
-                 300, "every source crawl to close", every=1)  # fmt: skip
+                 600, "every source crawl to close", every=1)  # fmt: skip
 
         # 3. kill -9 the leader once its deliveries are done (nothing pending, mail quiet)
         outbox = ElasticOutbox(es, f"{PREFIX}-outbox")
@@ -115,14 +113,26 @@ def test_province_survives_a_killed_worker_a_lost_node_and_a_killed_leader(
             counts = outbox.counts()
             return counts.get("sent") and not counts.get("pending") and len(sink.messages) == before
 
-        wait_for(quiet, 240, "the leader to deliver the first alerts")
+        wait_for(quiet, 300, "the leader to deliver the first alerts")
         runs[leader].kill()
-        wait_for(lambda: (r.get(f"{PREFIX}:leader") or b"").decode() == follower, 60, "failover")
+        wait_for(lambda: (r.get(f"{PREFIX}:leader") or b"").decode() == follower, 120, "failover")
         wait_for(
             lambda: f"node {follower} is the leader" in runs[follower].text(), 60, "new leader"
         )
-        time.sleep(12)  # the new leader's first passes: crawl, alerts check, delivery, digest
-        wait_for(quiet, 120, "the new leader to settle")
+
+        def new_leader_passes() -> bool:
+            """The new leader's first passes ran: its digest catch-up (a digest already sent
+            must not go again), an alerts check with delivery, and a crawl pass."""
+            text = runs[follower].text()
+            text = text[text.index(f"node {follower} is the leader") :]
+            return (
+                "alerts check:" in text
+                and any("digest_if_due_job" in x and "executed" in x for x in text.splitlines())
+                and any("crawl_job" in x and "executed" in x for x in text.splitlines())
+            )
+
+        wait_for(new_leader_passes, 180, "the new leader's crawl, alerts and digest passes")
+        wait_for(quiet, 180, "the new leader to settle")
     finally:
         for p in procs:
             p.stop()
@@ -135,8 +145,9 @@ def test_province_survives_a_killed_worker_a_lost_node_and_a_killed_leader(
         alerts = list(store.iter_alerts())
     # every article of the single-machine crawl, stored exactly once, none lost with the node
     stored = {p.url for p in posts}
-    assert reference_urls <= stored and len(posts) == len(stored)
-    assert all("/portal/private/" in u for u in stored - reference_urls), ROBOTS_FLAKE
+    assert len(posts) == len(stored), "a post was stored twice"
+    assert not reference_urls - stored, f"missing: {sorted(reference_urls - stored)}"
+    assert not stored - reference_urls, f"not in the reference: {sorted(stored - reference_urls)}"
     assert in_flight > 0  # the kill left requests in flight, and they were crawled anyway
     # every alert delivered, each message exactly once, across the leader change
     rows = outbox.rows()
