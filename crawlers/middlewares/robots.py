@@ -1,4 +1,12 @@
-"""robots.txt obeyed also when it cannot be had.
+"""robots.txt obeyed for every request, also when it cannot be had.
+
+Scrapy's ``RobotsTxtMiddleware`` hands the parsed robots.txt only to the first request that
+waited for it: requests waiting together on the same Deferred (turned into asyncio futures,
+each callback passes None on) get None and go out unchecked. A cluster worker starts with a
+full queue, so many requests wait for robots.txt at once and a disallowed page among them was
+crawled and stored now and then (the scale-out tests' "robots flake"; the waiting became
+``await maybe_deferred_to_future(parser)`` in scrapy/scrapy#6802). Here each waiter reads the
+host's parser again once robots.txt is in.
 
 Scrapy's ``RobotsTxtMiddleware`` fetches a host's robots.txt once per process; when that
 fetch fails (a timeout, a refused connection) or answers with a server error, it allows every
@@ -19,6 +27,7 @@ import time
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         parser = await super().robot_parser(request)
         if netloc in self._unavailable:
             raise IgnoreRequest(f"{UNAVAILABLE} for {netloc}")
-        return parser
+        current = self._parsers.get(netloc, parser)
+        return parser if isinstance(current, Deferred) else current  # see the module doc
 
     async def _parse_robots(self, response, netloc, request) -> None:
         if response.status >= 500:

@@ -103,8 +103,13 @@ def test_workers_share_the_frontier_politely_and_a_killed_worker_loses_nothing(
     got = urls(p.to_dict() for p in stored)
     assert len(stored) == len(got), "a post was stored twice"
     assert not reference_urls - got, f"missing: {sorted(reference_urls - got)}"
-    assert not got - reference_urls, (
-        f"not in the single-machine crawl: {sorted(got - reference_urls)}"
+    extra = got - reference_urls
+    assert not extra, "not in the single-machine crawl: " + "; ".join(
+        f"{p.url} (source {p.source_id}, crawled {p.crawled_at}, notes {p.notes}; served "
+        f"{[r for r in site.requests if r[1] in p.url]}; worker logs: "
+        f"{[ln for t in [doomed.text(), *(w.text() for w in workers)] for ln in t.splitlines() if p.url.split('/', 3)[3] in ln]})"
+        for p in stored
+        if p.url in extra
     )
     # the killed worker's requests were put back (by a worker's or the scheduler's heartbeat)
     # and crawled by the others

@@ -36,7 +36,11 @@ class RobotsSite(LoopbackServer):
                 return 503, {"Content-Type": "text/plain"}, b"busy"
             if self.robots == "slow":
                 time.sleep(3)
+            if self.robots == "slow-ish":
+                time.sleep(0.3)
             return 200, {"Content-Type": "text/plain"}, ROBOTS
+        if path.startswith("/private/list"):
+            return 200, html, b"<html><body><ul class='list'></ul></body></html>"
         if path == "/list.html":
             links = "".join(f'<li><a href="{p}">第{p}号通知</a></li>' for p in [*PAGES, PRIVATE])
             return 200, html, f"<html><body><ul class='list'>{links}</ul></body></html>".encode()
@@ -95,3 +99,23 @@ def test_a_robots_txt_that_fails_or_times_out_opens_nothing(tmp_path):
         assert summary["failed"] == {"robots": 1}, summary
         assert stored(cfg) == {site.url + p for p in PAGES}
         assert PRIVATE not in site.requests
+
+
+def test_requests_waiting_together_for_robots_txt_are_all_checked(tmp_path):
+    """Start requests wait for robots.txt together; Scrapy handed the parser to the first
+    only and let the others through unchecked (a fresh cluster worker's full queue)."""
+    with RobotsSite() as site:
+        cfg = config(tmp_path, site.url)
+        private_lists = [f"{site.url}/private/list{n}.html" for n in range(1, 6)]
+        sources = (cfg / "sources.yaml").read_text(encoding="utf-8")
+        sources = sources.replace(
+            f'urls: ["{site.url}/list.html"]',
+            "urls: " + json.dumps([*private_lists, f"{site.url}/list.html"]),
+        )
+        (cfg / "sources.yaml").write_text(sources, encoding="utf-8")
+        site.robots = "slow-ish"  # robots.txt in flight while every start request waits
+        summary = crawl(cfg)
+        fetched = [p for p in site.requests if p.startswith("/private/")]
+        assert not fetched, f"disallowed pages fetched: {fetched}"
+        assert summary["failed"] == {"robots": 6}, summary
+        assert stored(cfg) == {site.url + p for p in PAGES}
