@@ -92,17 +92,10 @@ def measure(cfg_dir: Path, workers: int, pages: int, logs: Path) -> dict:
             frontier_pass(cfg, store)
             cid = next(iter(r.smembers(f"{prefix}:crawls"))).decode()
             key = f"{prefix}:crawl:{cid}"
-            seconds = None
-            while True:  # done = nothing pending or queued, and still so 2 s later (the
-                time.sleep(0.05)  # scheduler role's grace: a callback's last request may be
-                idle = not int(r.hget(key, "pending") or 0) and not r.zcard(  # enqueued just
-                    f"{prefix}:frontier:requests"  # after the callback was acknowledged)
-                )
-                if not idle:
-                    seconds = None
-                elif seconds is None:
+            while True:  # done = nothing pending: a callback's requests are on the frontier
+                time.sleep(0.05)  # before it is acknowledged (frontier.scheduler.ScheduleAtOnce)
+                if not int(r.hget(key, "pending") or 0):
                     seconds = time.monotonic() - t0
-                elif time.monotonic() - t0 - seconds >= 2.0:
                     break
             fields = {k.decode(): v.decode() for k, v in r.hgetall(key).items()}
             store.es.indices.refresh(index=f"{prefix}-posts")  # counts are near-real-time
