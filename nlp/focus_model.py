@@ -5,20 +5,22 @@ in everyday words no list anticipates ("机器轰鸣到深夜", "灰尘落满阳
 words from labelled messages whose labels come from *labelling functions* rather than from an
 annotator (weak supervision):
 
-* :func:`weak_labels` — for a training message with its **gold category**: lexicon evidence that
-  agrees with the category (``real_estate_finance`` terms in a 城乡建设 message, not in a school
-  fee complaint), the category itself where it maps to a topic (every 环境保护 message is
-  ``ecology``), and a few patterns per topic (wages *owed*, lifts that trap people, pensions and
-  medical insurance in a 劳动和社会保障 message …).
+* :func:`weak_labels` — for a training message with its **gold category**, labelling functions
+  written from ``data/focus_eval/RULES.md``: the category itself where it maps to a topic (every
+  环境保护 message is ``ecology``), lexicon evidence that agrees with the category (for the rarer
+  topics only in the message's opening: what it is about, not a word in passing), patterns per
+  topic (wages *owed* in everyday words, cartels and firms' licences, lifts that trap people …)
+  and out-of-scope patterns that veto a topic (owed social insurance is not wage arrears).
 * :class:`FocusModel` — one logistic regression per topic over TF-IDF of the message's content
   words plus the category classifier's probabilities (so a message the classifier puts in
   环境保护 leans to ``ecology`` whatever its words). At inference there is no gold category and
   no labelling function: only words and predicted category probabilities.
 
-A topic is tagged when its probability reaches the model's threshold, or when a *strong*
-lexicon term (拖欠工资, 食物中毒) is present and the predicted category agrees with the topic (the
-lexicon's own rule with the weak labels' precision guard: a short message saying only
-"公司拖欠工资三个月" has too few words for the model). Evidence
+A topic is tagged when its probability reaches its threshold (chosen per topic on the
+training data), or when a *strong* lexicon term (拖欠工资, 食物中毒) is present, the predicted
+category agrees with the topic and the probability is at least 0.5 — for the topics where that
+rule was precise on the training messages (a short "公司拖欠工资三个月" has few words for the
+model; 乱收费 in a bus-fare complaint is no business-environment matter). Evidence
 (``focus_evidence``) lists the lexicon terms found for the topic and the message's words that
 pushed the model most (e.g. ``["噪音", "灰尘", "轰鸣"]``), so a duty officer sees why.
 """
@@ -49,15 +51,22 @@ _COMPATIBLE: dict[str, set[str]] = {
     "food_drug": {"商贸旅游", "卫生计生", "环境保护"},
     "edu_med_elderly": {"教育文体", "卫生计生", "劳动和社会保障"},
     "work_safety": {"城乡建设", "商贸旅游", "劳动和社会保障"},
-    "hardship": {"劳动和社会保障", "城乡建设", "卫生计生"},
+    "hardship": {"劳动和社会保障", "城乡建设"},
 }
 
-_OWED = r"(?:拖欠|克扣|扣发|停发|欠发|拖发|未发|没发|不发|没有发|未付|欠我|欠下)"
-_PAY = r"(?:工资|薪水|薪资|奖金|绩效|津贴|劳务费|工程款|加班费|血汗钱)"
+_OWED = (
+    r"(?:拖欠|克扣|扣发|扣押|停发|欠发|拖发|未发|没发|不发|没有发|未付|不付|欠我|欠下|欠着|"
+    r"讨不到|要不到|拿不到|讨要|追讨|不给|没给|不结|没结|一直拖|结清)"
+)
+_PAY = r"(?:工资|薪水|薪资|奖金|绩效|津贴|劳务费|工程款|加班费|血汗钱|工钱|辛苦钱|劳动报酬)"
 
-#: patterns that mark a topic on their own (with the category where noted)
+#: labelling functions: per topic, patterns that mark it (with the categories in which they
+#: count; None = any), written from data/focus_eval/RULES.md's scope column
 _PATTERNS: dict[str, tuple[re.Pattern, set[str] | None]] = {
-    "wage_arrears": (re.compile(f"{_OWED}.{{0,8}}{_PAY}|{_PAY}.{{0,8}}{_OWED}"), None),
+    "wage_arrears": (
+        re.compile(f"{_OWED}.{{0,8}}{_PAY}|{_PAY}.{{0,8}}{_OWED}|欠薪|讨薪"),
+        {"劳动和社会保障", "城乡建设", "教育文体", "商贸旅游", "交通运输"},
+    ),
     "edu_med_elderly": (
         re.compile(
             r"养老保险|养老金|退休金|退休工资|医保|医疗保险|新农合|大病保险|住院|医院|学校|"
@@ -67,39 +76,87 @@ _PATTERNS: dict[str, tuple[re.Pattern, set[str] | None]] = {
     ),
     "work_safety": (
         re.compile(
-            r"电梯.{0,12}(?:故障|关人|困人|坠|隐患|年检|维修)|消防(?:通道|隐患|不合格|设施)|"
-            r"安全隐患|安全事故|危险品|危化品|燃气泄漏|倒塌|坍塌"
+            r"电梯.{0,12}(?:故障|关人|困人|被困|坠|下滑|夹|隐患|年检|停运|事故)|"
+            r"消防(?:通道|隐患|不合格|设施|安全|栓)|施工安全|"
+            r"危险品|危化品|化学品|燃气泄漏|煤气泄漏|爆炸|火灾|起火|失火|倒塌|坍塌|垮塌|危楼|"
+            r"塔吊|脚手架|特种设备|游乐设施"
         ),
         {"城乡建设", "商贸旅游", "劳动和社会保障", "环境保护"},
     ),
     "food_drug": (
-        re.compile(r"检验检疫|检疫|食品安全|假药|过期|变质|私宰|病死猪|地沟油|三无产品|中毒"),
-        {"商贸旅游", "卫生计生", "环境保护"},
+        re.compile(
+            r"检验检疫|检疫|食品安全|假药|劣药|过期(?:食品|药|产品|牛奶|饮料)|变质|发霉|腐烂|"
+            r"臭肉|私宰|私屠|病死猪|注水肉|地沟油|三无食品|中毒|上吐下泻|拉肚子|疫苗"
+        ),
+        {"商贸旅游", "卫生计生", "环境保护", "教育文体"},
     ),
     "business_env": (
-        re.compile(r"垄断|串标|围标|招投标|许可证|简政放权|营商环境|企业负担|涉企|招商引资"),
-        {"商贸旅游", "城乡建设", "交通运输"},
+        re.compile(
+            r"垄断|串标|围标|陪标|评标|招投标|营商环境|企业负担|涉企|简政放权|政策兑现|"
+            r"哄抬|操控.{0,4}价格|"
+            r"(?:我公司|本公司|我们公司|企业|个体户|个体工商|商户|经营户|小生意|开店|办厂)"
+            r".{0,30}(?:许可证|执照|审批|办证|手续|补贴|补助|扶持|兑现|摊派|罚款)"
+        ),
+        {"商贸旅游", "城乡建设", "交通运输", "环境保护"},
     ),
     "hardship": (
-        re.compile(r"低保|贫困户|特困|扶贫|残疾人|危房改造|临时救助|孤寡|五保"),
-        None,
+        re.compile(
+            r"低保|特困|五保|临时救助|困难补助|救助金|贫困户|建档立卡|危房改造|残疾证|"
+            r"残疾人.{0,10}(?:补贴|补助|救助|护理|托养)|生活困难|无力承担|看不起病"
+        ),
+        {"劳动和社会保障", "城乡建设"},
     ),
 }
+
+#: patterns that stop a topic's labelling functions: what RULES.md puts out of its scope
+_NOT: dict[str, re.Pattern] = {
+    "wage_arrears": re.compile(
+        r"(?:拖欠|欠缴|未缴|不缴|没缴|没有缴).{0,6}(?:社保|养老保险|公积金)"
+    ),
+    "business_env": re.compile(r"传销"),
+    "work_safety": re.compile(r"工伤认定|认定.{0,4}工伤"),
+}
+
+#: topics whose lexicon terms are taken as evidence only in the message's opening (title and
+#: first sentences: what the message is *about*); elsewhere their words come in passing
+#: (a poverty word in a tea-licence request, 拖欠 in a social-insurance complaint)
+_OPENING_ONLY = {"business_env", "wage_arrears", "work_safety", "hardship", "food_drug"}
+_OPENING = 100  # characters
+#: a strong lexicon term lets a topic through at the model's plain decision boundary (class
+#: weights balanced) instead of its calibrated threshold, never against the model
+_OVERRIDE_P = 0.5
+#: topics whose lexicon is not evidence at all for the weak labels: 营商环境's terms (乱收费,
+#: 审批, 一件事) are mostly consumers' and citizens' words; its patterns label it
+_NO_LEXICON = {"business_env"}
 
 #: a category that *is* the topic (the classifier's 环境保护 is the ecology desk)
 _CATEGORY_TOPIC = {"环境保护": "ecology"}
 
 
-def weak_labels(text: str, category: str, lexicon: FocusResult, topics: Sequence[str]) -> list[int]:
-    """0/1 per topic for one training message (normalized text, gold category)."""
+def weak_labels(
+    text: str,
+    category: str,
+    lexicon: FocusResult,
+    topics: Sequence[str],
+    opening: FocusResult | None = None,
+) -> list[int]:
+    """0/1 per topic for one training message (normalized text, gold category).
+
+    ``lexicon`` is the lexicon's verdict on the whole text, ``opening`` its verdict on the
+    first ``_OPENING`` characters, used for the topics in ``_OPENING_ONLY`` (without it the
+    whole text's verdict counts for every topic)."""
     out = []
     for t in topics:
         pos = _CATEGORY_TOPIC.get(category) == t
-        if t in lexicon.topics and category in _COMPATIBLE.get(t, set()):
+        lex = opening if (opening is not None and t in _OPENING_ONLY) else lexicon
+        if t in lex.topics and t not in _NO_LEXICON and category in _COMPATIBLE.get(t, set()):
             pos = True
         pat = _PATTERNS.get(t)
         if pat is not None and (pat[1] is None or category in pat[1]) and pat[0].search(text):
             pos = True
+        neg = _NOT.get(t)
+        if pos and neg is not None and neg.search(text) and _CATEGORY_TOPIC.get(category) != t:
+            pos = False
         out.append(int(pos))
     return out
 
@@ -116,6 +173,9 @@ class FocusModel:
     cat_coef: np.ndarray  # (n_categories, n_topics)
     intercept: np.ndarray  # (n_topics,)
     thresholds: list[float] = field(default_factory=list)  # per topic, chosen at training
+    #: per topic: may a strong lexicon term with an agreeing category tag it without the model
+    #: (chosen at training: only where that rule is precise on the training messages)
+    lexicon_override: list[bool] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def word_features(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -196,6 +256,8 @@ class ModelFocusTagger:
         )
         configured = [tid for tid, _ in lexicon.topics]
         self._use = [i for i, t in enumerate(model.topics) if t in configured]
+        override = getattr(model, "lexicon_override", None) or [True] * len(model.topics)
+        self._override = list(override)
         self._lexicon_only = [t for t in configured if t not in model.topics]
 
     def tag(
@@ -210,13 +272,15 @@ class ModelFocusTagger:
         words = self.model.word_features(tokens)
         p = self.model.proba(tokens, cat_labels, cat_proba, words)
         terms = self.lexicon.terms(text)
+        opening = self.lexicon.terms(text[:_OPENING])
         category = cat_labels[int(np.argmax(cat_proba))] if len(cat_labels) else None
         topics, evidence = [], {}
         for i in self._use:
             t = self.model.topics[i]
             ev = list(terms.get(t, []))
-            strong = any(len(h) >= self.lexicon.strong_len for h in ev)
-            if p[i] < self.thresholds[i] and not (strong and category in _COMPATIBLE.get(t, ())):
+            strong = self._override[i] and _strong(self.lexicon, t, terms, opening)
+            lexicon_says = strong and category in _COMPATIBLE.get(t, ()) and p[i] >= _OVERRIDE_P
+            if p[i] < self.thresholds[i] and not lexicon_says:
                 continue
             for w in self.model.evidence_words(tokens, i, words=words):
                 if not any(w in e or e in w for e in ev):
@@ -260,7 +324,10 @@ def train_focus_model(
 
     topics = [tid for tid, _ in lexicon.topics]
     y = np.array(
-        [weak_labels(t, c, lexicon.tag(t), topics) for t, c in zip(texts, categories, strict=True)]
+        [
+            weak_labels(t, c, lexicon.tag(t), topics, lexicon.tag(t[:_OPENING]))
+            for t, c in zip(texts, categories, strict=True)
+        ]
     )
     vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df)
     X = vec.fit_transform([list(t) for t in tokens])
@@ -271,6 +338,9 @@ def train_focus_model(
     intercept = np.zeros(len(topics))
     thresholds = [0.5] * len(topics)
     oof_precision: dict[str, float | None] = {}
+    override, override_precision = _override_rule(
+        texts, np.asarray(cat_proba), cat_labels, lexicon, topics, y, target_precision
+    )
     for j, t in enumerate(topics):
         if y[:, j].sum() < folds or y[:, j].sum() > len(y) - folds:  # too few to learn
             intercept[j] = -10.0
@@ -299,7 +369,9 @@ def train_focus_model(
         cat_coef=cat_coef,
         intercept=intercept,
         thresholds=[round(x, 3) for x in thresholds],
+        lexicon_override=override,
         metadata={
+            "lexicon_override_precision": override_precision,
             "weak_positives": {t: int(y[:, j].sum()) for j, t in enumerate(topics)},
             "oof_weak_precision": oof_precision,
             "target_precision": target_precision,
@@ -310,20 +382,72 @@ def train_focus_model(
     )
 
 
-def _threshold(p: np.ndarray, y: np.ndarray, target: float) -> tuple[float, float | None]:
-    """Lowest threshold ≥ 0.5 whose precision on (p, y) reaches ``target`` (else the most
-    precise one), and that precision."""
-    best: tuple[float, float | None] = (0.5, None)
+def _strong(
+    lexicon: FocusTagger,
+    topic: str,
+    terms: dict[str, list[str]],
+    opening: dict[str, list[str]],
+) -> bool:
+    """A strong lexicon term of ``topic`` where it counts: in the opening for the topics of
+    ``_OPENING_ONLY``, anywhere for the others."""
+    found = (opening if topic in _OPENING_ONLY else terms).get(topic, ())
+    return any(len(h) >= lexicon.strong_len for h in found)
+
+
+def _override_rule(
+    texts: Sequence[str],
+    cat_proba: np.ndarray,
+    cat_labels: Sequence[str],
+    lexicon: FocusTagger,
+    topics: Sequence[str],
+    y: np.ndarray,
+    target: float,
+) -> tuple[list[bool], dict[str, float | None]]:
+    """Per topic: is "a strong lexicon term and an agreeing *predicted* category" (the
+    tagger's rule beside the model) at least ``target`` precise against the weak labels of the
+    training messages? (``cat_proba``: out-of-fold, like at inference.)"""
+    predicted = [cat_labels[int(i)] for i in np.argmax(cat_proba, axis=1)]
+    fired = np.zeros((len(texts), len(topics)), dtype=bool)
+    for k, text in enumerate(texts):
+        terms, opening = lexicon.terms(text), lexicon.terms(text[:_OPENING])
+        for j, t in enumerate(topics):
+            strong = _strong(lexicon, t, terms, opening)
+            fired[k, j] = strong and predicted[k] in _COMPATIBLE.get(t, ())
+    use, precision = [], {}
+    for j, t in enumerate(topics):
+        n = int(fired[:, j].sum())
+        prec = float(y[fired[:, j], j].mean()) if n else None
+        precision[t] = None if prec is None else round(prec, 4)
+        use.append(prec is not None and prec >= target)
+    return use, precision
+
+
+def _threshold(
+    p: np.ndarray, y: np.ndarray, target: float, margin: float = 0.1
+) -> tuple[float, float | None]:
+    """Lowest threshold ≥ 0.5 whose precision on (p, y) reaches ``target`` with its one-sided
+    95 % Wilson lower bound at least ``target - margin`` (a few lucky positives are not enough),
+    else the threshold with the best lower bound; and the precision there."""
+    best: tuple[float, float | None, float] = (0.95, None, -1.0)
     for th in np.arange(0.5, 0.96, 0.05):
         tagged = p >= th
-        if not tagged.any():
+        n = int(tagged.sum())
+        if not n:
             break
         prec = float(y[tagged].mean())
-        if prec >= target:
+        low = _wilson_low(prec, n)
+        if prec >= target and low >= target - margin:
             return float(th), round(prec, 4)
-        if best[1] is None or prec > best[1]:
-            best = (float(th), round(prec, 4))
-    return best
+        if low > best[2]:
+            best = (float(th), round(prec, 4), low)
+    return best[0], best[1]
+
+
+def _wilson_low(p: float, n: int, z: float = 1.645) -> float:
+    """One-sided lower confidence bound of a proportion ``p`` observed in ``n`` trials."""
+    d = 1 + z * z / n
+    centre = p + z * z / (2 * n)
+    return (centre - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / d
 
 
 def _identity(x):

@@ -5,7 +5,7 @@ import numpy as np
 from tests.nlp.helpers import make_stage, post, stage_parts
 from yuqing.nlp.analyzer import load_focus_model
 from yuqing.nlp.focus import FocusTagger
-from yuqing.nlp.focus_model import ModelFocusTagger, weak_labels
+from yuqing.nlp.focus_model import _OPENING, ModelFocusTagger, _threshold, weak_labels
 from yuqing.nlp.normalize import normalize
 
 
@@ -16,9 +16,12 @@ def _lexicon():
 def _weak(text, category):
     lex = _lexicon()
     topics = [t for t, _ in lex.topics]
+    opening = lex.tag(text[:_OPENING])
     return {
         t
-        for t, v in zip(topics, weak_labels(text, category, lex.tag(text), topics), strict=True)
+        for t, v in zip(
+            topics, weak_labels(text, category, lex.tag(text), topics, opening), strict=True
+        )
         if v
     }
 
@@ -32,6 +35,39 @@ def test_weak_labels_follow_category_and_patterns():
     # business-environment matter
     assert "business_env" not in _weak("学校乱收费，审批材料费", "教育文体")
     assert "business_env" in _weak("企业办证审批太慢，吃拿卡要", "商贸旅游")
+
+
+def test_weak_labels_follow_the_written_rules_scope():
+    # data/focus_eval/RULES.md: a consumer's complaint about prices is not 营商环境, a cartel is
+    assert "business_env" not in _weak("公交车乱收费\n公交车乱收费，儿童也要买全票", "商贸旅游")
+    assert "business_env" in _weak("三家驾校联营垄断\n驾校联营垄断市场，学费翻倍", "商贸旅游")
+    # owed social-insurance contributions are not wage arrears; owed pay is, in everyday words
+    assert "wage_arrears" not in _weak(
+        "公司拖欠员工社保\n公司长期拖欠员工社保不缴", "劳动和社会保障"
+    )
+    assert "wage_arrears" in _weak("工地老板跑了\n干了一年活，工钱讨不到", "城乡建设")
+    # a poverty word in passing (after the opening) does not make a hardship message
+    passing = (
+        "茶叶生产许可证能否下放\n" + "茶企希望简化手续、下放许可证审批。" * 8 + "助力贫困户脱贫"
+    )
+    assert len(passing) > _OPENING and "hardship" not in _weak(passing, "商贸旅游")
+    assert "hardship" in _weak("请求解决低保\n我家生活困难，申请低保三次未批", "劳动和社会保障")
+    # a work-injury claim is a labour matter, not work safety
+    assert "work_safety" not in _weak("工伤认定\n请求认定工伤，事故发生在搬运时", "劳动和社会保障")
+    assert "work_safety" in _weak("电梯关人\n小区电梯故障关人半小时", "城乡建设")
+
+
+def test_thresholds_need_more_than_a_few_lucky_positives():
+    # three tagged, all right: precision 1.0, but too few to show 0.9 — the threshold moves to
+    # where enough tagged messages show it (or the best-supported one)
+    p = np.array([0.9, 0.9, 0.9] + [0.6] * 40 + [0.1] * 50)
+    y = np.array([1, 1, 1] + [1] * 38 + [0] * 2 + [0] * 50)
+    th, prec = _threshold(p, y, 0.9)
+    assert th <= 0.6 + 1e-9 and prec is not None and prec >= 0.9
+    few = np.array([0.9, 0.9, 0.9] + [0.6] * 40)
+    yf = np.array([1, 1, 1] + [0] * 40)
+    th2, _ = _threshold(few, yf, 0.9)
+    assert th2 > 0.6  # the low band is wrong; the 3 lucky ones are the best-supported
 
 
 def _tagger():
@@ -72,6 +108,16 @@ def test_configured_topics_rule_the_model():
     assert set(r.topics) <= {"ecology", "noise_only"} and "ecology" in r.topics
     r2 = _tag(ModelFocusTagger(model, FocusTagger([("noise_only", ["噪音扰民"])])), "噪音扰民")
     assert r2.topics == ["noise_only"] and r2.evidence == {"noise_only": ["噪音扰民"]}
+
+
+def test_lexicon_override_is_per_topic_and_never_against_the_model():
+    model = load_focus_model()
+    assert len(model.lexicon_override) == len(model.topics)
+    assert model.metadata["lexicon_override_precision"].keys() == set(model.topics)
+    # 营商环境's strong terms (乱收费) are consumers' words: its rule is off in the shipped model
+    assert not model.lexicon_override[model.topics.index("business_env")]
+    r = _tag(_tagger(), "客车乱收费\n客车乱收费太严重，小孩也收全票")
+    assert "business_env" not in r.topics
 
 
 def test_model_probabilities_are_per_topic_and_thresholds_recorded():
