@@ -261,7 +261,7 @@ def test_posts_are_analysed_in_the_crawl_and_in_worker_processes(server, tmp_pat
         cfg = make_config(tmp_path / f"w{workers}", server.url, nlp_workers=workers)
         crawl(cfg, "demo-board-live", "demo-news-reposts")
         posts = export(cfg, "posts", "--all-fields")
-        assert len(posts) == 15
+        assert len(posts) == 17  # 12 live wage-arrears messages + 5 reposts
         assert all(p["category"] and p["tokens"] and p["event_id"] for p in posts), workers
         wage = [p for p in posts if p["source_id"] == "demo-board-live"]
         assert sum("wage_arrears" in p["focus"] for p in wage) >= 8, workers
