@@ -10,8 +10,14 @@ from typing import Any
 
 from yuqing.crawlers.pipelines import PIPELINES
 
-#: Scrapy extensions (name -> order; None disables)
-EXTENSIONS: dict[str, int | None] = {"scrapy.extensions.telnet.TelnetConsole": None}
+#: Scrapy extensions (name -> order; None disables). Both consoles are off: the telnet console
+#: and Scrapy 2.19's remote control, an HTTP server on loopback that runs posted Python code
+#: inside the crawl process (its token sits in a job file under the user's state directory) —
+#: no crawler of untrusted sites should carry one.
+EXTENSIONS: dict[str, int | None] = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
 
 BASE: dict[str, Any] = {
     # politeness
@@ -50,6 +56,7 @@ BASE: dict[str, Any] = {
     # quiet, deterministic runs
     "LOG_LEVEL": "WARNING",
     "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
 }
 
