@@ -85,7 +85,7 @@ def digest(ctx, date_value, week, month, out_file, send, resend, to) -> None:
     Examples:
       yuqing digest                       # today so far, into var/digests/
       yuqing digest --date 2026-11-21 --send
-      yuqing digest --week last --out /tmp/week.html
+      yuqing digest --week last --out week.html
       yuqing digest --month 2026-10
     """
     from pathlib import Path

@@ -36,7 +36,7 @@ def export_cmd(out_dir: str) -> None:
 
     \b
     Example:
-      yuqing kibana export --out /tmp/kibana
+      yuqing kibana export --out kibana-export
     """
     from yuqing.dashboards.kibana import NDJSON_NAME
     from yuqing.dashboards.kibana.saved_objects import build, to_ndjson
