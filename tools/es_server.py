@@ -24,7 +24,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,11 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+
+try:
+    from tools.ports import server_port as free_port
+except ImportError:  # run as a script: tools/ itself is on sys.path
+    from ports import server_port as free_port  # type: ignore[no-redef]
 
 ES_VERSION = os.environ.get("YUQING_ES_VERSION", "8.19.21")
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,12 +119,6 @@ def runnable_home(version: str = ES_VERSION) -> Path:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(es_home, copy)
     return copy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class EsNode:
@@ -255,10 +253,19 @@ class EsNode:
         raise EsServerError(f"Elasticsearch not ready after {timeout:.0f}s:\n{self.tail()}")
 
     def tail(self, lines: int = 15) -> str:
+        """The log's first error lines (why it died; not the stack frames), then its last lines."""
         path = self.workdir / "stdout.log"
         if not path.exists():
             return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        log = path.read_text(errors="replace").splitlines()
+        errors = [
+            line
+            for line in log
+            if ("[ERROR]" in line or "[FATAL]" in line or "Exception:" in line)
+            and not line.lstrip().startswith("at ")
+        ][:5]
+        tail = log[-lines:]
+        return "\n".join([*(e for e in errors if e not in tail), *tail])
 
     def stop(self, cleanup: bool = True) -> None:
         if self.proc and self.proc.poll() is None:
@@ -281,36 +288,57 @@ class EsCluster:
     SIGKILL with ``kill=True``) and keeps its data; ``stop()`` ends them all."""
 
     def __init__(self, size: int = 3, heap: str = "256m", version: str = ES_VERSION):
-        cluster = f"yuqing-cluster-{os.getpid()}-{free_port()}"
-        names = [f"node-{i}" for i in range(size)]
-        transports = [free_port() for _ in names]
+        self.size, self.heap, self.version = size, heap, version
+        self.nodes = self._members()
+
+    def _members(self) -> list[EsNode]:
+        """Fresh nodes on ports no other node of this cluster uses."""
+        cluster = f"yuqing-cluster-{os.getpid()}-{time.monotonic_ns()}"
+        names = [f"node-{i}" for i in range(self.size)]
+        taken: set[int] = set()
+        for _ in range(2 * self.size):
+            taken.add(free_port(taken))
+        ports = sorted(taken)
+        transports, https = ports[: self.size], ports[self.size :]
         seeds = [f"127.0.0.1:{p}" for p in transports]
-        self.nodes = [
+        return [
             EsNode(
-                heap=heap,
-                version=version,
+                port=http,
+                heap=self.heap,
+                version=self.version,
                 name=name,
                 cluster_name=cluster,
                 transport_port=tp,
                 seeds=seeds,
                 masters=names,
             )
-            for name, tp in zip(names, transports, strict=True)
+            for name, tp, http in zip(names, transports, https, strict=True)
         ]
 
     @property
     def urls(self) -> list[str]:
         return [n.url for n in self.nodes]
 
-    def start(self, timeout: float = 300.0) -> EsCluster:
-        try:
-            for node in self.nodes:
-                node.launch()
-            for node in self.nodes:
-                node.wait_ready(timeout, nodes=len(self.nodes))
-        except BaseException:
-            self.stop()
-            raise
+    def start(self, timeout: float = 300.0, attempts: int = 2) -> EsCluster:
+        """Start every node and wait until all have joined. A node that dies while starting
+        (e.g. a port taken in the meantime by a process outside our control) gets the whole
+        cluster restarted on fresh ports, ``attempts`` times in all; the last failure is raised."""
+        for attempt in range(1, attempts + 1):
+            try:
+                for node in self.nodes:
+                    node.launch()
+                for node in self.nodes:
+                    node.wait_ready(timeout, nodes=len(self.nodes))
+                return self
+            except EsServerError as exc:
+                self.stop()
+                if attempt == attempts:
+                    raise
+                print(f"Elasticsearch cluster start failed, retrying on fresh ports: {exc}")
+                self.nodes = self._members()
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     def stop_node(self, index: int, kill: bool = False) -> None:

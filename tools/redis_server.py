@@ -22,17 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
+try:
+    from tools.ports import server_port as free_port
+except ImportError:  # run as a script: tools/ itself is on sys.path
+    from ports import server_port as free_port  # type: ignore[no-redef]
+
 INSTALL_HINT = "install Debian's redis-server (make sysdeps does, as root)"
 
 
 class RedisServerError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def binary() -> str | None:

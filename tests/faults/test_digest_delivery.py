@@ -81,3 +81,37 @@ def test_scheduled_digests_started_together_send_each_digest_once(tmp_path, smtp
     assert daily_subjects(smtp_sink) == ["【舆情日报】2026-11-23"]
     ids = smtp_sink.message_ids()
     assert len(ids) == len(set(ids))
+
+
+def test_runs_that_waited_for_a_failing_digest_keep_its_backoff(tmp_path, smtp_sink):  # noqa: F811
+    """SMTP down at digest time while three scheduled runs start together: one tries and fails;
+    the two that waited for it do not fail again at once (that would double the backoff and
+    mail nothing); the next try comes after the first failure's backoff."""
+    import threading
+
+    from yuqing.dashboards.ledger import open_ledger
+
+    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
+    cfg = load_config(cfg_dir)
+    smtp_sink.stop()
+    outcomes: list[object] = []
+    start = threading.Barrier(3)
+
+    def job() -> None:
+        start.wait()
+        try:
+            outcomes.append(digest_job(str(cfg_dir), now=at("2026-11-24")))
+        except DigestDeliveryError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=job) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    failures = [o for o in outcomes if isinstance(o, DigestDeliveryError)]
+    skipped = [o for o in outcomes if isinstance(o, dict) and "retried after" in o["skipped"]]
+    assert (len(failures), len(skipped)) == (1, 2), outcomes
+    with open_ledger(cfg) as ledger:
+        assert ledger.attempts == 1
+    assert digest_due(cfg, at("2026-11-24", "08:06"))  # the first backoff, not a doubled one

@@ -221,6 +221,11 @@ def _digest(cfg: Config, force: bool, now: datetime) -> dict:
     with open_ledger(cfg) as ledger:
         if not force and ledger.last_day == today:
             return {"skipped": "already done today"}
+        retry_at = ledger.retry_at
+        if not force and retry_at is not None and now < datetime.fromisoformat(retry_at):
+            # a run that waited for a failing one must not fail again at once: that would
+            # double the backoff and mail nothing
+            return {"skipped": f"a failed run is retried after {retry_at}"}
         attempts = ledger.attempts
     try:
         result = run_scheduled_digest(cfg, now)
