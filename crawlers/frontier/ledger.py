@@ -44,6 +44,13 @@ def open_crawl(server, keys: Keys, source_id: str, at: datetime) -> str:
     return cid
 
 
+def state_lock(server, keys: Keys, source_id: str):
+    """A lock on a source's stored state, held across the cluster's processes while one
+    updates it: workers saving the backlog of the start URLs they walk, the scheduler role
+    recording a closed crawl's health (a read-modify-write of the same state)."""
+    return server.lock(keys.state_lock(source_id), timeout=60, blocking_timeout=60)
+
+
 def open_sources(server, keys: Keys) -> set[str]:
     return {c.decode().rsplit("@", 1)[0] for c in server.smembers(keys.crawls)}
 
@@ -93,7 +100,11 @@ def close_finished(cfg, store, server, keys: Keys, timeout: float) -> list[str]:
             s.fail("crawl_timeout", f"{pending} request(s) still pending")
         if sid in sources:
             at = datetime.fromtimestamp(started, ZoneInfo(cfg.settings.timezone))
-            record_health(cfg, store, [sources[sid]], summary, at)
+            # the workers' lock on the source's state (FrontierSpider.state_lock): a worker
+            # still walking a timed-out crawl saves its backlog under it, and this read-modify-
+            # write must not put back the backlog it read before
+            with state_lock(server, keys, sid):
+                record_health(cfg, store, [sources[sid]], summary, at)
         server.srem(keys.crawls, cid)
         server.expire(keys.crawl(cid), 86400)  # kept a day for `yuqing` operators to look at
         closed.append(cid)

@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
 from yuqing.crawlers.context import CrawlContext
-from yuqing.crawlers.frontier.ledger import counts_since
+from yuqing.crawlers.frontier.ledger import counts_since, state_lock
 from yuqing.crawlers.frontier.queue import TOKEN
 from yuqing.crawlers.spiders import SPIDERS, SourceSpider
 from yuqing.crawlers.summary import CrawlSummary
@@ -108,8 +108,7 @@ class FrontierSpider(scrapy.Spider):
         it (two workers walking two start URLs of one source save its backlog together)."""
         if self.frontier is None:
             return nullcontext()
-        key = self.frontier.keys.state_lock(source_id)
-        return self.frontier.server.lock(key, timeout=60, blocking_timeout=60)
+        return state_lock(self.frontier.server, self.frontier.keys, source_id)
 
     # -- routing -------------------------------------------------------------------------
     def route(self, response):

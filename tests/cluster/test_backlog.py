@@ -89,3 +89,52 @@ def test_a_board_deeper_than_max_pages_is_backfilled_by_the_workers(
         finally:
             for w in workers:
                 w.stop()
+
+
+def test_closing_a_timed_out_crawl_keeps_the_backlog_a_worker_saves_meanwhile(tmp_path, redis_url):
+    """The scheduler role closes a crawl that timed out while a worker is still walking one of
+    its lists. Recording the crawl's health reads and writes the source's state; the worker's
+    backlog save in between (under the workers' state lock) must survive it."""
+    import threading
+    import time
+    import uuid
+
+    from tests.conftest import make_config
+    from yuqing.cluster import Keys
+    from yuqing.crawlers.frontier.ledger import close_finished, open_crawl, state_lock
+
+    cfg = load_config(make_config(tmp_path, "http://127.0.0.1:9"))
+    sid = cfg.sources.sources[0].id
+    server = redis.Redis.from_url(redis_url)
+    keys = Keys(f"t{uuid.uuid4().hex[:8]}")
+    cid = open_crawl(server, keys, sid, now(cfg.settings.timezone) - timedelta(hours=2))
+    server.hincrby(keys.crawl(cid), "pending", 3)  # still walking
+    saved = {"https://example.gov.cn/list": {"head": ["a"], "gaps": []}}
+
+    with open_store(cfg) as leader_store, open_store(cfg) as worker_store:
+        read = threading.Event()
+        get_state = leader_store.get_source_state
+
+        def read_then_linger(source_id):  # the leader reads the state, then is slow
+            state = get_state(source_id)
+            read.set()
+            time.sleep(0.5)
+            return state
+
+        leader_store.get_source_state = read_then_linger
+
+        def worker_saves_its_backlog():
+            read.wait(30)
+            with state_lock(server, keys, sid):
+                state = worker_store.get_source_state(sid)
+                state.backlog = saved
+                worker_store.save_source_state(state)
+
+        worker = threading.Thread(target=worker_saves_its_backlog)
+        worker.start()
+        closed = close_finished(cfg, leader_store, server, keys, timeout=3600)
+        worker.join(60)
+        assert closed == [cid]
+        state = worker_store.get_source_state(sid)
+    assert state.backlog == saved
+    assert "crawl_timeout" in state.last_summary["failed"]
