@@ -239,6 +239,32 @@ def test_rebuild_and_hot_commands_on_a_store(tmp_path, analysed):
         cli, ["--config", str(cfg_dir), "hot", "--since", "2020-05-01", "--until", "2020-06-30"]
     )
     assert r.exit_code == 0 and "热点问题表" in r.output and "伊景园滨河苑" in r.output
+    # a period reads only its posts from the store, and ranks as over the whole store
+    from datetime import datetime, timedelta, timezone
+
+    from yuqing.dashboards.hot_table import hot_rows
+    from yuqing.hotindex import HotIndexWeights
+
+    cfg = load_config(cfg_dir)
+    tz8 = timezone(timedelta(hours=8))
+    since, until = datetime(2020, 5, 1, tzinfo=tz8), datetime(2020, 7, 1, tzinfo=tz8)
+    with open_store(cfg) as store:
+        every = list(store.iter_posts())
+        expected = hot_rows(
+            list(store.iter_events()),
+            every,
+            since=since,
+            until=until,
+            top=10,
+            weights=HotIndexWeights.from_settings(cfg.settings.nlp.hotness),
+            source_weights={s.id: s.weight for s in cfg.sources.sources},
+        )
+    args = ["--since", "2020-05-01", "--until", "2020-06-30", "--format", "json"]
+    r = run(cli, ["--config", str(cfg_dir), "hot", *args])
+    assert json.loads(r.output)["issues"] == json.loads(
+        json.dumps([x.as_dict() for x in expected], ensure_ascii=False, default=str)
+    )
+    assert len(expected) > 1 and sum(x.messages for x in expected) < len(every)
     r = run(cli, ["--config", str(cfg_dir), "hot", "--format", "csv", "--top", "2"])
     assert r.output.splitlines()[0].startswith("排名,问题ID,热度指数,时间范围")
     r = run(cli, ["--config", str(cfg_dir), "hot", "--since", "2020-13-01"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import click
 
@@ -82,7 +82,15 @@ def hot(ctx, since, until, top, fmt, details) -> None:
     if start and end and start >= end:
         raise InputError("--since must be before --until")
     with open_store(cfg) as store:
-        posts = list(store.iter_posts())
+        if start or end:  # only the period's posts (indexed), not the whole store
+            posts = store.find_posts(
+                start or datetime(1970, 1, 1, tzinfo=UTC),
+                end or datetime(9999, 1, 1, tzinfo=UTC),
+                axis="posted",
+                closed="left",
+            )
+        else:
+            posts = list(store.iter_posts())
         wanted = {p.event_id for p in posts if p.event_id}
         evs = [e for e in store.iter_events(since=start) if e.id in wanted]
     rows = hot_rows(
