@@ -128,9 +128,20 @@ def deliver_job(config_dir: str) -> dict:
         try:
             out["digest"] = digest_job(config_dir)
         except Exception as exc:  # noqa: BLE001 - retried after the backoff
-            log.error("digest failed (retried later): %s", exc)
+            log_digest_failure(exc)
             out["digest"] = {"error": f"{type(exc).__name__}: {exc}"}
     return out
+
+
+def log_digest_failure(exc: Exception) -> None:
+    """One line, as a scheduled job's failure (:class:`yuqing.app.logs.JobErrorLines`): an
+    expected failure (SMTP down) keeps its traceback only at ``-v``; a bug always does."""
+    from yuqing.errors import YuqingError
+
+    expected = isinstance(exc, YuqingError)
+    what = exc.line() if isinstance(exc, YuqingError) else f"{type(exc).__name__}: {exc}"
+    verbose = logging.getLogger().isEnabledFor(logging.INFO)
+    log.error("digest failed (retried later): %s", what, exc_info=verbose or not expected)
 
 
 def escalate_job(config_dir: str) -> dict:
