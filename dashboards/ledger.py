@@ -15,6 +15,8 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+from yuqing.storage.sqlite_file import connect
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sent (
   digest TEXT NOT NULL, recipient TEXT NOT NULL, sent_at TEXT NOT NULL,
@@ -27,12 +29,9 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class DigestLedger:
     def __init__(self, path: str | Path, legacy_outbox: Path | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists()
-        self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a recorded send must survive a crash
-        self.db.executescript(SCHEMA)
+        # synchronous=FULL: a recorded send must survive a crash
+        self.db = connect(self.path, "digest ledger", SCHEMA, synchronous="FULL")
         self._lock = threading.Lock()
         if new and legacy_outbox is not None:
             self._import_outbox_meta(legacy_outbox)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from yuqing.storage.sqlite_file import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -38,13 +39,7 @@ class Session:
 class ConsoleState:
     def __init__(self, path: str | Path, ttl: int, idle: int):
         self.path, self.ttl, self.idle = Path(path), ttl, idle
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(
-            str(path), timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db = connect(path, "console state", SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:

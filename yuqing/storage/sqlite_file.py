@@ -4,7 +4,9 @@ Elasticsearch spool): where they may live, how they are opened, and how their fa
 * :func:`state_path` resolves a path setting. Its directory must exist — a store path whose
   directory is missing (an unmounted volume, a typo) is an error, never a silently created
   empty store — except inside ``var_dir``, the program's own directory, created on demand.
-* :func:`connect` opens a file with WAL and the schema; :func:`guard_sqlite` makes every
+* :func:`connect` opens a file with WAL and the schema, waiting up to :data:`BUSY_TIMEOUT`
+  for another connection's lock (the daemon's jobs open the same files at once);
+  :func:`guard_sqlite` makes every
   ``sqlite3`` error of a class's public methods (an unreadable, corrupt or locked file) a
   one-line :class:`StorageError` that names the file.
 """
@@ -15,6 +17,7 @@ import functools
 import inspect
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +26,10 @@ from yuqing.storage.base import StorageError
 
 T = TypeVar("T", bound=type)
 log = logging.getLogger(__name__)
+
+#: Seconds an open or a statement waits for another connection's lock before failing.
+BUSY_TIMEOUT = 30.0
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def state_path(cfg: Any, value: str, key: str) -> Path:
@@ -46,20 +53,41 @@ def state_path(cfg: Any, value: str, key: str) -> Path:
 def connect(path: str | Path, what: str, schema: str, synchronous: str = "NORMAL"):
     """An autocommit connection to ``path`` (WAL, busy timeout, ``schema`` applied); its
     directory is created when missing. ``StorageError`` naming ``what`` and the file when it
-    cannot be opened."""
+    cannot be opened — also when another connection holds the file locked for longer than
+    :data:`BUSY_TIMEOUT`."""
     db = None
+    timeout = BUSY_TIMEOUT
+    deadline = time.monotonic() + timeout
     try:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
+        db = sqlite3.connect(
+            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        conn = db
+        # Switching a file to WAL takes an exclusive lock without calling the busy handler:
+        # two jobs opening a new file at once would fail at once; retry until the deadline.
+        _until_free(lambda: conn.execute("PRAGMA journal_mode=WAL"), deadline)
         db.execute(f"PRAGMA synchronous={synchronous}")
-        db.executescript(schema)
+        _until_free(lambda: conn.executescript(schema), deadline)  # IF NOT EXISTS: re-runnable
     except (sqlite3.Error, OSError) as exc:
         if db is not None:
             db.close()
         raise StorageError(f"{path}: cannot open {what}: {_describe(exc)}") from exc
     return db
+
+
+def _until_free(run: Callable[[], Any], deadline: float) -> Any:
+    """``run()``, again after a short pause while the file is busy, until ``deadline``."""
+    pause = 0.005
+    while True:
+        try:
+            return run()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.1)
 
 
 def open_cache(path: str | Path | None, what: str, schema: str):
@@ -71,12 +99,20 @@ def open_cache(path: str | Path | None, what: str, schema: str):
     try:
         return connect(path, what, schema)
     except StorageError as exc:
+        if _busy(exc.__cause__):
+            raise  # locked by another process for too long, not damaged: keep it
         aside = Path(f"{path}.corrupt")
         log.warning("%s; moved to %s, starting anew (it is rebuilt)", exc, aside)
         Path(path).replace(aside)
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return connect(path, what, schema)
+
+
+def _busy(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (busy or locked, any extended code)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF in _BUSY
 
 
 def guard_sqlite(what: str) -> Callable[[T], T]:
