@@ -24,6 +24,7 @@ def warm_analyzer(analyzer) -> None:
     if model is not None:
         model.fast()
     analyzer.anchors.extract("")
+    analyzer.shared_vocabulary()
 
 
 def _init(config_dir: str) -> None:

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from pathlib import Path
 
 from yuqing.models import Post
 from yuqing.nlp import model_file
 from yuqing.nlp.anchors import AnchorExtractor
 from yuqing.nlp.classifier import CategoryClassifier
+from yuqing.nlp.fastpath import SharedVocabulary
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
-from yuqing.nlp.keywords import KeywordExtractor
+from yuqing.nlp.keywords import KeywordExtractor, top_keywords
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, is_content
 from yuqing.nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
@@ -142,11 +144,13 @@ class PostAnalyzer:
         words = self.segmenter.lcut(text)
         sw = self.segmenter.stopwords
         content = [w for w in words if w.isalnum() or is_content(w)]  # = is_content
-        tokens = [w for w in content if w not in sw]
+        tokens = list(filterfalse(sw.__contains__, content))
         a = Analysis(text, words, tokens)
         clf = self.classifier
         # the model's own segmentation when the configured dictionary differs
-        counts = Counter(tokens)  # shared by the classifier, focus and keywords
+        # shared by the classifier, focus and keywords; their vocabularies looked up once
+        shared = self.shared_vocabulary()
+        counts = shared.count(tokens) if shared is not None else Counter(tokens)
         proba = clf.proba_one(text, counts if self._same_segmenter else None)
         best = int(proba.argmax())
         score = float(proba[best])
@@ -160,16 +164,26 @@ class PostAnalyzer:
         a.focus, a.focus_evidence = f.topics, f.evidence
         a.risk_flags = risk_flags(text)
         a.keyword_weights = self.keywords.weights(counts)
-        a.keywords = [
-            k
-            for k, _ in sorted(a.keyword_weights.items(), key=lambda kv: (-kv[1], kv[0]))[
-                : self.n_keywords
-            ]
-        ]
+        a.keywords = top_keywords(a.keyword_weights, self.n_keywords)
         a.regions_mentioned = [r for r in self.regions if r in text]
         anchors = self.anchors.extract("", text)
         a.anchors, a.groups = anchors.places, anchors.groups
         return a
+
+    def shared_vocabulary(self) -> SharedVocabulary | None:
+        """The classifier's word-block and the focus model's vocabularies behind one lookup
+        (built on first use; None when the classifier does not take this segmenter's
+        tokens)."""
+        if "_shared" not in self.__dict__:
+            vocabs = []
+            fast = self.classifier.fast() if self._same_segmenter else None
+            if fast is not None:
+                vocabs += [b.vocab for b in fast.blocks if b.takes_tokens]
+            if vocabs and isinstance(self.focus, ModelFocusTagger):
+                vocabs.append(self.focus.model.vocab)
+            self.__dict__["_shared"] = SharedVocabulary(vocabs) if vocabs else None
+        shared: SharedVocabulary | None = self.__dict__["_shared"]
+        return shared
 
     def analyze(self, post: Post) -> Analysis:
         return self.analyze_texts([post.title or ""], [post.text or ""])[0]

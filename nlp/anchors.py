@@ -127,6 +127,7 @@ _GENERIC_HEADS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 14)  # a pure function of a name; the same names recur in every post
 def canonical(name: str) -> str:
     """Drop administrative prefixes (unless the rest is generic) and generic trailing type
     words."""
@@ -286,6 +287,7 @@ class AnchorExtractor:
         return word in self._regions or (flag == "ns" and _ADMIN.fullmatch(word) is not None)
 
 
+@lru_cache(maxsize=1 << 16)  # called for every tagged word of every opening
 def _suffix_of(word: str) -> str | None:
     for n in range(min(len(word), _SUFFIX_MAX), 0, -1):
         tail = word[-n:]

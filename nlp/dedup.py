@@ -58,10 +58,12 @@ CREATE TABLE IF NOT EXISTS dedup_params (key TEXT PRIMARY KEY, value TEXT NOT NU
 
 def shingles(words: Sequence[str], n: int = 2) -> set[bytes]:
     """Word n-grams of content words (punctuation and whitespace dropped), as bytes."""
-    ws = [w for w in words if is_content(w)]
+    # content tokens (the stage's) are mostly letters and digits: then nothing to drop
+    ws = words if all(map(str.isalnum, words)) else [w for w in words if is_content(w)]
     if len(ws) < n:
         return {"\x1f".join(ws).encode()} if ws else set()
-    return {"\x1f".join(ws[i : i + n]).encode() for i in range(len(ws) - n + 1)}
+    grams = zip(*(ws[i:] for i in range(n)), strict=False)  # stops at the shortest
+    return {s.encode() for s in map("\x1f".join, grams)}
 
 
 @dataclass

@@ -13,13 +13,14 @@ merges fragments. Formulas: docs/nlp.md.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import repeat
-from operator import mul
+from operator import itemgetter, mul
 from typing import Protocol, runtime_checkable
 
 from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
@@ -247,7 +248,12 @@ class EventTracker:
 
     def _vector(self, post: Post, vector: dict[str, float]) -> dict[str, float]:
         """Top ``post_terms`` keyword weights plus ``@place`` features, L2-normalised."""
-        top = dict(sorted(vector.items(), key=lambda kv: -kv[1])[: self.settings.events.post_terms])
+        n = self.settings.events.post_terms
+        items: Iterable[tuple[str, float]] = vector.items()
+        if len(vector) > n > 0:  # sort only what can be in the top n (the sort is stable)
+            cut = heapq.nlargest(n, vector.values())[-1]
+            items = [kv for kv in items if kv[1] >= cut]
+        top = dict(sorted(items, key=itemgetter(1), reverse=True)[:n])
         w = self.settings.events.anchor_weight * (max(top.values()) if top else 1.0)
         for a in (post.anchors or [])[:2]:
             top["@" + a] = w
@@ -445,7 +451,7 @@ class EventTracker:
             negativity=ev.negativity or 0.0,
             weight=st.weight_sum / max(ev.size, 1),
         )
-        return hot_index(x, self.weights)
+        return hot_index(x, self.weights, components=False)
 
     # ------------------------------------------------------------------ bounded state
     def _top_terms(self, st: _State) -> list[str]:

@@ -34,7 +34,14 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["Unsupported", "FastLinearModel", "PairLookup", "compile_pipeline"]
+__all__ = [
+    "Unsupported",
+    "FastLinearModel",
+    "PairLookup",
+    "SharedVocabulary",
+    "SharedCounts",
+    "compile_pipeline",
+]
 
 
 class Unsupported(ValueError):
@@ -252,6 +259,10 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # as sklearn's _VectorizerMixin._white_spa
 def _lookup_counts(counts: Counter, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """(column ids, counts) of the terms of ``counts`` that are in ``vocab`` — the lookups
     run in C (map / fromiter); unknown terms map to −1 and are dropped."""
+    if isinstance(counts, SharedCounts):
+        found = counts.lookup(vocab)
+        if found is not None:
+            return found
     n = len(counts)
     ids = np.fromiter(map(vocab.get, counts, repeat(-1)), dtype=np.intp, count=n)
     v = np.fromiter(counts.values(), dtype=np.float64, count=n)
@@ -259,6 +270,61 @@ def _lookup_counts(counts: Counter, vocab: dict[str, int]) -> tuple[np.ndarray, 
     if not known.all():
         ids, v = ids[known], v[known]
     return ids, v
+
+
+class SharedVocabulary:
+    """Several models' word vocabularies (the classifier's word block, the focus model's)
+    behind one dictionary: a post's distinct tokens are looked up once (:class:`SharedCounts`)
+    and each model's columns are array gathers — the same (ids, counts), in the same order,
+    as :func:`_lookup_counts` with that model's own vocabulary."""
+
+    def __init__(self, vocabs: Iterable[dict[str, int]]):
+        self.vocabs = [v for v in vocabs if v]
+        words: dict[str, int] = {}
+        for vocab in self.vocabs:
+            for w in vocab:
+                words.setdefault(w, len(words))
+        self.words = words
+        #: per vocabulary: word id → column (−1: not in it); the extra last entry maps −1
+        self.cols = []
+        for vocab in self.vocabs:
+            col = np.full(len(words) + 1, -1, dtype=np.intp)
+            for w, c in vocab.items():
+                col[words[w]] = c
+            self.cols.append(col)
+
+    def count(self, tokens: Iterable[str]) -> SharedCounts:
+        return SharedCounts(tokens, shared=self)
+
+
+class SharedCounts(Counter):
+    """A post's token counts that look their words up once for every vocabulary of a
+    :class:`SharedVocabulary` (a plain ``Counter`` everywhere else). The ids are kept from
+    the first lookup: count first, then look up."""
+
+    def __init__(self, tokens: Iterable[str] = (), /, shared: SharedVocabulary | None = None):
+        super().__init__(tokens)
+        self.shared = shared  # None (a copy, an unpickled one): a plain Counter
+        self._ids: tuple[np.ndarray, np.ndarray] | None = None
+
+    def lookup(self, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray] | None:
+        """``_lookup_counts(self, vocab)`` if ``vocab`` is one of the shared ones, else None."""
+        shared = self.shared
+        if shared is None:
+            return None
+        k = next((i for i, known in enumerate(shared.vocabs) if known is vocab), None)
+        if k is None:
+            return None
+        if self._ids is None:
+            n = len(self)
+            wid = np.fromiter(map(shared.words.get, self, repeat(-1)), dtype=np.intp, count=n)
+            self._ids = wid, np.fromiter(self.values(), dtype=np.float64, count=n)
+        wid, v = self._ids
+        ids = shared.cols[k][wid]
+        known = ids >= 0
+        if not known.all():
+            return ids[known], v[known]
+        return ids, v.copy()  # callers scale the values in place
 
 
 class PairLookup:
@@ -335,6 +401,12 @@ class _CharNgramLookup:
         self.chars, self.base, self.keys, self.cols = chars, base, keys, cols
         self.lo, self.hi = ngram_range
         self.lower = lower
+        # code point → code, one array lookup per text instead of a dict lookup per
+        # character; the last entry (0) stands for every code point beyond the known ones
+        top = max(map(ord, chars), default=0) + 1
+        self.table = np.zeros(top + 1, dtype=np.int64)
+        for ch, code in chars.items():
+            self.table[ord(ch)] = code
 
     @classmethod
     def build(cls, vocab: dict[str, int], ngram_range: tuple[int, int], lower: bool):
@@ -361,7 +433,8 @@ class _CharNgramLookup:
         if self.lower:
             text = text.lower()
         text = _WHITE_SPACES.sub(" ", text)
-        codes = np.fromiter(map(self.chars.get, text, repeat(0)), dtype=np.int64, count=len(text))
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = self.table[np.minimum(cp, len(self.table) - 1)]
         ok1 = codes > 0
         parts = []
         keys, ok = codes, ok1

@@ -13,7 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-__all__ = ["KeywordExtractor", "fit_idf"]
+__all__ = ["KeywordExtractor", "fit_idf", "top_keywords"]
 
 
 def fit_idf(docs: Iterable[Sequence[str]], *, min_df: int = 2) -> dict[str, float]:
@@ -30,6 +30,23 @@ def _candidate(w: str) -> bool:
     return len(w) >= 2 and not w.isdigit() and not w.replace(".", "").isdigit()
 
 
+#: sublinear tf ``1 + ln(c)`` of the small counts almost every token has (the same floats)
+_TF = [0.0] + [1.0 + math.log(c) for c in range(1, 64)]
+
+
+def top_keywords(weights: dict[str, float], k: int) -> list[str]:
+    """The ``k`` heaviest keywords, ties by word — ``sorted(weights.items(), key=lambda kv:
+    (-kv[1], kv[0]))[:k]`` without sorting every word in Python: only the words at or above
+    the k-th largest weight are sorted."""
+    if k <= 0 or not weights:
+        return []
+    items: Iterable[tuple[str, float]] = weights.items()
+    if len(weights) > k:
+        cut = heapq.nlargest(k, weights.values())[-1]
+        items = [kv for kv in items if kv[1] >= cut]
+    return [w for w, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))[:k]]
+
+
 class KeywordExtractor:
     """Top-k TF-IDF keywords of a token list."""
 
@@ -39,18 +56,24 @@ class KeywordExtractor:
             vals = sorted(idf.values())
             default_idf = vals[len(vals) // 2] if vals else 1.0
         self.default_idf = default_idf
+        # the IDF of the known words that can be keywords; the known words that cannot
+        self._known = {w: v for w, v in idf.items() if _candidate(w)}
+        self._never = frozenset(w for w in idf if not _candidate(w))
 
     def weights(self, tokens: Iterable[str]) -> dict[str, float]:
         """TF-IDF weight per candidate token (sublinear tf)."""
-        idf, d = self.idf, self.default_idf
+        known, never, d, tfs = self._known, self._never, self.default_idf, _TF
         # count first, test each distinct token once (a Counter: the caller counted already)
         tf = tokens if isinstance(tokens, Counter) else Counter(tokens)
-        return {
-            w: (1.0 + math.log(c)) * idf.get(w, d)
-            for w, c in tf.items()
-            # _candidate(w), inlined: called for every distinct token of every post
-            if len(w) >= 2 and not w.isdigit() and not w.replace(".", "").isdigit()
-        }
+        out = {}
+        for w, c in tf.items():
+            v = known.get(w)
+            if v is None:  # an unknown word: the median IDF, if it can be a keyword
+                if w in never or not _candidate(w):
+                    continue
+                v = d
+            out[w] = (tfs[c] if c < 64 else 1.0 + math.log(c)) * v
+        return out
 
     def extract(self, tokens: Sequence[str], k: int = 8) -> list[str]:
         w = self.weights(tokens)

@@ -17,6 +17,7 @@ import io
 import math
 import zipfile
 from collections.abc import Sequence
+from itertools import compress
 from pathlib import Path
 
 from yuqing.nlp.errors import TrainingDataError
@@ -55,9 +56,10 @@ JIONLP_SOURCE = (
 def lexicon_score(words: Sequence[str], lexicon: dict[str, float]) -> float:
     """Σ weight (negated after a negator within two words) / √(lexicon words found)."""
     total, n = 0.0, 0
-    for i, v in enumerate(map(lexicon.get, words)):  # lookups in C; the loop sees hits only
-        if v is None:
-            continue
+    # the lookups run in C (map / compress); the loop sees the hits only, in order
+    hits = list(compress(range(len(words)), map(lexicon.__contains__, words)))
+    for i in hits:
+        v = lexicon[words[i]]
         if (i and words[i - 1] in NEGATORS) or (i > 1 and words[i - 2] in NEGATORS):
             v = -v
         total += v

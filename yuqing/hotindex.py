@@ -153,8 +153,9 @@ def _peak(sigs: Sequence[Signal], span: timedelta) -> int:
     return best
 
 
-def hot_index(x: HotInputs, w: HotIndexWeights | None = None) -> float:
-    """热度指数 0–100 (rounded to 0.01); ``x.components`` gets each term of ``raw``."""
+def hot_index(x: HotInputs, w: HotIndexWeights | None = None, *, components: bool = True) -> float:
+    """热度指数 0–100 (rounded to 0.01); ``x.components`` gets each term of ``raw`` (unless
+    ``components=False``: the per-post update, which never shows them)."""
     w = w or HotIndexWeights()
     if x.messages == 0:
         return 0.0
@@ -167,7 +168,8 @@ def hot_index(x: HotInputs, w: HotIndexWeights | None = None) -> float:
         "negativity": w.negativity * x.negativity,
         "source_weight": w.source_weight * (x.weight - 1.0),
     }
-    x.components = {k: round(v, 4) for k, v in parts.items()}
+    if components:
+        x.components = {k: round(v, 4) for k, v in parts.items()}
     raw = sum(parts.values())
     return round(100.0 * (1.0 - math.exp(-max(raw, 0.0) / w.scale)), 2)
 

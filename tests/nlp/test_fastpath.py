@@ -79,7 +79,12 @@ def test_char_ngram_lookup_equals_sklearn_analyzer(ngram_range, lower):
     vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, lowercase=lower).fit(train)
     block = _vectorizer_block(vec, None, 1.0, 0)
     analyze = vec.build_analyzer()
-    for text in train + ["", "x", "甲", "未知字符 甲乙\t\t丙", "HELLO   world 垃圾垃圾垃圾"]:
+    odd = [
+        "\U0001f600甲乙\U0001f600",
+        "\ud800甲乙",
+        "\x00甲乙\x00丙",
+    ]  # beyond the table, lone surrogate
+    for text in train + ["", "x", "甲", "未知字符 甲乙\t\t丙", "HELLO   world 垃圾垃圾垃圾", *odd]:
         ids, counts = block.lookup(text)
         want = {
             vec.vocabulary_[t]: c for t, c in Counter(analyze(text)).items() if t in vec.vocabulary_

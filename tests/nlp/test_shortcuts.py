@@ -1,0 +1,105 @@
+"""The stage's shortcuts give what the plain computations give (keywords, shingles, lexicon
+score): the same values and the same order, on the dev texts and on edge cases."""
+
+import math
+import random
+from collections import Counter
+
+import pytest
+
+from tests.nlp.helpers import teddy
+from yuqing.nlp.dedup import shingles
+from yuqing.nlp.keywords import KeywordExtractor, top_keywords
+from yuqing.nlp.lexicon import NEGATORS, lexicon_score
+from yuqing.nlp.normalize import normalize
+from yuqing.nlp.segment import get_segmenter, is_content
+
+
+@pytest.fixture(scope="module")
+def dev_tokens():
+    seg = get_segmenter()
+    texts = [normalize(r["text"]) for r in teddy("dev")]
+    return texts, [seg.lcut(t) for t in texts], [seg.tokens(t) for t in texts]
+
+
+def test_top_keywords_equal_the_full_sort():
+    rnd = random.Random(0)
+    for _ in range(300):
+        n = rnd.randint(0, 30)
+        # few distinct weights, so ties at the cut are common
+        w = {f"w{rnd.randint(0, 99)}": float(rnd.randint(1, 6)) for _ in range(n)}
+        for k in (0, 1, 3, 8, 40):
+            want = [t for t, _ in sorted(w.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+            assert top_keywords(w, k) == want
+
+
+def test_keyword_weights_equal_the_formula(dev_tokens):
+    _, _, toks = dev_tokens
+    idf = {"小区": 2.0, "2019": 3.0, "3.5": 1.5, "垃圾": 4.0, "问": 1.0}
+    ke = KeywordExtractor(idf)
+    for doc in [*toks, ["小区"] * 70 + ["2019", "3.5", "新词", "新词", "问"]]:
+        want = {
+            w: (1.0 + math.log(c)) * idf.get(w, ke.default_idf)
+            for w, c in Counter(doc).items()
+            if len(w) >= 2 and not w.isdigit() and not w.replace(".", "").isdigit()
+        }
+        assert ke.weights(doc) == want
+
+
+def test_shingles_equal_the_plain_ngrams(dev_tokens):
+    _, words, toks = dev_tokens
+
+    def plain(ws, n):
+        ws = [w for w in ws if is_content(w)]
+        if len(ws) < n:
+            return {"\x1f".join(ws).encode()} if ws else set()
+        return {"\x1f".join(ws[i : i + n]).encode() for i in range(len(ws) - n + 1)}
+
+    for doc in [*words[:100], *toks[:100], [], ["，"], ["a"], ["a", "，", "b"]]:
+        for n in (1, 2, 3):
+            assert shingles(doc, n) == plain(doc, n)
+
+
+def test_lexicon_score_equals_the_loop_over_every_word(dev_tokens):
+    _, words, _ = dev_tokens
+    rnd = random.Random(1)
+    vocab = sorted({w for ws in words for w in ws})
+    lex = {w: rnd.choice([-2.0, -1.0, 0.0, 0.5, 1.0]) for w in rnd.sample(vocab, 2000)}
+
+    def plain(ws):
+        total, n = 0.0, 0
+        for i, w in enumerate(ws):
+            v = lex.get(w)
+            if v is None:
+                continue
+            if (i and ws[i - 1] in NEGATORS) or (i > 1 and ws[i - 2] in NEGATORS):
+                v = -v
+            total, n = total + v, n + 1
+        return total / math.sqrt(n) if n else 0.0
+
+    for ws in words:
+        assert lexicon_score(ws, lex) == plain(ws)
+
+
+def test_shared_vocabulary_lookups_equal_each_vocabulary_alone(dev_tokens):
+    import numpy as np
+
+    from yuqing.nlp.fastpath import SharedCounts, SharedVocabulary, _lookup_counts
+
+    _, _, toks = dev_tokens
+    words = sorted({w for t in toks for w in t})
+    rnd = random.Random(2)
+    a = {w: i for i, w in enumerate(rnd.sample(words, len(words) // 2))}
+    b = {w: i for i, w in enumerate(rnd.sample(words, len(words) // 3))}
+    other = {w: i for i, w in enumerate(words[:50])}
+    shared = SharedVocabulary([a, b, {}])
+    for doc in [*toks, [], ["不在任何词表里"]]:
+        counts = shared.count(doc)
+        for vocab in (a, b, other, a):  # a second time: from the kept ids
+            got = _lookup_counts(counts, vocab)
+            want = _lookup_counts(Counter(doc), vocab)
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        got[1][:] = 0  # callers scale in place: the kept counts stay
+        assert np.array_equal(_lookup_counts(counts, a)[1], _lookup_counts(Counter(doc), a)[1])
+    copy = shared.count(["小区", "小区"]).copy()
+    assert isinstance(copy, SharedCounts) and copy.lookup(a) is None and copy == {"小区": 2}
