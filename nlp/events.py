@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
 from yuqing.models import Event, Post, post_time
 from yuqing.nlp.anchors import anchor_conflict
-from yuqing.nlp.centroids import CentroidIndex
+from yuqing.nlp.centroids import CentroidIndex, sum_squares
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = [
@@ -146,7 +146,7 @@ class _State:
 
 
 def _normed(vec: dict[str, float]) -> dict[str, float]:
-    n = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    n = math.sqrt(sum_squares(vec)) or 1.0
     return {k: v / n for k, v in vec.items()}
 
 
@@ -238,7 +238,7 @@ class EventTracker:
         for k, w in vec.items():
             st.centroid[k] = st.centroid.get(k, 0.0) + w
         st.top = None
-        st.norm = math.sqrt(sum(v * v for v in st.centroid.values())) or 1.0
+        st.norm = math.sqrt(sum_squares(st.centroid)) or 1.0
         self._reindex(st, before)
         sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
         if sig.person:
@@ -358,7 +358,7 @@ class EventTracker:
             keep = sorted(st.centroid.items(), key=lambda kv: -kv[1])[: es.centroid_terms]
             st.centroid = dict(keep)
         st.top = None
-        st.norm = math.sqrt(sum(v * v for v in st.centroid.values())) or 1.0
+        st.norm = math.sqrt(sum_squares(st.centroid)) or 1.0
         self._reindex(st, before)
         ev.size += 1
         if len(ev.post_ids) < es.max_post_ids:

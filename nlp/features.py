@@ -77,8 +77,8 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
         return self
 
     def counts(self, text: str) -> np.ndarray:
-        """log(1 + occurrences of each class's names); only names whose first character
-        occurs in the text are counted (the same numbers, less work)."""
+        """log(1 + occurrences of each class's names); only names whose characters all occur
+        in the text are counted (the same numbers, less work)."""
         index = self.__dict__.get("_by_char")
         if index is None:
             index = self.__dict__["_by_char"] = {}
@@ -86,9 +86,12 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
                 for w in ts:
                     index.setdefault(w[0], []).append((k, w))
         out = [0.0] * len(self.terms_)
-        for ch in set(text) & index.keys():
+        chars = set(text)
+        every = chars.issuperset  # a name whose characters are not all in the text is not in it
+        for ch in chars & index.keys():
             for k, w in index[ch]:
-                out[k] += text.count(w)
+                if every(w):
+                    out[k] += text.count(w)
         return np.log1p(np.array(out, float))
 
     def __getstate__(self):
