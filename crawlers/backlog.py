@@ -23,10 +23,14 @@ resume point at the first page whose items are not all in the store yet (``settl
 clean finish replaces that with the exact outcome. ``ListWalk`` is pure bookkeeping: the
 spiders tell it what each list page held and it says which page to fetch next.
 
-A walk is a chain (each list page yields at most the next one), so its whole state travels
-with the request for the next page (``to_dict``/``from_dict`` in the request's meta): on a
-cluster the next page may be parsed by another worker than the last one, or re-queued after a
-worker was killed, and continues the walk from exactly where the request was made.
+A walk is a chain (each list page yields at most the next one). On a cluster its state
+travels with the request for the next page (``to_dict``/``from_dict`` in the request's meta):
+the next page may be parsed by another worker than the last one, or re-queued after a worker
+was killed, and continues the walk from exactly where the request was made. That state stays
+as small as the walk's pages in flight, whatever the walk's length: a page whose items are all
+stored can never be a resume point again and is dropped (``state(settled)``), so a request
+carries the stretches' resume points and markers and the pages not settled yet — not every
+page walked (which made a deep walk cost O(pages²)). In one process the walk stays in memory.
 """
 
 from __future__ import annotations
@@ -83,7 +87,6 @@ class _Page:
     number: int
     url: str
     items: list[str]
-    settled: bool = False  # every item stored (checked until true, then remembered)
 
 
 @dataclass
@@ -95,13 +98,21 @@ class _Stretch:
     walked: list[_Page] = field(default_factory=list)
     top: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "marker": self.marker,
+            "resume": asdict(self.resume) if self.resume else None,
+            "walked": [[p.number, p.url, p.items] for p in self.walked],
+            "top": self.top,
+        }
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> _Stretch:
         resume = data.get("resume")
         return cls(
             data.get("marker"),
             Gap(**resume) if resume else None,
-            [_Page(**p) for p in data.get("walked", [])],
+            [_Page(*p) for p in data.get("walked", [])],
             bool(data.get("top")),
         )
 
@@ -126,7 +137,7 @@ class ListWalk:
             "start": self.start,
             "head_before": self.head_before,
             "budget": self.budget,
-            "stretches": [asdict(s) for s in [self.top, *self.gaps]],
+            "stretches": [s.to_dict() for s in [self.top, *self.gaps]],
             "current": TOP if self.current.top else self.gaps.index(self.current),
             "new_head": self.new_head,
             "reached_end": self.reached_end,
@@ -203,10 +214,11 @@ class ListWalk:
 
 
 def _first_unsettled(pages: list[_Page], settled: Callable[[list[str]], bool]) -> _Page | None:
-    """The first page whose items are not all stored; a page found settled stays so."""
-    for page in pages:
-        if not page.settled:
-            page.settled = settled(page.items)
-            if not page.settled:
-                return page
-    return None
+    """The first page whose items are not all stored. The settled pages before it are
+    dropped from ``pages``: a stored item stays stored, so they can never be a resume point
+    again, and a walk keeps (and carries in its requests) only its pages in flight."""
+    done = 0
+    while done < len(pages) and settled(pages[done].items):
+        done += 1
+    del pages[:done]
+    return pages[0] if pages else None

@@ -188,16 +188,13 @@ class SourceSpider(scrapy.Spider):
         return self.list_request(url, 1, url, callback, **meta)
 
     def list_request(self, url: str, page: int, walk: str, callback: Callable, **meta):
-        """The request for list page ``page`` of the walk of start URL ``walk``; it carries
-        the walk's state (on a cluster another worker may parse it)."""
+        """The request for list page ``page`` of the walk of start URL ``walk``. On a
+        cluster it carries the walk's state (another worker may parse it; the state is as
+        small as the walk's pages in flight); in one process the walk stays in memory."""
+        if self.router is not None:
+            meta["walk_state"] = self.walks[walk].to_dict()
         request = self.make_request(
-            url,
-            callback,
-            errback=self.on_list_error,
-            page=page,
-            walk=walk,
-            walk_state=self.walks[walk].to_dict(),
-            **meta,
+            url, callback, errback=self.on_list_error, page=page, walk=walk, **meta
         )
         # a gap may resume at a page this crawl's top walk already read (pages shift)
         return request.replace(dont_filter=True)

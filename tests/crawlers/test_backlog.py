@@ -107,3 +107,27 @@ def test_a_walk_carried_from_request_to_request_walks_as_one_kept_in_memory():
         kept = ListWalk("/list/1", kept.state(), budget=8)
         moved = ListWalk("/list/1", moved.state(), budget=8)
     assert known_kept == known_moved == {f"/m/{n}" for n in board}  # the gaps were closed
+
+
+def test_the_state_a_list_request_carries_stays_as_small_as_the_pages_in_flight():
+    """A deep walk carries (on a cluster) the same few pages at page 1,000 as at page 10:
+    pages whose items are all stored are dropped, not every page walked (O(pages²))."""
+    import pickle
+
+    board = list(range(100_000, 0, -1))
+    walk = ListWalk("/list/1", ListState(head=["/m/0"]), budget=1_000)
+    stored: set[str] = set()
+    sizes, in_flight = {}, []
+    go = ("/list/1", 1)
+    while go is not None:
+        k = go[1]
+        items = page(board, k)
+        go = walk.after_page(k, go[0], items, len(items), f"/list/{k + 1}")
+        in_flight.append(items)
+        if len(in_flight) > 3:  # the items of the pages three back are stored by now
+            stored.update(in_flight.pop(0))
+        state = walk.state(settled=lambda urls: all(u in stored for u in urls))
+        assert state.gaps[0].page == max(1, k - 2)  # the first page not stored yet
+        sizes[k] = len(pickle.dumps(ListWalk.from_dict(walk.to_dict()).to_dict()))
+    assert len(sizes) == 1_000
+    assert max(sizes[k] for k in range(10, 1_001)) <= 1.1 * sizes[10], (sizes[10], sizes[1000])

@@ -37,3 +37,21 @@ def test_author_likes_and_dislikes_are_mapped():
     assert a.author == "A00012345"
     assert a.engagement == {"likes": 2097, "dislikes": 3}
     assert a.url == "http://127.0.0.1:1/api#id=7"
+
+
+def test_in_one_process_a_list_request_carries_no_walk_state():
+    """Only a cluster's list requests carry the walk (another worker may parse the next
+    page); in one process the walk stays in memory and each request names it."""
+    from yuqing.crawlers.backlog import ListState, ListWalk
+
+    spider = JsonSpider.__new__(JsonSpider)
+    spider.source, spider.router = SimpleNamespace(id="board"), None
+    spider.walks = {"http://127.0.0.1:1/api": ListWalk("http://127.0.0.1:1/api", ListState(), 5)}
+    walk = spider.walks["http://127.0.0.1:1/api"]
+    walk.after_page(1, "http://127.0.0.1:1/api", ["/m/1"], 1, "http://127.0.0.1:1/api?page=2")
+    request = spider.list_request(
+        "http://127.0.0.1:1/api?page=2", 2, "http://127.0.0.1:1/api", spider.parse_api
+    )
+    assert "walk_state" not in request.meta
+    assert request.meta["walk"] == "http://127.0.0.1:1/api" and request.meta["page"] == 2
+    assert spider.walk_of(request.meta) is walk
