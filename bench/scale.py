@@ -322,9 +322,24 @@ class Bench:
         self.save()
         return out
 
+    def serve(self) -> str:
+        """Start the feed; a resumed run serves on the port of the first one. The start URLs
+        name the port, and a list whose start URL changed has never been walked: the next
+        crawl would walk all of it (every page of a million posts, not the new ones)."""
+        port = self.state.get("port", 0)
+        try:
+            base = self.feed.start(port)
+        except OSError as exc:
+            sys.exit(
+                f"feed: cannot serve on 127.0.0.1:{port} again ({exc}); the run's lists "
+                "are keyed by that port — free it and resume"
+            )
+        self.state["port"] = int(base.rsplit(":", 1)[1])
+        return base
+
     def run(self, stop_at: int) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        base = self.feed.start()
+        base = self.serve()
         try:
             self.cfg = self.configure(base)
             if self.profile:

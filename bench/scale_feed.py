@@ -131,7 +131,8 @@ class Feed:
         items = [self.corpus.message(mine[m]) for m in range(hi - 1, lo - 1, -1)]
         return {"data": items, "hasMore": lo > 0}
 
-    def start(self) -> str:
+    def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1:``port`` (0: any free port); the base URL."""
         feed = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -155,7 +156,7 @@ class Feed:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}"
