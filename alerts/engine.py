@@ -26,7 +26,7 @@ from yuqing.alerts.snapshot import Snapshot
 from yuqing.errors import one_line
 from yuqing.levels import raise_level, rank
 from yuqing.models import Alert
-from yuqing.storage.base import Store
+from yuqing.storage.base import AlertHead, Store
 from yuqing.timeutil import now as _now
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Decision:
     suppressed_by: str | None = None  # id of the earlier alert that silences this one
     created: bool = False
     grown: bool = False
+    stored: str | None = None  # id of the stored alert that stands (raised in this window)
 
 
 @dataclass
@@ -93,45 +94,50 @@ class Engine:
             self._matches = PostMatches(path)
         return Snapshot(self.store, now, self.cfg, matches=self._matches)
 
-    def _prior(self, now: datetime, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Alert]:
-        """The standing alert (most severe, then latest, not superseded) within the lookback
-        for each (rule, subject) matched now — looked up per subject, not by reading every
-        alert of the lookback."""
-        latest: dict[tuple[str, str], Alert] = {}
+    def _standing(
+        self, now: datetime, keys: set[tuple[str, str]], event_ids: set[str]
+    ) -> tuple[dict[tuple[str, str], AlertHead], dict[str, AlertHead]]:
+        """Within the lookback: the standing alert (most severe, then latest, not superseded)
+        of each (rule, subject) matched now, and of the events matched now those the duty
+        office marked 不予关注 (event id -> that alert). Looked up per event (an
+        ``event:<id>`` subject is always about event ``<id>``: one read answers both) and per
+        other subject — never by reading every alert of the lookback — as heads only."""
+        prior: dict[tuple[str, str], AlertHead] = {}
+        dismissed: dict[str, AlertHead] = {}
         since = now - self.settings.lookback
-        for rule_id, subject in sorted(keys):
-            for a in self.store.iter_alerts(since=since, rule=rule_id, subject=subject):
-                if a.evidence.get("superseded_by"):
-                    continue
-                old = latest.get((rule_id, subject))
-                if old is None or (rank(a.level), a.created_at) >= (
-                    rank(old.level),
-                    old.created_at,
-                ):
-                    latest[(rule_id, subject)] = a
-        return latest
 
-    def _dismissed(self, now: datetime, event_ids: set[str]) -> dict[str, Alert]:
-        """Of the events matched now, those the duty office marked 不予关注 within
-        ``lookback``: event id -> that alert (looked up per event)."""
-        out: dict[str, Alert] = {}
-        since = now - self.settings.lookback
-        for event_id in sorted(event_ids):
-            for a in self.store.iter_alerts(since=since, event_id=event_id):
-                if a.evidence.get("dismissed"):
-                    old = out.get(event_id)
+        def consider(key: tuple[str, str], a: AlertHead) -> None:
+            old = prior.get(key)
+            if old is None or (rank(a.level), a.created_at) >= (rank(old.level), old.created_at):
+                prior[key] = a
+
+        by_event = {s[len("event:") :] for _, s in keys if s.startswith("event:")}
+        for event_id in sorted(by_event | event_ids):
+            for a in self.store.iter_alert_heads(since=since, event_id=event_id):
+                if a.dismissed and event_id in event_ids:
+                    old = dismissed.get(event_id)
                     if old is None or rank(a.level) > rank(old.level):
-                        out[event_id] = a
-        return out
+                        dismissed[event_id] = a
+                key = (a.rule, a.subject or "")
+                if key in keys and a.subject == f"event:{event_id}" and not a.superseded_by:
+                    consider(key, a)
+        for rule_id, subject in sorted(k for k in keys if not k[1].startswith("event:")):
+            for a in self.store.iter_alert_heads(since=since, rule=rule_id, subject=subject):
+                if not a.superseded_by:
+                    consider((rule_id, subject), a)
+        return prior, dismissed
 
     def decide(
         self,
         rule: RuleType,
         match: Match,
         now: datetime,
-        prior: dict[tuple[str, str], Alert],
-        dismissed: dict[str, Alert] | None = None,
+        prior: dict[tuple[str, str], AlertHead],
+        dismissed: dict[str, AlertHead] | None = None,
     ) -> Decision:
+        """The decision on one match, given the standing alerts (:meth:`_standing`). When the
+        alert of this window is stored already, ``Decision.stored`` names it and
+        :meth:`evaluate` reads it."""
         level = match.level or rule.rule.level
         before = prior.get((rule.rule.id, match.subject))
         for alias in match.aliases:  # a consolidated event: its fragments' alerts are its own
@@ -139,10 +145,10 @@ class Engine:
                 break
             before = prior.get((rule.rule.id, alias))
         grown = False
-        if before and match.size and before.evidence.get("size"):
-            if match.size >= float(before.evidence["size"]) * self.settings.growth_factor and rank(
-                level
-            ) <= rank(before.level):
+        if before and match.size and before.size:
+            if match.size >= before.size * self.settings.growth_factor and rank(level) <= rank(
+                before.level
+            ):
                 level, grown = raise_level(before.level), True
         silenced = (dismissed or {}).get(match.event_id or "")
         if silenced is not None and rank(level) <= rank(silenced.level):
@@ -157,7 +163,7 @@ class Engine:
         ):
             return Decision(rule, match, level, suppressed_by=before.id)
         if before is not None and before.id == aid:  # raised in this window already: the
-            return Decision(rule, match, level, alert=before)  # stored alert stands as it is
+            return Decision(rule, match, level, stored=before.id)  # stored alert stands as is
         match.complete()  # routing fields are read only for what becomes an alert
         route = self.router.route(
             match, level, override=rule.rule.departments, source_alert=rule.subject_kind == "source"
@@ -215,11 +221,17 @@ class Engine:
                 failed[rule.rule.id] = one_line(f"{type(exc).__name__}: {exc}")
                 # the traceback with -v (INFO); one line per rule otherwise
                 log.info("rule %s raised; the other rules go on", rule.rule.id, exc_info=True)
-        prior = self._prior(  # a consolidated event's fragments (aliases) count as its own
-            now, {(rule.rule.id, s) for rule, m in found for s in (m.subject, *m.aliases)}
+        prior, dismissed = self._standing(  # a consolidated event's fragments (aliases)
+            now,  # count as its own
+            {(rule.rule.id, s) for rule, m in found for s in (m.subject, *m.aliases)},
+            {m.event_id for _, m in found if m.event_id},
         )
-        dismissed = self._dismissed(now, {m.event_id for _, m in found if m.event_id})
-        return [self.decide(rule, m, now, prior, dismissed) for rule, m in found]
+        decisions = [self.decide(rule, m, now, prior, dismissed) for rule, m in found]
+        stored = {a.id: a for a in self.store.get_alerts(d.stored for d in decisions if d.stored)}
+        for d in decisions:
+            if d.stored:
+                d.alert = stored.get(d.stored)
+        return decisions
 
     # -- writing -------------------------------------------------------------------------
     def check(self, now: datetime | None = None, only: list[str] | None = None) -> CheckResult:
@@ -229,7 +241,7 @@ class Engine:
         # robots with bad options get nothing until fixed (reported with the rule problems)
         result.problems.extend(validate_channels(self.cfg))
         for d in result.decisions:
-            if d.alert is None:
+            if d.alert is None or d.stored:  # nothing to store, or stored already
                 continue
             d.created = self.store.insert_alert(d.alert)
             if d.created and d.alert.evidence.get("supersedes"):
@@ -238,8 +250,11 @@ class Engine:
         link_replies(self.store, now, self.settings.lookback, self.snapshot(now).matches)
         if self.outbox is not None:
             for d in result.decisions:
-                if d.alert is not None:
-                    result.enqueued += self.enqueue(d.alert, now=now)
+                if d.alert is None:
+                    continue
+                if not d.created and self.outbox.is_enqueued(d.alert.id):
+                    continue  # a standing alert whose rows exist (written with the marker)
+                result.enqueued += self.enqueue(d.alert, now=now)
             result.enqueued += self.reconcile(now)
         return result
 

@@ -1,8 +1,10 @@
 """Literal term matching with an Aho-Corasick automaton: one pass over the text whatever the
-number of terms. Terms are plain strings (never user regexes), matched case-insensitively."""
+number of terms. Terms are plain strings (never user regexes), matched case-insensitively; a
+regular expression of the escaped terms only tells first whether any occurs at all."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 
@@ -18,6 +20,8 @@ class Lexicon:
         for term in self.terms:
             self._add(term)
         self._build()
+        # whether any term occurs at all, in C: most texts hold none and skip the walk below
+        self._any = re.compile("|".join(map(re.escape, self.terms))) if self.terms else None
 
     def _add(self, term: str) -> None:
         node = 0
@@ -48,11 +52,14 @@ class Lexicon:
     def find(self, text: str) -> set[str]:
         """Every term occurring in ``text``."""
         found: set[str] = set()
-        if not self.terms or not text:
+        if self._any is None or not text:
+            return found
+        text = text.lower()
+        if not self._any.search(text):
             return found
         goto, fail, out = self._goto, self._fail, self._out
         node = 0
-        for ch in text.lower():
+        for ch in text:
             while node and ch not in goto[node]:
                 node = fail[node]
             node = goto[node].get(ch, 0)

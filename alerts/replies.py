@@ -22,9 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from yuqing.alerts.matches import PostMatches
-from yuqing.models import Alert, Event, Post, post_time
-from yuqing.storage.base import Store
+from yuqing.models import Event, Post, post_time
+from yuqing.storage.base import AlertHead, Store
 
 OFFICIAL_CHANNELS = ("portal", "disclosure", "weibo", "wechat")
 CUES = re.compile(r"答复|回复|回应|情况说明|处理情况|办理情况|调查处理|处理结果|整改情况")
@@ -94,30 +96,32 @@ def best_event(
 class EventMatters:
     """:func:`best_event` for many replies against one list of events: an inverted index
     (bigram -> events) so that a reply scores only the events it shares a bigram with — a
-    check links a few hundred replies to thousands of alerted events. Same result as
-    scoring every event in list order (ties go to the earlier event)."""
+    check links a few hundred replies to thousands of alerted events — counted with numpy.
+    Same result as scoring every event in list order (ties go to the earlier event)."""
 
     def __init__(self, events: Iterable[tuple[str, set[str], datetime | None]]):
         self.events = list(events)
-        self.by_gram: dict[str, list[int]] = {}
+        by_gram: dict[str, list[int]] = {}
         for n, (_, grams, _) in enumerate(self.events):
             for g in grams:
-                self.by_gram.setdefault(g, []).append(n)
+                by_gram.setdefault(g, []).append(n)
+        self.by_gram = {g: np.array(ns, dtype=np.int64) for g, ns in by_gram.items()}
+        # an event without bigrams is never hit: its size 1 only avoids dividing by 0
+        self.sizes = np.array([max(len(g), 1) for _, g, _ in self.events], dtype=np.float64)
+        self.begins = np.array(
+            [f.timestamp() if f is not None else -np.inf for _, _, f in self.events]
+        )
 
     def best(self, reply_text: str, at: datetime) -> Link | None:
-        hits: dict[int, int] = {}
-        for g in bigrams(reply_text):  # once, not once per event
-            for n in self.by_gram.get(g, ()):
-                hits[n] = hits.get(n, 0) + 1
-        best: tuple[float, str] | None = None
-        for n in sorted(hits):  # an event sharing no bigram scores 0, below THRESHOLD
-            event_id, grams, first = self.events[n]
-            if first is not None and first > at:
-                continue  # a reply cannot answer what had not begun
-            score = hits[n] / len(grams)
-            if score >= THRESHOLD and (best is None or score > best[0]):
-                best = (score, event_id)
-        return Link("", best[1], round(best[0], 3)) if best else None
+        found = [self.by_gram[g] for g in bigrams(reply_text) if g in self.by_gram]
+        if not found:  # an event sharing no bigram scores 0, below THRESHOLD
+            return None
+        hits = np.bincount(np.concatenate(found), minlength=len(self.events))
+        scores = hits / self.sizes
+        scores[self.begins > at.timestamp()] = 0.0  # a reply cannot answer what had not begun
+        n = int(np.argmax(scores))  # the first of the best
+        score = float(scores[n])
+        return Link("", self.events[n][0], round(score, 3)) if score >= THRESHOLD else None
 
 
 def _candidate(post: Post, score: float, via: str) -> dict:
@@ -139,16 +143,26 @@ def link_replies(
 
     Only replies are read, not every post of the lookback: posts that carry the board's
     answer or look like an official reply are found once each (``matches``, kept between
-    checks by the engine; without it the lookback is scanned)."""
-    alerts: dict[str, list[Alert]] = {}
-    for status in UNRESOLVED:
-        for a in store.iter_alerts(since=now - lookback, status=status):
-            if a.event_id and not a.evidence.get("superseded_by"):
-                alerts.setdefault(a.event_id, []).append(a)
-    if not alerts:
+    checks by the engine; without it the lookback is scanned). When neither the posts and
+    events (``Store.change_mark``) nor the unresolved alerts changed since a run that
+    attached everything it found, there is nothing new to link and nothing is read."""
+    heads: dict[str, list[AlertHead]] = {}
+    for status in UNRESOLVED:  # which events have unresolved alerts: heads, not the alerts
+        for h in store.iter_alert_heads(since=now - lookback, status=status):
+            if h.event_id and not h.superseded_by:
+                heads.setdefault(h.event_id, []).append(h)
+    if not heads:
+        return 0
+    state = hashlib.sha1(
+        "\x1f".join(
+            [REPLY_TEST, str(THRESHOLD), str(lookback), store.change_mark()]
+            + sorted(h.id for hs in heads.values() for h in hs)
+        ).encode()
+    ).hexdigest()
+    if matches is not None and matches.mark("replies-linked") == state:
         return 0
     events: dict[str, Event] = {}
-    for eid in alerts:
+    for eid in heads:
         event = store.get_event(eid)
         if event is not None:
             events[eid] = event
@@ -157,10 +171,7 @@ def link_replies(
     replies = (matches or PostMatches()).find(
         store, "replies", REPLY_TEST, _reply_or_answered, now - lookback, now
     )
-    for post_id, _ in replies:
-        post = store.get_post(post_id)
-        if post is None:
-            continue
+    for post in store.get_posts(post_id for post_id, _ in replies):
         if post.reply.get("text") and post.event_id in events:  # the board answered in place
             found.setdefault(post.event_id, []).append(
                 {**_candidate(post, 1.0, "board"), "text": post.reply["text"][:300]}
@@ -170,7 +181,11 @@ def link_replies(
         link = table.best(f"{post.title}\n{post.text}", post_time(post))
         if link is not None:
             found.setdefault(link.event_id, []).append(_candidate(post, link.score, "official"))
-    added = 0
+    # the whole alerts only of the events that got candidates
+    read = store.get_alerts(h.id for eid in found for h in heads.get(eid, []))
+    by_id = {a.id: a for a in read if a.status in UNRESOLVED}
+    alerts = {eid: [by_id[h.id] for h in heads.get(eid, []) if h.id in by_id] for eid in found}
+    added, complete = 0, True
     for eid, candidates in found.items():
         for alert in alerts.get(eid, []):
             known = {c["post_id"] for c in alert.evidence.get("reply_candidates", [])}
@@ -188,4 +203,8 @@ def link_replies(
                 updated_at=now,
             ):
                 added += len(new)
+            else:  # changed meanwhile (handled): linked again next time
+                complete = False
+    if matches is not None and complete:
+        matches.set_mark("replies-linked", state, now)
     return added

@@ -69,12 +69,8 @@ class Snapshot:
         """Posts in the window passing a per-post ``test``, each with what the test found;
         only posts new since the rule's last check are tested."""
         found = self.matches.find(self.store, rule, fingerprint, test, self.now - span, self.now)
-        out = []
-        for post_id, data in found:
-            post = self.store.get_post(post_id)
-            if post is not None:
-                out.append((post, data))
-        return out
+        posts = {p.id: p for p in self.store.get_posts(pid for pid, _ in found)}
+        return [(posts[pid], data) for pid, data in found if pid in posts]
 
     def events(self, span: timedelta, min_hotness: float | None = None) -> list[Event]:
         """Events seen in the window (``last_seen`` at or after now - span)."""

@@ -13,6 +13,7 @@ Merged duplicates and alerts marked 不予关注 are not counted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from statistics import median
@@ -65,13 +66,22 @@ def _minutes(alert: Alert, at: datetime) -> float:
 
 
 def department_stats(
-    cfg, store: Store, settings, since: datetime, until: datetime
+    cfg,
+    store: Store,
+    settings,
+    since: datetime,
+    until: datetime,
+    alerts: Iterable[Alert] | None = None,
 ) -> list[DeptStats]:
+    """Per lead department, the alerts created in ``[since, until]``; ``alerts``: those
+    alerts read already (any superset, oldest first), not read again."""
     names = {d.id: d.name for d in cfg.departments.departments}
     table: dict[str, DeptStats] = {}
     waits: dict[str, dict[str, list[float]]] = {}
-    for a in store.iter_alerts(since=since):
-        if a.created_at > until or not a.departments or not counted(a):
+    if alerts is None:
+        alerts = store.iter_alerts(since=since)
+    for a in alerts:
+        if a.created_at < since or a.created_at > until or not a.departments or not counted(a):
             continue
         lead = a.departments[0]
         s = table.setdefault(lead, DeptStats(lead, names.get(lead, lead)))

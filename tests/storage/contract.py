@@ -97,6 +97,27 @@ class StoreContract:
     def test_missing_post_is_none(self, store):
         assert store.get_post("nope") is None
 
+    def test_post_stamps_and_posts_by_id(self, store):
+        """post_stamps: what iter_posts yields, as (id, updated_at); get_posts: by id, in the
+        order asked, missing ones left out."""
+        for i in range(4):
+            store.upsert_post(make_post(url=f"http://h/{i}", crawled_at=T0 + timedelta(hours=i)))
+        later = T0 + timedelta(hours=9)
+        store.upsert_post(make_post(url="http://h/0", text="改过", crawled_at=later))
+        store.flush()
+        since = T0 + timedelta(hours=2)
+        want = [(p.id, p.updated_at.timestamp()) for p in store.iter_posts(since=since)]
+        assert store.post_stamps(since) == want
+        assert [pid for pid, _ in want] == [post_id_for(f"http://h/{i}") for i in (2, 3, 0)]
+        assert want[-1][1] == later.timestamp()
+        ids = [post_id_for("http://h/3"), "nope", post_id_for("http://h/1")]
+        got = store.get_posts(ids)
+        assert [p.to_dict() for p in got] == [
+            store.get_post(ids[0]).to_dict(),
+            store.get_post(ids[2]).to_dict(),
+        ]
+        assert store.get_posts([]) == []
+
     # -- post aggregates -----------------------------------------------------------------
     def test_tally_equals_counting_the_posts(self, store):
         posts = aggregate_posts(store)
@@ -260,6 +281,54 @@ class StoreContract:
         store.flush()
         changed = store.iter_alerts(T0, updated_since=T0 + timedelta(hours=1))
         assert [a.id for a in changed] == ["a0"]
+
+    def test_alert_heads_are_the_alerts_fields(self, store):
+        """iter_alert_heads: the alerts iter_alerts yields (same filters, same order), each
+        as its AlertHead; get_alerts: by id, in the order asked."""
+        from yuqing.storage import AlertHead
+
+        evidences = [
+            {"subject": "event:e1", "size": 4},
+            {"subject": "event:e1", "superseded_by": "a2", "size": 2.5},
+            {"subject": "event:e1", "dismissed": True, "outcome": "不予关注"},
+            {"subject": "source:s", "history": [{"action": "remind"}]},
+        ]
+        for i, ev in enumerate(evidences):
+            store.insert_alert(
+                Alert(
+                    id=f"a{i}",
+                    level=("red", "yellow", "orange", "blue")[i],
+                    rule="hot" if i < 3 else "src",
+                    created_at=T0 + timedelta(minutes=i),
+                    event_id="e1" if i < 3 else None,
+                    status="acked" if i == 1 else "open",
+                    evidence=ev,
+                )
+            )
+        store.flush()
+        for kw in (
+            {},
+            {"event_id": "e1"},
+            {"rule": "hot", "subject": "event:e1"},
+            {"status": "open"},
+            {"since": T0 + timedelta(minutes=2)},
+        ):
+            heads = list(store.iter_alert_heads(**kw))
+            assert heads == [AlertHead.of(a) for a in store.iter_alerts(**kw)], kw
+            assert store.alert_ids(**kw) == [h.id for h in heads], kw
+        heads = {h.id: h for h in store.iter_alert_heads()}
+        assert heads["a0"] == AlertHead(
+            "a0", "hot", "event:e1", "e1", "red", "open", T0, 4.0, None, False
+        )
+        assert heads["a1"].superseded_by == "a2" and heads["a1"].size == 2.5
+        assert heads["a2"].dismissed and not heads["a0"].dismissed
+        assert heads["a3"].subject == "source:s" and heads["a3"].event_id is None
+        assert heads["a1"].created_at == T0 + timedelta(minutes=1)
+        got = store.get_alerts(["a3", "zz", "a0"])
+        assert [a.to_dict() for a in got] == [
+            store.get_alert("a3").to_dict(),
+            store.get_alert("a0").to_dict(),
+        ]
 
     def test_alert_compare_and_set_lets_one_writer_win(self, store):
         store.insert_alert(Alert(id="a1", level="red", rule="hot", created_at=T0))

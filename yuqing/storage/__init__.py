@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.storage.base import (
+    AlertHead,
+    SourceState,
+    StorageError,
+    Store,
+    UpsertResult,
+    UrlState,
+)
 from yuqing.storage.sqlite_file import state_path
 
 
@@ -21,4 +28,12 @@ def open_store(cfg) -> Store:
     raise StorageError(f"unknown storage backend {storage.backend!r}")
 
 
-__all__ = ["SourceState", "StorageError", "Store", "UpsertResult", "UrlState", "open_store"]
+__all__ = [
+    "AlertHead",
+    "SourceState",
+    "StorageError",
+    "Store",
+    "UpsertResult",
+    "UrlState",
+    "open_store",
+]

@@ -21,6 +21,64 @@ from yuqing.storage.facets import Axis, Dimension, Tally
 UpsertResult = Literal["new", "updated", "unchanged"]
 
 
+@dataclass(frozen=True)
+class AlertHead:
+    """The few fields of an alert that pick it among others (the standing alert of a rule
+    and subject, the dismissed ones of an event, the unresolved ones of the lookback) —
+    read without decoding the whole record (evidence, history) of every candidate."""
+
+    id: str
+    rule: str
+    subject: str | None  # evidence["subject"]
+    event_id: str | None
+    level: str
+    status: str
+    created_at: datetime
+    size: float | None = None  # evidence["size"]
+    superseded_by: str | None = None  # evidence["superseded_by"]
+    dismissed: bool = False  # evidence["dismissed"] (不予关注)
+
+    #: the document fields a head is made of (a backend reads only these)
+    FIELDS = (
+        "id",
+        "rule",
+        "event_id",
+        "level",
+        "status",
+        "created_at",
+        "evidence.subject",
+        "evidence.size",
+        "evidence.superseded_by",
+        "evidence.dismissed",
+    )
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertHead:
+        return cls._make(alert, alert.evidence)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> AlertHead:
+        """From an alert's document (``to_dict`` form) holding at least :attr:`FIELDS`."""
+        alert = Alert.from_dict({**doc, "evidence": {}})
+        return cls._make(alert, doc.get("evidence") or {})
+
+    @classmethod
+    def _make(cls, alert: Alert, ev: dict[str, Any]) -> AlertHead:
+        size = ev.get("size")
+        return cls(
+            alert.id,
+            alert.rule,
+            ev.get("subject"),
+            alert.event_id,
+            alert.level,
+            alert.status,
+            alert.created_at,
+            float(size) if size is not None else None,
+            ev.get("superseded_by") or None,
+            bool(ev.get("dismissed")),
+        )
+
+
 class StorageError(YuqingError):
     """The store could not do what was asked (missing, unreadable, corrupt, unreachable);
     the message names the path or URL."""
@@ -85,6 +143,16 @@ class Store(ABC):
 
     @abstractmethod
     def count_posts(self, source_id: str | None = None) -> int: ...
+
+    def post_stamps(self, since: datetime) -> list[tuple[str, float]]:
+        """``(id, updated_at as Unix time)`` of the posts :meth:`iter_posts` yields for
+        ``since``, in its order — what changed, without reading the posts (a backend
+        answers it from an index)."""
+        return [(p.id, (p.updated_at or p.crawled_at).timestamp()) for p in self.iter_posts(since)]
+
+    def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
+        """The posts of ``post_ids`` that exist, in that order (one round trip per batch)."""
+        return [p for p in (self.get_post(i) for i in post_ids) if p is not None]
 
     # -- post aggregates -----------------------------------------------------------------
     # What alert rules and digests read instead of iterating posts. The window is
@@ -200,6 +268,53 @@ class Store(ABC):
         """Alerts created at or after ``since``, oldest first, optionally by status, rule id,
         subject (``evidence["subject"]``, e.g. ``event:<id>``), event, and only those changed
         (``updated_at``) at or after ``updated_since``."""
+
+    def iter_alert_heads(
+        self,
+        since: datetime | None = None,
+        status: str | None = None,
+        *,
+        rule: str | None = None,
+        subject: str | None = None,
+        event_id: str | None = None,
+        updated_since: datetime | None = None,
+    ) -> Iterator[AlertHead]:
+        """:meth:`iter_alerts`, each alert as its :class:`AlertHead` (a backend reads only
+        those fields)."""
+        for a in self.iter_alerts(
+            since,
+            status,
+            rule=rule,
+            subject=subject,
+            event_id=event_id,
+            updated_since=updated_since,
+        ):
+            yield AlertHead.of(a)
+
+    def alert_ids(
+        self,
+        since: datetime | None = None,
+        status: str | None = None,
+        *,
+        rule: str | None = None,
+        subject: str | None = None,
+        event_id: str | None = None,
+        updated_since: datetime | None = None,
+    ) -> list[str]:
+        """The ids of the alerts :meth:`iter_alerts` yields, in its order."""
+        heads = self.iter_alert_heads(
+            since,
+            status,
+            rule=rule,
+            subject=subject,
+            event_id=event_id,
+            updated_since=updated_since,
+        )
+        return [h.id for h in heads]
+
+    def get_alerts(self, alert_ids: Iterable[str]) -> list[Alert]:
+        """The alerts of ``alert_ids`` that exist, in that order."""
+        return [a for a in (self.get_alert(i) for i in alert_ids) if a is not None]
 
     @abstractmethod
     def update_alert(

@@ -26,7 +26,14 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from yuqing.models import Alert, Event, Feedback, Post
 from yuqing.storage import es_counts, es_schema
-from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.storage.base import (
+    AlertHead,
+    SourceState,
+    StorageError,
+    Store,
+    UpsertResult,
+    UrlState,
+)
 from yuqing.storage.es_client import connect, describe, is_outage
 from yuqing.storage.es_docs import (
     LayoutGone,
@@ -231,6 +238,26 @@ class ElasticStore(Store):
         for src in self._scan("posts", filters, [{"updated_at": "asc"}, {"id": "asc"}]):
             yield Post.from_dict(src)
 
+    def post_stamps(self, since) -> list[tuple[str, float]]:
+        filters = [{"range": {"updated_at": {"gte": to_iso(since)}}}] if since else []
+        docs = self._scan(
+            "posts", filters, [{"updated_at": "asc"}, {"id": "asc"}], ["id", "updated_at"]
+        )
+        return [(d["id"], _unix(d["updated_at"])) for d in docs]
+
+    def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
+        return [Post.from_dict(src) for src in self._sources("posts", post_ids)]
+
+    def _sources(self, kind: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The documents of ``ids`` that exist, in that order (mget, PAGE ids a request)."""
+        ids = list(dict.fromkeys(ids))
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(ids), PAGE):
+            chunk = ids[i : i + PAGE]
+            found = self._read(kind, partial(self._lookup, kind, chunk))
+            out += [found[j]["_source"] for j in chunk if j in found]
+        return out
+
     def count_posts(self, source_id=None) -> int:
         query = {"term": {"source_id": source_id}} if source_id else {"match_all": {}}
 
@@ -304,14 +331,21 @@ class ElasticStore(Store):
         return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
 
     def _scan(
-        self, kind: str, filters: list[dict[str, Any]], sort: list[dict[str, Any]]
+        self,
+        kind: str,
+        filters: list[dict[str, Any]],
+        sort: list[dict[str, Any]],
+        source: list[str] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every matching document in sort order (search_after pages)."""
+        """Every matching document in sort order (search_after pages); only the ``source``
+        fields when given."""
         query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
         self._read(kind, lambda: self._ensure(kind))
         after = None
         while True:
             kw: dict[str, Any] = {"search_after": after} if after else {}
+            if source is not None:
+                kw["source_includes"] = source
             resp = self._read(
                 kind,
                 partial(
@@ -499,17 +533,27 @@ class ElasticStore(Store):
     def iter_alerts(
         self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
     ) -> Iterator[Alert]:
-        filters: list[dict[str, Any]] = []
-        if since:
-            filters.append({"range": {"created_at": {"gte": to_iso(since)}}})
-        if updated_since:
-            filters.append({"range": {"updated_at": {"gte": to_iso(updated_since)}}})
-        terms = (("status", status), ("rule", rule), ("subject", subject), ("event_id", event_id))
-        for name, value in terms:
-            if value:
-                filters.append({"term": {name: value}})
+        filters = _alert_filters(since, status, rule, subject, event_id, updated_since)
         for src in self._scan("alerts", filters, [{"created_at": "asc"}, {"id": "asc"}]):
             yield Alert.from_dict(src)
+
+    def iter_alert_heads(
+        self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
+    ) -> Iterator[AlertHead]:
+        filters = _alert_filters(since, status, rule, subject, event_id, updated_since)
+        sort = [{"created_at": "asc"}, {"id": "asc"}]
+        for src in self._scan("alerts", filters, sort, list(AlertHead.FIELDS)):
+            yield AlertHead.from_doc(src)
+
+    def alert_ids(
+        self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
+    ) -> list[str]:
+        filters = _alert_filters(since, status, rule, subject, event_id, updated_since)
+        sort = [{"created_at": "asc"}, {"id": "asc"}]
+        return [src["id"] for src in self._scan("alerts", filters, sort, ["id"])]
+
+    def get_alerts(self, alert_ids: Iterable[str]) -> list[Alert]:
+        return [Alert.from_dict(src) for src in self._sources("alerts", alert_ids)]
 
     def update_alert(self, alert_id: str, expect=None, **changes) -> bool:
         for key in changes:
@@ -686,3 +730,22 @@ def open_elastic_store(cfg) -> ElasticStore:
         retention_days=settings.retention_days,
         url=settings.url,
     )
+
+
+def _alert_filters(since, status, rule, subject, event_id, updated_since) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = []
+    if since:
+        filters.append({"range": {"created_at": {"gte": to_iso(since)}}})
+    if updated_since:
+        filters.append({"range": {"updated_at": {"gte": to_iso(updated_since)}}})
+    terms = (("status", status), ("rule", rule), ("subject", subject), ("event_id", event_id))
+    for name, value in terms:
+        if value:
+            filters.append({"term": {name: value}})
+    return filters
+
+
+def _unix(iso: str) -> float:
+    stamp = parse_iso(iso)
+    assert stamp is not None
+    return stamp.timestamp()

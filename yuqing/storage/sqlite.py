@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,14 @@ from typing import Any
 
 from yuqing.models import Alert, Event, Feedback, Post, post_time
 from yuqing.storage import sqlite_counts
-from yuqing.storage.base import SourceState, StorageError, Store, UpsertResult, UrlState
+from yuqing.storage.base import (
+    AlertHead,
+    SourceState,
+    StorageError,
+    Store,
+    UpsertResult,
+    UrlState,
+)
 from yuqing.storage.sqlite_file import connect, guard_sqlite
 from yuqing.timeutil import parse_iso, to_iso, tz
 
@@ -117,6 +124,15 @@ TRIGGERS = "".join(  # change_mark(): every write to posts or events, by any pro
     "UPDATE meta SET value = value + 1 WHERE key = 'change_mark'; END;\n"
     for table in ("posts", "events")
     for op in ("INSERT", "UPDATE", "DELETE")
+)
+
+
+#: ids per ``IN (…)`` query (SQLite allows 32766 parameters)
+_BATCH = 500
+#: an AlertHead's fields, read from the document in one pass of SQLite's JSON parser
+_HEAD = (
+    "id, status, json_extract(doc, '$.rule', '$.evidence.subject', '$.event_id', '$.level', "
+    "'$.created_at', '$.evidence.size', '$.evidence.superseded_by', '$.evidence.dismissed')"
 )
 
 
@@ -242,6 +258,28 @@ class SQLiteStore(Store):
             args.append(source_id)
         for (doc,) in self.db.execute(sql + " ORDER BY updated_ts, id", args).fetchall():
             yield Post.from_dict(json.loads(doc))
+
+    def post_stamps(self, since) -> list[tuple[str, float]]:
+        return self.db.execute(  # the posts_updated index, no document read
+            "SELECT id, updated_ts FROM posts WHERE updated_ts >= ? ORDER BY updated_ts, id",
+            (_ts(since) or 0.0,),
+        ).fetchall()
+
+    def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
+        return [Post.from_dict(json.loads(d)) for d in self._docs("posts", list(post_ids))]
+
+    def _docs(self, table: str, ids: list[str]) -> list[str]:
+        """The documents of ``ids`` in ``table`` that exist, in the order of ``ids``."""
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), _BATCH):
+            chunk = ids[i : i + _BATCH]
+            found.update(
+                self.db.execute(
+                    f"SELECT id, doc FROM {table} WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
 
     def tally(
         self,
@@ -374,7 +412,49 @@ class SQLiteStore(Store):
     def iter_alerts(
         self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
     ) -> Iterator[Alert]:
-        sql, args = "SELECT doc FROM alerts WHERE created_ts >= ?", [_ts(since) or 0.0]
+        where, args = self._alert_filter(since, status, rule, subject, event_id, updated_since)
+        for (doc,) in self.db.execute(
+            f"SELECT doc FROM alerts WHERE {where} ORDER BY created_ts, id", args
+        ).fetchall():
+            yield Alert.from_dict(json.loads(doc))
+
+    def iter_alert_heads(
+        self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
+    ) -> Iterator[AlertHead]:
+        where, args = self._alert_filter(since, status, rule, subject, event_id, updated_since)
+        rows = self.db.execute(
+            f"SELECT {_HEAD} FROM alerts WHERE {where} ORDER BY created_ts, id", args
+        ).fetchall()
+        for aid, status_, fields in rows:
+            rule_, subj, eid, level, created, size, sup, dismissed = json.loads(fields)
+            created_at = parse_iso(created)
+            assert created_at is not None  # every alert has one (Alert.created_at)
+            yield AlertHead(
+                aid,
+                rule_,
+                subj,
+                eid,
+                level,
+                status_,
+                created_at,
+                float(size) if size is not None else None,
+                sup or None,
+                bool(dismissed),
+            )
+
+    def alert_ids(
+        self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
+    ) -> list[str]:
+        where, args = self._alert_filter(since, status, rule, subject, event_id, updated_since)
+        rows = self.db.execute(f"SELECT id FROM alerts WHERE {where} ORDER BY created_ts, id", args)
+        return [r[0] for r in rows.fetchall()]
+
+    def get_alerts(self, alert_ids: Iterable[str]) -> list[Alert]:
+        return [Alert.from_dict(json.loads(d)) for d in self._docs("alerts", list(alert_ids))]
+
+    @staticmethod
+    def _alert_filter(since, status, rule, subject, event_id, updated_since) -> tuple[str, list]:
+        sql, args = "created_ts >= ?", [_ts(since) or 0.0]
         if updated_since is not None:
             sql += " AND updated_ts >= ?"
             args.append(updated_since.timestamp())
@@ -383,8 +463,7 @@ class SQLiteStore(Store):
             if value:
                 sql += f" AND {column} = ?"
                 args.append(value)
-        for (doc,) in self.db.execute(sql + " ORDER BY created_ts, id", args).fetchall():
-            yield Alert.from_dict(json.loads(doc))
+        return sql, args
 
     def update_alert(self, alert_id: str, expect=None, **changes) -> bool:
         with self._lock:
