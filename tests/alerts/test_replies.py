@@ -65,6 +65,28 @@ def test_a_government_reply_becomes_a_candidate_and_counts_once_confirmed(rig):
     assert done.evidence["reply_candidates"] == []
 
 
+def test_linking_again_with_nothing_new_reads_nothing(rig, tmp_path, monkeypatch):
+    """With the engine's rule-matches file: a second run when neither posts, events nor the
+    unresolved alerts changed reads no event and links nothing; a new reply is linked."""
+    from yuqing.alerts.matches import PostMatches
+
+    matches = PostMatches(tmp_path / "rule-matches.db")
+    title = "关于幸福里小区延期交房问题的回复"
+    rig.store.upsert_post(_official(50, title, "月底前交房。", T0 + timedelta(days=1)))
+    now = T0 + timedelta(days=1, hours=1)
+    assert link_replies(rig.store, now, LOOKBACK, matches) == 1
+    read: list[str] = []
+    get_event = rig.store.get_event
+    monkeypatch.setattr(rig.store, "get_event", lambda eid: read.append(eid) or get_event(eid))
+    assert link_replies(rig.store, now + timedelta(hours=1), LOOKBACK, matches) == 0
+    assert read == []
+    rig.store.upsert_post(_official(51, title, "开发商承诺月底交房。", now + timedelta(hours=1)))
+    assert link_replies(rig.store, now + timedelta(hours=2), LOOKBACK, matches) == 1
+    assert read == ["e1"]
+    candidates = rig.store.get_alert(rig.alert.id).evidence["reply_candidates"]
+    assert {c["post_id"] for c in candidates} == {make_post(i).id for i in (50, 51)}
+
+
 def test_a_board_reply_field_links_its_own_event(rig):
     answered = make_post(
         60,
