@@ -6,8 +6,10 @@ Weak supervision (``yuqing.nlp.focus_model``): labels from the lexicon of ``conf
 the gold category and the labelling functions' patterns; features: content words and the
 category model's probabilities — out of fold (5-fold ``cross_val_predict`` of the category
 pipeline on the same rows), so the model learns how far to trust a *predicted* category.
-dev.csv is never used: ``data/focus_eval/dev_focus.csv`` labels it by hand to measure the model
-(``bench/eval_nlp.py --focus``).
+Training messages an annotator labelled by ``data/focus_eval/RULES.md``
+(``data/focus_eval/train_focus.csv``, joined on ``id``) take their hand labels instead of the
+weak ones. dev.csv is never used: ``data/focus_eval/dev_focus.csv`` labels it by hand to measure
+the model (``bench/eval_nlp.py --focus``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,25 @@ FOCUS_PROVENANCE = (
     "weak supervision on the 2020 TipDM (泰迪杯) problem C training messages (train.csv): "
     "labels from the topics.yaml focus lexicon agreeing with the gold first-level category, "
     "category 环境保护 -> ecology, and per-topic patterns (yuqing.nlp.focus_model.weak_labels); "
-    "features: content words + out-of-fold category probabilities"
+    "325 of the messages labelled by hand by data/focus_eval/RULES.md (train_focus.csv) "
+    "instead; features: content words + out-of-fold category probabilities"
 )
+HAND_LABELS = ROOT / "data" / "focus_eval" / "train_focus.csv"
+
+
+def hand_labels(train: str | Path, path: str | Path) -> list[list[str] | None]:
+    """Per row of ``train`` (its ``id`` column): the hand-labelled topics of ``path``
+    (``id,focus``), None for a row nobody labelled."""
+    import csv
+
+    with open(path, encoding="utf-8") as fh:
+        labelled = {r["id"]: [t for t in r["focus"].split("|") if t] for r in csv.DictReader(fh)}
+    with open(train, encoding="utf-8") as fh:
+        ids = [r["id"] for r in csv.DictReader(fh)]
+    missing = set(labelled) - set(ids)
+    if missing:
+        raise SystemExit(f"{path}: {len(missing)} ids not in {train}, e.g. {min(missing)}")
+    return [labelled.get(i) for i in ids]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,12 +66,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--config", default=str(ROOT / "config"))
     ap.add_argument("--out", default=str(DEFAULT_FOCUS_MODEL))
     ap.add_argument("--C", type=float, default=1.0)
-    ap.add_argument("--target-precision", type=float, default=0.9)
+    ap.add_argument("--target-precision", type=float, default=0.85)
+    ap.add_argument("--hand-labels", default=str(HAND_LABELS), help="id,focus ('' = none)")
     args = ap.parse_args(argv)
 
     cfg = load_config(args.config)
     lexicon = FocusTagger.from_topics(cfg.topics.focus)
     data = load_labelled(args.train)
+    gold = hand_labels(args.train, args.hand_labels) if args.hand_labels else None
+    if gold is not None and len(gold) != len(data):
+        raise SystemExit(f"{args.train}: {len(data)} messages but {len(gold)} ids")
     seg = get_segmenter()
     texts = [normalize(t) for t in data.texts]
     tokens = [seg.tokens(t) for t in texts]
@@ -71,11 +94,13 @@ def main(argv: list[str] | None = None) -> None:
         lexicon,
         C=args.C,
         target_precision=args.target_precision,
+        gold=gold,
     )
     meta = {
         **model.metadata,
         "topics": model.topics,
         "training_data": {"path": Path(data.path).name, "sha256": data.sha256, "n": len(data)},
+        "hand_labels": _file_info(args.hand_labels),
         "segmenter": {"fingerprint": seg.fingerprint},
         "thresholds": dict(zip(model.topics, model.thresholds, strict=True)),
         "provenance": FOCUS_PROVENANCE,
@@ -88,6 +113,15 @@ def main(argv: list[str] | None = None) -> None:
         f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): weak positives "
         f"{meta['weak_positives']}"
     )
+
+
+def _file_info(path: str | None) -> dict | None:
+    import hashlib
+
+    if not path:
+        return None
+    raw = Path(path).read_bytes()
+    return {"path": Path(path).name, "sha256": hashlib.sha256(raw).hexdigest()}
 
 
 if __name__ == "__main__":
