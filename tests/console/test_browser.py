@@ -66,6 +66,24 @@ def _submit(d, element_id):
     WebDriverWait(d, 20).until(ec.staleness_of(old))
 
 
+def _screenshot(d, path) -> None:
+    """Save a screenshot (an artifact for people, not checked). Under heavy load Chromium may
+    answer the capture with "unhandled inspector error … Unable to capture screenshot": tried
+    again a few times before the error stands."""
+    import time
+
+    from selenium.common.exceptions import WebDriverException
+
+    for attempt in range(4):
+        try:
+            d.save_screenshot(str(path))
+            return
+        except WebDriverException:
+            if attempt == 3:
+                raise
+            time.sleep(1.0)
+
+
 def _open_details(d, summary_text):
     from selenium.webdriver.common.by import By
 
@@ -88,7 +106,7 @@ def test_liaison_acks_responds_and_resolves_in_the_browser(rig, driver, tmp_path
     assert EVIL in _by_id(driver, "alert-title").text
     assert driver.find_elements(By.TAG_NAME, "script") == []
     assert driver.find_elements(By.CSS_SELECTOR, "img") == []
-    driver.save_screenshot(str(tmp_path / "liaison-open.png"))
+    _screenshot(driver, tmp_path / "liaison-open.png")
 
     _submit(driver, "ack")
     assert "已签收" in _by_id(driver, "done").text
@@ -105,7 +123,7 @@ def test_liaison_acks_responds_and_resolves_in_the_browser(rig, driver, tmp_path
     _by_id(driver, "outcome").send_keys("工资已全部发放")
     _submit(driver, "resolve")
     assert "该预警已办结" in _by_id(driver, "resolved").text
-    driver.save_screenshot(str(tmp_path / "liaison-resolved.png"))
+    _screenshot(driver, tmp_path / "liaison-resolved.png")
     alert = rig.store.get_alert(rig.alert.id)
     assert alert.status == "resolved"
     assert [h["action"] for h in alert.evidence["history"]] == ["ack", "respond", "resolve"]
@@ -136,7 +154,7 @@ def test_staff_signs_in_reassigns_and_escalates_in_the_browser(rig, driver, tmp_
     assert "已督办升级" in _by_id(driver, "done").text
     assert rig.store.get_alert(rig.alert.id).status == "escalated"
     assert any("【督办升级】" in m["Subject"] for _, m in rig.sink.messages[before:])
-    driver.save_screenshot(str(tmp_path / "staff-escalated.png"))
+    _screenshot(driver, tmp_path / "staff-escalated.png")
 
     driver.get(f"{rig.base}/departments")
     assert "应急管理局" in _by_id(driver, "metrics").text
