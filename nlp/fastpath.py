@@ -38,6 +38,7 @@ __all__ = [
     "Unsupported",
     "FastLinearModel",
     "PairLookup",
+    "WordIds",
     "SharedVocabulary",
     "SharedCounts",
     "compile_pipeline",
@@ -334,7 +335,9 @@ class PairLookup:
     matched to the sorted vocabulary keys with ``searchsorted``. Same terms, same counts as
     the string path; a word list with ``sep`` inside a word takes the string path."""
 
-    def __init__(self, vocab: dict[str, int], sep: str = "_"):
+    def __init__(
+        self, vocab: dict[str, int], sep: str = "_", lexicon: dict[str, float] | None = None
+    ):
         self.sep = sep
         self.vocab = vocab
         words: dict[str, int] = {}
@@ -349,6 +352,15 @@ class PairLookup:
                 unigrams.append((ids[0], col))
             else:
                 pairs.append((ids[0], ids[1], col))
+        #: a polarity lexicon's words share the ids (one lookup per word for both scores)
+        self.lexicon = lexicon
+        for word in lexicon or ():
+            words.setdefault(word, len(words))
+        self.in_lexicon = np.zeros(len(words) + 1, dtype=bool)  # [-1]: unknown word
+        self.lexicon_values = np.zeros(len(words) + 1)
+        for word, value in (lexicon or {}).items():
+            self.in_lexicon[words[word]] = True
+            self.lexicon_values[words[word]] = value
         self.words = words
         self.n_words = max(len(words), 1)
         self.unigram_col = np.full(len(words) + 1, -1, dtype=np.intp)  # [-1]: unknown word
@@ -359,11 +371,24 @@ class PairLookup:
         self.keys = keys[order]
         self.cols = np.array([c for _, _, c in pairs], dtype=np.intp)[order]
 
-    def __call__(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def word_ids(self, words: Sequence[str]) -> np.ndarray | None:
+        """The words' ids (−1: unknown), or None for a word list with ``sep`` in a word."""
         if self.sep in "".join(words):
+            return None
+        return np.fromiter(map(self.words.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+
+    def lexicon_hits(self, ids: np.ndarray) -> tuple[list[int], list[float]]:
+        """Positions of the lexicon's words among ``ids`` and their weights."""
+        hits = np.flatnonzero(self.in_lexicon[ids])
+        return hits.tolist(), self.lexicon_values[ids[hits]].tolist()
+
+    def __call__(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        ids = getattr(words, "ids", None)  # WordIds: looked up already
+        if ids is None:
+            ids = self.word_ids(words)
+        if ids is None:
             feats = list(words) + [a + self.sep + b for a, b in zip(words, words[1:], strict=False)]
             return _lookup_counts(Counter(feats), self.vocab)
-        ids = np.fromiter(map(self.words.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         uni = self.unigram_col[ids]
         found = [uni[uni >= 0]]
         if len(ids) > 1 and len(self.keys):
@@ -375,6 +400,12 @@ class PairLookup:
             found.append(self.cols[pos[self.keys[pos] == k]])
         cols, counts = np.unique(np.concatenate(found), return_counts=True)
         return cols, counts.astype(np.float64)
+
+
+class WordIds(list):
+    """A word list carrying its :class:`PairLookup` ids (``None``: not looked up)."""
+
+    ids: np.ndarray | None = None
 
 
 class _CharNgramLookup:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from yuqing.nlp.errors import TrainingDataError
 
-__all__ = ["NEGATORS", "lexicon_score", "load_jionlp_lexicon", "JIONLP_SOURCE"]
+__all__ = ["NEGATORS", "lexicon_score", "score_hits", "load_jionlp_lexicon", "JIONLP_SOURCE"]
 
 NEGATORS = frozenset(
     {
@@ -55,11 +55,16 @@ JIONLP_SOURCE = (
 
 def lexicon_score(words: Sequence[str], lexicon: dict[str, float]) -> float:
     """Σ weight (negated after a negator within two words) / √(lexicon words found)."""
-    total, n = 0.0, 0
     # the lookups run in C (map / compress); the loop sees the hits only, in order
     hits = list(compress(range(len(words)), map(lexicon.__contains__, words)))
-    for i in hits:
-        v = lexicon[words[i]]
+    return score_hits(words, hits, [lexicon[words[i]] for i in hits])
+
+
+def score_hits(words: Sequence[str], hits: Sequence[int], weights: Sequence[float]) -> float:
+    """:func:`lexicon_score` from the positions of the lexicon words in ``words`` (ascending)
+    and their weights — for a caller that has looked the words up already."""
+    total, n = 0.0, 0
+    for i, v in zip(hits, weights, strict=True):
         if (i and words[i - 1] in NEGATORS) or (i > 1 and words[i - 2] in NEGATORS):
             v = -v
         total += v

@@ -154,8 +154,24 @@ class SentimentModel:
 
     def polarity_one(self, words: Sequence[str], *, content: bool = False) -> float:
         """``logit_one`` + lexicon_weight · lexicon score of the same words."""
-        z = self.logit_one(words, content=content)
+        from yuqing.nlp.fastpath import PairLookup, WordIds
+
         lex = self.__dict__.get("lexicon")  # absent from files written before the lexicon
+        fast = self.fast() if lex and content else None
+        look = fast.blocks[0].lookup if fast is not None else None
+        if fast is not None and isinstance(look, PairLookup) and look.lexicon is lex:
+            # the words looked up once for the model's features and the lexicon
+            from yuqing.nlp.lexicon import score_hits
+
+            ws = WordIds(words)
+            ws.ids = look.word_ids(ws)
+            z = float(fast.decision_function(ws)[0])
+            if ws.ids is not None:
+                return z + self.lexicon_weight * score_hits(ws, *look.lexicon_hits(ws.ids))
+            from yuqing.nlp.lexicon import lexicon_score
+
+            return z + self.lexicon_weight * lexicon_score(ws, look.lexicon or {})
+        z = self.logit_one(words, content=content)
         if lex:
             from yuqing.nlp.lexicon import lexicon_score
 
@@ -173,7 +189,9 @@ class SentimentModel:
                 if fast.folds[0].coef_t.shape[1] != 1 or len(fast.blocks) != 1:
                     fast = False
                 else:  # documents are content-word lists; bigrams counted as word pairs
-                    fast.blocks[0].lookup = PairLookup(fast.blocks[0].vocab)
+                    fast.blocks[0].lookup = PairLookup(
+                        fast.blocks[0].vocab, lexicon=self.__dict__.get("lexicon") or None
+                    )
                     fast.blocks[0].select = None
             except Unsupported:
                 fast = False

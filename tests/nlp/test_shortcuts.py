@@ -103,3 +103,20 @@ def test_shared_vocabulary_lookups_equal_each_vocabulary_alone(dev_tokens):
         assert np.array_equal(_lookup_counts(counts, a)[1], _lookup_counts(Counter(doc), a)[1])
     copy = shared.count(["小区", "小区"]).copy()
     assert isinstance(copy, SharedCounts) and copy.lookup(a) is None and copy == {"小区": 2}
+
+
+def test_polarity_of_content_words_equals_logit_plus_lexicon(dev_tokens):
+    """Content words are looked up once for the sentiment model's features and the lexicon:
+    the same polarity as the two computed apart (also with the separator inside a word)."""
+    from tests.nlp.helpers import stage_parts
+
+    _, sent, _ = stage_parts()
+    assert sent.lexicon
+    _, words, _ = dev_tokens
+    docs = [[w for w in ws if is_content(w)] for ws in words]
+    docs += [["服务", "不", "满意"], [], ["a_b", "不", "满意", "干净"]]
+    for ws in docs:
+        want = sent.logit_one(ws, content=True) + sent.lexicon_weight * lexicon_score(
+            ws, sent.lexicon
+        )
+        assert sent.polarity_one(ws, content=True) == want
