@@ -92,7 +92,7 @@ class PostAnalyzer:
         self.negativity = negativity
         self.keywords = KeywordExtractor(classifier.idf)
         self.anchors = AnchorExtractor.from_segmenter(self.segmenter)
-        self.regions = sorted(set(r for r in regions if r), key=len, reverse=True)
+        self.regions = sorted(set(r for r in regions if r), key=lambda r: (-len(r), r))
         self.uncertain_below = uncertain_below
         self.n_keywords = n_keywords
 

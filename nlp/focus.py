@@ -52,7 +52,7 @@ class FocusTagger:
         self, topics: Iterable[tuple[str, Iterable[str]]], *, min_hits: int = 2, strong_len: int = 3
     ):
         self.topics = [
-            (tid, sorted({k for k in kws if k}, key=len, reverse=True)) for tid, kws in topics
+            (tid, sorted({k for k in kws if k}, key=lambda k: (-len(k), k))) for tid, kws in topics
         ]
         self.min_hits = min_hits
         self.strong_len = strong_len

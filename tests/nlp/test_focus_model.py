@@ -205,3 +205,32 @@ def test_event_members_share_the_majority_focus():
     assert "ecology" in out[2].focus
     assert "ecology" not in stage.analyzer.focus.tag(normalize(posts[2].text)).topics
     assert out[2].focus_evidence["ecology"] == [f"event:{out[2].event_id}"]
+
+
+def test_evidence_order_does_not_depend_on_the_hash_seed():
+    """Terms of one length are listed in one order whatever PYTHONHASHSEED is (a set sorted by
+    length alone gave each process its own order: stored evidence changed between runs)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = (
+        "from yuqing.nlp.focus import FocusTagger\n"
+        "t = FocusTagger([('x', ['粉尘', '噪音', '臭味', '油烟', '扰民', '污水', '尘土'])])\n"
+        "print(t.terms('工地粉尘噪音扰民，晚上油烟臭味，污水横流尘土飞扬'))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1, outputs
+    assert "粉尘" in outputs.pop()
