@@ -205,7 +205,9 @@ class AnchorExtractor:
         self.tag = _tagger(lines)
         # user-dictionary proper names (tag nz) are anchors by themselves
         names = [ln.split()[0] for ln in lines if len(ln.split()) > 2 and ln.split()[2] == "nz"]
-        self.names = sorted({canonical(n) for n in [*names, *extra_names] if n}, key=lambda n: (len(n), n))
+        self.names = sorted(
+            {canonical(n) for n in [*names, *extra_names] if n}, key=lambda n: (len(n), n)
+        )
         self._regions = frozenset(
             ln.split()[0] for ln in lines if len(ln.split()) > 2 and ln.split()[2] == "ns"
         )
