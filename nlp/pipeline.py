@@ -36,6 +36,9 @@ class NLPStage:
         self.sink = sink if sink is not None else InMemoryEventSink()
         #: the crawl's persistent state (nlp/state.py); None keeps everything in memory
         self.state_path = state_path
+        #: the store's change mark the snapshot on disk matches (it was restored or saved
+        #: under it); a save under the same mark has nothing to write
+        self._snapshot_mark: str | None = None
         #: how the last restore went ({"seconds", "replayed"}), for the crawl's report
         self.warm_up: dict[str, float | int | None] = {}
         self.dedup = NearDuplicateIndex(
@@ -119,10 +122,11 @@ class NLPStage:
         """The state the last crawl saved (:meth:`save`) when nothing changed the store
         since (returns None), else rebuilt from the store (:meth:`warm`; returns the number
         of posts replayed)."""
-        if self.state_path is not None and state.load(
-            self.state_path, self.events, store.change_mark()
-        ):
-            return None
+        if self.state_path is not None:
+            mark = store.change_mark()
+            if state.load(self.state_path, self.events, mark):
+                self._snapshot_mark = mark
+                return None
         return self.warm(store, now=now)
 
     def save(self, store) -> None:
@@ -132,7 +136,11 @@ class NLPStage:
         self.dedup.commit()
         if self.state_path is not None:
             store.flush()
-            state.save(self.state_path, self.events, store.change_mark())
+            mark = store.change_mark()
+            if mark == self._snapshot_mark:  # nothing stored since: the snapshot is current
+                return
+            state.save(self.state_path, self.events, mark)
+            self._snapshot_mark = mark
 
     def warm(self, store, *, now: datetime | None = None) -> int:
         """Rebuild duplicate index and recent events from storage (``iter_posts`` /

@@ -5,7 +5,8 @@ Two parts live in one SQLite file beside the store (:func:`state_path_for`):
 * the near-duplicate index (:class:`~yuqing.nlp.dedup.NearDuplicateIndex`), kept on disk and
   written as posts are processed — always current;
 * a *snapshot* of the event tracker's in-memory state, pickled at the end of every crawl with
-  the store's change mark (:meth:`yuqing.storage.Store.change_mark`).
+  the store's change mark (:meth:`yuqing.storage.Store.change_mark`) — not rewritten by a
+  crawl that stored nothing (the mark, and so the snapshot, are unchanged).
 
 A crawl restores the snapshot only when it is provably current: same mark (nothing wrote posts
 or events since — not a crawl that died half-way, not a consolidation), same NLP settings and

@@ -4,6 +4,9 @@ saved state provably matches the store."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 from tests.nlp.helpers import make_stage, post, teddy
 from yuqing.nlp.dedup import NearDuplicateIndex
 from yuqing.nlp.settings import NLPSettings
@@ -98,3 +101,27 @@ def test_a_damaged_state_file_is_set_aside_and_rebuilt(tmp_path, caplog):
     stage = make_stage(sink=store, state_path=state)
     assert stage.restore(store) == 5  # rebuilt from the store
     assert (tmp_path / "state.db.corrupt").exists() and "moved to" in caplog.text
+
+
+def test_a_crawl_that_stored_nothing_keeps_the_snapshot_as_it_is(tmp_path):
+    """An hourly crawl of quiet sources does not rewrite the snapshot (at 1 M posts stored
+    it is tens of MB pickled); the next crawl still restores it, and one that stores posts
+    saves it again."""
+    store = SQLiteStore(tmp_path / "store.db")
+    path = tmp_path / "state.db"
+    _crawl(make_stage(sink=store, state_path=path), store, _posts(0, 10))
+    quiet = make_stage(sink=store, state_path=path)
+    assert quiet.restore(store) is None
+
+    def snapshot() -> tuple:  # REPLACE writes the row anew (a new rowid)
+        with closing(sqlite3.connect(path)) as db:
+            return db.execute("SELECT rowid, mark FROM nlp_snapshot").fetchone()
+
+    before = snapshot()
+    _crawl(quiet, store, [])  # nothing fetched, nothing stored
+    assert snapshot() == before
+    busy = make_stage(sink=store, state_path=path)
+    assert busy.restore(store) is None and busy.stats() == quiet.stats()
+    _crawl(busy, store, _posts(10, 5, minutes=10))
+    assert snapshot()[0] != before[0] and snapshot()[1] == store.change_mark() != before[1]
+    assert make_stage(sink=store, state_path=path).restore(store) is None
