@@ -55,29 +55,36 @@ def test_a_failed_digest_is_retried_and_missed_days_are_sent(tmp_path, smtp_sink
     assert len(daily_subjects(smtp_sink)) == 3
 
 
-def test_scheduled_digests_started_together_send_each_digest_once(tmp_path, smtp_sink):  # noqa: F811
-    """At a daemon start after digest time, the catch-up job and the delivery job's retry both
-    find the digest due and run it at the same moment (two threads of the job pool): each
-    digest still reaches each recipient once, and the archive index is written whole."""
+def digests_together(cfg_dir, n: int = 3) -> list[object]:
+    """``n`` scheduled digest runs started at the same moment (threads of the job pool), as
+    at a daemon start: each run's result, or the exception it raised."""
     import threading
 
-    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
-    errors: list[BaseException] = []
-    start = threading.Barrier(3)
+    outcomes: list[object] = []
+    start = threading.Barrier(n)
 
     def job() -> None:
         start.wait()
         try:
-            digest_job(str(cfg_dir), now=at("2026-11-24"))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
+            outcomes.append(digest_job(str(cfg_dir), now=at("2026-11-24")))
+        except BaseException as exc:  # noqa: BLE001 - the caller asserts on it
+            outcomes.append(exc)
 
-    threads = [threading.Thread(target=job) for _ in range(3)]
+    threads = [threading.Thread(target=job) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(300)
-    assert errors == []
+    return outcomes
+
+
+def test_scheduled_digests_started_together_send_each_digest_once(tmp_path, smtp_sink):  # noqa: F811
+    """At a daemon start after digest time, the catch-up job and the delivery job's retry both
+    find the digest due and run it at the same moment (two threads of the job pool): each
+    digest still reaches each recipient once, and the archive index is written whole."""
+    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
+    outcomes = digests_together(cfg_dir)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     assert daily_subjects(smtp_sink) == ["【舆情日报】2026-11-23"]
     ids = smtp_sink.message_ids()
     assert len(ids) == len(set(ids))
@@ -87,28 +94,12 @@ def test_runs_that_waited_for_a_failing_digest_keep_its_backoff(tmp_path, smtp_s
     """SMTP down at digest time while three scheduled runs start together: one tries and fails;
     the two that waited for it do not fail again at once (that would double the backoff and
     mail nothing); the next try comes after the first failure's backoff."""
-    import threading
-
     from yuqing.dashboards.ledger import open_ledger
 
     cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
     cfg = load_config(cfg_dir)
     smtp_sink.stop()
-    outcomes: list[object] = []
-    start = threading.Barrier(3)
-
-    def job() -> None:
-        start.wait()
-        try:
-            outcomes.append(digest_job(str(cfg_dir), now=at("2026-11-24")))
-        except DigestDeliveryError as exc:
-            outcomes.append(exc)
-
-    threads = [threading.Thread(target=job) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
+    outcomes = digests_together(cfg_dir)
     failures = [o for o in outcomes if isinstance(o, DigestDeliveryError)]
     skipped = [o for o in outcomes if isinstance(o, dict) and "retried after" in o["skipped"]]
     assert (len(failures), len(skipped)) == (1, 2), outcomes
