@@ -125,3 +125,27 @@ def test_a_crawl_that_stored_nothing_keeps_the_snapshot_as_it_is(tmp_path):
     _crawl(busy, store, _posts(10, 5, minutes=10))
     assert snapshot()[0] != before[0] and snapshot()[1] == store.change_mark() != before[1]
     assert make_stage(sink=store, state_path=path).restore(store) is None
+
+
+def test_a_stage_rebuilt_from_the_store_goes_on_like_one_that_never_stopped(tmp_path):
+    """The rebuild after a crawl died (``NLPStage.warm``) keeps only a lean copy of each
+    replayed post (no body text, shared token strings); later posts still get the events and
+    duplicates they get in a stage that never stopped."""
+    import sys
+
+    from yuqing.nlp.pipeline import _lean
+
+    store = SQLiteStore(tmp_path / "store.db")
+    first = make_stage(sink=store)
+    _crawl(first, store, _posts(0, 40))
+    rebuilt = make_stage(sink=SQLiteStore(tmp_path / "store.db"))
+    assert rebuilt.restore(rebuilt.sink) == 40
+    later = _posts(40, 20, minutes=40) + [post("copy", *_copy_of(3), minutes=70)]
+    a = rebuilt.process_many([p.__class__.from_dict(p.to_dict()) for p in later])
+    b = first.process_many(later)
+    assert [(p.event_id, p.duplicate_of) for p in a] == [(p.event_id, p.duplicate_of) for p in b]
+    assert a[-1].duplicate_of == "p3"
+
+    lean = _lean(store.get_post("p3"))
+    assert lean.text == "" and lean.tokens and lean.anchors is not None
+    assert all(t is sys.intern(t) for t in lean.tokens)
