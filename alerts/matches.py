@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from yuqing.models import Post, post_time
+from yuqing.models import Post, post_time, stored_stamp
 from yuqing.storage.sqlite_file import open_cache
 
 #: posts written up to this long before a check may still be missing from it (a crawl
@@ -85,7 +85,7 @@ class PostMatches:
             keep = end.timestamp() - MARGIN.total_seconds()  # the next check's margin
             tested, matched, unmatched = [], [], []
             for post in posts:
-                stamp = (post.updated_at or post.crawled_at).timestamp()
+                stamp = stored_stamp(post)
                 if stamp >= keep:
                     tested.append((rule, post.id, stamp))
                 found = test(post)
@@ -141,7 +141,7 @@ class PostMatches:
         rule's scan; what is kept is only what this scan read."""
         missing = [pid for pid, ts in stamps if (pid, ts) not in self._read]
         for post in store.get_posts(missing):
-            self._read[(post.id, (post.updated_at or post.crawled_at).timestamp())] = post
+            self._read[(post.id, stored_stamp(post))] = post
         posts = [self._read[key] for key in stamps if key in self._read]
-        self._read = {(p.id, (p.updated_at or p.crawled_at).timestamp()): p for p in posts}
+        self._read = {(p.id, stored_stamp(p)): p for p in posts}
         return posts

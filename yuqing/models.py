@@ -187,6 +187,12 @@ class Post(_Record):
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
+def stored_stamp(post: Post) -> float:
+    """When a post was last stored, as Unix time: its ``updated_at`` (its crawl time until it
+    is stored) — what ``Store.iter_posts(since=…)`` orders by and ``Store.post_stamps`` lists."""
+    return (post.updated_at or post.crawled_at).timestamp()
+
+
 def post_time(post: Post) -> datetime:
     """When a post happened — the one rule every stage uses (event clustering, alert windows,
     the digest, dormancy): its publish time; the crawl time when the publish time is missing

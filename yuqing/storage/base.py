@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from yuqing.errors import YuqingError
-from yuqing.models import Alert, Event, Feedback, Post
+from yuqing.models import Alert, Event, Feedback, Post, stored_stamp
 from yuqing.storage.facets import Axis, Dimension, Tally
 
 UpsertResult = Literal["new", "updated", "unchanged"]
@@ -148,7 +148,7 @@ class Store(ABC):
         """``(id, updated_at as Unix time)`` of the posts :meth:`iter_posts` yields for
         ``since``, in its order — what changed, without reading the posts (a backend
         answers it from an index)."""
-        return [(p.id, (p.updated_at or p.crawled_at).timestamp()) for p in self.iter_posts(since)]
+        return [(p.id, stored_stamp(p)) for p in self.iter_posts(since)]
 
     def get_posts(self, post_ids: Iterable[str]) -> list[Post]:
         """The posts of ``post_ids`` that exist, in that order (one round trip per batch)."""
