@@ -59,6 +59,20 @@ def setup_es(cfg: Path, es_url: str, prefix: str) -> None:
         es.cluster.health(index=f"{prefix}-*", wait_for_status="yellow", timeout="60s")
 
 
+def board_cluster(tmp: Path, board_url: str, es_url: str, redis_url: str, prefix: str) -> Path:
+    """A cluster config (``tmp/cl``) crawling the message boards ``b-*`` of a
+    ``tests.faults.boards.BoardServer`` at ``board_url`` (8 list pages a crawl), with its
+    Elasticsearch indices set up."""
+    from tests.faults.conftest import board_sources
+
+    cfg_dir = cluster_config(tmp / "cl", board_url, [es_url], redis_url, prefix)
+    (cfg_dir / "sources.yaml").write_text(
+        "sources:" + board_sources(board_url, "b", max_pages=8), encoding="utf-8"
+    )
+    setup_es(cfg_dir, es_url, prefix)
+    return cfg_dir
+
+
 def node_config(cfg: Path, tmp: Path, name: str, **cluster) -> Path:
     """A copy of ``cfg`` for one more node: its own var directory and ``cluster`` values."""
     out = tmp / name

@@ -11,9 +11,8 @@ from collections import Counter
 
 import redis
 
-from tests.cluster.helpers import Proc, cluster_config, setup_es, wait_for
+from tests.cluster.helpers import Proc, board_cluster, wait_for
 from tests.faults.boards import Board, BoardServer
-from tests.faults.conftest import board_sources
 from yuqing.config import load_config
 from yuqing.crawlers.frontier.enqueue import frontier_pass
 from yuqing.storage import open_store
@@ -23,11 +22,7 @@ def test_a_crawl_has_pending_work_until_its_last_request_is_done(
     tmp_path, es_url, es_prefix, redis_url
 ):
     with BoardServer(**{"b-api": Board(50), "b-html": Board(50)}) as srv:  # 5 list pages each
-        cfg_dir = cluster_config(tmp_path / "cl", srv.url, [es_url], redis_url, es_prefix)
-        (cfg_dir / "sources.yaml").write_text(
-            "sources:" + board_sources(srv.url, "b", max_pages=8), encoding="utf-8"
-        )
-        setup_es(cfg_dir, es_url, es_prefix)
+        cfg_dir = board_cluster(tmp_path, srv.url, es_url, redis_url, es_prefix)
         cfg = load_config(cfg_dir)
         r = redis.Redis.from_url(redis_url)
         events = tmp_path / "frontier-events.jsonl"

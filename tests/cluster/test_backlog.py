@@ -10,9 +10,8 @@ from datetime import timedelta
 import redis
 from elasticsearch import Elasticsearch
 
-from tests.cluster.helpers import Proc, cluster_config, setup_es, wait_for
+from tests.cluster.helpers import Proc, board_cluster, wait_for
 from tests.faults.boards import Board, BoardServer
-from tests.faults.conftest import board_sources
 from yuqing.config import load_config
 from yuqing.crawlers.frontier.enqueue import frontier_pass
 from yuqing.storage import open_store
@@ -25,11 +24,7 @@ def test_a_board_deeper_than_max_pages_is_backfilled_by_the_workers(
     tmp_path, es_url, es_prefix, redis_url
 ):
     with BoardServer(**{b: Board(200) for b in BOARDS}) as srv:  # 20 pages each
-        cfg_dir = cluster_config(tmp_path / "cl", srv.url, [es_url], redis_url, es_prefix)
-        (cfg_dir / "sources.yaml").write_text(
-            "sources:" + board_sources(srv.url, "b", max_pages=8), encoding="utf-8"
-        )
-        setup_es(cfg_dir, es_url, es_prefix)
+        cfg_dir = board_cluster(tmp_path, srv.url, es_url, redis_url, es_prefix)
         cfg = load_config(cfg_dir)
         r = redis.Redis.from_url(redis_url)
         es = Elasticsearch(es_url)
