@@ -39,6 +39,7 @@ __all__ = [
     "anchors_match",
     "anchor_conflict",
     "canonical",
+    "is_site",
     "GROUPS",
     "SUFFIXES",
 ]
@@ -47,7 +48,8 @@ __all__ = [
 #: name (景园 + 苑, 经济 + 学院); ``False``: generic, dropped from the canonical form.
 SUFFIXES: dict[str, bool] = {
     # housing estates and buildings
-    "小区": False, "楼盘": False, "项目": False, "花园": True, "花苑": True, "家园": True,
+    "小区": False, "楼盘": False, "项目": False, "工地": False, "安置房": True, "花园": True,
+    "花苑": True, "家园": True,
     "公寓": True, "新村": True, "新城": True, "山庄": True, "公馆": True, "华府": True,
     "名苑": True, "雅苑": True, "苑": True, "园": True, "府": True, "庭": True, "湾": True,
     "城": True, "广场": True, "大厦": True, "中心": True,
@@ -64,6 +66,12 @@ SUFFIXES: dict[str, bool] = {
     "车站": True, "站": True,
 }  # fmt: skip
 _SUFFIX_MAX = max(map(len, SUFFIXES))
+#: Type words of areas and lines rather than one site: a road, a street, a community, an
+#: industrial park hold many unrelated issues, so sharing one is no evidence of the same issue
+#: (:func:`is_site`; a region — A市, A5区 — is never an anchor at all).
+AREA_SUFFIXES = frozenset(
+    "路 街 大道 高速 社区 工业园 产业园 园区 市场 景区 平台 车贷 网贷".split()
+)
 #: People affected; shown with the place as 地点/人群.
 GROUPS = (
     "业主", "居民", "村民", "住户", "学生", "家长", "教师", "老师", "职工", "员工", "工人",
@@ -151,6 +159,13 @@ def anchors_match(a: str, b: str) -> bool:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= MIN_MATCH and short in long_
+
+
+def is_site(anchor: str) -> bool:
+    """One concrete site (an estate, a factory, a school, a village, a building site), not an
+    area or a line (a road, a street, a community, a park — :data:`AREA_SUFFIXES`)."""
+    suffix = _suffix_of(anchor)
+    return suffix not in AREA_SUFFIXES and len(anchor) > len(suffix or "")
 
 
 def anchor_conflict(a: Sequence[str], b: Sequence[str]) -> bool:

@@ -4,7 +4,11 @@ A post joins the most similar *active* event — cosine of its keyword vector (p
 ``@place``) to the event's centroid ≥ ``events.similarity``, the event's last post at most
 ``events.gap`` before it (an issue lives as long as people keep raising it), and no conflict of
 places (:func:`yuqing.nlp.anchors.anchor_conflict`: the same problem at another estate is
-another issue) — or starts a new one; a repost joins the event of the post it copies. Events
+another issue) — or starts a new one; a repost joins the event of the post it copies. A surge
+of complaints about one site told in everyday words shares few words but its site: an event
+that began at most ``events.site_window`` from the post and names one of its sites (a site, not
+a road or a district: :func:`yuqing.nlp.anchors.is_site`) takes it from
+``events.site_similarity`` on. Events
 are written through an :class:`EventSink` (the storage layer, or :class:`InMemoryEventSink`).
 The nightly consolidation (:mod:`yuqing.nlp.consolidate`) re-clusters whole periods and
 merges fragments. Formulas: docs/nlp.md.
@@ -25,7 +29,7 @@ from typing import Protocol, runtime_checkable
 
 from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
 from yuqing.models import Event, Post, post_time
-from yuqing.nlp.anchors import anchor_conflict
+from yuqing.nlp.anchors import MIN_MATCH, anchor_conflict, anchors_match, is_site
 from yuqing.nlp.centroids import CentroidIndex, sum_squares
 from yuqing.nlp.settings import NLPSettings
 
@@ -34,6 +38,7 @@ __all__ = [
     "InMemoryEventSink",
     "EventTracker",
     "TopicBaselines",
+    "SiteIndex",
     "event_id_for",
 ]
 
@@ -118,6 +123,63 @@ class TopicBaselines:
         return sum(len(r) for r in self.counts.values())
 
 
+class SiteIndex:
+    """Events that began recently, by the sites they name: which of them can a post naming a
+    site match (:func:`yuqing.nlp.anchors.anchors_match`: equal, or one contains the other)?
+    Every site is indexed whole and by each substring of ``MIN_MATCH`` characters or more, so
+    a lookup is a handful of dictionary reads; events leave when they began too long ago."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, set[str]] = {}  # site -> events naming it
+        self._within: dict[str, set[str]] = {}  # substring -> events naming a site holding it
+        self._keys: dict[str, set[str]] = {}  # event -> its indexed sites
+        self._order: deque[tuple[datetime, str]] = deque()  # (first post time, event)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, event_id: str, anchors: Iterable[str], began: datetime) -> None:
+        keys = self._keys.get(event_id)
+        if keys is None:
+            keys = self._keys[event_id] = set()
+            self._order.append((began, event_id))
+        for a in anchors:
+            if a in keys or not is_site(a):
+                continue
+            keys.add(a)
+            self._exact.setdefault(a, set()).add(event_id)
+            for u in _pieces(a):
+                self._within.setdefault(u, set()).add(event_id)
+
+    def find(self, site: str) -> set[str]:
+        """Events naming a site that matches ``site``."""
+        out = set(self._within.get(site, ()))
+        for u in _pieces(site):
+            out.update(self._exact.get(u, ()))
+        return out
+
+    def remove(self, event_id: str) -> None:
+        for a in self._keys.pop(event_id, ()):
+            for table, keys in ((self._exact, (a,)), (self._within, _pieces(a))):
+                for k in keys:
+                    ids = table.get(k)
+                    if ids is not None:
+                        ids.discard(event_id)
+                        if not ids:
+                            del table[k]
+
+    def expire(self, before: datetime) -> None:
+        """Forget events whose first post is before ``before`` (insertion ≈ time order)."""
+        while self._order and self._order[0][0] < before:
+            self.remove(self._order.popleft()[1])
+
+
+def _pieces(name: str) -> list[str]:
+    """``name`` and its substrings of at least MIN_MATCH characters."""
+    n = len(name)
+    return [name[i:j] for i in range(n) for j in range(i + MIN_MATCH, n + 1)] or [name]
+
+
 @dataclass
 class _State:
     event: Event
@@ -174,6 +236,9 @@ class EventTracker:
         self._events: OrderedDict[str, _State] = OrderedDict()  # least recently updated first
         # the events' top centroid terms, for candidate search (nlp/centroids.py)
         self._index = CentroidIndex(self.settings.events.centroid_terms)
+        # events that began within site_window, by the sites they name (the surge rule)
+        self._sites = SiteIndex()
+        self.site_window = self.settings.events.site_window
         # post id -> (event id, post time), oldest first: kept while a later post can still
         # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
         # for dedup.window) — dedup.window — and ≤ max_tracked_posts
@@ -281,12 +346,19 @@ class EventTracker:
         st.weight_sum = float(n)
         st.norm = math.sqrt(len(st.centroid)) or 1.0
         self._reindex(st, set())
+        if ev.anchors and ev.first_seen is not None and self._recent(ev.first_seen):
+            self._sites.add(ev.id, ev.anchors, ev.first_seen)
+
+    def _recent(self, began: datetime) -> bool:
+        """An event that began then is within site_window of the newest post."""
+        return self._clock is None or self._clock - began <= self.site_window
 
     def stats(self) -> dict[str, int]:
         return {
             "events": len(self._events),
             "index_terms": self._index.terms(),
             "tracked_posts": len(self._post_event),
+            "site_events": len(self._sites),
             "baseline_cells": len(self.baselines),
         }
 
@@ -315,11 +387,24 @@ class EventTracker:
     def _best_match(self, vec: dict[str, float], t: datetime, anchors: list[str]) -> _State | None:
         # Candidates share an indexed term with the post; the index leaves out those whose
         # score cannot reach the threshold (thousands once the window fills), and the rest
-        # are scored exactly (the dot product in C)
-        best, best_sim = None, self.settings.events.similarity
+        # are scored exactly (the dot product in C). A surge told in everyday words shares
+        # few words, only its site: an event that began at most site_window from the post
+        # and names every site the post names (anchors.is_site: not a road or a district)
+        # needs only site_similarity (the site rule; its candidates come from the site index).
+        es = self.settings.events
+        best, best_sim = None, 0.0
         window, terms, weights = self.window, list(vec), list(vec.values())
         t_lo, t_hi = _shifted(t, -window), _shifted(t, window)  # None: beyond the calendar
-        for eid in self._index.candidates(vec, best_sim):
+        sites = [a for a in anchors[:3] if is_site(a)]
+        candidates = self._index.candidates(vec, es.similarity)
+        if sites:
+            s_lo, s_hi = _shifted(t, -self.site_window), _shifted(t, self.site_window)
+            near = {e for a in sites for e in self._sites.find(a)}
+            near = {e for e in near if _began_near(self._events[e].event, s_lo, s_hi)}
+            candidates = sorted(near.union(candidates)) if near else candidates
+        else:
+            near = set()
+        for eid in candidates:
             st = self._events[eid]
             ev = st.event
             if (
@@ -335,8 +420,13 @@ class EventTracker:
             sim = sum(map(mul, weights, map(c.get, terms, repeat(0.0)))) / st.norm
             if sim < best_sim or (sim == best_sim and best is not None and eid > best.event.id):
                 continue  # ties go to the smaller id: the result does not depend on set order
-            if anchors and anchor_conflict(anchors, st.places()):
+            if sim < es.similarity and (eid not in near or sim < es.site_similarity):
+                continue
+            places = st.places() if anchors else []
+            if anchors and anchor_conflict(anchors, places):
                 continue  # the same problem at another place
+            if sim < es.similarity and not _names_only(st, sites):
+                continue  # below the threshold, and the post names a site the event does not
             best, best_sim = st, sim
         return best
 
@@ -388,6 +478,8 @@ class EventTracker:
             st.authors.add(sig.author)
         for a in dict.fromkeys(post.anchors or []):
             st.anchors[a] += 1
+        if post.anchors and ev.first_seen is not None and self._recent(ev.first_seen):
+            self._sites.add(ev.id, post.anchors, ev.first_seen)
         if post.anchors and not ev.anchors:
             ev.anchors = list(post.anchors[:3])
         if sig.person:
@@ -476,6 +568,7 @@ class EventTracker:
             self.sink.upsert_event(st.event)
             self.dirty.discard(eid)
         self._reindex_remove(st)
+        self._sites.remove(eid)
 
     def _reindex_remove(self, st: _State) -> None:
         self._index.remove(st.event.id)
@@ -489,6 +582,10 @@ class EventTracker:
             if st.event.last_seen is None or self._clock - st.event.last_seen <= self.window:
                 break
             self._drop(eid)
+        if self._clock is not None:
+            start = _shifted(self._clock, -self.site_window)
+            if start is not None:
+                self._sites.expire(start)
         tracked = self._post_event
         while len(tracked) > es.max_tracked_posts:
             tracked.popitem(last=False)
@@ -496,6 +593,26 @@ class EventTracker:
             horizon = self._clock - self.track_window
             while tracked and next(iter(tracked.values()))[1] < horizon:
                 tracked.popitem(last=False)
+
+
+def _names_only(st: _State, sites: list[str]) -> bool:
+    """Every site the post names is a place of the event — named by a third of its posts,
+    the forms of one name counted together (金桂园, 从金桂园) — and one of them names it in
+    full: a post naming only a kind (加工厂) is not about the event's 石材加工厂."""
+    need = max(1, st.event.size // 3)
+    named = st.anchors.items()
+    return (
+        bool(sites)
+        and all(sum(c for a, c in named if anchors_match(s, a)) >= need for s in sites)
+        and any(a in s for s in sites for a, _ in named)
+    )
+
+
+def _began_near(ev: Event, lo: datetime | None, hi: datetime | None) -> bool:
+    """The event's first post lies between ``lo`` and ``hi``: a group forming now."""
+    if ev.first_seen is None:
+        return False
+    return (lo is None or ev.first_seen >= lo) and (hi is None or ev.first_seen <= hi)
 
 
 def _shifted(t: datetime, by: timedelta) -> datetime | None:

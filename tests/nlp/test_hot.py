@@ -313,3 +313,13 @@ def test_nightly_consolidation_of_a_quiet_period(tmp_path):
     (cfg_dir / "settings.yaml").write_text(text, encoding="utf-8")
     out = events_rebuild_job(str(cfg_dir))
     assert out["posts"] == 0 and out["events"] == 0 and out["posts_repointed"] == 0
+
+
+def test_building_sites_are_places_and_roads_are_not_sites(ax):
+    from yuqing.nlp.anchors import is_site
+
+    # 工地 names the site of the estate or project before it (like 项目)
+    assert ax.extract("A7县城南安置房工地的工人一年没拿到工钱").places == ["城南安置房"]
+    assert ax.extract("金岸佳园工地晚上施工扰民").places == ["金岸佳园"]
+    assert all(map(is_site, ["翠湖花园", "城南安置房", "搅拌站", "河口村", "枫林小学"]))
+    assert not any(map(is_site, ["人民路", "解放大道", "东风社区", "高新产业园"]))

@@ -59,6 +59,10 @@ class EventSettings(_Strict):
     window: Duration | None = None  # deprecated alias of gap
     similarity: float = Field(default=0.35, gt=0, le=1)  # cosine to the event centroid
     anchor_weight: float = Field(default=1.0, ge=0)  # weight of a post's place in its vector
+    # a surge told in everyday words: a post naming an event's main site (nlp/anchors.py
+    # is_site) joins it at this lower cosine when the event began at most site_window from it
+    site_similarity: float = Field(default=0.0, ge=0, le=1)
+    site_window: Duration = parse_duration("3d")
     growth_window: Duration = parse_duration("6h")
     centroid_terms: int = Field(default=60, ge=5)
     post_terms: int = Field(default=20, ge=3)
