@@ -6,8 +6,8 @@ A post joins the most similar *active* event — cosine of its keyword vector (p
 places (:func:`yuqing.nlp.anchors.anchor_conflict`: the same problem at another estate is
 another issue) — or starts a new one; a repost joins the event of the post it copies. A surge
 of complaints about one site told in everyday words shares few words but its site: an event
-that began at most ``events.site_window`` from the post and names one of its sites (a site, not
-a road or a district: :func:`yuqing.nlp.anchors.is_site`) takes it from
+that began at most ``events.site_window`` from the post and names every site the post names
+(a site, not a road or a district: :func:`yuqing.nlp.anchors.is_site`) takes it from
 ``events.site_similarity`` on. Events
 are written through an :class:`EventSink` (the storage layer, or :class:`InMemoryEventSink`).
 The nightly consolidation (:mod:`yuqing.nlp.consolidate`) re-clusters whole periods and
