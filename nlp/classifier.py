@@ -46,14 +46,19 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "calibration_cv": 5,
     "max_features": 150_000,
     "anchors": 0.3,  # weight of the taxonomy keyword anchors (0 = off)
-    "anchor_level": 1,  # 1: one anchor per first-level class; 2: per second-level class
+    "anchor_level": 1,  # 1: one anchor per first-level class; 2: per second-level class;
+    # 3: per first-level class, its second-level and its third-level names as two anchors
     "chars_part": "all",  # the text part the character n-grams read: all or body
     "char_ngram_max": 3,  # character 1…n-grams
     "class_weight": None,
+    "word_min_df": 2,  # for word n-grams > 1 only (unigrams keep every word)
+    "char_max_df": 1.0,  # drop character n-grams in more than this share of documents
 }
 
 
-def _words(segmenter: Segmenter, ngrams: int, max_features: int | None) -> TfidfVectorizer:
+def _words(
+    segmenter: Segmenter, ngrams: int, max_features: int | None, min_df: int = 2
+) -> TfidfVectorizer:
     if ngrams == 1:
         return TfidfVectorizer(analyzer=segmenter, sublinear_tf=True, max_features=max_features)
     return TfidfVectorizer(
@@ -62,17 +67,20 @@ def _words(segmenter: Segmenter, ngrams: int, max_features: int | None) -> Tfidf
         token_pattern=None,
         ngram_range=(1, ngrams),
         sublinear_tf=True,
-        min_df=2,
+        min_df=min_df,
         max_features=max_features,
     )
 
 
-def _chars(ngram_range: tuple[int, int], max_features: int | None, min_df: int = 2):
+def _chars(
+    ngram_range: tuple[int, int], max_features: int | None, min_df: int = 2, max_df: float = 1.0
+):
     return TfidfVectorizer(
         analyzer="char",
         ngram_range=ngram_range,
         sublinear_tf=True,
         min_df=min_df,
+        max_df=max_df,
         max_features=max_features,
     )
 
@@ -85,7 +93,15 @@ def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
         raise ValueError(f"unknown classifier parameter(s): {', '.join(sorted(unknown))}")
     mf = p["max_features"]
     parts = [
-        ("words", Pipeline([("f", Field("all")), ("v", _words(segmenter, p["word_ngrams"], mf))]))
+        (
+            "words",
+            Pipeline(
+                [
+                    ("f", Field("all")),
+                    ("v", _words(segmenter, p["word_ngrams"], mf, p["word_min_df"])),
+                ]
+            ),
+        )
     ]
     if p["title_words"]:
         parts.append(
@@ -102,7 +118,7 @@ def build_pipeline(segmenter: Segmenter, **params: Any) -> Pipeline:
                 Pipeline(
                     [
                         ("f", Field(p["chars_part"])),
-                        ("v", _chars((1, p["char_ngram_max"]), mf)),
+                        ("v", _chars((1, p["char_ngram_max"]), mf, max_df=p["char_max_df"])),
                     ]
                 ),
             )

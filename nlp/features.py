@@ -50,8 +50,10 @@ TAXONOMY = Path(__file__).resolve().parent / "taxonomy.csv"
 class TaxonomyAnchors(BaseEstimator, TransformerMixin):
     """Keyword anchors: for each first-level class of the training labels found in the category
     tree, log(1 + occurrences in the text of its second- and third-level names) — the names
-    split at 、和与及, two characters or more, 其他 left out. The names are read at ``fit`` and
-    kept (``terms_``), so a fitted model needs no file."""
+    split at 、和与及, two characters or more, 其他 left out. ``level`` 2: one anchor per
+    second-level class instead; ``level`` 3: per first-level class, its second-level names and
+    its third-level names as two anchors. The names are read at ``fit`` and kept (``terms_``),
+    so a fitted model needs no file."""
 
     def __init__(self, path: str | None = None, level: int = 1):
         self.path = path
@@ -59,14 +61,20 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
 
     def fit(self, X, y=None):
         level = getattr(self, "level", 1)
-        if level not in (1, 2):
-            raise ValueError(f"TaxonomyAnchors level must be 1 or 2, not {level!r}")
+        if level not in (1, 2, 3):
+            raise ValueError(f"TaxonomyAnchors level must be 1, 2 or 3, not {level!r}")
         tree: dict[str, dict[str, set[str]]] = {}
         with open(self.path or TAXONOMY, encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 first = row["一级分类"]
-                group = first if level == 1 else f"{first}/{row['二级分类']}"
-                for name in (row["二级分类"], row["三级分类"]):
+                for depth, name in ((2, row["二级分类"]), (3, row["三级分类"])):
+                    group = (
+                        first
+                        if level == 1
+                        else f"{first}/{row['二级分类']}"
+                        if level == 2
+                        else f"{first}/{depth}"  # level 3: second- and third-level names apart
+                    )
                     for term in re.split("[、和与及]", name):
                         if len(term) >= 2 and term != "其他":
                             tree.setdefault(first, {}).setdefault(group, set()).add(term)

@@ -145,3 +145,15 @@ def test_taxonomy_anchors_count_the_tree_names_per_first_level_class(tmp_path):
     v = a.transform(["小区物业服务差，噪音污染严重，环境污染"]).toarray()[0]
     # 城乡建设: 物业服务 once; 环境保护: its names 噪音污染 and 环境污染 once each
     assert math.isclose(v[0], math.log1p(1)) and math.isclose(v[1], math.log1p(2))
+    # level 3: each first-level class's second-level names and third-level names apart
+    import numpy as np
+
+    tree.write_text(
+        "一级分类,二级分类,三级分类\n环境保护,环境污染,噪音污染\n城乡建设,住房保障,物业服务\n",
+        encoding="utf-8",
+    )
+    a3 = TaxonomyAnchors(str(tree), level=3).fit(["x", "y"], ["环境保护", "城乡建设"])
+    assert a3.classes_ == ["城乡建设/2", "城乡建设/3", "环境保护/2", "环境保护/3"]
+    assert a3.terms_ == [["住房保障"], ["物业服务"], ["环境污染"], ["噪音污染"]]
+    v3 = a3.transform(["噪音污染，噪音污染，环境污染"]).toarray()[0]
+    assert np.allclose(v3, np.log1p([0, 0, 1, 2]))

@@ -132,7 +132,7 @@ def test_category_tokens_as_counter_or_list(dev_texts):
 def test_taxonomy_anchor_counts_equal_plain_counting(dev_texts):
     from yuqing.nlp.features import TaxonomyAnchors
 
-    for level in (1, 2):
+    for level in (1, 2, 3):
         an = TaxonomyAnchors(level=level).fit(dev_texts, None)
         assert len(an.classes_) == len(an.terms_) > 0
         for t in dev_texts:
