@@ -43,6 +43,7 @@ __all__ = ["NearDuplicateIndex", "DupResult", "shingles"]
 _SHIFT = np.uint64(32)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constants for the band hash
 _BAND = np.uint64(0xC2B2AE3D27D4EB4F)
+_IN_LIMIT = 500  # ids per "IN (...)" query (SQLite's default limit on variables: 999)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_entry (
@@ -105,6 +106,10 @@ class NearDuplicateIndex:
         self.db = self._open(path)
         self._count = self._one("SELECT count(*) FROM dedup_entry") or 0
         self._newest: float | None = self._one("SELECT max(arrived) FROM dedup_entry")
+        #: arrival of the first entry in index order (the next to leave the window)
+        self._oldest: float | None = self._first_arrival()
+        #: ids of the batch being added (:meth:`expect`) that were not indexed when it began
+        self._absent: set[str] = set()
 
     # -- storage ---------------------------------------------------------------------------
     def _open(self, path: str | Path | None) -> sqlite3.Connection:
@@ -124,8 +129,28 @@ class NearDuplicateIndex:
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
 
+    def _first_arrival(self) -> float | None:
+        return self._one("SELECT arrived FROM dedup_entry ORDER BY n LIMIT 1")
+
+    def expect(self, post_ids: Sequence[str]) -> None:
+        """The ids about to be added (a batch): one query tells which are indexed already,
+        so :meth:`add` skips its per-post lookup for the others (until :meth:`commit`)."""
+        ids = list(dict.fromkeys(post_ids))
+        known: set[str] = set()
+        for i in range(0, len(ids), _IN_LIMIT):
+            part = ids[i : i + _IN_LIMIT]
+            marks = ",".join("?" * len(part))
+            known.update(
+                pid
+                for (pid,) in self.db.execute(
+                    f"SELECT post_id FROM dedup_entry WHERE post_id IN ({marks})", part
+                )
+            )
+        self._absent = set(ids) - known
+
     def commit(self) -> None:
         """Make the writes since the last commit durable."""
+        self._absent = set()
         if self.db.in_transaction:
             self.db.execute("COMMIT")
 
@@ -160,7 +185,11 @@ class NearDuplicateIndex:
         arrived = crawled_at.timestamp()
         if self._newest is None or arrived > self._newest:
             self._newest = arrived
-        known = self._one("SELECT canonical FROM dedup_entry WHERE post_id=?", (post_id,))
+        if post_id in self._absent:  # not indexed when the batch began, not added since
+            self._absent.discard(post_id)
+            known = None
+        else:
+            known = self._one("SELECT canonical FROM dedup_entry WHERE post_id=?", (post_id,))
         if known is not None:  # re-processing the same post: idempotent
             return DupResult(None if known == post_id else known, 1.0)
         items = shingles(words, self.shingle)
@@ -202,6 +231,8 @@ class NearDuplicateIndex:
             "INSERT OR IGNORE INTO dedup_band VALUES (?,?)", ((b, cur.lastrowid) for b in bands)
         )
         self._count += 1
+        if self._oldest is None:
+            self._oldest = arrived
         self._trim()
         return result
 
@@ -216,6 +247,7 @@ class NearDuplicateIndex:
     def _evict_through(self, n: int) -> None:
         self._count -= self.db.execute("DELETE FROM dedup_entry WHERE n <= ?", (n,)).rowcount
         self.db.execute("DELETE FROM dedup_band WHERE n <= ?", (n,))
+        self._oldest = self._first_arrival()
 
     def _trim(self) -> None:
         if self._count > self.max_items:
@@ -227,7 +259,7 @@ class NearDuplicateIndex:
         if self._newest is None:
             return
         horizon = self._newest - self.window_seconds
-        oldest = self._one("SELECT arrived FROM dedup_entry ORDER BY n LIMIT 1")
+        oldest = self._oldest
         if oldest is None or oldest >= horizon:
             return
         while True:  # oldest arrivals first, up to the first one still inside the window

@@ -87,6 +87,7 @@ class NLPStage:
         order = sorted(
             range(len(posts)), key=lambda i: (_key(post_time(posts[i])), _key(posts[i].crawled_at))
         )
+        self.dedup.expect([p.id for p in posts])
         for i in order:
             post, a = posts[i], analyses[i]
             self.analyzer.apply(post, a)

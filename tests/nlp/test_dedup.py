@@ -129,3 +129,47 @@ def test_index_is_bounded_by_window_and_size():
         t = T0 + timedelta(minutes=i)
         idx2.add(f"p{i}", [f"w{i}", f"x{i}", f"y{i}"], published_at=t, crawled_at=t)
     assert len(idx2) <= 11 and idx2.stats()["groups"] <= 11
+
+
+def test_batched_adds_equal_plain_adds(tmp_path):
+    """``expect`` (one id query per batch) and the cached oldest arrival give the same results
+    and the same index as plain one-by-one adds: ids repeated within a batch, re-added from an
+    earlier batch, evicted and added again, earlier copies arriving late, a reopened file."""
+    from datetime import timedelta
+
+    rnd = random.Random(3)
+    vocab = [f"词{i}" for i in range(150)]
+    bases = [[rnd.choice(vocab) for _ in range(30)] for _ in range(40)]
+    steps = []  # (post id, words, minutes)
+    for i in range(900):
+        b = rnd.randrange(len(bases))
+        words = list(bases[b])
+        for _ in range(rnd.randint(0, 3)):
+            words[rnd.randrange(len(words))] = rnd.choice(vocab)
+        pid = f"p{rnd.randrange(i + 1)}" if rnd.random() < 0.15 else f"p{i}"
+        steps.append((pid, words, i * 2 - rnd.randint(0, 90)))  # some arrive before others
+    kw = {"window_seconds": 3600, "max_items": 120}
+    plain = NearDuplicateIndex(path=tmp_path / "plain.sqlite", **kw)
+    batched = NearDuplicateIndex(path=tmp_path / "batched.sqlite", **kw)
+    got, want = [], []
+    for start in range(0, len(steps), 37):
+        if start == 37 * 12:  # both reopened mid-stream: the oldest arrival read from the file
+            plain.close(), batched.close()
+            plain = NearDuplicateIndex(path=tmp_path / "plain.sqlite", **kw)
+            batched = NearDuplicateIndex(path=tmp_path / "batched.sqlite", **kw)
+        batch = steps[start : start + 37]
+        batched.expect([pid for pid, _, _ in batch])
+        for idx, out in ((plain, want), (batched, got)):
+            for pid, words, m in batch:
+                t = T0 + timedelta(minutes=m)
+                r = idx.add(pid, words, published_at=t, crawled_at=t)
+                out.append((pid, r.duplicate_of, r.similarity, r.repointed))
+            idx.commit()
+    assert got == want
+    assert any(r[1] for r in want) and any(r[3] for r in want)  # copies and re-pointed groups
+    assert sum(pid == "p0" or int(pid[1:]) < i for i, (pid, *_) in enumerate(want)) > 50
+    rows = "SELECT post_id, canonical, key_time, key_crawled, arrived, sig FROM dedup_entry"
+    assert batched.db.execute(rows + " ORDER BY n").fetchall() == (
+        plain.db.execute(rows + " ORDER BY n").fetchall()
+    )
+    assert len(batched) == len(plain) <= 120
