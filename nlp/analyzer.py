@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import filterfalse
+from itertools import compress, filterfalse
 from pathlib import Path
+
+import numpy as np
 
 from yuqing.models import Post
 from yuqing.nlp import model_file
 from yuqing.nlp.anchors import AnchorExtractor
 from yuqing.nlp.classifier import CategoryClassifier
-from yuqing.nlp.fastpath import SharedVocabulary
+from yuqing.nlp.fastpath import SharedVocabulary, WordIds
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
 from yuqing.nlp.keywords import KeywordExtractor, top_keywords
@@ -142,15 +144,24 @@ class PostAnalyzer:
         """Analyse one normalized ``title\nbody`` text: one jieba pass shared by the
         classifier (fast path), sentiment, keywords and tokens."""
         words = self.segmenter.lcut(text)
-        sw = self.segmenter.stopwords
-        content = [w for w in words if w.isalnum() or is_content(w)]  # = is_content
-        tokens = list(filterfalse(sw.__contains__, content))
-        a = Analysis(text, words, tokens)
-        clf = self.classifier
-        # the model's own segmentation when the configured dictionary differs
+        content: list[str] = [w for w in words if w.isalnum() or is_content(w)]  # = is_content
         # shared by the classifier, focus and keywords; their vocabularies looked up once
         shared = self.shared_vocabulary()
-        counts = shared.count(tokens) if shared is not None else Counter(tokens)
+        if shared is not None:
+            # one lookup per content word serves the stopword test, the token counts' columns
+            # and the sentiment model's word ids
+            ids = shared.ids(content)
+            keep = self._not_stop[ids]
+            tokens = list(compress(content, keep.tolist()))
+            counts: Counter[str] = shared.count_ids(tokens, ids[keep])
+            if self._pair_col is not None and "_" not in "".join(content):
+                content = WordIds(content)
+                content.ids = self._pair_col[ids]
+        else:
+            tokens = list(filterfalse(self.segmenter.stopwords.__contains__, content))
+            counts = Counter(tokens)
+        a = Analysis(text, words, tokens)
+        clf = self.classifier
         proba = clf.proba_one(text, counts if self._same_segmenter else None)
         best = int(proba.argmax())
         score = float(proba[best])
@@ -181,8 +192,25 @@ class PostAnalyzer:
                 vocabs += [b.vocab for b in fast.blocks if b.takes_tokens]
             if vocabs and isinstance(self.focus, ModelFocusTagger):
                 vocabs.append(self.focus.model.vocab)
-            self.__dict__["_shared"] = SharedVocabulary(vocabs) if vocabs else None
-        shared: SharedVocabulary | None = self.__dict__["_shared"]
+            # the stopwords and the sentiment model's words share the dictionary too
+            sentiment = self.negativity.model
+            pairs = sentiment.pair_lookup() if sentiment is not None else None
+            if vocabs and pairs is not None and pairs.sep == "_":
+                vocabs.append(pairs.words)
+            stop = dict.fromkeys(self.segmenter.stopwords, 0)
+            shared = SharedVocabulary([*vocabs, stop]) if vocabs else None
+            self._pair_col: np.ndarray | None = None
+            #: word id → not a stopword (the extra last entry: a word in no vocabulary)
+            self._not_stop: np.ndarray = np.ones(1, dtype=bool)
+            if shared is not None:
+                if pairs is not None:
+                    self._pair_col = shared.column(pairs.words)
+                stop_col = shared.column(stop)
+                self._not_stop = (
+                    stop_col < 0 if stop_col is not None else np.ones(len(shared.words) + 1, bool)
+                )
+            self.__dict__["_shared"] = shared
+        shared = self.__dict__["_shared"]
         return shared
 
     def analyze(self, post: Post) -> Analysis:

@@ -297,6 +297,28 @@ class SharedVocabulary:
     def count(self, tokens: Iterable[str]) -> SharedCounts:
         return SharedCounts(tokens, shared=self)
 
+    def ids(self, words: Sequence[str]) -> np.ndarray:
+        """Each word's id in the shared dictionary (−1: in none of the vocabularies); a
+        vocabulary's columns are then ``column(vocab)[ids]``."""
+        return np.fromiter(map(self.words.get, words, repeat(-1)), dtype=np.intp, count=len(words))
+
+    def column(self, vocab: dict[str, int]) -> np.ndarray | None:
+        """Word id → ``vocab``'s value (−1: not in it; also at index −1), or None if
+        ``vocab`` is not one of the shared ones."""
+        return next((c for v, c in zip(self.vocabs, self.cols, strict=True) if v is vocab), None)
+
+    def count_ids(self, tokens: Sequence[str], ids: np.ndarray) -> SharedCounts:
+        """``count(tokens)`` when the tokens' ids (``ids[i]`` of ``tokens[i]``, from
+        :meth:`ids`) are known already: the counts take them instead of looking up again."""
+        counts = SharedCounts(tokens, shared=self)
+        first = dict(zip(tokens, ids.tolist(), strict=True))  # the Counter's key order
+        n = len(first)
+        counts._ids = (
+            np.fromiter(first.values(), dtype=np.intp, count=n),
+            np.fromiter(counts.values(), dtype=np.float64, count=n),
+        )
+        return counts
+
 
 class SharedCounts(Counter):
     """A post's token counts that look their words up once for every vocabulary of a

@@ -154,17 +154,18 @@ class SentimentModel:
 
     def polarity_one(self, words: Sequence[str], *, content: bool = False) -> float:
         """``logit_one`` + lexicon_weight · lexicon score of the same words."""
-        from yuqing.nlp.fastpath import PairLookup, WordIds
+        from yuqing.nlp.fastpath import WordIds
 
         lex = self.__dict__.get("lexicon")  # absent from files written before the lexicon
-        fast = self.fast() if lex and content else None
-        look = fast.blocks[0].lookup if fast is not None else None
-        if fast is not None and isinstance(look, PairLookup) and look.lexicon is lex:
+        look = self.pair_lookup() if content else None
+        if look is not None:
             # the words looked up once for the model's features and the lexicon
             from yuqing.nlp.lexicon import score_hits
 
-            ws = WordIds(words)
-            ws.ids = look.word_ids(ws)
+            fast = self.fast()
+            ws = words if isinstance(words, WordIds) and words.ids is not None else WordIds(words)
+            if ws.ids is None:
+                ws.ids = look.word_ids(ws)
             z = float(fast.decision_function(ws)[0])
             if ws.ids is not None:
                 return z + self.lexicon_weight * score_hits(ws, *look.lexicon_hits(ws.ids))
@@ -177,6 +178,17 @@ class SentimentModel:
 
             z += self.lexicon_weight * lexicon_score(words, lex)
         return z
+
+    def pair_lookup(self):
+        """The :class:`~yuqing.nlp.fastpath.PairLookup` that maps content words to ids for
+        both the fast model's features and the lexicon (a caller may pass :meth:`polarity_one`
+        a :class:`~yuqing.nlp.fastpath.WordIds` looked up with it), or None."""
+        from yuqing.nlp.fastpath import PairLookup
+
+        lex = self.__dict__.get("lexicon")
+        fast = self.fast() if lex else None
+        look = fast.blocks[0].lookup if fast is not None else None
+        return look if isinstance(look, PairLookup) and look.lexicon is lex else None
 
     def fast(self):
         """The compiled :class:`~yuqing.nlp.fastpath.FastLinearModel`, or None if unsupported."""

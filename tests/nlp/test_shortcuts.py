@@ -9,6 +9,7 @@ import pytest
 
 from tests.nlp.helpers import teddy
 from yuqing.nlp.dedup import shingles
+from yuqing.nlp.fastpath import WordIds
 from yuqing.nlp.keywords import KeywordExtractor, top_keywords
 from yuqing.nlp.lexicon import NEGATORS, lexicon_score
 from yuqing.nlp.normalize import normalize
@@ -101,6 +102,11 @@ def test_shared_vocabulary_lookups_equal_each_vocabulary_alone(dev_tokens):
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
         got[1][:] = 0  # callers scale in place: the kept counts stay
         assert np.array_equal(_lookup_counts(counts, a)[1], _lookup_counts(Counter(doc), a)[1])
+        known = shared.count_ids(doc, shared.ids(doc))  # the ids looked up by the caller
+        assert known == Counter(doc) and list(known) == list(Counter(doc))
+        for vocab in (a, b, other):
+            got, want = _lookup_counts(known, vocab), _lookup_counts(Counter(doc), vocab)
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     copy = shared.count(["小区", "小区"]).copy()
     assert isinstance(copy, SharedCounts) and copy.lookup(a) is None and copy == {"小区": 2}
 
@@ -120,3 +126,29 @@ def test_polarity_of_content_words_equals_logit_plus_lexicon(dev_tokens):
             ws, sent.lexicon
         )
         assert sent.polarity_one(ws, content=True) == want
+
+
+def test_analysis_with_one_lookup_per_content_word_equals_the_plain_path():
+    """The analyzer looks each content word up once in the shared dictionary (stopword test,
+    the token counts' columns, the sentiment model's word ids): every field of the analysis
+    equals the plain path's (the stopword set, a Counter, each model's own lookups)."""
+    from dataclasses import asdict
+
+    from tests.nlp.helpers import stage_parts
+    from yuqing.nlp.analyzer import PostAnalyzer
+
+    _, _, cfg = stage_parts()
+    fast, plain = PostAnalyzer.from_config(cfg), PostAnalyzer.from_config(cfg)
+    assert fast.shared_vocabulary() is not None and fast._pair_col is not None
+    plain.__dict__["_shared"] = None  # what analyze_text does without a shared dictionary
+    texts = [normalize(r["text"]) for r in teddy("dev")[:500]]
+    texts += ["", "的了吗", "服务a_b不满意，小区噪音扰民", "小区 噪音\n扰民 扰民 2024年 3.5米"]
+    for text in texts:
+        assert asdict(fast.analyze_text(text)) == asdict(plain.analyze_text(text))
+    sent = fast.negativity.model
+    for text in texts[:100]:  # unrounded: the word ids the analyzer hands the sentiment model
+        content = [w for w in fast.segmenter.lcut(text) if is_content(w)]
+        ids = fast.shared_vocabulary().ids(content)
+        ws = WordIds(content)
+        ws.ids = fast._pair_col[ids]
+        assert sent.polarity_one(ws, content=True) == sent.polarity_one(content, content=True)
