@@ -103,6 +103,9 @@ class NearDuplicateIndex:
         self._b = rng.randint(0, 1 << 62, size=num_perm, dtype=np.uint64)
         self._pow = _MIX ** np.arange(self.rows, dtype=np.uint64)
         self._band_ids = np.arange(self.bands, dtype=np.uint64) * _BAND
+        self._band_insert = "INSERT OR IGNORE INTO dedup_band VALUES " + ",".join(
+            ["(?,?)"] * self.bands
+        )
         self.db = self._open(path)
         self._count = self._one("SELECT count(*) FROM dedup_entry") or 0
         self._newest: float | None = self._one("SELECT max(arrived) FROM dedup_entry")
@@ -227,9 +230,8 @@ class NearDuplicateIndex:
             "VALUES (?,?,?,?,?,?)",
             (post_id, canonical, key[0], key[1], arrived, sig.tobytes()),
         )
-        self.db.executemany(
-            "INSERT OR IGNORE INTO dedup_band VALUES (?,?)", ((b, cur.lastrowid) for b in bands)
-        )
+        row = cur.lastrowid
+        self.db.execute(self._band_insert, [x for b in bands for x in (b, row)])  # one statement
         self._count += 1
         if self._oldest is None:
             self._oldest = arrived
