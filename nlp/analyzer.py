@@ -33,6 +33,9 @@ __all__ = [
     "load_focus_model",
 ]
 
+#: texts per step of :meth:`PostAnalyzer.analyze_many` (a crawl's NLP batch)
+STEP_BATCH = 64
+
 DEFAULT_SENTIMENT_MODEL = Path(__file__).resolve().parent / "models" / "sentiment.joblib"
 DEFAULT_FOCUS_MODEL = Path(__file__).resolve().parent / "models" / "focus.joblib"
 
@@ -135,51 +138,77 @@ class PostAnalyzer:
 
     # ------------------------------------------------------------------ analysis
     def analyze_texts(self, titles: Sequence[str], bodies: Sequence[str]) -> list[Analysis]:
-        return [
-            self.analyze_text(_join(normalize(t), normalize(b)))
-            for t, b in zip(titles, bodies, strict=True)
-        ]
+        return self.analyze_many(
+            [_join(normalize(t), normalize(b)) for t, b in zip(titles, bodies, strict=True)]
+        )
 
     def analyze_text(self, text: str) -> Analysis:
         """Analyse one normalized ``title\nbody`` text: one jieba pass shared by the
         classifier (fast path), sentiment, keywords and tokens."""
-        words = self.segmenter.lcut(text)
-        content: list[str] = [w for w in words if w.isalnum() or is_content(w)]  # = is_content
+        return self.analyze_many([text])[0]
+
+    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
+        """:meth:`analyze_text` of each normalized text, step by step over slices of
+        :data:`STEP_BATCH` texts: each step (segmentation, classifier, sentiment, focus, …)
+        runs over the slice before the next, so the step's tables stay in the CPU cache. Each
+        text gets the same computation, in the same order, as alone."""
+        out: list[Analysis] = []
+        for i in range(0, len(texts), STEP_BATCH):
+            out += self._analyze_slice(texts[i : i + STEP_BATCH])
+        return out
+
+    def _analyze_slice(self, texts: Sequence[str]) -> list[Analysis]:
+        words = [self.segmenter.lcut(text) for text in texts]
         # shared by the classifier, focus and keywords; their vocabularies looked up once
         shared = self.shared_vocabulary()
-        if shared is not None:
-            # one lookup per content word serves the stopword test, the token counts' columns
-            # and the sentiment model's word ids
-            ids = shared.ids(content)
-            keep = self._not_stop[ids]
-            tokens = list(compress(content, keep.tolist()))
-            counts: Counter[str] = shared.count_ids(tokens, ids[keep])
-            if self._pair_col is not None and "_" not in "".join(content):
-                content = WordIds(content)
-                content.ids = self._pair_col[ids]
-        else:
-            tokens = list(filterfalse(self.segmenter.stopwords.__contains__, content))
-            counts = Counter(tokens)
-        a = Analysis(text, words, tokens)
+        done: list[Analysis] = []
+        contents: list[list[str]] = []
+        counted: list[Counter[str]] = []
+        for text, ws in zip(texts, words, strict=True):
+            content: list[str] = [w for w in ws if w.isalnum() or is_content(w)]  # = is_content
+            if shared is not None:
+                # one lookup per content word serves the stopword test, the token counts'
+                # columns and the sentiment model's word ids
+                ids = shared.ids(content)
+                keep = self._not_stop[ids]
+                tokens = list(compress(content, keep.tolist()))
+                counts: Counter[str] = shared.count_ids(tokens, ids[keep])
+                if self._pair_col is not None and "_" not in "".join(content):
+                    content = WordIds(content)
+                    content.ids = self._pair_col[ids]
+            else:
+                tokens = list(filterfalse(self.segmenter.stopwords.__contains__, content))
+                counts = Counter(tokens)
+            done.append(Analysis(text, ws, tokens))
+            contents.append(content)
+            counted.append(counts)
         clf = self.classifier
-        proba = clf.proba_one(text, counts if self._same_segmenter else None)
-        best = int(proba.argmax())
-        score = float(proba[best])
-        a.category, a.category_score = clf.labels[best], round(score, 4)
-        a.category_uncertain = score < self.uncertain_below
-        a.sentiment = self.negativity.score(text, words, content=content)
-        if isinstance(self.focus, ModelFocusTagger):
-            f = self.focus.tag(text, counts, clf.labels, proba)
-        else:
-            f = self.focus.tag(text)
-        a.focus, a.focus_evidence = f.topics, f.evidence
-        a.risk_flags = risk_flags(text)
-        a.keyword_weights = self.keywords.weights(counts)
-        a.keywords = top_keywords(a.keyword_weights, self.n_keywords)
-        a.regions_mentioned = [r for r in self.regions if r in text]
-        anchors = self.anchors.extract("", text)
-        a.anchors, a.groups = anchors.places, anchors.groups
-        return a
+        probas = [
+            clf.proba_one(a.text, counts if self._same_segmenter else None)
+            for a, counts in zip(done, counted, strict=True)
+        ]
+        for a, proba in zip(done, probas, strict=True):
+            best = int(proba.argmax())
+            score = float(proba[best])
+            a.category, a.category_score = clf.labels[best], round(score, 4)
+            a.category_uncertain = score < self.uncertain_below
+        for a, content in zip(done, contents, strict=True):
+            a.sentiment = self.negativity.score(a.text, a.words, content=content)
+        for a, counts, proba in zip(done, counted, probas, strict=True):
+            if isinstance(self.focus, ModelFocusTagger):
+                f = self.focus.tag(a.text, counts, clf.labels, proba)
+            else:
+                f = self.focus.tag(a.text)
+            a.focus, a.focus_evidence = f.topics, f.evidence
+        for a, counts in zip(done, counted, strict=True):
+            a.risk_flags = risk_flags(a.text)
+            a.keyword_weights = self.keywords.weights(counts)
+            a.keywords = top_keywords(a.keyword_weights, self.n_keywords)
+            a.regions_mentioned = [r for r in self.regions if r in a.text]
+        for a in done:
+            anchors = self.anchors.extract("", a.text)
+            a.anchors, a.groups = anchors.places, anchors.groups
+        return done
 
     def shared_vocabulary(self) -> SharedVocabulary | None:
         """The classifier's word-block and the focus model's vocabularies behind one lookup

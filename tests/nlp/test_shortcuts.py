@@ -152,3 +152,20 @@ def test_analysis_with_one_lookup_per_content_word_equals_the_plain_path():
         ws = WordIds(content)
         ws.ids = fast._pair_col[ids]
         assert sent.polarity_one(ws, content=True) == sent.polarity_one(content, content=True)
+
+
+def test_analysis_step_by_step_over_a_batch_equals_one_text_at_a_time():
+    """``analyze_many`` runs each step over a slice of texts before the next step: every
+    field equals the analysis of each text alone, across several slices."""
+    from dataclasses import asdict
+
+    from tests.nlp.helpers import stage_parts
+    from yuqing.nlp.analyzer import STEP_BATCH, PostAnalyzer
+
+    _, _, cfg = stage_parts()
+    an = PostAnalyzer.from_config(cfg)
+    texts = [normalize(r["text"]) for r in teddy("dev")[: 2 * STEP_BATCH + 7]]
+    texts[5:5] = ["", texts[0], "服务a_b不满意"]  # empty, a repeat within the slice, a_b
+    many = an.analyze_many(texts)
+    assert len(many) == len(texts) > 2 * STEP_BATCH
+    assert [asdict(a) for a in many] == [asdict(an.analyze_text(t)) for t in texts]
