@@ -88,6 +88,8 @@ class NLPStage:
             range(len(posts)), key=lambda i: (_key(post_time(posts[i])), _key(posts[i].crawled_at))
         )
         self.dedup.expect([p.id for p in posts])
+        # the duplicate index, then the events, each over the whole batch (its tables stay in
+        # the CPU cache); the index never reads the events, an event reads duplicate_of
         for i in order:
             post, a = posts[i], analyses[i]
             self.analyzer.apply(post, a)
@@ -96,6 +98,8 @@ class NLPStage:
             )
             post.duplicate_of = dup.duplicate_of
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
+        for i in order:
+            post, a = posts[i], analyses[i]
             event = self.events.assign(post, a.keyword_weights, flush=False)
             post.event_id = event.id
             self._share_focus(post, event)
