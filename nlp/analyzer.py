@@ -183,10 +183,9 @@ class PostAnalyzer:
             contents.append(content)
             counted.append(counts)
         clf = self.classifier
-        probas = [
-            clf.proba_one(a.text, counts if self._same_segmenter else None)
-            for a, counts in zip(done, counted, strict=True)
-        ]
+        probas = clf.proba_many(
+            [a.text for a in done], [c if self._same_segmenter else None for c in counted]
+        )
         for a, proba in zip(done, probas, strict=True):
             best = int(proba.argmax())
             score = float(proba[best])

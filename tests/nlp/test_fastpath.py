@@ -30,6 +30,10 @@ def test_category_fast_path_equals_sklearn_on_dev(dev_texts):
     again = np.vstack([clf.proba_one(t, seg.tokens(t)) for t in dev_texts])
     assert np.allclose(again, ref, rtol=1e-9, atol=1e-12)
     assert np.array_equal(clf.predict_proba(dev_texts[:5]), fast[:5])
+    # a batch: the features of all, then the head of each - the same numbers as one by one
+    toks = [seg.tokens(t) for t in dev_texts]
+    many = clf.proba_many(dev_texts, [toks[0], None, *toks[2:]])
+    assert np.array_equal(np.vstack(many), np.vstack([again[:1], fast[1:2], again[2:]]))
 
 
 def test_sentiment_fast_path_equals_sklearn_on_dev(dev_texts):
