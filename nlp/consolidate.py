@@ -56,6 +56,9 @@ from yuqing.nlp.events import event_id_for, post_time
 __all__ = ["Consolidator", "Consolidation", "ConsolidationParams"]
 
 log = logging.getLogger(__name__)
+
+#: an untitled event's title: the start of its medoid's body
+TITLE_CHARS = 40
 MAX_ALIASES = 50
 REPRESENTATIVES = 3
 
@@ -359,7 +362,7 @@ class Consolidator:
         need = max(1, math.ceil(size / 3))
         return Event(
             id=eid,
-            title=medoid.title or (medoid.text or "")[:40],
+            title=medoid.title or (medoid.text or "")[:TITLE_CHARS],
             keywords=[k for k, _ in sorted(keywords.items(), key=lambda kv: (-kv[1], kv[0]))][
                 : self.p.keywords
             ],

@@ -7,12 +7,11 @@ Per post: analysis (:class:`~yuqing.nlp.analyzer.PostAnalyzer`) → near-duplica
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from yuqing.models import Post, post_time
+from yuqing.models import Post, lean_post, post_time
 from yuqing.nlp import state
 from yuqing.nlp.analyzer import PostAnalyzer
 from yuqing.nlp.dedup import NearDuplicateIndex
@@ -153,7 +152,7 @@ class NLPStage:
         ``iter_events`` with ``since``); returns the number of posts replayed."""
         s = self.settings
         since = (now - s.dedup.window) if now else None
-        posts = [_lean(p) for p in store.iter_posts(since=since)]
+        posts = [lean_post(p) for p in store.iter_posts(since=since)]
         # active events (last post within the gap) match on their stored keywords and places
         events = list(store.iter_events(since=(now - s.events.gap) if now else None))
         kw = self.analyzer.keywords
@@ -165,18 +164,6 @@ class NLPStage:
 
     def stats(self) -> dict[str, int]:
         return {**self.dedup.stats(), **self.events.stats()}
-
-
-def _lean(post: Post) -> Post:
-    """What :meth:`NLPStage.warm` keeps of a replayed post: no body or reply text, and its
-    tokens as shared strings. The duplicate index and the event tracker read the tokens,
-    times, author, counts and anchors only; a 7-day window held whole (233 k posts at 33 k a
-    day) peaked at 5.4 GB."""
-    post.text = ""
-    post.text_orig = post.title_orig = None
-    post.reply = {}
-    post.tokens = [sys.intern(t) for t in post.tokens]
-    return post
 
 
 def _key(t: datetime | None) -> float:

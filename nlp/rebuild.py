@@ -1,23 +1,28 @@
 """``yuqing events rebuild``: consolidate the stored events of a period (and the nightly job).
 
 Reads the posts whose post time is at or after ``since`` — plus every other post of the events
-they are in, so an issue that started before ``since`` is re-clustered whole, never cut at the
-period's edge — runs :class:`~yuqing.nlp.consolidate.Consolidator`, then writes the events,
-re-points the posts whose event changed and removes the merged fragments' records.
+they are in (by event id, so the cost follows the period, not the store), so an issue that
+started before ``since`` is re-clustered whole, never cut at the period's edge — runs
+:class:`~yuqing.nlp.consolidate.Consolidator`, then writes the events, re-points the posts
+whose event changed and removes the merged fragments' records.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
-from yuqing.nlp.consolidate import Consolidator
+from yuqing.models import FUTURE_TOLERANCE, Post, lean_post
+from yuqing.nlp.consolidate import TITLE_CHARS, Consolidator
 from yuqing.nlp.events import post_time
 
 __all__ = ["rebuild_events", "consolidator_for"]
 
 log = logging.getLogger(__name__)
+
+#: the start of "every earlier post" of an event (find_posts needs a window)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def consolidator_for(cfg) -> Consolidator:
@@ -47,13 +52,23 @@ def rebuild_events(
 ) -> dict:
     """Consolidate the events of posts from ``since`` on (None: everything); returns counts."""
     t0 = time.perf_counter()
-    everything = list(store.iter_posts())
-    recent = [p for p in everything if since is None or post_time(p) >= since]
+
+    def lean(post: Post) -> Post:  # anchors first (they may need the body), then lean
+        consolidator.anchors_of(post)
+        return lean_post(post, keep_text=TITLE_CHARS)
+
+    if since is None:
+        recent = [lean(p) for p in store.iter_posts()]
+    else:  # a post time at or after ``since`` means a crawl at most FUTURE_TOLERANCE before it
+        stored = store.iter_posts(since=since - FUTURE_TOLERANCE)
+        recent = [lean(p) for p in stored if post_time(p) >= since]
     touched = {p.event_id for p in recent if p.event_id}
     chosen = {p.id: p for p in recent}
-    for p in everything:
-        if p.event_id in touched:
-            chosen.setdefault(p.id, p)
+    if since is not None:  # the rest of each issue, from the index of posts by event
+        for eid in sorted(touched):
+            for p in store.find_posts(_EPOCH, since, by="event", key=eid, closed="left"):
+                if p.id not in chosen:
+                    chosen[p.id] = lean(p)
     posts = sorted(chosen.values(), key=lambda p: p.id)
     old = {eid: ev for eid in sorted(touched) if (ev := store.get_event(eid)) is not None}
     result = consolidator.run(posts, old)

@@ -9,6 +9,7 @@ exported under their own names as documented in docs/architecture.md.
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import Field, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -185,6 +186,19 @@ class Post(_Record):
 #: running a little ahead of ours). Anything later is the site's mistake — a mangled date, a
 #: wrong time zone — and the crawl time is the better estimate.
 FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+def lean_post(post: Post, keep_text: int = 0) -> Post:
+    """``post`` (changed in place) as the replays keep it in memory: the first ``keep_text``
+    characters of its body, no reply or original-script text, and its tokens as shared
+    strings. What :meth:`yuqing.nlp.pipeline.NLPStage.warm` and the nightly event rebuild hold
+    of a period's posts (whole, a 7-day window of 238 k posts peaked at 5.4 GB). Never store
+    the result."""
+    post.text = post.text[:keep_text]
+    post.text_orig = post.title_orig = None
+    post.reply = {}
+    post.tokens = [sys.intern(t) for t in post.tokens]
+    return post
 
 
 def stored_stamp(post: Post) -> float:

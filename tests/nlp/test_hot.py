@@ -201,17 +201,21 @@ def test_event_ids_are_stable_and_fragments_become_aliases(analysed):
 
 
 # -- the commands --------------------------------------------------------------------------
+def _config_dir(tmp_path, extra: str = ""):
+    """The shipped configuration with its store in ``tmp_path`` (``extra`` YAML appended)."""
+    cfg_dir = tmp_path / "config"
+    shutil.copytree(REPO / "config", cfg_dir)
+    text = (cfg_dir / "settings.yaml").read_text(encoding="utf-8")
+    text = text.replace("path: var/yuqing.db", f"path: {tmp_path / 'store.db'}")
+    (cfg_dir / "settings.yaml").write_text(text + extra, encoding="utf-8")
+    return cfg_dir
+
+
 def test_rebuild_and_hot_commands_on_a_store(tmp_path, analysed):
     from yuqing.config import load_config
     from yuqing.storage import open_store
 
-    cfg_dir = tmp_path / "config"
-    shutil.copytree(REPO / "config", cfg_dir)
-    settings = (cfg_dir / "settings.yaml").read_text(encoding="utf-8")
-    db = tmp_path / "store.db"
-    (cfg_dir / "settings.yaml").write_text(
-        settings.replace("path: var/yuqing.db", f"path: {db}"), encoding="utf-8"
-    )
+    cfg_dir = _config_dir(tmp_path)
     stage = make_stage()
     with open_store(load_config(cfg_dir)) as store:
         stage.sink = stage.events.sink = store
@@ -278,13 +282,8 @@ def test_nightly_consolidation_is_scheduled_and_stable(tmp_path, analysed):
     from yuqing.nlp.rebuild import consolidator_for, rebuild_events
     from yuqing.storage import open_store
 
-    cfg_dir = tmp_path / "config"
-    shutil.copytree(REPO / "config", cfg_dir)
-    text = (cfg_dir / "settings.yaml").read_text(encoding="utf-8")
-    text = text.replace("path: var/yuqing.db", f"path: {tmp_path / 's.db'}")
-    (cfg_dir / "settings.yaml").write_text(
-        text + "nlp:\n  events: {rebuild_time: '03:15', rebuild_window: 100000d}\n",
-        encoding="utf-8",
+    cfg_dir = _config_dir(
+        tmp_path, "nlp:\n  events: {rebuild_time: '03:15', rebuild_window: 100000d}\n"
     )
     cfg = load_config(cfg_dir)
     sched = build_scheduler(cfg, crawl=False)
@@ -306,12 +305,7 @@ def test_nightly_consolidation_of_a_quiet_period(tmp_path):
     job raised AttributeError: 'Consolidator' object has no attribute '_last')."""
     from yuqing.app.jobs import events_rebuild_job
 
-    cfg_dir = tmp_path / "config"
-    shutil.copytree(REPO / "config", cfg_dir)
-    text = (cfg_dir / "settings.yaml").read_text(encoding="utf-8")
-    text = text.replace("path: var/yuqing.db", f"path: {tmp_path / 's.db'}")
-    (cfg_dir / "settings.yaml").write_text(text, encoding="utf-8")
-    out = events_rebuild_job(str(cfg_dir))
+    out = events_rebuild_job(str(_config_dir(tmp_path)))
     assert out["posts"] == 0 and out["events"] == 0 and out["posts_repointed"] == 0
 
 
@@ -323,3 +317,59 @@ def test_building_sites_are_places_and_roads_are_not_sites(ax):
     assert ax.extract("金岸佳园工地晚上施工扰民").places == ["金岸佳园"]
     assert all(map(is_site, ["翠湖花园", "城南安置房", "搅拌站", "河口村", "枫林小学"]))
     assert not any(map(is_site, ["人民路", "解放大道", "东风社区", "高新产业园"]))
+
+
+def test_a_period_rebuild_reads_the_period_and_its_issues_not_the_store(tmp_path, analysed):
+    """``rebuild_events`` with ``since`` (the nightly job) consolidates the period's posts plus
+    the earlier posts of the issues they belong to, and reads nothing else from the store: at
+    a million stored posts the nightly job listed every one of them."""
+    import copy
+
+    from yuqing.config import load_config
+    from yuqing.models import post_time
+    from yuqing.nlp.rebuild import consolidator_for, rebuild_events
+    from yuqing.storage import open_store
+
+    cfg = load_config(_config_dir(tmp_path))
+    posts = [copy.deepcopy(p) for p in analysed]
+    for p in posts:
+        p.event_id = None
+    read: set[str] = set()
+
+    class Reading:  # the real store, noting every post it hands out
+        def __init__(self, store):
+            self.store = store
+
+        def __getattr__(self, name):
+            return getattr(self.store, name)
+
+        def iter_posts(self, *a, **kw):
+            for p in self.store.iter_posts(*a, **kw):
+                read.add(p.id)
+                yield p
+
+        def find_posts(self, *a, **kw):
+            found = self.store.find_posts(*a, **kw)
+            read.update(p.id for p in found)
+            return found
+
+    with open_store(cfg) as store:
+        store.upsert_posts(posts)
+        rebuild_events(store, consolidator_for(cfg), None, T0)
+        every = list(store.iter_posts())
+        since = T0 + timedelta(days=150)
+        recent = {p.id for p in every if post_time(p) >= since}
+        touched = {p.event_id for p in every if p.id in recent}
+        want = {p.id for p in every if p.id in recent or p.event_id in touched}
+        chosen = sorted((p for p in every if p.id in want), key=lambda p: p.id)
+        old = {e: ev for e in sorted(touched) if (ev := store.get_event(e)) is not None}
+        expected = consolidator_for(cfg).run(chosen, old).events  # on the whole posts
+        stats = rebuild_events(Reading(store), consolidator_for(cfg), since, since)
+        got = {ev.id: ev for ev in store.iter_events()}
+    assert stats["posts"] == len(want) and want - recent  # issues begun earlier, read whole
+    for ev in expected:  # the same events as from the whole posts (it keeps lean copies)
+        ev.updated_at = since
+        assert got[ev.id].to_dict() == ev.to_dict()
+    margin = since - timedelta(hours=1)  # a post time may run an hour ahead of the crawl
+    elsewhere = {p.id for p in every if p.id not in want and p.updated_at < margin}
+    assert elsewhere and not read & elsewhere

@@ -133,7 +133,7 @@ def test_a_stage_rebuilt_from_the_store_goes_on_like_one_that_never_stopped(tmp_
     duplicates they get in a stage that never stopped."""
     import sys
 
-    from yuqing.nlp.pipeline import _lean
+    from yuqing.models import lean_post
 
     store = SQLiteStore(tmp_path / "store.db")
     first = make_stage(sink=store)
@@ -146,6 +146,6 @@ def test_a_stage_rebuilt_from_the_store_goes_on_like_one_that_never_stopped(tmp_
     assert [(p.event_id, p.duplicate_of) for p in a] == [(p.event_id, p.duplicate_of) for p in b]
     assert a[-1].duplicate_of == "p3"
 
-    lean = _lean(store.get_post("p3"))
+    lean = lean_post(store.get_post("p3"))
     assert lean.text == "" and lean.tokens and lean.anchors is not None
     assert all(t is sys.intern(t) for t in lean.tokens)

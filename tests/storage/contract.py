@@ -175,6 +175,13 @@ class StoreContract:
         coll.sort(key=lambda p: (-(p.sentiment or 0.0), p.crawled_at, p.id), reverse=True)
         assert [p.id for p in neg] == [p.id for p in coll[:4]]
         assert all(p.source_id == "s1" for p in store.find_posts(start, end, by="source", key="s1"))
+        # an event's posts before a time, from the epoch on (the nightly rebuild's read)
+        from yuqing.nlp.rebuild import _EPOCH
+
+        for eid in sorted({p.event_id for p in posts if p.event_id}):
+            early = store.find_posts(_EPOCH, end, by="event", key=eid, closed="left")
+            want_ids = {p.id for p in posts if p.event_id == eid and axis_time(p, "posted") < end}
+            assert {p.id for p in early} == want_ids and want_ids, eid
 
     def test_last_post_time_of_a_source(self, store):
         posts = aggregate_posts(store)
