@@ -474,5 +474,8 @@ def _similarity_graph(
             mask = np.ones(len(r), dtype=bool)
             mask[np.flatnonzero(both)[~ok]] = False
             r, c = r[mask], c[mask]
-        blocks.append(sparse.csr_matrix((np.ones(len(r)), (r + lo, c)), shape=(n, n)))
-    return sum(blocks[1:], blocks[0]) if blocks else sparse.csr_matrix((n, n))
+        rows = min(chunk, n - lo)
+        blocks.append(sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(rows, n)))
+    # the blocks are consecutive row ranges: stacked, not summed (summing n×n blocks copied
+    # the growing graph once per block — quadratic in the number of posts)
+    return sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((n, n))
