@@ -206,6 +206,12 @@ class FocusModel:
     #: per topic: may a strong lexicon term with an agreeing category tag it without the model
     #: (chosen at training: only where that rule is precise on the training messages)
     lexicon_override: list[bool] = field(default_factory=list)
+    #: per topic: the pattern-evidence layer (see :func:`evidence_features`), weights for
+    #: [logit P(topic), pattern in the opening, pattern anywhere, out-of-scope pattern, strong
+    #: lexicon term with an agreeing category] and intercept, learned on the hand-labelled
+    #: training messages only; None where that layer was not precise enough out of fold
+    evidence_coef: list[list[float] | None] = field(default_factory=list)
+    evidence_thresholds: list[float] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def word_features(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -304,13 +310,31 @@ class ModelFocusTagger:
         terms = self.lexicon.terms(text)
         opening = self.lexicon.terms(text[:_OPENING])
         category = cat_labels[int(np.argmax(cat_proba))] if len(cat_labels) else None
+        layer = getattr(self.model, "evidence_coef", None) or [None] * len(self.model.topics)
         topics, evidence = [], {}
         for i in self._use:
             t = self.model.topics[i]
             ev = list(terms.get(t, []))
-            strong = self._override[i] and _strong(self.lexicon, t, terms, opening)
-            lexicon_says = strong and category in _COMPATIBLE.get(t, ()) and p[i] >= _OVERRIDE_P
-            if p[i] < self.thresholds[i] and not lexicon_says:
+            strong = _strong(self.lexicon, t, terms, opening)
+            lexicon_says = (
+                self._override[i]
+                and strong
+                and category in _COMPATIBLE.get(t, ())
+                and p[i] >= _OVERRIDE_P
+            )
+            patterns_say = False
+            if layer[i] is not None and p[i] < self.thresholds[i] and not lexicon_says:
+                f = evidence_features(
+                    text, t, float(p[i]), strong and category in _COMPATIBLE.get(t, ())
+                )
+                w = layer[i]
+                z = float(np.dot(w[:-1], f) + w[-1])
+                patterns_say = 1.0 / (1.0 + math.exp(-z)) >= self.model.evidence_thresholds[i]
+                if patterns_say:
+                    m = _PATTERNS[t][0].search(text)
+                    if m and not any(m.group(0) in e or e in m.group(0) for e in ev):
+                        ev.append(m.group(0))
+            if p[i] < self.thresholds[i] and not lexicon_says and not patterns_say:
                 continue
             for w in self.model.evidence_words(tokens, i, words=words):
                 if not any(w in e or e in w for e in ev):
@@ -340,6 +364,8 @@ def train_focus_model(
     folds: int = 5,
     balanced: bool = True,
     gold: Sequence[Sequence[str] | None] | None = None,
+    evidence_layer: bool = True,
+    evidence_C: float = 0.3,
 ) -> FocusModel:
     """Fit on normalized ``texts`` with gold ``categories`` (for the weak labels only), their
     content ``tokens`` and the category model's *out-of-fold* probabilities ``cat_proba``.
@@ -348,7 +374,17 @@ def train_focus_model(
     (``folds``-fold cross-validation on the same rows) reach ``target_precision`` against the
     weak labels (never below 0.5): precision is chosen on the training data, not on any
     evaluation set. ``gold`` (per row: topic ids labelled by hand by RULES.md, or None) replaces
-    the weak labels of the rows an annotator labelled (``data/focus_eval/train_focus.csv``)."""
+    the weak labels of the rows an annotator labelled (``data/focus_eval/train_focus.csv``).
+
+    ``evidence_layer``: per topic, a second, small logistic regression over
+    :func:`evidence_features` — the word model's out-of-fold logit and whether the topic's
+    labelling-function pattern, its out-of-scope pattern and a strong lexicon term are present —
+    fitted on the **hand-labelled rows only** (on the weakly labelled rows the patterns *are*
+    the label, so there they would look infallible), with ``evidence_C``; its threshold is
+    chosen like the model's, on its own out-of-fold predictions on those rows, and the layer is
+    kept for a topic only where that reaches ``target_precision`` with support. It lets a
+    message the words alone leave below the threshold through when the written patterns for
+    the topic speak for it (a wage complaint in a few plain words)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -379,6 +415,11 @@ def train_focus_model(
     override, override_precision = _override_rule(
         texts, np.asarray(cat_proba), cat_labels, lexicon, topics, y, target_precision
     )
+    strong = _strong_agreeing(texts, np.asarray(cat_proba), cat_labels, lexicon, topics)
+    hand = np.array([g is not None for g in gold]) if gold is not None else np.zeros(len(y), bool)
+    evidence_coef: list[list[float] | None] = [None] * len(topics)
+    evidence_thresholds = [1.0] * len(topics)
+    evidence_precision: dict[str, float | None] = {}
     for j, t in enumerate(topics):
         if y[:, j].sum() < folds or y[:, j].sum() > len(y) - folds:  # too few to learn
             intercept[j] = -10.0
@@ -394,6 +435,12 @@ def train_focus_model(
             method="predict_proba",
         )[:, 1]
         thresholds[j], oof_precision[t] = _threshold(p, y[:, j], target_precision)
+        if evidence_layer:
+            base = (p >= thresholds[j]) | (override[j] & strong[:, j] & (p >= _OVERRIDE_P))
+            layer = _evidence_layer(
+                texts, t, p, strong[:, j], y[:, j], hand, target_precision, C=evidence_C, base=base
+            )
+            evidence_coef[j], evidence_thresholds[j], evidence_precision[t] = layer
         lr.fit(Xc, y[:, j])
         coef[:, j] = lr.coef_[0, :n_words]
         cat_coef[:, j] = lr.coef_[0, n_words:]
@@ -408,7 +455,10 @@ def train_focus_model(
         intercept=intercept,
         thresholds=[round(x, 3) for x in thresholds],
         lexicon_override=override,
+        evidence_coef=evidence_coef,
+        evidence_thresholds=[round(x, 3) for x in evidence_thresholds],
         metadata={
+            "evidence_layer_precision": evidence_precision,
             "lexicon_override_precision": override_precision,
             "weak_positives": {t: int(y[:, j].sum()) for j, t in enumerate(topics)},
             "hand_labelled_rows": n_gold,
@@ -419,6 +469,84 @@ def train_focus_model(
             "class_weight": "balanced" if balanced else None,
         },
     )
+
+
+def evidence_features(text: str, topic: str, p: float, strong_agreeing: bool) -> np.ndarray:
+    """The pattern-evidence layer's inputs for one topic: logit of the word model's
+    probability, the topic's labelling-function pattern in the opening / anywhere, its
+    out-of-scope pattern anywhere, a strong lexicon term where it counts with an agreeing
+    predicted category. (The category condition of the patterns is left out: at inference
+    there is no gold category; the word model's probability carries the predicted one.)"""
+    q = min(max(p, 1e-4), 1 - 1e-4)
+    pat = _PATTERNS.get(topic)
+    neg = _NOT.get(topic)
+    return np.array(
+        [
+            math.log(q / (1 - q)),
+            float(bool(pat and pat[0].search(text[:_OPENING]))),
+            float(bool(pat and pat[0].search(text))),
+            float(bool(neg and neg.search(text))),
+            float(strong_agreeing),
+        ]
+    )
+
+
+def _evidence_layer(
+    texts: Sequence[str],
+    topic: str,
+    p: np.ndarray,
+    strong: np.ndarray,
+    y: np.ndarray,
+    hand: np.ndarray,
+    target: float,
+    C: float = 0.3,
+    folds: int = 5,
+    base: np.ndarray | None = None,
+) -> tuple[list[float] | None, float, float | None]:
+    """(weights + intercept, threshold, out-of-fold precision) of one topic's pattern-evidence
+    layer, fitted on the hand-labelled rows ``hand`` (``p``: the word model's out-of-fold
+    probabilities); (None, 1.0, precision) where it misses ``target`` or has too few rows.
+    ``base``: the rows the tagger's other rules tag already (out of fold): the threshold is
+    chosen on what the topic's tags would be with the layer added — those rules' tags *or*
+    the layer's — so the layer never pulls the topic's precision under ``target``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    rows = np.where(hand)[0]
+    yy = y[rows]
+    if yy.sum() < folds or len(yy) - yy.sum() < folds:
+        return None, 1.0, None
+    F = np.array([evidence_features(texts[k], topic, float(p[k]), bool(strong[k])) for k in rows])
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=1)
+    q = cross_val_predict(lr, F, yy, cv=cv, method="predict_proba")[:, 1]
+    if base is not None:
+        q = np.where(base[rows], 1.0, q)  # tagged anyway, whatever the layer says
+    th, prec = _threshold(q, yy, target)
+    if prec is None or prec < target:
+        return None, 1.0, prec
+    lr.fit(F, yy)
+    return [float(x) for x in lr.coef_[0]] + [float(lr.intercept_[0])], th, prec
+
+
+def _strong_agreeing(
+    texts: Sequence[str],
+    cat_proba: np.ndarray,
+    cat_labels: Sequence[str],
+    lexicon: FocusTagger,
+    topics: Sequence[str],
+) -> np.ndarray:
+    """(rows, topics): a strong lexicon term where it counts and an agreeing *predicted*
+    category (the lexicon rule beside the model)."""
+    predicted = [cat_labels[int(i)] for i in np.argmax(cat_proba, axis=1)]
+    out = np.zeros((len(texts), len(topics)), dtype=bool)
+    for k, text in enumerate(texts):
+        terms, opening = lexicon.terms(text), lexicon.terms(text[:_OPENING])
+        for j, t in enumerate(topics):
+            out[k, j] = _strong(lexicon, t, terms, opening) and predicted[k] in _COMPATIBLE.get(
+                t, ()
+            )
+    return out
 
 
 def _strong(
@@ -445,13 +573,7 @@ def _override_rule(
     """Per topic: is "a strong lexicon term and an agreeing *predicted* category" (the
     tagger's rule beside the model) at least ``target`` precise against the weak labels of the
     training messages? (``cat_proba``: out-of-fold, like at inference.)"""
-    predicted = [cat_labels[int(i)] for i in np.argmax(cat_proba, axis=1)]
-    fired = np.zeros((len(texts), len(topics)), dtype=bool)
-    for k, text in enumerate(texts):
-        terms, opening = lexicon.terms(text), lexicon.terms(text[:_OPENING])
-        for j, t in enumerate(topics):
-            strong = _strong(lexicon, t, terms, opening)
-            fired[k, j] = strong and predicted[k] in _COMPATIBLE.get(t, ())
+    fired = _strong_agreeing(texts, cat_proba, cat_labels, lexicon, topics)
     use, precision = [], {}
     for j, t in enumerate(topics):
         n = int(fired[:, j].sum())

@@ -26,15 +26,16 @@ FOCUS_PROVENANCE = (
     "weak supervision on the 2020 TipDM (泰迪杯) problem C training messages (train.csv): "
     "labels from the topics.yaml focus lexicon agreeing with the gold first-level category, "
     "category 环境保护 -> ecology, and per-topic patterns (yuqing.nlp.focus_model.weak_labels); "
-    "325 of the messages labelled by hand by data/focus_eval/RULES.md (train_focus.csv) "
-    "instead; features: content words + out-of-fold category probabilities"
+    "613 of the messages labelled by hand by data/focus_eval/RULES.md (train_focus.csv, two "
+    "rounds) instead; features: content words + out-of-fold category probabilities; a "
+    "pattern-evidence layer per topic fitted on the hand-labelled messages only"
 )
 HAND_LABELS = ROOT / "data" / "focus_eval" / "train_focus.csv"
 
 
 def hand_labels(train: str | Path, path: str | Path) -> list[list[str] | None]:
     """Per row of ``train`` (its ``id`` column): the hand-labelled topics of ``path``
-    (``id,focus``), None for a row nobody labelled."""
+    (``id,focus[,round]``), None for a row nobody labelled."""
     import csv
 
     with open(path, encoding="utf-8") as fh:

@@ -234,3 +234,53 @@ def test_evidence_order_does_not_depend_on_the_hash_seed():
     }
     assert len(outputs) == 1, outputs
     assert "粉尘" in outputs.pop()
+
+
+def test_evidence_features_read_the_written_patterns():
+    from yuqing.nlp.focus_model import evidence_features
+
+    f = evidence_features(
+        normalize("工地老板跑了\n干了一年，工钱讨不到"), "wage_arrears", 0.2, False
+    )
+    assert f[0] < 0 and f[1] == 1 and f[2] == 1 and f[3] == 0 and f[4] == 0
+    # owed social-insurance contributions: the out-of-scope pattern is there too
+    g = evidence_features(normalize("公司拖欠社保\n拖欠社保不缴"), "wage_arrears", 0.5, True)
+    assert g[0] == 0 and g[3] == 1 and g[4] == 1
+
+
+def test_evidence_layer_learns_from_the_hand_labelled_rows_only():
+    from yuqing.nlp.focus_model import _evidence_layer
+
+    owed = [normalize(f"工地{i}号\n老板拖欠工资{i}个月") for i in range(20)]
+    other = [normalize(f"公交{i}路\n末班车几点{i}") for i in range(20)]
+    texts = owed + other + owed  # the last 20: weakly labelled, labels contradicting
+    p = np.full(len(texts), 0.3)
+    y = np.array([1] * 20 + [0] * 20 + [0] * 20)
+    hand = np.array([True] * 40 + [False] * 20)
+    strong = np.zeros(len(texts), dtype=bool)
+    coef, th, prec = _evidence_layer(texts, "wage_arrears", p, strong, y, hand, 0.85)
+    assert coef is not None and prec is not None and prec >= 0.85 and 0.5 <= th <= 1
+    assert coef[2] > 0  # the pattern speaks for the topic, as the hand labels say
+    # too few hand-labelled positives: no layer
+    assert (
+        _evidence_layer(texts, "wage_arrears", p, strong, y, hand & (np.arange(60) >= 17), 0.85)[0]
+        is None
+    )
+
+
+def test_the_pattern_layer_lets_a_plain_words_message_through_never_out_of_scope():
+    import copy
+
+    model = copy.copy(load_focus_model())
+    j = model.topics.index("wage_arrears")
+    model.thresholds = list(model.thresholds)
+    model.thresholds[j] = 0.999  # the words alone never reach it
+    model.evidence_coef = [None] * len(model.topics)
+    model.evidence_coef[j] = [0.0, 0.0, 8.0, -16.0, 0.0, -4.0]  # pattern, unless out of scope
+    model.evidence_thresholds = [1.0] * len(model.topics)
+    model.evidence_thresholds[j] = 0.9
+    tagger = ModelFocusTagger(model, _lexicon())
+    r = _tag(tagger, "工地老板跑了\n干了一年活，工钱讨不到")
+    assert "wage_arrears" in r.topics and "工钱讨不到" in r.evidence["wage_arrears"]
+    r2 = _tag(tagger, "公司拖欠员工社保\n公司长期拖欠员工社保不缴，工资也不给")
+    assert "wage_arrears" not in r2.topics
