@@ -15,6 +15,10 @@ annotator (weak supervision):
   words plus the category classifier's probabilities (so a message the classifier puts in
   环境保护 leans to ``ecology`` whatever its words). At inference there is no gold category and
   no labelling function: only words and predicted category probabilities.
+* a **pattern-evidence layer** per topic (:func:`evidence_features`): the labelling functions'
+  patterns as evidence at inference too, weighed by a small regression learned on the
+  hand-labelled training messages only (on weakly labelled ones the patterns are the label),
+  kept for a topic only where it stays precise out of fold.
 
 A topic is tagged when its probability reaches its threshold (chosen per topic on the
 training data), or when a *strong* lexicon term (拖欠工资, 食物中毒) is present, the predicted
