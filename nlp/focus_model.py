@@ -328,12 +328,14 @@ class ModelFocusTagger:
             )
             patterns_say = False
             if layer[i] is not None and p[i] < self.thresholds[i] and not lexicon_says:
-                f = evidence_features(
-                    text, t, float(p[i]), strong and category in _COMPATIBLE.get(t, ())
+                patterns_say = _layer_says(
+                    layer[i],
+                    self.model.evidence_thresholds[i],
+                    text,
+                    t,
+                    float(p[i]),
+                    strong and category in _COMPATIBLE.get(t, ()),
                 )
-                w = layer[i]
-                z = float(np.dot(w[:-1], f) + w[-1])
-                patterns_say = 1.0 / (1.0 + math.exp(-z)) >= self.model.evidence_thresholds[i]
                 if patterns_say:
                     m = _PATTERNS[t][0].search(text)
                     if m and not any(m.group(0) in e or e in m.group(0) for e in ev):
@@ -493,6 +495,21 @@ def evidence_features(text: str, topic: str, p: float, strong_agreeing: bool) ->
             float(strong_agreeing),
         ]
     )
+
+
+def _layer_says(
+    w: Sequence[float], threshold: float, text: str, topic: str, p: float, strong: bool
+) -> bool:
+    """Does the pattern-evidence layer (weights ``w``, intercept last) reach ``threshold``?
+    The patterns are searched only when the most favourable evidence could reach it (most
+    messages are far from most topics)."""
+    q = min(max(p, 1e-4), 1 - 1e-4)
+    z_max = w[0] * math.log(q / (1 - q)) + w[-1] + sum(max(x, 0.0) for x in w[1:-1])
+    if 1.0 / (1.0 + math.exp(-z_max)) < threshold:
+        return False
+    f = evidence_features(text, topic, p, strong)
+    z = float(np.dot(w[:-1], f) + w[-1])
+    return 1.0 / (1.0 + math.exp(-z)) >= threshold
 
 
 def _evidence_layer(
