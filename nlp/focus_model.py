@@ -300,6 +300,15 @@ class ModelFocusTagger:
         self._override = list(override)
         self._lexicon_only = [t for t in configured if t not in model.topics]
 
+    def pooled(
+        self, bag: Iterable[str], cat_labels: Sequence[str], cat_proba: np.ndarray
+    ) -> list[str]:
+        """Topics whose probability on pooled evidence — an event's posts' content words
+        together (a Counter), their mean category probabilities — reaches the topic's
+        threshold (no lexicon rule: the pool has no one text)."""
+        p = self.model.proba(bag, cat_labels, cat_proba)
+        return [self.model.topics[i] for i in self._use if p[i] >= self.thresholds[i]]
+
     def tag(
         self,
         text: str,

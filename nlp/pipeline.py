@@ -7,15 +7,18 @@ Per post: analysis (:class:`~yuqing.nlp.analyzer.PostAnalyzer`) → near-duplica
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+
+import numpy as np
 
 from yuqing.models import Post, lean_post, post_time
 from yuqing.nlp import state
 from yuqing.nlp.analyzer import PostAnalyzer
 from yuqing.nlp.dedup import NearDuplicateIndex
 from yuqing.nlp.events import EventSink, EventTracker, InMemoryEventSink
+from yuqing.nlp.focus_model import ModelFocusTagger
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["NLPStage"]
@@ -99,7 +102,8 @@ class NLPStage:
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
         for i in order:
             post, a = posts[i], analyses[i]
-            event = self.events.assign(post, a.keyword_weights, flush=False)
+            pool = self._pool_input(post, a.tokens, a.category_proba)
+            event = self.events.assign(post, a.keyword_weights, flush=False, pool=pool)
             post.event_id = event.id
             self._share_focus(post, event)
         self.events.flush()
@@ -107,15 +111,61 @@ class NLPStage:
         return posts
 
     def _share_focus(self, post: Post, event) -> None:
-        """A post of an event with ``focus_share_min_event`` posts or more takes the focus
-        topics at least half of the event's posts carry (``event.focus``, counted before this
-        post's shared topics, so sharing never feeds itself); evidence ``event:<id>``."""
-        if event.size < self.settings.focus_share_min_event:
+        """A post of an event with ``focus_share_min_event`` posts or more takes
+
+        * the focus topics at least half of the event's posts carry (``event.focus``, counted
+          before this post's shared topics, so sharing never feeds itself), and
+        * a topic some member carries on its own evidence (a *witness*) when the members that
+          do not carry it show it together: the focus model on their *pooled* evidence (their
+          content words added up, their mean category probabilities) reaches the topic's
+          threshold — residents' scattered everyday words add up, but the witness's own words
+          do not count for the rest, and a topic nobody's own evidence shows is not invented;
+
+        evidence ``event:<id>``. A pool is scored only when a witnessed topic is missing from
+        the post, once per change of the event's pool."""
+        s = self.settings
+        if event.size < s.focus_share_min_event:
             return
-        for t in event.focus:
-            if t not in post.focus:
-                post.focus = [*post.focus, t]
-                post.focus_evidence = {**(post.focus_evidence or {}), t: [f"event:{event.id}"]}
+        shared = [t for t in event.focus if t not in post.focus]
+        st = self.events.held(event.id)
+        tagger = self.analyzer.focus
+        if (
+            st is not None
+            and st.pool.n >= s.focus_share_min_event
+            and isinstance(tagger, ModelFocusTagger)
+        ):
+            for t in sorted(st.carriers):
+                if t in post.focus or t in shared:
+                    continue
+                if st.pooled is None:
+                    st.pooled = {}
+                if t not in st.pooled:
+                    rest = st.pool.without(st.carriers[t])
+                    labels = sorted(rest.cat_sum)
+                    mean = np.array([rest.cat_sum[k] / max(rest.n, 1) for k in labels])
+                    st.pooled[t] = rest.n > 0 and t in tagger.pooled(rest.bag, labels, mean)
+                if st.pooled[t]:
+                    shared.append(t)
+        for t in shared:
+            post.focus = [*post.focus, t]
+            post.focus_evidence = {**(post.focus_evidence or {}), t: [f"event:{event.id}"]}
+
+    def _pool_input(
+        self, post: Post, tokens: Sequence[str], proba=None
+    ) -> tuple[list[str], dict[str, float]] | None:
+        """A post's evidence for its event's focus pool: its content words the focus model
+        knows and its category probabilities (``proba``, the classifier's; a post replayed
+        from the store has only its category and score). None when focus is not a model, and
+        for a copy of another post (it adds no new words)."""
+        tagger = self.analyzer.focus
+        if not isinstance(tagger, ModelFocusTagger) or post.duplicate_of:
+            return None
+        vocab = tagger.model.vocab
+        if proba is not None:
+            cat = dict(zip(self.analyzer.classifier.labels, map(float, proba), strict=True))
+        else:
+            cat = {post.category: float(post.category_score or 1.0)} if post.category else {}
+        return [t for t in tokens if t in vocab], cat
 
     def drain_repointed(self) -> list[tuple[str, str]]:
         """(post id, new duplicate_of) updates for already-stored posts; clears the list."""
@@ -159,7 +209,9 @@ class NLPStage:
         for p in sorted(posts, key=lambda p: (_key(p.crawled_at), p.id)):
             if p.tokens:
                 self.dedup.add(p.id, p.tokens, published_at=p.published_at, crawled_at=p.crawled_at)
-        self.events.warm(events, posts, lambda p: kw.weights(p.tokens))
+        self.events.warm(
+            events, posts, lambda p: kw.weights(p.tokens), lambda p: self._pool_input(p, p.tokens)
+        )
         return len(posts)
 
     def stats(self) -> dict[str, int]:
