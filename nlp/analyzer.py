@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, filterfalse
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -64,7 +63,7 @@ class Analysis:
     category_score: float | None = None
     category_uncertain: bool | None = None
     #: the classifier's probability per label (``classifier.labels`` order): an event pools them
-    category_proba: Any = field(default=None, compare=False, repr=False)
+    category_proba: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
     focus: list[str] = field(default_factory=list)
     focus_evidence: dict[str, list[str]] = field(default_factory=dict)
     sentiment: float | None = None
@@ -194,7 +193,7 @@ class PostAnalyzer:
             score = float(proba[best])
             a.category, a.category_score = clf.labels[best], round(score, 4)
             a.category_uncertain = score < self.uncertain_below
-            a.category_proba = proba
+            a.category_proba = tuple(proba.tolist())
         for a, content in zip(done, contents, strict=True):
             a.sentiment = self.negativity.score(a.text, a.words, content=content)
         for a, counts, proba in zip(done, counted, probas, strict=True):
