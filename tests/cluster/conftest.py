@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cluster.helpers import CRAWL
+from tests.cluster.helpers import CRAWL, comparable
 from tests.conftest import crawl, export, make_config
 from yuqing.demo.server import SiteServer
 
@@ -20,6 +20,6 @@ def site():
 def reference_urls(site, tmp_path_factory) -> set[str]:
     cfg = make_config(tmp_path_factory.mktemp("reference"), site.url, **CRAWL)
     crawl(cfg)
-    urls = {p["url"] for p in export(cfg)}
+    urls = comparable({p["url"] for p in export(cfg)})
     assert len(urls) > 60
     return urls

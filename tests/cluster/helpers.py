@@ -19,6 +19,14 @@ from tests.conftest import ROOT, make_config
 CRAWL = {"timeout": 6}
 
 
+def comparable(urls: set[str]) -> set[str]:
+    """The URLs a cluster crawl and its reference are compared on: all but the /slow page.
+    Its answer (8 s) and the timeout (6 s) are two seconds apart, and a reactor busy with NLP
+    work on a loaded machine can run the timeout late, after the answer came — so either
+    crawl may store it (seen once in a full run under load)."""
+    return {u for u in urls if "/slow" not in u}
+
+
 def cluster_config(
     tmp: Path,
     base_url: str,
