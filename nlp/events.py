@@ -27,6 +27,8 @@ from itertools import repeat
 from operator import itemgetter, mul
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
 from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
 from yuqing.models import Event, Post, post_time
 from yuqing.nlp.anchors import MIN_MATCH, anchor_conflict, anchors_match, is_site
@@ -205,14 +207,14 @@ class _State:
     # rest show together (None: recompute after a change)
     pool: FocusPool = field(default_factory=lambda: FocusPool())
     carriers: dict = field(default_factory=dict)  # topic -> FocusPool
-    pooled: dict | None = None  # topic -> shown by the rest
+    pooled: dict = field(default_factory=dict)  # topic -> shown by the rest (cleared on change)
 
     def add_pool(self, tokens: Iterable[str], cat: dict[str, float], own: Iterable[str]) -> None:
         """One post's focus evidence (``own``: the topics it carries on its own evidence)."""
         self.pool.add(tokens, cat)
         for t in own:
             self.carriers.setdefault(t, FocusPool()).add(tokens, cat)
-        self.pooled = None
+        self.pooled = {}
 
     def places(self) -> list[str]:
         """The event's places: anchors named by at least a third of its posts."""
@@ -242,6 +244,11 @@ class FocusPool:
         for k, v in cat.items():
             self.cat_sum[k] = self.cat_sum.get(k, 0.0) + v
         self.n += 1
+
+    def mean_category(self) -> tuple[list[str], np.ndarray]:
+        """The posts' mean category probabilities: (labels, values in that order)."""
+        labels = sorted(self.cat_sum)
+        return labels, np.array([self.cat_sum[k] / max(self.n, 1) for k in labels])
 
     def without(self, other: FocusPool | None) -> FocusPool:
         """This pool less ``other``'s posts (a part of it)."""

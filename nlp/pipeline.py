@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from yuqing.models import Post, lean_post, post_time
 from yuqing.nlp import state
 from yuqing.nlp.analyzer import PostAnalyzer
@@ -137,12 +135,9 @@ class NLPStage:
             for t in sorted(st.carriers):
                 if t in post.focus or t in shared:
                     continue
-                if st.pooled is None:
-                    st.pooled = {}
                 if t not in st.pooled:
                     rest = st.pool.without(st.carriers[t])
-                    labels = sorted(rest.cat_sum)
-                    mean = np.array([rest.cat_sum[k] / max(rest.n, 1) for k in labels])
+                    labels, mean = rest.mean_category()
                     st.pooled[t] = rest.n > 0 and t in tagger.pooled(rest.bag, labels, mean)
                 if st.pooled[t]:
                     shared.append(t)
