@@ -44,8 +44,9 @@ class CentroidIndex:
         """Distinct indexed terms."""
         return len(self._postings)
 
-    def update(self, event_id: str, centroid: dict[str, float]) -> None:
-        """(Re-)index an event after its centroid changed."""
+    def update(self, event_id: str, centroid: dict[str, float]) -> list[str]:
+        """(Re-)index an event after its centroid changed; returns its indexed terms (the
+        ``top`` strongest, ties by the term)."""
         ranked = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
         top = ranked[: self.top]
         for term in set(self._terms.get(event_id, ())) - {k for k, _ in top}:
@@ -56,6 +57,7 @@ class CentroidIndex:
         norm = math.sqrt(sum_squares(centroid)) or 1.0
         rest = ranked[self.top][1] if len(ranked) > self.top else 0.0
         self._bound[event_id] = (norm, max(rest, 0.0))
+        return self._terms[event_id]
 
     def remove(self, event_id: str) -> None:
         for term in self._terms.pop(event_id, ()):

@@ -511,15 +511,13 @@ class EventTracker:
     # ------------------------------------------------------------------ updating
     def _add(self, st: _State, post: Post, vec: dict[str, float], t: datetime) -> None:
         ev, es = st.event, self.settings.events
-        before = set(self._top_terms(st))
         for k, w in vec.items():
             st.centroid[k] = st.centroid.get(k, 0.0) + w
         if len(st.centroid) > es.centroid_terms * 2:
             keep = sorted(st.centroid.items(), key=lambda kv: -kv[1])[: es.centroid_terms]
             st.centroid = dict(keep)
-        st.top = None
         st.norm = math.sqrt(sum_squares(st.centroid)) or 1.0
-        self._reindex(st, before)
+        self._reindex(st)
         ev.size += 1
         if len(ev.post_ids) < es.max_post_ids:
             ev.post_ids.append(post.id)
@@ -625,8 +623,11 @@ class EventTracker:
         return st.top
 
     def _reindex(self, st: _State, before: set[str] | None = None) -> None:
-        """After the centroid changed (``before``: unused, kept for callers)."""
-        self._index.update(st.event.id, st.centroid)
+        """After the centroid changed (``before``: unused, kept for callers). The index keeps
+        the same ``centroid_terms`` strongest terms as :meth:`_top_terms`: its ranking is the
+        event's top terms (one sort per change)."""
+        top = self._index.update(st.event.id, st.centroid)
+        st.top = top if self._index.top == self.settings.events.centroid_terms else None
 
     def _tick(self, t: datetime) -> None:
         if self._clock is None or t > self._clock:
