@@ -64,6 +64,9 @@ class Analysis:
     category_uncertain: bool | None = None
     #: the classifier's probability per label (``classifier.labels`` order): an event pools them
     category_proba: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
+    #: the tokens the focus model knows, in order (an event's focus pool takes them; None:
+    #: not looked up, the pipeline filters ``tokens`` itself)
+    focus_tokens: list[str] | None = field(default=None, compare=False, repr=False)
     focus: list[str] = field(default_factory=list)
     focus_evidence: dict[str, list[str]] = field(default_factory=dict)
     sentiment: float | None = None
@@ -174,7 +177,8 @@ class PostAnalyzer:
                 ids = shared.ids(content)
                 keep = self._not_stop[ids]
                 tokens = list(compress(content, keep.tolist()))
-                counts: Counter[str] = shared.count_ids(tokens, ids[keep])
+                token_ids = ids[keep]
+                counts: Counter[str] = shared.count_ids(tokens, token_ids)
                 if self._pair_col is not None and "_" not in "".join(content):
                     content = WordIds(content)
                     content.ids = self._pair_col[ids]
@@ -182,6 +186,9 @@ class PostAnalyzer:
                 tokens = list(filterfalse(self.segmenter.stopwords.__contains__, content))
                 counts = Counter(tokens)
             done.append(Analysis(text, ws, tokens))
+            if shared is not None and self._focus_col is not None:
+                known = self._focus_col[token_ids] >= 0
+                done[-1].focus_tokens = list(compress(tokens, known.tolist()))
             contents.append(content)
             counted.append(counts)
         clf = self.classifier
@@ -231,11 +238,15 @@ class PostAnalyzer:
             stop = dict.fromkeys(self.segmenter.stopwords, 0)
             shared = SharedVocabulary([*vocabs, stop]) if vocabs else None
             self._pair_col: np.ndarray | None = None
+            #: word id → the focus model's column (−1: a word it does not know)
+            self._focus_col: np.ndarray | None = None
             #: word id → not a stopword (the extra last entry: a word in no vocabulary)
             self._not_stop: np.ndarray = np.ones(1, dtype=bool)
             if shared is not None:
                 if pairs is not None:
                     self._pair_col = shared.column(pairs.words)
+                if isinstance(self.focus, ModelFocusTagger):
+                    self._focus_col = shared.column(self.focus.model.vocab)
                 stop_col = shared.column(stop)
                 self._not_stop = (
                     stop_col < 0 if stop_col is not None else np.ones(len(shared.words) + 1, bool)

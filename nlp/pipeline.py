@@ -100,7 +100,7 @@ class NLPStage:
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
         for i in order:
             post, a = posts[i], analyses[i]
-            pool = self._pool_input(post, a.tokens, a.category_proba)
+            pool = self._pool_input(post, a.tokens, a.category_proba, a.focus_tokens)
             event = self.events.assign(post, a.keyword_weights, flush=False, pool=pool)
             post.event_id = event.id
             self._share_focus(post, event)
@@ -146,21 +146,24 @@ class NLPStage:
             post.focus_evidence = {**(post.focus_evidence or {}), t: [f"event:{event.id}"]}
 
     def _pool_input(
-        self, post: Post, tokens: Sequence[str], proba=None
+        self, post: Post, tokens: Sequence[str], proba=None, known: list[str] | None = None
     ) -> tuple[list[str], dict[str, float]] | None:
         """A post's evidence for its event's focus pool: its content words the focus model
-        knows and its category probabilities (``proba``, the classifier's; a post replayed
-        from the store has only its category and score). None when focus is not a model, and
-        for a copy of another post (it adds no new words)."""
+        knows (``known``: those words, when the analysis looked them up already) and its
+        category probabilities (``proba``, the classifier's; a post replayed from the store
+        has only its category and score). None when focus is not a model, and for a copy of
+        another post (it adds no new words)."""
         tagger = self.analyzer.focus
         if not isinstance(tagger, ModelFocusTagger) or post.duplicate_of:
             return None
-        vocab = tagger.model.vocab
+        if known is None:
+            vocab = tagger.model.vocab
+            known = [t for t in tokens if t in vocab]
         if proba is not None:
             cat = dict(zip(self.analyzer.classifier.labels, map(float, proba), strict=True))
         else:
             cat = {post.category: float(post.category_score or 1.0)} if post.category else {}
-        return [t for t in tokens if t in vocab], cat
+        return known, cat
 
     def drain_repointed(self) -> list[tuple[str, str]]:
         """(post id, new duplicate_of) updates for already-stored posts; clears the list."""

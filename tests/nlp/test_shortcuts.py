@@ -143,8 +143,13 @@ def test_analysis_with_one_lookup_per_content_word_equals_the_plain_path():
     plain.__dict__["_shared"] = None  # what analyze_text does without a shared dictionary
     texts = [normalize(r["text"]) for r in teddy("dev")[:500]]
     texts += ["", "的了吗", "服务a_b不满意，小区噪音扰民", "小区 噪音\n扰民 扰民 2024年 3.5米"]
+    vocab = fast.focus.model.vocab
     for text in texts:
-        assert asdict(fast.analyze_text(text)) == asdict(plain.analyze_text(text))
+        a, b = asdict(fast.analyze_text(text)), asdict(plain.analyze_text(text))
+        # the focus pool's words: looked up with the rest here, filtered by the pipeline there
+        assert b.pop("focus_tokens") is None
+        assert a.pop("focus_tokens") == [t for t in a["tokens"] if t in vocab]
+        assert a == b
     sent = fast.negativity.model
     for text in texts[:100]:  # unrounded: the word ids the analyzer hands the sentiment model
         content = [w for w in fast.segmenter.lcut(text) if is_content(w)]
@@ -169,3 +174,38 @@ def test_analysis_step_by_step_over_a_batch_equals_one_text_at_a_time():
     many = an.analyze_many(texts)
     assert len(many) == len(texts) > 2 * STEP_BATCH
     assert [asdict(a) for a in many] == [asdict(an.analyze_text(t)) for t in texts]
+
+
+def test_event_top_terms_from_the_index_equal_the_plain_sort():
+    """The tracker takes an event's top terms from its centroid index's ranking (one sort per
+    change): after every post, the same list as sorting the centroid (ties by the term)."""
+    from datetime import datetime, timedelta
+
+    from yuqing.models import Post
+    from yuqing.nlp.events import EventTracker
+    from yuqing.nlp.settings import NLPSettings
+
+    rnd = random.Random(3)
+    vocab = [f"w{i}" for i in range(40)]
+    s = NLPSettings.model_validate({"events": {"centroid_terms": 6, "similarity": 0.2}})
+    tracker = EventTracker(s)
+    t0 = datetime(2026, 3, 1, 8, 0)
+    for i in range(300):
+        # few distinct weights: ties at the cut are common
+        vec = {w: float(rnd.randint(1, 4)) for w in rnd.sample(vocab, 8)}
+        t = t0 + timedelta(minutes=i)
+        post = Post(
+            id=f"p{i}",
+            source_id="s",
+            channel="portal",
+            url=f"u{i}",
+            title="t",
+            text="x",
+            published_at=t,
+            crawled_at=t,
+        )
+        tracker.assign(post, vec)
+        for st in tracker._events.values():
+            plain = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
+            assert tracker._top_terms(st) == [k for k, _ in plain]
+            assert st.event.keywords == [k for k, _ in plain][: s.keywords]
