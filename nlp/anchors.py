@@ -178,9 +178,13 @@ def anchor_conflict(a: Sequence[str], b: Sequence[str]) -> bool:
 class _Tagger:
     """(word, POS) pairs with the user dictionary (jieba-rs, a dependency)."""
 
-    def __init__(self, userdict: tuple[str, ...]):
+    def __init__(self, userdict: tuple[str, ...], segmenter=None):
         self.userdict = userdict
+        #: a Segmenter with this dictionary: tag with its jieba-rs tokenizer if it has one
+        #: (one copy of the dictionary in memory, warm from the segmentation of the same text)
+        self.segmenter = segmenter
         self._tag: Callable[[str], list[tuple[str, str]]] | None = None
+        self.rj = None  # the jieba-rs tokenizer tagging (built on first use)
         self._lock = threading.Lock()
 
     def _entries(self):
@@ -201,9 +205,12 @@ class _Tagger:
     def _build(self):
         import rjieba  # a dependency: a broken install fails here, never tags differently
 
-        rj = rjieba.Jieba()
-        for word, freq, tag in self._entries():
-            rj.add_word(word, freq, tag)
+        rj = self.segmenter.rjieba() if self.segmenter is not None else None
+        if rj is None:
+            rj = rjieba.Jieba()
+            for word, freq, tag in self._entries():
+                rj.add_word(word, freq, tag)
+        self.rj = rj
         return lambda text: rj.tag(text, True)
 
 
@@ -215,9 +222,13 @@ def _tagger(userdict: tuple[str, ...]) -> _Tagger:
 class AnchorExtractor:
     """``extract(title, body) -> Anchors``. Build once; thread-safe after the first call."""
 
-    def __init__(self, userdict: Iterable[str] = (), *, extra_names: Iterable[str] = ()):
+    def __init__(
+        self, userdict: Iterable[str] = (), *, extra_names: Iterable[str] = (), segmenter=None
+    ):
         lines = tuple(userdict)
-        self.tag = _tagger(lines)
+        # ``segmenter``: a Segmenter whose dictionary is ``userdict`` on jieba's (the
+        # tagger shares its jieba-rs tokenizer)
+        self.tag = _tagger(lines) if segmenter is None else _Tagger(lines, segmenter)
         # user-dictionary proper names (tag nz) are anchors by themselves
         names = [ln.split()[0] for ln in lines if len(ln.split()) > 2 and ln.split()[2] == "nz"]
         self.names = sorted(
@@ -229,7 +240,8 @@ class AnchorExtractor:
 
     @classmethod
     def from_segmenter(cls, segmenter) -> AnchorExtractor:
-        return cls(getattr(segmenter, "userdict", ()))
+        shares = getattr(segmenter, "backend", None) == "rjieba"
+        return cls(getattr(segmenter, "userdict", ()), segmenter=segmenter if shares else None)
 
     def extract(self, title: str, body: str = "") -> Anchors:
         text = f"{title}\n{body}" if title else body

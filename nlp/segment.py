@@ -149,6 +149,7 @@ class Segmenter:
         # the dictionary's identity (not the backend's): same fingerprint = same dictionary
         self.fingerprint = h.hexdigest()[:16]
         self._tk = None
+        self._rj = None  # the jieba-rs tokenizer (backend rjieba)
         self._lock = threading.Lock()
         self._memo: OrderedDict[str, list[str]] = OrderedDict()
 
@@ -174,6 +175,7 @@ class Segmenter:
                     rj = rjieba.Jieba()
                     for word, freq, tag in self._entries():
                         rj.add_word(word, freq, tag)
+                    self._rj = rj
                     cut = rj.cut
 
                     class _RTokenizer:  # the one method used: lcut, HMM on like jieba's
@@ -199,6 +201,15 @@ class Segmenter:
     def warm(self) -> Segmenter:
         self._tokenizer()
         return self
+
+    def rjieba(self):
+        """The jieba-rs tokenizer holding this segmenter's dictionary (backend ``rjieba``;
+        None for ``jieba``): the anchor tagger tags with it instead of loading a second copy
+        of the same dictionary."""
+        if self.backend != "rjieba":
+            return None
+        self._tokenizer()
+        return self._rj
 
     # -- segmentation ----------------------------------------------------------------
     def lcut(self, text: str) -> list[str]:

@@ -209,3 +209,21 @@ def test_event_top_terms_from_the_index_equal_the_plain_sort():
             plain = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
             assert tracker._top_terms(st) == [k for k, _ in plain]
             assert st.event.keywords == [k for k, _ in plain][: s.keywords]
+
+
+def test_anchor_tagger_sharing_the_segmenters_tokenizer_equals_its_own_copy(dev_tokens):
+    """With the rjieba backend the anchor tagger tags with the segmenter's jieba-rs tokenizer
+    (one copy of the dictionary): the same (word, tag) pairs and anchors as a tagger that
+    loads its own copy of the same dictionary."""
+    from yuqing.nlp.anchors import AnchorExtractor
+
+    texts, _, _ = dev_tokens
+    seg = get_segmenter(backend="rjieba")
+    shared = AnchorExtractor.from_segmenter(seg)
+    own = AnchorExtractor(seg.userdict)
+    assert shared.tag.segmenter is seg and own.tag.segmenter is None
+    for text in [*texts, "", "D7县人民医院旁边的幸福小区", "0731-0000-00000000 www.baidu.com"]:
+        assert shared.tag(text[:120]) == own.tag(text[:120])
+        assert shared.extract("", text) == own.extract("", text)
+    assert shared.tag.rj is seg.rjieba() and own.tag.rj is not seg.rjieba()
+    assert get_segmenter(backend="jieba").rjieba() is None
