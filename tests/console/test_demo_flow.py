@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -38,18 +37,18 @@ def served(demo):
     server = subprocess.Popen(
         [sys.executable, "-m", "yuqing", "--config", str(out / "config"), "serve"],
         cwd=ROOT,
-        env=env,
+        env={**env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     url = re.search(r"console:\s+(\S+)/", printed).group(1)
-    for _ in range(100):
-        try:
-            requests.get(f"{url}/login", timeout=2)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.2)
+    # `serve` prints its URL once it listens; wait for that line from *this* process, so a
+    # server another run left on the demo's port is never the one answering
+    first = server.stdout.readline()
+    if not first.startswith(f"console: {url}/"):
+        server.kill()
+        pytest.fail(f"yuqing serve did not listen on {url}: {first}{server.stderr.read()}")
     yield url, env
     server.terminate()
     server.wait(timeout=20)
