@@ -42,6 +42,9 @@ __all__ = [
     "TopicBaselines",
     "SiteIndex",
     "event_id_for",
+    "EventSample",
+    "sample_due",
+    "sample_key",
 ]
 
 
@@ -208,12 +211,24 @@ class _State:
     pool: FocusPool = field(default_factory=lambda: FocusPool())
     carriers: dict = field(default_factory=dict)  # topic -> FocusPool
     pooled: dict = field(default_factory=dict)  # topic -> shown by the rest (cleared on change)
+    # a bounded sample of its posts' text, for its category probabilities (EventSample)
+    sample: EventSample = field(default_factory=lambda: EventSample())
 
-    def add_pool(self, tokens: Iterable[str], cat: dict[str, float], own: Iterable[str]) -> None:
-        """One post's focus evidence (``own``: the topics it carries on its own evidence)."""
+    def add_pool(
+        self,
+        tokens: Iterable[str],
+        cat: dict[str, float],
+        own: Iterable[str],
+        text: tuple[str, str, int] | None = None,
+    ) -> None:
+        """One post's focus evidence (``own``: the topics it carries on its own evidence;
+        ``text``: (post id, its normalized opening, sample size) for the text sample)."""
+        own = list(own)
         self.pool.add(tokens, cat)
         for t in own:
             self.carriers.setdefault(t, FocusPool()).add(tokens, cat)
+        if text is not None:
+            self.sample.add(text[0], text[1], own, text[2])
         self.pooled = {}
 
     def places(self) -> list[str]:
@@ -256,6 +271,50 @@ class FocusPool:
             return self
         cat = {k: v - other.cat_sum.get(k, 0.0) for k, v in self.cat_sum.items()}
         return FocusPool(self.bag - other.bag, cat, self.n - other.n)
+
+
+@dataclass
+class EventSample:
+    """A bounded, deterministic sample of an event's text: the openings of at most ``k`` of
+    its posts — those whose ids hash lowest (a bottom-k sketch: the same posts whatever order
+    they arrive in, so a rebuild from the store picks what the live tracker picked) — with the
+    topics each carries on its own evidence. The event's category probabilities are the
+    category classifier's on the joined sample (all of it, or the posts lacking a topic),
+    cached per :func:`sample_due` step: recomputed at 3, 4, 6, 8, 12, 16, … posts, not at
+    every post."""
+
+    items: list = field(default_factory=list)  # (key, opening, own topics), by key
+    cache: dict = field(default_factory=dict)  # lacking topic ("" = all) -> (step, proba)
+
+    def add(self, post_id: str, text: str, own: Iterable[str], k: int) -> None:
+        key = sample_key(post_id)
+        items = self.items
+        if len(items) >= k and key >= items[-1][0]:
+            return
+        if any(it[0] == key for it in items):
+            return  # the same post again
+        items.append((key, text, tuple(sorted(own))))
+        items.sort(key=itemgetter(0))
+        del items[k:]
+
+    def texts(self, lacking: str = "") -> list[str]:
+        """The sampled openings, of posts not carrying ``lacking`` if given."""
+        return [text for _, text, own in self.items if not lacking or lacking not in own]
+
+
+def sample_key(post_id: str) -> int:
+    """A post's place in the bottom-k sample (a stable hash of its id, not Python's)."""
+    return int.from_bytes(hashlib.blake2b(post_id.encode(), digest_size=8).digest(), "big")
+
+
+def sample_due(n: int) -> int:
+    """The last step at or below ``n`` posts at which an event's sample category is
+    recomputed: 1, 2, 3, 4, 6, 8, 12, 16, 24, … (powers of two and three times them), so an
+    event of n posts is classified about 2·log2(n) times in its life."""
+    if n < 1:
+        return 0
+    p = 1 << (n.bit_length() - 1)
+    return 3 * p // 2 if p >= 2 and n >= 3 * p // 2 else p
 
 
 def _normed(vec: dict[str, float]) -> dict[str, float]:
@@ -305,11 +364,12 @@ class EventTracker:
         vector: dict[str, float],
         *,
         flush: bool = True,
-        pool: tuple[Iterable[str], dict[str, float]] | None = None,
+        pool: tuple | None = None,
     ) -> Event:
         """Put ``post`` into an event (``vector``: keyword → weight); return the event.
         ``pool``: the post's focus evidence for the event's pool (its content words the focus
-        model knows, its category probabilities by label), if focus is pooled."""
+        model knows, its category probabilities by label, and optionally its normalized text
+        for the event's text sample, or None), if focus is pooled."""
         t = post_time(post)
         self._tick(t)
         known = self._post_event.get(post.id)
@@ -321,7 +381,7 @@ class EventTracker:
             st = self._new_event(post, t)
         self._add(st, post, vec, t)
         if pool is not None:
-            st.add_pool(pool[0], pool[1], own_focus(post))
+            st.add_pool(pool[0], pool[1], own_focus(post), self._sample_input(post, pool))
         self._post_event[post.id] = (st.event.id, t)
         self._trim()
         if flush:
@@ -358,10 +418,18 @@ class EventTracker:
             self._replay(st, post, self._vector(post, vectorize(post)), t)
             pool = pool_of(post) if pool_of is not None else None
             if pool is not None:
-                st.add_pool(pool[0], pool[1], own_focus(post))
+                st.add_pool(pool[0], pool[1], own_focus(post), self._sample_input(post, pool))
             self._post_event[post.id] = (st.event.id, t)
         self._trim()
         self.dirty.clear()
+
+    def _sample_input(self, post: Post, pool: tuple) -> tuple[str, str, int] | None:
+        """(post id, opening, sample size) for the event's text sample, when the post's
+        focus evidence carries its normalized text (a third element) and sampling is on."""
+        es = self.settings.events
+        if len(pool) < 3 or pool[2] is None or es.sample_posts < 1:
+            return None
+        return post.id, pool[2][: es.sample_chars], es.sample_posts
 
     def _replay(self, st: _State, post: Post, vec: dict[str, float], t: datetime) -> None:
         """A stored post of a warmed event: centroid and recent authors only (already counted)."""

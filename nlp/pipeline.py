@@ -11,12 +11,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from yuqing.models import Post, lean_post, post_time
 from yuqing.nlp import state
-from yuqing.nlp.analyzer import PostAnalyzer
+from yuqing.nlp.analyzer import PostAnalyzer, _join
 from yuqing.nlp.dedup import NearDuplicateIndex
-from yuqing.nlp.events import EventSink, EventTracker, InMemoryEventSink
+from yuqing.nlp.events import (
+    EventSink,
+    EventTracker,
+    InMemoryEventSink,
+    sample_due,
+    sample_key,
+)
 from yuqing.nlp.focus_model import ModelFocusTagger
+from yuqing.nlp.normalize import normalize
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["NLPStage"]
@@ -100,24 +109,26 @@ class NLPStage:
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
         for i in order:
             post, a = posts[i], analyses[i]
-            pool = self._pool_input(post, a.tokens, a.category_proba, a.focus_tokens)
+            pool = self._pool_input(post, a.tokens, a.category_proba, a.focus_tokens, a.text)
             event = self.events.assign(post, a.keyword_weights, flush=False, pool=pool)
             post.event_id = event.id
-            self._share_focus(post, event)
+            self._share_focus(post, event, a)
         self.events.flush()
         self.dedup.commit()
         return posts
 
-    def _share_focus(self, post: Post, event) -> None:
+    def _share_focus(self, post: Post, event, analysis=None) -> None:
         """A post of an event with ``focus_share_min_event`` posts or more takes
 
         * the focus topics at least half of the event's posts carry (``event.focus``, counted
           before this post's shared topics, so sharing never feeds itself), and
         * a topic some member carries on its own evidence (a *witness*) when the members that
           do not carry it show it together: the focus model on their *pooled* evidence (their
-          content words added up, their mean category probabilities) reaches the topic's
-          threshold — residents' scattered everyday words add up, but the witness's own words
-          do not count for the rest, and a topic nobody's own evidence shows is not invented;
+          content words added up, and the category classifier's probabilities on a sample of
+          their joined text — :meth:`event_category`; the mean of their posts' probabilities
+          without a sample) reaches the topic's threshold — residents' scattered everyday
+          words add up, but the witness's own words do not count for the rest, and a topic
+          nobody's own evidence shows is not invented;
 
         evidence ``event:<id>``. A pool is scored only when a witnessed topic is missing from
         the post, once per change of the event's pool."""
@@ -137,21 +148,43 @@ class NLPStage:
                     continue
                 if t not in st.pooled:
                     rest = st.pool.without(st.carriers[t])
-                    labels, mean = rest.mean_category()
-                    st.pooled[t] = rest.n > 0 and t in tagger.pooled(rest.bag, labels, mean)
+                    sampled = t in s.events.sample_topics and self.event_category(st, t)
+                    labels, cat = sampled or rest.mean_category()
+                    st.pooled[t] = rest.n > 0 and t in tagger.pooled(rest.bag, labels, cat)
                 if st.pooled[t]:
                     shared.append(t)
         for t in shared:
             post.focus = [*post.focus, t]
             post.focus_evidence = {**(post.focus_evidence or {}), t: [f"event:{event.id}"]}
 
+    def event_category(self, st, lacking: str = "") -> tuple[list[str], np.ndarray] | None:
+        """The category classifier's probabilities on the joined text sample of an event's
+        posts (``st``: its tracker state; ``lacking``: only the posts not carrying that
+        topic), recomputed when the event reaches the next :func:`sample_due` step; None
+        without a sample."""
+        texts = st.sample.texts(lacking)
+        if not texts:
+            return None
+        step = sample_due(st.pool.n)
+        cached = st.sample.cache.get(lacking)
+        if cached is None or cached[0] != step:
+            clf = self.analyzer.classifier
+            cached = st.sample.cache[lacking] = (step, clf.proba_one("\n".join(texts)))
+        return list(self.analyzer.classifier.labels), cached[1]
+
     def _pool_input(
-        self, post: Post, tokens: Sequence[str], proba=None, known: list[str] | None = None
-    ) -> tuple[list[str], dict[str, float]] | None:
+        self,
+        post: Post,
+        tokens: Sequence[str],
+        proba=None,
+        known: list[str] | None = None,
+        text: str | None = None,
+    ) -> tuple[list[str], dict[str, float], str | None] | None:
         """A post's evidence for its event's focus pool: its content words the focus model
-        knows (``known``: those words, when the analysis looked them up already) and its
+        knows (``known``: those words, when the analysis looked them up already), its
         category probabilities (``proba``, the classifier's; a post replayed from the store
-        has only its category and score). None when focus is not a model, and for a copy of
+        has only its category and score) and its normalized text (``text``, for the event's
+        text sample; None: not sampled). None when focus is not a model, and for a copy of
         another post (it adds no new words)."""
         tagger = self.analyzer.focus
         if not isinstance(tagger, ModelFocusTagger) or post.duplicate_of:
@@ -163,7 +196,7 @@ class NLPStage:
             cat = dict(zip(self.analyzer.classifier.labels, map(float, proba), strict=True))
         else:
             cat = {post.category: float(post.category_score or 1.0)} if post.category else {}
-        return known, cat
+        return known, cat, text
 
     def drain_repointed(self) -> list[tuple[str, str]]:
         """(post id, new duplicate_of) updates for already-stored posts; clears the list."""
@@ -200,7 +233,12 @@ class NLPStage:
         ``iter_events`` with ``since``); returns the number of posts replayed."""
         s = self.settings
         since = (now - s.dedup.window) if now else None
-        posts = [lean_post(p) for p in store.iter_posts(since=since)]
+        posts: list[Post] = []
+        openings: dict[str, str] = {}  # post id -> its opening, for the events' samples
+        chosen: dict[str, list[tuple[int, str]]] = {}  # event -> its sample (key, post id)
+        for p in store.iter_posts(since=since):
+            self._keep_opening(p, chosen, openings)
+            posts.append(lean_post(p))
         # active events (last post within the gap) match on their stored keywords and places
         events = list(store.iter_events(since=(now - s.events.gap) if now else None))
         kw = self.analyzer.keywords
@@ -208,9 +246,35 @@ class NLPStage:
             if p.tokens:
                 self.dedup.add(p.id, p.tokens, published_at=p.published_at, crawled_at=p.crawled_at)
         self.events.warm(
-            events, posts, lambda p: kw.weights(p.tokens), lambda p: self._pool_input(p, p.tokens)
+            events,
+            posts,
+            lambda p: kw.weights(p.tokens),
+            lambda p: self._pool_input(p, p.tokens, None, None, openings.get(p.id)),
         )
         return len(posts)
+
+    def _keep_opening(
+        self, post: Post, chosen: dict[str, list[tuple[int, str]]], openings: dict[str, str]
+    ) -> None:
+        """While replaying: keep ``post``'s normalized opening if it belongs to its event's
+        text sample so far (the bottom-k rule of :class:`~yuqing.nlp.events.EventSample`,
+        so the replay samples what the live tracker sampled among these posts); only the
+        samples' openings are held."""
+        es = self.settings.events
+        k = es.sample_posts
+        if k < 1 or not post.event_id or post.duplicate_of:
+            return
+        kept = chosen.setdefault(post.event_id, [])
+        key = sample_key(post.id)
+        if len(kept) >= k and key >= kept[-1][0]:
+            return
+        body = normalize((post.text or "")[: es.sample_chars + 1])
+        openings[post.id] = _join(normalize(post.title or ""), body)[: es.sample_chars]
+        kept.append((key, post.id))
+        kept.sort()
+        for _, gone in kept[k:]:
+            openings.pop(gone, None)
+        del kept[k:]
 
     def stats(self) -> dict[str, int]:
         return {**self.dedup.stats(), **self.events.stats()}

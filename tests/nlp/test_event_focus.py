@@ -10,6 +10,7 @@ import numpy as np
 
 from tests.nlp.helpers import post, stage_parts
 from yuqing.nlp.analyzer import PostAnalyzer, load_focus_model
+from yuqing.nlp.events import EventSample, sample_due, sample_key
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import ModelFocusTagger
 from yuqing.nlp.normalize import normalize
@@ -106,6 +107,7 @@ def test_the_pools_survive_a_save_and_restore(tmp_path):
     pool = restored.events.held(done[0].event_id)
     assert pool is not None
     assert pool.pool == before.pool and set(pool.carriers) == {"work_safety"}
+    assert pool.sample.items == before.sample.items and len(before.sample.items) == 2
     # and the restored stage shares as the one that never stopped
     later = restored.process_many(_posts(OTHERS[1:], start=2))
     assert "work_safety" in later[-1].focus
@@ -114,4 +116,130 @@ def test_the_pools_survive_a_save_and_restore(tmp_path):
     assert rebuilt.restore(rebuilt.sink) == 2
     pool = rebuilt.events.held(done[0].event_id)
     assert pool.pool.n == 2 and pool.pool.bag == before.pool.bag
+    # the same sample: the posts' openings, normalized and cut as the live stage cut them
+    assert pool.sample.items == before.sample.items
     assert set(pool.carriers) == {"work_safety"}
+
+
+# ---------------------------------------------------------------- the event's text sample
+#: one mixing plant's complaints: the witness names the nuisance (ecology on its own); the
+#: others tell it beside another matter each (a road, health, wages, laundry) and go to other
+#: desks — their words and mean category fall short of ecology, their joined text is routed
+#: to 环境保护
+PLANT = (
+    "青松苑小区旁边的混凝土搅拌站噪音扰民，粉尘污染严重，晚上轰鸣声吵得居民睡不着觉，请环保部门查处"
+)
+PLANT_OTHERS = [
+    "青松苑小区外搅拌站的罐车超载超速，把路面压坏了，车一过呛得人喘不过气，交警也不管",
+    "青松苑小区旁的搅拌站没做环评，老人呼吸道的老毛病又犯了，去医院看了好几次",
+    "青松苑小区旁的搅拌站工人说半年没发工资，晚上还加班干活，窗台上全是灰",
+    "青松苑小区旁的搅拌站天天往外冒白灰，晾的衣服都是白点，家里的窗户不敢开",
+]
+#: a second witness: the event's category is recomputed at 3, 4, 6 … posts, so the sixth
+#: post is the first to see all four others in the sample
+PLANT2 = "青松苑小区居民反映，旁边搅拌站夜间施工噪声扰民，扬尘严重，希望环保部门尽快处理"
+
+
+def _stage_with(**events) -> NLPStage:
+    stage = model_stage()
+    s = stage.settings
+    stage.settings = s.model_copy(update={"events": s.events.model_copy(update=events)})
+    stage.events.settings = stage.settings
+    return stage
+
+
+def test_the_event_category_carries_a_topic_the_mean_does_not():
+    stage = model_stage()
+    an = stage.analyzer
+    labels = an.classifier.labels
+    env = labels.index("环境保护")
+    analyses = [an.analyze_text(normalize(t)) for t in PLANT_OTHERS]
+    # the premise: no complaint alone goes to 环境保护 or carries ecology; joined they do
+    assert all(labels[int(np.argmax(a.category_proba))] != "环境保护" for a in analyses)
+    assert all("ecology" not in a.focus for a in analyses)
+    joined = an.classifier.proba_one("\n".join(a.text for a in analyses))
+    assert int(np.argmax(joined)) == env
+    model = an.focus.model
+    i = model.topics.index("ecology")
+    bag = Counter(w for a in analyses for w in a.tokens)
+    mean = np.mean([a.category_proba for a in analyses], axis=0)
+    assert model.proba(bag, labels, mean)[i] < model.thresholds[i]
+    assert model.proba(bag, labels, joined)[i] >= model.thresholds[i]
+
+    assert "ecology" in _own(stage, PLANT2)
+    out = stage.process_many(_posts([PLANT, PLANT2, *PLANT_OTHERS]))
+    assert len({p.event_id for p in out}) == 1
+    last = out[-1]
+    assert "ecology" not in stage.events.get(last.event_id).focus  # 2 of 6: no majority
+    assert last.focus_evidence.get("ecology") == [f"event:{last.event_id}"]
+    st = stage.events.held(last.event_id)
+    assert len(st.sample.items) == len(out)
+    # the same stage with the mean of the posts' category probabilities shares nothing
+    mean_only = _stage_with(sample_posts=0).process_many(_posts([PLANT, PLANT2, *PLANT_OTHERS]))
+    assert "ecology" not in mean_only[-1].focus
+    # nor for a topic not listed in sample_topics
+    unlisted = _stage_with(sample_topics=[]).process_many(_posts([PLANT, PLANT2, *PLANT_OTHERS]))
+    assert "ecology" not in unlisted[-1].focus
+
+
+def test_the_sample_is_bounded_and_the_same_in_any_order():
+    texts = [f"第{i}条投诉，" + "搅拌站的灰很大" * 40 for i in range(30)]
+    ids = [f"p{i}" for i in range(30)]
+    a, b = EventSample(), EventSample()
+    for pid, t in zip(ids, texts, strict=True):
+        a.add(pid, t[:160], ["ecology"] if pid == "p3" else [], 8)
+    for pid, t in reversed(list(zip(ids, texts, strict=True))):
+        b.add(pid, t[:160], ["ecology"] if pid == "p3" else [], 8)
+    assert len(a.items) == 8 and all(len(text) <= 160 for _, text, _ in a.items)
+    assert a.items == b.items
+    kept = {k for k, _, _ in a.items}
+    assert kept == set(sorted(sample_key(p) for p in ids)[:8])  # the 8 lowest keys
+    a.add("p0", texts[0][:160], [], 8)  # the same post again changes nothing
+    assert a.items == b.items
+    # through the stage the openings are cut to sample_chars
+    stage = _stage_with(sample_posts=3, sample_chars=30)
+    out = stage.process_many(_posts([PLANT, *PLANT_OTHERS]))
+    st = stage.events.held(out[0].event_id)
+    assert len(st.sample.items) == 3
+    assert all(len(text) <= 30 for _, text, _ in st.sample.items)
+
+
+def test_the_event_category_is_recomputed_on_its_schedule():
+    assert [sample_due(n) for n in range(1, 18)] == [
+        1, 2, 3, 4, 4, 6, 6, 8, 8, 8, 8, 12, 12, 12, 12, 16, 16
+    ]  # fmt: skip
+    stage = model_stage()
+    calls = []
+    clf = stage.analyzer.classifier
+    real = clf.proba_one
+
+    def counting(text, tokens=None):
+        calls.append(text)
+        return real(text, tokens)
+
+    clauses = [
+        "搅拌站的罐车把路面压坏了",
+        "老人呼吸道的老毛病又犯了",
+        "工人说半年没发工资",
+        "晾的衣服都是白点",
+        "孩子上学要从搅拌站门口经过",
+        "物业说这不归他们管",
+    ]
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, 6)][:13]
+    texts = [f"青松苑小区{k}号楼住户：{clauses[i]}，{clauses[j]}" for k, (i, j) in enumerate(pairs)]
+    computed, events = [], set()
+    for p in _posts(texts):
+        assert stage.process_many([p])[0].duplicate_of is None
+        events.add(p.event_id)
+        st = stage.events.held(p.event_id)
+        clf.proba_one = counting
+        try:
+            before = len(calls)
+            labels, proba = stage.event_category(st)
+            if len(calls) > before:
+                computed.append(st.pool.n)
+            assert len(calls) - before <= 1
+        finally:
+            del clf.proba_one
+        assert abs(sum(proba) - 1.0) < 1e-6 and labels == list(clf.labels)
+    assert len(events) == 1 and computed == [1, 2, 3, 4, 6, 8, 12]

@@ -69,6 +69,14 @@ class EventSettings(_Strict):
     max_events: int = Field(default=5000, ge=10)  # in-memory recent events
     max_post_ids: int = Field(default=1000, ge=1)  # post_ids kept on an event record
     max_tracked_posts: int = Field(default=100_000, ge=100)  # post → event map for reposts
+    # an event's category probabilities for its pooled focus decision: the category
+    # classifier on the opening sample_chars characters of up to sample_posts of its posts
+    # (nlp/events.py EventSample); sample_posts 0: the mean of its posts' probabilities
+    sample_posts: int = Field(default=8, ge=0, le=64)
+    sample_chars: int = Field(default=160, ge=20, le=2000)
+    # the topics whose pooled decision uses it (a category that is the topic: 环境保护 is
+    # ecology); the others keep the mean (docs/nlp.md: imprecise on dev pseudo-events)
+    sample_topics: list[str] = Field(default_factory=lambda: ["ecology"])
     # consolidation (nlp/consolidate.py, `yuqing events rebuild`, nightly under `yuqing run`)
     edge_similarity: float = Field(default=0.2, gt=0, le=1)  # candidate pairs
     cluster_similarity: float = Field(default=0.25, gt=0, le=1)  # average-linkage cut
