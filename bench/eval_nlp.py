@@ -75,7 +75,8 @@ def focus(args) -> None:
     cfg, an = analyzer()
     topics = [t.id for t in cfg.topics.focus]
     data = EvaluationData(texts, None, truth, None, "", str(FOCUS))
-    pred = [a.focus for a in analyze_all(an, data.texts)]
+    analyses = analyze_all(an, data.texts)
+    pred = [a.focus for a in analyses]
     m = focus_metrics(truth, pred, topics)
     print(f"focus topics, {len(texts)} hand-labelled dev messages ({FOCUS.name}):")
     print(f"{'topic':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'labelled':>9}{'tagged':>7}")
@@ -89,15 +90,39 @@ def focus(args) -> None:
     dust = [k for k, t in enumerate(texts) if "ecology" in truth[k] and DUST_NOISE.search(t)]
     hit = sum("ecology" in pred[k] for k in dust)
     print(f"dust/noise complaints tagged ecology: {hit}/{len(dust)} ({hit / len(dust):.0%})")
-    surge = surge_figures(an)
+    routed = {"dev": routed_to_ecology(analyses)}
+    surge = surge_figures(an, routed)
     shares = pseudo_event_shares([dev[i] for i, _ in labels], truth, an, topics)
     if args.json:
         print(
             json.dumps(
-                {"focus": m, "dust_noise": [hit, len(dust)], "surge": surge, "shares": shares},
+                {
+                    "focus": m,
+                    "dust_noise": [hit, len(dust)],
+                    "surge": surge,
+                    "shares": shares,
+                    "routed_to_environment": routed,
+                },
                 ensure_ascii=False,
             )
         )
+
+
+def routed_to_ecology(analyses, name: str = "dev") -> dict[str, list[int]]:
+    """The held-out surge's shape (issue 12: its complaints were routed to 环境保护): of the
+    posts the category classifier routes to 环境保护 (its top category; and with a score of at
+    least 0.5), how many the per-post focus tagging tags ``ecology`` — [tagged, routed]."""
+    top = [a for a in analyses if a.category == "环境保护"]
+    sure = [a for a in top if (a.category_score or 0.0) >= 0.5]
+    out = {
+        "top": [sum("ecology" in a.focus for a in top), len(top)],
+        "score_0.5": [sum("ecology" in a.focus for a in sure), len(sure)],
+    }
+    print(
+        f"{name} posts routed to 环境保护, tagged ecology per post: {out['top'][0]}/{out['top'][1]}"
+        f" (top category), {out['score_0.5'][0]}/{out['score_0.5'][1]} (category score ≥ 0.5)"
+    )
+    return out
 
 
 def pseudo_event_shares(
@@ -168,16 +193,20 @@ def pseudo_event_shares(
     return {"groups": len(groups), "right": right, "false": false}
 
 
-def surge_figures(an) -> dict:
+def surge_figures(an, routed: dict | None = None) -> dict:
     """``surge.csv`` (RULES.md): share of each surge's complaints tagged with its topic, per
     post and with the surge's posts as one event (the stage's sharing rule: every member takes
-    a topic that at least half of them carry, from ``focus_share_min_event`` posts on)."""
+    a topic that at least half of them carry, from ``focus_share_min_event`` posts on);
+    ``routed`` gains the surge's :func:`routed_to_ecology`."""
     from yuqing.nlp.evaluation import analyze_all
     from yuqing.nlp.settings import NLPSettings
 
     with open(SURGE, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    pred = [a.focus for a in analyze_all(an, [r["text"] for r in rows])]
+    analyses = analyze_all(an, [r["text"] for r in rows])
+    pred = [a.focus for a in analyses]
+    if routed is not None:
+        routed["surge"] = routed_to_ecology(analyses, "surge")
     min_event = NLPSettings().focus_share_min_event
     out: dict[str, dict] = {}
     for name in dict.fromkeys(r["surge"] for r in rows):

@@ -112,12 +112,12 @@ class NLPStage:
             pool = self._pool_input(post, a.tokens, a.category_proba, a.focus_tokens, a.text)
             event = self.events.assign(post, a.keyword_weights, flush=False, pool=pool)
             post.event_id = event.id
-            self._share_focus(post, event, a)
+            self._share_focus(post, event)
         self.events.flush()
         self.dedup.commit()
         return posts
 
-    def _share_focus(self, post: Post, event, analysis=None) -> None:
+    def _share_focus(self, post: Post, event) -> None:
         """A post of an event with ``focus_share_min_event`` posts or more takes
 
         * the focus topics at least half of the event's posts carry (``event.focus``, counted
@@ -168,8 +168,10 @@ class NLPStage:
         step = sample_due(st.pool.n)
         cached = st.sample.cache.get(lacking)
         if cached is None or cached[0] != step:
-            clf = self.analyzer.classifier
-            cached = st.sample.cache[lacking] = (step, clf.proba_one("\n".join(texts)))
+            # the per-post analysis's path (its segmenter's tokens), not the classifier alone:
+            # the classifier's own segmenter may be another backend, loaded for this only
+            a = self.analyzer.analyze_text("\n".join(texts))
+            cached = st.sample.cache[lacking] = (step, np.array(a.category_proba))
         return list(self.analyzer.classifier.labels), cached[1]
 
     def _pool_input(
