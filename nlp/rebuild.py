@@ -10,6 +10,7 @@ whose event changed and removes the merged fragments' records.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -47,6 +48,29 @@ def consolidator_for(cfg) -> Consolidator:
     )
 
 
+def _slim(post: Post) -> Post:
+    """``post`` (changed in place) as the rebuild holds it: what consolidation reads, with the
+    strings many posts repeat (keywords, places, topics, sources, authors, event ids) shared
+    and what it never reads (URL, hash, focus evidence, notes, flags, stored time) dropped —
+    about half a lean post's memory; a million of them are held at once. Never store it."""
+    intern = sys.intern
+    post.url = post.content_hash = ""
+    post.focus_evidence, post.risk_flags, post.notes = {}, [], []
+    post.updated_at = post.category_score = post.category_uncertain = None
+    post.keywords = [intern(k) for k in post.keywords]
+    post.focus = [intern(f) for f in post.focus]
+    post.groups = [intern(g) for g in post.groups]
+    post.regions_mentioned = [intern(r) for r in post.regions_mentioned]
+    if post.anchors is not None:
+        post.anchors = [intern(a) for a in post.anchors]
+    post.source_id, post.channel = intern(post.source_id), intern(post.channel)
+    for name in ("category", "region", "author", "event_id", "duplicate_of"):
+        value = getattr(post, name)
+        if value is not None:
+            setattr(post, name, intern(value))
+    return post
+
+
 def rebuild_events(
     store, consolidator: Consolidator, since: datetime | None, now: datetime
 ) -> dict:
@@ -55,7 +79,7 @@ def rebuild_events(
 
     def lean(post: Post) -> Post:  # anchors first (they may need the body), then lean
         consolidator.anchors_of(post)
-        return lean_post(post, keep_text=TITLE_CHARS)
+        return _slim(lean_post(post, keep_text=TITLE_CHARS))
 
     if since is None:
         recent = [lean(p) for p in store.iter_posts()]
