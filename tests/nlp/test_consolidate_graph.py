@@ -99,8 +99,8 @@ def test_capped_consolidation_is_the_plain_one_when_the_cap_is_not_reached(analy
 
     plain = run(None)
     most = _wording_degrees(Consolidator(anchors=AnchorExtractor(read_userdict())), analysed)
-    assert 1 < most < ConsolidationParams().max_neighbours
-    for cap in (most, ConsolidationParams().max_neighbours):
+    assert 1 < most < 50
+    for cap in (most, 50):
         capped = run(cap)
         assert capped.post_event == plain.post_event
         assert [e.to_dict() for e in capped.events] == [e.to_dict() for e in plain.events]
