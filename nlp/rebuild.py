@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from yuqing.models import FUTURE_TOLERANCE, Post, lean_post
@@ -48,13 +49,22 @@ def consolidator_for(cfg) -> Consolidator:
     )
 
 
+@dataclass(slots=True)
+class _HeldPost(Post):
+    """A post as the rebuild holds it: the same fields in slots, without a per-post dict
+    (about 1.3 KB less a post; a million are held at once)."""
+
+
+_FIELDS = tuple(f.name for f in fields(Post))
+
+
 def _slim(post: Post) -> Post:
-    """``post`` (changed in place) as the rebuild holds it: what consolidation reads, with the
+    """A lean ``post`` as the rebuild holds it: what consolidation reads, in slots, with the
     strings many posts repeat (keywords, places, topics, sources, authors, event ids) shared
-    and what it never reads (URL, hash, focus evidence, notes, flags, stored time) dropped —
-    about half a lean post's memory; a million of them are held at once. Never store it."""
+    and what it never reads (URL, focus evidence, notes, flags, stored time) dropped — about
+    a third of a lean post's memory. Never store it."""
     intern = sys.intern
-    post.url = post.content_hash = ""
+    post.url = ""
     post.focus_evidence, post.risk_flags, post.notes = {}, [], []
     post.updated_at = post.category_score = post.category_uncertain = None
     post.keywords = [intern(k) for k in post.keywords]
@@ -68,7 +78,7 @@ def _slim(post: Post) -> Post:
         value = getattr(post, name)
         if value is not None:
             setattr(post, name, intern(value))
-    return post
+    return _HeldPost(**{name: getattr(post, name) for name in _FIELDS})
 
 
 def rebuild_events(
