@@ -68,6 +68,12 @@ bench-crawl: $(STAMP)
 bench-hot: $(STAMP)
 	$(PY) bench/hot.py
 
+# the nightly event rebuild, main's code against this checkout's, on copies of a store that
+# bench/scale.py made: make bench-rebuild DIR=var/scale (DAYS=7, OLD=main)
+.PHONY: bench-rebuild
+bench-rebuild: $(STAMP)
+	$(PY) bench/rebuild.py --dir $(DIR) --days $(or $(DAYS),7) --old $(or $(OLD),main)
+
 # Elasticsearch: the integ-test distribution via Maven into .cache/es (fast when cached; without
 # Java/Maven it only warns unless CI=true), a node in the foreground, the indexing benchmark.
 .PHONY: es-dist es bench-es
