@@ -112,7 +112,9 @@ def test_the_candidate_window_compares_only_posts_near_in_time():
     X, A = _random_posts(n=150, seed=5)
     plain = list(_similarity_edges(X, A, 0.2, 0.25, chunk=9))
     wide = list(_similarity_edges(X, A, 0.2, 0.25, chunk=9, window=150))
-    assert all(np.array_equal(a, b) for pa, pb in zip(plain, wide) for a, b in zip(pa, pb))
+    assert len(plain) == len(wide)
+    for pa, pb in zip(plain, wide, strict=True):
+        assert all(np.array_equal(a, b) for a, b in zip(pa, pb, strict=True))
     near = list(_similarity_edges(X, A, 0.2, 0.25, chunk=9, window=10))
     words = [np.abs(r - c) for r, c in near[1:]]  # [0] is the place star
     far = [np.abs(r - c) for r, c in plain[1:]]
