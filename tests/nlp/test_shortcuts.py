@@ -3,6 +3,7 @@ score): the same values and the same order, on the dev texts and on edge cases."
 
 import math
 import random
+import unicodedata
 from collections import Counter
 
 import pytest
@@ -12,7 +13,7 @@ from yuqing.nlp.dedup import shingles
 from yuqing.nlp.fastpath import WordIds
 from yuqing.nlp.keywords import KeywordExtractor, top_keywords
 from yuqing.nlp.lexicon import NEGATORS, lexicon_score
-from yuqing.nlp.normalize import normalize
+from yuqing.nlp.normalize import _nfkd_table, nfkc, normalize
 from yuqing.nlp.segment import get_segmenter, is_content
 
 
@@ -227,3 +228,24 @@ def test_anchor_tagger_sharing_the_segmenters_tokenizer_equals_its_own_copy(dev_
         assert shared.extract("", text) == own.extract("", text)
     assert shared.tag.rj is seg.rjieba() and own.tag.rj is not seg.rjieba()
     assert get_segmenter(backend="jieba").rjieba() is None
+
+
+def test_nfkc_equals_unicodedata():
+    """normalize's NFKC (the table's characters replaced by their NFKD first) = NFKC, on the
+    dev texts, on every table character alone and between neighbours that compose or reorder
+    with it (combining marks, Hangul jamo), and on random mixes."""
+    plain = unicodedata.normalize
+    texts = [r["title"] + "\n" + r["text"] for r in teddy("dev")]
+    texts += ["臨海市人民政府辦公室　ＡＢＣ１２３   通知", "", "abc", "①②　ｶﾞ㍿"]
+    table = _nfkd_table()
+    assert len(table) > 900 and 0xFF0C in table and 0x3000 in table
+    around = ["", "a", "\u0301", "\u0308\u0301", "\u1161", "\u3099", "e\u0301", "\u1100"]
+    for cp in table:
+        for left in around:
+            for right in around:
+                texts.append(left + chr(cp) + right)
+    rnd = random.Random(0)
+    pool = [chr(cp) for cp in table] + around + list("的了ＡａⅠ㈱") + ["\u0327", "\u0323"]
+    texts += ["".join(rnd.choices(pool, k=rnd.randint(1, 12))) for _ in range(3000)]
+    for t in texts:
+        assert nfkc(t) == plain("NFKC", t), repr(t)
