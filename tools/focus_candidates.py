@@ -1,6 +1,6 @@
 """Which train.csv messages ``data/focus_eval/train_focus.csv`` labels by hand, and why.
 
-    .venv/bin/python tools/focus_candidates.py [--round 1|2] [--show] [--train data/teddy2020/train.csv]
+    .venv/bin/python tools/focus_candidates.py [--round 1|2 | --test] [--show] [--train data/teddy2020/train.csv]
 
 Prints the ids (one a line; ``--show``: with category, title and opening, for the annotator) of
 the messages chosen for hand labelling by ``data/focus_eval/RULES.md``.
@@ -19,6 +19,12 @@ pattern (``BROAD2``: round 1's words plus the everyday words residents use — �
 开店, 吃, 拉肚子, 一分钱, 结算, 裂缝, 关人 …), shuffled with another fixed seed: every hardship
 candidate (there are few) and up to 60 per other topic. Again no model chose them and none was
 read while labelling.
+
+**Test set** (``--test``, 2026-11-29): the ids and strata of ``data/focus_eval/test_focus.csv``,
+the held-out focus test set (``held_out_draw``): 200 messages drawn at random from all of train.csv
+(seed ``TEST_SEED``), then enriched strata for business_env, food_drug, hardship and
+wage_arrears drawn from the messages no round labelled, in two stages (RULES.md). The focus
+model never learns from these rows (``tools/train_focus.py`` drops them).
 """
 
 from __future__ import annotations
@@ -56,6 +62,42 @@ BROAD2 = {
 }
 PER_TOPIC2 = 60
 SEED2 = 29
+
+#: the held-out focus test set (``data/focus_eval/test_focus.csv``): a simple random sample of
+#: train.csv, then enriched strata for the rare topics drawn from the messages no round labelled
+TEST_SEED = 2026
+TEST_RANDOM = 200
+TEST_ENRICHED = {
+    # hardship: round 2 took every opening match; the rest of train.csv holds its words only
+    # further in, so the whole text is searched
+    "hardship": (
+        r"低保|贫困|特困|五保|残疾|危房|救助|困难户|困难家庭|生活困难|孤寡|孤儿|扶贫|无依|"
+        r"看不起病|没钱治|生活无着",
+        None,
+        "text",
+    ),
+    "business_env": (BROAD2["business_env"] + r"|招商|投资|商家|老板|个体户|营商", 50, "opening"),
+    "food_drug": (BROAD2["food_drug"], None, "opening"),
+    "wage_arrears": (BROAD2["wage_arrears"], 50, "opening"),
+}
+#: second stage, drawn after the first was labelled (its positives fell short of 40 for the
+#: rare topics): what is left of business_env's opening matches (up to 100), and every message
+#: left whose *whole text* matches a narrower pattern for wage_arrears and food_drug (their
+#: opening matches were used up); hardship has nothing left (stage 1 took every match)
+TEST_ENRICHED2 = {
+    "business_env": (TEST_ENRICHED["business_env"][0], 100, "opening"),
+    "wage_arrears": (
+        r"拖欠|欠薪|讨薪|工钱|血汗钱|工程款|克扣|欠.{0,6}工资|工资.{0,6}(没|未|不)(发|给|付)",
+        None,
+        "text",
+    ),
+    "food_drug": (
+        r"食品|变质|过期|中毒|检疫|屠宰|假药|劣药|疫苗|地沟油|病死|注水|三无|霉变|食堂|餐馆|"
+        r"饭店|药店|药房|保健品",
+        None,
+        "text",
+    ),
+}
 
 
 def candidates(train: str | Path, round_: int = 1) -> list[str]:
@@ -95,15 +137,53 @@ def _round2(rows: list[dict], done: set[str]) -> list[str]:
     return list(dict.fromkeys(pick))
 
 
+def held_out_draw(train: str | Path) -> list[tuple[str, str]]:
+    """(id, stratum) of the held-out focus test set (``data/focus_eval/test_focus.csv``):
+    ``TEST_RANDOM`` messages drawn at random from all of train.csv (stratum ``random``; rows
+    hand-labelled for training in rounds 1–2 included, they leave the training labels), then
+    per rare topic (``TEST_ENRICHED``: pattern, cap, where it is searched) the messages no
+    round labelled and not drawn yet that match, shuffled with the same seed (stratum
+    ``enriched:<topic>``; a message matching several topics goes to the first); then the
+    second stage ``TEST_ENRICHED2`` the same way with seed ``TEST_SEED + 1``."""
+    with open(train, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    labelled = set(_round1(rows)) | set(_round2(rows, set(_round1(rows))))
+    rnd = random.Random(TEST_SEED)
+    ids = sorted(r["id"] for r in rows)
+    out = [(i, "random") for i in rnd.sample(ids, TEST_RANDOM)]
+    taken = {i for i, _ in out} | labelled
+    for stage, enriched in ((1, TEST_ENRICHED), (2, TEST_ENRICHED2)):
+        if stage == 2:
+            rnd = random.Random(TEST_SEED + 1)
+        for t, (pat, cap, where) in enriched.items():
+            hits = sorted(
+                r["id"]
+                for r in rows
+                if r["id"] not in taken
+                and re.search(pat, r["text"] if where == "text" else r["text"][:150])
+            )
+            rnd.shuffle(hits)
+            hits = hits[:cap] if cap else hits
+            out += [(i, f"enriched:{t}") for i in hits]
+            taken |= set(hits)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
     ap.add_argument("--round", type=int, choices=(1, 2), default=1)
+    ap.add_argument("--test", action="store_true", help="the held-out test set's draw instead")
     ap.add_argument("--show", action="store_true", help="with category, title and opening")
     args = ap.parse_args(argv)
-    ids = candidates(args.train, args.round)
+    drawn = (
+        held_out_draw(args.train)
+        if args.test
+        else [(i, "") for i in candidates(args.train, args.round)]
+    )
+    ids = [i for i, _ in drawn]
     if not args.show:
-        print("\n".join(ids))
+        print("\n".join(f"{i},{s}" if s else i for i, s in drawn))
         return
     with open(args.train, encoding="utf-8") as fh:
         by_id = {r["id"]: r for r in csv.DictReader(fh)}

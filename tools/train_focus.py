@@ -9,7 +9,11 @@ pipeline on the same rows), so the model learns how far to trust a *predicted* c
 Training messages an annotator labelled by ``data/focus_eval/RULES.md``
 (``data/focus_eval/train_focus.csv``, joined on ``id``) take their hand labels instead of the
 weak ones. dev.csv is never used: ``data/focus_eval/dev_focus.csv`` labels it by hand to measure
-the model (``bench/eval_nlp.py --focus``).
+the model (``bench/eval_nlp.py --focus``). Nor are the train.csv messages of the held-out focus
+test set ``data/focus_eval/test_focus.csv`` (``--held-out``): they are dropped before anything is
+learned — their weak labels, their hand labels (60 of them were labelled in rounds 1–2), the
+word vocabulary and the out-of-fold category probabilities. (The shipped *category* model does
+train on all of train.csv, those messages included.)
 """
 
 from __future__ import annotations
@@ -26,11 +30,36 @@ FOCUS_PROVENANCE = (
     "weak supervision on the 2020 TipDM (泰迪杯) problem C training messages (train.csv): "
     "labels from the topics.yaml focus lexicon agreeing with the gold first-level category, "
     "category 环境保护 -> ecology, and per-topic patterns (yuqing.nlp.focus_model.weak_labels); "
-    "613 of the messages labelled by hand by data/focus_eval/RULES.md (train_focus.csv, two "
-    "rounds) instead; features: content words + out-of-fold category probabilities; a "
-    "pattern-evidence layer per topic fitted on the hand-labelled messages only"
+    "messages labelled by hand by data/focus_eval/RULES.md (train_focus.csv, by rounds) "
+    "instead; the held-out focus test set's messages (test_focus.csv) left out entirely; "
+    "features: content words + out-of-fold category probabilities; a pattern-evidence layer "
+    "per topic fitted on the hand-labelled messages only"
 )
 HAND_LABELS = ROOT / "data" / "focus_eval" / "train_focus.csv"
+HELD_OUT = ROOT / "data" / "focus_eval" / "test_focus.csv"
+
+
+def held_out_ids(path: str | Path | None) -> set[str]:
+    """The ids (``id`` column) of the held-out focus test set; none for ''/None."""
+    import csv
+
+    if not path:
+        return set()
+    with open(path, encoding="utf-8") as fh:
+        return {r["id"] for r in csv.DictReader(fh)}
+
+
+def training_mask(train: str | Path, held_out: set[str]) -> list[bool]:
+    """Per row of ``train`` (its ``id`` column): may the focus model learn from it? Every id of
+    ``held_out`` must be a row of ``train`` (a typo would silently leak the set)."""
+    import csv
+
+    with open(train, encoding="utf-8") as fh:
+        ids = [r["id"] for r in csv.DictReader(fh)]
+    missing = held_out - set(ids)
+    if missing:
+        raise SystemExit(f"held-out ids not in {train}: {len(missing)}, e.g. {min(missing)}")
+    return [i not in held_out for i in ids]
 
 
 def hand_labels(train: str | Path, path: str | Path) -> list[list[str] | None]:
@@ -48,18 +77,57 @@ def hand_labels(train: str | Path, path: str | Path) -> list[list[str] | None]:
     return [labelled.get(i) for i in ids]
 
 
-def main(argv: list[str] | None = None) -> None:
+def prepare(train: str | Path, hand: str | None, held_out: str | None) -> dict:
+    """The rows the focus model learns from: train.csv without the held-out ids, normalized,
+    segmented, with their gold categories and hand labels (None where nobody labelled)."""
+    from yuqing.nlp.data import load_labelled
+    from yuqing.nlp.normalize import normalize
+    from yuqing.nlp.segment import get_segmenter
+
+    data = load_labelled(train)
+    gold = hand_labels(train, hand) if hand else None
+    if gold is not None and len(gold) != len(data):
+        raise SystemExit(f"{train}: {len(data)} messages but {len(gold)} ids")
+    out_ids = held_out_ids(held_out)
+    keep = training_mask(train, out_ids)
+    if len(keep) != len(data):
+        raise SystemExit(f"{train}: {len(data)} messages but {len(keep)} ids")
+    texts = [normalize(t) for t, k in zip(data.texts, keep, strict=True) if k]
+    seg = get_segmenter()
+    return {
+        "data": data,
+        "texts": texts,
+        "categories": [c for c, k in zip(data.labels, keep, strict=True) if k],
+        "tokens": [seg.tokens(t) for t in texts],
+        "gold": None if gold is None else [g for g, k in zip(gold, keep, strict=True) if k],
+        "n_held_out": len(out_ids),
+    }
+
+
+def oof_category(texts: list[str], categories: list[str]):
+    """5-fold out-of-fold probabilities of the current category pipeline on the rows, and the
+    category labels in their column order."""
     import numpy as np
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from yuqing.nlp.classifier import build_pipeline
+    from yuqing.nlp.segment import get_segmenter
+
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    proba = cross_val_predict(
+        build_pipeline(get_segmenter()), texts, categories, cv=folds, method="predict_proba"
+    )
+    return np.asarray(proba), sorted(set(categories))  # cross_val_predict's column order
+
+
+def main(argv: list[str] | None = None) -> None:
+    import numpy as np
 
     from yuqing.config import load_config
     from yuqing.nlp import model_file
     from yuqing.nlp.analyzer import DEFAULT_FOCUS_MODEL
-    from yuqing.nlp.classifier import build_pipeline
-    from yuqing.nlp.data import load_labelled
     from yuqing.nlp.focus import FocusTagger
     from yuqing.nlp.focus_model import KIND, train_focus_model
-    from yuqing.nlp.normalize import normalize
     from yuqing.nlp.segment import get_segmenter
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -69,26 +137,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--C", type=float, default=1.0)
     ap.add_argument("--target-precision", type=float, default=0.85)
     ap.add_argument("--hand-labels", default=str(HAND_LABELS), help="id,focus ('' = none)")
+    ap.add_argument(
+        "--held-out", default=str(HELD_OUT), help="id,… of rows never learned from ('' = none)"
+    )
     args = ap.parse_args(argv)
 
     cfg = load_config(args.config)
     lexicon = FocusTagger.from_topics(cfg.topics.focus)
-    data = load_labelled(args.train)
-    gold = hand_labels(args.train, args.hand_labels) if args.hand_labels else None
-    if gold is not None and len(gold) != len(data):
-        raise SystemExit(f"{args.train}: {len(data)} messages but {len(gold)} ids")
-    seg = get_segmenter()
-    texts = [normalize(t) for t in data.texts]
-    tokens = [seg.tokens(t) for t in texts]
     t0 = time.perf_counter()
-    folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    proba = cross_val_predict(
-        build_pipeline(seg), texts, data.labels, cv=folds, method="predict_proba"
+    rows = prepare(args.train, args.hand_labels, args.held_out)
+    data, texts, categories, tokens, gold = (
+        rows["data"],
+        rows["texts"],
+        rows["categories"],
+        rows["tokens"],
+        rows["gold"],
     )
-    labels = sorted(set(data.labels))  # cross_val_predict's column order
+    proba, labels = oof_category(texts, categories)
     model = train_focus_model(
         texts,
-        data.labels,
+        categories,
         tokens,
         np.asarray(proba),
         labels,
@@ -100,9 +168,17 @@ def main(argv: list[str] | None = None) -> None:
     meta = {
         **model.metadata,
         "topics": model.topics,
-        "training_data": {"path": Path(data.path).name, "sha256": data.sha256, "n": len(data)},
+        "training_data": {
+            "path": Path(data.path).name,
+            "sha256": data.sha256,
+            "n": len(data),
+            "learned_from": len(texts),
+        },
         "hand_labels": _file_info(args.hand_labels),
-        "segmenter": {"fingerprint": seg.fingerprint},
+        "held_out": {**(_file_info(args.held_out) or {}), "n": rows["n_held_out"]}
+        if args.held_out
+        else None,
+        "segmenter": {"fingerprint": get_segmenter().fingerprint},
         "thresholds": dict(zip(model.topics, model.thresholds, strict=True)),
         "provenance": FOCUS_PROVENANCE,
         "fit_seconds": round(time.perf_counter() - t0, 1),

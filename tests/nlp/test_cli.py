@@ -117,6 +117,8 @@ def test_evaluate_reports_all_three_signals(tmp_path):
         "f1": 1.0,
         "support": 1,
         "predicted": 1,
+        "precision_ci90": [0.2699, 1.0],
+        "recall_ci90": [0.2699, 1.0],
     }
     assert f["ecology"]["support"] == 1 and f["ecology"]["recall"] == 1.0
     assert f["food_drug"]["support"] == 0 and f["food_drug"]["recall"] is None

@@ -1,4 +1,4 @@
-from yuqing.nlp.evaluation import focus_metrics, negativity_metrics
+from yuqing.nlp.evaluation import focus_metrics, negativity_metrics, wilson_interval
 
 
 def test_negativity_metrics_by_hand():
@@ -29,3 +29,16 @@ def test_focus_metrics_by_hand():
     assert h["precision"] is None and h["recall"] is None and h["f1"] is None
     assert m["micro"]["precision"] == 0.6667 and m["micro"]["recall"] == 0.5
     assert m["exact_match"] == 0.25
+    assert e["precision_ci90"] == e["recall_ci90"] == wilson_interval(1, 2)
+    assert h["precision_ci90"] is None and h["recall_ci90"] is None
+    assert m["micro"]["recall_ci90"] == wilson_interval(2, 4)
+
+
+def test_wilson_interval_by_hand():
+    # 8 of 10 at z = 1.6449: centre (0.8 + 0.1353) / 1.2706 = 0.7361, half-width 0.1953
+    lo, hi = wilson_interval(8, 10)
+    assert (lo, hi) == (0.5408, 0.9314)
+    assert wilson_interval(0, 5)[0] == 0.0 and wilson_interval(5, 5)[1] == 1.0
+    assert wilson_interval(0, 0) is None
+    # wider with fewer trials, and always around the observed share
+    assert wilson_interval(80, 100)[0] > lo and wilson_interval(80, 100)[1] < hi

@@ -1,0 +1,46 @@
+"""The held-out focus test set (data/focus_eval/test_focus.csv): reproducible draw, valid labels,
+and never learned from by tools/train_focus.py."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tools.focus_candidates import held_out_draw
+from tools.train_focus import HAND_LABELS, HELD_OUT, held_out_ids, training_mask
+from yuqing.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ROOT / "data" / "teddy2020" / "train.csv"
+
+
+def _rows(path):
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_test_set_is_the_documented_draw_with_configured_topics():
+    rows = _rows(HELD_OUT)
+    assert [(r["id"], r["stratum"]) for r in rows] == held_out_draw(TRAIN)
+    topics = {t.id for t in load_config(ROOT / "config").topics.focus}
+    assert {t for r in rows for t in r["focus"].split("|") if t} <= topics
+    strata = {r["stratum"] for r in rows}
+    assert "random" in strata and all(s == "random" or s.split(":")[1] in topics for s in strata)
+    assert sum(r["stratum"] == "random" for r in rows) == 200
+
+
+def test_training_leaves_out_every_held_out_row_and_only_those():
+    out = held_out_ids(HELD_OUT)
+    keep = training_mask(TRAIN, out)
+    ids = [r["id"] for r in _rows(TRAIN)]
+    assert len(keep) == len(ids) and sum(not k for k in keep) == len(out) == 527
+    assert {i for i, k in zip(ids, keep, strict=True) if not k} == out
+    # hand labels of rounds 1-2 that fall in the test set are not learned from either
+    hand = {r["id"] for r in _rows(HAND_LABELS)}
+    assert hand & out and all(k for i, k in zip(ids, keep, strict=True) if i in hand - out)
+    assert training_mask(TRAIN, set()) == [True] * len(ids)
+
+
+def test_a_held_out_id_missing_from_train_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="held-out ids not in"):
+        training_mask(TRAIN, {"m-not-there"})
