@@ -79,7 +79,7 @@ def focus(args) -> None:
         labels = [(r["id"], [t for t in r["focus"].split("|") if t]) for r in csv.DictReader(fh)]
     texts = [dev[i]["text"] for i, _ in labels]
     truth = [t for _, t in labels]
-    cfg, an = analyzer()
+    cfg, an = analyzer(**({"focus_model": args.focus_model} if args.focus_model else {}))
     topics = [t.id for t in cfg.topics.focus]
     data = EvaluationData(texts, None, truth, None, "", str(FOCUS))
     analyses = analyze_all(an, data.texts)
@@ -479,6 +479,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--category", action="store_true")
     ap.add_argument("--focus", action="store_true")
+    ap.add_argument("--focus-model", metavar="PATH", help="--focus with this model file")
     ap.add_argument("--reviews", metavar="CSV", help="online_shopping_10_cats.csv")
     ap.add_argument("--hotel", metavar="CSV", help="ChnSentiCorp_htl_all.csv")
     ap.add_argument("--snownlp", action="store_true", help="score SnowNLP on the same reviews")

@@ -381,6 +381,7 @@ def train_focus_model(
     gold: Sequence[Sequence[str] | None] | None = None,
     evidence_layer: bool = True,
     evidence_C: float = 0.3,
+    thresholds_on: str = "all",
 ) -> FocusModel:
     """Fit on normalized ``texts`` with gold ``categories`` (for the weak labels only), their
     content ``tokens`` and the category model's *out-of-fold* probabilities ``cat_proba``.
@@ -399,7 +400,12 @@ def train_focus_model(
     chosen like the model's, on its own out-of-fold predictions on those rows, and the layer is
     kept for a topic only where that reaches ``target_precision`` with support. It lets a
     message the words alone leave below the threshold through when the written patterns for
-    the topic speak for it (a wage complaint in a few plain words)."""
+    the topic speak for it (a wage complaint in a few plain words).
+
+    ``thresholds_on``: "all" chooses each topic's threshold on every training row's
+    out-of-fold prediction (against the hand labels where there are any, the weak labels
+    elsewhere); "hand" on the hand-labelled rows' alone (the rules' labels, not the labelling
+    functions'), where those hold at least ``folds`` positives of the topic."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -449,7 +455,8 @@ def train_focus_model(
             cv=StratifiedKFold(folds, shuffle=True, random_state=0),
             method="predict_proba",
         )[:, 1]
-        thresholds[j], oof_precision[t] = _threshold(p, y[:, j], target_precision)
+        on = hand if thresholds_on == "hand" and y[hand, j].sum() >= folds else slice(None)
+        thresholds[j], oof_precision[t] = _threshold(p[on], y[on, j], target_precision)
         if evidence_layer:
             base = (p >= thresholds[j]) | (override[j] & strong[:, j] & (p >= _OVERRIDE_P))
             layer = _evidence_layer(
@@ -479,6 +486,7 @@ def train_focus_model(
             "hand_labelled_rows": n_gold,
             "oof_weak_precision": oof_precision,
             "target_precision": target_precision,
+            "thresholds_on": thresholds_on,
             "n": len(texts),
             "C": C,
             "class_weight": "balanced" if balanced else None,

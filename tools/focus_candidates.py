@@ -20,6 +20,11 @@ pattern (``BROAD2``: round 1's words plus the everyday words residents use — �
 candidate (there are few) and up to 60 per other topic. Again no model chose them and none was
 read while labelling.
 
+**Round 3** (2026-11-29, after the test set): hardship, business_env and food_drug only, every
+message neither labelled in rounds 1–2 nor in the test set that matches ``ROUND3`` (round 2's
+hardship and food_drug words anywhere in the text, the test set's business_env words in the
+opening).
+
 **Test set** (``--test``, 2026-11-29): the ids and strata of ``data/focus_eval/test_focus.csv``,
 the held-out focus test set (``held_out_draw``): 200 messages drawn at random from all of train.csv
 (seed ``TEST_SEED``), then enriched strata for business_env, food_drug, hardship and
@@ -63,6 +68,19 @@ BROAD2 = {
 PER_TOPIC2 = 60
 SEED2 = 29
 
+#: round 3 (after the test set was drawn): what is left for the three rarest topics — round 2's
+#: hardship and food_drug words anywhere in the text, the test set's business_env words in the
+#: opening
+ROUND3 = {
+    "hardship": (BROAD2["hardship"], "text"),
+    "business_env": (
+        BROAD2["business_env"] + r"|招商|投资|商家|老板|个体户|营商",
+        "opening",
+    ),
+    "food_drug": (BROAD2["food_drug"], "text"),
+}
+SEED3 = 31
+
 #: the held-out focus test set (``data/focus_eval/test_focus.csv``): a simple random sample of
 #: train.csv, then enriched strata for the rare topics drawn from the messages no round labelled
 TEST_SEED = 2026
@@ -104,6 +122,8 @@ def candidates(train: str | Path, round_: int = 1) -> list[str]:
     """The ids drawn in round ``round_`` (see the module's docstring)."""
     with open(train, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    if round_ == 3:
+        return _round3(rows, set(_round1(rows)) | set(_round2(rows, set(_round1(rows)))), train)
     if round_ == 2:
         return _round2(rows, set(_round1(rows)))
     return _round1(rows)
@@ -134,6 +154,24 @@ def _round2(rows: list[dict], done: set[str]) -> list[str]:
         ids = sorted(r["id"] for r in rows if r["id"] not in done and re.search(p, r["text"][:150]))
         rnd.shuffle(ids)
         pick += ids if t == "hardship" else ids[:PER_TOPIC2]
+    return list(dict.fromkeys(pick))
+
+
+def _round3(rows: list[dict], done: set[str], train: str | Path) -> list[str]:
+    """Round 3: hardship, business_env and food_drug only, from the messages neither labelled
+    in rounds 1–2 nor in the held-out test set: every one matching ``ROUND3``."""
+    taken = done | {i for i, _ in held_out_draw(train)}
+    rnd = random.Random(SEED3)
+    pick: list[str] = []
+    for pat, where in ROUND3.values():
+        ids = sorted(
+            r["id"]
+            for r in rows
+            if r["id"] not in taken
+            and re.search(pat, r["text"] if where == "text" else r["text"][:150])
+        )
+        rnd.shuffle(ids)
+        pick += ids
     return list(dict.fromkeys(pick))
 
 
@@ -172,7 +210,7 @@ def held_out_draw(train: str | Path) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
-    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
+    ap.add_argument("--round", type=int, choices=(1, 2, 3), default=1)
     ap.add_argument("--test", action="store_true", help="the held-out test set's draw instead")
     ap.add_argument("--show", action="store_true", help="with category, title and opening")
     args = ap.parse_args(argv)

@@ -44,3 +44,16 @@ def test_training_leaves_out_every_held_out_row_and_only_those():
 def test_a_held_out_id_missing_from_train_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="held-out ids not in"):
         training_mask(TRAIN, {"m-not-there"})
+
+
+def test_the_shipped_focus_model_never_learned_from_the_test_set():
+    import hashlib
+
+    from yuqing.nlp.analyzer import load_focus_model
+
+    meta = load_focus_model().metadata
+    digest = hashlib.sha256(HELD_OUT.read_bytes()).hexdigest()
+    assert meta["held_out"] == {"path": HELD_OUT.name, "sha256": digest, "n": 527}
+    assert meta["training_data"]["learned_from"] == meta["training_data"]["n"] - 527
+    # trained with the hand labels committed beside it
+    assert meta["hand_labels"]["sha256"] == hashlib.sha256(HAND_LABELS.read_bytes()).hexdigest()

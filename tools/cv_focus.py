@@ -1,0 +1,122 @@
+"""Compare focus-model variants out of fold on the hand-labelled training messages.
+
+    .venv/bin/python tools/cv_focus.py [--variants base,hand_thresholds] [--cache PATH]
+
+The rows are those ``tools/train_focus.py`` learns from (train.csv without the held-out focus
+test set), with the same out-of-fold category probabilities (cached in ``--cache``: five fits of
+the category pipeline). Five outer folds: each fits the whole focus model — weak labels, word
+model, thresholds, pattern layer, all with their own inner folds — on four fifths and tags the
+fifth with :class:`~yuqing.nlp.focus_model.ModelFocusTagger`, as at inference. Scored against
+the **hand labels** of the outer folds' hand-labelled rows (``train_focus.csv``; drawn by
+keywords, so harder than a random sample: near misses on purpose). Variants are chosen on
+these figures, never on dev.csv, the focus test set or the surge stand-in. A development
+tool, not installed; the figures are tabled in docs/nlp.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.train_focus import (  # noqa: E402
+    HAND_LABELS,
+    HELD_OUT,
+    hand_labels,
+    held_out_ids,
+    oof_category,
+    prepare,
+    training_mask,
+)
+
+#: variant name -> train_focus_model parameters
+VARIANTS: dict[str, dict] = {
+    "base": {},
+    "hand_thresholds": {"thresholds_on": "hand"},
+    "target90": {"target_precision": 0.9},
+    "hand_thresholds_90": {"thresholds_on": "hand", "target_precision": 0.9},
+    "no_layer": {"evidence_layer": False},
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import numpy as np
+    from sklearn.model_selection import KFold
+
+    from yuqing.config import load_config
+    from yuqing.nlp.evaluation import focus_metrics
+    from yuqing.nlp.focus import FocusTagger
+    from yuqing.nlp.focus_model import ModelFocusTagger, train_focus_model
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
+    ap.add_argument("--variants", default="base")
+    ap.add_argument("--cache", default="", help="pickle of the prepared rows (made if absent)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None and cache.exists():
+        rows = pickle.loads(cache.read_bytes())
+    else:
+        rows = prepare(args.train, str(HAND_LABELS), str(HELD_OUT))
+        rows["proba"], rows["labels"] = oof_category(rows["texts"], rows["categories"])
+        rows.pop("data")
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(rows))
+    cfg = load_config(ROOT / "config")
+    lexicon = FocusTagger.from_topics(cfg.topics.focus)
+    topics = [t.id for t in cfg.topics.focus]
+    # the hand labels are read afresh (the cache holds texts, tokens and category probabilities)
+    keep = training_mask(args.train, held_out_ids(HELD_OUT))
+    gold = [g for g, k in zip(hand_labels(args.train, HAND_LABELS), keep, strict=True) if k]
+    texts, tokens = rows["texts"], rows["tokens"]
+    if len(gold) != len(texts):
+        raise SystemExit(f"{cache}: made for other held-out rows; delete it")
+    proba, labels = rows["proba"], rows["labels"]
+    hand = [k for k, g in enumerate(gold) if g is not None]
+    results = {}
+    for name in args.variants.split(","):
+        t0 = time.perf_counter()
+        pred: dict[int, list[str]] = {}
+        for tr, te in KFold(5, shuffle=True, random_state=0).split(texts):
+            model = train_focus_model(
+                [texts[k] for k in tr],
+                [rows["categories"][k] for k in tr],
+                [tokens[k] for k in tr],
+                proba[tr],
+                labels,
+                lexicon,
+                gold=[gold[k] for k in tr],
+                **VARIANTS[name],
+            )
+            tagger = ModelFocusTagger(model, lexicon)
+            for k in te:
+                if gold[k] is not None:
+                    pred[k] = tagger.tag(texts[k], tokens[k], labels, proba[k]).topics
+        m = focus_metrics([gold[k] for k in hand], [pred[k] for k in hand], topics)
+        results[name] = m
+        print(f"{name} ({len(hand)} hand-labelled rows, {time.perf_counter() - t0:.0f} s):")
+        for t, v in [*m["per_topic"].items(), ("micro", m["micro"])]:
+            print(
+                f"  {t:<22}P {_f(v['precision'])}  R {_f(v['recall'])}  "
+                f"labelled {v['support']:>3}  tagged {v['predicted']:>3}"
+            )
+    if args.json:
+        import json
+
+        print(json.dumps(results, ensure_ascii=False))
+    del np
+
+
+def _f(x) -> str:
+    return "  -  " if x is None else f"{x:.3f}"
+
+
+if __name__ == "__main__":
+    main()
