@@ -164,15 +164,23 @@ def _round3(rows: list[dict], done: set[str], train: str | Path) -> list[str]:
     rnd = random.Random(SEED3)
     pick: list[str] = []
     for pat, where in ROUND3.values():
-        ids = sorted(
-            r["id"]
-            for r in rows
-            if r["id"] not in taken
-            and re.search(pat, r["text"] if where == "text" else r["text"][:150])
-        )
-        rnd.shuffle(ids)
-        pick += ids
+        pick += _matching(rows, taken, pat, where, rnd)
     return list(dict.fromkeys(pick))
+
+
+def _matching(
+    rows: list[dict], taken: set[str], pat: str, where: str, rnd: random.Random
+) -> list[str]:
+    """Ids of the rows not ``taken`` whose text (``where`` = "text") or opening 150
+    characters match ``pat``, sorted then shuffled by ``rnd``."""
+    ids = sorted(
+        r["id"]
+        for r in rows
+        if r["id"] not in taken
+        and re.search(pat, r["text"] if where == "text" else r["text"][:150])
+    )
+    rnd.shuffle(ids)
+    return ids
 
 
 def held_out_draw(train: str | Path) -> list[tuple[str, str]]:
@@ -194,13 +202,7 @@ def held_out_draw(train: str | Path) -> list[tuple[str, str]]:
         if stage == 2:
             rnd = random.Random(TEST_SEED + 1)
         for t, (pat, cap, where) in enriched.items():
-            hits = sorted(
-                r["id"]
-                for r in rows
-                if r["id"] not in taken
-                and re.search(pat, r["text"] if where == "text" else r["text"][:150])
-            )
-            rnd.shuffle(hits)
+            hits = _matching(rows, taken, pat, where, rnd)
             hits = hits[:cap] if cap else hits
             out += [(i, f"enriched:{t}") for i in hits]
             taken |= set(hits)

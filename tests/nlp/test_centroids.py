@@ -60,8 +60,7 @@ class EveryCandidate(CentroidIndex):
 
 
 def test_tracker_assigns_as_if_every_candidate_were_scored():
-    from datetime import datetime, timedelta
-
+    from tests.nlp.helpers import post as make_post
     from yuqing.models import Post
     from yuqing.nlp.events import EventTracker
     from yuqing.nlp.settings import NLPSettings
@@ -70,22 +69,11 @@ def test_tracker_assigns_as_if_every_candidate_were_scored():
     s = NLPSettings.model_validate({"events": {"centroid_terms": 8, "similarity": 0.3}})
     fast, slow = EventTracker(s), EventTracker(s)
     slow._index = EveryCandidate(8)
-    t0 = datetime(2026, 3, 1, 8, 0)
     groups = [rnd.sample(VOCAB, 12) for _ in range(40)]  # topics posts are drawn from
     for i in range(800):
         terms = rnd.sample(rnd.choice(groups), 6) + rnd.sample(VOCAB, 3)
         vec = {t: rnd.random() for t in terms}
-        t = t0 + timedelta(minutes=i)
-        post = Post(
-            id=f"p{i}",
-            source_id="s",
-            channel="portal",
-            url=f"u{i}",
-            title="t",
-            text="x",
-            published_at=t,
-            crawled_at=t,
-        )
+        post = make_post(f"p{i}", "t", "x", minutes=i, crawled_minutes=i)
         assert (
             fast.assign(post, dict(vec)).id
             == slow.assign(Post.from_dict(post.to_dict()), dict(vec)).id

@@ -180,9 +180,7 @@ def test_analysis_step_by_step_over_a_batch_equals_one_text_at_a_time():
 def test_event_top_terms_from_the_index_equal_the_plain_sort():
     """The tracker takes an event's top terms from its centroid index's ranking (one sort per
     change): after every post, the same list as sorting the centroid (ties by the term)."""
-    from datetime import datetime, timedelta
-
-    from yuqing.models import Post
+    from tests.nlp.helpers import post as make_post
     from yuqing.nlp.events import EventTracker
     from yuqing.nlp.settings import NLPSettings
 
@@ -190,21 +188,10 @@ def test_event_top_terms_from_the_index_equal_the_plain_sort():
     vocab = [f"w{i}" for i in range(40)]
     s = NLPSettings.model_validate({"events": {"centroid_terms": 6, "similarity": 0.2}})
     tracker = EventTracker(s)
-    t0 = datetime(2026, 3, 1, 8, 0)
     for i in range(300):
         # few distinct weights: ties at the cut are common
         vec = {w: float(rnd.randint(1, 4)) for w in rnd.sample(vocab, 8)}
-        t = t0 + timedelta(minutes=i)
-        post = Post(
-            id=f"p{i}",
-            source_id="s",
-            channel="portal",
-            url=f"u{i}",
-            title="t",
-            text="x",
-            published_at=t,
-            crawled_at=t,
-        )
+        post = make_post(f"p{i}", "t", "x", minutes=i, crawled_minutes=i)
         tracker.assign(post, vec)
         for st in tracker._events.values():
             plain = sorted(st.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
