@@ -465,39 +465,6 @@ def _top_k(X: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
     return X
 
 
-def _similarity_graph(
-    X: sparse.csr_matrix,
-    A: sparse.csr_matrix,
-    threshold: float,
-    bonus: float,
-    chunk: int = 2000,
-) -> sparse.csr_matrix:
-    """Pairs whose similarity (cosine + ``bonus`` when they share a place) ≥ threshold; no
-    edges between posts with conflicting places."""
-    n = X.shape[0]
-    XT = X.T.tocsc()
-    AT = A.T.tocsc()
-    has = np.asarray(A.sum(axis=1)).ravel() > 0
-    blocks = []
-    for lo in range(0, n, chunk):
-        shared = (A[lo : lo + chunk] @ AT).tocsr()
-        shared.data[:] = 1.0
-        S = (X[lo : lo + chunk] @ XT + bonus * shared).tocoo()
-        keep = S.data >= threshold
-        r, c = S.row[keep], S.col[keep]
-        both = has[r + lo] & has[c]
-        if both.any():
-            ok = np.asarray(shared[r[both], c[both]]).ravel() > 0
-            mask = np.ones(len(r), dtype=bool)
-            mask[np.flatnonzero(both)[~ok]] = False
-            r, c = r[mask], c[mask]
-        rows = min(chunk, n - lo)
-        blocks.append(sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(rows, n)))
-    # the blocks are consecutive row ranges: stacked, not summed (summing n×n blocks copied
-    # the growing graph once per block — quadratic in the number of posts)
-    return sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((n, n))
-
-
 def _anchor_slots(A: sparse.csr_matrix) -> np.ndarray:
     """Each row's anchor columns (at most three, ``_anchor_matrix``) as an n×3 array, empty
     slots −1."""
@@ -531,8 +498,9 @@ def _similarity_edges(
     max_neighbours: int | None = None,
     window: int | None = None,
 ):
-    """The edges of :func:`_similarity_graph`'s graph — or a subgraph with the same connected
-    components — as ``(rows, cols)`` arrays, a block of rows at a time (nothing n×n is held).
+    """The edges of the candidate graph — pairs whose similarity (cosine + ``bonus`` when they
+    share a place) ≥ ``threshold``, none between posts with conflicting places — or of a
+    subgraph with the same connected components, as ``(rows, cols)`` arrays, a block of rows at a time (nothing n×n is held).
 
     * When ``bonus`` alone reaches ``threshold``, posts sharing a place are always linked:
       each place's posts are linked to its first post (a star has the clique's components),

@@ -17,7 +17,6 @@ from yuqing.nlp.consolidate import (
     _Linked,
     _map_anchors,
     _similarity_edges,
-    _similarity_graph,
 )
 from yuqing.nlp.segment import read_userdict
 
@@ -29,6 +28,15 @@ def _random_posts(n=120, seed=3):
     X = (sparse.diags(1 / np.where(norms > 0, norms, 1)) @ X).tocsr()
     A = sparse.csr_matrix((rng.random((n, 8)) < 0.08).astype(float))
     return X, A
+
+
+def _plain_graph(X, A, threshold, bonus):
+    """The candidate graph by its rule, densely: cosine + ``bonus`` for a shared place ≥
+    ``threshold``, no edge between posts with conflicting places."""
+    shared = (A @ A.T).toarray() > 0
+    has = np.asarray(A.sum(axis=1)).ravel() > 0
+    S = (X @ X.T).toarray() + bonus * shared
+    return (S >= threshold) & ~(has[:, None] & has[None, :] & ~shared)
 
 
 def _partition(labels):
@@ -43,8 +51,8 @@ def test_streamed_edges_give_the_plain_graphs_components(threshold):
     """Place stars instead of cliques, products only where needed, blocks of 7 rows, the
     union-find folding every 50 edges: the components of the plain pairwise graph."""
     X, A = _random_posts()
-    plain = _similarity_graph(X, A, threshold, bonus=0.25)
-    _, want = connected_components(plain, directed=False)
+    plain = _plain_graph(X, A, threshold, bonus=0.25)
+    _, want = connected_components(sparse.csr_matrix(plain), directed=False)
     linked = _Linked(X.shape[0], buffer=50)
     for r, c in _similarity_edges(X, A, threshold, 0.25, chunk=7):
         linked.add(r, c)

@@ -373,25 +373,3 @@ def test_a_period_rebuild_reads_the_period_and_its_issues_not_the_store(tmp_path
     margin = since - timedelta(hours=1)  # a post time may run an hour ahead of the crawl
     elsewhere = {p.id for p in every if p.id not in want and p.updated_at < margin}
     assert elsewhere and not read & elsewhere
-
-
-def test_similarity_graph_in_blocks_equals_the_plain_computation():
-    """The candidate graph built a block of rows at a time (stacked) is the plain pairwise
-    rule: cosine + bonus for a shared place ≥ threshold, no edge between conflicting places."""
-    import numpy as np
-    from scipy import sparse
-
-    from yuqing.nlp.consolidate import _similarity_graph
-
-    rng = np.random.default_rng(7)
-    n = 53
-    X = sparse.random(n, 40, density=0.08, random_state=1, format="csr")
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    X = sparse.diags(1 / np.where(norms > 0, norms, 1)) @ X
-    A = sparse.csr_matrix((rng.random((n, 6)) < 0.15).astype(float))
-    got = _similarity_graph(X.tocsr(), A, threshold=0.3, bonus=0.25, chunk=10).toarray() > 0
-    shared = (A @ A.T).toarray() > 0
-    has = np.asarray(A.sum(axis=1)).ravel() > 0
-    S = (X @ X.T).toarray() + 0.25 * shared
-    want = (S >= 0.3) & ~(has[:, None] & has[None, :] & ~shared)
-    assert got.shape == (n, n) and (got == want).all() and want.sum() > n
