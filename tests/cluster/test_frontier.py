@@ -51,6 +51,11 @@ def test_workers_share_the_frontier_politely_and_a_killed_worker_loses_nothing(
         redis_url,
         es_prefix,
         download_delay=DELAY,
+        # each worker holds at most 4 requests (the default 16 let the first worker to ask take
+        # a list page's whole batch of article requests while they waited for the host's
+        # polite slots; an idle worker asks the frontier every 5 s (Scrapy's heartbeat), so on
+        # a quiet machine the other could find the frontier empty for the whole crawl)
+        concurrent_requests=4,
         # a loaded machine can starve a live worker's heartbeat for seconds: only the killed
         # worker may look stopped, or the re-queue count below would include a live one's
         cluster={"worker_timeout": "15s"},
