@@ -59,6 +59,22 @@ TEST_CATS = ("衣服", "手机", "蒙牛", "热水器")
 DUST_NOISE = re.compile(r"噪|灰尘|粉尘|扬尘|轰鸣|吵|震动")
 
 
+def _rows(path: Path) -> list[dict]:
+    """A CSV file's rows as dicts."""
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _by_id(path: Path) -> dict[str, dict]:
+    """A CSV file's rows by their ``id`` column."""
+    return {r["id"]: r for r in _rows(path)}
+
+
+def _topics(cell: str) -> list[str]:
+    """Focus topic ids of a ``focus`` cell (``|``-separated, empty = none)."""
+    return [t for t in cell.split("|") if t]
+
+
 def analyzer(**nlp_settings):
     from yuqing.config import load_config
     from yuqing.nlp.analyzer import PostAnalyzer
@@ -73,10 +89,8 @@ def focus(args) -> None:
     from yuqing.nlp.data import EvaluationData
     from yuqing.nlp.evaluation import analyze_all, focus_metrics
 
-    with open(DEV, encoding="utf-8") as fh:
-        dev = {r["id"]: r for r in csv.DictReader(fh)}
-    with open(FOCUS, encoding="utf-8") as fh:
-        labels = [(r["id"], [t for t in r["focus"].split("|") if t]) for r in csv.DictReader(fh)]
+    dev = _by_id(DEV)
+    labels = [(r["id"], _topics(r["focus"])) for r in _rows(FOCUS)]
     texts = [dev[i]["text"] for i, _ in labels]
     truth = [t for _, t in labels]
     cfg, an = analyzer(**({"focus_model": args.focus_model} if args.focus_model else {}))
@@ -153,11 +167,9 @@ def focus_test(an, topics: list[str]) -> dict:
     population recall: the stratum was drawn by the topic's words)."""
     from yuqing.nlp.evaluation import analyze_all, focus_metrics
 
-    with open(TRAIN, encoding="utf-8") as fh:
-        train = {r["id"]: r for r in csv.DictReader(fh)}
-    with open(FOCUS_TEST, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    truth = [[t for t in r["focus"].split("|") if t] for r in rows]
+    train = _by_id(TRAIN)
+    rows = _rows(FOCUS_TEST)
+    truth = [_topics(r["focus"]) for r in rows]
     pred = [a.focus for a in analyze_all(an, [train[r["id"]]["text"] for r in rows])]
     out: dict = {"all": focus_metrics(truth, pred, topics)}
     print(f"\nfocus test set, {len(rows)} hand-labelled held-out train.csv messages, all strata:")
@@ -257,8 +269,7 @@ def surge_figures(an, routed: dict | None = None) -> dict:
     from yuqing.nlp.evaluation import analyze_all
     from yuqing.nlp.settings import NLPSettings
 
-    with open(SURGE, encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = _rows(SURGE)
     analyses = analyze_all(an, [r["text"] for r in rows])
     pred = [a.focus for a in analyses]
     if routed is not None:
@@ -382,18 +393,14 @@ def write_eval(args) -> None:
     review files given, ``DIR/reviews_<set>.csv`` (text,negative)."""
     out = Path(args.write_eval)
     out.mkdir(parents=True, exist_ok=True)
-    with open(DEV, encoding="utf-8") as fh:
-        dev = {r["id"]: r for r in csv.DictReader(fh)}
-    with open(FOCUS, encoding="utf-8") as fh:
-        focus_rows = list(csv.DictReader(fh))
+    dev = _by_id(DEV)
+    focus_rows = _rows(FOCUS)
     with open(out / "dev_signals.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["text", "label", "focus"])
         w.writerows([dev[r["id"]]["text"], dev[r["id"]]["label"], r["focus"]] for r in focus_rows)
-    with open(TRAIN, encoding="utf-8") as fh:
-        train = {r["id"]: r for r in csv.DictReader(fh)}
-    with open(FOCUS_TEST, encoding="utf-8") as fh:
-        test_rows = list(csv.DictReader(fh))
+    train = _by_id(TRAIN)
+    test_rows = _rows(FOCUS_TEST)
     with open(out / "focus_test.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["text", "focus"])

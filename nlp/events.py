@@ -280,7 +280,7 @@ class EventSample:
     they arrive in, so a rebuild from the store picks what the live tracker picked) — with the
     topics each carries on its own evidence. The event's category probabilities are the
     category classifier's on the joined sample (all of it, or the posts lacking a topic),
-    cached per :func:`sample_due` step: recomputed at 3, 4, 6, 8, 12, 16, … posts, not at
+    cached per :func:`sample_due` step: recomputed at 1, 2, 3, 4, 6, 8, 12, 16, … posts, not at
     every post."""
 
     items: list = field(default_factory=list)  # (key, opening, own topics), by key
