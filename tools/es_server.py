@@ -34,8 +34,10 @@ from pathlib import Path
 
 try:
     from tools.ports import server_port as free_port
+    from tools.procs import die_with_parent
 except ImportError:  # run as a script: tools/ itself is on sys.path
     from ports import server_port as free_port  # type: ignore[no-redef]
+    from procs import die_with_parent  # type: ignore[no-redef]
 
 ES_VERSION = os.environ.get("YUQING_ES_VERSION", "8.19.21")
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,7 +208,15 @@ class EsNode:
             for path in [self.workdir, *self.workdir.rglob("*")]:
                 os.chown(path, NOBODY, NOBODY)
             self.workdir.chmod(0o755)
-            cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *cmd]
+            # a change of user clears the parent-death signal: setpriv sets it again after
+            cmd = [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                "--pdeathsig=TERM",
+                *cmd,
+            ]
         return cmd
 
     def start(self, timeout: float = 180.0, foreground: bool = False) -> EsNode:
@@ -227,7 +237,12 @@ class EsNode:
             return
         log = open(self.workdir / "stdout.log", "wb")
         self.proc = subprocess.Popen(
-            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
 
     def wait_ready(self, timeout: float, nodes: int = 1) -> None:

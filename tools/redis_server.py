@@ -24,8 +24,10 @@ from pathlib import Path
 
 try:
     from tools.ports import server_port as free_port
+    from tools.procs import die_with_parent
 except ImportError:  # run as a script: tools/ itself is on sys.path
     from ports import server_port as free_port  # type: ignore[no-redef]
+    from procs import die_with_parent  # type: ignore[no-redef]
 
 INSTALL_HINT = "install Debian's redis-server (make sysdeps does, as root)"
 
@@ -72,6 +74,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
