@@ -201,12 +201,46 @@ def pseudo_event_shares(
     group fed in order through a fresh real NLP stage with every post put in the group's one
     event (the tracker's grouping forced; sharing as the stage does it). Per topic: topics a
     member received from its event (evidence ``event:…``) that its gold labels hold (right)
-    or lack (false)."""
+    or lack (false) — side by side: as tagged on arrival (``focus_share_retro: []``), with
+    the shipped retroactive sharing (earlier members take a topic of ``focus_share_retro`` the
+    event gains later) and with it for every topic."""
+    from yuqing.nlp.settings import NLPSettings
+
+    modes = {
+        "at_arrival": [],
+        "retro": NLPSettings().focus_share_retro,
+        "retro_every_topic": topics,
+    }
+    out = {k: _pseudo_event_shares(rows, truth, an, topics, seed, v) for k, v in modes.items()}
+    print(
+        f"event sharing on {out['retro']['groups']} pseudo-events (dev messages grouped by gold "
+        f"category, 3-6 each, seed {seed}): topics shared to members, on arrival | with retro "
+        f"({', '.join(modes['retro'])}) | with retro for every topic"
+    )
+    print(f"{'topic':<22}" + "  |".join([f"{'right':>7}{'false':>7}{'precision':>11}"] * 3))
+    total = {k: [sum(v["right"].values()), sum(v["false"].values())] for k, v in out.items()}
+    for t in [*topics, "all"]:
+        cells = []
+        for k, v in out.items():
+            r, f = (v["right"][t], v["false"][t]) if t != "all" else total[k]
+            cells.append(f"{r:>7}{f:>7}{_f(r / (r + f) if r + f else None):>11}")
+        print(f"{t:<22}" + "  |".join(cells))
+    return {
+        "groups": out["retro"]["groups"],
+        **out["retro"],
+        **{k: out[k] for k in ("at_arrival", "retro_every_topic")},
+    }
+
+
+def _pseudo_event_shares(
+    rows: list[dict], truth: list[list[str]], an, topics: list[str], seed: int, retro: list[str]
+) -> dict:
     from datetime import UTC, datetime, timedelta
 
     from yuqing.models import Post
     from yuqing.nlp.evaluation import analyze_all
     from yuqing.nlp.pipeline import NLPStage
+    from yuqing.nlp.settings import NLPSettings
 
     analyses = analyze_all(an, [r["text"] for r in rows])
     by_cat: dict[str, list[int]] = {}
@@ -225,7 +259,7 @@ def pseudo_event_shares(
     right = dict.fromkeys(topics, 0)
     false = dict.fromkeys(topics, 0)
     for g in groups:
-        stage = NLPStage(an)
+        stage = NLPStage(an, NLPSettings(focus_share_retro=retro))
         tracker = stage.events
         tracker._best_match = lambda vec, t, anchors, tr=tracker: next(  # type: ignore[method-assign]
             iter(tr._events.values()), None
@@ -248,16 +282,6 @@ def pseudo_event_shares(
             for t, ev in (p.focus_evidence or {}).items():
                 if t in right and ev and ev[0].startswith("event:"):
                     (right if t in truth[k] else false)[t] += 1
-    print(
-        f"event sharing on {len(groups)} pseudo-events (dev messages grouped by gold category, "
-        f"3-6 each, seed {seed}): topics shared to members"
-    )
-    print(f"{'topic':<22}{'right':>7}{'false':>7}{'precision':>11}")
-    for t in topics:
-        n = right[t] + false[t]
-        print(f"{t:<22}{right[t]:>7}{false[t]:>7}{_f(right[t] / n if n else None):>11}")
-    r, f = sum(right.values()), sum(false.values())
-    print(f"{'all':<22}{r:>7}{f:>7}{_f(r / (r + f) if r + f else None):>11}")
     return {"groups": len(groups), "right": right, "false": false}
 
 
@@ -282,38 +306,62 @@ def surge_figures(an, routed: dict | None = None) -> dict:
         hit = sum(topic in pred[i] for i in k)
         shared = len(k) if len(k) >= min_event and 2 * hit >= len(k) else hit
         out[name] = {"topic": topic, "n": len(k), "per_post": hit, "as_event": shared}
+    every = sorted({r["focus"] for r in rows})
+    for name, v in _through_stage(an, rows, retro=[]).items():
+        out[name]["at_arrival"] = v["stage"]
+    for name, v in _through_stage(an, rows, retro=every).items():
+        out[name]["every_topic"] = v["stage"]
     for name, v in _through_stage(an, rows).items():
         out[name].update(v)
-    n = sum(v["n"] for v in out.values())
-    per_post = sum(v["per_post"] for v in out.values())
-    as_event = sum(v["as_event"] for v in out.values())
-    staged = sum(v["stage"] for v in out.values())
+    cols = ("n", "per_post", "as_event", "at_arrival", "stage", "every_topic")
+    total = {k: sum(v[k] for v in out.values()) for k in cols}
+    n = total["n"]
     print(f"surge stand-in ({SURGE.name}, {n} everyday-word complaints, {len(out)} issues):")
     print(
-        f"{'surge':<18}{'topic':<22}{'n':>4}{'per post':>10}{'as event':>10}{'stage':>7}{'events':>8}"
+        "through the stage: tagged on arrival | with the shipped retroactive sharing (stage) | "
+        "with it for every topic"
     )
+    head = f"{'n':>4}{'per post':>10}{'as event':>10}{'arrival':>9}{'stage':>7}{'every':>7}"
+    print(f"{'surge':<18}{'topic':<22}{head}{'events':>8}")
     for name, v in out.items():
-        print(
-            f"{name:<18}{v['topic']:<22}{v['n']:>4}{v['per_post']:>10}{v['as_event']:>10}"
-            f"{v['stage']:>7}{v['events']:>8}"
-        )
+        cells = "".join(f"{v[k]:>{w}}" for k, w in zip(cols, (4, 10, 10, 9, 7, 7), strict=True))
+        print(f"{name:<18}{v['topic']:<22}{cells}{v['events']:>8}")
+    cells = "".join(f"{total[k]:>{w}}" for k, w in zip(cols, (4, 10, 10, 9, 7, 7), strict=True))
     print(
-        f"{'all':<40}{n:>4}{per_post:>10}{as_event:>10}{staged:>7}  "
-        f"({per_post / n:.0%} per post, {as_event / n:.0%} as one event each, "
-        f"{staged / n:.0%} through the stage)"
+        f"{'all':<40}{cells}  ({total['per_post'] / n:.0%} per post, "
+        f"{total['as_event'] / n:.0%} as one event each, {total['at_arrival'] / n:.0%} through "
+        f"the stage as tagged on arrival, {total['stage'] / n:.0%} with retroactive sharing, "
+        f"{total['every_topic'] / n:.0%} with it for every topic)"
     )
-    return {"issues": out, "n": n, "per_post": per_post, "as_event": as_event, "stage": staged}
+    per_topic: dict[str, dict[str, int]] = {}
+    for v in out.values():
+        row = per_topic.setdefault(v["topic"], dict.fromkeys(cols, 0))
+        for k in cols:
+            row[k] += v[k]
+    print("per topic:")
+    print(f"  {'topic':<22}{head}")
+    for t, row in per_topic.items():
+        print(
+            f"  {t:<22}"
+            + "".join(f"{row[k]:>{w}}" for k, w in zip(cols, (4, 10, 10, 9, 7, 7), strict=True))
+        )
+    return {"issues": out, **total, "per_topic": per_topic}
 
 
-def _through_stage(an, rows: list[dict]) -> dict[str, dict]:
+def _through_stage(an, rows: list[dict], retro: list[str] | None = None) -> dict[str, dict]:
     """The surges as the crawler would feed them: every issue's complaints 30 minutes apart,
-    the issues interleaved over the same hours, through the real NLP stage (event assignment
-    and focus sharing included, each post seeing only the posts before it). Per issue: posts
-    carrying its topic afterwards (``stage``) and the events its posts fell into."""
+    the issues interleaved over the same hours, in the crawler's batches of 32 through the
+    real NLP stage (event assignment and focus sharing included, each post seeing only the
+    posts before it); the topics events gained are then applied to their earlier members as
+    the crawler applies them to the store (``retro``: the topics shared back, default the
+    shipped ``focus_share_retro``; ``[]``: the tags each post got on arrival). Per issue:
+    posts carrying its topic at the end (``stage``) and the events its posts fell into."""
     from datetime import UTC, datetime, timedelta
 
     from yuqing.models import Post
     from yuqing.nlp.pipeline import NLPStage
+    from yuqing.nlp.retro import share
+    from yuqing.nlp.settings import NLPSettings
 
     t0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     seen: dict[str, int] = {}
@@ -333,7 +381,17 @@ def _through_stage(an, rows: list[dict]) -> dict[str, dict]:
                 crawled_at=at + timedelta(minutes=5),
             )
         )
-    out = NLPStage(an).process_many(posts)
+    settings = NLPSettings() if retro is None else NLPSettings(focus_share_retro=retro)
+    stage = NLPStage(an, settings)
+    order = sorted(range(len(posts)), key=lambda k: (posts[k].published_at, posts[k].id))
+    fed: list[Post] = []
+    for lo in range(0, len(order), 32):
+        fed += stage.process_many([posts[k] for k in order[lo : lo + 32]])
+        for g in stage.drain_retro():  # the store's part (nlp/retro.py apply_stored)
+            for p in fed:
+                if g.covers(p):
+                    share(p, g.topic, g.event_id)
+    out = posts
     res: dict[str, dict] = {}
     for r, p in zip(rows, out, strict=True):
         v = res.setdefault(r["surge"], {"stage": 0, "event_ids": set()})

@@ -14,7 +14,8 @@ store size, ingest probe, RSS). What the prefill skips and what it keeps:
   stops its list walk where the prefilled messages begin;
 * **kept — the NLP state**: every batch goes through ``NLPStage.process_many`` (the
   near-duplicate index on disk, event assignment, events written to the store, reposts
-  repointed) and the state snapshot is saved at the end, as after a crawl;
+  repointed, earlier members of events retro-tagged with focus topics the events gained)
+  and the state snapshot is saved at the end, as after a crawl;
 * **skipped — HTTP and Scrapy**, and the alert checks ``yuqing run`` would make between
   crawls (the first check after the prefill scans the rule windows once);
 * **cheaper — the text analysis**: tokens, keyword weights, keywords and regions are
@@ -41,6 +42,7 @@ from yuqing.crawlers.urls import canonical
 from yuqing.models import Post, post_id_for
 from yuqing.nlp.analyzer import Analysis, _join
 from yuqing.nlp.normalize import normalize
+from yuqing.nlp.retro import apply_changes
 from yuqing.nlp.segment import is_content
 from yuqing.storage import UrlState, open_store
 from yuqing.timeutil import tz
@@ -134,11 +136,7 @@ def prefill(
                         fetched_at=post.crawled_at,
                     )
                 )
-            for post_id, duplicate_of in stage.drain_repointed():
-                stored = store.get_post(post_id)
-                if stored is not None and stored.duplicate_of != duplicate_of:
-                    stored.duplicate_of = duplicate_of
-                    store.upsert_post(stored)
+            apply_changes(stage, store)  # re-pointed copies, retroactive focus shares
             done += len(posts)
             if hi // SAVE_EVERY != lo // SAVE_EVERY or hi == end:
                 stage.save(store)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from yuqing.models import Post
+from yuqing.nlp.retro import apply_changes
 
 NOT_ANALYSED = "not_analysed"
 BATCH = 64
@@ -35,9 +36,5 @@ def _analyse(stage, store, batch: list[Post]) -> int:
     for post in batch:
         post.notes = [n for n in post.notes if n != NOT_ANALYSED]
         store.upsert_post(post)
-    for post_id, duplicate_of in stage.drain_repointed():
-        stored = store.get_post(post_id)
-        if stored is not None and stored.duplicate_of != duplicate_of:
-            stored.duplicate_of = duplicate_of
-            store.upsert_post(stored)
+    apply_changes(stage, store)
     return len(batch)

@@ -51,7 +51,7 @@ from scipy.sparse.csgraph import connected_components
 from yuqing.hotindex import HotIndexWeights, HotInputs, history, hot_index, signal_of
 from yuqing.models import Event, Post
 from yuqing.nlp.anchors import AnchorExtractor, anchors_match
-from yuqing.nlp.events import event_id_for, post_time
+from yuqing.nlp.events import event_id_for, own_focus, post_time
 
 __all__ = ["Consolidator", "Consolidation", "ConsolidationParams"]
 
@@ -94,6 +94,10 @@ class ConsolidationParams:
     candidate_window: int | None = 100_000
     keywords: int = 8
     max_post_ids: int = 1000
+    # sharing an event's focus back to its members after the rebuild (nlp/rebuild.py
+    # share_back): events of at least share_min_event posts, these topics (none: off)
+    share_min_event: int = 3
+    share_topics: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings) -> ConsolidationParams:
@@ -108,6 +112,8 @@ class ConsolidationParams:
             max_df=es.max_df,
             keywords=settings.keywords,
             max_post_ids=es.max_post_ids,
+            share_min_event=settings.focus_share_min_event,
+            share_topics=tuple(settings.focus_share_retro),
         )
 
 
@@ -364,7 +370,7 @@ class Consolidator:
         ]
         inputs = HotInputs.of(signals, self.weights.peak_days)
         cat = Counter(p.category for p in members if p.category)
-        focus = Counter(f for p in members for f in p.focus)
+        focus = Counter(f for p in members for f in own_focus(p))  # shared ones never count
         regions = Counter(
             p.region or (p.regions_mentioned[0] if p.regions_mentioned else None) for p in members
         )

@@ -213,6 +213,12 @@ class _State:
     pooled: dict = field(default_factory=dict)  # topic -> shown by the rest (cleared on change)
     # a bounded sample of its posts' text, for its category probabilities (EventSample)
     sample: EventSample = field(default_factory=lambda: EventSample())
+    # retroactive sharing (nlp/retro.py): the topics the event shares now, the last pooled
+    # decision per witnessed topic, and per topic that left the shared set the members that
+    # arrived without it since (None: more than can be held — every member is looked up)
+    shared: set = field(default_factory=set)
+    decided: dict = field(default_factory=dict)
+    missed: dict = field(default_factory=dict)
 
     def add_pool(
         self,
@@ -473,6 +479,8 @@ class EventTracker:
             st.category[ev.category] = n
         for f in ev.focus:
             st.focus[f] = n
+        if ev.size >= self.settings.focus_share_min_event:  # its members took these
+            st.shared = set(ev.focus).intersection(self.settings.focus_share_retro)
         if ev.region:
             st.region[ev.region] = n
         st.neg_sum = (ev.negativity or 0.0) * n

@@ -7,6 +7,7 @@ Per post: analysis (:class:`~yuqing.nlp.analyzer.PostAnalyzer`) → near-duplica
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +27,14 @@ from yuqing.nlp.events import (
 )
 from yuqing.nlp.focus_model import ModelFocusTagger
 from yuqing.nlp.normalize import normalize
+from yuqing.nlp.retro import RetroShare, note, share
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["NLPStage"]
+
+#: posts handed back lately that the caller may not have stored yet: a retroactive share
+#: tags them in memory (the stored ones are tagged by the caller, nlp/retro.py)
+RECENT_POSTS = 256
 
 
 class NLPStage:
@@ -63,6 +69,9 @@ class NLPStage:
         #: (post id, new duplicate_of) for stored posts whose canonical copy changed because an
         #: earlier copy arrived later; the caller applies them (see drain_repointed)
         self._repointed: list[tuple[str, str]] = []
+        #: focus topics events gained, for their earlier stored members (see drain_retro)
+        self._retro: list[RetroShare] = []
+        self._recent: deque[Post] = deque(maxlen=RECENT_POSTS)
 
     @classmethod
     def from_config(
@@ -107,17 +116,22 @@ class NLPStage:
             )
             post.duplicate_of = dup.duplicate_of
             self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
+        done: list[Post] = []
         for i in order:
             post, a = posts[i], analyses[i]
             pool = self._pool_input(post, a.tokens, a.category_proba, a.focus_tokens, a.text)
             event = self.events.assign(post, a.keyword_weights, flush=False, pool=pool)
             post.event_id = event.id
-            self._share_focus(post, event)
+            gains = self._share_focus(post, event)
+            if gains:
+                self._share_back(gains, done)
+            done.append(post)
+        self._recent.extend(done)
         self.events.flush()
         self.dedup.commit()
         return posts
 
-    def _share_focus(self, post: Post, event) -> None:
+    def _share_focus(self, post: Post, event) -> list[RetroShare]:
         """A post of an event with ``focus_share_min_event`` posts or more takes
 
         * the focus topics at least half of the event's posts carry (``event.focus``, counted
@@ -131,11 +145,13 @@ class NLPStage:
           nobody's own evidence shows is not invented;
 
         evidence ``event:<id>``. A pool is scored only when a witnessed topic is missing from
-        the post, once per change of the event's pool."""
+        the post, once per change of the event's pool. Returns the topics the event gained
+        for its earlier members (those of ``nlp.focus_share_retro``, nlp/retro.py)."""
         s = self.settings
         if event.size < s.focus_share_min_event:
-            return
+            return []
         shared = [t for t in event.focus if t not in post.focus]
+        now = set(event.focus)  # what the event shares (with each member lacking it)
         st = self.events.held(event.id)
         tagger = self.analyzer.focus
         if (
@@ -144,18 +160,36 @@ class NLPStage:
             and isinstance(tagger, ModelFocusTagger)
         ):
             for t in sorted(st.carriers):
-                if t in post.focus or t in shared:
+                if t in now:
+                    continue
+                if t in post.focus:  # a witness: the others' pool is as it was
+                    if st.decided.get(t):
+                        now.add(t)
                     continue
                 if t not in st.pooled:
                     rest = st.pool.without(st.carriers[t])
                     sampled = t in s.events.sample_topics and self.event_category(st, t)
                     labels, cat = sampled or rest.mean_category()
                     st.pooled[t] = rest.n > 0 and t in tagger.pooled(rest.bag, labels, cat)
+                    st.decided[t] = st.pooled[t]
                 if st.pooled[t]:
                     shared.append(t)
+                    now.add(t)
         for t in shared:
-            post.focus = [*post.focus, t]
-            post.focus_evidence = {**(post.focus_evidence or {}), t: [f"event:{event.id}"]}
+            share(post, t, event.id)
+        if not s.focus_share_retro or st is None:
+            return []
+        return note(st, post, now.intersection(s.focus_share_retro), s.events.max_post_ids)
+
+    def _share_back(self, gains: list[RetroShare], batch: list[Post]) -> None:
+        """Topics events gained: tag their members among the posts handed back lately (this
+        batch's earlier posts, and the latest batches', which the caller may not have stored
+        yet) and keep the gains for the stored members (:meth:`drain_retro`)."""
+        for post in (*self._recent, *batch):
+            for g in gains:
+                if g.covers(post):
+                    share(post, g.topic, g.event_id)
+        self._retro.extend(gains)
 
     def event_category(self, st, lacking: str = "") -> tuple[list[str], np.ndarray] | None:
         """The category classifier's probabilities on the joined text sample of an event's
@@ -203,6 +237,12 @@ class NLPStage:
     def drain_repointed(self) -> list[tuple[str, str]]:
         """(post id, new duplicate_of) updates for already-stored posts; clears the list."""
         out, self._repointed = self._repointed, []
+        return out
+
+    def drain_retro(self) -> list[RetroShare]:
+        """Focus topics events gained, for their members stored earlier (the caller tags
+        those lacking it: :func:`yuqing.nlp.retro.apply_stored`); clears the list."""
+        out, self._retro = self._retro, []
         return out
 
     # ------------------------------------------------------------------ state

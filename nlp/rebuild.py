@@ -4,7 +4,9 @@ Reads the posts whose post time is at or after ``since`` — plus every other po
 they are in (by event id, so the cost follows the period, not the store), so an issue that
 started before ``since`` is re-clustered whole, never cut at the period's edge — runs
 :class:`~yuqing.nlp.consolidate.Consolidator`, then writes the events, re-points the posts
-whose event changed and removes the merged fragments' records.
+whose event changed, removes the merged fragments' records and shares each event's focus
+back (:func:`share_back`: a member lacking a topic most of its event carries on their own
+evidence takes it, as the crawl's retroactive sharing does, nlp/retro.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from yuqing.models import FUTURE_TOLERANCE, Post, lean_post
-from yuqing.nlp.consolidate import TITLE_CHARS, Consolidator
-from yuqing.nlp.events import post_time
+from yuqing.nlp.consolidate import TITLE_CHARS, Consolidation, Consolidator
+from yuqing.nlp.events import own_focus, post_time
+from yuqing.nlp.retro import share
 
 __all__ = ["rebuild_events", "consolidator_for"]
 
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: the start of "every earlier post" of an event (find_posts needs a window)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: a held post's evidence for a topic shared from an event (only that it was shared is kept)
+_SHARED = "event:"
 
 
 def consolidator_for(cfg) -> Consolidator:
@@ -61,11 +66,14 @@ _FIELDS = tuple(f.name for f in fields(Post))
 def _slim(post: Post) -> Post:
     """A lean ``post`` as the rebuild holds it: what consolidation reads, in slots, with the
     strings many posts repeat (keywords, places, topics, sources, authors, event ids) shared
-    and what it never reads (URL, focus evidence, notes, flags, stored time) dropped — about
-    a third of a lean post's memory. Never store it."""
+    and what it never reads (URL, notes, flags, stored time, the focus evidence but which
+    topics were shared from an event) dropped — about a third of a lean post's memory. Never
+    store it."""
     intern = sys.intern
     post.url = ""
-    post.focus_evidence, post.risk_flags, post.notes = {}, [], []
+    shared = set(post.focus) - set(own_focus(post))
+    post.focus_evidence = {intern(t): [_SHARED] for t in shared}
+    post.risk_flags, post.notes = [], []
     post.updated_at = post.category_score = post.category_uncertain = None
     post.keywords = [intern(k) for k in post.keywords]
     post.focus = [intern(f) for f in post.focus]
@@ -111,6 +119,7 @@ def rebuild_events(
         store.upsert_event(ev)
     repointed = store.set_post_events(result.changed_posts)
     deleted = store.delete_events(result.retired)
+    shared = share_back(store, result, chosen, consolidator.p)
     store.flush()
     stats = {
         **result.stats,
@@ -118,7 +127,40 @@ def rebuild_events(
         "events_before": len(touched),
         "merged_away": deleted,
         "posts_repointed": repointed,
+        "posts_retro_tagged": shared,
         "total_seconds": round(time.perf_counter() - t0, 2),
     }
     log.info("events rebuild: %s", stats)
     return stats
+
+
+def share_back(store, result: Consolidation, held: dict[str, Post], params) -> int:
+    """Each consolidated event's members lacking a topic of its ``focus`` (the topics at least
+    half of them carry on their own evidence: shared ones never count) that is shared back
+    (``params.share_topics``, events of ``params.share_min_event`` posts or more) take it,
+    evidence ``event:<id>`` — the majority rule of the crawl's retroactive sharing
+    (nlp/retro.py), on the rebuilt events. ``held``: the rebuild's posts by id (their focus
+    says who lacks a topic; only those are read and stored again). The pooled rule needs the
+    focus model: the crawl applies it when the event's next post comes (its tracker restarts
+    from the store after a rebuild, and a pooled topic then counts as gained). Returns how
+    many posts changed."""
+    topics = set(params.share_topics)
+    shares = {
+        ev.id: [t for t in ev.focus if t in topics]
+        for ev in result.events
+        if ev.size >= params.share_min_event
+    }
+    todo: dict[str, list[str]] = {}  # post id -> the topics it takes
+    for pid, eid in result.post_event.items():
+        lacking = [t for t in shares.get(eid, ()) if t not in held[pid].focus]
+        if lacking:
+            todo[pid] = lacking
+    changed = 0
+    ids = sorted(todo)
+    for lo in range(0, len(ids), 500):
+        for post in store.get_posts(ids[lo : lo + 500]):
+            eid = result.post_event[post.id]
+            if post.event_id == eid and any([share(post, t, eid) for t in todo[post.id]]):
+                store.upsert_post(post)
+                changed += 1
+    return changed

@@ -17,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 
 from yuqing.crawlers.nlp_pool import analyze_in
 from yuqing.models import Post
+from yuqing.nlp.retro import apply_changes
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +86,10 @@ class NLPPipeline:
                 done.set_result(post)
 
     def apply_repointed(self) -> None:
-        """An earlier copy of a repost arrived later: point stored copies at it."""
-        store = self.crawler.spider.ctx.store
-        for post_id, duplicate_of in self.stage.drain_repointed():
-            stored = store.get_post(post_id)
-            if stored is not None and stored.duplicate_of != duplicate_of:
-                stored.duplicate_of = duplicate_of
-                store.upsert_post(stored)
+        """Changes to posts stored earlier: an earlier copy of a repost arrived later (point
+        stored copies at it), an event gained a shared focus topic (tag its stored members
+        lacking it) — nlp/retro.py."""
+        apply_changes(self.stage, self.crawler.spider.ctx.store)
 
     def close_spider(self) -> None:
         # Scrapy closes a spider only once no item is in progress, so nothing is pending

@@ -29,13 +29,13 @@ OTHERS = [
 ]
 
 
-def model_stage(sink=None, state_path=None) -> NLPStage:
+def model_stage(sink=None, state_path=None, settings=None) -> NLPStage:
     clf, sent, cfg = stage_parts()
     lexicon = FocusTagger.from_topics(cfg.topics.focus)
     analyzer = PostAnalyzer(
         clf, ModelFocusTagger(load_focus_model(), lexicon), NegativityScorer(sent)
     )
-    return NLPStage(analyzer, sink=sink, state_path=state_path)
+    return NLPStage(analyzer, settings, sink=sink, state_path=state_path)
 
 
 def _posts(texts, start=0):

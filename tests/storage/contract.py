@@ -236,6 +236,32 @@ class StoreContract:
         assert after.event_id == "keep"
         assert after.updated_at == before.updated_at and after.text == before.text
 
+    def test_retro_shares_reach_an_events_stored_members(self, store):
+        """nlp/retro.py: a topic an event gained reaches its stored members that lack it —
+        found by event (every member) or by id — in place, counted in the aggregates."""
+        from yuqing.nlp.retro import RetroShare, apply_stored
+
+        posts = [make_post(f"http://127.0.0.1/r/{i}", text=f"搅拌站噪音{i}") for i in range(4)]
+        for p, eid in zip(posts, ("ev-a", "ev-a", "ev-a", "ev-b"), strict=True):
+            p.event_id = eid
+        posts[1].focus, posts[1].focus_evidence = ["ecology"], {"ecology": ["噪音"]}
+        store.upsert_posts(posts)
+        store.flush()
+        before = {p.id: store.get_post(p.id) for p in posts}
+        span = (T0 - timedelta(days=1), T0 + timedelta(days=1))
+        assert store.tally("focus", *span, keys=["ecology"])["ecology"].posts == 1
+        assert apply_stored(store, [RetroShare("ev-a", "ecology")]) == 2
+        store.flush()
+        after = {p.id: store.get_post(p.id) for p in posts}
+        for p in posts[0], posts[2]:
+            assert after[p.id].focus_evidence["ecology"] == ["event:ev-a"]
+            assert after[p.id].updated_at == before[p.id].updated_at
+        assert after[posts[1].id].focus_evidence == {"ecology": ["噪音"]}  # its own, kept
+        assert after[posts[3].id].focus == []  # another event
+        assert store.tally("focus", *span, keys=["ecology"])["ecology"].posts == 3
+        assert apply_stored(store, [RetroShare("ev-b", "wage_arrears", ("nobody",))]) == 0
+        assert apply_stored(store, [RetroShare("ev-b", "ecology", (posts[3].id,))]) == 1
+
     def test_change_mark_moves_with_every_post_or_event_write(self, store):
         marks = [store.change_mark()]
         store.upsert_post(make_post())

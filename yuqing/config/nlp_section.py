@@ -114,6 +114,11 @@ class NLPSettings(_Strict):
     focus_strong_len: int = Field(default=3, ge=1)  # or one term at least this long
     # an event of at least this many posts shares the focus topics most of its posts carry
     focus_share_min_event: int = Field(default=3, ge=2)
+    # and when it gains one of these shared topics later, its earlier members lacking it
+    # take it too (nlp/retro.py; the caller tags the stored ones; [] off). Like
+    # events.sample_topics, only where the event-level evidence is the topic (docs/nlp.md:
+    # every topic cost precision on the dev pseudo-events)
+    focus_share_retro: list[str] = Field(default_factory=lambda: ["ecology"])
     sentiment_model_scale: float = Field(default=1.0, ge=0)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     events: EventSettings = Field(default_factory=EventSettings)
