@@ -382,6 +382,7 @@ def train_focus_model(
     evidence_layer: bool = True,
     evidence_C: float = 0.3,
     thresholds_on: str = "all",
+    precision_floor: float | None = None,
 ) -> FocusModel:
     """Fit on normalized ``texts`` with gold ``categories`` (for the weak labels only), their
     content ``tokens`` and the category model's *out-of-fold* probabilities ``cat_proba``.
@@ -405,7 +406,15 @@ def train_focus_model(
     ``thresholds_on``: "all" chooses each topic's threshold on every training row's
     out-of-fold prediction (against the hand labels where there are any, the weak labels
     elsewhere); "hand" on the hand-labelled rows' alone (the rules' labels, not the labelling
-    functions'), where those hold at least ``folds`` positives of the topic."""
+    functions'), where those hold at least ``folds`` positives of the topic.
+
+    ``precision_floor``: a last, per-topic step on the **hand-labelled rows** (the rules'
+    labels; the weak labels of the housing or nuisance patterns make a topic look easier than
+    it is): the topic's tags as the tagger makes them — word model at its threshold, or the
+    lexicon rule, or the pattern layer — out of fold on those rows; where their precision misses
+    the floor (with the Wilson bound, as :func:`_threshold`), the word threshold and the layer's
+    are raised and the lexicon rule switched off, in the combination that keeps the most recall
+    while reaching it (:func:`_floor`). None: no such step."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -441,6 +450,7 @@ def train_focus_model(
     evidence_coef: list[list[float] | None] = [None] * len(topics)
     evidence_thresholds = [1.0] * len(topics)
     evidence_precision: dict[str, float | None] = {}
+    floor_oof: dict[str, dict] = {}
     for j, t in enumerate(topics):
         if y[:, j].sum() < folds or y[:, j].sum() > len(y) - folds:  # too few to learn
             intercept[j] = -10.0
@@ -463,6 +473,27 @@ def train_focus_model(
                 texts, t, p, strong[:, j], y[:, j], hand, target_precision, C=evidence_C, base=base
             )
             evidence_coef[j], evidence_thresholds[j], evidence_precision[t] = layer
+        if precision_floor is not None and y[hand, j].sum() >= folds:
+            q = np.zeros(len(y))
+            if evidence_coef[j] is not None:
+                rows, oof = _layer_oof(texts, t, p, strong[:, j], y[:, j], hand, evidence_C)
+                q[rows] = oof
+            fl = _floor(
+                p[hand],
+                q[hand],
+                (strong[:, j] & (p >= _OVERRIDE_P))[hand],
+                y[hand, j],
+                thresholds[j],
+                evidence_thresholds[j] if evidence_coef[j] is not None else None,
+                override[j],
+                precision_floor,
+            )
+            thresholds[j], layer_th, override[j] = fl["word"], fl["layer"], fl["override"]
+            if layer_th is None:
+                evidence_coef[j], evidence_thresholds[j] = None, 1.0
+            else:
+                evidence_thresholds[j] = layer_th
+            floor_oof[t] = {k: fl[k] for k in ("precision", "recall", "before")}
         lr.fit(Xc, y[:, j])
         coef[:, j] = lr.coef_[0, :n_words]
         cat_coef[:, j] = lr.coef_[0, n_words:]
@@ -487,6 +518,8 @@ def train_focus_model(
             "oof_weak_precision": oof_precision,
             "target_precision": target_precision,
             "thresholds_on": thresholds_on,
+            "precision_floor": precision_floor,
+            "floor_hand_oof": floor_oof,
             "n": len(texts),
             "C": C,
             "class_weight": "balanced" if balanced else None,
@@ -547,17 +580,11 @@ def _evidence_layer(
     ``base``: the rows the tagger's other rules tag already (out of fold): the threshold is
     chosen on what the topic's tags would be with the layer added — those rules' tags *or*
     the layer's — so the layer never pulls the topic's precision under ``target``."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
     rows = np.where(hand)[0]
     yy = y[rows]
     if yy.sum() < folds or len(yy) - yy.sum() < folds:
         return None, 1.0, None
-    F = np.array([evidence_features(texts[k], topic, float(p[k]), bool(strong[k])) for k in rows])
-    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
-    cv = StratifiedKFold(folds, shuffle=True, random_state=1)
-    q = cross_val_predict(lr, F, yy, cv=cv, method="predict_proba")[:, 1]
+    rows, q, lr, F = _layer_oof(texts, topic, p, strong, y, hand, C, folds, fitted=True)
     if base is not None:
         q = np.where(base[rows], 1.0, q)  # tagged anyway, whatever the layer says
     th, prec = _threshold(q, yy, target)
@@ -565,6 +592,93 @@ def _evidence_layer(
         return None, 1.0, prec
     lr.fit(F, yy)
     return [float(x) for x in lr.coef_[0]] + [float(lr.intercept_[0])], th, prec
+
+
+def _layer_oof(
+    texts: Sequence[str],
+    topic: str,
+    p: np.ndarray,
+    strong: np.ndarray,
+    y: np.ndarray,
+    hand: np.ndarray,
+    C: float = 0.3,
+    folds: int = 5,
+    fitted: bool = False,
+):
+    """(hand-labelled row ids, the pattern layer's out-of-fold probabilities on them) — and,
+    with ``fitted``, an unfitted regression and the rows' features too."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    rows = np.where(hand)[0]
+    F = np.array([evidence_features(texts[k], topic, float(p[k]), bool(strong[k])) for k in rows])
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=1)
+    q = cross_val_predict(lr, F, y[rows], cv=cv, method="predict_proba")[:, 1]
+    return (rows, q, lr, F) if fitted else (rows, q)
+
+
+def _floor(
+    p: np.ndarray,
+    q: np.ndarray,
+    lexicon: np.ndarray,
+    y: np.ndarray,
+    word: float,
+    layer: float | None,
+    override: bool,
+    floor: float,
+    margin: float = 0.1,
+) -> dict:
+    """The per-topic precision floor on the hand-labelled rows' out-of-fold evidence: ``p``
+    the word model's probabilities, ``q`` the pattern layer's, ``lexicon`` where the lexicon
+    rule fires (strong term, agreeing category, p ≥ 0.5), ``y`` the hand labels; ``word``,
+    ``layer`` (None: off) and ``override`` the thresholds and rule chosen before. Tags are
+    ``p ≥ word`` or ``q ≥ layer`` or the lexicon rule, as :class:`ModelFocusTagger` makes them.
+    Only stricter settings are tried (thresholds raised in steps of 0.05 up to 0.95 or off, the
+    rule switched off); of those whose precision reaches ``floor`` with the one-sided 95 %
+    Wilson bound at least ``floor - margin``, the one with the highest recall (then precision)
+    is kept — the settings before when they qualify; where none qualifies, the one with the best
+    Wilson bound. Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
+    there and ``before`` ([precision, recall] of the settings before)."""
+    y = np.asarray(y, dtype=bool)
+    steps = [round(float(x), 2) for x in np.arange(0.5, 0.951, 0.05)]
+    words = [w for w in steps if w >= word - 1e-9] + [1.0]
+    layers: list[float | None] = [None]
+    if layer is not None:
+        layers = [x for x in steps if x >= layer - 1e-9] + [None]
+    rules = [True, False] if override else [False]
+    best, best_key, fallback, fallback_low = None, None, None, -1.0
+    before = None
+    for ov in rules:
+        for lt in layers:
+            for w in words:
+                tag = p >= w
+                if lt is not None:
+                    tag = tag | (q >= lt)
+                if ov:
+                    tag = tag | lexicon
+                n = int(tag.sum())
+                prec = float(y[tag].mean()) if n else 0.0
+                rec = float(y[tag].sum() / max(int(y.sum()), 1))
+                cand = {
+                    "word": w,
+                    "layer": lt,
+                    "override": ov,
+                    "precision": round(prec, 4),
+                    "recall": round(rec, 4),
+                }
+                if before is None:
+                    before = [cand["precision"], cand["recall"]]
+                low = _wilson_low(prec, n) if n else 0.0
+                if prec >= floor and low >= floor - margin:
+                    key = (rec, prec)
+                    if best_key is None or key > best_key:
+                        best, best_key = cand, key
+                elif low > fallback_low:
+                    fallback, fallback_low = cand, low
+    out = best if best is not None else fallback
+    assert out is not None
+    return {**out, "before": before}
 
 
 def _strong_agreeing(

@@ -41,6 +41,9 @@ VARIANTS: dict[str, dict] = {
     "target90": {"target_precision": 0.9},
     "hand_thresholds_90": {"thresholds_on": "hand", "target_precision": 0.9},
     "no_layer": {"evidence_layer": False},
+    "floor85": {"precision_floor": 0.85},
+    "floor88": {"precision_floor": 0.88},
+    "floor90": {"precision_floor": 0.9},
 }
 
 
@@ -58,6 +61,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--variants", default="base")
     ap.add_argument("--cache", default="", help="pickle of the prepared rows (made if absent)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--errors",
+        default="",
+        help="write the hand-labelled rows' out-of-fold disagreements (CSV) to this file "
+        "(with several variants: the last one's)",
+    )
     args = ap.parse_args(argv)
 
     cache = Path(args.cache) if args.cache else None
@@ -100,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
                 if gold[k] is not None:
                     pred[k] = tagger.tag(texts[k], tokens[k], labels, proba[k]).topics
         m = focus_metrics([gold[k] for k in hand], [pred[k] for k in hand], topics)
+        if args.errors:
+            _write_errors(args.errors, texts, rows["categories"], gold, pred, hand)
         results[name] = m
         print(f"{name} ({len(hand)} hand-labelled rows, {time.perf_counter() - t0:.0f} s):")
         for t, v in [*m["per_topic"].items(), ("micro", m["micro"])]:
@@ -112,6 +123,30 @@ def main(argv: list[str] | None = None) -> None:
 
         print(json.dumps(results, ensure_ascii=False))
     del np
+
+
+def _write_errors(path, texts, categories, gold, pred, hand) -> None:
+    """One row per hand-labelled training message whose out-of-fold tags differ from its
+    hand labels: the missed and the wrongly tagged topics, the category, the opening."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["row", "category", "gold", "missed", "false", "opening"])
+        for k in hand:
+            missed = sorted(set(gold[k]) - set(pred[k]))
+            false = sorted(set(pred[k]) - set(gold[k]))
+            if missed or false:
+                w.writerow(
+                    [
+                        k,
+                        categories[k],
+                        "|".join(gold[k]),
+                        "|".join(missed),
+                        "|".join(false),
+                        texts[k][:160].replace("\n", " / "),
+                    ]
+                )
 
 
 def _f(x) -> str:

@@ -130,6 +130,65 @@ def test_thresholds_need_more_than_a_few_lucky_positives():
     assert th2 > 0.6  # the low band is wrong; the 3 lucky ones are the best-supported
 
 
+def _floor_case():
+    """100 hand-labelled rows: 20 sure positives (p 0.9), a mixed band at p 0.7 (10 right, 10
+    wrong), 10 positives the words miss but the pattern layer finds (q 0.95), 10 negatives the
+    layer half-believes (q 0.6), 10 negatives where the lexicon rule fires, 40 plain negatives."""
+    p = np.array([0.9] * 20 + [0.7] * 20 + [0.3] * 20 + [0.55] * 10 + [0.1] * 30)
+    q = np.array([0.0] * 40 + [0.95] * 10 + [0.6] * 10 + [0.0] * 40)
+    lex = np.array([False] * 60 + [True] * 10 + [False] * 30)
+    y = np.array([1] * 20 + [1] * 10 + [0] * 10 + [1] * 10 + [0] * 50)
+    return p, q, lex, y
+
+
+def test_precision_floor_picks_the_known_stricter_settings():
+    from yuqing.nlp.focus_model import _floor
+
+    p, q, lex, y = _floor_case()
+    # words alone: 0.5 tags 50 with 30 right (0.6), 0.6-0.7 40 with 30 (0.75); from 0.75 the
+    # 20 sure ones (1.00)
+    fl = _floor(p, np.zeros_like(q), lex, y, 0.5, None, False, 0.88)
+    assert (fl["word"], fl["layer"], fl["override"]) == (0.75, None, False)
+    assert fl["precision"] == 1.0 and fl["recall"] == 0.5 and fl["before"] == [0.6, 0.75]
+    # with the layer (from 0.5) and the lexicon rule on: the rule's 10 wrong tags go, the layer
+    # rises above the half-believed band (0.65) and keeps its 10 right ones
+    fl = _floor(p, q, lex, y, 0.5, 0.5, True, 0.88)
+    assert (fl["word"], fl["layer"], fl["override"]) == (0.75, 0.65, False)
+    assert fl["precision"] == 1.0 and fl["recall"] == 0.75
+    # settings that already reach the floor stay as they are
+    fl = _floor(p, q, lex, y, 0.8, 0.7, False, 0.88)
+    assert (fl["word"], fl["layer"], fl["override"]) == (0.8, 0.7, False)
+    assert fl["before"] == [fl["precision"], fl["recall"]] == [1.0, 0.75]
+    # a floor nothing reaches (the sure band half wrong): the best-supported precision, 0.5 of
+    # 40 at 0.6 (not 0.4 of 50 at 0.5, nor 0.5 of only 20 at 0.75)
+    fl = _floor(p, q, lex, np.where(p == 0.9, np.arange(100) % 2, y), 0.5, None, False, 0.88)
+    assert (fl["word"], fl["precision"]) == (0.6, 0.5)
+
+
+def test_precision_floor_is_applied_in_training_and_recorded():
+    from yuqing.nlp.focus_model import train_focus_model
+
+    lex = _lexicon()
+    texts = [normalize(t) for t in _TRAIN_TEXTS] * 4
+    cats = (["环境保护"] * 8 + ["劳动和社会保障"] * 8) * 4
+    clf = stage_parts()[0]
+    labels = list(clf.labels)
+    proba = np.array([np.eye(len(labels))[labels.index(c)] for c in cats])
+    tokens = [clf.segmenter.tokens(t) for t in texts]
+    gold = [["ecology"] if c == "环境保护" else [] for c in cats]
+    m = train_focus_model(texts, cats, tokens, proba, labels, lex, gold=gold, precision_floor=0.9)
+    assert m.metadata["precision_floor"] == 0.9
+    floor = m.metadata["floor_hand_oof"]
+    assert set(floor) == {"ecology"}  # the only topic with hand-labelled positives
+    assert floor["ecology"]["precision"] >= 0.9
+    assert (
+        train_focus_model(texts, cats, tokens, proba, labels, lex, gold=gold).metadata[
+            "floor_hand_oof"
+        ]
+        == {}
+    )
+
+
 def _tagger():
     return ModelFocusTagger(load_focus_model(), _lexicon())
 
