@@ -636,9 +636,10 @@ def _floor(
     ``p ≥ word`` or ``q ≥ layer`` or the lexicon rule, as :class:`ModelFocusTagger` makes them.
     Only stricter settings are tried (thresholds raised in steps of 0.05 up to 0.95 or off, the
     rule switched off); of those whose precision reaches ``floor`` with the one-sided 95 %
-    Wilson bound at least ``floor - margin``, the one with the highest recall (then precision)
-    is kept — the settings before when they qualify; where none qualifies, the one with the best
-    Wilson bound. Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
+    Wilson bound at least ``floor - margin``, the one with the highest recall, then the highest
+    precision, is kept — so where the settings before qualify, a stricter one replaces them
+    only when it loses no recall on these rows (a tag-free gain here, not necessarily out of
+    sample); where none qualifies, the one with the best Wilson bound. Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
     there and ``before`` ([precision, recall] of the settings before)."""
     y = np.asarray(y, dtype=bool)
     steps = [round(float(x), 2) for x in np.arange(0.5, 0.951, 0.05)]

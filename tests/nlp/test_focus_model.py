@@ -155,10 +155,16 @@ def test_precision_floor_picks_the_known_stricter_settings():
     fl = _floor(p, q, lex, y, 0.5, 0.5, True, 0.88)
     assert (fl["word"], fl["layer"], fl["override"]) == (0.75, 0.65, False)
     assert fl["precision"] == 1.0 and fl["recall"] == 0.75
-    # settings that already reach the floor stay as they are
+    # settings that already reach the floor with all their tags right stay as they are
     fl = _floor(p, q, lex, y, 0.8, 0.7, False, 0.88)
     assert (fl["word"], fl["layer"], fl["override"]) == (0.8, 0.7, False)
     assert fl["before"] == [fl["precision"], fl["recall"]] == [1.0, 0.75]
+    # ... and a qualifying setting gives way to a stricter one only where no recall is lost:
+    # the lexicon rule's 10 wrong tags go, the word band at 0.7 stays
+    y2 = np.where(np.arange(100) < 40, 1, y)
+    fl = _floor(p, np.zeros_like(q), lex, y2, 0.6, None, True, 0.8)
+    assert fl["before"] == [0.8, 0.8] and (fl["word"], fl["override"]) == (0.6, False)
+    assert fl["precision"] == 1.0 and fl["recall"] == 0.8
     # a floor nothing reaches (the sure band half wrong): the best-supported precision, 0.5 of
     # 40 at 0.6 (not 0.4 of 50 at 0.5, nor 0.5 of only 20 at 0.75)
     fl = _floor(p, q, lex, np.where(p == 0.9, np.arange(100) % 2, y), 0.5, None, False, 0.88)
