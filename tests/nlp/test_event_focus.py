@@ -38,6 +38,19 @@ def model_stage(sink=None, state_path=None, settings=None) -> NLPStage:
     return NLPStage(analyzer, settings, sink=sink, state_path=state_path)
 
 
+#: the lift posts' work_safety threshold: the shipped model's own is 0.8 since its precision
+#: floor (0.75 before), and the two plain posts' pooled words reach 0.78 — the sharing
+#: mechanism is tested at 0.75, its premises asserted there
+LIFT_THRESHOLD = 0.75
+
+
+def lift_stage(sink=None, state_path=None) -> NLPStage:
+    stage = model_stage(sink=sink, state_path=state_path)
+    tagger = stage.analyzer.focus
+    tagger.thresholds[tagger.model.topics.index("work_safety")] = LIFT_THRESHOLD
+    return stage
+
+
 def _posts(texts, start=0):
     return [post(f"l{start + i}", "", t, minutes=30 * (start + i)) for i, t in enumerate(texts)]
 
@@ -57,9 +70,9 @@ def _pooled_probability(stage, texts, topic) -> float:
 
 
 def test_a_witness_and_the_others_pooled_words_share_the_topic():
-    stage = model_stage()
+    stage = lift_stage()
     model = stage.analyzer.focus.model
-    threshold = model.thresholds[model.topics.index("work_safety")]
+    threshold = stage.analyzer.focus.thresholds[model.topics.index("work_safety")]
     # the premise: one witness; the others miss the topic one by one, together they show it
     assert "work_safety" in _own(stage, WITNESS)
     assert all("work_safety" not in _own(stage, t) for t in OTHERS)
@@ -73,7 +86,7 @@ def test_a_witness_and_the_others_pooled_words_share_the_topic():
 
 
 def test_without_a_witness_nothing_is_shared():
-    stage = model_stage()
+    stage = lift_stage()
     out = stage.process_many(_posts(OTHERS))
     assert len({p.event_id for p in out}) == 1
     assert all("work_safety" not in p.focus for p in out)
@@ -95,14 +108,14 @@ def test_the_witness_words_do_not_speak_for_the_others():
 
 def test_the_pools_survive_a_save_and_restore(tmp_path):
     store = SQLiteStore(tmp_path / "store.db")
-    first = model_stage(sink=store, state_path=tmp_path / "state.db")
+    first = lift_stage(sink=store, state_path=tmp_path / "state.db")
     done = first.process_many(_posts([WITNESS, *OTHERS[:1]]))
     for p in done:
         store.upsert_post(p)
     first.save(store)
     before = first.events.held(done[0].event_id)
 
-    restored = model_stage(sink=store, state_path=tmp_path / "state.db")
+    restored = lift_stage(sink=store, state_path=tmp_path / "state.db")
     assert restored.restore(store) is None  # from the snapshot, nothing replayed
     pool = restored.events.held(done[0].event_id)
     assert pool is not None
@@ -112,7 +125,7 @@ def test_the_pools_survive_a_save_and_restore(tmp_path):
     later = restored.process_many(_posts(OTHERS[1:], start=2))
     assert "work_safety" in later[-1].focus
     # without the snapshot the pools are rebuilt from the stored posts (words, category)
-    rebuilt = model_stage(sink=SQLiteStore(tmp_path / "store.db"))
+    rebuilt = lift_stage(sink=SQLiteStore(tmp_path / "store.db"))
     assert rebuilt.restore(rebuilt.sink) == 2
     pool = rebuilt.events.held(done[0].event_id)
     assert pool.pool.n == 2 and pool.pool.bag == before.pool.bag
