@@ -44,8 +44,8 @@ def model_stage(sink=None, state_path=None, settings=None) -> NLPStage:
 LIFT_THRESHOLD = 0.75
 
 
-def lift_stage(sink=None, state_path=None) -> NLPStage:
-    stage = model_stage(sink=sink, state_path=state_path)
+def lift_stage(sink=None, state_path=None, settings=None) -> NLPStage:
+    stage = model_stage(sink=sink, state_path=state_path, settings=settings)
     tagger = stage.analyzer.focus
     tagger.thresholds[tagger.model.topics.index("work_safety")] = LIFT_THRESHOLD
     return stage

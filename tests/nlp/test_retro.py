@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.nlp.helpers import T0, post
-from tests.nlp.test_event_focus import OTHERS, WITNESS, _own, _posts, model_stage
+from tests.nlp.test_event_focus import OTHERS, WITNESS, _own, _posts, lift_stage, model_stage
 from yuqing.models import Event
 from yuqing.nlp.events import _State
 from yuqing.nlp.retro import RetroShare, apply_changes, note
@@ -21,7 +21,7 @@ RETRO = NLPSettings(focus_share_retro=[TOPIC])
 
 def test_earlier_members_take_a_topic_the_event_gains_later():
     # the premise: one witness, the others lack the topic on their own
-    on, off = model_stage(settings=RETRO), model_stage()
+    on, off = lift_stage(settings=RETRO), lift_stage()
     assert TOPIC not in off.settings.focus_share_retro
     assert TOPIC in _own(on, WITNESS) and all(TOPIC not in _own(on, t) for t in OTHERS)
     before = off.process_many(_posts([WITNESS, *OTHERS]))
@@ -37,7 +37,7 @@ def test_earlier_members_take_a_topic_the_event_gains_later():
 
 
 def test_nothing_is_shared_back_without_a_witness():
-    stage = model_stage(settings=RETRO)
+    stage = lift_stage(settings=RETRO)
     out = stage.process_many(_posts([*OTHERS, OTHERS[0] + "，天天这样"]))
     assert len({p.event_id for p in out}) == 1
     assert all(TOPIC not in p.focus for p in out)
@@ -46,7 +46,7 @@ def test_nothing_is_shared_back_without_a_witness():
 
 def test_members_stored_by_an_earlier_batch_are_tagged_in_the_store(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
-    stage = model_stage(sink=store, settings=RETRO)
+    stage = lift_stage(sink=store, settings=RETRO)
     first = stage.process_many(_posts([WITNESS, OTHERS[0]]))
     other = stage.process_many([post("x1", "", "县城东门菜市场的猪肉价格最近涨得厉害", minutes=45)])
     store.upsert_posts(first + other)
