@@ -86,6 +86,24 @@ def test_references_to_unknown_departments_are_errors(cfg_dir):
     assert any(p.file == "topics.yaml" and "labour_bureau" in p.message for p in exc.value.problems)
 
 
+def test_nlp_settings_name_known_focus_topics(cfg_dir):
+    """nlp.focus_share_retro and nlp.events.sample_topics name topics.yaml's focus topics: a
+    misspelt id is an error naming the key, not a feature silently off for that topic."""
+    settings = cfg_dir / "settings.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8")
+        + "\nnlp:\n  focus_share_retro: [ecology, ecolgy]\n  events: {sample_topics: [noise]}\n",
+        encoding="utf-8",
+    )
+    proc = check(cfg_dir)
+    assert proc.returncode == 1
+    err = proc.stderr
+    assert "settings.yaml: nlp.focus_share_retro[1]: unknown focus topic 'ecolgy'" in err
+    assert "settings.yaml: nlp.events.sample_topics[0]: unknown focus topic 'noise'" in err
+    assert "hint: use one of: business_env, ecology," in err
+    assert "focus_share_retro[0]" not in err  # ecology is known
+
+
 def test_not_utf8_file_is_reported(cfg_dir):
     (cfg_dir / "departments.yaml").write_bytes("departments: []  # 部门\n".encode("gbk"))
     proc = check(cfg_dir)

@@ -385,7 +385,31 @@ def cross_check(
             )
         )
     problems.extend(_escalation_cycles(cfg, at))
+    problems.extend(_nlp_topics(cfg))
     return problems
+
+
+def _nlp_topics(cfg: Config) -> list[Problem]:
+    """The NLP settings that name focus topics name topics.yaml's (a misspelt id would turn
+    the feature off for that topic without a word)."""
+    focus = {t.id for t in cfg.topics.focus}
+    nlp = cfg.settings.nlp
+    if not focus:
+        return []
+    return [
+        Problem(
+            "settings.yaml",
+            f"{key}[{j}]",
+            f"unknown focus topic {v!r}",
+            f"use one of: {', '.join(sorted(focus))}",
+        )
+        for key, values in (
+            ("nlp.focus_share_retro", nlp.focus_share_retro),
+            ("nlp.events.sample_topics", nlp.events.sample_topics),
+        )
+        for j, v in enumerate(values)
+        if v not in focus
+    ]
 
 
 def _escalation_cycles(cfg: Config, at) -> list[Problem]:
