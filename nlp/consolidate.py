@@ -12,10 +12,10 @@ all posts of a period at once and is a function of the *set* of posts only:
    contains them (滨河苑 → 伊景园滨河苑). Similarity of two posts = cosine of their problems
    + ``anchor_bonus`` when they name the same place; posts naming only different places
    conflict (the same problem at two estates is two issues).
-2. **Candidate graph**: similarity ≥ ``edge_similarity`` (sparse products in row chunks), no
-   edge between conflicting posts; connected components
+2. **Candidate graph** (:mod:`yuqing.nlp.candidates`): similarity ≥ ``edge_similarity``
+   (sparse products in row chunks), no edge between conflicting posts; connected components
    (``scipy.sparse.csgraph``). A component larger than ``max_component`` is split again with a
-   higher edge threshold.
+   higher edge threshold (its products taken once, then a maximum spanning forest filtered).
 3. **Clusters**: per component ``AgglomerativeClustering`` (average linkage, distance =
    1 − similarity, conflicting posts at distance 2) cut at ``1 − cluster_similarity``: every
    post of a cluster is on average similar to the rest, so a theme (one complaint at 13
@@ -46,11 +46,11 @@ from datetime import datetime
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from yuqing.hotindex import HotIndexWeights, HotInputs, history, hot_index, signal_of
 from yuqing.models import Event, Post
 from yuqing.nlp.anchors import AnchorExtractor, anchors_match
+from yuqing.nlp.candidates import components, groups
 from yuqing.nlp.events import event_id_for, own_focus, post_time
 
 __all__ = ["Consolidator", "Consolidation", "ConsolidationParams"]
@@ -163,7 +163,7 @@ class Consolidator:
         anchors = _map_anchors([self.anchors_of(p) for p in ps])
         X = self._vectors(ps, anchors)
         A = _anchor_matrix(anchors)
-        comps = self._components(X, A, self.p.edge_similarity)
+        comps = self._components(X, A)
         labels = np.full(n, -1, dtype=np.int64)
         next_label = 0
         for comp in comps:
@@ -176,7 +176,7 @@ class Consolidator:
                 next_label += 1
         times = np.array([_ts(post_time(p)) for p in ps])
         clusters: list[list[int]] = []
-        for members in _groups(labels):  # each ascending = time order
+        for members in groups(labels):  # each ascending = time order
             start = 0
             for k in range(1, len(members) + 1):
                 if k == len(members) or times[members[k]] - times[members[k - 1]] > (
@@ -212,30 +212,16 @@ class Consolidator:
         norms[norms == 0] = 1.0
         return sparse.diags(1.0 / norms) @ X
 
-    def _components(
-        self, X: sparse.csr_matrix, A: sparse.csr_matrix, threshold: float, rows=None
-    ) -> list[np.ndarray]:
-        idx = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
-        Xs, As = X[idx], A[idx]
-        linked = _Linked(len(idx))
-        for r, c in _similarity_edges(
-            Xs,
-            As,
-            threshold,
+    def _components(self, X: sparse.csr_matrix, A: sparse.csr_matrix) -> list[np.ndarray]:
+        return components(
+            X,
+            A,
+            self.p.edge_similarity,
             self.p.anchor_bonus,
-            max_neighbours=self.p.max_neighbours,
+            max_component=self.p.max_component,
             window=self.p.candidate_window,
-        ):
-            linked.add(r, c)
-        out: list[np.ndarray] = []
-        for comp in linked.groups():
-            comp = idx[comp]
-            if len(comp) > self.p.max_component and threshold < 0.95:
-                out.extend(self._components(X, A, min(0.95, threshold + 0.1), comp))
-            else:
-                out.append(comp)
-        out.sort(key=lambda c: int(c[0]))
-        return out
+            max_neighbours=self.p.max_neighbours,
+        )
 
     def _agglomerate(self, X, A, comp: np.ndarray) -> list[np.ndarray]:
         from sklearn.cluster import AgglomerativeClustering
@@ -469,141 +455,3 @@ def _top_k(X: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
             row[cut] = 0.0
     X.eliminate_zeros()
     return X
-
-
-def _anchor_slots(A: sparse.csr_matrix) -> np.ndarray:
-    """Each row's anchor columns (at most three, ``_anchor_matrix``) as an n×3 array, empty
-    slots −1."""
-    n = A.shape[0]
-    slots = np.full((n, 3), -1, dtype=np.int64)
-    counts = np.diff(A.indptr)
-    rows = np.repeat(np.arange(n), counts)
-    pos = np.arange(A.nnz) - A.indptr[rows]
-    keep = pos < 3
-    slots[rows[keep], pos[keep]] = A.indices[keep]
-    return slots
-
-
-def _share(slots: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Whether posts ``r[i]`` and ``c[i]`` name a common place."""
-    a, b = slots[r], slots[c]
-    out = np.zeros(len(r), dtype=bool)
-    for i in range(slots.shape[1]):
-        for j in range(slots.shape[1]):
-            out |= (a[:, i] == b[:, j]) & (a[:, i] >= 0)
-    return out
-
-
-def _similarity_edges(
-    X: sparse.csr_matrix,
-    A: sparse.csr_matrix,
-    threshold: float,
-    bonus: float,
-    *,
-    chunk: int = 1000,
-    max_neighbours: int | None = None,
-    window: int | None = None,
-):
-    """The edges of the candidate graph — pairs whose similarity (cosine + ``bonus`` when they
-    share a place) ≥ ``threshold``, none between posts with conflicting places — or of a
-    subgraph with the same connected components, as ``(rows, cols)`` arrays, a block of rows at a time (nothing n×n is held).
-
-    * When ``bonus`` alone reaches ``threshold``, posts sharing a place are always linked:
-      each place's posts are linked to its first post (a star has the clique's components),
-      and only posts without a place need their products (a pair of placed posts is linked by
-      a shared place or in conflict; a placeless post's row holds its pairs with placed ones).
-    * Otherwise every row's product is taken; a pair sharing a place needs cosine ≥
-      threshold − bonus, any other pair cosine ≥ threshold and not both placed.
-
-    ``window``: a row's products are taken only with the rows at most that many positions
-    from it (rows are in time order: a post is compared with the posts nearest it in time,
-    and an issue longer than that is joined through the posts between; the place star is not
-    cut) — None compares every pair. ``max_neighbours``: each row keeps only its that many
-    most similar wording edges (ties: lower column first). With both None, the components are
-    exactly the plain graph's."""
-    n = X.shape[0]
-    if n == 0:
-        return
-    slots = _anchor_slots(A)
-    has = slots[:, 0] >= 0
-    star = bonus >= threshold
-    if star:
-        Ac = A.tocsc()
-        counts = np.diff(Ac.indptr)
-        first = Ac.indices[Ac.indptr[:-1][counts > 0]]
-        yield np.repeat(first, counts[counts > 0]), Ac.indices.copy()
-        todo = np.flatnonzero(~has)
-    else:
-        todo = np.arange(n)
-    XT = X.T.tocsc()
-    low = threshold if star else max(0.0, threshold - bonus)
-    for lo in range(0, len(todo), chunk):
-        rows = todo[lo : lo + chunk]
-        c0, c1 = 0, n
-        if window is not None:
-            c0, c1 = max(0, int(rows[0]) - window), min(n, int(rows[-1]) + window + 1)
-        S = (X[rows] @ XT[:, c0:c1]).tocoo()
-        keep = S.data >= low
-        r, c, v = rows[S.row[keep]], S.col[keep] + c0, S.data[keep]
-        keep = (r != c) if window is None else (r != c) & (np.abs(r - c) <= window)
-        r, c, v = r[keep], c[keep], v[keep]
-        if not star:
-            shared = _share(slots, r, c)
-            ok = np.where(shared, v + bonus >= threshold, (v >= threshold) & ~(has[r] & has[c]))
-            r, c, v = r[ok], c[ok], v[ok]
-        if max_neighbours is not None and len(r):
-            order = np.lexsort((c, -v, r))  # by row, most similar first, then column
-            r, c = r[order], c[order]
-            start = np.searchsorted(r, r, side="left")
-            rank = np.arange(len(r)) - start
-            keep = rank < max_neighbours
-            r, c = r[keep], c[keep]
-        yield r, c
-
-
-class _Linked:
-    """Connected components of edges given a block at a time (a union-find kept as labels):
-    edges are buffered and folded into the labels with ``connected_components`` whenever the
-    buffer fills, so memory is the labels plus one buffer, whatever the number of edges."""
-
-    def __init__(self, n: int, buffer: int = 4_000_000):
-        self.n = n
-        self.labels = np.arange(n, dtype=np.int64)
-        self.buffer = buffer
-        self._r: list[np.ndarray] = []
-        self._c: list[np.ndarray] = []
-        self._held = 0
-
-    def add(self, r: np.ndarray, c: np.ndarray) -> None:
-        self._r.append(np.asarray(r, dtype=np.int64))
-        self._c.append(np.asarray(c, dtype=np.int64))
-        self._held += len(r)
-        if self._held >= self.buffer:
-            self._fold()
-
-    def _fold(self) -> None:
-        if not self._held:
-            return
-        r = self.labels[np.concatenate(self._r)]
-        c = self.labels[np.concatenate(self._c)]
-        self._r, self._c, self._held = [], [], 0
-        G = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(self.n, self.n))
-        _, lab = connected_components(G.tocsr(), directed=False)
-        self.labels = lab[self.labels]
-
-    def groups(self) -> list[np.ndarray]:
-        """The components as ascending index arrays, ordered by their first index."""
-        self._fold()
-        return _groups(self.labels)
-
-
-def _groups(labels: np.ndarray) -> list[np.ndarray]:
-    """Indices grouped by label, each group ascending, groups by their first index (one sort,
-    not a scan of every index per label)."""
-    if len(labels) == 0:
-        return []
-    order = np.argsort(labels, kind="stable")
-    cuts = np.flatnonzero(np.diff(labels[order])) + 1
-    parts = np.split(order, cuts)
-    parts.sort(key=lambda g: int(g[0]))
-    return parts
