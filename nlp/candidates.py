@@ -5,14 +5,14 @@ share a place — reaches a threshold, never when they name only different place
 components of that graph are the candidates for clustering; a component larger than
 ``max_component`` posts is split again at a higher threshold (+0.1 at a time, at most 0.95).
 
-* :func:`similarity_edges` yields the edges a block of rows at a time (nothing n×n is held).
-* :class:`Linked` folds unweighted edges into connected components (the first pass).
-* :class:`Forest` folds weighted edges into a *maximum spanning forest*: for every threshold
-  t, the components of the graph's edges with similarity ≥ t are those of the forest's edges
-  with similarity ≥ t. So a big component's products are taken **once**, at the first
-  re-split threshold, and every deeper re-split filters the forest's ≤ n − 1 edges
-  (:func:`split_forest`) instead of recomputing products (before: one full pass of products
-  per level, four levels deep at 100 k posts).
+* :func:`similarity_edges` yields the edges with their similarities a block of rows at a
+  time (nothing n×n is held), each pair once.
+* :class:`Forest` folds them into a *maximum spanning forest*: for every threshold t, the
+  components of the graph's edges with similarity ≥ t are those of the forest's edges with
+  similarity ≥ t. So the products are taken **once**, and the components at the threshold
+  and every re-split above it come from filtering the forest's ≤ n − 1 edges
+  (:func:`split_forest`) — before, each re-split of a big component recomputed its products
+  (four levels deep at 100 k posts).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-__all__ = ["Forest", "Linked", "components", "groups", "similarity_edges", "split_forest"]
+__all__ = ["Forest", "components", "groups", "similarity_edges", "split_forest"]
 
 #: a component is not split again at a threshold above this
 TOP_THRESHOLD = 0.95
@@ -43,43 +43,17 @@ def components(
     *,
     max_component: int,
     window: int | None = None,
-    max_neighbours: int | None = None,
 ) -> list[np.ndarray]:
     """The candidate components of the rows of ``X`` (problems, unit rows, in time order) and
-    ``A`` (posts × places), each an ascending index array, ordered by their first index.
-
-    First pass: the graph at ``threshold`` (place stars while ``bonus`` ≥ it), folded into a
-    union-find. Each component over ``max_component`` rows: its products taken once at the
-    next threshold with their similarities, folded into a maximum spanning forest, then split
-    by filtering the forest's edges at that threshold and each higher one in turn
-    (:func:`split_forest`) — the components the graph recomputed at each threshold has, where
-    ``window`` and ``max_neighbours`` apply as at the first re-split (positions counted in
-    that component's rows)."""
-    linked = Linked(X.shape[0])
-    for r, c, _ in similarity_edges(
-        X, A, threshold, bonus, window=window, max_neighbours=max_neighbours
-    ):
-        linked.add(r, c)
-    out: list[np.ndarray] = []
-    for comp in linked.groups():
-        if len(comp) <= max_component or threshold >= TOP_THRESHOLD:
-            out.append(comp)
-            continue
-        t = next_threshold(threshold)
-        forest = Forest(len(comp))
-        for r, c, s in similarity_edges(
-            X[comp],
-            A[comp],
-            t,
-            bonus,
-            window=window,
-            max_neighbours=max_neighbours,
-            weighted=True,
-        ):
-            forest.add(r, c, s)
-        out.extend(comp[g] for g in split_forest(len(comp), *forest.edges(), t, max_component))
-    out.sort(key=lambda c: int(c[0]))
-    return out
+    ``A`` (posts × places), each an ascending index array, ordered by their first index: the
+    graph at ``threshold``, each component over ``max_component`` rows split again at the
+    next threshold, and so on — one pass of products folded into a maximum spanning forest,
+    then :func:`split_forest`. ``window``: see :func:`similarity_edges` (positions counted in
+    the rows of ``X``, at every threshold)."""
+    forest = Forest(X.shape[0])
+    for r, c, s in similarity_edges(X, A, threshold, bonus, window=window):
+        forest.add(r, c, s)
+    return split_forest(X.shape[0], *forest.edges(), threshold, max_component)
 
 
 def split_forest(
@@ -143,114 +117,73 @@ def similarity_edges(
     bonus: float,
     *,
     chunk: int = 1000,
-    max_neighbours: int | None = None,
     window: int | None = None,
-    weighted: bool = False,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The edges of the candidate graph — pairs whose similarity (cosine + ``bonus`` when they
-    share a place) ≥ ``threshold``, none between posts with conflicting places — or of a
-    subgraph with the same connected components, as ``(rows, cols, similarities)`` arrays, a
-    block of rows at a time.
+    """The edges of the candidate graph at ``threshold`` and above, as ``(rows, cols,
+    similarities)`` arrays with row < column, a block of rows at a time: pairs whose
+    similarity (cosine + ``bonus`` when they share a place) ≥ ``threshold``, none between
+    posts with conflicting places — each pair once with its similarity, so the edges with
+    similarity ≥ t have the graph's components at every t ≥ ``threshold``.
 
-    * When ``bonus`` alone reaches ``threshold``, posts sharing a place are always linked:
-      each place's posts are linked to its first post (a star has the clique's components;
-      similarity given as ``bonus``, a lower bound), and only posts without a place need their
-      products (a pair of placed posts is linked by a shared place or in conflict; a placeless
-      post's row holds its pairs with placed ones).
-    * Otherwise every row's product is taken; a pair sharing a place needs cosine ≥
-      threshold − bonus, any other pair cosine ≥ threshold and not both placed.
-
-    ``weighted``: for a maximum spanning forest that is filtered at higher thresholds later —
-    every row's product is taken even under a star, each pair's true similarity given once
-    (row < column), so the edges with similarity ≥ t have the graph's components at every
-    t ≥ ``threshold`` (the stars, at ``bonus``, drop out above it).
+    A pair sharing a place needs cosine ≥ threshold − bonus, any other pair cosine ≥
+    threshold and not both placed. While ``bonus`` alone reaches ``threshold``, posts sharing
+    a place are always linked, even at cosine 0 (no product): each place's posts are linked
+    to its first post (a star has the clique's components), those edges given the similarity
+    ``bonus`` (a lower bound; they drop out above it), and a pair sharing a place is given
+    with its product only when it reaches the first threshold of the re-split sequence
+    (:func:`next_threshold`) above the bonus — the lowest one where the stars no longer
+    link it (at the defaults 0.2 and 0.25: shared pairs at cosine ≥ 0.05, not every one).
 
     ``window``: a row's products are taken only with the rows at most that many positions
     from it (rows are in time order: a post is compared with the posts nearest it in time,
     and an issue longer than that is joined through the posts between; the place star is not
-    cut) — None compares every pair. ``max_neighbours``: each row keeps only its that many
-    most similar wording edges (ties: lower column first). With both None, the components are
-    exactly the plain graph's."""
+    cut) — None compares every pair, and the components are exactly the plain graph's."""
     n = X.shape[0]
     if n == 0:
         return
     slots = anchor_slots(A)
     has = slots[:, 0] >= 0
-    star = bonus >= threshold
-    if star:
+    if bonus >= threshold:
         Ac = A.tocsc()
         counts = np.diff(Ac.indptr)
         first = np.repeat(Ac.indices[Ac.indptr[:-1][counts > 0]], counts[counts > 0])
         member = Ac.indices.copy()
-        if weighted:  # no self-loops: each is one (row < column) edge
-            first, member = first[first != member], member[first != member]
-        yield first, member, np.full(len(first), bonus)
-    plain = star and not weighted  # products only for the placeless posts
-    todo = np.flatnonzero(~has) if plain else np.arange(n)
-    XT = X.T.tocsc()
-    low = threshold if plain else max(0.0, threshold - bonus)
-    for lo in range(0, len(todo), chunk):
-        rows = todo[lo : lo + chunk]
-        c0, c1 = 0, n
-        if window is not None:
-            c0, c1 = max(0, int(rows[0]) - window), min(n, int(rows[-1]) + window + 1)
-        if weighted:  # each pair once: only the columns after the block's first row
-            c0 = max(c0, int(rows[0]) + 1)
-        S = (X[rows] @ XT[:, c0:c1]).tocoo()
+        star = first != member  # no self-loops
+        yield first[star], member[star], np.full(int(star.sum()), bonus)
+    # a pair sharing a place matters above the stars only: at the first threshold of the
+    # re-split sequence that exceeds the bonus (the threshold itself without stars)
+    above = threshold
+    while above <= bonus and above < TOP_THRESHOLD:
+        above = next_threshold(above)
+    shared_at = above if above > bonus else np.inf
+    # (the products' cut a hair low: the exact tests below decide)
+    low = max(0.0, min(threshold, shared_at - bonus) - 1e-9)
+    X = X.tocsr()
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        # each pair once: a block of rows against the rows after its first (up to the window)
+        c1 = n if window is None else min(n, hi - 1 + window + 1)
+        # the block's products, transposed: rows lo+1..c1 (a view, not a copy) times the
+        # block's few columns — the product's row of sums stays as short as the block
+        S = (_row_view(X, lo + 1, c1) @ X[lo:hi].T.tocsr()).tocoo()
         keep = S.data >= low
-        r, c, v = rows[S.row[keep]], S.col[keep] + c0, S.data[keep]
-        keep = r < c if weighted else r != c
+        r, c, v = S.col[keep] + lo, S.row[keep] + lo + 1, S.data[keep]
+        keep = r < c
         if window is not None:
-            keep &= np.abs(r - c) <= window
+            keep &= c - r <= window
         r, c, v = r[keep], c[keep], v[keep]
-        if not plain:
-            shared = _share(slots, r, c)
-            s = np.where(shared, v + bonus, v)
-            ok = np.where(shared, s >= threshold, (v >= threshold) & ~(has[r] & has[c]))
-            r, c, v = r[ok], c[ok], s[ok]
-        if max_neighbours is not None and len(r):
-            order = np.lexsort((c, -v, r))  # by row, most similar first, then column
-            r, c, v = r[order], c[order], v[order]
-            start = np.searchsorted(r, r, side="left")
-            keep = np.arange(len(r)) - start < max_neighbours
-            r, c, v = r[keep], c[keep], v[keep]
-        yield r, c, v
+        shared = _share(slots, r, c)
+        s = np.where(shared, v + bonus, v)
+        ok = np.where(shared, s >= shared_at, (v >= threshold) & ~(has[r] & has[c]))
+        yield r[ok], c[ok], s[ok]
 
 
-class Linked:
-    """Connected components of edges given a block at a time (a union-find kept as labels):
-    edges are buffered and folded into the labels with ``connected_components`` whenever the
-    buffer fills, so memory is the labels plus one buffer, whatever the number of edges."""
-
-    def __init__(self, n: int, buffer: int = 4_000_000):
-        self.n = n
-        self.labels = np.arange(n, dtype=np.int64)
-        self.buffer = buffer
-        self._r: list[np.ndarray] = []
-        self._c: list[np.ndarray] = []
-        self._held = 0
-
-    def add(self, r: np.ndarray, c: np.ndarray) -> None:
-        self._r.append(np.asarray(r, dtype=np.int64))
-        self._c.append(np.asarray(c, dtype=np.int64))
-        self._held += len(r)
-        if self._held >= self.buffer:
-            self._fold()
-
-    def _fold(self) -> None:
-        if not self._held:
-            return
-        r = self.labels[np.concatenate(self._r)]
-        c = self.labels[np.concatenate(self._c)]
-        self._r, self._c, self._held = [], [], 0
-        G = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(self.n, self.n))
-        _, lab = connected_components(G.tocsr(), directed=False)
-        self.labels = lab[self.labels]
-
-    def groups(self) -> list[np.ndarray]:
-        """The components as ascending index arrays, ordered by their first index."""
-        self._fold()
-        return groups(self.labels)
+def _row_view(X: sparse.csr_matrix, lo: int, hi: int) -> sparse.csr_matrix:
+    """Rows ``lo:hi`` of ``X`` sharing its data and indices (scipy's slice copies them)."""
+    a, b = X.indptr[lo], X.indptr[hi]
+    return sparse.csr_matrix(
+        (X.data[a:b], X.indices[a:b], X.indptr[lo : hi + 1] - a), shape=(hi - lo, X.shape[1])
+    )
 
 
 class Forest:

@@ -84,11 +84,6 @@ class ConsolidationParams:
     post_terms: int = 30
     max_df: float = 0.05
     max_component: int = 3000
-    # candidate graph: a post keeps at most this many neighbours found by its problem's
-    # wording (its most similar; ties by position) — None keeps every one (the default: at
-    # 100 k posts a cap of 50 changed 0.1 % of the pairs and saved no time; the union-find's
-    # buffer already bounds the edges held, see bench/results/scale.md)
-    max_neighbours: int | None = None
     # candidate graph: a post's wording is compared with the posts at most this many places
     # from it in time order (cost per post bounded, not growing with the period) — None: all
     candidate_window: int | None = 100_000
@@ -220,7 +215,6 @@ class Consolidator:
             self.p.anchor_bonus,
             max_component=self.p.max_component,
             window=self.p.candidate_window,
-            max_neighbours=self.p.max_neighbours,
         )
 
     def _agglomerate(self, X, A, comp: np.ndarray) -> list[np.ndarray]:

@@ -1,6 +1,6 @@
-"""The consolidation's candidate graph at scale: edges streamed a block at a time into a
-union-find, each post's wording neighbours capped, big components re-split by filtering a
-maximum spanning forest (nlp/candidates.py)."""
+"""The consolidation's candidate graph at scale: edges with their similarities streamed a
+block at a time into a maximum spanning forest, big components re-split by filtering it
+(nlp/candidates.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,7 @@ import pytest
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from tests.nlp.test_hot import analysed  # noqa: F401  (the fixture)
-from yuqing.nlp.anchors import AnchorExtractor
-from yuqing.nlp.candidates import Forest, Linked, components, similarity_edges, split_forest
-from yuqing.nlp.consolidate import (
-    ConsolidationParams,
-    Consolidator,
-    _anchor_matrix,
-    _map_anchors,
-)
-from yuqing.nlp.segment import read_userdict
+from yuqing.nlp.candidates import Forest, components, similarity_edges, split_forest
 
 
 def _random_posts(n=120, seed=3):
@@ -46,74 +37,6 @@ def _partition(labels):
     return sorted(groups.values())
 
 
-@pytest.mark.parametrize("threshold", [0.2, 0.25, 0.3, 0.5])
-def test_streamed_edges_give_the_plain_graphs_components(threshold):
-    """Place stars instead of cliques, products only where needed, blocks of 7 rows, the
-    union-find folding every 50 edges: the components of the plain pairwise graph."""
-    X, A = _random_posts()
-    plain = _plain_graph(X, A, threshold, bonus=0.25)
-    _, want = connected_components(sparse.csr_matrix(plain), directed=False)
-    linked = Linked(X.shape[0], buffer=50)
-    for r, c, _ in similarity_edges(X, A, threshold, 0.25, chunk=7):
-        linked.add(r, c)
-    got = [list(g) for g in linked.groups()]
-    assert got == _partition(want)
-    assert 1 < len(got) < X.shape[0] - 10  # some posts linked, not all in one
-
-
-def test_the_neighbour_cap_bounds_the_wording_edges_a_post_keeps():
-    """40 placeless posts with nearly the same wording: uncapped, each links to every other;
-    capped at 5, no post keeps more than its 5 most similar — and they stay one component."""
-    rng = np.random.default_rng(1)
-    base = rng.random(12)
-    X = sparse.csr_matrix(base + 0.05 * rng.random((40, 12)))
-    X = (sparse.diags(1 / np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())) @ X).tocsr()
-    A = sparse.csr_matrix((40, 1))
-
-    def degrees(cap):
-        r = np.concatenate([r for r, _, _ in similarity_edges(X, A, 0.2, 0.25, max_neighbours=cap)])
-        return np.bincount(r, minlength=40)
-
-    assert degrees(None).min() == 39
-    capped = list(similarity_edges(X, A, 0.2, 0.25, max_neighbours=5))
-    assert np.bincount(np.concatenate([r for r, _, _ in capped]), minlength=40).max() == 5
-    S = (X @ X.T).toarray()
-    np.fill_diagonal(S, -1)
-    for r, c, _ in capped:  # the kept ones are each row's most similar
-        for row in np.unique(r):
-            kept = np.sort(S[row, c[r == row]])
-            assert np.allclose(kept, np.sort(S[row])[-5:])
-    linked = Linked(40)
-    for r, c, _ in capped:
-        linked.add(r, c)
-    assert len(linked.groups()) == 1
-
-
-def _wording_degrees(c: Consolidator, posts) -> int:
-    """The most wording edges any post has in the uncapped candidate graph."""
-    from yuqing.nlp.events import post_time
-
-    ps = sorted(posts, key=lambda p: (post_time(p).timestamp(), p.id))
-    anchors = _map_anchors([c.anchors_of(p) for p in ps])
-    X, A = c._vectors(ps, anchors), _anchor_matrix(anchors)
-    rows = [r for r, _, _ in similarity_edges(X, A, 0.2, 0.25, max_neighbours=None)][1:]
-    return int(np.bincount(np.concatenate(rows)).max())
-
-
-def test_capped_consolidation_is_the_plain_one_when_the_cap_is_not_reached(analysed):  # noqa: F811
-    def run(cap):
-        params = ConsolidationParams(max_neighbours=cap)
-        return Consolidator(params, anchors=AnchorExtractor(read_userdict())).run(list(analysed))
-
-    plain = run(None)
-    most = _wording_degrees(Consolidator(anchors=AnchorExtractor(read_userdict())), analysed)
-    assert 1 < most < 50
-    for cap in (most, 50):
-        capped = run(cap)
-        assert capped.post_event == plain.post_event
-        assert [e.to_dict() for e in capped.events] == [e.to_dict() for e in plain.events]
-
-
 def test_the_candidate_window_compares_only_posts_near_in_time():
     """Rows are in time order: with a window of 10, no wording edge joins posts more than 10
     rows apart (the place star still does); a window as long as the input is no window."""
@@ -124,8 +47,8 @@ def test_the_candidate_window_compares_only_posts_near_in_time():
     for pa, pb in zip(plain, wide, strict=True):
         assert all(np.array_equal(a, b) for a, b in zip(pa, pb, strict=True))
     near = list(similarity_edges(X, A, 0.2, 0.25, chunk=9, window=10))
-    words = [np.abs(r - c) for r, c, _ in near[1:]]  # [0] is the place star
-    far = [np.abs(r - c) for r, c, _ in plain[1:]]
+    words = [c - r for r, c, _ in near[1:]]  # [0] is the place star
+    far = [c - r for r, c, _ in plain[1:]]
     assert max(d.max() for d in words if len(d)) <= 10 < max(d.max() for d in far if len(d))
     assert np.array_equal(near[0][0], plain[0][0])  # the star is not cut
 
@@ -145,20 +68,18 @@ def _topical_posts(n=240, seed=7):
 
 
 def _recomputed(X, A, threshold, bonus, max_size, rows=None):
-    """The re-split as it was: the graph's products recomputed on a big component's rows at
-    each higher threshold (+0.1, at most 0.95)."""
+    """The re-split as it was: the graph (its rule, densely) recomputed on a big component's
+    rows at each higher threshold (+0.1, at most 0.95)."""
     idx = np.arange(X.shape[0]) if rows is None else rows
-    linked = Linked(len(idx))
-    for r, c, _ in similarity_edges(X[idx], A[idx], threshold, bonus):
-        linked.add(r, c)
+    graph = sparse.csr_matrix(_plain_graph(X[idx], A[idx], threshold, bonus))
     out = []
-    for comp in linked.groups():
+    for comp in _partition(connected_components(graph, directed=False)[1]):
         comp = idx[comp]
         if len(comp) > max_size and threshold < 0.95:
             out.extend(_recomputed(X, A, min(0.95, threshold + 0.1), bonus, max_size, comp))
         else:
-            out.append(comp)
-    return sorted((list(c) for c in out), key=lambda c: c[0])
+            out.append(list(comp))
+    return sorted(out, key=lambda c: c[0])
 
 
 @pytest.mark.parametrize("bonus", [0.25, 0.45])
@@ -175,15 +96,15 @@ def test_a_forest_filtered_at_each_threshold_splits_as_recomputing_the_graph(bon
         assert len(want) > len(_recomputed(X, A, 0.2, bonus, 10**6))
 
 
-@pytest.mark.parametrize("threshold", [0.3, 0.25])
-def test_weighted_edges_have_the_plain_graphs_components_at_every_higher_threshold(threshold):
-    """Each pair once (row < column) with its similarity (under the bonus, the place stars
-    besides): the edges at or above any t ≥ the threshold have the plain graph's components
-    at t; folded through a forest in buffers of
-    40 edges, at most n − 1 edges are left and the components are the same."""
+@pytest.mark.parametrize("threshold", [0.2, 0.25, 0.3, 0.5])
+def test_streamed_edges_have_the_plain_graphs_components_at_every_higher_threshold(threshold):
+    """Place stars instead of cliques, blocks of 13 rows, each wording pair once (row <
+    column) with its similarity: the edges at or above any t ≥ the threshold have the plain
+    pairwise graph's components at t; folded through a forest in buffers of 40 edges, at most
+    n − 1 edges are left and the components are the same."""
     X, A = _topical_posts(n=150, seed=11)
     n = X.shape[0]
-    parts = list(similarity_edges(X, A, threshold, 0.25, chunk=13, weighted=True))
+    parts = list(similarity_edges(X, A, threshold, 0.25, chunk=13))
     r, c, s = (np.concatenate(x) for x in zip(*parts, strict=True))
     assert (r < c).all()
     words = parts[1:] if threshold <= 0.25 else parts  # [0]: the place stars, at the bonus
@@ -194,13 +115,17 @@ def test_weighted_edges_have_the_plain_graphs_components_at_every_higher_thresho
         forest.add(*part)
     fr, fc, fs = forest.edges()
     assert len(fr) <= n - 1
-    for t in (threshold, 0.3, 0.4, 0.55, 0.7, 0.9):
-        _, want = connected_components(sparse.csr_matrix(_plain_graph(X, A, t, 0.25)))
+    counts = []
+    for t in sorted({threshold, 0.3, 0.4, 0.55, 0.7, 0.9}):
+        if t < threshold:
+            continue
+        want = _partition(connected_components(sparse.csr_matrix(_plain_graph(X, A, t, 0.25)))[1])
+        counts.append(len(want))
         for rr, cc, ss in ((r, c, s), (fr, fc, fs)):
             keep = ss >= t
             G = sparse.coo_matrix((np.ones(keep.sum()), (rr[keep], cc[keep])), shape=(n, n))
-            _, got = connected_components(G.tocsr(), directed=False)
-            assert _partition(got) == _partition(want)
+            assert _partition(connected_components(G.tocsr(), directed=False)[1]) == want
+    assert any(1 < k < n / 2 for k in counts)  # some posts linked, not all in one
 
 
 def test_split_forest_cuts_only_the_components_over_the_size():
