@@ -6,7 +6,7 @@ arrived in. Consolidation (``yuqing events rebuild``, nightly under ``yuqing run
 all posts of a period at once and is a function of the *set* of posts only:
 
 1. **Features** per post: the *problem* — its content tokens except pieces of its place names,
-   ``TfidfVectorizer`` (sublinear tf, terms in more than ``max_df`` of the posts dropped), each
+   TF-IDF as ``TfidfVectorizer`` gives it (:mod:`yuqing.nlp.problem_vectors`; sublinear tf, terms in more than ``max_df`` of the posts dropped), each
    row cut to its ``post_terms`` strongest terms — and the *place* — its anchors
    (:mod:`yuqing.nlp.anchors`), shorter forms mapped to the most frequent longer form that
    contains them (滨河苑 → 伊景园滨河苑). Similarity of two posts = cosine of their problems
@@ -52,6 +52,7 @@ from yuqing.models import Event, Post
 from yuqing.nlp.anchors import AnchorExtractor, anchors_match
 from yuqing.nlp.candidates import components, groups
 from yuqing.nlp.events import event_id_for, own_focus, post_time
+from yuqing.nlp.problem_vectors import Vocabulary, problem_vectors
 
 __all__ = ["Consolidator", "Consolidation", "ConsolidationParams"]
 
@@ -147,8 +148,11 @@ class Consolidator:
             post.anchors, post.groups = a.places, a.groups
         return list(post.anchors)
 
-    def cluster(self, posts: Sequence[Post]) -> list[list[int]]:
-        """Clusters as lists of indices into ``posts`` (each sorted by time), deterministic."""
+    def cluster(
+        self, posts: Sequence[Post], vocabulary: Vocabulary | None = None
+    ) -> list[list[int]]:
+        """Clusters as lists of indices into ``posts`` (each sorted by time), deterministic.
+        ``vocabulary``: the one the posts' ``token_ids`` are ids of, if they have them."""
         n = len(posts)
         if n == 0:  # a quiet period: nothing to cluster (run() still reads _last)
             self._last: tuple[list[int], sparse.csr_matrix] = ([], sparse.csr_matrix((0, 0)))
@@ -156,7 +160,7 @@ class Consolidator:
         order = sorted(range(n), key=lambda i: (_ts(post_time(posts[i])), posts[i].id))
         ps = [posts[i] for i in order]
         anchors = _map_anchors([self.anchors_of(p) for p in ps])
-        X = self._vectors(ps, anchors)
+        X = self._vectors(ps, anchors, vocabulary)
         A = _anchor_matrix(anchors)
         comps = self._components(X, A)
         labels = np.full(n, -1, dtype=np.int64)
@@ -183,29 +187,26 @@ class Consolidator:
         self._last = (order, X)
         return clusters
 
-    def _vectors(self, ps: Sequence[Post], anchors: list[list[str]]) -> sparse.csr_matrix:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def _vectors(
+        self,
+        ps: Sequence[Post],
+        anchors: list[list[str]],
+        vocabulary: Vocabulary | None = None,
+    ) -> sparse.csr_matrix:
+        """The problems (:mod:`yuqing.nlp.problem_vectors`): content tokens that are not
+        pieces of the post's place names, as ids of ``vocabulary`` — a held post's
+        ``token_ids`` (:mod:`yuqing.nlp.rebuild`) or its tokens looked up."""
+        vocab = vocabulary or Vocabulary()
+        ids = [_token_ids(p, vocab) for p in ps]
+        pieces = _Pieces(vocab)
 
-        # the problem: content tokens that are not pieces of the post's place names (made one
-        # post at a time as the vectorizer reads them: never every post's list at once)
-        def docs():
-            for p, anc in zip(ps, anchors, strict=True):
+        def docs():  # made one post at a time as they are read: never every post's at once
+            for p, anc, d in zip(ps, anchors, ids, strict=True):
                 names = "".join(anc[:3]) + "".join(p.anchors or [])
-                yield [t for t in (p.tokens or []) if t not in names]
+                yield pieces.drop(d, names) if names else d
 
         max_df = self.p.max_df if len(ps) >= 200 else 1.0
-        vec = TfidfVectorizer(
-            analyzer=_identity, sublinear_tf=True, max_df=max_df, min_df=1, norm=None
-        )
-        try:
-            X = vec.fit_transform(docs()).tocsr()
-        except ValueError:  # every term pruned (tiny or empty input)
-            vec.set_params(max_df=1.0)
-            X = vec.fit_transform(docs()).tocsr()
-        X = _top_k(X, self.p.post_terms)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.diags(1.0 / norms) @ X
+        return problem_vectors(docs, len(ps), len(vocab), max_df, self.p.post_terms)
 
     def _components(self, X: sparse.csr_matrix, A: sparse.csr_matrix) -> list[np.ndarray]:
         return components(
@@ -278,13 +279,19 @@ class Consolidator:
         return sorted((sorted(g) for g in merged.values()), key=lambda g: g[0])
 
     # ------------------------------------------------------------------ events
-    def run(self, posts: Sequence[Post], old: dict[str, Event] | None = None) -> Consolidation:
-        """Cluster ``posts`` and build their events (``old``: the stored events they were in)."""
+    def run(
+        self,
+        posts: Sequence[Post],
+        old: dict[str, Event] | None = None,
+        vocabulary: Vocabulary | None = None,
+    ) -> Consolidation:
+        """Cluster ``posts`` and build their events (``old``: the stored events they were in;
+        ``vocabulary``: see :meth:`cluster`)."""
         import time as _time
 
         t0 = _time.perf_counter()
         old = old or {}
-        clusters = self.cluster(posts)
+        clusters = self.cluster(posts, vocabulary)
         order, X = self._last
         row_of = {pi: r for r, pi in enumerate(order)}
         events: list[Event] = []
@@ -394,8 +401,40 @@ class Consolidator:
 
 
 # ---------------------------------------------------------------------- helpers
-def _identity(doc):
-    return doc
+def _token_ids(post: Post, vocab: Vocabulary) -> np.ndarray:
+    held = getattr(post, "token_ids", None)
+    return held if held is not None else vocab.ids(post.tokens or [])
+
+
+class _Pieces:
+    """Drops from a post's token ids the tokens that are pieces (substrings) of its place
+    names: the ids of a names string's substrings no longer than the longest token, found
+    once per names string (many posts share their places), masked out with numpy."""
+
+    def __init__(self, vocab: Vocabulary):
+        self.index = vocab.index
+        self.longest = max(map(len, vocab.words), default=0)
+        self.mask = np.zeros(len(vocab), dtype=bool)
+        self._found: dict[str, np.ndarray] = {}
+
+    def drop(self, ids: np.ndarray, names: str) -> np.ndarray:
+        found = self._found.get(names)
+        if found is None:
+            index, longest = self.index, self.longest
+            subs = {
+                names[i:j]
+                for i in range(len(names))
+                for j in range(i + 1, min(len(names), i + longest) + 1)
+            }
+            subs.add("")  # an empty token is in every string
+            found = np.array(sorted(index[t] for t in subs if t in index), dtype=np.int64)
+            self._found[names] = found
+        if not len(found):
+            return ids
+        self.mask[found] = True
+        kept = ids[~self.mask[ids]]
+        self.mask[found] = False
+        return kept
 
 
 def _ts(t: datetime) -> float:
@@ -437,15 +476,3 @@ def _anchor_matrix(anchors: list[list[str]]) -> sparse.csr_matrix:
             cols.append(ids.setdefault(a, len(ids)))
     data = np.ones(len(rows), dtype=np.float32)
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(anchors), max(len(ids), 1)))
-
-
-def _top_k(X: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
-    X = X.tocsr(copy=True)
-    for r in range(X.shape[0]):
-        lo, hi = X.indptr[r], X.indptr[r + 1]
-        if hi - lo > k:
-            row = X.data[lo:hi]
-            cut = np.argsort(-row, kind="stable")[k:]
-            row[cut] = 0.0
-    X.eliminate_zeros()
-    return X
