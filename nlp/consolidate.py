@@ -106,6 +106,7 @@ class ConsolidationParams:
             gap_seconds=es.gap.total_seconds(),
             post_terms=max(es.post_terms, 20),
             max_df=es.max_df,
+            candidate_window=es.candidate_window,
             keywords=settings.keywords,
             max_post_ids=es.max_post_ids,
             share_min_event=settings.focus_share_min_event,

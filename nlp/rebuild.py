@@ -68,6 +68,9 @@ class _HeldPost(Post):
 
 
 _FIELDS = tuple(f.name for f in fields(Post))
+#: shared by every held post (never changed: held posts are read, never stored)
+_EMPTY: list = []
+_NONE: dict = {}
 
 
 def _slim(post: Post, vocabulary: Vocabulary) -> Post:
@@ -79,8 +82,9 @@ def _slim(post: Post, vocabulary: Vocabulary) -> Post:
     intern = sys.intern
     post.url = ""
     shared = set(post.focus) - set(own_focus(post))
-    post.focus_evidence = {intern(t): [_SHARED] for t in shared}
-    post.risk_flags, post.notes = [], []
+    post.focus_evidence = {intern(t): [_SHARED] for t in shared} if shared else _NONE
+    # what consolidation never reads, as one shared empty object (≈ 250 bytes a post)
+    post.reply, post.risk_flags, post.notes = _NONE, _EMPTY, _EMPTY
     post.updated_at = post.category_score = post.category_uncertain = None
     post.keywords = [intern(k) for k in post.keywords]
     post.focus = [intern(f) for f in post.focus]
@@ -93,8 +97,10 @@ def _slim(post: Post, vocabulary: Vocabulary) -> Post:
         value = getattr(post, name)
         if value is not None:
             setattr(post, name, intern(value))
-    held = _HeldPost(**{name: getattr(post, name) for name in _FIELDS if name != "tokens"})
-    held.token_ids = vocabulary.ids(post.tokens)
+    ids = vocabulary.ids(post.tokens)
+    post.tokens = _EMPTY
+    held = _HeldPost(**{name: getattr(post, name) for name in _FIELDS})
+    held.token_ids = ids
     return held
 
 
@@ -110,7 +116,6 @@ def rebuild_events(
         consolidator.anchors_of(post)
         post.text = post.text[:TITLE_CHARS]  # lean_post's cut, its tokens not interned
         post.text_orig = post.title_orig = None
-        post.reply = {}
         return _slim(post, vocabulary)
 
     if since is None:

@@ -83,6 +83,9 @@ class EventSettings(_Strict):
     anchor_bonus: float = Field(default=0.25, ge=0, le=1)  # similarity added for one place
     merge_similarity: float = Field(default=0.35, gt=0, le=1)  # fragments (centroids) merge
     max_df: float = Field(default=0.05, gt=0, le=1)  # terms in more posts are ignored
+    # a post's wording is compared with the posts at most this many places from it in time
+    # order (the cost per post stops growing with the period; null: every pair)
+    candidate_window: int | None = Field(default=100_000, ge=1000)
     rebuild_window: Duration = parse_duration(
         "180d"
     )  # the nightly job re-clusters posts this recent
