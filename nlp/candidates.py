@@ -165,9 +165,12 @@ def similarity_edges(
         c1 = n if window is None else min(n, hi - 1 + window + 1)
         # the block's products, transposed: rows lo+1..c1 (a view, not a copy) times the
         # block's few columns — the product's row of sums stays as short as the block
-        S = (_row_view(X, lo + 1, c1) @ X[lo:hi].T.tocsr()).tocoo()
-        keep = S.data >= low
-        r, c, v = S.col[keep] + lo, S.row[keep] + lo + 1, S.data[keep]
+        S = _row_view(X, lo + 1, c1) @ X[lo:hi].T.tocsr()
+        at = np.flatnonzero(S.data >= low)  # (most products are far below: no COO of all)
+        v = S.data[at]
+        c = np.searchsorted(S.indptr, at, side="right") - 1 + lo + 1
+        r = S.indices[at].astype(np.int64) + lo
+        del S, at
         keep = r < c
         if window is not None:
             keep &= c - r <= window
@@ -193,18 +196,18 @@ class Forest:
     union) — memory is at most n − 1 edges plus one buffer, whatever the number of edges.
     Similarities are kept exactly (the forest is taken over their negatives)."""
 
-    def __init__(self, n: int, buffer: int = 4_000_000):
+    def __init__(self, n: int, buffer: int = 2_000_000):
         self.n = n
         self.buffer = buffer
-        empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int32)
         self._r: list[np.ndarray] = [empty]
         self._c: list[np.ndarray] = [empty]
         self._s: list[np.ndarray] = [np.zeros(0)]
         self._held = 0
 
     def add(self, r: np.ndarray, c: np.ndarray, s: np.ndarray) -> None:
-        self._r.append(np.asarray(r, dtype=np.int64))
-        self._c.append(np.asarray(c, dtype=np.int64))
+        self._r.append(np.asarray(r, dtype=np.int32))
+        self._c.append(np.asarray(c, dtype=np.int32))
         self._s.append(np.asarray(s, dtype=np.float64))
         self._held += len(r)
         if self._held >= self.buffer:
@@ -223,7 +226,7 @@ class Forest:
         lo, hi, s = lo[first], hi[first], s[first]
         T = minimum_spanning_tree(sparse.csr_matrix((-s, (lo, hi)), shape=(self.n, self.n)))
         T = T.tocoo()
-        self._r, self._c, self._s = [T.row.astype(np.int64)], [T.col.astype(np.int64)], [-T.data]
+        self._r, self._c, self._s = [T.row.astype(np.int32)], [T.col.astype(np.int32)], [-T.data]
         self._held = 0
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
