@@ -71,20 +71,26 @@ _FIELDS = tuple(f.name for f in fields(Post))
 #: shared by every held post (never changed: held posts are read, never stored)
 _EMPTY: list = []
 _NONE: dict = {}
+_HELD = "held"
 
 
-def _slim(post: Post, vocabulary: Vocabulary) -> Post:
+def _slim(post: Post, vocabulary: Vocabulary, alike: dict | None = None) -> Post:
     """A lean ``post`` as the rebuild holds it: what consolidation reads, in slots, with the
     strings many posts repeat (keywords, places, topics, sources, authors, event ids) shared
     and what it never reads (URL, notes, flags, stored time, the focus evidence but which
     topics were shared from an event) dropped — about a third of a lean post's memory — and
-    its tokens as ids of ``vocabulary``. Never store it."""
+    its tokens as ids of ``vocabulary``; ``alike``: the rebuild's values shared between its
+    posts. Never store it."""
     intern = sys.intern
+    alike = {} if alike is None else alike
     post.url = ""
     shared = set(post.focus) - set(own_focus(post))
     post.focus_evidence = {intern(t): [_SHARED] for t in shared} if shared else _NONE
-    # what consolidation never reads, as one shared empty object (≈ 250 bytes a post)
+    # what consolidation never reads, as one shared empty object (≈ 250 bytes a post); the
+    # content hash (never read) a shared mark; equal engagement counts one shared dict
     post.reply, post.risk_flags, post.notes = _NONE, _EMPTY, _EMPTY
+    post.content_hash = _HELD
+    post.engagement = alike.setdefault(tuple(sorted(post.engagement.items())), post.engagement)
     post.updated_at = post.category_score = post.category_uncertain = None
     post.keywords = [intern(k) for k in post.keywords]
     post.focus = [intern(f) for f in post.focus]
@@ -111,12 +117,13 @@ def rebuild_events(
     t0 = time.perf_counter()
 
     vocabulary = Vocabulary()
+    alike: dict[tuple, dict] = {}
 
     def lean(post: Post) -> Post:  # anchors first (they may need the body), then lean
         consolidator.anchors_of(post)
         post.text = post.text[:TITLE_CHARS]  # lean_post's cut, its tokens not interned
         post.text_orig = post.title_orig = None
-        return _slim(post, vocabulary)
+        return _slim(post, vocabulary, alike)
 
     if since is None:
         recent = [lean(p) for p in store.iter_posts()]
