@@ -6,8 +6,9 @@ arrived in. Consolidation (``yuqing events rebuild``, nightly under ``yuqing run
 all posts of a period at once and is a function of the *set* of posts only:
 
 1. **Features** per post: the *problem* — its content tokens except pieces of its place names,
-   TF-IDF as ``TfidfVectorizer`` gives it (:mod:`yuqing.nlp.problem_vectors`; sublinear tf, terms in more than ``max_df`` of the posts dropped), each
-   row cut to its ``post_terms`` strongest terms — and the *place* — its anchors
+   TF-IDF as ``TfidfVectorizer`` gives it (:mod:`yuqing.nlp.problem_vectors`; sublinear tf,
+   terms in more than ``max_df`` of the posts dropped), each row cut to its ``post_terms``
+   strongest terms — and the *place* — its anchors
    (:mod:`yuqing.nlp.anchors`), shorter forms mapped to the most frequent longer form that
    contains them (滨河苑 → 伊景园滨河苑). Similarity of two posts = cosine of their problems
    + ``anchor_bonus`` when they name the same place; posts naming only different places
