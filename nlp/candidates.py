@@ -72,7 +72,7 @@ def split_forest(
         keep = s >= t
         r, c, s = r[keep], c[keep], s[keep]
         m = len(nodes)
-        graph = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(m, m))
+        graph = sparse.coo_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(m, m))
         _, labels = connected_components(graph.tocsr(), directed=False)
         t_next = next_threshold(t)
         for part in groups(labels):
