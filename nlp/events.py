@@ -131,12 +131,15 @@ class TopicBaselines:
 class SiteIndex:
     """Events that began recently, by the sites they name: which of them can a post naming a
     site match (:func:`yuqing.nlp.anchors.anchors_match`: equal, or one contains the other)?
-    Every site is indexed whole and by each substring of ``MIN_MATCH`` characters or more, so
-    a lookup is a handful of dictionary reads; events leave when they began too long ago."""
+    Every site is indexed whole and by its pairs of adjacent characters: the events naming a
+    site that holds the looked-up one are those of the indexed sites holding the looked-up
+    one's rarest pair that hold it whole; the events naming a site the looked-up one holds
+    are a handful of dictionary reads (its substrings of ``MIN_MATCH`` characters or more).
+    Events leave when they began too long ago."""
 
     def __init__(self) -> None:
         self._exact: dict[str, set[str]] = {}  # site -> events naming it
-        self._within: dict[str, set[str]] = {}  # substring -> events naming a site holding it
+        self._pairs: dict[str, set[str]] = {}  # two adjacent characters -> sites holding them
         self._keys: dict[str, set[str]] = {}  # event -> its indexed sites
         self._order: deque[tuple[datetime, str]] = deque()  # (first post time, event)
 
@@ -152,26 +155,50 @@ class SiteIndex:
             if a in keys or not is_site(a):
                 continue
             keys.add(a)
-            self._exact.setdefault(a, set()).add(event_id)
-            for u in _pieces(a):
-                self._within.setdefault(u, set()).add(event_id)
+            ids = self._exact.get(a)
+            if ids is None:
+                ids = self._exact[a] = set()
+                pairs = self._pairs
+                for i in range(len(a) - 1):
+                    u = a[i : i + 2]
+                    held = pairs.get(u)
+                    if held is None:
+                        pairs[u] = {a}
+                    else:
+                        held.add(a)
+            ids.add(event_id)
 
     def find(self, site: str) -> set[str]:
         """Events naming a site that matches ``site``."""
-        out = set(self._within.get(site, ()))
-        for u in _pieces(site):
-            out.update(self._exact.get(u, ()))
+        exact = self._exact
+        out: set[str] = set()
+        if len(site) >= MIN_MATCH:  # sites holding it (MIN_MATCH = 2: a pair at least)
+            pairs = self._pairs
+            rarest = min((pairs.get(site[i : i + 2], ()) for i in range(len(site) - 1)), key=len)
+            for a in rarest:
+                if site in a:
+                    out.update(exact[a])
+        for u in _pieces(site):  # sites it holds (itself included)
+            ids = exact.get(u)
+            if ids:
+                out.update(ids)
         return out
 
     def remove(self, event_id: str) -> None:
         for a in self._keys.pop(event_id, ()):
-            for table, keys in ((self._exact, (a,)), (self._within, _pieces(a))):
-                for k in keys:
-                    ids = table.get(k)
-                    if ids is not None:
-                        ids.discard(event_id)
-                        if not ids:
-                            del table[k]
+            ids = self._exact.get(a)
+            if ids is None:
+                continue
+            ids.discard(event_id)
+            if ids:
+                continue
+            del self._exact[a]
+            for i in range(len(a) - 1):
+                held = self._pairs.get(a[i : i + 2])
+                if held is not None:
+                    held.discard(a)
+                    if not held:
+                        del self._pairs[a[i : i + 2]]
 
     def expire(self, before: datetime) -> None:
         """Forget events whose first post is before ``before`` (insertion ≈ time order)."""

@@ -199,6 +199,35 @@ def test_event_top_terms_from_the_index_equal_the_plain_sort():
             assert st.event.keywords == [k for k, _ in plain][: s.keywords]
 
 
+def test_site_index_finds_the_events_the_plain_rule_matches():
+    """The site index (pairs of adjacent characters) answers, after adds and removals, with
+    the events naming a site that anchors_match the looked-up one - the plain rule over every
+    indexed event's sites (short names, one-character names, names holding others)."""
+    from datetime import datetime
+
+    from yuqing.nlp.anchors import anchors_match, is_site
+    from yuqing.nlp.events import SiteIndex
+
+    rnd = random.Random(5)
+    chars = "金桂园东风小区厂"
+    names = sorted({"".join(rnd.choices(chars, k=rnd.randint(1, 6))) for _ in range(300)})
+    index, held = SiteIndex(), {}
+    t = datetime(2020, 1, 1)
+    for step in range(400):
+        eid = f"e{rnd.randint(0, 60)}"
+        if rnd.random() < 0.15:
+            index.remove(eid)
+            held.pop(eid, None)
+        else:
+            sites = rnd.sample(names, rnd.randint(1, 3))
+            index.add(eid, sites, t)
+            held.setdefault(eid, set()).update(a for a in sites if is_site(a))
+        for site in rnd.sample(names, 5):
+            plain = {e for e, keys in held.items() if any(anchors_match(site, a) for a in keys)}
+            assert index.find(site) == plain, (step, site)
+    assert len(index) == len(held)
+
+
 def test_anchor_tagger_sharing_the_segmenters_tokenizer_equals_its_own_copy(dev_tokens):
     """With the rjieba backend the anchor tagger tags with the segmenter's jieba-rs tokenizer
     (one copy of the dictionary): the same (word, tag) pairs and anchors as a tagger that
