@@ -16,6 +16,7 @@ class CrawlContext:
     summary: CrawlSummary = field(default_factory=CrawlSummary)
     nlp: Any = None  # nlp.pipeline.NLPStage, or None when NLP is unavailable
     nlp_pool: Any = None  # worker processes for text analysis (crawlers/nlp_pool.py)
+    nlp_batcher: Any = None  # the sources' posts waiting for the stage (pipelines/nlp.py)
 
     @property
     def tz(self) -> str:
