@@ -10,13 +10,18 @@ product (terms of the centroid beyond the indexed ones) is at most the event's l
 unindexed weight times the post's weight sum. An event whose bound stays below the threshold
 cannot match and is skipped; the others are checked exactly by the caller, as before. Same
 candidates, same scores, same result — a fraction of the work.
+
+A posting list is a pair of NumPy arrays (event slots, centroid weights), so the accumulation
+is one ``bincount`` over the post's lists instead of a Python loop over hundreds of entries;
+an event's slot is a small integer reused after it leaves.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from operator import mul
+
+import numpy as np
 
 __all__ = ["CentroidIndex", "sum_squares"]
 
@@ -30,12 +35,54 @@ def sum_squares(vec: dict[str, float]) -> float:
     return sum(map(mul, vals, vals))
 
 
+class _Postings:
+    """One term's postings: ``slots[:n]`` (event slots) and ``weights[:n]`` (their centroid
+    weights); ``at`` maps a slot to its place."""
+
+    __slots__ = ("at", "slots", "weights", "n")
+
+    def __init__(self) -> None:
+        self.at: dict[int, int] = {}
+        self.slots = np.empty(4, dtype=np.intp)
+        self.weights = np.empty(4, dtype=np.float64)
+        self.n = 0
+
+    def put(self, slot: int, weight: float) -> None:
+        i = self.at.get(slot)
+        if i is None:
+            i = self.n
+            if i == len(self.slots):
+                self.slots = np.concatenate([self.slots, np.empty(i, dtype=np.intp)])
+                self.weights = np.concatenate([self.weights, np.empty(i, dtype=np.float64)])
+            self.slots[i] = slot
+            self.at[slot] = i
+            self.n = i + 1
+        self.weights[i] = weight
+
+    def drop(self, slot: int) -> None:
+        i = self.at.pop(slot, None)
+        if i is None:
+            return
+        last = self.n - 1
+        if i != last:  # the last entry takes its place
+            moved = int(self.slots[last])
+            self.slots[i] = moved
+            self.weights[i] = self.weights[last]
+            self.at[moved] = i
+        self.n = last
+
+
 class CentroidIndex:
     def __init__(self, top: int):
         self.top = top
-        self._postings: dict[str, dict[str, float]] = {}  # term -> {event id: weight}
-        self._terms: dict[str, list[str]] = {}  # event id -> its indexed terms
-        self._bound: dict[str, tuple[float, float]] = {}  # event id -> (norm, max unindexed)
+        self._postings: dict[str, _Postings] = {}  # term -> its postings
+        self._terms: dict[str, dict[str, float]] = {}  # event id -> indexed term -> weight
+        self._slot: dict[str, int] = {}  # event id -> slot
+        self._ids: list[str | None] = []  # slot -> event id (None: free)
+        self._free: list[int] = []
+        # per slot: the centroid's norm and its largest unindexed weight
+        self._norm = np.ones(16, dtype=np.float64)
+        self._rest = np.zeros(16, dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -44,48 +91,85 @@ class CentroidIndex:
         """Distinct indexed terms."""
         return len(self._postings)
 
+    def events_with(self, term: str) -> list[str]:
+        """The events indexed under ``term``."""
+        p = self._postings.get(term)
+        ids = self._ids
+        return [] if p is None else [ids[s] or "" for s in p.slots[: p.n].tolist()]
+
+    def _slot_of(self, event_id: str) -> int:
+        slot = self._slot.get(event_id)
+        if slot is None:
+            if self._free:
+                slot = self._free.pop()
+                self._ids[slot] = event_id
+            else:
+                slot = len(self._ids)
+                self._ids.append(event_id)
+                if slot == len(self._norm):
+                    self._norm = np.concatenate([self._norm, np.ones(slot)])
+                    self._rest = np.concatenate([self._rest, np.zeros(slot)])
+            self._slot[event_id] = slot
+        return slot
+
     def update(self, event_id: str, centroid: dict[str, float]) -> list[str]:
         """(Re-)index an event after its centroid changed; returns its indexed terms (the
         ``top`` strongest, ties by the term)."""
         ranked = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
         top = ranked[: self.top]
-        for term in set(self._terms.get(event_id, ())) - {k for k, _ in top}:
-            self._unpost(term, event_id)
+        slot = self._slot_of(event_id)
+        old = self._terms.get(event_id, {})
+        new = dict(top)
+        postings = self._postings
+        for term in old:
+            if term not in new:
+                self._unpost(term, slot)
         for term, weight in top:
-            self._postings.setdefault(term, {})[event_id] = weight
-        self._terms[event_id] = [k for k, _ in top]
-        norm = math.sqrt(sum_squares(centroid)) or 1.0
-        rest = ranked[self.top][1] if len(ranked) > self.top else 0.0
-        self._bound[event_id] = (norm, max(rest, 0.0))
-        return self._terms[event_id]
+            if old.get(term) != weight:
+                p = postings.get(term)
+                if p is None:
+                    p = postings[term] = _Postings()
+                p.put(slot, weight)
+        self._terms[event_id] = new
+        self._norm[slot] = math.sqrt(sum_squares(centroid)) or 1.0
+        self._rest[slot] = max(ranked[self.top][1], 0.0) if len(ranked) > self.top else 0.0
+        return list(new)
 
     def remove(self, event_id: str) -> None:
+        slot = self._slot.pop(event_id, None)
+        if slot is None:
+            return
         for term in self._terms.pop(event_id, ()):
-            self._unpost(term, event_id)
-        self._bound.pop(event_id, None)
+            self._unpost(term, slot)
+        self._ids[slot] = None
+        self._free.append(slot)
 
-    def _unpost(self, term: str, event_id: str) -> None:
-        ids = self._postings.get(term)
-        if ids is not None:
-            ids.pop(event_id, None)
-            if not ids:
+    def _unpost(self, term: str, slot: int) -> None:
+        p = self._postings.get(term)
+        if p is not None:
+            p.drop(slot)
+            if not p.n:
                 del self._postings[term]
 
     def candidates(self, vec: dict[str, float], threshold: float) -> list[str]:
         """Events sharing an indexed term with ``vec`` whose cosine may reach ``threshold``
         (every event that does is among them), sorted by id."""
-        acc: dict[str, float] = defaultdict(float)
+        slots, parts = [], []
+        postings = self._postings
         for term, w in vec.items():
-            ids = self._postings.get(term)
-            if ids:
-                for eid, c in ids.items():
-                    acc[eid] += w * c
+            p = postings.get(term)
+            if p is not None:
+                n = p.n
+                slots.append(p.slots[:n])
+                parts.append(p.weights[:n] * w)
+        if not slots:
+            return []
+        s = np.concatenate(slots)
+        dot = np.bincount(s, weights=np.concatenate(parts))
+        hit = np.flatnonzero(np.bincount(s))  # the events sharing a term
         spread = sum(abs(w) for w in vec.values())
-        bound = self._bound
-        out = []
-        for eid, dot in acc.items():
-            norm, rest = bound[eid]
-            if (dot + rest * spread) / norm >= threshold - EPSILON:
-                out.append(eid)
+        near = (dot[hit] + self._rest[hit] * spread) / self._norm[hit] >= threshold - EPSILON
+        ids = self._ids
+        out = [ids[i] or "" for i in hit[near].tolist()]
         out.sort()
         return out

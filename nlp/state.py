@@ -42,9 +42,15 @@ def state_path_for(storage_path: Path) -> Path:
 
 
 def fingerprint(tracker: Any) -> str:
-    """Changes when the NLP settings or the tracker's code change."""
+    """Changes when the NLP settings or the tracker's code change (its class's module and
+    those of the project's classes it holds, e.g. the centroid index)."""
     h = hashlib.sha1(tracker.settings.model_dump_json().encode())
-    h.update(Path(inspect.getfile(type(tracker))).read_bytes())
+    modules = {inspect.getfile(type(tracker))}
+    for value in vars(tracker).values():
+        if type(value).__module__.startswith("yuqing."):
+            modules.add(inspect.getfile(type(value)))
+    for module in sorted(modules):
+        h.update(Path(module).read_bytes())
     return h.hexdigest()
 
 
