@@ -17,7 +17,6 @@ merges fragments. Formulas: docs/nlp.md.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
@@ -483,7 +482,7 @@ class EventTracker:
         n = self.settings.events.post_terms
         items: Iterable[tuple[str, float]] = vector.items()
         if len(vector) > n > 0:  # sort only what can be in the top n (the sort is stable)
-            cut = heapq.nlargest(n, vector.values())[-1]
+            cut = sorted(vector.values(), reverse=True)[n - 1]  # the n-th largest (in C)
             items = [kv for kv in items if kv[1] >= cut]
         top = dict(sorted(items, key=itemgetter(1), reverse=True)[:n])
         w = self.settings.events.anchor_weight * (max(top.values()) if top else 1.0)

@@ -42,7 +42,7 @@ def top_keywords(weights: dict[str, float], k: int) -> list[str]:
         return []
     items: Iterable[tuple[str, float]] = weights.items()
     if len(weights) > k:
-        cut = heapq.nlargest(k, weights.values())[-1]
+        cut = sorted(weights.values(), reverse=True)[k - 1]  # the k-th largest (sort in C)
         items = [kv for kv in items if kv[1] >= cut]
     return [w for w, _ in sorted(items, key=lambda kv: (-kv[1], kv[0]))[:k]]
 
