@@ -11,14 +11,15 @@ unindexed weight times the post's weight sum. An event whose bound stays below t
 cannot match and is skipped; the others are checked exactly by the caller, as before. Same
 candidates, same scores, same result — a fraction of the work.
 
-A posting list is a pair of NumPy arrays (event slots, centroid weights), so the accumulation
-is one ``bincount`` over the post's lists instead of a Python loop over hundreds of entries;
-an event's slot is a small integer reused after it leaves.
+A posting list is a pair of typed arrays (event slots, centroid weights), read as NumPy views,
+so the accumulation is one ``bincount`` over the post's lists instead of a Python loop over
+hundreds of entries; an event's slot is a small integer reused after it leaves.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from operator import mul
 
 import numpy as np
@@ -36,40 +37,34 @@ def sum_squares(vec: dict[str, float]) -> float:
 
 
 class _Postings:
-    """One term's postings: ``slots[:n]`` (event slots) and ``weights[:n]`` (their centroid
-    weights); ``at`` maps a slot to its place."""
+    """One term's postings: ``slots`` (event slots) and ``weights`` (their centroid weights),
+    typed arrays the candidate search reads as NumPy views; ``at`` maps a slot to its place."""
 
-    __slots__ = ("at", "slots", "weights", "n")
+    __slots__ = ("at", "slots", "weights")
 
     def __init__(self) -> None:
         self.at: dict[int, int] = {}
-        self.slots = np.empty(4, dtype=np.intp)
-        self.weights = np.empty(4, dtype=np.float64)
-        self.n = 0
+        self.slots = array("q")
+        self.weights = array("d")
 
     def put(self, slot: int, weight: float) -> None:
         i = self.at.get(slot)
         if i is None:
-            i = self.n
-            if i == len(self.slots):
-                self.slots = np.concatenate([self.slots, np.empty(i, dtype=np.intp)])
-                self.weights = np.concatenate([self.weights, np.empty(i, dtype=np.float64)])
-            self.slots[i] = slot
-            self.at[slot] = i
-            self.n = i + 1
-        self.weights[i] = weight
+            self.at[slot] = len(self.slots)
+            self.slots.append(slot)
+            self.weights.append(weight)
+        else:
+            self.weights[i] = weight
 
     def drop(self, slot: int) -> None:
         i = self.at.pop(slot, None)
         if i is None:
             return
-        last = self.n - 1
-        if i != last:  # the last entry takes its place
-            moved = int(self.slots[last])
-            self.slots[i] = moved
-            self.weights[i] = self.weights[last]
+        slots, weights = self.slots, self.weights
+        moved, w = slots.pop(), weights.pop()  # the last entry takes its place
+        if i < len(slots):
+            slots[i], weights[i] = moved, w
             self.at[moved] = i
-        self.n = last
 
 
 class CentroidIndex:
@@ -95,7 +90,7 @@ class CentroidIndex:
         """The events indexed under ``term``."""
         p = self._postings.get(term)
         ids = self._ids
-        return [] if p is None else [ids[s] or "" for s in p.slots[: p.n].tolist()]
+        return [] if p is None else [ids[s] or "" for s in p.slots]
 
     def _slot_of(self, event_id: str) -> int:
         slot = self._slot.get(event_id)
@@ -148,7 +143,7 @@ class CentroidIndex:
         p = self._postings.get(term)
         if p is not None:
             p.drop(slot)
-            if not p.n:
+            if not p.at:
                 del self._postings[term]
 
     def candidates(self, vec: dict[str, float], threshold: float) -> list[str]:
@@ -159,9 +154,8 @@ class CentroidIndex:
         for term, w in vec.items():
             p = postings.get(term)
             if p is not None:
-                n = p.n
-                slots.append(p.slots[:n])
-                parts.append(p.weights[:n] * w)
+                slots.append(np.frombuffer(p.slots, dtype=np.int64))
+                parts.append(np.frombuffer(p.weights, dtype=np.float64) * w)
         if not slots:
             return []
         s = np.concatenate(slots)
