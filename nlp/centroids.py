@@ -11,15 +11,15 @@ unindexed weight times the post's weight sum. An event whose bound stays below t
 cannot match and is skipped; the others are checked exactly by the caller, as before. Same
 candidates, same scores, same result — a fraction of the work.
 
-A posting list is a pair of typed arrays (event slots, centroid weights), read as NumPy views,
-so the accumulation is one ``bincount`` over the post's lists instead of a Python loop over
+A posting list is packed (event slot, centroid weight) records, read as a NumPy view, so the
+accumulation is one ``bincount`` over the post's lists instead of a Python loop over
 hundreds of entries; an event's slot is a small integer reused after it leaves.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
+import struct
 from operator import mul
 
 import numpy as np
@@ -36,41 +36,40 @@ def sum_squares(vec: dict[str, float]) -> float:
     return sum(map(mul, vals, vals))
 
 
-class _Postings:
-    """One term's postings: ``slots`` (event slots) and ``weights`` (their centroid weights),
-    typed arrays the candidate search reads as NumPy views; ``at`` maps a slot to its place."""
+#: a posting: an event slot and its centroid weight, packed; a term's postings are a bytearray
+#: of them (read by the candidate search as a NumPy view) and a dict slot -> place — neither
+#: is tracked by the garbage collector, which need not walk the index
+_REC = struct.Struct("<qd")
+_WEIGHT = struct.Struct("<d")
+_DTYPE = np.dtype([("slot", "<i8"), ("weight", "<f8")])
 
-    __slots__ = ("at", "slots", "weights")
 
-    def __init__(self) -> None:
-        self.at: dict[int, int] = {}
-        self.slots = array("q")
-        self.weights = array("d")
+def _put(at: dict[int, int], rec: bytearray, slot: int, weight: float) -> None:
+    i = at.get(slot)
+    if i is None:
+        at[slot] = len(rec) // _REC.size
+        rec += _REC.pack(slot, weight)
+    else:
+        _WEIGHT.pack_into(rec, i * _REC.size + 8, weight)
 
-    def put(self, slot: int, weight: float) -> None:
-        i = self.at.get(slot)
-        if i is None:
-            self.at[slot] = len(self.slots)
-            self.slots.append(slot)
-            self.weights.append(weight)
-        else:
-            self.weights[i] = weight
 
-    def drop(self, slot: int) -> None:
-        i = self.at.pop(slot, None)
-        if i is None:
-            return
-        slots, weights = self.slots, self.weights
-        moved, w = slots.pop(), weights.pop()  # the last entry takes its place
-        if i < len(slots):
-            slots[i], weights[i] = moved, w
-            self.at[moved] = i
+def _drop(at: dict[int, int], rec: bytearray, slot: int) -> None:
+    i = at.pop(slot, None)
+    if i is None:
+        return
+    last = len(rec) - _REC.size
+    if i * _REC.size < last:  # the last posting takes its place
+        moved, weight = _REC.unpack_from(rec, last)
+        _REC.pack_into(rec, i * _REC.size, moved, weight)
+        at[moved] = i
+    del rec[last:]
 
 
 class CentroidIndex:
     def __init__(self, top: int):
         self.top = top
-        self._postings: dict[str, _Postings] = {}  # term -> its postings
+        self._at: dict[str, dict[int, int]] = {}  # term -> event slot -> place in its postings
+        self._rec: dict[str, bytearray] = {}  # term -> its postings (_REC)
         self._terms: dict[str, dict[str, float]] = {}  # event id -> indexed term -> weight
         self._slot: dict[str, int] = {}  # event id -> slot
         self._ids: list[str | None] = []  # slot -> event id (None: free)
@@ -84,13 +83,13 @@ class CentroidIndex:
 
     def terms(self) -> int:
         """Distinct indexed terms."""
-        return len(self._postings)
+        return len(self._at)
 
     def events_with(self, term: str) -> list[str]:
         """The events indexed under ``term``."""
-        p = self._postings.get(term)
+        rec = self._rec.get(term)
         ids = self._ids
-        return [] if p is None else [ids[s] or "" for s in p.slots]
+        return [] if rec is None else [ids[s] or "" for s in np.frombuffer(rec, _DTYPE)["slot"]]
 
     def _slot_of(self, event_id: str) -> int:
         slot = self._slot.get(event_id)
@@ -115,16 +114,17 @@ class CentroidIndex:
         slot = self._slot_of(event_id)
         old = self._terms.get(event_id, {})
         new = dict(top)
-        postings = self._postings
+        at, rec = self._at, self._rec
         for term in old:
             if term not in new:
                 self._unpost(term, slot)
         for term, weight in top:
             if old.get(term) != weight:
-                p = postings.get(term)
-                if p is None:
-                    p = postings[term] = _Postings()
-                p.put(slot, weight)
+                places = at.get(term)
+                if places is None:
+                    places = at[term] = {}
+                    rec[term] = bytearray()
+                _put(places, rec[term], slot, weight)
         self._terms[event_id] = new
         self._norm[slot] = math.sqrt(sum_squares(centroid)) or 1.0
         self._rest[slot] = max(ranked[self.top][1], 0.0) if len(ranked) > self.top else 0.0
@@ -140,22 +140,23 @@ class CentroidIndex:
         self._free.append(slot)
 
     def _unpost(self, term: str, slot: int) -> None:
-        p = self._postings.get(term)
-        if p is not None:
-            p.drop(slot)
-            if not p.at:
-                del self._postings[term]
+        places = self._at.get(term)
+        if places is not None:
+            _drop(places, self._rec[term], slot)
+            if not places:
+                del self._at[term], self._rec[term]
 
     def candidates(self, vec: dict[str, float], threshold: float) -> list[str]:
         """Events sharing an indexed term with ``vec`` whose cosine may reach ``threshold``
         (every event that does is among them), sorted by id."""
         slots, parts = [], []
-        postings = self._postings
+        postings = self._rec
         for term, w in vec.items():
-            p = postings.get(term)
-            if p is not None:
-                slots.append(np.frombuffer(p.slots, dtype=np.int64))
-                parts.append(np.frombuffer(p.weights, dtype=np.float64) * w)
+            rec = postings.get(term)
+            if rec is not None:
+                p = np.frombuffer(rec, _DTYPE)
+                slots.append(p["slot"])
+                parts.append(p["weight"] * w)
         if not slots:
             return []
         s = np.concatenate(slots)
