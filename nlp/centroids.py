@@ -10,19 +10,13 @@ product (terms of the centroid beyond the indexed ones) is at most the event's l
 unindexed weight times the post's weight sum. An event whose bound stays below the threshold
 cannot match and is skipped; the others are checked exactly by the caller, as before. Same
 candidates, same scores, same result — a fraction of the work.
-
-A posting list is packed (event slot, centroid weight) records, read as a NumPy view, so the
-accumulation is one ``bincount`` over the post's lists instead of a Python loop over
-hundreds of entries; an event's slot is a small integer reused after it leaves.
 """
 
 from __future__ import annotations
 
 import math
-import struct
-from operator import mul
-
-import numpy as np
+from collections import defaultdict
+from operator import itemgetter, mul
 
 __all__ = ["CentroidIndex", "sum_squares"]
 
@@ -36,135 +30,74 @@ def sum_squares(vec: dict[str, float]) -> float:
     return sum(map(mul, vals, vals))
 
 
-#: a posting: an event slot and its centroid weight, packed; a term's postings are a bytearray
-#: of them (read by the candidate search as a NumPy view) and a dict slot -> place — neither
-#: is tracked by the garbage collector, which need not walk the index
-_REC = struct.Struct("<qd")
-_WEIGHT = struct.Struct("<d")
-_DTYPE = np.dtype([("slot", "<i8"), ("weight", "<f8")])
-
-
-def _put(at: dict[int, int], rec: bytearray, slot: int, weight: float) -> None:
-    i = at.get(slot)
-    if i is None:
-        at[slot] = len(rec) // _REC.size
-        rec += _REC.pack(slot, weight)
-    else:
-        _WEIGHT.pack_into(rec, i * _REC.size + 8, weight)
-
-
-def _drop(at: dict[int, int], rec: bytearray, slot: int) -> None:
-    i = at.pop(slot, None)
-    if i is None:
-        return
-    last = len(rec) - _REC.size
-    if i * _REC.size < last:  # the last posting takes its place
-        moved, weight = _REC.unpack_from(rec, last)
-        _REC.pack_into(rec, i * _REC.size, moved, weight)
-        at[moved] = i
-    del rec[last:]
-
-
 class CentroidIndex:
     def __init__(self, top: int):
         self.top = top
-        self._at: dict[str, dict[int, int]] = {}  # term -> event slot -> place in its postings
-        self._rec: dict[str, bytearray] = {}  # term -> its postings (_REC)
+        self._postings: dict[str, dict[str, float]] = {}  # term -> {event id: weight}
         self._terms: dict[str, dict[str, float]] = {}  # event id -> indexed term -> weight
-        self._slot: dict[str, int] = {}  # event id -> slot
-        self._ids: list[str | None] = []  # slot -> event id (None: free)
-        self._free: list[int] = []
-        # per slot: the centroid's norm and its largest unindexed weight
-        self._norm = np.ones(16, dtype=np.float64)
-        self._rest = np.zeros(16, dtype=np.float64)
+        self._bound: dict[str, tuple[float, float]] = {}  # event id -> (norm, max unindexed)
 
     def __len__(self) -> int:
         return len(self._terms)
 
     def terms(self) -> int:
         """Distinct indexed terms."""
-        return len(self._at)
-
-    def events_with(self, term: str) -> list[str]:
-        """The events indexed under ``term``."""
-        rec = self._rec.get(term)
-        ids = self._ids
-        return [] if rec is None else [ids[s] or "" for s in np.frombuffer(rec, _DTYPE)["slot"]]
-
-    def _slot_of(self, event_id: str) -> int:
-        slot = self._slot.get(event_id)
-        if slot is None:
-            if self._free:
-                slot = self._free.pop()
-                self._ids[slot] = event_id
-            else:
-                slot = len(self._ids)
-                self._ids.append(event_id)
-                if slot == len(self._norm):
-                    self._norm = np.concatenate([self._norm, np.ones(slot)])
-                    self._rest = np.concatenate([self._rest, np.zeros(slot)])
-            self._slot[event_id] = slot
-        return slot
+        return len(self._postings)
 
     def update(self, event_id: str, centroid: dict[str, float]) -> list[str]:
         """(Re-)index an event after its centroid changed; returns its indexed terms (the
-        ``top`` strongest, ties by the term)."""
-        ranked = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
+        ``top`` strongest, ties by the term). Only the postings whose weight changed are
+        written (a post changes a few of an event's terms)."""
+        ranked = sorted(centroid.items(), key=itemgetter(0))  # ties by the term, then
+        ranked.sort(key=itemgetter(1), reverse=True)  # strongest first (a stable sort)
         top = ranked[: self.top]
-        slot = self._slot_of(event_id)
-        old = self._terms.get(event_id, {})
+        old = self._terms.get(event_id)
         new = dict(top)
-        at, rec = self._at, self._rec
-        for term in old:
-            if term not in new:
-                self._unpost(term, slot)
+        postings = self._postings
+        if old:
+            for term in old:
+                if term not in new:
+                    self._unpost(term, event_id)
         for term, weight in top:
-            if old.get(term) != weight:
-                places = at.get(term)
-                if places is None:
-                    places = at[term] = {}
-                    rec[term] = bytearray()
-                _put(places, rec[term], slot, weight)
+            if old is None or old.get(term) != weight:
+                ids = postings.get(term)
+                if ids is None:
+                    postings[term] = {event_id: weight}
+                else:
+                    ids[event_id] = weight
         self._terms[event_id] = new
-        self._norm[slot] = math.sqrt(sum_squares(centroid)) or 1.0
-        self._rest[slot] = max(ranked[self.top][1], 0.0) if len(ranked) > self.top else 0.0
+        norm = math.sqrt(sum_squares(centroid)) or 1.0
+        rest = ranked[self.top][1] if len(ranked) > self.top else 0.0
+        self._bound[event_id] = (norm, max(rest, 0.0))
         return list(new)
 
     def remove(self, event_id: str) -> None:
-        slot = self._slot.pop(event_id, None)
-        if slot is None:
-            return
         for term in self._terms.pop(event_id, ()):
-            self._unpost(term, slot)
-        self._ids[slot] = None
-        self._free.append(slot)
+            self._unpost(term, event_id)
+        self._bound.pop(event_id, None)
 
-    def _unpost(self, term: str, slot: int) -> None:
-        places = self._at.get(term)
-        if places is not None:
-            _drop(places, self._rec[term], slot)
-            if not places:
-                del self._at[term], self._rec[term]
+    def _unpost(self, term: str, event_id: str) -> None:
+        ids = self._postings.get(term)
+        if ids is not None:
+            ids.pop(event_id, None)
+            if not ids:
+                del self._postings[term]
 
     def candidates(self, vec: dict[str, float], threshold: float) -> list[str]:
         """Events sharing an indexed term with ``vec`` whose cosine may reach ``threshold``
         (every event that does is among them), sorted by id."""
-        slots, parts = [], []
-        postings = self._rec
+        acc: dict[str, float] = defaultdict(float)
         for term, w in vec.items():
-            rec = postings.get(term)
-            if rec is not None:
-                p = np.frombuffer(rec, _DTYPE)
-                slots.append(p["slot"])
-                parts.append(p["weight"] * w)
-        if not slots:
-            return []
-        s = np.concatenate(slots)
-        dot = np.bincount(s, weights=np.concatenate(parts))
-        hit = np.flatnonzero(np.bincount(s))  # the events sharing a term
+            ids = self._postings.get(term)
+            if ids:
+                for eid, c in ids.items():
+                    acc[eid] += w * c
         spread = sum(abs(w) for w in vec.values())
-        near = (dot[hit] + self._rest[hit] * spread) / self._norm[hit] >= threshold - EPSILON
-        ids = self._ids
-        out = [ids[i] or "" for i in hit[near].tolist()]
+        bound = self._bound
+        out = []
+        for eid, dot in acc.items():
+            norm, rest = bound[eid]
+            if (dot + rest * spread) / norm >= threshold - EPSILON:
+                out.append(eid)
         out.sort()
         return out

@@ -56,7 +56,7 @@ class EveryCandidate(CentroidIndex):
     """Scores every event sharing an indexed term (what the tracker did before the bound)."""
 
     def candidates(self, vec, threshold):
-        return sorted({eid for term in vec for eid in self.events_with(term)})
+        return sorted({eid for term in vec for eid in self._postings.get(term, {})})
 
 
 def test_tracker_assigns_as_if_every_candidate_were_scored():
