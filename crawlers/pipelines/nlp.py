@@ -63,7 +63,7 @@ class NLPBatcher:
                 continue
             if engine.downloader.active:
                 return False
-            scheduler = engine.scheduler
+            scheduler = getattr(engine, "scheduler", None)  # Scrapy >= 2.19 (else unchecked)
             if scheduler is not None and scheduler.has_pending_requests():
                 return False
             slot = engine.scraper.slot
