@@ -6,8 +6,9 @@ classifier's fixed per-call cost is shared, and the stage orders a batch by time
 earliest copy of a repost is canonical). One batcher serves every source of a crawl (each
 source is its own Scrapy crawler, and a polite crawl fetches a few pages a second from each):
 a post waits until ``NLP_BATCH_SIZE`` posts are waiting, or until ``NLP_BATCH_DELAY`` seconds
-after the oldest waiting one arrived, or until no source has a request in flight (nothing more
-can arrive before the next response, so waiting would only delay the post). The crawl keeps
+after the oldest waiting one arrived, or until no source has a request in flight or a response
+to parse (checked every ``CHECK_EVERY`` seconds: nothing more can arrive before the next
+response, so waiting would only delay the posts). The crawl keeps
 fetching meanwhile; each post continues to the store as soon as its batch is done. With
 ``crawl.nlp_workers`` > 0 the text analysis runs in worker processes (crawlers/nlp_pool.py).
 """
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 #: defaults of the Scrapy settings NLP_BATCH_SIZE and NLP_BATCH_DELAY (seconds)
 BATCH_SIZE = 64
 BATCH_DELAY = 0.5
+#: how often waiting posts check whether more can come (the posts one response yields arrive
+#: within this; a crawl's last posts wait at most this long once nothing is in flight)
+CHECK_EVERY = 0.02
 
 
 class NLPBatcher:
@@ -41,6 +45,7 @@ class NLPBatcher:
         self.delay = delay
         self.pending: list[tuple[Post, asyncio.Future, Any]] = []  # (post, done, crawler)
         self.timer: asyncio.TimerHandle | None = None
+        self.deadline: float | None = None  # loop time by which the waiting posts run
         self.crawlers: list = []  # open crawlers, to see whether any request is in flight
         self.batches: list[int] = []  # sizes of the batches run, for tests and benchmarks
 
@@ -75,16 +80,33 @@ class NLPBatcher:
         loop = asyncio.get_running_loop()
         done: asyncio.Future = loop.create_future()
         self.pending.append((post, done, crawler))
-        if len(self.pending) >= self.batch_size or self.quiet():
+        if len(self.pending) >= self.batch_size:
             self.flush()
-        elif self.timer is None:
-            self.timer = loop.call_later(self.delay, self.flush)
+        else:
+            if self.deadline is None:
+                self.deadline = loop.time() + self.delay
+            if self.timer is None:
+                self.timer = loop.call_later(min(CHECK_EVERY, self.delay), self._check)
         return await done
+
+    def _check(self) -> None:
+        """Run the waiting posts if their time is up or nothing more is on its way; else
+        look again shortly."""
+        self.timer = None
+        if not self.pending:
+            return
+        loop = asyncio.get_running_loop()
+        left = (self.deadline or 0.0) - loop.time()
+        if left <= 0 or self.quiet():
+            self.flush()
+        else:
+            self.timer = loop.call_later(min(CHECK_EVERY, left), self._check)
 
     def flush(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        self.deadline = None
         batch, self.pending = self.pending, []
         if batch:
             asyncio.ensure_future(self._run(batch))
