@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from yuqing.models import FUTURE_TOLERANCE, Post
+from yuqing.models import FUTURE_TOLERANCE, Post, lean_post
 from yuqing.nlp.consolidate import TITLE_CHARS, Consolidation, Consolidator
 from yuqing.nlp.events import own_focus, post_time
 from yuqing.nlp.problem_vectors import Vocabulary
@@ -121,8 +121,7 @@ def rebuild_events(
 
     def lean(post: Post) -> Post:  # anchors first (they may need the body), then lean
         consolidator.anchors_of(post)
-        post.text = post.text[:TITLE_CHARS]  # lean_post's cut, its tokens not interned
-        post.text_orig = post.title_orig = None
+        lean_post(post, keep_text=TITLE_CHARS, intern_tokens=False)  # tokens become ids
         return _slim(post, vocabulary, alike)
 
     if since is None:

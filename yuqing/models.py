@@ -188,16 +188,18 @@ class Post(_Record):
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
-def lean_post(post: Post, keep_text: int = 0) -> Post:
+def lean_post(post: Post, keep_text: int = 0, intern_tokens: bool = True) -> Post:
     """``post`` (changed in place) as the replays keep it in memory: the first ``keep_text``
     characters of its body, no reply or original-script text, and its tokens as shared
-    strings. What :meth:`yuqing.nlp.pipeline.NLPStage.warm` and the nightly event rebuild hold
-    of a period's posts (whole, a 7-day window of 238 k posts peaked at 5.4 GB). Never store
-    the result."""
+    strings (``intern_tokens``; the nightly event rebuild holds them as vocabulary ids
+    instead). What :meth:`yuqing.nlp.pipeline.NLPStage.warm` and the nightly event rebuild
+    hold of a period's posts (whole, a 7-day window of 238 k posts peaked at 5.4 GB). Never
+    store the result."""
     post.text = post.text[:keep_text]
     post.text_orig = post.title_orig = None
     post.reply = {}
-    post.tokens = [sys.intern(t) for t in post.tokens]
+    if intern_tokens:
+        post.tokens = [sys.intern(t) for t in post.tokens]
     return post
 
 

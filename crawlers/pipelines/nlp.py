@@ -38,8 +38,11 @@ CHECK_EVERY = 0.02
 class NLPBatcher:
     """Posts of all the crawl's sources waiting for the NLP stage (one per crawl context)."""
 
-    def __init__(self, stage, pool=None, batch_size: int = BATCH_SIZE, delay: float = BATCH_DELAY):
+    def __init__(
+        self, stage, store, pool=None, batch_size: int = BATCH_SIZE, delay: float = BATCH_DELAY
+    ):
         self.stage = stage
+        self.store = store  # the crawl's store: the stage's changes to stored posts go there
         self.pool = pool
         self.batch_size = batch_size
         self.delay = delay
@@ -126,16 +129,11 @@ class NLPBatcher:
                 spider = crawler.spider.for_source(post.source_id)
                 spider.fail("nlp_error", post.url, f"{type(exc).__name__}: {exc}")
                 post.notes.append("not_analysed")  # analysed by a later run (nlp/backfill.py)
-        self.apply_repointed(batch[0][2])
+        # changes to posts stored earlier (re-pointed copies, retroactive focus): nlp/retro.py
+        apply_changes(self.stage, self.store)
         for post, done, _ in batch:
             if not done.done():
                 done.set_result(post)
-
-    def apply_repointed(self, crawler) -> None:
-        """Changes to posts stored earlier: an earlier copy of a repost arrived later (point
-        stored copies at it), an event gained a shared focus topic (tag its stored members
-        lacking it) — nlp/retro.py."""
-        apply_changes(self.stage, crawler.spider.ctx.store)
 
 
 class NLPPipeline:
@@ -153,6 +151,7 @@ class NLPPipeline:
         if ctx.nlp_batcher is None:  # the first source's pipeline makes the crawl's batcher
             ctx.nlp_batcher = NLPBatcher(
                 stage,
+                ctx.store,
                 ctx.nlp_pool,
                 crawler.settings.getint("NLP_BATCH_SIZE", BATCH_SIZE),
                 crawler.settings.getfloat("NLP_BATCH_DELAY", BATCH_DELAY),
