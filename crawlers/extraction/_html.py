@@ -9,6 +9,9 @@ from lxml import etree, html
 _WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 _CJK_RUNS = re.compile(r"[\u4e00-\u9fff]+")
 _DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# libxml2 drops everything after a </html> or </body>; pages assembled from server-side
+# includes carry the header's closing tags before the article (www.gov.cn 国务院公报 pages)
+_CLOSERS = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 
 
 def parse(markup: str) -> html.HtmlElement | None:
@@ -16,7 +19,7 @@ def parse(markup: str) -> html.HtmlElement | None:
     if not markup or not markup.strip():
         return None
     try:
-        return html.document_fromstring(_DECL.sub("", markup))
+        return html.document_fromstring(_CLOSERS.sub("", _DECL.sub("", markup)))
     except (etree.ParserError, ValueError):
         return None
 

@@ -63,11 +63,26 @@ _BOILER_CLASS = re.compile(
     r"info|property|meta|repost-note|source|keywords?|tags?|qrcode|ewm|reply-box)(?:$|[\s-])"
 )
 _BOILER_LINE = re.compile(
-    r"^\s*[【\[(（]?\s*(】|\]|当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
+    r"^\s*[【\[(（▲]?\s*(】|\]|当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
     r"打印|关闭窗口|关闭|關閉|责任编辑|編輯[:：]|编辑[:：]|来源[:：]|來源[:：]|信息来源|版权所有|版權所有|"
     r"copyright|上一篇|下一篇|本文转载自|转载自|原文链接|字号|【字体|扫一扫|浏览次数|阅读次数|"
-    r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間)",
+    r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間|"
+    # news-site lines around the text: the original headline, photo credits, video notices,
+    # source notes, links to topics and earlier reports, disclaimers, bylines in brackets
+    r"本文原标题|原标题|原題|原题为|原題為|图片来源|图片来自|圖片來源|图源[:：]|图/|圖/|资料来源|"
+    r"您的浏览器暂时无法播放|您的浏览器不支持|点击进入专题|此前报道[:：]|相关资讯|相关阅读[:：]|"
+    r"本文来自|本文来源|免责声明|特别声明|文/|文／)",
     re.IGNORECASE,
+)
+# a short signature line: "新京报记者 陆一夫", "编辑 刘晓阳 校对 李铭", "采写：南都记者 余毅菁"
+_SIGNATURE = re.compile(
+    r"^\s*[（(【\[]?\s*(?:\S{0,6}记者|编辑|校对|审核|审校|采写|撰文|执笔|摄影|作者|通讯员|供稿)"
+    r"(?:\s*[:：|｜/]\s*|\s+)\S{1,5}(?:[\s、，,]+\S{1,5}){0,5}\s*[）)】\]]?\s*$"
+)
+# the heading of a related-links block after the text: it and everything after it go
+_RELATED_HEAD = re.compile(
+    r"^\s*[【\[]?\s*(延伸阅读|相关阅读|推荐阅读|相关新闻|相关推荐|相关文章|相关链接|延伸\s*[·•]\s*推荐|"
+    r"猜你喜欢|热门推荐|更多阅读)\s*[】\]]?\s*[:：]?\s*$"
 )
 _BLOCKS = {
     "p",
@@ -178,13 +193,22 @@ def _link_cjk(el: html.HtmlElement) -> int:
     return sum(cjk_count(a.text_content() or "") for a in el.iter("a"))
 
 
+_PARA_BLOCKS = ("p", "div", "section", "table", "ul", "ol", "li", "blockquote", "article")
+
+
+def _leaf_section(el: html.HtmlElement) -> bool:
+    return next(el.iterdescendants(*_PARA_BLOCKS), None) is None
+
+
 def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
     """The element whose paragraph children carry the most non-link Chinese text."""
     scores: dict[html.HtmlElement, float] = {}
     for el in doc.iter("p", "br", "div", "td", "span", "font", "section", "li"):
         if el.tag == "br":
             node, text = el.getparent(), (el.tail or "")
-        elif el.tag == "p":
+        elif el.tag == "p" or (el.tag == "section" and _leaf_section(el)):
+            # a <section> holding only inline text is a paragraph (WeChat and its editors:
+            # <section><span>…</span></section>): it counts for its parent, like a <p>
             node, text = el.getparent(), el.text_content() or ""
         else:  # a text-bearing element counts for itself through its own direct text
             node = el
@@ -203,11 +227,38 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
     return max(scores, key=scores.__getitem__)
 
 
+def _drop_split_title(lines: list[str], title: str) -> list[str]:
+    """Without the headline repeated at the top over several lines (``<br>``-broken)."""
+    want, acc = _squash(title), ""
+    for i, ln in enumerate(lines[:6]):
+        acc += _squash(ln)
+        if not want or not want.startswith(acc):
+            break
+        if acc == want:
+            return lines[i + 1 :]
+    return lines
+
+
+def _cut_related(lines: list[str]) -> list[str]:
+    """Without a related-links block after the text: from its heading on, when the heading
+    follows most of the text (a "相关新闻" box above the text only loses its heading)."""
+    for i, ln in enumerate(lines):
+        if _RELATED_HEAD.match(ln):
+            before = sum(cjk_count(x) for x in lines[:i])
+            if before and before >= sum(cjk_count(x) for x in lines[i + 1 :]):
+                return lines[:i]
+    return lines
+
+
 def _clean_body(lines: list[str], title: str) -> str:
-    out = []
-    for ln in lines:
+    out: list[str] = []
+    for ln in _cut_related(_drop_split_title(lines, title)):
         ln = norm_ws(ln)
         if not ln or ln == title or _BOILER_LINE.match(ln) or len(ln) <= 2:
+            continue
+        if _RELATED_HEAD.match(ln):
+            continue
+        if len(ln) <= 30 and _SIGNATURE.match(ln):
             continue
         if cjk_count(ln) == 0 and len(ln) < 12:
             continue
@@ -280,24 +331,44 @@ def strip_site_suffix(title: str) -> str:
     return content[0] if content else max(parts, key=len)
 
 
+_SPACES = re.compile(r"\s+")
+_LINE_BREAK_BY_CJK = re.compile(
+    r"(?<=[\u4e00-\u9fff])[ \t\u3000]*\n\s*|\s*\n[ \t\u3000]*(?=[\u4e00-\u9fff])"
+)
+
+
+def _squash(text: str) -> str:
+    """``text`` without whitespace: a headline broken over lines (``<br>``) or spaced differently
+    in ``<title>`` (``调整2007 年末``) is still the same headline."""
+    return _SPACES.sub("", text)
+
+
+def _title_text(el: html.HtmlElement) -> str:
+    """A headline's text; a line break next to a Chinese character is markup, not a space
+    (``全国人民代表大会常务委员会<br>\n关于批准…``)."""
+    return norm_ws(_LINE_BREAK_BY_CJK.sub("", el.text_content() or ""))
+
+
 def _auto_title(doc: html.HtmlElement) -> str:
     page_title = _page_title(doc)
     meta_title = _meta(doc, "articletitle", "og:title", "twitter:title")
     reference = page_title or meta_title
     core = strip_site_suffix(reference) if reference else ""
+    ref_key, core_key, meta_key = _squash(reference), _squash(core), _squash(meta_title)
     best, best_score = "", 0.0
     for el in doc.iter("h1", "h2", "h3", "td", "div", "span", "strong", "p", "b", "font"):
         if el.tag in ("div", "td", "span", "p", "strong", "b", "font") and len(el) > 2:
             continue
-        text = _TITLE_PREFIX.sub("", text_of(el))
+        text = _TITLE_PREFIX.sub("", _title_text(el))
+        key = _squash(text)
         if not (4 <= len(text) <= 120) or cjk_count(text) < 2:
             continue
         score = 0.0
-        if reference and text in reference:
-            if text not in core and len(text) < len(core):
+        if reference and key in ref_key:
+            if key not in core_key and len(text) < len(core):
                 continue  # only part of the site-name suffix (e.g. a logo text)
-            score = len(text) * 2.0 + (20 if text == core else 0)
-        elif meta_title and text == meta_title:
+            score = len(text) * 2.0 + (20 if key == core_key else 0)
+        elif meta_title and key == meta_key:
             score = len(text) * 2.0
         if score == 0:
             continue

@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 MIN_YEAR = 1990
-_TIME = r"(?:[ T\u3000]*(\d{1,2})[:：时時](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?)?)?"
+_TIME = r"(?:(?:[ T\u3000]*|-)(\d{1,2})[:：时時](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?)?)?"
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
 )
@@ -178,8 +178,15 @@ _BLOCK_TAGS = re.compile(
 )
 _ANY_TAG = re.compile(r"<[^>]+>")
 _FOOTER_LINE = re.compile(
-    r"©|&copy;|copyright|版权所有|版權所有|ICP|备案|主办|技术支持|网站标识码", re.IGNORECASE
+    r"©|&copy;|copyright|版权所有|版權所有|ICP|备案|主办|技术支持|网站标识码|许可证|公网安备",
+    re.IGNORECASE,
 )
+# WeChat 公众号 articles (where many government accounts publish) show "昨天" or nothing and
+# carry the publish time only as epoch seconds in a script: var ct = "1581517074";
+_WECHAT_CT = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
+# modification times: only when the page gives no publish time at all (Baidu's 百家号 shows a
+# year-less "发布时间：09-30 22:46" and carries the full time only as itemprop="dateUpdate")
+_MODIFIED_NAMES = ("dateupdate", "datemodified", "article:modified_time", "lastmodifiedtime")
 _TIME_ATTR = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
 
 
@@ -196,12 +203,14 @@ def html_to_lines(markup: str) -> list[str]:
 _CLOCK = re.compile(r"\d{1,2}\s*[:：时時点點]\s*\d{1,2}|T\d{2}")
 
 
-def _meta_datetime(markup: str, tz: str) -> tuple[datetime | None, bool]:
+def _meta_datetime(
+    markup: str, tz: str, names: tuple[str, ...] = _META_NAMES
+) -> tuple[datetime | None, bool]:
     """The publish time of the page's ``<meta>`` tags, and whether it carries a clock time."""
     for tag in _META_TAG.findall(markup[:60000]):
         attrs = {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(tag)}
         key = (attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or "").lower()
-        if key in _META_NAMES and attrs.get("content"):
+        if key in names and attrs.get("content"):
             dt = parse_datetime(attrs["content"], tz)
             if dt is not None:
                 return dt, bool(_CLOCK.search(attrs["content"])) or _EPOCH.match(
@@ -243,6 +252,9 @@ def find_publish_datetime(
     if dt is not None:
         return dt
     meta, precise = _meta_datetime(html_or_text, tz) if is_html else (None, False)
+    if meta is None and is_html:
+        ct = _WECHAT_CT.search(html_or_text)
+        meta, precise = (parse_datetime(ct.group(1), tz), True) if ct else (None, False)
     if meta is not None and precise:
         return meta
     visible = _labelled(text[start:], _WEAK_RE, tz)
@@ -252,6 +264,8 @@ def find_publish_datetime(
     if visible is None:
         visible = parse_datetime(text[start : start + 3000], tz) or parse_datetime(text[:3000], tz)
     if meta is None:
+        if visible is None and is_html:
+            return _meta_datetime(html_or_text, tz, _MODIFIED_NAMES)[0]
         return visible
     # a date-only <meta> and a visible time on the same day: the visible one is more precise
     if visible is not None and visible.date() == meta.date() and visible.time() != meta.time():

@@ -26,6 +26,7 @@ SH = ZoneInfo("Asia/Shanghai")
         ("1594345800000", datetime(2020, 7, 10, 9, 50)),
         ("20200710", datetime(2020, 7, 10)),
         ("2020710", datetime(2020, 7, 10)),
+        ("2007-08-20-23:59:59", datetime(2007, 8, 20, 23, 59, 59)),  # www.gov.cn's meta
     ],
 )
 def test_parse_datetime_formats(text, expected):
@@ -72,3 +73,20 @@ def test_find_publish_ignores_reply_time_and_handles_text():
     assert find_publish_datetime(text) == datetime(2020, 7, 10, 9, 50, tzinfo=SH)
     assert find_publish_datetime("没有日期的页面 © 2008-2024") is None
     assert find_publish_datetime("") is None
+
+
+def test_find_publish_reads_wechat_epoch_behind_a_relative_time():
+    page = (
+        "<html><body><h1>标题</h1><em id='publish_time'>昨天</em><p>正文内容。</p>"
+        '<script>var ct = "1717381800";</script></body></html>'
+    )
+    assert find_publish_datetime(page, title="标题") == datetime(2024, 6, 3, 10, 30, tzinfo=SH)
+
+
+def test_find_publish_ignores_licence_numbers_and_falls_back_to_modified_meta():
+    footer = "<div>增值电信业务经营许可证 浙B2-20181004</div>"
+    page = f"<html><body><h1>标题</h1><p>正文内容。</p>{footer}</body></html>"
+    assert find_publish_datetime(page, title="标题") is None
+    meta = '<meta itemprop="dateUpdate" content="2024-04-26 09:32:15">'
+    page = page.replace("<body>", f"<head>{meta}</head><body>")
+    assert find_publish_datetime(page, title="标题") == datetime(2024, 4, 26, 9, 32, 15, tzinfo=SH)

@@ -23,6 +23,7 @@ def test_regression_page_extracts_right(name):
     got = extract_article(text, f"http://127.0.0.1/{name}")
     want = EXPECTED[name]
     assert got.published_at.isoformat() == want["published_at"]
+    assert got.title == want.get("title", got.title)
     assert got.body.split("\n") == want["body"]
     assert not any(c[:12] in got.body for c in want.get("not_in_body", []))
 
@@ -92,6 +93,7 @@ def test_crawled_regression_pages_keep_the_visible_minute(crawled):
         post = posts[f"/pages/{name}"]
         assert post["published_at"] == want["published_at"], name
         assert post["text"].split("\n") == want["body"], name
+        assert post["title"] == want.get("title", post["title"]), name
 
 
 def test_a_hostile_page_cannot_stall_the_crawl(crawled):
