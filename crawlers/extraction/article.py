@@ -43,7 +43,6 @@ _DROP_TAGS = (
     "style",
     "noscript",
     "iframe",
-    "form",
     "nav",
     "header",
     "footer",
@@ -64,7 +63,8 @@ _BOILER_CLASS = re.compile(
 )
 _BOILER_LINE = re.compile(
     r"^\s*[【\[(（▲]?\s*(】|\]|当前位置|您现在的位置|您的位置|當前位置|位置[:：]|分享到|分享至|打印本页|"
-    r"打印|关闭窗口|关闭|關閉|责任编辑|編輯[:：]|编辑[:：]|来源[:：]|來源[:：]|信息来源|版权所有|版權所有|"
+    r"打印|关闭窗口|关闭|關閉|责任编辑|责编[:：|｜]|責編[:：]|編輯[:：]|编辑[:：]|来源[:：|｜]|來源[:：]|"
+    r"信息来源|版权所有|版權所有|"
     r"copyright|上一篇|下一篇|本文转载自|转载自|原文链接|字号|【字体|扫一扫|浏览次数|阅读次数|"
     r"访问量|点击数|发布日期|发布时间|發佈日期|發佈時間|"
     # news-site lines around the text: the original headline, photo credits, video notices,
@@ -138,7 +138,7 @@ def _clean_tree(doc: html.HtmlElement) -> None:
     for el in list(doc.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
-        if el.tag not in ("html", "body") and (
+        if el.tag not in ("html", "body", "article") and (
             _BOILER_CLASS.search(classes(el)) or _COMMENT_CLASS.search(classes(el))
         ):
             el.drop_tree()
@@ -200,6 +200,26 @@ def _leaf_section(el: html.HtmlElement) -> bool:
     return next(el.iterdescendants(*_PARA_BLOCKS), None) is None
 
 
+_INLINE = frozenset(("span", "font", "b", "strong", "em", "i", "u", "a", "small", "big"))
+
+
+def _own_text(el: html.HtmlElement) -> str:
+    return (el.text or "") + "".join(c.tail or "" for c in el)
+
+
+def _wraps_one(el: html.HtmlElement | None) -> bool:
+    """``el`` is a <div>/<section> around a single paragraph and nothing else."""
+    if el is None or el.tag not in ("div", "section") or _own_text(el).strip():
+        return False
+    bearing = 0
+    for child in el:
+        if isinstance(child.tag, str) and (child.text_content() or "").strip():
+            bearing += 1
+            if bearing > 1:
+                return False
+    return bearing == 1
+
+
 def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
     """The element whose paragraph children carry the most non-link Chinese text."""
     scores: dict[html.HtmlElement, float] = {}
@@ -212,14 +232,31 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
             node, text = el.getparent(), el.text_content() or ""
         else:  # a text-bearing element counts for itself through its own direct text
             node = el
-            text = (el.text or "") + "".join(c.tail or "" for c in el)
+            text = _own_text(el)
         if node is None:
             continue
         n = cjk_count(text)
         if n < 4:
             continue
         punct = len(re.findall(r"[，。！？；、,.!?;]", text))
+        if n >= 200 and punct < n / 100:
+            continue  # not prose: a keyword cloud or tag list (SEO spam blocks)
         scores[node] = scores.get(node, 0.0) + n + 3 * punct
+        # one <div> per paragraph (<div><p>…</p></div>, <div><span>…</span></div>,
+        # <div>…</div>): the element holding those paragraphs counts each of them too
+        holder = None
+        if el.tag == "p":
+            holder = node.getparent() if _wraps_one(node) else None
+        elif el.tag in _INLINE:
+            inline = el
+            while inline.getparent() is not None and inline.getparent().tag in _INLINE:
+                inline = inline.getparent()
+            block = inline.getparent()
+            holder = block.getparent() if block is not None and _wraps_one(block) else None
+        elif el.tag in ("div", "section") and _leaf_section(el):
+            holder = el.getparent()
+        if holder is not None:
+            scores[holder] = scores.get(holder, 0.0) + n + 3 * punct
     if not scores:
         return None
     for node in scores:
