@@ -86,20 +86,14 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
 
     def counts(self, text: str) -> np.ndarray:
         """log(1 + occurrences of each class's names); only names whose characters all occur
-        in the text are counted (the same numbers, less work)."""
+        in the text are counted (the same numbers, less work). Which characters occur is one
+        array lookup of the text's code points (``set(text)`` built a string per character)."""
         index = self.__dict__.get("_by_char")
         if index is None:
-            index = self.__dict__["_by_char"] = {}
-            for k, ts in enumerate(self.terms_):
-                for w in ts:
-                    index.setdefault(w[0], []).append((k, w))
+            index = self.__dict__["_by_char"] = _NameChars(self.terms_)
         out = [0.0] * len(self.terms_)
-        chars = set(text)
-        every = chars.issuperset  # a name whose characters are not all in the text is not in it
-        for ch in chars & index.keys():
-            for k, w in index[ch]:
-                if every(w):
-                    out[k] += text.count(w)
+        for k, w in index.candidates(text):
+            out[k] += text.count(w)
         return np.log1p(np.array(out, float))
 
     def __getstate__(self):
@@ -113,3 +107,35 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"anchor:{c}" for c in self.classes_], dtype=object)
+
+
+class _NameChars:
+    """The category tree's names by their characters: :meth:`candidates` gives the names
+    whose characters all occur in a text (a name with a missing character is not in it)."""
+
+    def __init__(self, terms: list[list[str]]):
+        self.names = [(k, w) for k, ts in enumerate(terms) for w in ts]
+        chars: dict[str, int] = {}
+        for _, w in self.names:
+            for ch in w:
+                chars.setdefault(ch, len(chars) + 1)  # 0: a character in no name
+        self.top = max(map(ord, chars), default=0) + 1
+        #: code point → the character's number (0 beyond the names' characters)
+        self.table = np.zeros(self.top + 1, dtype=np.intp)
+        for ch, c in chars.items():
+            self.table[ord(ch)] = c
+        #: per name its characters' numbers, padded with ``pad``, which always occurs
+        self.pad = len(chars) + 1
+        width = max((len(w) for _, w in self.names), default=1)
+        self.name_chars = np.full((len(self.names), width), self.pad, dtype=np.intp)
+        for i, (_, w) in enumerate(self.names):
+            self.name_chars[i, : len(w)] = [chars[ch] for ch in w]
+
+    def candidates(self, text: str) -> list[tuple[int, str]]:
+        """(class index, name) of the names whose characters all occur in ``text``."""
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        present = np.zeros(self.pad + 1, dtype=bool)
+        present[self.table[np.minimum(cp, self.top)]] = True
+        present[0], present[self.pad] = False, True
+        names = self.names
+        return [names[i] for i in np.flatnonzero(present[self.name_chars].all(axis=1)).tolist()]

@@ -134,6 +134,15 @@ _PATTERNS: dict[str, tuple[re.Pattern, set[str] | None]] = {
     ),
 }
 
+#: the patterns whose matches in a text's opening may not be matches in the text (a lookahead,
+#: an anchor or a word boundary can read the end of the opening): their opening is searched
+#: on its own (:func:`evidence_features`)
+_END_SENSITIVE = {
+    rx
+    for rx, _ in _PATTERNS.values()
+    if any(x in rx.pattern for x in ("(?=", "(?!", "$", "\\b", "\\B", "\\Z"))
+}
+
 #: topics whose patterns count only in the message's opening (what it is *about*)
 _PATTERN_OPENING = {"ecology", "real_estate_finance"}
 
@@ -149,6 +158,44 @@ _NOT: dict[str, re.Pattern] = {
     ),
     "ecology": re.compile(r"垃圾(?:处理)?费"),
 }
+
+
+def _any_of(*words: str) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, words)))
+
+
+#: per slow pattern, words one of which every match of it contains (each alternative's fixed
+#: part): a text without any of them has no match, and the pattern (tried at every position:
+#: its alternatives do not all start with a fixed character) is not run over it
+_NEEDS: dict[re.Pattern, re.Pattern] = {
+    _PATTERNS["wage_arrears"][0]: _any_of(*_PAY[3:-1].split("|"), "欠薪", "讨薪"),
+    _PATTERNS["business_env"][0]: _any_of(
+        *"垄断 串标 围标 陪标 评标 招投标 营商环境 企业负担 涉企 简政放权 政策兑现 哄抬".split(),
+        "操控",  # 操控.{0,4}价格
+        # (我公司|…).{0,30}(许可证|…) and 向.{0,8}(企业|…).{0,10}(收费|…): their last words
+        *"许可证 执照 审批 办证 手续 补贴 补助 扶持 兑现 摊派 罚款 资质 认证 年审 年检".split(),
+        *"收费 收取".split(),
+    ),
+    _PATTERNS["ecology"][0]: _any_of(
+        *"噪音 噪声 扰民 吵 喧闹 喧哗 轰鸣 轰隆 震耳 睡不着 无法入睡 难以入睡 睡不安稳 油烟".split(),
+        *"烟尘 粉尘 扬尘 灰尘 黑烟 浓烟 焚烧 臭气 恶臭 臭味 腐臭 发臭 异味 刺鼻 污染 排污".split(),
+        *"污水 废水 废气".split(),
+    ),
+    _PATTERNS["real_estate_finance"][0]: _any_of(
+        *"开发商 物业 业委会 业主委员会 房产证 不动产 产权证 交房 延期交付 烂尾 公积金".split(),
+        *"廉租房 公租房 经济适用房 保障性住房 房改 购房 买房 按揭 房贷 房价 非法集资".split(),
+    ),
+    _NOT["real_estate_finance"]: _any_of(*"公积金 拆迁补偿 征收补偿 安置补偿".split()),
+}
+
+
+def _search(rx: re.Pattern, text: str) -> re.Match | None:
+    """``rx.search(text)``, skipped where a word every match contains is missing."""
+    need = _NEEDS.get(rx)
+    if need is not None and need.search(text) is None:
+        return None
+    return rx.search(text)
+
 
 #: topics whose lexicon terms are taken as evidence only in the message's opening (title and
 #: first sentences: what the message is *about*); elsewhere their words come in passing
@@ -346,7 +393,7 @@ class ModelFocusTagger:
                     strong and category in _COMPATIBLE.get(t, ()),
                 )
                 if patterns_say:
-                    m = _PATTERNS[t][0].search(text)
+                    m = _search(_PATTERNS[t][0], text)
                     if m and not any(m.group(0) in e or e in m.group(0) for e in ev):
                         ev.append(m.group(0))
             if p[i] < self.thresholds[i] and not lexicon_says and not patterns_say:
@@ -536,12 +583,23 @@ def evidence_features(text: str, topic: str, p: float, strong_agreeing: bool) ->
     q = min(max(p, 1e-4), 1 - 1e-4)
     pat = _PATTERNS.get(topic)
     neg = _NOT.get(topic)
+    opening = anywhere = False
+    if pat:
+        rx = pat[0]
+        m = _search(rx, text)
+        anywhere = m is not None
+        if rx in _END_SENSITIVE:
+            opening = _search(rx, text[:_OPENING]) is not None
+        else:  # a match in the opening is one in the text; one ending by it is in it
+            opening = m is not None and (
+                m.end() <= _OPENING or _search(rx, text[:_OPENING]) is not None
+            )
     return np.array(
         [
             math.log(q / (1 - q)),
-            float(bool(pat and pat[0].search(text[:_OPENING]))),
-            float(bool(pat and pat[0].search(text))),
-            float(bool(neg and neg.search(text))),
+            float(opening),
+            float(anywhere),
+            float(neg is not None and _search(neg, text) is not None),
             float(strong_agreeing),
         ]
     )

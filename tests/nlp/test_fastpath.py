@@ -139,7 +139,10 @@ def test_taxonomy_anchor_counts_equal_plain_counting(dev_texts):
     for level in (1, 2, 3):
         an = TaxonomyAnchors(level=level).fit(dev_texts, None)
         assert len(an.classes_) == len(an.terms_) > 0
-        for t in dev_texts:
+        # the candidates come from the texts' code points: odd ones too (empty, astral,
+        # a lone surrogate, NUL, a name's characters out of order)
+        odd = ["", "\U0001f600道路\ud800", "\x00路道\x00", an.terms_[0][0][::-1] + "\n"]
+        for t in [*dev_texts, *odd]:
             plain = [sum(t.count(w) for w in ts) for ts in an.terms_]
             assert np.array_equal(an.counts(t), np.log1p(np.array(plain, float)))
         assert "_by_char" not in pickle.loads(pickle.dumps(an)).__dict__

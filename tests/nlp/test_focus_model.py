@@ -349,3 +349,50 @@ def test_the_pattern_layer_lets_a_plain_words_message_through_never_out_of_scope
     assert "wage_arrears" in r.topics and "工钱讨不到" in r.evidence["wage_arrears"]
     r2 = _tag(tagger, "公司拖欠员工社保\n公司长期拖欠员工社保不缴，工资也不给")
     assert "wage_arrears" not in r2.topics
+
+
+def _plain_evidence_features(text, topic, p, strong):
+    """evidence_features as first written: every pattern searched over its part."""
+    import math
+
+    from yuqing.nlp.focus_model import _NOT, _PATTERNS
+
+    q = min(max(p, 1e-4), 1 - 1e-4)
+    pat, neg = _PATTERNS.get(topic), _NOT.get(topic)
+    return np.array(
+        [
+            math.log(q / (1 - q)),
+            float(bool(pat and pat[0].search(text[:_OPENING]))),
+            float(bool(pat and pat[0].search(text))),
+            float(bool(neg and neg.search(text))),
+            float(strong),
+        ]
+    )
+
+
+def test_pattern_search_shortcuts_equal_plain_search():
+    """The words a slow pattern needs (``_NEEDS``) are in every match of it, and the
+    shortcuts of evidence_features (a match ending in the opening is one in it; a text without
+    a needed word has no match) give the plain search's features."""
+    from tests.nlp.helpers import teddy
+    from yuqing.nlp.focus_model import _NEEDS, _PATTERNS, _search, evidence_features
+
+    texts = [normalize(r["text"]) for split in ("train", "dev") for r in teddy(split)]
+    # the opening's end inside a match, and after 吵 / 房改 (their lookaheads read past it)
+    pad = "甲" * (_OPENING - 3)
+    texts += [pad + "拖欠工资三个月", pad + "邻居吵架", pad + "xx吵", pad + "x房改造", "", "吵"]
+    matched = 0
+    for text in texts:
+        for rx, need in _NEEDS.items():
+            for m in rx.finditer(text):
+                matched += 1
+                assert need.search(m.group(0)), (rx.pattern, m.group(0))
+            for part in (text, text[:_OPENING]):
+                a, b = rx.search(part), _search(rx, part)
+                assert (a and a.span()) == (b and b.span())
+        for topic in _PATTERNS:
+            assert np.array_equal(
+                evidence_features(text, topic, 0.3, True),
+                _plain_evidence_features(text, topic, 0.3, True),
+            ), (topic, text[:40])
+    assert matched > 100
