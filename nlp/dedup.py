@@ -38,7 +38,7 @@ from datasketch import MinHashLSH
 from yuqing.nlp.segment import is_content
 from yuqing.storage.sqlite_file import open_cache
 
-__all__ = ["NearDuplicateIndex", "DupResult", "shingles"]
+__all__ = ["NearDuplicateIndex", "DupResult", "shingles", "shingle_hashes"]
 
 _SHIFT = np.uint64(32)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constants for the band hash
@@ -65,6 +65,18 @@ def shingles(words: Sequence[str], n: int = 2) -> set[bytes]:
         return {"\x1f".join(ws).encode()} if ws else set()
     grams = zip(*(ws[i:] for i in range(n)), strict=False)  # stops at the shortest
     return {s.encode() for s in map("\x1f".join, grams)}
+
+
+def shingle_hashes(words: Sequence[str], n: int = 2) -> np.ndarray:
+    """CRC-32 of each of :func:`shingles` (as uint64), a shingle occurring twice hashed twice:
+    a MinHash signature is a minimum, which repeats do not change. Each word is encoded once
+    (UTF-8 encodes a joined string as the join of its parts' encodings) and no set is built."""
+    ws = words if all(map(str.isalnum, words)) else [w for w in words if is_content(w)]
+    if len(ws) < n:
+        return np.array([zlib.crc32("\x1f".join(ws).encode())] if ws else [], dtype=np.uint64)
+    enc = [w.encode() for w in ws]
+    grams = map(b"\x1f".join, zip(*(enc[i:] for i in range(n)), strict=False))
+    return np.fromiter(map(zlib.crc32, grams), dtype=np.uint64, count=len(ws) - n + 1)
 
 
 @dataclass
@@ -167,6 +179,10 @@ class NearDuplicateIndex:
     # -- hashing ---------------------------------------------------------------------------
     def _signature(self, items: set[bytes]) -> np.ndarray:
         hv = np.fromiter(map(zlib.crc32, items), dtype=np.uint64, count=len(items))
+        return self._signature_of(hv)
+
+    def _signature_of(self, hv: np.ndarray) -> np.ndarray:
+        """The MinHash signature of the shingles' CRC-32 values ``hv`` (repeats allowed)."""
         phv = (np.multiply.outer(hv, self._a) + self._b) >> _SHIFT
         return phv.min(axis=0).astype(np.uint32)
 
@@ -195,10 +211,10 @@ class NearDuplicateIndex:
             known = self._one("SELECT canonical FROM dedup_entry WHERE post_id=?", (post_id,))
         if known is not None:  # re-processing the same post: idempotent
             return DupResult(None if known == post_id else known, 1.0)
-        items = shingles(words, self.shingle)
-        if not items:
+        hv = shingle_hashes(words, self.shingle)
+        if not len(hv):
             return DupResult(None)
-        sig = self._signature(items)
+        sig = self._signature_of(hv)
         bands = self._band_keys(sig)
         key = ((published_at or crawled_at).timestamp(), arrived)
         self._begin()

@@ -4,8 +4,10 @@ score): the same values and the same order, on the dev texts and on edge cases."
 import math
 import random
 import unicodedata
+import zlib
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from tests.nlp.helpers import teddy
@@ -60,6 +62,25 @@ def test_shingles_equal_the_plain_ngrams(dev_tokens):
     for doc in [*words[:100], *toks[:100], [], ["，"], ["a"], ["a", "，", "b"]]:
         for n in (1, 2, 3):
             assert shingles(doc, n) == plain(doc, n)
+
+
+def test_shingle_hashes_give_the_signature_of_the_shingle_set(dev_tokens):
+    """The index hashes every shingle, repeats too, without building the set: the same
+    MinHash signature as the set's."""
+    from yuqing.nlp.dedup import NearDuplicateIndex, shingle_hashes
+
+    _, words, toks = dev_tokens
+    index = NearDuplicateIndex()
+    docs = [*words[:100], *toks[:100], ["，"], ["a"], ["a", "，", "b"], ["小区", "小区"] * 3]
+    for doc in docs:
+        for n in (1, 2, 3):
+            items = shingles(doc, n)
+            hv = shingle_hashes(doc, n)
+            assert set(hv.tolist()) == {zlib.crc32(x) for x in items}
+            assert len(hv) >= len(items)
+            if items:  # (none: the index does not sign the post)
+                assert np.array_equal(index._signature_of(hv), index._signature(items))
+    assert not len(shingle_hashes([], 2)) and not len(shingle_hashes(["，"], 2))
 
 
 def test_lexicon_score_equals_the_loop_over_every_word(dev_tokens):
