@@ -104,6 +104,34 @@ def test_nlp_settings_name_known_focus_topics(cfg_dir):
     assert "focus_share_retro[0]" not in err  # ecology is known
 
 
+def test_times_of_day_are_checked_at_load(tmp_path):
+    """Every HH:MM key is a real time of day: `schedule.digest_time: "25:00"` once passed
+    `config check` and then stopped `yuqing run` with an APScheduler traceback."""
+    (tmp_path / "settings.yaml").write_text(
+        "schedule: {digest_time: '25:00'}\n"
+        "alerts: {quiet_hours: {start: '22:61', end: '7:00'}}\n"
+        "nlp: {events: {rebuild_time: '24:00'}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    found = {(p.file, p.key): p.message for p in exc.value.problems}
+    assert set(found) == {
+        ("settings.yaml", "schedule.digest_time"),
+        ("settings.yaml", "alerts.quiet_hours.start"),
+        ("settings.yaml", "nlp.events.rebuild_time"),
+    }, found
+    assert found[("settings.yaml", "schedule.digest_time")].startswith(
+        "not a time of day: '25:00' (use HH:MM"
+    )
+    (tmp_path / "settings.yaml").write_text(
+        "schedule: {digest_time: '7:05'}\nalerts: {quiet_hours: {start: '23:59', end: '0:00'}}\n",
+        encoding="utf-8",
+    )
+    s = load_config(tmp_path).settings
+    assert s.schedule.digest_time == "7:05" and s.alerts.quiet_hours.minutes() == (1439, 0)
+
+
 def test_not_utf8_file_is_reported(cfg_dir):
     (cfg_dir / "departments.yaml").write_bytes("departments: []  # 部门\n".encode("gbk"))
     proc = check(cfg_dir)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from yuqing.config.types import Duration, parse_duration
+from yuqing.config.types import ClockTime, Duration, parse_duration
 from yuqing.levels import CHOICES, LEVELS
-
-_HHMM = r"^\d{1,2}:\d{2}$"
 
 
 class _Strict(BaseModel):
@@ -20,22 +18,15 @@ class _Strict(BaseModel):
 class QuietHours(_Strict):
     """Non-red deliveries are held between ``start`` and ``end`` (local time); red never waits."""
 
-    start: str = Field(default="22:00", pattern=_HHMM)
-    end: str = Field(default="07:00", pattern=_HHMM)
+    start: ClockTime = "22:00"
+    end: ClockTime = "07:00"
 
     def minutes(self) -> tuple[int, int]:
         def m(v: str) -> int:
             h, mi = (int(x) for x in v.split(":"))
-            if h > 23 or mi > 59:
-                raise ValueError(f"not a time of day: {v!r} (use HH:MM)")
             return h * 60 + mi
 
         return m(self.start), m(self.end)
-
-    @model_validator(mode="after")
-    def _valid(self) -> QuietHours:
-        self.minutes()
-        return self
 
 
 class RateLimit(_Strict):

@@ -15,7 +15,7 @@ from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.cluster_section import ClusterSettings
 from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.nlp_section import NLPSettings
-from yuqing.config.types import Interval, parse_duration
+from yuqing.config.types import ClockTime, Interval, parse_duration
 from yuqing.levels import Level
 from yuqing.models import CHANNELS
 
@@ -59,7 +59,7 @@ class ScheduleSettings(Strict):
     )  # how often due sources are checked (per-source interval rules)
     alerts: Interval = parse_duration("5m")
     delivery: Interval = parse_duration("1m")
-    digest_time: str = Field(default="08:00", pattern=r"^\d{1,2}:\d{2}$")
+    digest_time: ClockTime = "08:00"
     weekly_digest_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from yuqing.config.types import Duration, parse_duration
+from yuqing.config.types import ClockTime, Duration, parse_duration
 
 __all__ = ["NLPSettings", "HotnessWeights", "BurstSettings", "DedupSettings", "EventSettings"]
 
@@ -89,7 +89,7 @@ class EventSettings(_Strict):
     rebuild_window: Duration = parse_duration(
         "180d"
     )  # the nightly job re-clusters posts this recent
-    rebuild_time: str = Field(default="02:30", pattern=r"^\d{1,2}:\d{2}$")  # nightly, local
+    rebuild_time: ClockTime = "02:30"  # nightly, local
 
     @model_validator(mode="after")
     def _window_alias(self) -> EventSettings:

@@ -1,4 +1,4 @@
-"""Value types shared by the configuration models: durations.
+"""Value types shared by the configuration models: durations and times of day.
 
 A duration is written ``30s``, ``15m``, ``1h``, ``2d`` or ``1w`` (or a number of seconds) and
 parsed once, when the configuration is loaded, into a :class:`ParsedDuration` — a
@@ -71,3 +71,20 @@ def _positive(value: timedelta) -> timedelta:
 
 #: A duration that must be longer than zero (crawl intervals, schedules, rule windows).
 Interval = Annotated[Duration, AfterValidator(_positive)]
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _clock(value: str) -> str:
+    m = _CLOCK.match(value)
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ValueError(f"not a time of day: {value!r} (use HH:MM, 00:00 to 23:59)")
+    return value
+
+
+#: A local time of day written ``HH:MM`` (digest time, quiet hours, the nightly rebuild),
+#: checked at load so a ``25:00`` is a configuration error, not a scheduler crash.
+ClockTime = Annotated[
+    str, AfterValidator(_clock), WithJsonSchema({"type": "string", "pattern": _CLOCK.pattern})
+]
