@@ -22,6 +22,7 @@ from yuqing.crawlers.summary import CrawlSummary
 from yuqing.errors import YuqingError
 from yuqing.nlp.pipeline import NLPStage
 from yuqing.timeutil import now
+from yuqing.vocab import NO_RESPONSE
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
         )
         if failed:
             state.consecutive_failures += 1
-            state.last_error = s.error or "no usable response"
+            state.last_error = s.error or NO_RESPONSE
         else:
             state.consecutive_failures = 0
             state.last_success_at = at

@@ -28,7 +28,7 @@ from yuqing.models import CHANNELS, Alert, Event, Post, post_time
 from yuqing.storage.base import Store
 from yuqing.storage.facets import Dimension, Tally
 from yuqing.timeutil import parse_iso
-from yuqing.vocab import NEGATIVE_BELOW, STATUS_NAMES
+from yuqing.vocab import NEGATIVE_BELOW, STATUS_NAMES, failure_text
 
 #: Channels shown even when empty, in this order; others follow when they have posts.
 MAIN_CHANNELS = ("portal", "message_board", "weibo", "wechat", "news")
@@ -556,7 +556,7 @@ def source_issues(
                 "yellow" if s.healthy else "red",
                 "failing",
                 f"连续失败 {s.consecutive_failures} 次；最近成功：{last_ok}"
-                + (f"；{s.last_error}" if s.last_error else ""),
+                + (f"；{failure_text(s.last_error)}" if s.last_error else ""),
             )
         )
     policy = dormancy_policy(cfg)  # the dormancy rule's options: one definition

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pydantic import Field
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
+from yuqing.vocab import failure_text
 
 
 class SourceHealthOptions(Options):
@@ -45,7 +46,7 @@ class SourceHealthRule(RuleType[SourceHealthOptions]):
                     Match(
                         subject=f"source:{state.source_id}:failing",
                         title=f"信息源异常：{name}",
-                        summary=f"连续 {state.consecutive_failures} 次采集失败：{state.last_error or '未知错误'}",
+                        summary=f"连续 {state.consecutive_failures} 次采集失败：{failure_text(state.last_error)}",
                         evidence={
                             "consecutive_failures": state.consecutive_failures,
                             "last_error": state.last_error,

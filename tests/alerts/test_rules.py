@@ -182,7 +182,7 @@ def test_source_health_failing_and_silent(tmp_path, store):
             "portal",
             consecutive_failures=4,
             healthy=False,
-            last_error="HTTP 500",
+            last_error="http_500 http://portal.example/list",  # as the crawl records it
             last_success_at=T0,
         )
     )
@@ -197,7 +197,12 @@ def test_source_health_failing_and_silent(tmp_path, store):
         sources=SOURCES,
     )
     assert sorted(m.subject for m in ms) == ["source:portal:failing", "source:weibo:silent"]
-    assert next(m for m in ms if m.source_id == "portal").owner == "bigdata"
+    failing = next(m for m in ms if m.source_id == "portal")
+    assert failing.owner == "bigdata"
+    # the reason in Chinese for the liaison, its code kept for the operator
+    assert (
+        failing.summary == "连续 4 次采集失败：HTTP 500 错误（http_500）http://portal.example/list"
+    )
 
 
 def test_dormancy_yellow_then_red_after_three_warnings(tmp_path, store):

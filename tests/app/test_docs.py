@@ -40,3 +40,24 @@ def test_readme_opens_with_the_two_setup_commands():
         "make demo",
         "make test",
     ]
+
+
+def test_every_documented_failure_reason_has_a_chinese_name():
+    """The console, digests and source-health alerts show a source's last error in Chinese
+    (``yuqing.vocab.failure_text``): each reason of docs/crawling.md#failure-reasons has a name."""
+    import re
+
+    from yuqing.vocab import FAILURE_NAMES, failure_text
+
+    text = (ROOT / "docs" / "crawling.md").read_text(encoding="utf-8")
+    table = text.split("## Failure reasons", 1)[1].split("\n\n", 2)[1]
+    reasons = {
+        code
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for code in re.findall(r"`([a-z_0-9]+)`", row.split("|")[1])
+    }
+    assert {"bad_feed", "timeout", "robots", "parse_error"} <= reasons
+    assert reasons - {"http_404", "http_500"} <= set(FAILURE_NAMES)
+    assert failure_text("http_404 http://x/") == "HTTP 404 错误（http_404）http://x/"
+    assert failure_text("disk full") == "disk full" and failure_text(None) == "未知错误"

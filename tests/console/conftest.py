@@ -41,7 +41,9 @@ class Clock:
 class ConsoleRig:
     """``store_factory(cfg)`` gives the store (default: the config's SQLite file)."""
 
-    def __init__(self, root, sink, users=None, console_extra=None, store_factory=None):
+    def __init__(
+        self, root, sink, users=None, console_extra=None, store_factory=None, sources=None
+    ):
         from yuqing.alerts.delivery import Deliverer
         from yuqing.alerts.engine import Engine
         from yuqing.alerts.outbox import Outbox
@@ -49,7 +51,7 @@ class ConsoleRig:
 
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cdir = write_config(root, [RULE], smtp_port=sink.port)
+        cdir = write_config(root, [RULE], smtp_port=sink.port, sources=sources)
         settings_file = cdir / "settings.yaml"
         settings = yaml.safe_load(settings_file.read_text(encoding="utf-8"))
         settings["console"] = {

@@ -3,11 +3,13 @@ department metrics, events, sources and the digest archive."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import requests
 
-from tests.console.conftest import EVIL, form_csrf
+from tests.console.conftest import EVIL, SECRET, ConsoleRig, form_csrf
+from yuqing.storage.base import SourceState
 
 HRSS = "yuqing@hrss.gov.example"
 
@@ -116,3 +118,40 @@ def test_department_metrics_events_sources_digests(rig):
     assert "【舆情日报】2026-11-20" in listing.text
     assert s.get(f"{rig.base}/digests/2026-11-20.html").text == "<p>日报</p>"
     assert s.get(f"{rig.base}/digests/..%2Fconfig%2Fsettings.yaml").status_code == 404
+
+
+def test_sources_page_says_which_sources_fail_and_why(tmp_path, smtp_sink, monkeypatch):
+    """A source whose last crawl failed is not shown as 正常 while it is still under
+    `crawl.unhealthy_after`; the crawl's reason (`bad_feed <url>`) is shown in Chinese."""
+    monkeypatch.setenv("YUQING_CONSOLE_SECRET", SECRET)
+    feed = {"kind": "feed", "channel": "wechat", "owner": "cac"}
+    sources = [
+        {"id": "ok", "name": "正常的源", "urls": ["http://127.0.0.1:9/ok.xml"], **feed},
+        {"id": "once", "name": "失败一次", "urls": ["http://127.0.0.1:9/b.xml"], **feed},
+        {"id": "down", "name": "持续失败", "urls": ["http://127.0.0.1:9/d.xml"], **feed},
+        {"id": "new", "name": "尚未采集", "urls": ["http://127.0.0.1:9/n.xml"], **feed},
+    ]
+    rig = ConsoleRig(tmp_path, smtp_sink, sources=sources)
+    try:
+        rig.store.save_source_state(SourceState("ok", last_crawl_at=rig.clock()))
+        rig.store.save_source_state(
+            SourceState(
+                "once", consecutive_failures=1, last_error="bad_feed http://127.0.0.1:9/b.xml"
+            )
+        )
+        rig.store.save_source_state(
+            SourceState(
+                "down", consecutive_failures=3, healthy=False, last_error=f"http_503 {EVIL}"
+            )
+        )
+        page = rig.start().login().get(f"{rig.base}/sources").text
+        rows = dict(re.findall(r"<tr><td>([^<]+)</td>.*?</td>\s*<td[^>]*>([^<]*)</td>", page, re.S))
+        assert rows["正常的源"] == "正常"
+        assert (
+            rows["失败一次"] == "采集失败 1 次：订阅源格式错误（bad_feed）http://127.0.0.1:9/b.xml"
+        )
+        assert rows["持续失败"].startswith("异常：HTTP 503 错误（http_503）")
+        assert rows["尚未采集"] == "未采集"
+        assert EVIL not in page
+    finally:
+        rig.close()

@@ -17,7 +17,7 @@ from yuqing.console.context import Console, ConsoleSetupError
 from yuqing.console.state import ConsoleState
 from yuqing.levels import LABELS, LEVELS
 from yuqing.timeutil import now as _now
-from yuqing.vocab import CHANNEL_NAMES, STATUS_NAMES
+from yuqing.vocab import CHANNEL_NAMES, STATUS_NAMES, failure_text
 
 #: Content-Security-Policy: no scripts at all, no framing, forms post only to us
 CSP = (
@@ -60,6 +60,7 @@ def create_app(cfg, store, clock: Callable[[], datetime] | None = None) -> Flask
         dept_label=lambda d: ctx.dept_names.get(d, d) if d else "—",
         pct=lambda v: "—" if v is None else f"{v:.0%}",
         minutes=_minutes,
+        failure_text=failure_text,
     )
 
     @app.before_request
