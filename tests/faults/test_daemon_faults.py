@@ -57,6 +57,20 @@ def test_a_cycle_whose_digest_cannot_be_mailed_reports_and_exits_non_zero(tmp_pa
         proc = run_cli("--config", str(cfg), "cycle", "--no-crawl")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert proc.stdout.startswith("alerts: ")  # the pass summary is printed
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: digest: DigestDeliveryError: ")
+    assert proc.stdout.startswith("alerts: ")  # the pass summary is printed, in words
+    assert proc.stdout.strip().endswith("; digest: failed") and "{" not in proc.stdout
+    # one line says why (no log line repeating it, no Python class name)
+    (line,) = [x for x in proc.stderr.splitlines() if "not delivered" in x]
+    assert line.startswith("error: digest: digest ") and "127.0.0.1" in line
+
+
+def test_a_cycle_that_mails_the_digest_says_so_in_words(tmp_path, smtp_sink):  # noqa: F811
+    with BoardServer(**{"w-api": Board(2), "w-html": Board(0)}) as srv:
+        cfg = board_config(tmp_path, srv.url, board="w", smtp_port=smtp_sink.port)
+        digest_due_now(cfg)
+        proc = run_cli("--config", str(cfg), "cycle", "--no-crawl")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = proc.stdout.strip()
+    assert "; digest: " in summary and "{" not in summary  # once a Python dict's repr
+    assert "archived, sent to 1 recipient(s)" in summary
+    assert any("【舆情日报】" in m["Subject"] for _, m in smtp_sink.messages)

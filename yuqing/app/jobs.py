@@ -144,6 +144,19 @@ def log_digest_failure(exc: Exception) -> None:
     log.error("digest failed (retried later): %s", what, exc_info=verbose or not expected)
 
 
+def digest_step_failed(exc: Exception) -> dict:
+    """A pass's digest step that raised, for the caller to report in one line (``yuqing
+    cycle``'s ``error: digest: …``): an expected failure (SMTP down) is its message, its
+    traceback logged at ``-v``; a bug is logged with its traceback at once."""
+    from yuqing.errors import YuqingError, one_line
+
+    if isinstance(exc, YuqingError):
+        log.info("digest failed", exc_info=True)
+        return {"error": one_line(str(exc))}
+    log_digest_failure(exc)
+    return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def escalate_job(config_dir: str) -> dict:
     with runtime(config_dir) as rt:
         escalated = escalate_due(rt.engine, rt.now())
@@ -248,7 +261,7 @@ def _digest(cfg: Config, force: bool, now: datetime) -> dict:
         raise
     with open_ledger(cfg) as ledger:
         ledger.set_last_day(today)
-    return {"digest": str(result)}
+    return {"digest": result}
 
 
 def digest_if_due_job(config_dir: str) -> dict:
@@ -326,6 +339,5 @@ def _cycle(config_dir: str, crawl: bool) -> dict:
         try:
             out["digest"] = digest_job(config_dir)
         except Exception as exc:  # noqa: BLE001 - reported, and the pass exits non-zero
-            log.error("digest failed: %s", exc)
-            out["digest"] = {"error": f"{type(exc).__name__}: {exc}"}
+            out["digest"] = digest_step_failed(exc)
     return out

@@ -320,6 +320,24 @@ def run(ctx, no_crawl) -> None:
     run_scheduler(_preflight(ctx), crawl=not no_crawl)
 
 
+def _digest_summary(step: dict) -> str:
+    """The digest step of a pass in words: what was sent, skipped, or that it failed (the
+    reason is the command's ``error:`` line)."""
+    if "error" in step:
+        return "failed"
+    if "skipped" in step:
+        return f"skipped ({step['skipped']})"
+    done = step.get("digest") or {}
+    parts = []
+    for key, r in done.items():
+        if isinstance(r, dict):
+            sent = len(r.get("sent", []))
+            parts.append(f"{key} archived, sent to {sent} recipient(s)")
+        else:
+            parts.append(f"{key} {r}")
+    return "; ".join(parts) or "nothing due"
+
+
 @click.command()
 @click.option("--no-crawl", is_flag=True, help="Skip the crawl step.")
 @click.option("--json", "as_json", is_flag=True, help="Print the pass summary as JSON.")
@@ -344,7 +362,7 @@ def cycle(ctx, no_crawl, as_json) -> None:
             f"alerts: {len(a['created'])} new, {a['sent']} message(s) sent, "
             f"{a['failed']} failed; escalated {len(out['escalated'])}; "
             f"rechecked {len(out['rechecked'])}"
-            + (f"; digest: {out['digest']}" if "digest" in out else "")
+            + (f"; digest: {_digest_summary(out['digest'])}" if "digest" in out else "")
         )
     if out["failed"]:
         reasons = {
