@@ -142,10 +142,14 @@ def crawl(
         ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
     settings = scrapy_settings(cfg, progress=progress, nlp=ctx.nlp is not None)
     process = CrawlerProcess(settings | {"LOG_INSTALL_ROOT_HANDLER": False})
+    not_started: list = []  # a spider that could not be built (its store unreadable, …)
     try:
         for source in due:
             ctx.summary.source(source.id)
-            process.crawl(SPIDERS[source.kind], source=source, ctx=ctx)
+            started_crawl = process.crawl(SPIDERS[source.kind], source=source, ctx=ctx)
+            # kept, not left to Twisted's "Unhandled error in Deferred" at exit: raised below,
+            # once the other sources have been crawled and recorded
+            started_crawl.addErrback(not_started.append)
         process.start()
     finally:
         if ctx.nlp_pool is not None:
@@ -158,6 +162,8 @@ def crawl(
             ctx.nlp.save(store)
         except YuqingError as exc:
             log.warning("NLP state not saved (%s); the next crawl rebuilds it", exc)
+    if not_started:
+        not_started[0].raiseException()
     return ctx.summary
 
 

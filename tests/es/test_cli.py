@@ -58,6 +58,25 @@ def test_unreachable_cluster_is_a_one_line_error(tmp_path, es_prefix):
     )
 
 
+def test_crawl_of_a_named_source_with_the_cluster_down_is_one_line(tmp_path):
+    """`yuqing crawl --source X` reads X's state while Scrapy builds its spider: with the
+    cluster down that failed inside a Deferred, so the error line was followed by Twisted's
+    "Unhandled error in Deferred" and two tracebacks."""
+    from tests.conftest import run_cli
+
+    cfg = es_config(tmp_path, "http://127.0.0.1:9", "down")
+    (cfg / "sources.yaml").write_text(
+        "sources:\n  - {id: feed, kind: feed, urls: ['http://127.0.0.1:9/feed.xml']}\n",
+        encoding="utf-8",
+    )
+    proc = run_cli("--config", str(cfg), "crawl", "--source", "feed")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "error: storage: elasticsearch at http://127.0.0.1:9 is unreachable (0 write(s) "
+        "spooled); cannot read source-state"
+    ), proc.stderr[-3000:]
+
+
 def test_open_store_dispatches_to_elasticsearch(es_url, es_prefix, tmp_path, monkeypatch):
     monkeypatch.setenv("YUQING_ES_API_KEY", "")
     store = open_store(load_config(es_config(tmp_path, es_url, es_prefix)))
