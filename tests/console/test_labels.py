@@ -41,6 +41,18 @@ def test_staff_corrects_category_focus_and_negativity(rig):
     )
     assert fb.by == "值班员甲" and fb.title.startswith("工地拖欠工资") and fb.note == EVIL
     assert fb.was["sentiment"] == -0.7
+    # focus topics by their names, not their ids (the page once showed "wage_arrears")
+    assert "重点领域→工资拖欠" in r.text and "wage_arrears<" not in r.text
+
+
+def test_post_page_names_focus_topics(rig):
+    pid = _post_id(rig)
+    post = rig.store.get_post(pid)
+    post.focus = ["wage_arrears", "work_safety"]
+    rig.store.upsert_post(post)
+    rig.store.flush()
+    page = rig.login().get(f"{rig.base}/posts/{pid}").text
+    assert '<td id="post-focus">工资拖欠、安全生产</td>' in page
 
 
 def test_unknown_category_and_missing_csrf_are_refused(rig):

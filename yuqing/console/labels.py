@@ -45,6 +45,7 @@ def post_page(post_id: str):
         m=message(post, names),
         categories=category_labels(),
         focus_topics=c.cfg.topics.focus,
+        focus_names={t.id: t.name for t in c.cfg.topics.focus},
         corrections=corrections,
         done=request.args.get("ok"),
     )
