@@ -26,6 +26,9 @@ def test_queue_shows_open_alerts_with_deadlines_and_overdue(rig):
     assert page.status_code == 200 and rig.alert.id in page.text
     assert "黄色预警" in page.text and "签收" in page.text and "已超时" not in page.text
     assert EVIL not in page.text
+    # an unknown filter is the default view, not a heading "<filter>预警" over nothing
+    bogus = s.get(f"{rig.base}/?status=bogus").text
+    assert "bogus" not in bogus and "<h1>待办预警</h1>" in bogus and rig.alert.id in bogus
     rig.clock.at += timedelta(days=2)  # past the 24h 签收时限 (and the session's life)
     assert "已超时" in rig.login().get(f"{rig.base}/").text
 

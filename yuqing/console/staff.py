@@ -23,6 +23,7 @@ from yuqing.console.auth import current, staff_required
 from yuqing.console.context import client_address, console
 from yuqing.console.forms import text
 from yuqing.levels import rank
+from yuqing.vocab import STATUS_NAMES
 
 bp = Blueprint("staff", __name__)
 QUEUE_DAYS = 90  # the queue looks this far back for unresolved alerts
@@ -59,6 +60,8 @@ def queue():
     c = console()
     now = c.now()
     status = request.args.get("status")
+    if status not in STATUS_NAMES:
+        status = None  # an unknown filter (a hand-edited address) is the default view
     alerts = [
         a
         for a in c.store.iter_alerts(since=now - timedelta(days=QUEUE_DAYS))
