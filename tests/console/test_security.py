@@ -71,7 +71,11 @@ def test_link_signed_with_another_secret_is_tampered(rig):
 
 def test_liaison_post_without_or_with_wrong_csrf_is_rejected(rig):
     link = rig.link(HRSS)
-    assert requests.post(f"{link}/ack").status_code == 400
+    refused = requests.post(f"{link}/ack")
+    assert refused.status_code == 400
+    # a page in Chinese that says nothing was done (Flask's own is an English "Bad Request")
+    assert "请求无效" in refused.text and "未做任何操作" in refused.text
+    assert "Bad Request" not in refused.text
     other_link = rig.link("yuqing@construction.gov.example")
     other_csrf = form_csrf(requests.get(other_link).text)
     assert requests.post(f"{link}/ack", data={"csrf": other_csrf}).status_code == 400
@@ -176,3 +180,14 @@ def test_response_text_and_url_are_escaped(rig):
         f"{link}/respond", data={"csrf": csrf, "text": "x", "url": "javascript:alert(1)"}
     )
     assert r.status_code == 409 and "http" in r.text
+
+
+def test_an_unexpected_error_is_a_chinese_page(rig, monkeypatch):
+    def broken(alert_id):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(rig.store, "get_alert", broken)
+    page = requests.get(rig.link(HRSS))
+    assert page.status_code == 500
+    assert "系统出错" in page.text and "Internal Server Error" not in page.text
+    assert "disk on fire" not in page.text  # no internals shown

@@ -82,6 +82,32 @@ def create_app(cfg, store, clock: Callable[[], datetime] | None = None) -> Flask
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        # a form whose token no longer matches (signed in again in another tab, a page kept
+        # open across sessions) or a value no form offers: Flask's page would be English
+        return (
+            render_template(
+                "error.html",
+                title="请求无效",
+                message="页面已过期或提交的内容无效，未做任何操作。",
+                reason=getattr(exc, "description", "") or "",
+                back=True,
+            ),
+            400,
+        )
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return (
+            render_template(
+                "error.html",
+                title="系统出错",
+                message="系统暂时无法完成该操作，请稍后重试；如仍出错，请联系网信办值班室。",
+            ),
+            500,
+        )
+
     @app.errorhandler(404)
     def _not_found(exc):
         return render_template("error.html", title="页面不存在", message="没有这个页面。"), 404
