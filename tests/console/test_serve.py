@@ -69,6 +69,21 @@ def test_serve_without_a_secret_is_one_line(tmp_path):
     ]
 
 
+def test_serve_on_a_port_in_use_says_which(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _start(_config(tmp_path), "serve", "--port", str(port))
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.strip().splitlines() == [
+        f"error: console: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+
+
 def test_run_serves_the_console_when_configured(tmp_path):
     port = free_port()
     cdir = _config(tmp_path, serve_in_run=True, port=port)

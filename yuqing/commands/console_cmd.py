@@ -36,7 +36,8 @@ def serve(ctx, host, port) -> None:
         server = ConsoleServer(cfg, store, host=host, port=port)
     except OSError as exc:
         store.close()
-        raise ConsoleSetupError(f"cannot listen: {exc}") from None
+        where = f"{host or cfg.settings.console.host}:{port or cfg.settings.console.port}"
+        raise ConsoleSetupError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     except BaseException:
         store.close()
         raise
