@@ -70,18 +70,20 @@ def test_serve_without_a_secret_is_one_line(tmp_path):
 
 
 def test_serve_on_a_port_in_use_says_which(tmp_path):
+    """`yuqing serve`, and `yuqing run` serving the console (where it was a traceback)."""
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = _start(_config(tmp_path), "serve", "--port", str(port))
-        _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1
-    assert err.strip().splitlines() == [
-        f"error: console: cannot listen on 127.0.0.1:{port}: Address already in use"
-    ]
+        serve = _start(_config(tmp_path / "serve"), "serve", "--port", str(port))
+        _, serve_err = serve.communicate(timeout=60)
+        run = _start(_config(tmp_path / "run", serve_in_run=True, port=port), "run", "--no-crawl")
+        _, run_err = run.communicate(timeout=120)
+    line = f"error: console: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert serve.returncode == 1 and serve_err.strip().splitlines() == [line]
+    assert run.returncode == 1 and run_err.strip().splitlines() == [line]
 
 
 def test_run_serves_the_console_when_configured(tmp_path):

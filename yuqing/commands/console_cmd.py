@@ -26,18 +26,13 @@ def serve(ctx, host, port) -> None:
       YUQING_CONSOLE_SECRET=... yuqing serve --host 0.0.0.0 --port 8765
     """
     from yuqing.cli import load
-    from yuqing.console.context import ConsoleSetupError
     from yuqing.console.server import ConsoleServer
     from yuqing.storage import open_store
 
     cfg = load(ctx)
     store = open_store(cfg)
     try:
-        server = ConsoleServer(cfg, store, host=host, port=port)
-    except OSError as exc:
-        store.close()
-        where = f"{host or cfg.settings.console.host}:{port or cfg.settings.console.port}"
-        raise ConsoleSetupError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+        server = ConsoleServer(cfg, store, host=host, port=port)  # ConsoleSetupError: one line
     except BaseException:
         store.close()
         raise

@@ -9,6 +9,7 @@ import threading
 from waitress.server import create_server
 
 from yuqing.console.app import create_app
+from yuqing.console.context import ConsoleSetupError
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +20,15 @@ class ConsoleServer:
     def __init__(self, cfg, store, host: str | None = None, port: int | None = None, clock=None):
         settings = cfg.settings.console
         self.app = create_app(cfg, store, clock)
-        self.server = create_server(
-            self.app,
-            host=host or settings.host,
-            port=settings.port if port is None else port,
-            threads=4,
-            ident="yuqing-console",
-        )
+        host, port = host or settings.host, settings.port if port is None else port
+        try:
+            self.server = create_server(
+                self.app, host=host, port=port, threads=4, ident="yuqing-console"
+            )
+        except OSError as exc:  # the port is taken, the address is not this machine's, …
+            raise ConsoleSetupError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
         self.host, self.port = self.server.effective_host, self.server.effective_port
         self.url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
