@@ -132,6 +132,35 @@ def test_times_of_day_are_checked_at_load(tmp_path):
     assert s.schedule.digest_time == "7:05" and s.alerts.quiet_hours.minutes() == (1439, 0)
 
 
+def test_addresses_and_console_durations_are_checked_at_load(tmp_path):
+    """A digest recipient or sender that is no address, and a console link or session that
+    would end at once, are configuration errors (they passed `config check` and failed only
+    when mail went out, or made every liaison link expired)."""
+    (tmp_path / "settings.yaml").write_text(
+        "smtp: {from: 'duty office'}\n"
+        "digest: {recipients: [duty@cac.gov.example, 'duty office']}\n"
+        "console: {link_ttl: 0s, session_idle: 0m}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    found = {p.key: p.message for p in exc.value.problems}
+    assert set(found) == {
+        "smtp.from",
+        "digest.recipients",
+        "console.link_ttl",
+        "console.session_idle",
+    }, found
+    assert found["digest.recipients"] == "not an e-mail address: 'duty office'"
+    assert found["smtp.from"].startswith("not a sender address: 'duty office'")
+    (tmp_path / "settings.yaml").write_text(
+        "smtp: {from: '舆情哨兵 <yuqing@example.gov.cn>'}\n"
+        "digest: {recipients: [duty@cac.gov.example]}\n",
+        encoding="utf-8",
+    )
+    assert load_config(tmp_path).settings.digest.recipients == ["duty@cac.gov.example"]
+
+
 def test_not_utf8_file_is_reported(cfg_dir):
     (cfg_dir / "departments.yaml").write_bytes("departments: []  # 部门\n".encode("gbk"))
     proc = check(cfg_dir)

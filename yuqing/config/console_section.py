@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from yuqing.config.types import Duration, parse_duration
+from yuqing.config.types import Interval, parse_duration
 
 #: ``scrypt$N$r$p$salt$hash`` (salt and hash base64) or ``pbkdf2_sha256$iterations$salt$hash``.
 PASSWORD_HASH = r"^(scrypt\$\d+\$\d+\$\d+|pbkdf2_sha256\$\d+)\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
@@ -33,11 +33,11 @@ class ConsoleSettings(_Strict):
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
-    link_ttl: Duration = parse_duration("30d")  # a liaison's link works this long after it was sent
-    session_ttl: Duration = parse_duration("8h")  # a staff session ends this long after sign-in
-    session_idle: Duration = parse_duration("1h")  # ... or after this long without a request
+    link_ttl: Interval = parse_duration("30d")  # a liaison's link works this long after it was sent
+    session_ttl: Interval = parse_duration("8h")  # a staff session ends this long after sign-in
+    session_idle: Interval = parse_duration("1h")  # ... or after this long without a request
     login_attempts: int = Field(default=5, ge=1)  # failed sign-ins per user and address
-    login_window: Duration = parse_duration(
+    login_window: Interval = parse_duration(
         "15m"
     )  # ... within this window before sign-in is refused
     state_path: str = "var/console.db"  # sessions and sign-in attempts (SQLite, any backend)

@@ -15,7 +15,7 @@ from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.cluster_section import ClusterSettings
 from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.nlp_section import NLPSettings
-from yuqing.config.types import ClockTime, Interval, parse_duration
+from yuqing.config.types import Addresses, ClockTime, Interval, Sender, parse_duration
 from yuqing.levels import Level
 from yuqing.models import CHANNELS
 
@@ -49,7 +49,7 @@ class SmtpSettings(Strict):
     starttls: bool = False
     ssl: bool = False
     username: str | None = None  # password from $YUQING_SMTP_PASSWORD
-    from_: str = Field(default="舆情哨兵 <yuqing-sentinel@localhost>", alias="from")
+    from_: Sender = Field(default="舆情哨兵 <yuqing-sentinel@localhost>", alias="from")
     timeout: float = 10.0
 
 
@@ -87,7 +87,7 @@ class CrawlSettings(Strict):
 
 
 class DigestSettings(Strict):
-    recipients: list[str] = Field(default_factory=list)
+    recipients: Addresses = Field(default_factory=list)
     out_dir: str = "var/digests"
     state_path: str = "var/digest.db"  # who received which digest; the last scheduled day
 
@@ -212,19 +212,11 @@ class Webhook(Strict):
 class Department(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     name: str
-    emails: list[str] = Field(default_factory=list)
+    emails: Addresses = Field(default_factory=list)
     webhooks: list[Webhook] = Field(default_factory=list)
     region: str | None = None
     escalate_to: str | None = None
     duty: bool = False  # the 网信办 duty office: catches unroutable alerts
-
-    @field_validator("emails")
-    @classmethod
-    def _addresses(cls, emails: list[str]) -> list[str]:
-        for e in emails:
-            if not re.match(r"^[^@\s<>]+@[^@\s<>]+$", e):
-                raise ValueError(f"not an e-mail address: {e!r}")
-        return emails
 
 
 class DepartmentsFile(Strict):

@@ -1,4 +1,5 @@
-"""Value types shared by the configuration models: durations and times of day.
+"""Value types shared by the configuration models: durations, times of day and e-mail
+addresses.
 
 A duration is written ``30s``, ``15m``, ``1h``, ``2d`` or ``1w`` (or a number of seconds) and
 parsed once, when the configuration is loaded, into a :class:`ParsedDuration` — a
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Annotated
 
 from pydantic import AfterValidator, PlainSerializer, PlainValidator, WithJsonSchema
@@ -88,3 +90,27 @@ def _clock(value: str) -> str:
 ClockTime = Annotated[
     str, AfterValidator(_clock), WithJsonSchema({"type": "string", "pattern": _CLOCK.pattern})
 ]
+
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+
+
+def _addresses(emails: list[str]) -> list[str]:
+    for e in emails:
+        if not _ADDRESS.match(e):
+            raise ValueError(f"not an e-mail address: {e!r}")
+    return emails
+
+
+def _sender(value: str) -> str:
+    if not _ADDRESS.match(parseaddr(value)[1]):
+        raise ValueError(
+            f"not a sender address: {value!r} (e.g. 舆情哨兵 <yuqing@example.gov.cn>, or an address)"
+        )
+    return value
+
+
+#: E-mail addresses (a department's mailboxes, the digest's recipients), checked at load.
+Addresses = Annotated[list[str], AfterValidator(_addresses)]
+#: The sender of every message (``smtp.from``): an address, with or without a display name.
+Sender = Annotated[str, AfterValidator(_sender)]
