@@ -90,7 +90,7 @@ class HotEvent:
     sources: list[str]
     keywords: list[str]
     burst: bool
-    negativity: float | None
+    negativity: float | None  # 负面度 0 (none) … 1 (all posts wholly negative)
     trend: list[float]  # hot index at the end of each day (from the event's hot_history)
     posts: list[PostRef]
     alert_level: str | None = None
@@ -410,10 +410,14 @@ def _hot_event(
             [*(names.source(s) for s in e.sources), *(names.source(p.source_id) for p in posts)]
         )
     )
+    # 负面度 0…1, as the event tracker keeps it (mean of max(0, −sentiment) over its posts) and
+    # the hot index uses it; from the sampled posts when the event has none stored
     sents = [p.sentiment for p in posts if p.sentiment is not None]
     negativity = e.negativity
     if negativity is None and sents:
-        negativity = round(sum(sents) / len(sents), 2)
+        negativity = sum(max(0.0, -s) for s in sents) / len(sents)
+    if negativity is not None:
+        negativity = round(negativity, 2)
     return HotEvent(
         id=e.id,
         title=e.title,

@@ -42,6 +42,15 @@ def test_numbers(filled):
     assert wage.trend == sorted(wage.trend) and wage.trend[0] > 0
     assert d.hot_table == []  # the 热点问题表 is for weekly and monthly digests
     assert [f.name for f in d.focus][:3] == ["营商环境", "房地产金融", "工资拖欠"]
+    # an event's 负面度 (0…1, higher = more negative), never a sentiment (−1…1) under its label
+    assert wage.negativity == 0.6  # its posts' sentiments −0.8 … −0.4, no stored negativity
+    event = store.get_event("ev-water")
+    event.negativity = 0.9375  # as the event tracker stores it
+    store.upsert_event(event)
+    water = next(e for e in gather(cfg, store, _day(), NOW).hot_events if e.id == "ev-water")
+    assert water.negativity == 0.94
+    page = build(cfg, store, _day(), NOW).html_archive
+    assert "负面度 0.94" in page and "负面度 0.60" in page and "· 情感 0.94" not in page
     wage_focus = next(f for f in d.focus if f.id == "wage_arrears")
     assert wage_focus.count == 5 and wage_focus.negativity == -0.6
     assert [a.id for a in d.alerts.overdue] == ["a-orange-water"]
