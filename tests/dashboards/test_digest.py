@@ -264,6 +264,11 @@ def test_cli_digest(filled, smtp_sink, tmp_path):
     assert res.exit_code == 1 and "one of --date, --week and --month" in res.output
     res = runner.invoke(cli, ["--config", str(cdir), "digest", "--month", "2026-13"])
     assert res.exit_code == 1 and "not a month" in res.output
+    res = runner.invoke(cli, ["--config", str(cdir), "digest", "--send", "--to", "duty office"])
+    assert (
+        res.exit_code == 1 and res.output == "error: --to: not an e-mail address: 'duty office'\n"
+    )
+    assert len(smtp_sink.messages) == 1  # nothing built or sent
 
 
 def test_dormant_accounts_follow_the_dormancy_rule(filled):

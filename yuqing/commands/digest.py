@@ -91,6 +91,7 @@ def digest(ctx, date_value, week, month, out_file, send, resend, to) -> None:
     from pathlib import Path
 
     from yuqing.cli import load
+    from yuqing.config.types import check_addresses
     from yuqing.dashboards.digest import archive, build, out_dir
     from yuqing.dashboards.mail import DigestDeliveryError
     from yuqing.dashboards.mail import send as send_digest
@@ -104,6 +105,10 @@ def digest(ctx, date_value, week, month, out_file, send, resend, to) -> None:
         raise InputError(f"{period.label} has not started yet")
     if (resend or to) and not send:
         raise InputError("--resend and --to need --send")
+    try:
+        check_addresses(list(to))
+    except ValueError as exc:
+        raise InputError(f"--to: {exc}") from None
     with open_store(cfg) as store:
         rendered = build(cfg, store, period, now)
     path = archive(rendered, out_dir(cfg), Path(out_file) if out_file else None)

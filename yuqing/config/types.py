@@ -95,7 +95,8 @@ ClockTime = Annotated[
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
-def _addresses(emails: list[str]) -> list[str]:
+def check_addresses(emails: list[str]) -> list[str]:
+    """``emails`` when each is an address; else ValueError naming the first that is not."""
     for e in emails:
         if not _ADDRESS.match(e):
             raise ValueError(f"not an e-mail address: {e!r}")
@@ -111,6 +112,6 @@ def _sender(value: str) -> str:
 
 
 #: E-mail addresses (a department's mailboxes, the digest's recipients), checked at load.
-Addresses = Annotated[list[str], AfterValidator(_addresses)]
+Addresses = Annotated[list[str], AfterValidator(check_addresses)]
 #: The sender of every message (``smtp.from``): an address, with or without a display name.
 Sender = Annotated[str, AfterValidator(_sender)]
