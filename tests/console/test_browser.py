@@ -57,13 +57,25 @@ def _by_id(d, element_id):
 
 def _submit(d, element_id):
     """Click a submit button and wait for the next page to replace this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = d.find_element(By.TAG_NAME, "html")
     _by_id(d, element_id).click()
-    WebDriverWait(d, 20).until(ec.staleness_of(old))
+
+    def replaced(driver) -> bool:
+        try:
+            return ec.staleness_of(old)(driver)
+        except WebDriverException as exc:
+            # under load the old page can be torn down while Chromium answers the check:
+            # "unhandled inspector error … Node with given id does not belong to the document"
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+
+    WebDriverWait(d, 20).until(replaced)
 
 
 def _screenshot(d, path) -> None:
