@@ -86,6 +86,16 @@ def agreement(old: dict[str, str], new: dict[str, str]) -> dict[str, float]:
     }
 
 
+def export_code(rev: str, dest: Path) -> Path:
+    """The tree of git revision ``rev`` of this repository, exported into ``dest``."""
+    dest.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
 def run(code: Path, store: Path, days: float, work: Path, label: str) -> dict:
     copy = work / f"store-{label}"
     shutil.rmtree(copy, ignore_errors=True)
@@ -114,12 +124,7 @@ def main() -> None:
     store = Path(args.dir).resolve()
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
-        old_code = work / "old-code"
-        old_code.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.old], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive, check=True)
+        old_code = export_code(args.old, work / "old-code")
         old = run(old_code, store, args.days, work, "old")
         new = run(ROOT, store, args.days, work, "new")
     print(f"event rebuild over {args.days:g} days of {store.name}: {old['stats']['posts']:,} posts")

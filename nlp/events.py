@@ -42,6 +42,7 @@ __all__ = [
     "SiteIndex",
     "event_id_for",
     "EventSample",
+    "Changes",
     "sample_due",
     "sample_key",
 ]
@@ -349,6 +350,25 @@ def sample_due(n: int) -> int:
     return 3 * p // 2 if p >= 2 and n >= 3 * p // 2 else p
 
 
+@dataclass
+class Changes:
+    """What changed in an :class:`EventTracker` since its state was last saved or restored,
+    so the save (nlp/state.py) writes only that. ``token`` names the saved state these
+    changes follow (None: none — the next save writes everything).
+
+    Events enter the tracker's recency order at its end (new, revived, or moved by a post),
+    so those in ``moved`` are its last ``len(moved)`` events; the others keep their order.
+    New posts of the post → event map are likewise its last entries, and entries leave it
+    from the front only."""
+
+    token: str | None = None
+    moved: set[str] = field(default_factory=set)  # events put at the end of the order
+    touched: set[str] = field(default_factory=set)  # states handed out (``held``): may change
+    dropped: set[str] = field(default_factory=set)  # events no longer held
+    posts: set[str] = field(default_factory=set)  # post ids new in the post → event map
+    posts_changed: set[str] = field(default_factory=set)  # entries rewritten in place
+
+
 def _normed(vec: dict[str, float]) -> dict[str, float]:
     n = math.sqrt(sum_squares(vec)) or 1.0
     return {k: v / n for k, v in vec.items()}
@@ -388,6 +408,8 @@ class EventTracker:
         self.track_window = self.settings.dedup.window
         self._clock: datetime | None = None
         self.dirty: set[str] = set()
+        #: what changed since the state was saved or restored (nlp/state.py)
+        self.changes = Changes()
 
     # ------------------------------------------------------------------ public
     def assign(
@@ -414,11 +436,18 @@ class EventTracker:
         self._add(st, post, vec, t)
         if pool is not None:
             st.add_pool(pool[0], pool[1], own_focus(post), self._sample_input(post, pool))
-        self._post_event[post.id] = (st.event.id, t)
+        self._track(post.id, st.event.id, t, known is None)
         self._trim()
         if flush:
             self.flush()
         return st.event
+
+    def _track(self, post_id: str, event_id: str, t: datetime, new: bool) -> None:
+        self._post_event[post_id] = (event_id, t)
+        if new:
+            self.changes.posts.add(post_id)
+        else:  # rewritten in place (its event was no longer held): it keeps its position
+            self.changes.posts_changed.add(post_id)
 
     def flush(self) -> None:
         """Write every event changed since the last flush to the sink."""
@@ -454,6 +483,7 @@ class EventTracker:
             self._post_event[post.id] = (st.event.id, t)
         self._trim()
         self.dirty.clear()
+        self.changes = Changes()  # rebuilt: the next save writes everything
 
     def _sample_input(self, post: Post, pool: tuple) -> tuple[str, str, int] | None:
         """(post id, opening, sample size) for the event's text sample, when the post's
@@ -531,8 +561,12 @@ class EventTracker:
         }
 
     def held(self, event_id: str) -> _State | None:
-        """The in-memory state of an event (its pooled focus evidence), if it is held."""
-        return self._events.get(event_id)
+        """The in-memory state of an event (its pooled focus evidence), if it is held; the
+        caller may change it (it is saved again)."""
+        st = self._events.get(event_id)
+        if st is not None:
+            self.changes.touched.add(event_id)
+        return st
 
     def get(self, event_id: str) -> Event | None:
         st = self._events.get(event_id)
@@ -553,6 +587,7 @@ class EventTracker:
                 return None
             st = _State(stored)
             self._events[eid] = st
+            self.changes.moved.add(eid)
             self._seed(st)
         return st
 
@@ -608,6 +643,7 @@ class EventTracker:
         )
         st = _State(ev)
         self._events[ev.id] = st
+        self.changes.moved.add(ev.id)
         return st
 
     # ------------------------------------------------------------------ updating
@@ -685,6 +721,7 @@ class EventTracker:
             ev.hot_history.append([day, ev.hotness])
             del ev.hot_history[:-400]
         self._events.move_to_end(ev.id)
+        self.changes.moved.add(ev.id)
         self.dirty.add(ev.id)
 
     @staticmethod
@@ -737,6 +774,7 @@ class EventTracker:
 
     def _drop(self, eid: str) -> None:
         st = self._events.pop(eid)
+        self.changes.dropped.add(eid)
         if eid in self.dirty:
             self.sink.upsert_event(st.event)
             self.dirty.discard(eid)

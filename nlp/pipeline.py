@@ -7,6 +7,8 @@ Per post: analysis (:class:`~yuqing.nlp.analyzer.PostAnalyzer`) → near-duplica
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -31,6 +33,8 @@ from yuqing.nlp.retro import RetroShare, note, share
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = ["NLPStage"]
+
+log = logging.getLogger(__name__)
 
 #: posts handed back lately that the caller may not have stored yet: a retroactive share
 #: tags them in memory (the stored ones are tagged by the caller, nlp/retro.py)
@@ -57,6 +61,8 @@ class NLPStage:
         self._snapshot_mark: str | None = None
         #: how the last restore went ({"seconds", "replayed"}), for the crawl's report
         self.warm_up: dict[str, float | int | None] = {}
+        #: the rows the last save wrote ({"events", "posts", "whole"}: nlp/state.py)
+        self.last_save: dict[str, int] = {}
         self.dedup = NearDuplicateIndex(
             num_perm=s.dedup.num_perm,
             threshold=s.dedup.threshold,
@@ -267,8 +273,16 @@ class NLPStage:
             mark = store.change_mark()
             if mark == self._snapshot_mark:  # nothing stored since: the snapshot is current
                 return
-            state.save(self.state_path, self.events, mark)
+            t0 = time.process_time()
+            self.last_save = written = state.save(self.state_path, self.events, mark)
             self._snapshot_mark = mark
+            log.info(
+                "NLP state saved (%s): %d event and %d post rows written in %.2f s CPU",
+                "whole" if written["whole"] else "what changed",
+                written["events"],
+                written["posts"],
+                time.process_time() - t0,
+            )
 
     def warm(self, store, *, now: datetime | None = None) -> int:
         """Rebuild duplicate index and recent events from storage (``iter_posts`` /

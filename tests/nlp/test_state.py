@@ -113,9 +113,9 @@ def test_a_crawl_that_stored_nothing_keeps_the_snapshot_as_it_is(tmp_path):
     quiet = make_stage(sink=store, state_path=path)
     assert quiet.restore(store) is None
 
-    def snapshot() -> tuple:  # REPLACE writes the row anew (a new rowid)
+    def snapshot() -> tuple:  # every save names its state with a new token
         with closing(sqlite3.connect(path)) as db:
-            return db.execute("SELECT rowid, mark FROM nlp_snapshot").fetchone()
+            return db.execute("SELECT token, mark FROM tracker_head").fetchone()
 
     before = snapshot()
     _crawl(quiet, store, [])  # nothing fetched, nothing stored
