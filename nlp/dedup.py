@@ -9,8 +9,10 @@ copy arrives that is earlier than the current canonical, it becomes canonical an
 re-pointed ids are reported so the caller can update stored posts.
 
 State is bounded: entries leave the index when their arrival time (``crawled_at``) falls out
-of ``window`` behind the newest arrival, and the oldest leave first when ``max_items`` is
-exceeded.
+of ``window`` behind the newest arrival, and the earliest arrivals leave first when
+``max_items`` is exceeded — by arrival time, not by the order they were added in (a post
+arriving with an old crawl time, e.g. one stored earlier and analysed later, leaves with its
+time, not after every entry added before it).
 
 Why SQLite and not datasketch's in-memory ``MinHashLSH``: a week of a busy city is 200 k posts,
 and the in-memory index costs about 6 KB per post (a Python set per band) — over a gigabyte —
@@ -18,8 +20,8 @@ and has to be rebuilt by replaying the week at every crawl start. On disk the in
 the moment the file is opened, memory stays flat, and a post costs a few indexed lookups. The
 banding (``b`` bands of ``r`` rows) is datasketch's choice for the candidate threshold.
 
-Tables: ``dedup_entry`` (one row per indexed post, ``n`` = arrival order, the signature as 32-bit
-values) and ``dedup_band`` (one row per band of each entry: a 64-bit hash of the band's values).
+Tables: ``dedup_entry`` (one row per indexed post, ``n`` = the order added, ``arrived`` indexed
+for eviction, the signature as 32-bit values) and ``dedup_band`` (one row per band of each entry: a 64-bit hash of the band's values).
 Writes are grouped in a transaction until :meth:`commit`.
 """
 
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS dedup_entry (
     n INTEGER PRIMARY KEY, post_id TEXT NOT NULL UNIQUE, canonical TEXT NOT NULL,
     key_time REAL NOT NULL, key_crawled REAL NOT NULL, arrived REAL NOT NULL, sig BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS dedup_entry_canonical ON dedup_entry(canonical);
+CREATE INDEX IF NOT EXISTS dedup_entry_arrived ON dedup_entry(arrived);
 CREATE TABLE IF NOT EXISTS dedup_band (
     band INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (band, n)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dedup_band_n ON dedup_band(n);
@@ -121,7 +124,7 @@ class NearDuplicateIndex:
         self.db = self._open(path)
         self._count = self._one("SELECT count(*) FROM dedup_entry") or 0
         self._newest: float | None = self._one("SELECT max(arrived) FROM dedup_entry")
-        #: arrival of the first entry in index order (the next to leave the window)
+        #: the earliest arrival indexed (the next to leave the window)
         self._oldest: float | None = self._first_arrival()
         #: ids of the batch being added (:meth:`expect`) that were not indexed when it began
         self._absent: set[str] = set()
@@ -145,7 +148,7 @@ class NearDuplicateIndex:
             self.db.execute("BEGIN IMMEDIATE")
 
     def _first_arrival(self) -> float | None:
-        return self._one("SELECT arrived FROM dedup_entry ORDER BY n LIMIT 1")
+        return self._one("SELECT min(arrived) FROM dedup_entry")
 
     def expect(self, post_ids: Sequence[str]) -> None:
         """The ids about to be added (a batch): one query tells which are indexed already,
@@ -249,7 +252,7 @@ class NearDuplicateIndex:
         row = cur.lastrowid
         self.db.execute(self._band_insert, [x for b in bands for x in (b, row)])  # one statement
         self._count += 1
-        if self._oldest is None:
+        if self._oldest is None or arrived < self._oldest:
             self._oldest = arrived
         self._trim()
         return result
@@ -262,33 +265,27 @@ class NearDuplicateIndex:
         self.db.execute("UPDATE dedup_entry SET canonical=? WHERE canonical=?", (new, old))
         return sorted(members)
 
-    def _evict_through(self, n: int) -> None:
-        self._count -= self.db.execute("DELETE FROM dedup_entry WHERE n <= ?", (n,)).rowcount
-        self.db.execute("DELETE FROM dedup_band WHERE n <= ?", (n,))
+    def _evict(self, ns: list[int]) -> None:
+        for i in range(0, len(ns), _IN_LIMIT):
+            part = ns[i : i + _IN_LIMIT]
+            marks = ",".join("?" * len(part))
+            self.db.execute(f"DELETE FROM dedup_band WHERE n IN ({marks})", part)
+            self._count -= self.db.execute(
+                f"DELETE FROM dedup_entry WHERE n IN ({marks})", part
+            ).rowcount
         self._oldest = self._first_arrival()
 
     def _trim(self) -> None:
-        if self._count > self.max_items:
-            n = self._one(
-                "SELECT n FROM dedup_entry ORDER BY n LIMIT 1 OFFSET ?",
-                (self._count - self.max_items - 1,),
-            )
-            self._evict_through(n)
+        if self._count > self.max_items:  # the earliest arrivals (ties: the first added)
+            over = self._count - self.max_items
+            q = "SELECT n FROM dedup_entry ORDER BY arrived, n LIMIT ?"
+            self._evict([n for (n,) in self.db.execute(q, (over,))])
         if self._newest is None:
             return
         horizon = self._newest - self.window_seconds
-        oldest = self._oldest
-        if oldest is None or oldest >= horizon:
-            return
-        while True:  # oldest arrivals first, up to the first one still inside the window
-            front = self.db.execute(
-                "SELECT n, arrived FROM dedup_entry ORDER BY n LIMIT 256"
-            ).fetchall()
-            cut = next((i for i, (_, t) in enumerate(front) if t >= horizon), len(front))
-            if cut:
-                self._evict_through(front[cut - 1][0])
-            if cut < len(front) or not front:
-                return
+        if self._oldest is not None and self._oldest < horizon:
+            q = "SELECT n FROM dedup_entry WHERE arrived < ?"
+            self._evict([n for (n,) in self.db.execute(q, (horizon,))])
 
     def stats(self) -> dict[str, int]:
         groups = self._one(

@@ -173,3 +173,32 @@ def test_batched_adds_equal_plain_adds(tmp_path):
         plain.db.execute(rows + " ORDER BY n").fetchall()
     )
     assert len(batched) == len(plain) <= 120
+
+
+def test_entries_leave_by_their_arrival_not_the_order_they_were_added(tmp_path):
+    """A post added late with an early crawl time (stored earlier, analysed later) leaves the
+    window with its time — it does not wait behind the entries added before it — and the
+    earliest arrivals are the first to go when the index is full."""
+    from datetime import timedelta
+
+    def words(i: int) -> list[str]:
+        return [f"w{i}", f"x{i}", f"y{i}", f"z{i}", "共同"]
+
+    def at(hours: float):
+        return T0 + timedelta(hours=hours)
+
+    idx = NearDuplicateIndex(path=tmp_path / "d.sqlite", window_seconds=10 * 3600)
+    idx.add("now", words(0), published_at=at(20), crawled_at=at(20))
+    idx.add("late", words(1), published_at=at(1), crawled_at=at(1))  # added after "now"
+    idx.add("next", words(2), published_at=at(21), crawled_at=at(21))
+    assert len(idx) == 2  # "late" arrived 20 h before the newest: out of the 10 h window
+    assert idx.add("copy", words(1), published_at=at(22), crawled_at=at(22)).duplicate_of is None
+    idx.close()
+
+    full = NearDuplicateIndex(path=tmp_path / "f.sqlite", max_items=100, window_seconds=1e9)
+    for i in range(100):
+        full.add(f"p{i}", words(i), published_at=at(10 + i), crawled_at=at(10 + i))
+    full.add("early", words(500), published_at=at(1), crawled_at=at(1))  # the earliest: goes
+    assert len(full) == 100
+    assert full.add("c0", words(0), published_at=at(300), crawled_at=at(300)).duplicate_of == "p0"
+    assert full.add("c9", words(500), published_at=at(301), crawled_at=at(301)).duplicate_of is None
