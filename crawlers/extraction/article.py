@@ -84,6 +84,13 @@ _RELATED_HEAD = re.compile(
     r"^\s*[【\[]?\s*(延伸阅读|相关阅读|推荐阅读|相关新闻|相关推荐|相关文章|相关链接|延伸\s*[·•]\s*推荐|"
     r"猜你喜欢|热门推荐|更多阅读)\s*[】\]]?\s*[:：]?\s*$"
 )
+# the follow-us block closing a WeChat 公众号 article (government accounts and their reposts):
+# a QR-code prompt, then menu keywords ("1、回复【社保】查询…") and "点【在看】"
+_FOLLOW_HEAD = re.compile(
+    r"^\s*(扫描下方二维码|扫描上方二维码|长按下方二维码|长按识别二维码|长按二维码|扫码关注|"
+    r"点击上方蓝字|点击蓝字关注|关注我们[，,:：！!]?\s*$)"
+)
+_FOLLOW_LINE = re.compile(r"^\s*(\d+[、.．]\s*回复[【\[]|点击菜单栏|看都看完了|点个?[“【\[]?在看)")
 _BLOCKS = {
     "p",
     "div",
@@ -280,7 +287,7 @@ def _cut_related(lines: list[str]) -> list[str]:
     """Without a related-links block after the text: from its heading on, when the heading
     follows most of the text (a "相关新闻" box above the text only loses its heading)."""
     for i, ln in enumerate(lines):
-        if _RELATED_HEAD.match(ln):
+        if _RELATED_HEAD.match(ln) or _FOLLOW_HEAD.match(ln):
             before = sum(cjk_count(x) for x in lines[:i])
             if before and before >= sum(cjk_count(x) for x in lines[i + 1 :]):
                 return lines[:i]
@@ -293,7 +300,7 @@ def _clean_body(lines: list[str], title: str) -> str:
         ln = norm_ws(ln)
         if not ln or ln == title or _BOILER_LINE.match(ln) or len(ln) <= 2:
             continue
-        if _RELATED_HEAD.match(ln):
+        if _RELATED_HEAD.match(ln) or _FOLLOW_HEAD.match(ln) or _FOLLOW_LINE.match(ln):
             continue
         if len(ln) <= 30 and _SIGNATURE.match(ln):
             continue
