@@ -206,7 +206,8 @@ def _write_changes(db: sqlite3.Connection, tracker: Any, ch: Changes) -> dict[st
 
 def load(path: Path, tracker: Any, mark: str) -> bool:
     """Restore the tracker from the snapshot if it is current and whole; True when restored
-    (the tracker is left as it was otherwise)."""
+    (the tracker is left as it was otherwise). Rows are read as they are unpickled, not all
+    at once (their bytes are about the size of the state)."""
     if not path.exists():
         return False
     db = _connect(path)
@@ -222,27 +223,22 @@ def load(path: Path, tracker: Any, mark: str) -> bool:
                 "NLP state snapshot is stale (store or code changed): rebuilding from the store"
             )
             return False
-        event_rows = db.execute("SELECT id, data FROM tracker_event ORDER BY seq").fetchall()
-        post_rows = db.execute("SELECT id, event, t FROM tracker_post ORDER BY seq").fetchall()
-    except sqlite3.Error as exc:
+        rest = pickle.loads(head[5])
+        rows = db.execute("SELECT id, data FROM tracker_event ORDER BY seq")
+        events = OrderedDict((eid, pickle.loads(data)) for eid, data in rows)
+        rows = db.execute("SELECT id, event, t FROM tracker_post ORDER BY seq")
+        posts = OrderedDict((pid, (eid, datetime.fromisoformat(t))) for pid, eid, t in rows)
+        if (len(events), len(posts)) != (head[3], head[4]):
+            raise ValueError(
+                f"{len(events)} of {head[3]} events and {len(posts)} of {head[4]} posts on file"
+            )
+    except Exception as exc:  # noqa: BLE001 - an unreadable snapshot is rebuilt, not fatal
         log.warning("NLP state snapshot unreadable (%s): rebuilding from the store", exc)
         return False
     finally:
         if db.in_transaction:
             db.execute("ROLLBACK")
         db.close()
-    try:
-        if (len(event_rows), len(post_rows)) != (head[3], head[4]):
-            raise ValueError(
-                f"{len(event_rows)} of {head[3]} events and {len(post_rows)} of {head[4]} "
-                "posts on file"
-            )
-        rest = pickle.loads(head[5])
-        events = OrderedDict((eid, pickle.loads(data)) for eid, data in event_rows)
-        posts = OrderedDict((pid, (eid, datetime.fromisoformat(t))) for pid, eid, t in post_rows)
-    except Exception as exc:  # noqa: BLE001 - an unreadable snapshot is rebuilt, not fatal
-        log.warning("NLP state snapshot unreadable (%s): rebuilding from the store", exc)
-        return False
     index = CentroidIndex(tracker._index.top)
     for eid, st in events.items():  # the index holds the centroids' top terms (exactly)
         index.update(eid, st.centroid)
