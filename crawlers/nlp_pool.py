@@ -19,7 +19,7 @@ _ANALYZER = None
 def warm_analyzer(analyzer) -> None:
     """Do the one-off work (segmenter dictionary, the models' compiled fast paths, the anchor
     tagger) before the crawl starts instead of on its first post, then move everything loaded
-    so far out of the garbage collector's way (``gc.freeze``)."""
+    so far out of the garbage collector's way (:func:`settle_collector`)."""
     analyzer.segmenter.warm()
     analyzer.classifier.fast()
     model = getattr(analyzer.negativity, "model", None)
@@ -27,12 +27,27 @@ def warm_analyzer(analyzer) -> None:
         model.fast()
     analyzer.anchors.extract("")
     analyzer.shared_vocabulary()
-    # the models live as long as the process: their ~120 k containers (vocabularies,
-    # dictionaries, tagger tables) leave the garbage collector's generations, which every
-    # full collection walked again (≈ 5 % of the stage's CPU in bench/nlp.py); objects
-    # frozen this way are still freed when their last reference goes
+    settle_collector()
+
+
+#: young-generation threshold for a warm NLP process (Python's default is 700)
+YOUNG_THRESHOLD = 20_000
+
+
+def settle_collector() -> None:
+    """Tune the garbage collector for a process whose models are loaded.
+
+    The models live as long as the process: their ~120 k containers (vocabularies,
+    dictionaries, tagger tables) leave the collector's generations, which every full
+    collection walked again (≈ 5 % of the stage's CPU in bench/nlp.py); objects frozen this
+    way are still freed when their last reference goes. And a batch allocates tens of
+    thousands of short-lived containers (tokens, n-gram lists, feature dicts), so the default
+    young-generation threshold (700) ran a collection every few posts and promoted the batch's
+    live objects into the older generations that later collections walk again; at 20,000
+    there are far fewer of both (bench/nlp.py batched 0.86 -> 0.91, bench/results/nlp.md)."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _init(config_dir: str) -> None:
