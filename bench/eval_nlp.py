@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/eval_nlp.py --category     # dev.csv through `yuqing evaluate`'s path
     .venv/bin/python bench/eval_nlp.py --focus        # hand-labelled focus set + dust/noise check
+                                   # (--no-test: without the held-out focus test set)
     .venv/bin/python bench/eval_nlp.py --reviews online_shopping_10_cats.csv [--snownlp]
     .venv/bin/python bench/eval_nlp.py --write-eval DIR [--reviews …] [--hotel …]
                                    # files for `yuqing evaluate --data` (text,label,focus /
@@ -101,7 +102,7 @@ def focus(args) -> None:
     m = focus_metrics(truth, pred, topics)
     print(f"focus topics, {len(texts)} hand-labelled dev messages ({FOCUS.name}):")
     _focus_table(m)
-    test = focus_test(an, topics)
+    test = None if args.no_test else focus_test(an, topics)
     dust = [k for k, t in enumerate(texts) if "ecology" in truth[k] and DUST_NOISE.search(t)]
     hit = sum("ecology" in pred[k] for k in dust)
     print(f"dust/noise complaints tagged ecology: {hit}/{len(dust)} ({hit / len(dust):.0%})")
@@ -545,6 +546,12 @@ def main() -> None:
     ap.add_argument("--category", action="store_true")
     ap.add_argument("--focus", action="store_true")
     ap.add_argument("--focus-model", metavar="PATH", help="--focus with this model file")
+    ap.add_argument(
+        "--no-test",
+        action="store_true",
+        help="--focus without the held-out focus test set (while developing: it is scored once "
+        "per shipped model)",
+    )
     ap.add_argument("--reviews", metavar="CSV", help="online_shopping_10_cats.csv")
     ap.add_argument("--hotel", metavar="CSV", help="ChnSentiCorp_htl_all.csv")
     ap.add_argument("--snownlp", action="store_true", help="score SnowNLP on the same reviews")

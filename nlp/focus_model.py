@@ -143,6 +143,18 @@ _END_SENSITIVE = {
     if any(x in rx.pattern for x in ("(?=", "(?!", "$", "\\b", "\\B", "\\Z"))
 }
 
+#: in-scope evidence from the scope column of RULES.md: a topic of the model's
+#: ``scope_required`` is tagged only where the text names something of its scope — for
+#: real_estate_finance the developer, the delivery, the certificates, the property company,
+#: prices, loans, the provident fund, public housing, fund-raising (an estate's other matters —
+#: its lifts, power, schools, a neighbour's build — are not the topic's)
+_SCOPE: dict[str, re.Pattern] = {
+    "real_estate_finance": re.compile(
+        _PATTERNS["real_estate_finance"][0].pattern
+        + r"|棚户区|棚改|楼盘|商品房|物业|房地产|交房|公积金|集资|理财|P2P|贷款|售楼"
+    ),
+}
+
 #: topics whose patterns count only in the message's opening (what it is *about*)
 _PATTERN_OPENING = {"ecology", "real_estate_finance"}
 
@@ -264,6 +276,8 @@ class FocusModel:
     evidence_coef: list[list[float] | None] = field(default_factory=list)
     evidence_thresholds: list[float] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: per topic: tagged only where the text holds in-scope evidence (``_SCOPE``)
+    scope_required: list[bool] = field(default_factory=list)
 
     def word_features(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """(column ids, sublinear tf · idf, L2-normalised) of the known content words."""
@@ -346,6 +360,10 @@ class ModelFocusTagger:
         override = getattr(model, "lexicon_override", None) or [True] * len(model.topics)
         self._override = list(override)
         self._lexicon_only = [t for t in configured if t not in model.topics]
+        scope = getattr(model, "scope_required", None) or [False] * len(model.topics)
+        self._scope = [
+            _SCOPE[t] if need else None for t, need in zip(model.topics, scope, strict=True)
+        ]
 
     def pooled(
         self, bag: Iterable[str], cat_labels: Sequence[str], cat_proba: np.ndarray
@@ -398,6 +416,9 @@ class ModelFocusTagger:
                         ev.append(m.group(0))
             if p[i] < self.thresholds[i] and not lexicon_says and not patterns_say:
                 continue
+            scope = self._scope[i]
+            if scope is not None and not scope.search(text):
+                continue
             for w in self.model.evidence_words(tokens, i, words=words):
                 if not any(w in e or e in w for e in ev):
                     ev.append(w)
@@ -430,6 +451,9 @@ def train_focus_model(
     evidence_C: float = 0.3,
     thresholds_on: str = "all",
     precision_floor: float | None = None,
+    untagged: Sequence[str] = (),
+    scope_required: Sequence[str] = (),
+    floor_keeps_goal: bool = False,
 ) -> FocusModel:
     """Fit on normalized ``texts`` with gold ``categories`` (for the weak labels only), their
     content ``tokens`` and the category model's *out-of-fold* probabilities ``cat_proba``.
@@ -461,7 +485,21 @@ def train_focus_model(
     lexicon rule, or the pattern layer — out of fold on those rows; where their precision misses
     the floor (with the Wilson bound, as :func:`_threshold`), the word threshold and the layer's
     are raised and the lexicon rule switched off, in the combination that keeps the most recall
-    while reaching it (:func:`_floor`). None: no such step."""
+    while reaching it (:func:`_floor`). None: no such step.
+
+    ``untagged``: topics the model never tags (no word model, no layer, no lexicon rule) — for a
+    topic whose tags miss the precision goal out of fold whatever its settings (chosen with
+    ``tools/cv_focus.py``, docs/nlp.md): left untagged rather than tagged wrongly. The
+    configured lexicon does not take it over (the topic stays one of the model's).
+
+    ``scope_required``: topics (of ``_SCOPE``) tagged only where the text holds in-scope
+    evidence written from RULES.md's scope column; the precision floor sees the tags so
+    restricted.
+
+    ``floor_keeps_goal`` (with ``precision_floor``): where no setting reaches the floor with
+    support, the settings chosen before stay if they meet ``target_precision``, and a pattern
+    layer just under the target is handed to the floor (which may raise its threshold) instead
+    of being dropped. Tried in the sixth round, not shipped (docs/nlp.md)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -499,9 +537,11 @@ def train_focus_model(
     evidence_precision: dict[str, float | None] = {}
     floor_oof: dict[str, dict] = {}
     for j, t in enumerate(topics):
-        if y[:, j].sum() < folds or y[:, j].sum() > len(y) - folds:  # too few to learn
+        too_few = y[:, j].sum() < folds or y[:, j].sum() > len(y) - folds
+        if too_few or t in untagged:  # too few to learn, or left untagged on purpose
             intercept[j] = -10.0
             thresholds[j] = 1.0
+            override[j] = False
             oof_precision[t] = None
             continue
         lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced" if balanced else None)
@@ -516,10 +556,22 @@ def train_focus_model(
         thresholds[j], oof_precision[t] = _threshold(p[on], y[on, j], target_precision)
         if evidence_layer:
             base = (p >= thresholds[j]) | (override[j] & strong[:, j] & (p >= _OVERRIDE_P))
+            floored = floor_keeps_goal and precision_floor is not None and y[hand, j].sum() >= folds
             layer = _evidence_layer(
-                texts, t, p, strong[:, j], y[:, j], hand, target_precision, C=evidence_C, base=base
+                texts,
+                t,
+                p,
+                strong[:, j],
+                y[:, j],
+                hand,
+                target_precision,
+                C=evidence_C,
+                base=base,
+                keep=floored,
             )
             evidence_coef[j], evidence_thresholds[j], evidence_precision[t] = layer
+        if t in scope_required:
+            in_scope = np.array([bool(_SCOPE[t].search(x)) for x in texts])
         if precision_floor is not None and y[hand, j].sum() >= folds:
             q = np.zeros(len(y))
             if evidence_coef[j] is not None:
@@ -534,6 +586,8 @@ def train_focus_model(
                 evidence_thresholds[j] if evidence_coef[j] is not None else None,
                 override[j],
                 precision_floor,
+                allowed=None if t not in scope_required else in_scope[hand],
+                goal=target_precision if floor_keeps_goal else None,
             )
             thresholds[j], layer_th, override[j] = fl["word"], fl["layer"], fl["override"]
             if layer_th is None:
@@ -557,6 +611,7 @@ def train_focus_model(
         lexicon_override=override,
         evidence_coef=evidence_coef,
         evidence_thresholds=[round(x, 3) for x in evidence_thresholds],
+        scope_required=[t in scope_required for t in topics],
         metadata={
             "evidence_layer_precision": evidence_precision,
             "lexicon_override_precision": override_precision,
@@ -567,6 +622,8 @@ def train_focus_model(
             "thresholds_on": thresholds_on,
             "precision_floor": precision_floor,
             "floor_hand_oof": floor_oof,
+            "untagged": [t for t in topics if t in untagged],
+            "floor_keeps_goal": floor_keeps_goal,
             "n": len(texts),
             "C": C,
             "class_weight": "balanced" if balanced else None,
@@ -631,13 +688,16 @@ def _evidence_layer(
     C: float = 0.3,
     folds: int = 5,
     base: np.ndarray | None = None,
+    keep: bool = False,
 ) -> tuple[list[float] | None, float, float | None]:
     """(weights + intercept, threshold, out-of-fold precision) of one topic's pattern-evidence
     layer, fitted on the hand-labelled rows ``hand`` (``p``: the word model's out-of-fold
     probabilities); (None, 1.0, precision) where it misses ``target`` or has too few rows.
     ``base``: the rows the tagger's other rules tag already (out of fold): the threshold is
     chosen on what the topic's tags would be with the layer added — those rules' tags *or*
-    the layer's — so the layer never pulls the topic's precision under ``target``."""
+    the layer's — so the layer never pulls the topic's precision under ``target``. ``keep``:
+    return the layer at its best-supported threshold even where it misses ``target`` (the
+    precision floor then raises that threshold or switches the layer off: :func:`_floor`)."""
     rows = np.where(hand)[0]
     yy = y[rows]
     if yy.sum() < folds or len(yy) - yy.sum() < folds:
@@ -646,7 +706,7 @@ def _evidence_layer(
     if base is not None:
         q = np.where(base[rows], 1.0, q)  # tagged anyway, whatever the layer says
     th, prec = _threshold(q, yy, target)
-    if prec is None or prec < target:
+    if prec is None or (prec < target and not keep):
         return None, 1.0, prec
     lr.fit(F, yy)
     return [float(x) for x in lr.coef_[0]] + [float(lr.intercept_[0])], th, prec
@@ -686,6 +746,8 @@ def _floor(
     override: bool,
     floor: float,
     margin: float = 0.1,
+    allowed: np.ndarray | None = None,
+    goal: float | None = None,
 ) -> dict:
     """The per-topic precision floor on the hand-labelled rows' out-of-fold evidence: ``p``
     the word model's probabilities, ``q`` the pattern layer's, ``lexicon`` where the lexicon
@@ -695,9 +757,12 @@ def _floor(
     Only stricter settings are tried (thresholds raised in steps of 0.05 up to 0.95 or off, the
     rule switched off); of those whose precision reaches ``floor`` with the one-sided 95 %
     Wilson bound at least ``floor - margin``, the one with the highest recall, then the highest
-    precision, is kept — so where the settings before qualify, a stricter one replaces them
+    precision, is kept (``allowed``: the rows the tagger may tag at all, see ``_SCOPE``) — so
+    where the settings before qualify, a stricter one replaces them
     only when it loses no recall on these rows (a tag-free gain here, not necessarily out of
-    sample); where none qualifies, the one with the best Wilson bound. Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
+    sample); where none qualifies, the settings before if their precision reaches ``goal`` (the
+    floor is a margin over the goal: a topic that meets the goal is not cut further for a
+    floor its support cannot show), else the one with the best Wilson bound. Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
     there and ``before`` ([precision, recall] of the settings before)."""
     y = np.asarray(y, dtype=bool)
     steps = [round(float(x), 2) for x in np.arange(0.5, 0.951, 0.05)]
@@ -707,7 +772,7 @@ def _floor(
         layers = [x for x in steps if x >= layer - 1e-9] + [None]
     rules = [True, False] if override else [False]
     best, best_key, fallback, fallback_low = None, None, None, -1.0
-    before = None
+    before = first = None
     for ov in rules:
         for lt in layers:
             for w in words:
@@ -716,6 +781,8 @@ def _floor(
                     tag = tag | (q >= lt)
                 if ov:
                     tag = tag | lexicon
+                if allowed is not None:
+                    tag = tag & allowed
                 n = int(tag.sum())
                 prec = float(y[tag].mean()) if n else 0.0
                 rec = float(y[tag].sum() / max(int(y.sum()), 1))
@@ -727,7 +794,7 @@ def _floor(
                     "recall": round(rec, 4),
                 }
                 if before is None:
-                    before = [cand["precision"], cand["recall"]]
+                    before, first = [cand["precision"], cand["recall"]], cand
                 low = _wilson_low(prec, n) if n else 0.0
                 if prec >= floor and low >= floor - margin:
                     key = (rec, prec)
@@ -736,6 +803,8 @@ def _floor(
                 elif low > fallback_low:
                     fallback, fallback_low = cand, low
     out = best if best is not None else fallback
+    if best is None and goal is not None and before is not None and (before[0] or 0.0) >= goal:
+        out = first
     assert out is not None
     return {**out, "before": before}
 

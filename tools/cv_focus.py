@@ -44,6 +44,19 @@ VARIANTS: dict[str, dict] = {
     "floor85": {"precision_floor": 0.85},
     "floor88": {"precision_floor": 0.88},
     "floor90": {"precision_floor": 0.9},
+    "floor88_no_food": {"precision_floor": 0.88, "untagged": ("food_drug",)},
+    "floor88_no_food_hardship": {"precision_floor": 0.88, "untagged": ("food_drug", "hardship")},
+    "floor88_goal_no_food": {
+        "precision_floor": 0.88,
+        "untagged": ("food_drug",),
+        "floor_keeps_goal": True,
+    },
+    "floor88_scope": {"precision_floor": 0.88, "scope_required": ("real_estate_finance",)},
+    "floor88_scope_no_food": {
+        "precision_floor": 0.88,
+        "scope_required": ("real_estate_finance",),
+        "untagged": ("food_drug",),
+    },
 }
 
 
@@ -60,6 +73,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
     ap.add_argument("--variants", default="base")
     ap.add_argument("--cache", default="", help="pickle of the prepared rows (made if absent)")
+    ap.add_argument(
+        "--label-rounds",
+        default="",
+        help="learn only these rounds' hand labels, e.g. 1,2,3 ('' = all); the other rows "
+        "keep their weak labels and are not scored",
+    )
+    ap.add_argument(
+        "--score-rounds",
+        default="",
+        help="score only the rows hand-labelled in these rounds ('' = all learned from): to "
+        "compare label sets on the same rows",
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument(
         "--errors",
@@ -83,12 +108,19 @@ def main(argv: list[str] | None = None) -> None:
     topics = [t.id for t in cfg.topics.focus]
     # the hand labels are read afresh (the cache holds texts, tokens and category probabilities)
     keep = training_mask(args.train, held_out_ids(HELD_OUT))
-    gold = [g for g, k in zip(hand_labels(args.train, HAND_LABELS), keep, strict=True) if k]
+    learn = _rounds(args.label_rounds)
+    gold = [g for g, k in zip(hand_labels(args.train, HAND_LABELS, learn), keep, strict=True) if k]
+    score = _rounds(args.score_rounds)
+    scored = [
+        g is not None
+        for g, k in zip(hand_labels(args.train, HAND_LABELS, score), keep, strict=True)
+        if k
+    ]
     texts, tokens = rows["texts"], rows["tokens"]
     if len(gold) != len(texts):
         raise SystemExit(f"{cache}: made for other held-out rows; delete it")
     proba, labels = rows["proba"], rows["labels"]
-    hand = [k for k, g in enumerate(gold) if g is not None]
+    hand = [k for k, g in enumerate(gold) if g is not None and scored[k]]
     results = {}
     for name in args.variants.split(","):
         t0 = time.perf_counter()
@@ -108,21 +140,41 @@ def main(argv: list[str] | None = None) -> None:
             for k in te:
                 if gold[k] is not None:
                     pred[k] = tagger.tag(texts[k], tokens[k], labels, proba[k]).topics
-        m = focus_metrics([gold[k] for k in hand], [pred[k] for k in hand], topics)
+        every = [k for k, g in enumerate(gold) if g is not None]
         if args.errors:
-            _write_errors(args.errors, texts, rows["categories"], gold, pred, hand)
-        results[name] = m
-        print(f"{name} ({len(hand)} hand-labelled rows, {time.perf_counter() - t0:.0f} s):")
-        for t, v in [*m["per_topic"].items(), ("micro", m["micro"])]:
+            _write_errors(args.errors, texts, rows["categories"], gold, pred, every)
+        sets = [("", hand)] if len(hand) == len(every) else [("", hand), (" all", every)]
+        for suffix, ks in sets:
+            m = focus_metrics([gold[k] for k in ks], [pred[k] for k in ks], topics)
+            results[name + suffix] = m
             print(
-                f"  {t:<22}P {_f(v['precision'])}  R {_f(v['recall'])}  "
-                f"labelled {v['support']:>3}  tagged {v['predicted']:>3}"
+                f"{name}{suffix} ({len(ks)} hand-labelled rows, {time.perf_counter() - t0:.0f} s):"
             )
+            for t, v in [*m["per_topic"].items(), ("micro", m["micro"])]:
+                print(
+                    f"  {t:<22}P {_f(v['precision'])} {_ci(v)}  R {_f(v['recall'])}  "
+                    f"labelled {v['support']:>3}  tagged {v['predicted']:>3}"
+                )
     if args.json:
         import json
 
         print(json.dumps(results, ensure_ascii=False))
     del np
+
+
+def _ci(v: dict) -> str:
+    """90 % Wilson interval of the precision (as bench/eval_nlp.py prints it)."""
+    from yuqing.nlp.evaluation import wilson_interval
+
+    n = v["predicted"]
+    if not n or v["precision"] is None:
+        return " " * 11
+    lo, hi = wilson_interval(round(v["precision"] * n), n) or (0.0, 0.0)
+    return f"({lo:.2f}–{hi:.2f})"
+
+
+def _rounds(arg: str) -> set[int] | None:
+    return {int(x) for x in arg.split(",") if x.strip()} or None
 
 
 def _write_errors(path, texts, categories, gold, pred, hand) -> None:

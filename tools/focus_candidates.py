@@ -1,6 +1,6 @@
 """Which train.csv messages ``data/focus_eval/train_focus.csv`` labels by hand, and why.
 
-    .venv/bin/python tools/focus_candidates.py [--round 1|2 | --test] [--show] [--train data/teddy2020/train.csv]
+    .venv/bin/python tools/focus_candidates.py [--round 1|2|3|4 | --test] [--show] [--train data/teddy2020/train.csv]
 
 Prints the ids (one a line; ``--show``: with category, title and opening, for the annotator) of
 the messages chosen for hand labelling by ``data/focus_eval/RULES.md``.
@@ -24,6 +24,15 @@ read while labelling.
 message neither labelled in rounds 1–2 nor in the test set that matches ``ROUND3`` (round 2's
 hardship and food_drug words anywhere in the text, the test set's business_env words in the
 opening).
+
+**Round 4** (2026-11-29, after the precision floor): real_estate_finance's near misses and
+what is left of wage_arrears, from the messages neither labelled in rounds 1–3 nor in the test
+set: those whose opening matches ``ROUND4`` (real_estate_finance: round 1's words plus the
+estate words that drew the floor round's false tags — 小区, 业主, 房子, 电梯, 安置房, 拆迁 …;
+wage_arrears: round 2's words plus 钱, 发放, 待遇, 补发), shuffled with ``SEED4``, up to
+``PER_TOPIC4`` each (a message matching both goes to the first). train.csv has no food_drug or
+hardship message left to draw (no match anywhere in the text). Again no model chose them and
+none was read while labelling.
 
 **Test set** (``--test``, 2026-11-29): the ids and strata of ``data/focus_eval/test_focus.csv``,
 the held-out focus test set (``held_out_draw``): 200 messages drawn at random from all of train.csv
@@ -81,6 +90,15 @@ ROUND3 = {
 }
 SEED3 = 31
 
+#: round 4 (after the precision floor): real_estate_finance's near misses and wage_arrears' rest
+ROUND4 = {
+    "real_estate_finance": BROAD["real_estate_finance"]
+    + r"|小区|业主|房子|住房|楼房|商品房|安置房|拆迁|电梯|房屋|单元|购房|买房|房贷",
+    "wage_arrears": BROAD2["wage_arrears"] + r"|钱|发放|待遇|补发",
+}
+PER_TOPIC4 = {"real_estate_finance": 90, "wage_arrears": 60}
+SEED4 = 41
+
 #: the held-out focus test set (``data/focus_eval/test_focus.csv``): a simple random sample of
 #: train.csv, then enriched strata for the rare topics drawn from the messages no round labelled
 TEST_SEED = 2026
@@ -122,6 +140,8 @@ def candidates(train: str | Path, round_: int = 1) -> list[str]:
     """The ids drawn in round ``round_`` (see the module's docstring)."""
     with open(train, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    if round_ == 4:
+        return _round4(rows, train)
     if round_ == 3:
         return _round3(rows, set(_round1(rows)) | set(_round2(rows, set(_round1(rows)))), train)
     if round_ == 2:
@@ -168,6 +188,21 @@ def _round3(rows: list[dict], done: set[str], train: str | Path) -> list[str]:
     return list(dict.fromkeys(pick))
 
 
+def _round4(rows: list[dict], train: str | Path) -> list[str]:
+    """Round 4: real_estate_finance and wage_arrears, from the messages neither labelled in
+    rounds 1–3 nor in the held-out test set: up to ``PER_TOPIC4`` opening matches of
+    ``ROUND4`` each."""
+    done = set(_round1(rows))
+    done |= set(_round2(rows, done))
+    taken = done | set(_round3(rows, done, train)) | {i for i, _ in held_out_draw(train)}
+    rnd = random.Random(SEED4)
+    pick: list[str] = []
+    for t, pat in ROUND4.items():
+        ids = [i for i in _matching(rows, taken, pat, "opening", rnd) if i not in pick]
+        pick += ids[: PER_TOPIC4[t]]
+    return pick
+
+
 def _matching(
     rows: list[dict], taken: set[str], pat: str, where: str, rnd: random.Random
 ) -> list[str]:
@@ -212,7 +247,7 @@ def held_out_draw(train: str | Path) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
-    ap.add_argument("--round", type=int, choices=(1, 2, 3), default=1)
+    ap.add_argument("--round", type=int, choices=(1, 2, 3, 4), default=1)
     ap.add_argument("--test", action="store_true", help="the held-out test set's draw instead")
     ap.add_argument("--show", action="store_true", help="with category, title and opening")
     args = ap.parse_args(argv)

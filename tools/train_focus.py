@@ -39,6 +39,15 @@ FOCUS_PROVENANCE = (
 #: the per-topic precision floor (train_focus_model's ``precision_floor``), chosen out of fold on
 #: the hand-labelled training rows with tools/cv_focus.py (docs/nlp.md)
 PRECISION_FLOOR = 0.88
+#: topics left untagged (train_focus_model's ``untagged``): their tags miss the precision goal
+#: out of fold whatever their settings (tools/cv_focus.py, docs/nlp.md)
+UNTAGGED: tuple[str, ...] = ("food_drug",)
+#: topics tagged only with in-scope evidence in the text (train_focus_model's ``scope_required``)
+SCOPE_REQUIRED: tuple[str, ...] = ()
+#: the rounds of train_focus.csv's hand labels the shipped model learns from (round 4 is kept
+#: for the next selection rule: with it the floor either cut recall or let precision fall —
+#: docs/nlp.md, sixth round); the other rounds' rows keep their weak labels
+HAND_ROUNDS: tuple[int, ...] = (1, 2, 3)
 HAND_LABELS = ROOT / "data" / "focus_eval" / "train_focus.csv"
 HELD_OUT = ROOT / "data" / "focus_eval" / "test_focus.csv"
 
@@ -66,13 +75,20 @@ def training_mask(train: str | Path, held_out: set[str]) -> list[bool]:
     return [i not in held_out for i in ids]
 
 
-def hand_labels(train: str | Path, path: str | Path) -> list[list[str] | None]:
+def hand_labels(
+    train: str | Path, path: str | Path, rounds: set[int] | None = None
+) -> list[list[str] | None]:
     """Per row of ``train`` (its ``id`` column): the hand-labelled topics of ``path``
-    (``id,focus[,round]``), None for a row nobody labelled."""
+    (``id,focus[,round]``), None for a row nobody labelled (or, with ``rounds``, labelled in
+    another round; a row without a ``round`` is round 1)."""
     import csv
 
     with open(path, encoding="utf-8") as fh:
-        labelled = {r["id"]: [t for t in r["focus"].split("|") if t] for r in csv.DictReader(fh)}
+        labelled = {
+            r["id"]: [t for t in r["focus"].split("|") if t]
+            for r in csv.DictReader(fh)
+            if rounds is None or int(r.get("round") or 1) in rounds
+        }
     with open(train, encoding="utf-8") as fh:
         ids = [r["id"] for r in csv.DictReader(fh)]
     missing = set(labelled) - set(ids)
@@ -81,7 +97,9 @@ def hand_labels(train: str | Path, path: str | Path) -> list[list[str] | None]:
     return [labelled.get(i) for i in ids]
 
 
-def prepare(train: str | Path, hand: str | None, held_out: str | None) -> dict:
+def prepare(
+    train: str | Path, hand: str | None, held_out: str | None, rounds: set[int] | None = None
+) -> dict:
     """The rows the focus model learns from: train.csv without the held-out ids, normalized,
     segmented, with their gold categories and hand labels (None where nobody labelled)."""
     from yuqing.nlp.data import load_labelled
@@ -89,7 +107,7 @@ def prepare(train: str | Path, hand: str | None, held_out: str | None) -> dict:
     from yuqing.nlp.segment import get_segmenter
 
     data = load_labelled(train)
-    gold = hand_labels(train, hand) if hand else None
+    gold = hand_labels(train, hand, rounds) if hand else None
     if gold is not None and len(gold) != len(data):
         raise SystemExit(f"{train}: {len(data)} messages but {len(gold)} ids")
     out_ids = held_out_ids(held_out)
@@ -146,6 +164,30 @@ def main(argv: list[str] | None = None) -> None:
         default=PRECISION_FLOOR,
         help="per-topic precision floor on the hand-labelled rows out of fold (0 = none)",
     )
+    ap.add_argument(
+        "--untagged", default=",".join(UNTAGGED), help="topics never tagged (comma-separated)"
+    )
+    ap.add_argument(
+        "--scope-required",
+        default=",".join(SCOPE_REQUIRED),
+        help="topics tagged only with in-scope evidence in the text (comma-separated)",
+    )
+    ap.add_argument(
+        "--label-rounds",
+        default=",".join(map(str, HAND_ROUNDS)),
+        help="learn the hand labels of these rounds ('' = all)",
+    )
+    ap.add_argument(
+        "--floor-keeps-goal",
+        action="store_true",
+        help="train_focus_model(floor_keeps_goal=True): the sixth round's variant, not shipped",
+    )
+    ap.add_argument(
+        "--cache",
+        default="",
+        help="the prepared rows and out-of-fold category probabilities tools/cv_focus.py "
+        "cached (--cache there; the same computation, to skip the five category fits)",
+    )
     ap.add_argument("--hand-labels", default=str(HAND_LABELS), help="id,focus ('' = none)")
     ap.add_argument(
         "--held-out", default=str(HELD_OUT), help="id,… of rows never learned from ('' = none)"
@@ -155,15 +197,31 @@ def main(argv: list[str] | None = None) -> None:
     cfg = load_config(args.config)
     lexicon = FocusTagger.from_topics(cfg.topics.focus)
     t0 = time.perf_counter()
-    rows = prepare(args.train, args.hand_labels, args.held_out)
-    data, texts, categories, tokens, gold = (
-        rows["data"],
-        rows["texts"],
-        rows["categories"],
-        rows["tokens"],
-        rows["gold"],
-    )
-    proba, labels = oof_category(texts, categories)
+    rounds = {int(x) for x in args.label_rounds.split(",") if x.strip()} or None
+    if args.cache:
+        import pickle
+
+        from yuqing.nlp.data import load_labelled
+
+        rows = pickle.loads(Path(args.cache).read_bytes())
+        data = load_labelled(args.train)
+        keep = training_mask(args.train, held_out_ids(args.held_out))
+        gold = hand_labels(args.train, args.hand_labels, rounds) if args.hand_labels else None
+        gold = None if gold is None else [g for g, k in zip(gold, keep, strict=True) if k]
+        if len(rows["texts"]) != sum(keep) or rows["n_held_out"] != sum(not k for k in keep):
+            raise SystemExit(f"{args.cache}: made for other held-out rows; delete it")
+        texts, categories, tokens = rows["texts"], rows["categories"], rows["tokens"]
+        proba, labels = rows["proba"], rows["labels"]
+    else:
+        rows = prepare(args.train, args.hand_labels, args.held_out, rounds)
+        data, texts, categories, tokens, gold = (
+            rows["data"],
+            rows["texts"],
+            rows["categories"],
+            rows["tokens"],
+            rows["gold"],
+        )
+        proba, labels = oof_category(texts, categories)
     model = train_focus_model(
         texts,
         categories,
@@ -175,6 +233,9 @@ def main(argv: list[str] | None = None) -> None:
         target_precision=args.target_precision,
         gold=gold,
         precision_floor=args.precision_floor or None,
+        untagged=[t for t in args.untagged.split(",") if t],
+        scope_required=[t for t in args.scope_required.split(",") if t],
+        floor_keeps_goal=args.floor_keeps_goal,
     )
     meta = {
         **model.metadata,
@@ -185,7 +246,12 @@ def main(argv: list[str] | None = None) -> None:
             "n": len(data),
             "learned_from": len(texts),
         },
-        "hand_labels": _file_info(args.hand_labels),
+        "hand_labels": {
+            **(_file_info(args.hand_labels) or {}),
+            "rounds": sorted(rounds) if rounds else "all",
+        }
+        if args.hand_labels
+        else None,
         "held_out": {**(_file_info(args.held_out) or {}), "n": rows["n_held_out"]}
         if args.held_out
         else None,

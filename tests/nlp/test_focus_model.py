@@ -169,6 +169,15 @@ def test_precision_floor_picks_the_known_stricter_settings():
     # 40 at 0.6 (not 0.4 of 50 at 0.5, nor 0.5 of only 20 at 0.75)
     fl = _floor(p, q, lex, np.where(p == 0.9, np.arange(100) % 2, y), 0.5, None, False, 0.88)
     assert (fl["word"], fl["precision"]) == (0.6, 0.5)
+    # a floor nothing reaches with support while the settings before meet the goal (17 of 20,
+    # 0.85): they stay, instead of the best-supported 8 of 8 that keeps half the recall
+    p3 = np.array([0.9] * 8 + [0.7] * 12 + [0.1] * 20)
+    y3 = np.array([1] * 17 + [0] * 23)
+    none = np.zeros(40, dtype=bool)
+    fl = _floor(p3, np.zeros(40), none, y3, 0.5, None, False, 0.88)
+    assert (fl["word"], fl["precision"], fl["recall"]) == (0.75, 1.0, round(8 / 17, 4))
+    fl = _floor(p3, np.zeros(40), none, y3, 0.5, None, False, 0.88, goal=0.85)
+    assert (fl["word"], fl["precision"], fl["recall"]) == (0.5, 0.85, 1.0)
 
 
 def test_precision_floor_is_applied_in_training_and_recorded():
@@ -193,6 +202,57 @@ def test_precision_floor_is_applied_in_training_and_recorded():
         ]
         == {}
     )
+
+
+def test_a_topic_left_untagged_is_never_tagged_nor_handed_to_the_lexicon():
+    from yuqing.nlp.focus_model import train_focus_model
+
+    lex = _lexicon()
+    texts = [normalize(t) for t in _TRAIN_TEXTS] * 4
+    cats = (["环境保护"] * 8 + ["劳动和社会保障"] * 8) * 4
+    clf = stage_parts()[0]
+    labels = list(clf.labels)
+    proba = np.array([np.eye(len(labels))[labels.index(c)] for c in cats])
+    tokens = [clf.segmenter.tokens(t) for t in texts]
+    kw = {"gold": [["ecology"] if c == "环境保护" else [] for c in cats]}
+    on = train_focus_model(texts, cats, tokens, proba, labels, lex, **kw)
+    off = train_focus_model(texts, cats, tokens, proba, labels, lex, untagged=["ecology"], **kw)
+    assert off.metadata["untagged"] == ["ecology"] and on.metadata["untagged"] == []
+    e = off.topics.index("ecology")
+    assert off.thresholds[e] == 1.0 and not off.lexicon_override[e]
+    assert off.evidence_coef[e] is None
+    text = normalize("化工厂排放废气\n化工厂夜里排放刺鼻废气，污染严重，臭气熏天")
+    toks = clf.segmenter.tokens(text)
+    cat = clf.proba_one(text, toks)
+    assert "ecology" in ModelFocusTagger(on, lex).tag(text, toks, clf.labels, cat).topics
+    assert "ecology" not in ModelFocusTagger(off, lex).tag(text, toks, clf.labels, cat).topics
+
+
+def test_a_scope_required_topic_needs_in_scope_evidence_in_the_text():
+    import dataclasses
+
+    model = load_focus_model()
+    k = model.topics.index("real_estate_finance")
+    thresholds = list(model.thresholds)
+    thresholds[k] = 0.0  # the words alone would tag every message
+    scope = [t == "real_estate_finance" for t in model.topics]
+    tagger = ModelFocusTagger(
+        dataclasses.replace(model, thresholds=thresholds, scope_required=scope), _lexicon()
+    )
+    # an estate's lift or power is not the topic's matter; the developer's delivery is
+    assert (
+        "real_estate_finance" not in _tag(tagger, "小区停电\n小区一个月停电十次，业主很无奈").topics
+    )
+    assert "real_estate_finance" in _tag(tagger, "逾期交房\n开发商逾期交房两年，业主很无奈").topics
+    # the floor sees the tags so restricted: rows outside the scope are never tagged
+    from yuqing.nlp.focus_model import _floor
+
+    p = np.array([0.9] * 20 + [0.9] * 10 + [0.1] * 70)
+    y = np.array([1] * 20 + [0] * 10 + [0] * 70)
+    allowed = np.array([True] * 20 + [False] * 10 + [True] * 70)
+    free = _floor(p, np.zeros(100), np.zeros(100, bool), y, 0.5, None, False, 0.88)
+    kept = _floor(p, np.zeros(100), np.zeros(100, bool), y, 0.5, None, False, 0.88, allowed=allowed)
+    assert free["precision"] < 0.88 and (kept["precision"], kept["recall"]) == (1.0, 1.0)
 
 
 def _tagger():

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from tools.focus_candidates import held_out_draw
-from tools.train_focus import HAND_LABELS, HELD_OUT, PRECISION_FLOOR, held_out_ids, training_mask
+from tools.train_focus import (
+    HAND_LABELS,
+    HAND_ROUNDS,
+    HELD_OUT,
+    PRECISION_FLOOR,
+    UNTAGGED,
+    held_out_ids,
+    training_mask,
+)
 from yuqing.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,10 +65,13 @@ def test_the_shipped_focus_model_never_learned_from_the_test_set():
     assert meta["training_data"]["learned_from"] == meta["training_data"]["n"] - 527
     # trained with the hand labels committed beside it
     assert meta["hand_labels"]["sha256"] == hashlib.sha256(HAND_LABELS.read_bytes()).hexdigest()
+    assert meta["hand_labels"]["rounds"] == list(HAND_ROUNDS)
     # with the precision floor the tool sets, checked on those hand labels alone: each topic
     # reaches it there, or (nothing stricter does) keeps its best-supported settings
     assert meta["precision_floor"] == PRECISION_FLOOR
     floor = meta["floor_hand_oof"]
-    assert set(floor) == set(meta["topics"])
+    # every topic but those the tool leaves untagged (never tagged: no floor to check)
+    assert meta["untagged"] == list(UNTAGGED)
+    assert set(floor) == set(meta["topics"]) - set(UNTAGGED)
     assert all(v["precision"] >= min(PRECISION_FLOOR, v["before"][0]) for v in floor.values())
     assert floor["real_estate_finance"]["before"][0] < PRECISION_FLOOR
