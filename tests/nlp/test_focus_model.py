@@ -278,6 +278,19 @@ def test_everyday_dust_and_noise_complaint_is_ecology_with_evidence():
     assert r.evidence["ecology"] and set(r.evidence) == set(r.topics)
 
 
+def test_a_topic_the_model_leaves_untagged_is_tagged_by_its_defining_terms_only():
+    """food_drug is left untagged by the shipped model (its word model missed the precision
+    goal); a message that names food poisoning or uninspected meat is still 食品药品安全, with
+    the term as evidence, while one about canteen prices (out of its scope) is not."""
+    assert "food_drug" in load_focus_model().metadata["untagged"]
+    r = _tag(_tagger(), "学校食堂\n孩子们中午在学校食堂吃饭后集体呕吐，医院说是食物中毒")
+    assert "food_drug" in r.topics and r.evidence["food_drug"][0] == "食物中毒"
+    r = _tag(_tagger(), "超市卖肉\n镇上超市长期卖未经检疫的猪肉，请市场监管部门查处")
+    assert "food_drug" in r.topics
+    r = _tag(_tagger(), "食堂涨价\n学校食堂饭菜又涨价了，一份青菜要八块钱，学生吃不起")
+    assert "food_drug" not in r.topics
+
+
 def test_unrelated_message_gets_no_topic():
     r = _tag(_tagger(), "公交线路咨询\n请问12路公交车末班车几点？")
     assert r.topics == []
