@@ -85,7 +85,7 @@ class EventSettings(_Strict):
     max_df: float = Field(default=0.05, gt=0, le=1)  # terms in more posts are ignored
     # a post's wording is compared with the posts at most this many places from it in time
     # order (the cost per post stops growing with the period; null: every pair)
-    candidate_window: int | None = Field(default=100_000, ge=1000)
+    candidate_window: int | None = Field(default=200_000, ge=1000)
     rebuild_window: Duration = parse_duration(
         "180d"
     )  # the nightly job re-clusters posts this recent
