@@ -180,16 +180,23 @@ def test_precision_floor_picks_the_known_stricter_settings():
     assert (fl["word"], fl["precision"], fl["recall"]) == (0.5, 0.85, 1.0)
 
 
-def test_precision_floor_is_applied_in_training_and_recorded():
-    from yuqing.nlp.focus_model import train_focus_model
-
-    lex = _lexicon()
+def _training_set():
+    """A small training set: the ecology and wage texts, each category's one-hot probabilities,
+    with the shipped segmenter (lexicon, texts, categories, tokens, probabilities, labels,
+    classifier)."""
     texts = [normalize(t) for t in _TRAIN_TEXTS] * 4
     cats = (["环境保护"] * 8 + ["劳动和社会保障"] * 8) * 4
     clf = stage_parts()[0]
     labels = list(clf.labels)
     proba = np.array([np.eye(len(labels))[labels.index(c)] for c in cats])
     tokens = [clf.segmenter.tokens(t) for t in texts]
+    return _lexicon(), texts, cats, tokens, proba, labels, clf
+
+
+def test_precision_floor_is_applied_in_training_and_recorded():
+    from yuqing.nlp.focus_model import train_focus_model
+
+    lex, texts, cats, tokens, proba, labels, clf = _training_set()
     gold = [["ecology"] if c == "环境保护" else [] for c in cats]
     m = train_focus_model(texts, cats, tokens, proba, labels, lex, gold=gold, precision_floor=0.9)
     assert m.metadata["precision_floor"] == 0.9
@@ -204,16 +211,10 @@ def test_precision_floor_is_applied_in_training_and_recorded():
     )
 
 
-def test_a_topic_left_untagged_is_never_tagged_nor_handed_to_the_lexicon():
+def test_a_topic_left_untagged_without_defining_terms_is_never_tagged_nor_handed_to_the_lexicon():
     from yuqing.nlp.focus_model import train_focus_model
 
-    lex = _lexicon()
-    texts = [normalize(t) for t in _TRAIN_TEXTS] * 4
-    cats = (["环境保护"] * 8 + ["劳动和社会保障"] * 8) * 4
-    clf = stage_parts()[0]
-    labels = list(clf.labels)
-    proba = np.array([np.eye(len(labels))[labels.index(c)] for c in cats])
-    tokens = [clf.segmenter.tokens(t) for t in texts]
+    lex, texts, cats, tokens, proba, labels, clf = _training_set()
     kw = {"gold": [["ecology"] if c == "环境保护" else [] for c in cats]}
     on = train_focus_model(texts, cats, tokens, proba, labels, lex, **kw)
     off = train_focus_model(texts, cats, tokens, proba, labels, lex, untagged=["ecology"], **kw)
