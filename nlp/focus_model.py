@@ -406,6 +406,13 @@ class ModelFocusTagger:
         for i in self._use:
             t = self.model.topics[i]
             ev = list(terms.get(t, []))
+            defining = self._defining[i]
+            if defining is not None:  # left untagged by the model: its defining terms only
+                m = defining.search(text)
+                if m is not None:
+                    topics.append(t)
+                    evidence[t] = [m.group(0), *(e for e in ev if e != m.group(0))]
+                continue
             strong = _strong(self.lexicon, t, terms, opening)
             lexicon_says = (
                 self._override[i]
@@ -427,14 +434,6 @@ class ModelFocusTagger:
                     m = _search(_PATTERNS[t][0], text)
                     if m and not any(m.group(0) in e or e in m.group(0) for e in ev):
                         ev.append(m.group(0))
-            defining = self._defining[i]
-            if defining is not None:  # left untagged by the model: its defining terms only
-                m = defining.search(text)
-                if m is None:
-                    continue
-                topics.append(t)
-                evidence[t] = [m.group(0), *(e for e in ev if e != m.group(0))]
-                continue
             if p[i] < self.thresholds[i] and not lexicon_says and not patterns_say:
                 continue
             scope = self._scope[i]
