@@ -92,13 +92,41 @@ def test_department_problems_are_all_reported_at_once(cfg_dir):
     found = problems(cfg_dir)
     for expected in (
         f"departments[{n}].emails: not an e-mail address: 'not-an-address'",
-        "departments: 2 duty offices (cac, d)",
+        "departments: 3 duty offices (cac, office, d)",  # office's bad e-mail aside
         "escalate_to cycle: a → b → a",
         f"departments[{n + 3}].escalate_to: c escalates to itself",
         f"departments[{n + 4}].escalate_to: unknown department 'nowhere'",
     ):
         assert any(expected in p for p in found), (expected, found)
     assert not any("unknown department 'office'" in p for p in found)
+
+
+def test_every_mistake_of_one_entry_is_reported_at_once(cfg_dir):
+    """Two or three mistakes in one entry are all reported in one run: a broken key of the
+    entry no longer hides the checks of its other keys (kind options, references)."""
+    sources(
+        cfg_dir,
+        SOURCE.format(extra="interval: 15 minutes, selectors: {tilte: h1}, owner: nobody"),
+    )
+    (cfg_dir / "rules.yaml").write_text(
+        "rules:\n  - {id: r, type: hotness, level: purple, departments: [nobody],"
+        " options: {treshold: 5}}\n",
+        encoding="utf-8",
+    )
+    proc = run_cli("--config", str(cfg_dir), "config", "check")
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    for expected in (
+        "error: sources.yaml: sources[0].interval: not a duration: '15 minutes'",
+        "error: sources.yaml: sources[0].selectors.tilte: Extra inputs are not permitted",
+        "error: sources.yaml: sources[0].owner: unknown department 'nobody'",
+        "error: rules.yaml: rules[0].level: Input should be 'blue', 'yellow', 'orange' or 'red'",
+        "error: rules.yaml: rules[0].options.threshold: Field required",
+        "error: rules.yaml: rules[0].options.treshold: Extra inputs are not permitted",
+        "error: rules.yaml: rules[0].departments[0]: unknown department 'nobody'",
+    ):
+        assert sum(line.startswith(expected) for line in lines) == 1, (expected, lines)
+    assert lines[-1] == f"7 problems in {cfg_dir}"
 
 
 def test_config_check_prints_one_line_per_problem(cfg_dir):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -272,19 +273,45 @@ def _check_entries(name: str, data: dict | None, check: EntryCheck, cfg: Config)
     entries = (data or {}).get(key)
     out: list[Problem] = []
     for i, item in enumerate(entries if isinstance(entries, list) else []):
-        try:
-            entry = model.model_validate(item)
-        except ValidationError:
-            continue  # reported with the file's other problems
-        out.extend(check(i, entry, cfg))
+        usable = _usable(item, model.model_validate)
+        if usable is None:
+            continue  # nothing more to check; its problems are reported with the file's
+        out.extend(check(i, model.model_validate(usable), cfg))
     return out
+
+
+def _usable(entry: object, validate: Callable[[Any], Any], prefix: tuple = ()) -> Any:
+    """``entry`` if ``validate`` accepts it; else the entry without its broken top-level
+    keys (their defaults in their place) if that is accepted, so the checks of the rest of a
+    broken entry still run and one run reports every problem of it (the broken keys are
+    reported by the entry's own validation); else None (a required key is broken, or the
+    entry is no mapping). ``prefix``: where the entry stands in what ``validate`` checks."""
+    try:
+        validate(entry)
+        return entry
+    except ValidationError as exc:
+        n = len(prefix)
+        broken = {
+            err["loc"][n]
+            for err in exc.errors()
+            if len(err["loc"]) > n and tuple(err["loc"][:n]) == prefix
+        }
+    if not isinstance(entry, dict) or not broken:
+        return None
+    rest = {k: v for k, v in entry.items() if k not in broken}
+    try:
+        validate(rest)
+    except ValidationError:
+        return None
+    return rest
 
 
 def _valid_part(
     model: type[BaseModel], data: dict, positions: dict[str, list[int]]
 ) -> tuple[BaseModel, set[str]]:
-    """What of ``data`` is valid (sections, list entries), so the checks across files still
-    run on it, and the ids of the entries left out (they exist, only invalid); the original
+    """What of ``data`` is valid (sections, list entries — a broken entry without its
+    broken keys, :func:`_usable`), so the checks across files still run on it, and the ids of
+    the invalid entries (they exist, their problems are reported already); the original
     index of each list entry kept goes to ``positions``."""
     part: dict = {}
     invalid: set[str] = set()
@@ -298,17 +325,25 @@ def _valid_part(
         if isinstance(value, list):
             part[key], positions[key] = [], []
             for i, entry in enumerate(value):
-                try:
-                    model.model_validate({key: [entry]})
-                    part[key].append(entry)
+                usable = _usable(entry, partial(_validate_entry, model, key), (key, 0))
+                if usable is not None:
+                    part[key].append(usable)
                     positions[key].append(i)
-                except ValidationError:
-                    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                        invalid.add(entry["id"])
+                if (
+                    usable is not entry
+                    and isinstance(entry, dict)
+                    and isinstance(entry.get("id"), str)
+                ):
+                    invalid.add(entry["id"])
     try:
         return model.model_validate(part), invalid
     except ValidationError:
         return model(), invalid
+
+
+def _validate_entry(model: type[BaseModel], key: str, entry: object) -> BaseModel:
+    """``model`` validated with ``entry`` as the only item of its list ``key``."""
+    return model.model_validate({key: [entry]})
 
 
 def _duplicates(ids: list[str]) -> set[str]:
