@@ -44,6 +44,32 @@ def test_classify_bad_input_one_line_error():
     assert r.exit_code != 0 and "line 1" in r.output and "Traceback" not in r.output
 
 
+def test_classify_bad_lines_are_named_and_the_good_ones_classified():
+    """A malformed line no longer costs the whole input: each bad line is one stderr line
+    naming it, every good line is classified, and the exit status says something was bad."""
+    good = {"id": "1", "title": "拖欠工资", "text": "公司拖欠工资三个月"}
+    lines = [
+        json.dumps(good, ensure_ascii=False).encode(),
+        b'{"id":"2","title":"x"',
+        b"",
+        json.dumps({"id": "4", "text": "河道污水直排"}, ensure_ascii=False).encode(),
+        b"[1, 2]",
+        b'{"id":"6","text":"\xff"}',
+    ]
+    r = CliRunner().invoke(cli, ["--config", CONFIG, "classify"], input=b"\n".join(lines) + b"\n")
+    assert r.exit_code == 1
+    assert [json.loads(x)["id"] for x in r.stdout.splitlines()] == ["1", "4"]
+    assert r.stderr.splitlines() == [
+        "error: stdin line 2: not JSON (Expecting ',' delimiter, column 22)",
+        "error: stdin line 5: expected an object with 'title' and/or 'text'",
+        "error: stdin line 6: not UTF-8 (invalid start byte at byte 18)",
+        "error: 3 of 6 stdin lines not classified (each named above)",
+    ]
+    one_bad = CliRunner().invoke(cli, ["--config", CONFIG, "classify"], input=lines[1] + b"\n")
+    assert one_bad.exit_code == 1 and one_bad.stdout == ""
+    assert one_bad.stderr == "error: stdin line 1: not JSON (Expecting ',' delimiter, column 22)\n"
+
+
 def test_evaluate_prints_contract_json(tmp_path):
     sample = tmp_path / "d.csv"
     rows = (DATA / "dev.csv").read_text(encoding="utf-8").splitlines(keepends=True)

@@ -166,6 +166,10 @@ def evaluate(ctx: click.Context, data: str, model: str | None) -> None:
 def classify(ctx: click.Context, model: str | None, batch: int) -> None:
     """Read JSONL {"id","title","text"} on stdin; write JSONL with the NLP fields.
 
+    A bad input line (not UTF-8, not JSON, neither title nor text) is named on stderr
+    (`error: stdin line N: ...`) and skipped; the other lines are classified and the
+    exit status is 1.
+
     Output lines carry the post contract's NLP fields (category, category_score, focus,
     sentiment, keywords, event_id, duplicate_of) and the extensions category_uncertain,
     focus_evidence, risk_flags, regions_mentioned and tokens. Events and duplicates are
@@ -204,22 +208,24 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
             click.echo(json.dumps({k: d[k] for k in fields}, ensure_ascii=False))
         pending.clear()
 
-    for n, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
+    bad = 0
+    n = 0
+    for n, raw in enumerate(sys.stdin.buffer, 1):
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"stdin line {n}: not JSON ({exc.msg})") from None
-        if not isinstance(obj, dict) or not (obj.get("title") or obj.get("text")):
-            raise InputError(f"stdin line {n}: expected an object with 'title' and/or 'text'")
+            obj = _input_object(raw)
+        except InputError as exc:
+            click.echo(f"error: stdin line {n}: {exc}", err=True)  # the good lines go on
+            bad += 1
+            continue
+        if obj is None:
+            continue
         pid = str(obj.get("id", n))
         pending.append(
             Post(
                 id=pid,
                 source_id=str(obj.get("source_id", "stdin")),
                 channel=str(obj.get("channel", "other")),
-                url=obj.get("url", ""),
+                url=str(obj.get("url") or ""),
                 title=str(obj.get("title") or ""),
                 text=str(obj.get("text") or ""),
                 published_at=None,
@@ -229,3 +235,29 @@ def classify(ctx: click.Context, model: str | None, batch: int) -> None:
         if len(pending) >= batch:
             flush()
     flush()
+    if bad > 1:
+        raise InputError(f"{bad} of {n} stdin lines not classified (each named above)")
+    if bad:
+        sys.exit(1)
+
+
+def _input_object(raw: bytes) -> dict | None:
+    """One stdin line of ``classify`` as its object (None for a blank line); InputError
+    saying what is wrong with it."""
+    try:
+        line = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(obj, dict) or not (obj.get("title") or obj.get("text")):
+        raise InputError("expected an object with 'title' and/or 'text'")
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("a string holds a lone surrogate escape (\\ud800-\\udfff)") from None
+    return obj
