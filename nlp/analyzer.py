@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_FOCUS_MODEL",
     "load_sentiment_model",
     "load_focus_model",
+    "joined_text",
 ]
 
 #: texts per step of :meth:`PostAnalyzer.analyze_many` (a crawl's NLP batch)
@@ -143,9 +144,7 @@ class PostAnalyzer:
 
     # ------------------------------------------------------------------ analysis
     def analyze_texts(self, titles: Sequence[str], bodies: Sequence[str]) -> list[Analysis]:
-        return self.analyze_many(
-            [_join(normalize(t), normalize(b)) for t, b in zip(titles, bodies, strict=True)]
-        )
+        return self.analyze_many([joined_text(t, b) for t, b in zip(titles, bodies, strict=True)])
 
     def analyze_text(self, text: str) -> Analysis:
         """Analyse one normalized ``title\nbody`` text: one jieba pass shared by the
@@ -274,6 +273,11 @@ class PostAnalyzer:
 
     def process(self, post: Post) -> Post:
         return self.apply(post, self.analyze(post))
+
+
+def joined_text(title: str, body: str) -> str:
+    """The text the analysis reads for a post: its normalized title and body, joined."""
+    return _join(normalize(title), normalize(body))
 
 
 def _join(title: str, body: str) -> str:

@@ -16,14 +16,15 @@ from yuqing.storage.sqlite import SQLiteStore
 TEDDY = ROOT / "data" / "teddy2020"
 
 
-def _subset(src, dst, n):
+def _subset(src, dst, n, fields=("text", "label")):
+    """The first ``n`` rows of ``src`` with ``fields`` written to ``dst``; the rest returned."""
     with open(src, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     with open(dst, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["text", "label"])
+        w = csv.DictWriter(f, fieldnames=list(fields))
         w.writeheader()
         for r in rows[:n]:
-            w.writerow({"text": r["text"], "label": r["label"]})
+            w.writerow({k: r[k] for k in fields})
     return rows[n:]
 
 

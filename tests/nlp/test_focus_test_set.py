@@ -17,6 +17,7 @@ from tools.train_focus import (
     training_mask,
 )
 from yuqing.config import load_config
+from yuqing.nlp.errors import TrainingDataError
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "data" / "teddy2020" / "train.csv"
@@ -50,7 +51,7 @@ def test_training_leaves_out_every_held_out_row_and_only_those():
 
 
 def test_a_held_out_id_missing_from_train_is_refused(tmp_path):
-    with pytest.raises(SystemExit, match="held-out ids not in"):
+    with pytest.raises(TrainingDataError, match="held-out ids not in"):
         training_mask(TRAIN, {"m-not-there"})
 
 

@@ -43,23 +43,66 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--with-feedback",
     is_flag=True,
-    help="Add the category corrections stored as label feedback (console) to the training "
-    "data; with --dev, also print the dev metric change against training without them.",
+    help="Add the corrections stored as label feedback (console) to the training data: "
+    "category corrections, or with --focus focus-topic corrections as hand labels; with --dev, "
+    "also print the dev metric change against training without them.",
+)
+@click.option(
+    "--focus",
+    "focus",
+    is_flag=True,
+    help="Train the focus-topic model instead (weak supervision, docs/nlp.md; minutes: "
+    "five category fits for out-of-fold probabilities). --dev then needs a focus column.",
+)
+@click.option(
+    "--hand-labels",
+    "hand",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --focus: id,focus[,round] rows labelled by hand (topic ids separated by |), "
+    "joined on --data's id column; they replace the weak labels of those rows.",
+)
+@click.option(
+    "--held-out",
+    "held_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --focus: a file whose id column names --data rows never learned from.",
 )
 @click.pass_context
-def train(ctx: click.Context, data: str, out: str, dev: str | None, with_feedback: bool) -> None:
+def train(
+    ctx: click.Context,
+    data: str,
+    out: str,
+    dev: str | None,
+    with_feedback: bool,
+    focus: bool,
+    hand: str | None,
+    held_out: str | None,
+) -> None:
     """Train the category classifier from labelled texts (labels: the categories of
-    topics.yaml).
+    topics.yaml), or with --focus the focus-topic model.
 
     \b
     Example:
       yuqing train --data train.csv --dev dev.csv --out var/model.joblib
       yuqing train --data data/teddy2020/train.csv --dev data/teddy2020/dev.csv \
         --with-feedback --out var/model.joblib
+      yuqing train --focus --data data/teddy2020/train.csv \
+        --hand-labels data/focus_eval/train_focus.csv --with-feedback --out var/focus.joblib
     """
     from yuqing.cli import load
     from yuqing.nlp.train import save_model, train_model
 
+    if focus:
+        from yuqing.commands.train_focus import train_focus
+
+        train_focus(
+            load(ctx), data, out, dev=dev, with_feedback=with_feedback, hand=hand, held_out=held_out
+        )
+        return
+    if hand or held_out:
+        raise click.UsageError("--hand-labels and --held-out go with --focus")
     categories = [c.id for c in load(ctx).topics.categories] or None
     if with_feedback:
         clf = _train_with_feedback(ctx, data, dev, categories)
