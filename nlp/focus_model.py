@@ -63,12 +63,54 @@ _OWED = (
     r"讨不到|要不到|拿不到|讨要|追讨|不给|没给|不结|没结|一直拖|结清)"
 )
 _PAY = r"(?:工资|薪水|薪资|奖金|绩效|津贴|劳务费|工程款|加班费|血汗钱|工钱|辛苦钱|劳动报酬)"
+#: wages owed in residents' words (RULES.md: pay owed to workers and not paid): someone's
+#: work — 干活, 打工, a site, a work team, a foreman — and money not paid in the same sentence
+#: (一分钱没拿到, 钱拖着不给, 欠条), without a pay word (老板 alone is no work: a shopkeeper too)
+_LABOUR = (
+    r"(?:干活|干了.{0,6}活|打工|务工|农民工|民工|工人|包工头|包工|班组|工地|施工队|做工|工友|"
+    r"雇主|用工)"
+)
+_UNPAID = (
+    r"(?:一分钱(?:都|也)?(?:没|不|拿不到|要不到|未)|"
+    r"钱.{0,6}(?:没拿到|拿不到|要不到|讨不到|没给|不给|没结|不结|没发|不发|未付|没付|没着落|没影)|"
+    r"(?:没|不|未)(?:给|结|发|付)(?:我们|我|大家)?.{0,2}钱|拖着不(?:给|结|发|付)|欠条|白条|"
+    r"(?:结账|结算|算账)[^。!?！？\n]{0,10}(?:不给|没给|拖|推))"
+)
+#: a business's red tape in residents' words (RULES.md: licences and approvals for a
+#: business, administrative efficiency towards firms): a business being set up or run and
+#: trips, stamps, missing papers or passing the buck in the same sentence
+_BUSINESS = (
+    r"(?:开店|开了.{0,4}(?:店|厂|公司|饭店|餐馆|超市|作坊)|小店|门面|做生意|创业|个体户|个体工商|"
+    r"营业执照|注册公司|办厂|小作坊|店铺|商户|经营户)"
+)
+_RED_TAPE = (
+    r"(?:跑了.{0,4}趟|来回跑|跑断腿|跑了.{0,4}(?:个月|次|回)|盖章|盖了.{0,4}章|材料不齐|补材料|"
+    r"推来推去|踢皮球|推诿|批不下来|办不下来|一直不批|迟迟不(?:批|办)|拖着不办|刁难|卡着不)"
+)
+
+#: one sentence (title and body are two): the residents'-words rules look within it
+_SENTENCE = r"[^。!?！？\n]{0,40}"
+#: wage_arrears: pay owed (拖欠工资, 工钱讨不到), or someone's work and money not paid
+_WAGE_PAID = f"{_OWED}.{{0,8}}{_PAY}|{_PAY}.{{0,8}}{_OWED}|欠薪|讨薪"
+_WAGE_WORK = f"{_LABOUR}{_SENTENCE}{_UNPAID}|{_UNPAID}{_SENTENCE}{_LABOUR}"
+#: business_env: cartels, bid-rigging, firms' licences, subsidies and levies; a business's
+#: red tape in residents' words
+_BUSINESS_DEALINGS = (
+    r"垄断|串标|围标|陪标|评标|招投标|营商环境|企业负担|涉企|简政放权|政策兑现|"
+    r"哄抬|操控.{0,4}价格|"
+    r"(?:我公司|本公司|我们公司|我司|企业|个体户|个体工商|商户|经营户|小生意|开店|办厂|"
+    r"药店|诊所|门店|店里)"
+    r".{0,30}(?:许可证|执照|审批|办证|手续|补贴|补助|扶持|兑现|摊派|罚款|资质|认证|年审|年检)|"
+    r"向.{0,8}(?:企业|商户|经营户|个体户|卫生室|诊所|药店|乡村医[生师]).{0,10}"
+    r"(?:收费|收取|罚款|摊派)"
+)
+_BUSINESS_RED_TAPE = f"{_BUSINESS}{_SENTENCE}{_RED_TAPE}|{_RED_TAPE}{_SENTENCE}{_BUSINESS}"
 
 #: labelling functions: per topic, patterns that mark it (with the categories in which they
 #: count; None = any), written from data/focus_eval/RULES.md's scope column
 _PATTERNS: dict[str, tuple[re.Pattern, set[str] | None]] = {
     "wage_arrears": (
-        re.compile(f"{_OWED}.{{0,8}}{_PAY}|{_PAY}.{{0,8}}{_OWED}|欠薪|讨薪"),
+        re.compile(f"{_WAGE_PAID}|{_WAGE_WORK}"),
         {"劳动和社会保障", "城乡建设", "教育文体", "商贸旅游", "交通运输"},
     ),
     "edu_med_elderly": (
@@ -95,15 +137,7 @@ _PATTERNS: dict[str, tuple[re.Pattern, set[str] | None]] = {
         {"商贸旅游", "卫生计生", "环境保护", "教育文体"},
     ),
     "business_env": (
-        re.compile(
-            r"垄断|串标|围标|陪标|评标|招投标|营商环境|企业负担|涉企|简政放权|政策兑现|"
-            r"哄抬|操控.{0,4}价格|"
-            r"(?:我公司|本公司|我们公司|我司|企业|个体户|个体工商|商户|经营户|小生意|开店|办厂|"
-            r"药店|诊所|门店|店里)"
-            r".{0,30}(?:许可证|执照|审批|办证|手续|补贴|补助|扶持|兑现|摊派|罚款|资质|认证|年审|年检)|"
-            r"向.{0,8}(?:企业|商户|经营户|个体户|卫生室|诊所|药店|乡村医[生师]).{0,10}"
-            r"(?:收费|收取|罚款|摊派)"
-        ),
+        re.compile(f"{_BUSINESS_DEALINGS}|{_BUSINESS_RED_TAPE}"),
         {"商贸旅游", "城乡建设", "交通运输", "环境保护"},
     ),
     "hardship": (
@@ -187,18 +221,30 @@ def _any_of(*words: str) -> re.Pattern:
     return re.compile("|".join(map(re.escape, words)))
 
 
+_NEED_WAGE_PAID = (*_PAY[3:-1].split("|"), "欠薪", "讨薪")
+#: _LABOUR's fixed parts (干了.{0,6}活 -> 干了; 农民工 and 包工头 hold 民工 and 包工)
+_NEED_WAGE_WORK = tuple(
+    "干活 干了 打工 务工 民工 工人 包工 班组 工地 施工队 做工 工友 雇主 用工".split()
+)
+_NEED_DEALINGS = (
+    *"垄断 串标 围标 陪标 评标 招投标 营商环境 企业负担 涉企 简政放权 政策兑现 哄抬".split(),
+    "操控",  # 操控.{0,4}价格
+    # (我公司|…).{0,30}(许可证|…) and 向.{0,8}(企业|…).{0,10}(收费|…): their last words
+    *"许可证 执照 审批 办证 手续 补贴 补助 扶持 兑现 摊派 罚款 资质 认证 年审 年检".split(),
+    *"收费 收取".split(),
+)
+#: _RED_TAPE's fixed parts (跑了.{0,4}趟 -> 跑了, 迟迟不(?:批|办) -> 迟迟不 …)
+_NEED_RED_TAPE = tuple(
+    "跑了 来回跑 跑断腿 盖章 盖了 材料不齐 补材料 推来推去 踢皮球 推诿 批不下来 办不下来 一直不批 "
+    "迟迟不 拖着不办 刁难 卡着不".split()
+)
+
 #: per slow pattern, words one of which every match of it contains (each alternative's fixed
 #: part): a text without any of them has no match, and the pattern (tried at every position:
 #: its alternatives do not all start with a fixed character) is not run over it
 _NEEDS: dict[re.Pattern, re.Pattern] = {
-    _PATTERNS["wage_arrears"][0]: _any_of(*_PAY[3:-1].split("|"), "欠薪", "讨薪"),
-    _PATTERNS["business_env"][0]: _any_of(
-        *"垄断 串标 围标 陪标 评标 招投标 营商环境 企业负担 涉企 简政放权 政策兑现 哄抬".split(),
-        "操控",  # 操控.{0,4}价格
-        # (我公司|…).{0,30}(许可证|…) and 向.{0,8}(企业|…).{0,10}(收费|…): their last words
-        *"许可证 执照 审批 办证 手续 补贴 补助 扶持 兑现 摊派 罚款 资质 认证 年审 年检".split(),
-        *"收费 收取".split(),
-    ),
+    _PATTERNS["wage_arrears"][0]: _any_of(*_NEED_WAGE_PAID, *_NEED_WAGE_WORK),
+    _PATTERNS["business_env"][0]: _any_of(*_NEED_DEALINGS, *_NEED_RED_TAPE),
     _PATTERNS["ecology"][0]: _any_of(
         *"噪音 噪声 扰民 吵 喧闹 喧哗 轰鸣 轰隆 震耳 睡不着 无法入睡 难以入睡 睡不安稳 油烟".split(),
         *"烟尘 粉尘 扬尘 灰尘 黑烟 浓烟 焚烧 臭气 恶臭 臭味 腐臭 发臭 异味 刺鼻 污染 排污".split(),
@@ -212,8 +258,34 @@ _NEEDS: dict[re.Pattern, re.Pattern] = {
 }
 
 
+#: per pattern made of two rules (``"A|B"``, each a run of top-level alternatives): each rule
+#: with the words one of which every match of it contains — searched apart, each only where its
+#: words are, and the leftmost match kept (the earlier rule's on a tie: what the whole pattern
+#: finds), so a text with a pay word is not searched for the work-and-money rule's shapes too
+_PARTS: dict[re.Pattern, tuple[tuple[re.Pattern, re.Pattern], ...]] = {
+    _PATTERNS["wage_arrears"][0]: (
+        (re.compile(_WAGE_PAID), _any_of(*_NEED_WAGE_PAID)),
+        (re.compile(_WAGE_WORK), _any_of(*_NEED_WAGE_WORK)),
+    ),
+    _PATTERNS["business_env"][0]: (
+        (re.compile(_BUSINESS_DEALINGS), _any_of(*_NEED_DEALINGS)),
+        (re.compile(_BUSINESS_RED_TAPE), _any_of(*_NEED_RED_TAPE)),
+    ),
+}
+
+
 def _search(rx: re.Pattern, text: str) -> re.Match | None:
-    """``rx.search(text)``, skipped where a word every match contains is missing."""
+    """``rx.search(text)``, skipped where a word every match contains is missing (for a
+    pattern of ``_PARTS``: per rule)."""
+    parts = _PARTS.get(rx)
+    if parts is not None:
+        best = None
+        for part, need in parts:
+            if need.search(text) is not None:
+                m = part.search(text)
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+        return best
     need = _NEEDS.get(rx)
     if need is not None and need.search(text) is None:
         return None

@@ -420,7 +420,9 @@ def test_the_pattern_layer_lets_a_plain_words_message_through_never_out_of_scope
     model.evidence_thresholds[j] = 0.9
     tagger = ModelFocusTagger(model, _lexicon())
     r = _tag(tagger, "工地老板跑了\n干了一年活，工钱讨不到")
-    assert "wage_arrears" in r.topics and "工钱讨不到" in r.evidence["wage_arrears"]
+    # the pattern's match joins the evidence (here the work and the money not paid)
+    assert "wage_arrears" in r.topics
+    assert any("工钱讨不到" in e for e in r.evidence["wage_arrears"]), r.evidence
     r2 = _tag(tagger, "公司拖欠员工社保\n公司长期拖欠员工社保不缴，工资也不给")
     assert "wage_arrears" not in r2.topics
 
@@ -449,18 +451,35 @@ def test_pattern_search_shortcuts_equal_plain_search():
     shortcuts of evidence_features (a match ending in the opening is one in it; a text without
     a needed word has no match) give the plain search's features."""
     from tests.nlp.helpers import teddy
-    from yuqing.nlp.focus_model import _NEEDS, _PATTERNS, _search, evidence_features
+    from yuqing.nlp.focus_model import _NEEDS, _PARTS, _PATTERNS, _search, evidence_features
 
     texts = [normalize(r["text"]) for split in ("train", "dev") for r in teddy(split)]
     # the opening's end inside a match, and after 吵 / 房改 (their lookaheads read past it)
     pad = "甲" * (_OPENING - 3)
     texts += [pad + "拖欠工资三个月", pad + "邻居吵架", pad + "xx吵", pad + "x房改造", "", "吵"]
+    # the residents'-words rules (work and money not paid; a business's red tape), alone, first
+    # and second on one line, beside a pay word (a tie of two rules at one position)
+    texts += [
+        normalize(t)
+        for t in (
+            "在工地干活半年，一分钱没拿到",
+            "工钱一分钱没拿到，我们在工地干活",
+            "拖欠工资，工人干活的钱不给",
+            "工地的钱不给，工资也拖欠",
+            "开店办执照跑了五趟，审批材料不齐",
+            "材料不齐来回跑，开店好难，企业审批慢",
+        )
+    ]
     matched = 0
     for text in texts:
         for rx, need in _NEEDS.items():
             for m in rx.finditer(text):
                 matched += 1
                 assert need.search(m.group(0)), (rx.pattern, m.group(0))
+        for parts in _PARTS.values():
+            for part, need in parts:
+                for m in part.finditer(text):
+                    assert need.search(m.group(0)), (part.pattern, m.group(0))
             for part in (text, text[:_OPENING]):
                 a, b = rx.search(part), _search(rx, part)
                 assert (a and a.span()) == (b and b.span())
@@ -470,3 +489,48 @@ def test_pattern_search_shortcuts_equal_plain_search():
                 _plain_evidence_features(text, topic, 0.3, True),
             ), (topic, text[:40])
     assert matched > 100
+
+
+def test_wages_owed_in_residents_words_need_work_and_unpaid_money():
+    """RULES.md: pay owed to workers and not paid is wage_arrears — also without a pay word
+    (someone's work and money not paid in one sentence); a job or money in passing is not."""
+    from yuqing.nlp.focus_model import _NEEDS, _PATTERNS, _search, evidence_features
+
+    owed = [
+        "修路的活干完半年了\n我们班组十几个人干活，到现在一分钱都没拿到",
+        "包工头跑了\n给包工头做工三个月，钱一直拖着不给",
+        "老板只给了张欠条\n在厂里打工两年，走的时候老板写了欠条",
+        "工地上的钱谁来管\n我们几个工人在小区工地上干了四个月，钱到现在还没拿到",
+    ]
+    for text in map(normalize, owed):
+        assert "wage_arrears" in _weak(text, "城乡建设"), text
+        assert evidence_features(text, "wage_arrears", 0.2, False)[1] == 1, text
+    not_owed = [
+        "孩子上学问题\n我在外地打工，孩子回老家上学要什么手续",  # work in passing
+        "工地工人工资太低\n每天才一百元，希望提高工人的工资标准",  # low pay: out of scope
+        "买菜少找了钱\n菜市场老板少找我五块钱，还不给退",  # a shopkeeper, no work owed
+    ]
+    for text in map(normalize, not_owed):
+        assert "wage_arrears" not in _weak(text, "城乡建设"), text
+    rx = _PATTERNS["wage_arrears"][0]
+    for text in map(normalize, owed + not_owed):  # the search shortcut still holds
+        assert (rx.search(text) is None) == (_search(rx, text) is None)
+        for m in rx.finditer(text):
+            assert _NEEDS[rx].search(m.group(0)), m.group(0)
+
+
+def test_a_small_businesss_red_tape_in_residents_words_is_business_env():
+    """RULES.md: licences and approvals for a business, administrative efficiency towards
+    firms — in residents' words: trips, stamps, missing papers with a business being set up;
+    the same red tape without a business is no business-environment matter."""
+    from yuqing.nlp.focus_model import _NEEDS, _PATTERNS, _search
+
+    tape = normalize("开个小饭店太难\n开店办证来回跑了十几趟，每次都说材料不齐，让回去补材料")
+    assert "business_env" in _weak(tape, "商贸旅游")
+    no_business = normalize("办户口太难\n给孩子上户口跑了五趟，派出所和社区推来推去")
+    assert "business_env" not in _weak(no_business, "商贸旅游")
+    rx = _PATTERNS["business_env"][0]
+    for text in (tape, no_business):
+        assert (rx.search(text) is None) == (_search(rx, text) is None)
+        for m in rx.finditer(text):
+            assert _NEEDS[rx].search(m.group(0)), m.group(0)
