@@ -280,8 +280,8 @@ def _search(rx: re.Pattern, text: str) -> re.Match | None:
     parts = _PARTS.get(rx)
     if parts is not None:
         best = None
-        for part, need in parts:
-            if need.search(text) is not None:
+        for part, words in parts:
+            if words.search(text) is not None:
                 m = part.search(text)
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
