@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from yuqing.alerts.ledger import status_changes
-from yuqing.alerts.rules.dormancy import dormancy_policy
+from yuqing.alerts.rules.dormancy import account_level, dormancy_policy
 from yuqing.alerts.settings import alert_settings
 from yuqing.alerts.stats import DeptStats, department_stats
 from yuqing.alerts.workflow import deadline
@@ -37,7 +37,7 @@ POSTS_PER_EVENT = 3
 NOTABLE_POSTS = 8  # "重点信息": the period's most negative (then newest) posts
 EVENT_SAMPLE = 200  # an event's posts read for its row (most negative first)
 CANDIDATES = 50  # events considered for the hot list, by hotness and by posts
-ZOMBIE_DAYS = 30  # a sleeping account this long is a 僵尸号
+ZOMBIE_DAYS = 30  # a sleeping account this long is called a 僵尸号 (its level: account_level)
 
 
 @dataclass
@@ -579,7 +579,7 @@ def source_issues(
         idle = (as_of - last).days if last else None
         if idle is not None and idle < policy.days:
             continue
-        zombie = idle is None or idle >= ZOMBIE_DAYS
+        zombie = idle is None or idle >= ZOMBIE_DAYS  # the name; the warnings, the level
         detail = (
             f"{idle} 天未更新（最近发布 {last:%Y-%m-%d}）" if last is not None else "从未发布内容"
         )
@@ -588,7 +588,7 @@ def source_issues(
                 src.id,
                 names.source(src.id),
                 src.channel,
-                "red" if zombie else "yellow",
+                account_level(cfg, store, src.id, last, as_of),
                 "zombie" if zombie else "dormant",
                 detail + f"；要求每 {policy.days} 天至少更新一次",
             )

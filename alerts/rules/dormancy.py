@@ -2,15 +2,18 @@
 a 睡眠号 warning (yellow); the (max_warnings+1)-th warning within ``period`` is red.
 
 The options are the one definition of a dormant account: the digest's account report reads
-them through :func:`dormancy_policy` (so changing ``days`` in rules.yaml changes both)."""
+them through :func:`dormancy_policy` (so changing ``days`` in rules.yaml changes both), and
+the level of an account's warning through :func:`account_level` (so the digest's badge is the
+level of the alert raised for the account: :func:`warning_level` decides both)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field, ValidationError
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
+from yuqing.config.models import Rule
 from yuqing.config.types import Duration, parse_duration
 from yuqing.levels import Level
 from yuqing.models import NEW_MEDIA
@@ -31,16 +34,50 @@ class DormancyOptions(Options):
     )
 
 
+def dormancy_rule(cfg) -> Rule | None:
+    """The first enabled ``dormancy`` rule of ``cfg`` (None: no rule warns)."""
+    return next((r for r in cfg.rules.rules if r.type == DormancyRule.name and r.enabled), None)
+
+
 def dormancy_policy(cfg) -> DormancyOptions:
     """The options of the first enabled ``dormancy`` rule of ``cfg``, else the defaults (the
     digest reports sleeping accounts by the same policy whether or not the rule alerts)."""
-    for rule in cfg.rules.rules:
-        if rule.type == DormancyRule.name and rule.enabled:
-            try:
-                return DormancyOptions.model_validate(rule.options or {})
-            except ValidationError:
-                break  # reported by `yuqing config check` and the rule itself
+    rule = dormancy_rule(cfg)
+    if rule is not None:
+        try:
+            return DormancyOptions.model_validate(rule.options or {})
+        except ValidationError:
+            pass  # reported by `yuqing config check` and the rule itself
     return DormancyOptions()
+
+
+def warning_level(rule_level: Level, o: DormancyOptions, earlier: int) -> Level:
+    """The level of an account's dormancy warning after ``earlier`` warnings within
+    ``o.period``: the rule's level (a 睡眠号 warning, 黄色预警, rechecked the next week) up to
+    ``max_warnings`` warnings, ``escalate_level`` after them (DOMAIN.md: an account warned more
+    than 3 times within a year is shut down or rectified — 红色通报, rechecked the next day).
+    However long the silence (睡眠号 or 僵尸号), the warnings decide the level."""
+    return o.escalate_level if earlier >= o.max_warnings else rule_level
+
+
+def account_level(cfg, store, source_id: str, last_post: datetime | None, as_of: datetime) -> Level:
+    """The level of dormant account ``source_id``'s warning at ``as_of`` (``last_post``: its
+    last post then): that of the alert raised for its current silence, else the level the
+    rule raises next (:func:`warning_level`) — the digest's badge, the same as the alert's."""
+    rule, o = dormancy_rule(cfg), dormancy_policy(cfg)
+    if rule is None:
+        return warning_level(Rule.model_fields["level"].default, o, 0)
+    raised = [
+        a
+        for a in store.iter_alerts(
+            since=as_of - o.period, rule=rule.id, subject=f"source:{source_id}:dormant"
+        )
+        if a.created_at <= as_of
+    ]
+    current = [a for a in raised if last_post is None or a.created_at >= last_post]
+    if current:
+        return max(current, key=lambda a: a.created_at).level
+    return warning_level(rule.level, o, len({a.id for a in raised}))
 
 
 class DormancyRule(RuleType[DormancyOptions]):
@@ -67,7 +104,7 @@ class DormancyRule(RuleType[DormancyOptions]):
             if last is not None and last >= since:
                 continue
             warnings = len({a.id for a in past if a.source_id == src.id})
-            level = o.escalate_level if warnings >= o.max_warnings else None
+            level = warning_level(self.rule.level, o, warnings)
             age = f"{(snap.now - last).days} 天" if last else "从未"
             out.append(
                 Match(

@@ -216,7 +216,7 @@ def test_dormancy_yellow_then_red_after_three_warnings(tmp_path, store):
     )
     rule = {"id": "d", "type": "dormancy", "window": "7d", "level": "yellow", "options": {}}
     ms = run(tmp_path, store, rule, sources=SOURCES)
-    assert [m.subject for m in ms] == ["source:weibo:dormant"] and ms[0].level is None
+    assert [m.subject for m in ms] == ["source:weibo:dormant"] and ms[0].level == "yellow"
     for k in range(3):
         store.insert_alert(
             Alert(

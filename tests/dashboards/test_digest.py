@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -287,3 +287,44 @@ def test_dormant_accounts_follow_the_dormancy_rule(filled):
     assert dormant() == set()
     rule.enabled = False  # no rule: the rule type's defaults (7 days, weibo + wechat)
     assert dormant() == {"wechat_edu"}
+
+
+def test_dormant_account_badge_is_the_level_of_its_warning(filled):
+    """A 僵尸号 is not red for its silence alone: the 信源运行 badge is the level of the dormancy
+    warning raised for the account — the alert's own level (黄色预警 up to max_warnings
+    warnings a year, red after: DOMAIN.md), or the level the rule raises next."""
+    from yuqing.alerts.engine import Engine
+    from yuqing.models import Alert
+
+    cfg, store = filled
+    rule = next(r for r in cfg.rules.rules if r.type == "dormancy")
+
+    def badge(now) -> tuple[str, str]:
+        data = gather(cfg, store, daily(now.date(), TZ), now)
+        (issue,) = [s for s in data.sources if s.source_id == "wechat_edu"]
+        return issue.kind, issue.level
+
+    def warning(now) -> Alert:
+        created = Engine(cfg, store).check(now).created
+        (alert,) = [a for a in created if a.rule == rule.id and a.source_id == "wechat_edu"]
+        return alert
+
+    later = NOW + timedelta(days=15)  # wechat_edu: 35 days without a post
+    assert badge(later) == ("zombie", "yellow")  # not warned yet: the rule's next level
+    first = warning(later)
+    assert first.level == "yellow" and badge(later) == ("zombie", "yellow")
+    for k in range(3):  # three warnings of earlier silences within the year
+        store.insert_alert(
+            Alert(
+                id=f"earlier-{k}",
+                level="yellow",
+                rule=rule.id,
+                source_id="wechat_edu",
+                created_at=later - timedelta(days=100 + 30 * k),
+                evidence={"subject": "source:wechat_edu:dormant"},
+            )
+        )
+    week_on = later + timedelta(days=7)
+    assert badge(week_on) == ("zombie", "yellow")  # the warning that stands is yellow
+    fifth = warning(week_on)
+    assert fifth.level == "red" and badge(week_on) == ("zombie", "red")
