@@ -18,7 +18,7 @@ from yuqing.nlp.classifier import CategoryClassifier
 from yuqing.nlp.fastpath import SharedVocabulary, WordIds
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
-from yuqing.nlp.keywords import KeywordExtractor, top_keywords
+from yuqing.nlp.keywords import KeywordExtractor, code_fragments, top_keywords
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, is_content
 from yuqing.nlp.sentiment import NegativityScorer, SentimentModel, risk_flags
@@ -210,7 +210,8 @@ class PostAnalyzer:
             a.focus, a.focus_evidence = f.topics, f.evidence
         for a, counts in zip(done, counted, strict=True):
             a.risk_flags = risk_flags(a.text)
-            a.keyword_weights = self.keywords.weights(counts)
+            glued = code_fragments(a.tokens, a.text)  # the same as from the stored tokens
+            a.keyword_weights = self.keywords.weights(counts, glued)
             a.keywords = top_keywords(a.keyword_weights, self.n_keywords)
             a.regions_mentioned = [r for r in self.regions if r in a.text]
         for a in done:

@@ -22,7 +22,7 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter, mul
 from typing import Protocol, runtime_checkable
 
@@ -272,6 +272,9 @@ class _State:
 
 #: words kept in a pool of focus evidence (FocusPool.bag)
 POOL_TERMS = 300
+#: marks an anchor's feature in a centroid (``@`` + place): matched like a word, never shown as
+#: one of the event's keywords (no token starts with it: jieba keeps ``@`` apart)
+PLACE_MARK = "@"
 
 
 @dataclass
@@ -517,7 +520,7 @@ class EventTracker:
         top = dict(sorted(items, key=itemgetter(1), reverse=True)[:n])
         w = self.settings.events.anchor_weight * (max(top.values()) if top else 1.0)
         for a in (post.anchors or [])[:2]:
-            top["@" + a] = w
+            top[PLACE_MARK + a] = w
         return _normed(top)
 
     def _seed(self, st: _State) -> None:
@@ -528,7 +531,7 @@ class EventTracker:
         st.centroid = {k: 1.0 for k in ev.keywords}
         st.top = None
         for a in ev.anchors:
-            st.centroid["@" + a] = 1.0
+            st.centroid[PLACE_MARK + a] = 1.0
             st.anchors[a] = n
         st.authors = set(f"#{i}" for i in range(ev.authors or 0))
         if ev.category:
@@ -730,7 +733,8 @@ class EventTracker:
 
     def _summarise(self, st: _State) -> None:
         ev = st.event
-        ev.keywords = self._top_terms(st)[: self.settings.keywords]
+        words = (t for t in self._top_terms(st) if not t.startswith(PLACE_MARK))
+        ev.keywords = list(islice(words, self.settings.keywords))  # places are ev.anchors
         ev.category = st.category.most_common(1)[0][0] if st.category else None
         ev.focus = sorted(t for t, c in st.focus.items() if 2 * c >= ev.size)
         ev.region = st.region.most_common(1)[0][0] if st.region else None

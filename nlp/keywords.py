@@ -3,17 +3,36 @@
 The IDF table is learned at training time from the training texts (``fit_idf``) and shipped
 inside the model file, so keywords mean the same thing wherever the model runs. Unknown words
 get the table's median IDF (rare-but-seen is more telling than common). Single characters
-and pure numbers are never keywords.
+and pure numbers are never keywords, and neither are the fragments jieba makes of an
+administrative code it does not know (:func:`code_fragments`).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-__all__ = ["KeywordExtractor", "fit_idf", "top_keywords"]
+__all__ = ["KeywordExtractor", "code_fragments", "fit_idf", "top_keywords"]
+
+#: An administrative code, as message boards anonymise place names (A市, K3县, E12市): jieba
+#: splits a code its dictionary does not list into the letters and digits and a 省/市/区/县
+#: that its HMM glues to the characters after it (K3 | 县为, F3 | 区萌 | 宠).
+_HAS_CODE = re.compile(r"[A-Z]\d{0,2}[省市区县]").search
+#: over the tokens joined by \x1f (no token holds one): such a token after the letters
+_GLUED = re.compile("\x1f[A-Z]\\d{0,2}\x1f([省市区县][^\x1f]+)").findall
+
+
+def code_fragments(tokens: Sequence[str], text: str | None = None) -> Counter[str]:
+    """The tokens (in text order) that begin with the 省/市/区/县 of an administrative code
+    split off its letters (``K3``, ``县为``): pieces of two words, not a word — counted, so
+    that keywords can leave these occurrences out. ``text``: the tokens' text, if at hand (a
+    text without a code is passed over at once)."""
+    if text is not None and _HAS_CODE(text) is None:
+        return Counter()
+    return Counter(_GLUED("\x1f" + "\x1f".join(tokens)))
 
 
 def fit_idf(docs: Iterable[Sequence[str]], *, min_df: int = 2) -> dict[str, float]:
@@ -60,8 +79,11 @@ class KeywordExtractor:
         self._known = {w: v for w, v in idf.items() if _candidate(w)}
         self._never = frozenset(w for w in idf if not _candidate(w))
 
-    def weights(self, tokens: Iterable[str]) -> dict[str, float]:
-        """TF-IDF weight per candidate token (sublinear tf)."""
+    def weights(
+        self, tokens: Iterable[str], leave_out: Counter[str] | None = None
+    ) -> dict[str, float]:
+        """TF-IDF weight per candidate token (sublinear tf); ``leave_out``: occurrences not
+        to count (:func:`code_fragments`)."""
         known, never, d, tfs = self._known, self._never, self.default_idf, _TF
         # count first, test each distinct token once (a Counter: the caller counted already)
         tf = tokens if isinstance(tokens, Counter) else Counter(tokens)
@@ -73,6 +95,13 @@ class KeywordExtractor:
                     continue
                 v = d
             out[w] = (tfs[c] if c < 64 else 1.0 + math.log(c)) * v
+        for w, k in (leave_out or {}).items():  # a few words: changed in place, no copy
+            if w in out:
+                c = tf[w] - k
+                if c > 0:
+                    out[w] = (tfs[c] if c < 64 else 1.0 + math.log(c)) * known.get(w, d)
+                else:
+                    del out[w]
         return out
 
     def extract(self, tokens: Sequence[str], k: int = 8) -> list[str]:

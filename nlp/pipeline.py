@@ -28,6 +28,7 @@ from yuqing.nlp.events import (
     sample_key,
 )
 from yuqing.nlp.focus_model import ModelFocusTagger
+from yuqing.nlp.keywords import code_fragments
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.retro import RetroShare, note, share
 from yuqing.nlp.settings import NLPSettings
@@ -304,7 +305,7 @@ class NLPStage:
         self.events.warm(
             events,
             posts,
-            lambda p: kw.weights(p.tokens),
+            lambda p: kw.weights(p.tokens, code_fragments(p.tokens)),
             lambda p: self._pool_input(p, p.tokens, None, None, openings.get(p.id)),
         )
         return len(posts)

@@ -16,6 +16,19 @@ TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2020, 5, 1, 8, 0, tzinfo=TZ)
 
 
+class Stored:
+    """What ``NLPStage.warm`` reads from a store: ``posts`` and the events of ``sink``."""
+
+    def __init__(self, posts, sink):
+        self.posts, self.sink = list(posts), sink
+
+    def iter_posts(self, since=None):
+        return iter(self.posts)
+
+    def iter_events(self, since=None):
+        return iter(self.sink.events.values())
+
+
 @functools.lru_cache(maxsize=2)
 def teddy(split: str = "dev") -> list[dict]:
     with open(DATA / f"{split}.csv", encoding="utf-8") as fh:

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from tests.nlp.helpers import T0, make_stage, post
+from tests.nlp.helpers import T0, Stored, make_stage, post
 from yuqing.nlp.anchors import anchors_match
 from yuqing.nlp.events import EventTracker, InMemoryEventSink, TopicBaselines
 from yuqing.nlp.settings import NLPSettings
@@ -157,15 +157,8 @@ def test_warm_restores_events_from_storage():
         [post(f"w{i}", "拖欠农民工工资", WAGE.format(i + 2), minutes=i) for i in range(3)]
     )
 
-    class Store:
-        def iter_posts(self, since=None):
-            return iter(done)
-
-        def iter_events(self, since=None):
-            return iter(stage.sink.events.values())
-
     fresh = make_stage(sink=stage.sink)
-    assert fresh.warm(Store()) == 3
+    assert fresh.warm(Stored(done, stage.sink)) == 3
     more = fresh.process(post("w9", "拖欠农民工工资", WAGE.format(9), minutes=10))
     assert more.event_id == done[0].event_id
     assert fresh.sink.get_event(more.event_id).size == 4
@@ -186,15 +179,8 @@ def test_warm_keeps_an_events_older_posts_when_only_recent_ones_are_replayed():
     eid = done[0].event_id
     assert {p.event_id for p in done} == {eid}
 
-    class Store:
-        def iter_posts(self, since=None):
-            return iter(done[-2:])  # the dedup window holds the last two only
-
-        def iter_events(self, since=None):
-            return iter(stage.sink.events.values())
-
     fresh = make_stage(sink=stage.sink)
-    fresh.warm(Store())
+    fresh.warm(Stored(done[-2:], stage.sink))  # the dedup window holds the last two only
     more = fresh.process(post("w9", "拖欠农民工工资", WAGE.format(9), minutes=81 * 1440 + 5))
     ev = fresh.sink.get_event(more.event_id)
     assert more.event_id == eid and ev.size == 6
@@ -222,6 +208,19 @@ def test_a_surge_about_one_site_in_everyday_words_is_one_event():
     assert len({p.event_id for p in done}) == 1  # one event, not six (the words barely overlap)
     ev = stage.sink.get_event(done[0].event_id)
     assert ev.size == len(SURGE) and anchors_match("翠湖花园", ev.anchors[0])
+
+
+def test_event_keywords_are_words_not_place_features():
+    """The centroid matches the event's place as an ``@place`` feature; the keywords (the
+    digest's hot keywords, the export) are words only: the place is the event's anchor."""
+    stage = make_stage()
+    done = stage.process_many(
+        [post(f"c{i}", "", f"A5区{t}", minutes=40 * i) for i, t in enumerate(SURGE)]
+    )
+    ev = stage.sink.get_event(done[0].event_id)
+    assert anchors_match("翠湖花园", ev.anchors[0])
+    assert len(ev.keywords) == NLPSettings().keywords
+    assert not [k for k in ev.keywords if k.startswith("@")], ev.keywords
 
 
 def test_the_same_surge_at_two_sites_of_one_district_stays_two_events():
