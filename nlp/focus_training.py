@@ -272,15 +272,17 @@ def train_from_files(
     lexicon,
     *,
     hand: str | Path | None = None,
+    rounds: set[int] | None = None,
     held_out: str | Path | None = None,
     extra: ExtraRows | None = None,
     **params,
 ):
     """A focus model trained on ``data`` (``id,text,label`` rows; ``id`` needed only with
-    ``hand`` or ``held_out``) and the ``extra`` hand-labelled rows, with the shipped settings
+    ``hand`` or ``held_out``; ``rounds``: learn only those rounds of ``hand``) and the ``extra``
+    hand-labelled rows, with the shipped settings
     (precision floor, untagged topics) unless ``params`` say otherwise."""
     started = time.perf_counter()
-    rows = prepare(data, hand, held_out, extra=extra)
+    rows = prepare(data, hand, held_out, rounds, extra=extra)
     proba, labels = oof_category(rows["texts"], rows["categories"])
     settings = {
         "precision_floor": PRECISION_FLOOR,
@@ -289,5 +291,13 @@ def train_from_files(
         **params,
     }
     return fit_focus_model(
-        rows, proba, labels, lexicon, hand=hand, held_out=held_out, started=started, **settings
+        rows,
+        proba,
+        labels,
+        lexicon,
+        hand=hand,
+        rounds=rounds,
+        held_out=held_out,
+        started=started,
+        **settings,
     )

@@ -171,4 +171,29 @@ def test_hand_labels_need_focus(tmp_path):
         "--out",
         str(tmp_path / "m.joblib"),
     )
-    assert proc.returncode == 2 and "--hand-labels and --held-out go with --focus" in proc.stderr
+    assert proc.returncode == 2
+    assert "--hand-labels, --label-rounds and --held-out go with --focus" in proc.stderr
+
+
+def test_train_focus_learns_only_the_hand_label_rounds_asked_for(tmp_path):
+    cdir = write_config(tmp_path, [])
+    _subset(tmp_path / "train.csv", 400)
+    with open(tmp_path / "train.csv", encoding="utf-8") as f:
+        ids = {r["id"] for r in csv.DictReader(f)}
+    with open(HAND, encoding="utf-8") as f:
+        hand = [r for r in csv.DictReader(f) if r["id"] in ids]
+    with open(tmp_path / "hand.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["id", "focus", "round"])
+        w.writeheader()
+        w.writerows(hand)
+    round_1 = sum(r["round"] == "1" for r in hand)
+    assert 0 < round_1 < len(hand)
+    args = ["--config", str(cdir), "train", "--focus", "--data", str(tmp_path / "train.csv")]
+    args += ["--hand-labels", str(tmp_path / "hand.csv"), "--out", str(tmp_path / "f.joblib")]
+    proc = run_cli(*args, "--label-rounds", "1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    meta = load_focus_model(tmp_path / "f.joblib").metadata
+    assert meta["hand_labelled_rows"] == round_1 and meta["hand_labels"]["rounds"] == [1]
+    assert f", {round_1} hand-labelled" in proc.stdout
+    bad = run_cli(*args, "--label-rounds", "one")
+    assert bad.returncode == 2 and "round numbers separated by commas" in bad.stderr

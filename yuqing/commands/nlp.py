@@ -63,6 +63,14 @@ def register(cli: click.Group) -> None:
     "joined on --data's id column; they replace the weak labels of those rows.",
 )
 @click.option(
+    "--label-rounds",
+    "rounds",
+    default="",
+    metavar="N,N",
+    help="With --focus: learn only the hand labels of these rounds (the file's round column; "
+    "default: all).",
+)
+@click.option(
     "--held-out",
     "held_out",
     type=click.Path(dir_okay=False),
@@ -78,6 +86,7 @@ def train(
     with_feedback: bool,
     focus: bool,
     hand: str | None,
+    rounds: str,
     held_out: str | None,
 ) -> None:
     """Train the category classifier from labelled texts (labels: the categories of
@@ -98,11 +107,18 @@ def train(
         from yuqing.commands.train_focus import train_focus
 
         train_focus(
-            load(ctx), data, out, dev=dev, with_feedback=with_feedback, hand=hand, held_out=held_out
+            load(ctx),
+            data,
+            out,
+            dev=dev,
+            with_feedback=with_feedback,
+            hand=hand,
+            rounds=_rounds(rounds),
+            held_out=held_out,
         )
         return
-    if hand or held_out:
-        raise click.UsageError("--hand-labels and --held-out go with --focus")
+    if hand or held_out or rounds:
+        raise click.UsageError("--hand-labels, --label-rounds and --held-out go with --focus")
     categories = [c.id for c in load(ctx).topics.categories] or None
     if with_feedback:
         clf = _train_with_feedback(ctx, data, dev, categories)
@@ -113,6 +129,17 @@ def train(
     if "dev_metrics" in clf.metadata:
         msg += f", dev macro-F1 {clf.metadata['dev_metrics']['macro_f1']}"
     click.echo(msg)
+
+
+def _rounds(value: str) -> set[int] | None:
+    """``--label-rounds`` as a set (None: every round)."""
+    try:
+        out = {int(x) for x in value.split(",") if x.strip()}
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: round numbers separated by commas, e.g. 1,2,3", param_hint="--label-rounds"
+        ) from None
+    return out or None
 
 
 def _train_with_feedback(ctx: click.Context, data: str, dev: str | None, allowed):

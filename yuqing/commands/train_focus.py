@@ -19,6 +19,7 @@ def train_focus(
     dev: str | None = None,
     with_feedback: bool = False,
     hand: str | None = None,
+    rounds: set[int] | None = None,
     held_out: str | None = None,
 ) -> None:
     """Train on ``data`` (+ the stored focus corrections), write ``out`` and say what was
@@ -54,8 +55,10 @@ def train_focus(
     lexicon = FocusTagger.from_topics(cfg.topics.focus)
     before = None
     if dev_data is not None and extra:
-        before = train_from_files(data, lexicon, hand=hand, held_out=held_out)
-    model = train_from_files(data, lexicon, hand=hand, held_out=held_out, extra=extra)
+        before = train_from_files(data, lexicon, hand=hand, rounds=rounds, held_out=held_out)
+    model = train_from_files(
+        data, lexicon, hand=hand, rounds=rounds, held_out=held_out, extra=extra
+    )
     path = model_file.save(model, out, kind=KIND, metadata=model.metadata)
     meta = model.metadata
     click.echo(
