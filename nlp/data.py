@@ -19,7 +19,14 @@ from pathlib import Path
 
 from yuqing.nlp.errors import TrainingDataError
 
-__all__ = ["LabelledData", "load_labelled", "EvaluationData", "load_evaluation", "ENCODINGS"]
+__all__ = [
+    "LabelledData",
+    "load_labelled",
+    "load_reviews",
+    "EvaluationData",
+    "load_evaluation",
+    "ENCODINGS",
+]
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 REQUIRED = ("text", "label")
@@ -140,6 +147,27 @@ def load_labelled(path: str | Path, *, min_classes: int = 2) -> LabelledData:
             f"{path}: only one class ({next(iter(classes))!r}); training needs at least "
             f"{min_classes} different labels"
         )
+    return LabelledData(texts, labels, hashlib.sha256(raw).hexdigest(), str(path))
+
+
+def load_reviews(path: str | Path) -> LabelledData:
+    """Read the sentiment model's ``label,review`` rows (waimai_10k layout: label 1 = positive,
+    0 = negative); a row with an empty review is skipped. ``labels`` are "0"/"1"."""
+    path, raw, is_jsonl, rows = _read(path, ("label", "review"))
+    texts, labels = [], []
+    for n, row in rows:
+        t, lab = row.get("review"), str(row.get("label", "")).strip()
+        if t is None or not str(t):
+            continue
+        if lab not in ("0", "1"):
+            raise TrainingDataError(
+                f"{path}: {_where(n, is_jsonl)}: label must be 1 (positive) or 0 (negative), "
+                f"not {row.get('label')!r}"
+            )
+        texts.append(str(t))
+        labels.append(lab)
+    if len(set(labels)) < 2:
+        raise TrainingDataError(f"{path}: the sentiment model needs both labels, 1 and 0")
     return LabelledData(texts, labels, hashlib.sha256(raw).hexdigest(), str(path))
 
 

@@ -183,17 +183,11 @@ def feedback_rows(feedback: Iterable[Any], topics: Sequence[str]) -> ExtraRows:
     them), its text as judged, its category as corrected or else as it was. Topics not
     configured are dropped; a correction without any category is skipped."""
     from yuqing.nlp.analyzer import joined_text
+    from yuqing.nlp.feedback import latest_corrections
 
-    latest: dict[str, Any] = {}
-    for fb in feedback:
-        if fb.focus is None:
-            continue
-        seen = latest.get(fb.post_id)
-        if seen is None or fb.created_at >= seen.created_at:
-            latest[fb.post_id] = fb
     rows = ExtraRows()
     known = set(topics)
-    for fb in sorted(latest.values(), key=lambda f: (f.created_at, f.post_id)):
+    for fb in latest_corrections(feedback, "focus"):
         category = fb.category or (fb.was or {}).get("category")
         text = joined_text(fb.title or "", fb.text or "")
         if not category or not text.strip():

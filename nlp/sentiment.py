@@ -20,7 +20,6 @@ flags (``casualties``, ``collective_action``, ``minors``, ``media_attention``, `
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -248,19 +247,26 @@ def train_sentiment(
     random_state: int = 0,
     lexicon: dict[str, float] | None = None,
     lexicon_weight: float = 0.5,
+    extra: Sequence[tuple[str, int]] = (),
+    extra_weight: float = 1.0,
 ) -> SentimentModel:
     """Train the base model on a ``label,review`` CSV (waimai_10k layout); ``lexicon`` (e.g.
-    :func:`yuqing.nlp.lexicon.load_jionlp_lexicon`) is stored in the model with its weight."""
+    :func:`yuqing.nlp.lexicon.load_jionlp_lexicon`) is stored in the model with its weight.
+
+    ``extra``: ``(text, label)`` rows beyond the file (label feedback, same convention: 1 =
+    positive / not negative, 0 = negative), each counted ``extra_weight`` times in the final
+    fit and the prior; the held-out figures stay those of the file's rows alone."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
 
-    with open(csv_path, encoding="utf-8") as fh:
-        rows = [(r["review"], int(r["label"])) for r in csv.DictReader(fh) if r.get("review")]
-    docs = [lcut(t) for t, _ in rows]
-    y = np.array([lab for _, lab in rows])
+    from yuqing.nlp.data import load_reviews
+
+    data = load_reviews(csv_path)
+    docs = [lcut(t) for t in data.texts]
+    y = np.array([int(lab) for lab in data.labels])
 
     def mk():
         return make_pipeline(
@@ -276,15 +282,25 @@ def train_sentiment(
     metrics = {
         "heldout_accuracy": round(float(accuracy_score(y_te, pred)), 4),
         "heldout_macro_f1": round(float(f1_score(y_te, pred, average="macro")), 4),
-        "n": len(rows),
+        "n": len(docs),
     }
-    prior = float(y.mean())
-    pipe = mk().fit([sentiment_features(d) for d in docs], y)
+    x = [sentiment_features(d) for d in docs]
+    if extra:
+        x += [sentiment_features(lcut(t)) for t, _ in extra]
+        y = np.concatenate([y, [int(lab) for _, lab in extra]])
+        w = np.concatenate([np.ones(len(docs)), np.full(len(extra), float(extra_weight))])
+        pipe = mk().fit(x, y, logisticregression__sample_weight=w)
+        prior = float(np.average(y, weights=w))
+    else:
+        pipe = mk().fit(x, y)
+        prior = float(y.mean())
     meta = {
         "metrics": metrics,
         "prior_logit": math.log(prior / (1 - prior)),
         "source": "waimai_10k (ChineseNlpCorpus), label 1 pos / 0 neg",
     }
+    if extra:
+        meta.update(feedback_rows=len(extra), feedback_weight=float(extra_weight))
     if lexicon:
         from yuqing.nlp.lexicon import JIONLP_SOURCE
 

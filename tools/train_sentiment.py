@@ -4,7 +4,9 @@
 
 Needs the ``train`` extra (``pip install -e '.[train]'``): JioNLP's polarity lexicon is copied
 into the model file (docs/nlp.md). A development tool, not part of the installed package (the
-library function it calls, ``yuqing.nlp.sentiment.train_sentiment``, is).
+library function it calls, ``yuqing.nlp.sentiment.train_sentiment``, is). An operator retrains
+with ``yuqing train --sentiment``, which takes the lexicon from the model in use instead and,
+without label feedback, writes the same model.
 """
 
 from __future__ import annotations

@@ -44,8 +44,9 @@ def register(cli: click.Group) -> None:
     "--with-feedback",
     is_flag=True,
     help="Add the corrections stored as label feedback (console) to the training data: "
-    "category corrections, or with --focus focus-topic corrections as hand labels; with --dev, "
-    "also print the dev metric change against training without them.",
+    "category corrections, with --focus focus-topic corrections as hand labels, with "
+    "--sentiment negativity corrections; with --dev, also print the dev metric change against "
+    "training without them.",
 )
 @click.option(
     "--focus",
@@ -53,6 +54,14 @@ def register(cli: click.Group) -> None:
     is_flag=True,
     help="Train the focus-topic model instead (weak supervision, docs/nlp.md; minutes: "
     "five category fits for out-of-fold probabilities). --dev then needs a focus column.",
+)
+@click.option(
+    "--sentiment",
+    "sentiment",
+    is_flag=True,
+    help="Train the base sentiment model (negativity) instead, on label,review rows "
+    "(waimai_10k: 1 positive, 0 negative); the polarity lexicon and its weight are taken from "
+    "the sentiment model in use. --dev then needs a negative column.",
 )
 @click.option(
     "--hand-labels",
@@ -85,12 +94,13 @@ def train(
     dev: str | None,
     with_feedback: bool,
     focus: bool,
+    sentiment: bool,
     hand: str | None,
     rounds: str,
     held_out: str | None,
 ) -> None:
     """Train the category classifier from labelled texts (labels: the categories of
-    topics.yaml), or with --focus the focus-topic model.
+    topics.yaml), with --focus the focus-topic model, with --sentiment the sentiment model.
 
     \b
     Example:
@@ -99,10 +109,21 @@ def train(
         --with-feedback --out var/model.joblib
       yuqing train --focus --data data/teddy2020/train.csv \
         --hand-labels data/focus_eval/train_focus.csv --with-feedback --out var/focus.joblib
+      yuqing train --sentiment --data data/sentiment/waimai_10k.csv --with-feedback \
+        --out var/sentiment.joblib
     """
     from yuqing.cli import load
     from yuqing.nlp.train import save_model, train_model
 
+    if focus and sentiment:
+        raise click.UsageError("--focus and --sentiment train different models: pick one")
+    if sentiment and (hand or held_out):
+        raise click.UsageError("--hand-labels and --held-out go with --focus")
+    if sentiment:
+        from yuqing.commands.train_sentiment import train_sentiment_model
+
+        train_sentiment_model(load(ctx), data, out, dev=dev, with_feedback=with_feedback)
+        return
     if focus:
         from yuqing.commands.train_focus import train_focus
 
