@@ -182,12 +182,15 @@ def test_train_sentiment_with_feedback_and_no_negativity_corrections_is_one_line
     assert not (tmp_path / "s.joblib").exists()
 
 
-def test_sentiment_and_focus_together_is_a_usage_error(tmp_path):
+def test_sentiment_with_focus_or_its_options_is_a_usage_error(tmp_path):
     cdir = write_config(tmp_path, [])
     _waimai(tmp_path, step=100)
     proc = _train(cdir, tmp_path, "--focus")
     assert proc.returncode == 2
     assert "--focus and --sentiment train different models: pick one" in proc.stderr
+    proc = _train(cdir, tmp_path, "--label-rounds", "1")
+    assert proc.returncode == 2
+    assert "--hand-labels, --label-rounds and --held-out go with --focus" in proc.stderr
     assert not (tmp_path / "s.joblib").exists()
 
 

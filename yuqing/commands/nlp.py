@@ -117,13 +117,6 @@ def train(
 
     if focus and sentiment:
         raise click.UsageError("--focus and --sentiment train different models: pick one")
-    if sentiment and (hand or held_out):
-        raise click.UsageError("--hand-labels and --held-out go with --focus")
-    if sentiment:
-        from yuqing.commands.train_sentiment import train_sentiment_model
-
-        train_sentiment_model(load(ctx), data, out, dev=dev, with_feedback=with_feedback)
-        return
     if focus:
         from yuqing.commands.train_focus import train_focus
 
@@ -140,6 +133,11 @@ def train(
         return
     if hand or held_out or rounds:
         raise click.UsageError("--hand-labels, --label-rounds and --held-out go with --focus")
+    if sentiment:
+        from yuqing.commands.train_sentiment import train_sentiment_model
+
+        train_sentiment_model(load(ctx), data, out, dev=dev, with_feedback=with_feedback)
+        return
     categories = [c.id for c in load(ctx).topics.categories] or None
     if with_feedback:
         clf = _train_with_feedback(ctx, data, dev, categories)
