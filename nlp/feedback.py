@@ -1,7 +1,8 @@
 """Label feedback as training rows: the corrections duty staff made in the console
 (:class:`yuqing.models.Feedback` records), as the retraining commands learn them.
 
-The focus corrections become hand labels (:func:`yuqing.nlp.focus_training.feedback_rows`); the
+The category corrections become labelled rows (:func:`category_rows`), the focus corrections
+hand labels (:func:`yuqing.nlp.focus_training.feedback_rows`); the
 negativity corrections become sentiment rows (:func:`negativity_rows`).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["FEEDBACK_WEIGHT", "latest_corrections", "negativity_rows"]
+__all__ = ["FEEDBACK_WEIGHT", "category_rows", "latest_corrections", "negativity_rows"]
 
 #: how many review rows one negativity correction counts for in the sentiment model's fit
 #: (``yuqing train --sentiment --with-feedback``): a handful of corrections among ~12,000
@@ -45,3 +46,11 @@ def negativity_rows(feedback: Iterable[Any]) -> list[tuple[str, int]]:
         if text.strip():
             rows.append((text, 0 if fb.negative else 1))
     return rows
+
+
+def category_rows(feedback: Iterable[Any]) -> list[tuple[str, str]]:
+    """The category corrections among stored label feedback as ``(text, label)`` training rows:
+    the latest correction of each post, its title and text as judged."""
+    return [
+        (f"{fb.title}{fb.text}", fb.category) for fb in latest_corrections(feedback, "category")
+    ]

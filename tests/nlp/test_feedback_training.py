@@ -118,3 +118,31 @@ def test_train_with_feedback_without_a_dev_set_trains_without_comparing(tmp_path
     model = load_model(out)
     assert model.metadata["training_data"]["n"] == 430 and model.metadata["feedback_rows"] == 30
     assert "dev_metrics" not in model.metadata
+
+
+def test_category_rows_take_each_posts_latest_correction():
+    from datetime import timedelta
+
+    from yuqing.nlp.feedback import category_rows
+
+    def fb(post_id, at, category):
+        return Feedback(
+            id=Feedback.make_id(post_id, at),
+            post_id=post_id,
+            created_at=at,
+            by="值班员",
+            title="标题",
+            text=f"正文{post_id}",
+            category=category,
+        )
+
+    later = T0 + timedelta(hours=2)
+    rows = category_rows(
+        [
+            fb("a", later, "城乡建设"),
+            fb("a", T0, "环境保护"),  # corrected again later: the later label counts, once
+            fb("b", T0, "交通运输"),
+            Feedback(id="n", post_id="c", created_at=T0, by="值班员", negative=True),
+        ]
+    )
+    assert rows == [("标题正文b", "交通运输"), ("标题正文a", "城乡建设")]

@@ -168,15 +168,11 @@ def _train_with_feedback(ctx: click.Context, data: str, dev: str | None, allowed
     from pathlib import Path
 
     from yuqing.cli import load
+    from yuqing.commands.retrain import stored_corrections
+    from yuqing.nlp.feedback import category_rows
     from yuqing.nlp.train import train_model, with_extra_rows
-    from yuqing.storage import open_store
 
-    with open_store(load(ctx)) as store:
-        rows = [
-            (f"{fb.title}{fb.text}", fb.category) for fb in store.iter_feedback() if fb.category
-        ]
-    if not rows:
-        raise InputError("no category corrections stored yet (label feedback in the console)")
+    rows = stored_corrections(load(ctx), category_rows, "category")
     before = train_model(data, dev=dev, allowed=allowed).metadata["dev_metrics"] if dev else None
     with tempfile.TemporaryDirectory() as tmp:
         clf = train_model(with_extra_rows(data, rows, Path(tmp)), dev=dev, allowed=allowed)

@@ -3,11 +3,11 @@ duty staff made in the console (label feedback) as hand-labelled rows."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
 
+from yuqing.commands.retrain import print_dev_change, stored_corrections
 from yuqing.errors import InputError
 
 
@@ -39,12 +39,7 @@ def train_focus(
         raise InputError(f"{dev}: no focus column (--focus --dev needs topic ids per text)")
     extra = None
     if with_feedback:
-        from yuqing.storage import open_store
-
-        with open_store(cfg) as store:
-            extra = feedback_rows(store.iter_feedback(), topics)
-        if not extra:
-            raise InputError("no focus corrections stored yet (label feedback in the console)")
+        extra = stored_corrections(cfg, lambda fb: feedback_rows(fb, topics), "focus")
         counts = {t: sum(t in f for f in extra.focus) for t in topics}
         said = ", ".join(f"{t} {n}" for t, n in counts.items() if n)
         none = sum(not f for f in extra.focus)
@@ -78,40 +73,19 @@ def train_focus(
             )
         )
     if dev_data is not None:
-        after = _dev_micro(cfg, path, dev_data, topics)
-        if before is not None:
-            with tempfile.TemporaryDirectory() as tmp:
-                old = model_file.save(
-                    before, Path(tmp) / "focus.joblib", kind=KIND, metadata=before.metadata
-                )
-                was = _dev_micro(cfg, old, dev_data, topics)
-            click.echo(
-                f"dev ({Path(str(dev)).name}, n={len(dev_data)}): focus micro precision "
-                f"{_f(was['precision'])} -> {_f(after['precision'])}, recall "
-                f"{_f(was['recall'])} -> {_f(after['recall'])} (without -> with the corrections)"
-            )
-        else:
-            click.echo(
-                f"dev ({Path(str(dev)).name}, n={len(dev_data)}): focus micro precision "
-                f"{_f(after['precision'])}, recall {_f(after['recall'])}"
-            )
+        from yuqing.nlp.evaluation import focus_metrics
+
+        truth = dev_data.focus or []  # checked above: the file has a focus column
+        print_dev_change(
+            cfg,
+            str(dev),
+            dev_data.texts,
+            path,
+            before,
+            kind=KIND,
+            setting="focus_model",
+            measure=lambda an: focus_metrics(truth, [a.focus for a in an], topics)["micro"],
+            label="focus micro",
+            figures=(("precision", "precision"), ("recall", "recall")),
+        )
     click.echo(f"use it: settings.yaml nlp.focus_model: {path}")
-
-
-def _dev_micro(cfg, model_path: Path, dev_data, topics: list[str]) -> dict:
-    """Micro precision / recall of the focus model at ``model_path`` on ``dev_data``, through the
-    analysis the crawler runs (the configured category model and lexicon)."""
-    from yuqing.config.nlp_section import NLPSettings
-    from yuqing.nlp.analyzer import PostAnalyzer
-    from yuqing.nlp.evaluation import analyze_all, focus_metrics
-
-    s = getattr(cfg.settings, "nlp", None) or NLPSettings()
-    analyzer = PostAnalyzer.from_config(
-        cfg, settings=s.model_copy(update={"focus_model": str(Path(model_path).resolve())})
-    )
-    tags = [a.focus for a in analyze_all(analyzer, dev_data.texts)]
-    return focus_metrics(dev_data.focus, tags, topics)["micro"]
-
-
-def _f(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"

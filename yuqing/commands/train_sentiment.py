@@ -7,12 +7,11 @@ corrections, the retrain equals ``tools/train_sentiment.py``'s model."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
 
-from yuqing.commands.train_focus import _f
+from yuqing.commands.retrain import nlp_settings, print_dev_change, stored_corrections
 from yuqing.errors import InputError
 
 
@@ -29,18 +28,13 @@ def train_sentiment_model(
     from yuqing.nlp.segment import get_segmenter
     from yuqing.nlp.sentiment import train_sentiment
 
-    s = _nlp_settings(cfg)
+    s = nlp_settings(cfg)
     dev_data = load_evaluation(dev) if dev else None
     if dev_data is not None and dev_data.negative is None:
         raise InputError(f"{dev}: no negative column (--sentiment --dev needs 1/0 per text)")
     extra: list[tuple[str, int]] = []
     if with_feedback:
-        from yuqing.storage import open_store
-
-        with open_store(cfg) as store:
-            extra = negativity_rows(store.iter_feedback())
-        if not extra:
-            raise InputError("no negativity corrections stored yet (label feedback in the console)")
+        extra = stored_corrections(cfg, negativity_rows, "negativity")
         neg = sum(lab == 0 for _, lab in extra)
         click.echo(
             f"label feedback: {len(extra)} negativity correction(s) added "
@@ -78,43 +72,19 @@ def train_sentiment_model(
         )
     )
     if dev_data is not None:
-        after = _dev_negativity(cfg, path, dev_data)
-        where = f"dev ({Path(str(dev)).name}, n={len(dev_data)}): negativity"
-        if before is not None:
-            with tempfile.TemporaryDirectory() as tmp:
-                old = model_file.save(
-                    before,
-                    Path(tmp) / "sentiment.joblib",
-                    kind="sentiment",
-                    metadata=before.metadata,
-                )
-                was = _dev_negativity(cfg, old, dev_data)
-            click.echo(
-                f"{where} AUC {_f(was['auc'])} -> {_f(after['auc'])}, balanced accuracy "
-                f"{_f(was['balanced_accuracy'])} -> {_f(after['balanced_accuracy'])} "
-                "(without -> with the corrections)"
-            )
-        else:
-            click.echo(
-                f"{where} AUC {_f(after['auc'])}, balanced accuracy "
-                f"{_f(after['balanced_accuracy'])}"
-            )
+        from yuqing.nlp.evaluation import negativity_metrics
+
+        negative = dev_data.negative or []  # checked above: the file has a negative column
+        print_dev_change(
+            cfg,
+            str(dev),
+            dev_data.texts,
+            path,
+            before,
+            kind="sentiment",
+            setting="sentiment_model",
+            measure=lambda an: negativity_metrics(negative, [a.sentiment or 0.0 for a in an]),
+            label="negativity",
+            figures=(("AUC", "auc"), ("balanced accuracy", "balanced_accuracy")),
+        )
     click.echo(f"use it: settings.yaml nlp.sentiment_model: {path}")
-
-
-def _nlp_settings(cfg):
-    from yuqing.config.nlp_section import NLPSettings
-
-    return getattr(cfg.settings, "nlp", None) or NLPSettings()
-
-
-def _dev_negativity(cfg, model_path: Path, dev_data) -> dict:
-    """Negativity metrics of the sentiment model at ``model_path`` on ``dev_data``, through the
-    analysis the crawler runs (complaint cues, the configured scale)."""
-    from yuqing.nlp.analyzer import PostAnalyzer
-    from yuqing.nlp.evaluation import analyze_all, negativity_metrics
-
-    s = _nlp_settings(cfg).model_copy(update={"sentiment_model": str(Path(model_path).resolve())})
-    analyzer = PostAnalyzer.from_config(cfg, settings=s)
-    scores = [a.sentiment or 0.0 for a in analyze_all(analyzer, dev_data.texts)]
-    return negativity_metrics(dev_data.negative, scores)
