@@ -132,6 +132,27 @@ def test_times_of_day_are_checked_at_load(tmp_path):
     assert s.schedule.digest_time == "7:05" and s.alerts.quiet_hours.minutes() == (1439, 0)
 
 
+def test_unquoted_times_of_day_are_times_not_base_60_numbers(tmp_path):
+    """YAML 1.1 reads an unquoted `18:30` as the integer 1110: `digest_time: 18:30` was refused
+    with "Input should be a valid string" (while `08:00` passed); it is the time it reads as."""
+    (tmp_path / "settings.yaml").write_text(
+        "schedule: {digest_time: 18:30}\n"
+        "alerts: {quiet_hours: {start: 22:30, end: 7:00}}\n"
+        "nlp: {events: {rebuild_time: 2:15}}\n",
+        encoding="utf-8",
+    )
+    s = load_config(tmp_path).settings
+    assert s.schedule.digest_time == "18:30"
+    assert s.alerts.quiet_hours.minutes() == (22 * 60 + 30, 7 * 60)
+    assert s.nlp.events.rebuild_time == "2:15"
+    (tmp_path / "settings.yaml").write_text("schedule: {digest_time: 25:00}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert [p.message for p in exc.value.problems] == [
+        "not a time of day: '25:00' (use HH:MM, 00:00 to 23:59)"
+    ]
+
+
 def test_addresses_and_console_durations_are_checked_at_load(tmp_path):
     """A digest recipient or sender that is no address, and a console link or session that
     would end at once, are configuration errors (they passed `config check` and failed only

@@ -7,6 +7,7 @@ A problem names the file, the key (``sources[2].selectors.tilte``) and a hint, s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -113,7 +114,10 @@ def _loc(loc: tuple) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML that records duplicate keys (plain YAML keeps the last one silently)."""
+    """Safe YAML that records duplicate keys (plain YAML keeps the last one silently) and reads
+    an unquoted ``18:30`` as the text it looks like: YAML 1.1 (PyYAML) resolves it to the
+    base-60 integer 1110, so ``schedule.digest_time: 18:30`` failed with "Input should be a
+    valid string" while ``08:00`` passed. YAML 1.2 dropped base-60 numbers; so do we."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -135,6 +139,17 @@ class _Loader(yaml.SafeLoader):
                 except TypeError:  # an unhashable key: the constructor reports it
                     pass
         return super().construct_mapping(node, deep)
+
+
+_BASE_60 = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# SafeLoader's implicit resolvers, the int and float ones refusing any scalar with a colon
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, re.compile(r"(?!.*:)" + rx.pattern, rx.flags) if tag in _BASE_60 else rx)
+        for tag, rx in resolvers
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
