@@ -14,6 +14,11 @@ and run
     .venv/bin/python bench/eval_extraction.py GeneralNewsExtractor/.git       # or a git dir
     .venv/bin/python bench/eval_extraction.py DIR --half dev --pages          # one half, per page
 
+A second set, ``--set cwced``: 37 news and government pages of the MIT-licensed
+Chinese-Web-Content-Extraction-Dataset, copied into ``data/extraction_pages/cwced/`` with their
+licence, so no download is needed (``bench/eval_extraction.py --set cwced [--half dev] [--pages]``);
+gold labels ``data/extraction_gold/cwced_pages.json``.
+
 The gold labels (title, publish time, the article body) are ours, written by reading each page:
 ``data/extraction_gold/gne_pages.json``, rules and provenance in ``data/extraction_gold/README.md``.
 The body is stored as anchors (the opening of its first paragraph, the end of its last one,
@@ -45,7 +50,12 @@ from lxml import etree, html
 
 from yuqing.crawlers.extraction import decode_html, extract_article, parse_datetime
 
-GOLD = Path(__file__).resolve().parent.parent / "data" / "extraction_gold" / "gne_pages.json"
+_ROOT = Path(__file__).resolve().parent.parent
+GOLD = _ROOT / "data" / "extraction_gold" / "gne_pages.json"
+SETS = {
+    "gne": GOLD,  # pages: a GeneralNewsExtractor work tree or git dir given on the command line
+    "cwced": _ROOT / "data" / "extraction_gold" / "cwced_pages.json",  # pages in the repo
+}
 TZ = "Asia/Shanghai"
 
 # ----------------------------------------------------------------- the page's visible text
@@ -98,7 +108,8 @@ def gold_body(paras: list[str], rec: dict) -> str:
     """The gold body of ``rec`` on the page: its first to last paragraph, minus the skipped
     ones and paragraphs without a letter, digit or Chinese character (lost emoji, rules)."""
     first = next(i for i, p in enumerate(paras) if p.startswith(rec["body_first"]))
-    last = next(i for i in range(first, len(paras)) if paras[i].endswith(rec["body_last"]))
+    ends = [i for i in range(first, len(paras)) if paras[i].endswith(rec["body_last"])]
+    last = ends[rec.get("body_last_occurrence", 1) - 1]
     skip = rec.get("body_skip", [])
     kept = [
         p
@@ -247,20 +258,32 @@ def evaluate(pages: dict[str, bytes], gold: dict, half: str, show_pages: bool) -
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("source", type=Path, help="the GeneralNewsExtractor work tree or git dir")
+    ap.add_argument(
+        "source",
+        type=Path,
+        nargs="?",
+        help="the GeneralNewsExtractor work tree or git dir (--set gne); not needed for cwced",
+    )
+    ap.add_argument("--set", dest="page_set", choices=sorted(SETS), default="gne")
     ap.add_argument("--half", choices=("dev", "held", "all"), default="all")
     ap.add_argument("--pages", action="store_true", help="one line per page (T title, D time)")
     ap.add_argument("--json", action="store_true", help="the summary as JSON")
     args = ap.parse_args(argv)
-    gold = json.loads(GOLD.read_text(encoding="utf-8"))
-    pages = read_pages(args.source, gold["source"]["commit"])
+    gold = json.loads(SETS[args.page_set].read_text(encoding="utf-8"))
+    if args.page_set == "gne":
+        if args.source is None:
+            ap.error("--set gne needs the GeneralNewsExtractor work tree or git dir")
+        pages = read_pages(args.source, gold["source"]["commit"])
+    else:
+        root = _ROOT / gold["source"]["pages"]
+        pages = {path: (root / path).read_bytes() for path in gold["pages"]}
     if args.pages:
         print(f"{'page':34s} half  " + "   ".join(f"{n:9s}" for n in EXTRACTORS))
     summary = evaluate(pages, gold, args.half, args.pages)
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
-    print(f"\n{args.half} half: title exact / time exact / body char F1 (min)")
+    print(f"\n{args.page_set} set, {args.half} half: title exact / time exact / body char F1 (min)")
     for name, s in summary.items():
         print(
             f"  {name:12s} {s['pages']:3d} pages  {s['title_exact']:6.1%}  {s['time_exact']:6.1%}"
