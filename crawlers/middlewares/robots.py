@@ -17,6 +17,11 @@ from being fetched: each request waiting for it fails as ``robots_unavailable`` 
 crawled by a later crawl), and robots.txt is asked again after ``ROBOTSTXT_RETRY_SECONDS``.
 A 4xx answer still means "no rules", and a robots.txt request the crawler itself ignores (a
 redirect off the host) too, as in Scrapy.
+
+A site that is down is an everyday fault, not a bug: Scrapy logs the failed robots.txt fetch at
+ERROR with a 60-line traceback (and names the page that waited, not robots.txt); the
+WARNING here names the host and the cause in one line, so Scrapy's record is dropped unless
+logging is at ``-v`` (INFO) or more.
 """
 
 from __future__ import annotations
@@ -34,9 +39,22 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = "robots.txt unavailable"
 
 
+class _RobotsFetchErrors(logging.Filter):
+    """Drop Scrapy's ``Error downloading …`` record (with its traceback) for a robots.txt
+    fetch that failed, unless logging is at ``-v``: the middleware's WARNING says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failed_fetch = bool(record.exc_info) and str(record.msg).startswith("Error downloading")
+        return not failed_fetch or logging.getLogger().isEnabledFor(logging.INFO)
+
+
+_FETCH_ERRORS = _RobotsFetchErrors()
+
+
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
+        logging.getLogger(RobotsTxtMiddleware.__module__).addFilter(_FETCH_ERRORS)
         self.retry_seconds = crawler.settings.getfloat("ROBOTSTXT_RETRY_SECONDS", 30.0)
         self._unavailable: dict[str, float] = {}  # netloc -> when its robots.txt failed
 

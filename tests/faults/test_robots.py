@@ -119,3 +119,17 @@ def test_requests_waiting_together_for_robots_txt_are_all_checked(tmp_path):
         assert not fetched, f"disallowed pages fetched: {fetched}"
         assert summary["failed"] == {"robots": 6}, summary
         assert stored(cfg) == {site.url + p for p in PAGES}
+
+
+def test_a_site_that_is_down_is_one_warning_not_a_traceback(tmp_path):
+    """A source site down (robots.txt refused or timing out) is an everyday fault: one WARNING
+    naming the host and the cause; Scrapy's ERROR with its traceback only at -v."""
+    with RobotsSite() as site:
+        cfg = config(tmp_path, site.url)
+        site.robots = "slow"
+        args = ("--config", str(cfg), "crawl", "--source", "notices")
+        quiet, verbose = run_cli(*args), run_cli("-v", *args)
+    host = site.url.removeprefix("http://")
+    assert f"robots.txt of {host} unavailable" in quiet.stderr, quiet.stderr[-2000:]
+    assert "Traceback" not in quiet.stderr and " ERROR " not in quiet.stderr, quiet.stderr[-3000:]
+    assert "Traceback" in verbose.stderr and f"robots.txt of {host}" in verbose.stderr
