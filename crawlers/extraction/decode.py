@@ -117,29 +117,67 @@ def _cjk_plausibility(text: str) -> float:
     return sum(c in _COMMON for c in to_simplified(cjk)) / len(cjk)
 
 
+#: single-byte Western codecs: a server's default label (Tomcat's ISO-8859-1), never the
+#: encoding of a Chinese page, yet they decode GBK bytes without an error (as mojibake)
+_WESTERN = {"cp1252", "iso8859-1"}
+#: the two CJK codecs that decode each other's bytes without an error: a Big5 page declared
+#: GB2312 (a conversion button that kept the original page's <meta>) reads as rare characters
+_OTHER_CJK = {"gb18030": "big5hkscs", "big5hkscs": "gb18030"}
+
+
 def decode_html(
     body: bytes, header_charset: str | None = None, override: str | None = None
 ) -> tuple[str, str]:
     """Decode ``body``; return ``(text, encoding_used)``. Never raises on bad bytes.
 
     Order: configured ``override`` → HTTP header charset → ``<meta>`` charset → detection →
-    utf-8 with replacement. GB2312/GBK are read as GB18030, Big5 as Big5-HKSCS.
+    utf-8 with replacement. GB2312/GBK are read as GB18030, Big5 as Big5-HKSCS. A declared
+    label that decodes without an error can still be wrong: a Western single-byte label on
+    non-ASCII bytes is used only when nothing else reads them as Chinese, and a declared GB
+    or Big5 label gives way to the other when that reads as far more plausible Chinese.
     """
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "utf-8"
+    western = None  # a Western label declared for non-ASCII bytes: the last resort
     for label in (override, header_charset, meta_charset(body)):
         enc = normalize_encoding(label)
         if enc is None:
             continue
+        declared = label is not override
+        if declared and enc in _WESTERN and not body.isascii():
+            western = western or enc
+            continue
         try:
-            return body.decode(enc), enc
+            text = body.decode(enc)
         except UnicodeDecodeError:
-            if label is override:  # the operator said so: trust it, replace bad bytes
+            if not declared:  # the operator said so: trust it, replace bad bytes
                 return body.decode(enc, "replace"), enc
             # a wrong declaration is common; fall through to the next source
             continue
+        if declared and enc in _OTHER_CJK:
+            return _likelier_cjk(body, text, enc)
+        return text, enc
     enc = detect_encoding(body)
-    return body.decode(enc, "replace"), enc
+    text = body.decode(enc, "replace")
+    if western and enc != "utf-8" and _cjk_plausibility(text) < 0.3:
+        try:
+            return body.decode(western), western
+        except UnicodeDecodeError:
+            pass
+    return text, enc
+
+
+def _likelier_cjk(body: bytes, text: str, enc: str) -> tuple[str, str]:
+    """``(text, enc)``, or the other CJK codec's reading when that one decodes without an
+    error and is far more plausible Chinese (a declared GB2312 page that is really Big5)."""
+    other = _OTHER_CJK[enc]
+    try:
+        other_text = body.decode(other)
+    except UnicodeDecodeError:
+        return text, enc
+    if _cjk_plausibility(other_text) > _cjk_plausibility(text) + 0.3:
+        return other_text, other
+    return text, enc
 
 
 def charset_from_content_type(value: str | bytes | None) -> str | None:

@@ -62,3 +62,32 @@ def test_traditional_detection_and_conversion():
     assert not looks_traditional(TEXT)
     assert to_simplified("臨海市人民政府辦公室") == "临海市人民政府办公室"
     assert to_simplified(TEXT) == TEXT
+
+
+def test_a_western_header_label_does_not_turn_chinese_into_mojibake():
+    """Java servers label every page ISO-8859-1 by default; cp1252 reads GBK bytes without an
+    error, so a GBK page was stored as 'Ú¿ªÕ¹…'. The <meta>, else detection, decides."""
+    page = f'<meta charset="gb2312"><p>{TEXT}</p>'.encode("gbk")
+    assert decode_html(page, header_charset="ISO-8859-1") == (page.decode("gb18030"), "gb18030")
+    bare = f"<html><body><p>{TEXT}</p></body></html>".encode("gbk")
+    text, enc = decode_html(bare, header_charset="iso-8859-1")
+    assert enc == "gb18030" and TEXT in text
+    # a page that really is Western keeps its label; so does one the operator configured
+    assert decode_html("<p>café crème</p>".encode("latin-1"), "iso-8859-1")[0] == (
+        "<p>café crème</p>"
+    )
+    assert decode_html(bare, override="latin-1")[1] == "cp1252"
+
+
+def test_a_big5_page_declared_gb2312_is_read_as_big5():
+    """GB18030 decodes Big5 bytes without an error: a Traditional page served with the
+    original page's gb2312 <meta> (a conversion button) was stored as rare characters."""
+    page = f'<meta charset="gb2312"><p>{TRAD}</p>'.encode("big5")
+    text, enc = decode_html(page)
+    assert enc == "big5hkscs" and TRAD in text
+    text, enc = decode_html(f"<p>{TRAD}</p>".encode("big5"), header_charset="gbk")
+    assert enc == "big5hkscs" and TRAD in text
+    # a GBK page (Simplified or Traditional characters) keeps its declared label
+    for words in (TEXT, TRAD):
+        page = f'<meta charset="gbk"><p>{words}</p>'.encode("gbk")
+        assert decode_html(page) == (page.decode("gb18030"), "gb18030")
