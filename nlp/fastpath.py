@@ -93,14 +93,21 @@ class FastLinearModel:
 
     # -- features -----------------------------------------------------------------------
     def features(
-        self, doc: Any, tokens: Iterable[str] | None = None
+        self,
+        doc: Any,
+        tokens: Iterable[str] | None = None,
+        looked_up: Sequence[tuple[np.ndarray, np.ndarray] | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The sparse feature vector of ``doc`` as (column ids, values)."""
+        """The sparse feature vector of ``doc`` as (column ids, values); ``looked_up[k]``:
+        block k's lookup of ``doc`` if made already (:meth:`predict_proba_many`)."""
         ids_out, vals_out = [], []
-        for b in self.blocks:
+        for k, b in enumerate(self.blocks):
+            found = looked_up[k] if looked_up is not None else None
             if tokens is not None and b.takes_tokens:
                 counts = tokens if isinstance(tokens, Counter) else Counter(tokens)
                 ida, v = _lookup_counts(counts, b.vocab)
+            elif found is not None:
+                ida, v = found
             else:
                 ida, v = b.lookup(b.select(doc) if b.select is not None else doc)
             if not len(ida):
@@ -162,10 +169,21 @@ class FastLinearModel:
     ) -> list[np.ndarray]:
         """:meth:`predict_proba` of each document (``tokens[i]``: the ``tokens`` of
         ``docs[i]``), the features of all first, then the head of each: each step's tables
-        stay in the CPU cache; the same numbers."""
+        stay in the CPU cache; the same numbers. A block whose lookup takes a batch
+        (:meth:`_CharNgramLookup.many`) looks up every document at once."""
         if not self.calibrated:
             raise Unsupported("not a calibrated classifier")
-        feats = [self.features(d, t) for d, t in zip(docs, tokens, strict=True)]
+        n = len(docs)
+        looked: list[list] = [[None] * len(self.blocks) for _ in range(n)]
+        for k, b in enumerate(self.blocks):
+            many = getattr(b.lookup, "many", None)
+            if many is None or b.takes_tokens:
+                continue
+            sel = b.select
+            texts = docs if sel is None else list(map(sel, docs))
+            for row, found in zip(looked, many(texts), strict=True):
+                row[k] = found
+        feats = [self.features(*dtl) for dtl in zip(docs, tokens, looked, strict=True)]
         return [self._proba(ids, vals) for ids, vals in feats]
 
     def _proba(self, ids: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -473,6 +491,8 @@ class _CharNgramLookup:
         self.table = np.zeros(top + 1, dtype=np.int64)
         for ch, code in chars.items():
             self.table[ord(ch)] = code
+        #: every n-gram key is below 2**shift (:meth:`many` tags keys with a text's index)
+        self.shift = (base**self.hi - 1).bit_length()
 
     @classmethod
     def build(cls, vocab: dict[str, int], ngram_range: tuple[int, int], lower: bool):
@@ -520,6 +540,48 @@ class _CharNgramLookup:
         pos[pos >= len(self.keys)] = 0
         hit = self.keys[pos] == uniq
         return self.cols[pos[hit]], counts[hit].astype(np.float64)
+
+    def many(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[self(t) for t in texts]`` (the same arrays) in one pass over the batch: the
+        texts joined by ``"\\x00"`` (code 0, in no vocabulary term: no n-gram spans two
+        texts), each n-gram's key tagged with its text's index above bit :attr:`shift` and
+        counted by one ``np.unique`` (sorted by text, then key, as each text's own), and the
+        batch's distinct keys matched to the vocabulary once — a character or bigram common
+        to the texts is searched once, not once per text. NumPy's per-call cost is paid per
+        batch, not per text."""
+        shift = self.shift
+        if len(texts) < 2 or "\x00" in self.chars or shift + len(texts).bit_length() > 62:
+            return [self(t) for t in texts]
+        prep = [_WHITE_SPACES.sub(" ", t.lower() if self.lower else t) for t in texts]
+        joined = "\x00".join(prep)
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = self.table[np.minimum(cp, len(self.table) - 1)]
+        lens = np.fromiter(map(len, prep), dtype=np.int64, count=len(prep)) + 1
+        tag = np.repeat(np.arange(len(prep), dtype=np.int64) << shift, lens)[: len(codes)]
+        ok1 = codes > 0
+        parts = []
+        keys, ok = codes, ok1
+        for n in range(1, self.hi + 1):
+            if n > 1:
+                if len(keys) < 2:
+                    break
+                keys = keys[:-1] * self.base + codes[n - 1 :]
+                ok = ok[:-1] & ok1[n - 1 :]
+            if n >= self.lo:
+                parts.append((keys | tag[: len(keys)])[ok])
+        tagged, counts = np.unique(np.concatenate(parts), return_counts=True)
+        distinct, where = np.unique(tagged & ((1 << shift) - 1), return_inverse=True)
+        pos = np.searchsorted(self.keys, distinct)
+        pos[pos >= len(self.keys)] = 0
+        hit = (self.keys[pos] == distinct)[where]
+        cols = self.cols[pos][where]
+        counts = counts.astype(np.float64)
+        bounds = np.searchsorted(tagged >> shift, np.arange(len(prep) + 1)).tolist()
+        out = []
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            h = hit[a:b]
+            out.append((cols[a:b][h], counts[a:b][h]))
+        return out
 
 
 def _selector(step) -> Callable[[str], str]:

@@ -88,12 +88,21 @@ def test_char_ngram_lookup_equals_sklearn_analyzer(ngram_range, lower):
         "\ud800甲乙",
         "\x00甲乙\x00丙",
     ]  # beyond the table, lone surrogate
-    for text in train + ["", "x", "甲", "未知字符 甲乙\t\t丙", "HELLO   world 垃圾垃圾垃圾", *odd]:
+    texts = train + ["", "x", "甲", "未知字符 甲乙\t\t丙", "HELLO   world 垃圾垃圾垃圾", *odd]
+    for text in texts:
         ids, counts = block.lookup(text)
         want = {
             vec.vocabulary_[t]: c for t, c in Counter(analyze(text)).items() if t in vec.vocabulary_
         }
         assert dict(zip(ids.tolist(), counts.tolist(), strict=True)) == want, text
+    # a batch looked up at once: each text's arrays as alone (texts ending and beginning with
+    # spaces or a known character: no n-gram or space run across two texts)
+    batch = [*texts, "甲乙 ", " 丙丁", "", "乙", "丙", *texts[::-1]]
+    for k in (1, 2, 3, len(batch)):
+        for text, (ids, counts) in zip(batch[:k], block.lookup.many(batch[:k]), strict=True):
+            alone = block.lookup(text)
+            assert ids.dtype == alone[0].dtype and counts.dtype == alone[1].dtype
+            assert np.array_equal(ids, alone[0]) and np.array_equal(counts, alone[1]), text
 
 
 def test_pair_lookup_equals_the_string_features(dev_texts):
