@@ -200,6 +200,12 @@ class PostAnalyzer:
             a.category, a.category_score = clf.labels[best], round(score, 4)
             a.category_uncertain = score < self.uncertain_below
             a.category_proba = tuple(proba.tolist())
+        counted_pairs = [c for c in contents if isinstance(c, WordIds) and c.ids is not None]
+        if len(counted_pairs) > 1 and self._pairs is not None:  # the sentiment features at once
+            for c, found in zip(
+                counted_pairs, self._pairs.many([c.ids for c in counted_pairs]), strict=True
+            ):
+                c.found = found
         for a, content in zip(done, contents, strict=True):
             a.sentiment = self.negativity.score(a.text, a.words, content=content)
         for a, counts, proba in zip(done, counted, probas, strict=True):
@@ -238,6 +244,8 @@ class PostAnalyzer:
             stop = dict.fromkeys(self.segmenter.stopwords, 0)
             shared = SharedVocabulary([*vocabs, stop]) if vocabs else None
             self._pair_col: np.ndarray | None = None
+            #: the sentiment model's PairLookup, when the content words carry its ids
+            self._pairs = None
             #: word id → the focus model's column (−1: a word it does not know)
             self._focus_col: np.ndarray | None = None
             #: word id → not a stopword (the extra last entry: a word in no vocabulary)
@@ -245,6 +253,7 @@ class PostAnalyzer:
             if shared is not None:
                 if pairs is not None:
                     self._pair_col = shared.column(pairs.words)
+                    self._pairs = pairs if self._pair_col is not None else None
                 if isinstance(self.focus, ModelFocusTagger):
                     self._focus_col = shared.column(self.focus.model.vocab)
                 stop_col = shared.column(stop)

@@ -436,6 +436,9 @@ class PairLookup:
         return hits.tolist(), self.lexicon_values[ids[hits]].tolist()
 
     def __call__(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        found = getattr(words, "found", None)  # WordIds: counted already (:meth:`many`)
+        if found is not None:
+            return found[0], found[1].copy()  # callers scale the values in place
         ids = getattr(words, "ids", None)  # WordIds: looked up already
         if ids is None:
             ids = self.word_ids(words)
@@ -454,11 +457,42 @@ class PairLookup:
         cols, counts = np.unique(np.concatenate(found), return_counts=True)
         return cols, counts.astype(np.float64)
 
+    def many(self, ids_list: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """What :meth:`__call__` gives for each word list whose ids are ``ids_list[i]`` (the
+        same columns and counts), in one pass over the batch: the lists joined by an unknown
+        word (−1: no bigram spans two lists), each column tagged with its list's index above
+        the vocabulary's bits and counted by one ``np.unique`` (sorted by list, then column,
+        as each list's own). NumPy's per-call cost is paid per batch, not per text."""
+        n = len(ids_list)
+        shift = len(self.vocab).bit_length()  # every column is below 2**shift
+        sep = np.full(1, -1, dtype=np.int64)
+        ids = np.concatenate([x for one in ids_list for x in (one, sep)])
+        lens = np.fromiter(map(len, ids_list), dtype=np.int64, count=n) + 1
+        tag = np.repeat(np.arange(n, dtype=np.int64) << shift, lens)
+        uni = self.unigram_col[ids]
+        known = uni >= 0
+        found = [uni[known] | tag[known]]
+        if len(self.keys):
+            a, b = ids[:-1], ids[1:]
+            ok = (a >= 0) & (b >= 0)
+            k = a[ok] * self.n_words + b[ok]
+            pos = np.searchsorted(self.keys, k)
+            pos[pos >= len(self.keys)] = 0
+            hit = self.keys[pos] == k
+            found.append(self.cols[pos[hit]] | tag[:-1][ok][hit])
+        tagged, counts = np.unique(np.concatenate(found), return_counts=True)
+        bounds = np.searchsorted(tagged >> shift, np.arange(n + 1)).tolist()
+        cols = (tagged & ((1 << shift) - 1)).astype(np.intp, copy=False)
+        values = counts.astype(np.float64)
+        return [(cols[a:b], values[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+
 
 class WordIds(list):
-    """A word list carrying its :class:`PairLookup` ids (``None``: not looked up)."""
+    """A word list carrying its :class:`PairLookup` ids (``None``: not looked up) and, once
+    a batch was counted (:meth:`PairLookup.many`), its columns and counts."""
 
     ids: np.ndarray | None = None
+    found: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class _CharNgramLookup:

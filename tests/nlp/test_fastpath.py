@@ -110,7 +110,7 @@ def test_pair_lookup_equals_the_string_features(dev_texts):
     unknown words, a one-word text, no words, and words containing the separator."""
     from collections import Counter
 
-    from yuqing.nlp.fastpath import PairLookup, _lookup_counts
+    from yuqing.nlp.fastpath import PairLookup, WordIds, _lookup_counts
 
     _, sent, _ = stage_parts()
     vocab = sent.pipeline.steps[0][1].vocabulary_
@@ -130,6 +130,19 @@ def test_pair_lookup_equals_the_string_features(dev_texts):
         assert dict(zip(ids.tolist(), v.tolist(), strict=True)) == dict(
             zip(ref_ids.tolist(), ref_v.tolist(), strict=True)
         )
+    # a batch of word lists with ids counted at once: each list's arrays as alone (lists
+    # ending and beginning with known words: no bigram across two lists)
+    batch = [ws for ws in docs if look.word_ids(ws) is not None]
+    batch += [["好吃"], ["不", "好吃"], [], ["不"], ["好吃", "不"]]
+    ids_list = [look.word_ids(ws) for ws in batch]
+    for k in (1, 2, len(batch)):
+        for ws, found in zip(batch[:k], look.many(ids_list[:k]), strict=True):
+            alone = look(ws)
+            assert found[0].dtype == alone[0].dtype and found[1].dtype == alone[1].dtype
+            assert np.array_equal(found[0], alone[0]) and np.array_equal(found[1], alone[1])
+            words = WordIds(ws)
+            words.found = found
+            assert all(np.array_equal(x, y) for x, y in zip(look(words), alone, strict=True))
 
 
 def test_category_tokens_as_counter_or_list(dev_texts):
