@@ -76,13 +76,13 @@ _BOILER_LINE = re.compile(
 )
 # a short signature line: "新京报记者 陆一夫", "编辑 刘晓阳 校对 李铭", "采写：南都记者 余毅菁"
 _SIGNATURE = re.compile(
-    r"^\s*[（(【\[]?\s*(?:\S{0,6}记者|编辑|校对|审核|审校|采写|撰文|执笔|摄影|作者|通讯员|供稿)"
+    r"^\s*[（(【\[]?\s*(?:\S{0,6}记者|编辑|校对|审核|审校|采写|撰文|执笔人?|摄影|作者|通讯员|供稿)"
     r"(?:\s*[:：|｜/]\s*|\s+)\S{1,5}(?:[\s、，,]+\S{1,5}){0,5}\s*[）)】\]]?\s*$"
 )
 # the heading of a related-links block after the text: it and everything after it go
 _RELATED_HEAD = re.compile(
     r"^\s*[【\[]?\s*(延伸阅读|相关阅读|推荐阅读|相关新闻|相关推荐|相关文章|相关链接|延伸\s*[·•]\s*推荐|"
-    r"猜你喜欢|热门推荐|更多阅读)\s*[】\]]?\s*[:：]?\s*$"
+    r"猜你喜欢|热门推荐|更多阅读|相关报道)\s*[】\]]?\s*[:：]?\s*$"
 )
 # the follow-us block closing a WeChat 公众号 article (government accounts and their reposts):
 # a QR-code prompt, then menu keywords ("1、回复【社保】查询…") and "点【在看】"
@@ -90,6 +90,12 @@ _FOLLOW_HEAD = re.compile(
     r"^\s*(扫描下方二维码|扫描上方二维码|长按下方二维码|长按识别二维码|长按二维码|扫码关注|"
     r"点击上方蓝字|点击蓝字关注|关注我们[，,:：！!]?\s*$)"
 )
+# a byline that opens with the publish time: "2005-04-27 14:32更新 来源：千龙新闻网"
+_DATELINE = re.compile(
+    r"^\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}(?::\d{2})?(?P<rest>.*)$"
+)
+# a closing line of hashtags and mentions only: "#大家健康超能团# @大家健康"
+_TAGS_LINE = re.compile(r"^(?:\s*(?:#[^#\n]{1,30}#|@\S{1,20}))+\s*$")
 _FOLLOW_LINE = re.compile(r"^\s*(\d+[、.．]\s*回复[【\[]|点击菜单栏|看都看完了|点个?[“【\[]?在看)")
 _BLOCKS = {
     "p",
@@ -119,7 +125,9 @@ _COLUMN_WORDS = re.compile(
     r"(新闻|政务|部门|乡镇|本地|国内|国际|图片|视频)?(动态|动态信息|要闻|资讯|新闻|中心|新闻中心|"
     r"通知公告|公告公示|信息公开|政府信息公开|领导留言|留言列表|留言详情|正文|详情|首页|首頁|動態|政務動態)"
 )
-_TITLE_CLASS = re.compile(r"title|headline|bt\b|biaoti|tit\b|subject|art-?tit|con-title", re.I)
+_TITLE_CLASS = re.compile(
+    r"title|headline|heading|bt\b|biaoti|tit\b|subject|art-?tit|con-title", re.I
+)
 _TITLE_PREFIX = re.compile(r"^\s*(留言标题|标题|標題|主题|主題)\s*[:：]\s*")
 _AUTHOR = re.compile(r"(?:作者|记者|通讯员|文/|文／)\s*[:：]?\s*([\u4e00-\u9fa5A-Za-z·]{2,12})")
 
@@ -168,32 +176,48 @@ def _drop_comment_widgets(doc: html.HtmlElement) -> None:
             widget.drop_tree()
 
 
-def _paragraphs(container: html.HtmlElement) -> list[str]:
-    """Text blocks of ``container`` in order: <p>/<div>/<br>-separated pieces, normalised."""
+def _paragraphs(container: html.HtmlElement, skip_links: bool = False) -> list[str]:
+    """Text blocks of ``container`` in order: <p>/<div>/<br>-separated pieces, normalised.
+    ``skip_links``: without short blocks whose every word is link text (a list of other
+    headlines, text ads, "发表评论" inside the element that holds the article)."""
     parts: list[str] = []
     buf: list[str] = []
+    owned = [False]  # the block has a word outside any <a>
 
     def flush() -> None:
         text = norm_ws("".join(buf))
-        if text:
+        if text and not (skip_links and not owned[0] and cjk_count(text) <= _LINK_LINE_CJK):
             parts.append(text)
         buf.clear()
+        owned[0] = False
 
-    def walk(el: etree._Element) -> None:
-        if isinstance(el.tag, str) and el.tag in _BLOCKS:
+    def add(text: str, in_link: bool) -> None:
+        buf.append(text)
+        if not in_link and _WORD.search(text):
+            owned[0] = True
+
+    def walk(el: etree._Element, in_link: bool) -> None:
+        if not isinstance(el.tag, str):
+            return
+        in_link = in_link or el.tag == "a"
+        if el.tag in _BLOCKS:
             flush()
-        if el.text and isinstance(el.tag, str):
-            buf.append(el.text)
+        if el.text:
+            add(el.text, in_link)
         for child in el:
-            walk(child)
+            walk(child, in_link)
             if child.tail:
-                buf.append(child.tail)
-        if isinstance(el.tag, str) and el.tag in _BLOCKS:
+                add(child.tail, in_link)
+        if el.tag in _BLOCKS:
             flush()
 
-    walk(container)
+    walk(container, False)
     flush()
     return parts
+
+
+_WORD = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
+_LINK_LINE_CJK = 40  # a link-only block longer than this is kept (a linked paragraph)
 
 
 def _link_cjk(el: html.HtmlElement) -> int:
@@ -304,6 +328,11 @@ def _clean_body(lines: list[str], title: str) -> str:
             continue
         if len(ln) <= 30 and _SIGNATURE.match(ln):
             continue
+        dateline = _DATELINE.match(ln)
+        if dateline and cjk_count(dateline.group("rest")) <= 20:
+            continue
+        if _TAGS_LINE.match(ln):
+            continue
         if cjk_count(ln) == 0 and len(ln) < 12:
             continue
         out.append(ln)
@@ -312,7 +341,9 @@ def _clean_body(lines: list[str], title: str) -> str:
 
 def _auto_body(doc: html.HtmlElement, title: str) -> tuple[str, str]:
     container = _best_container(doc)
-    body = _clean_body(_paragraphs(container), title) if container is not None else ""
+    body = (
+        _clean_body(_paragraphs(container, skip_links=True), title) if container is not None else ""
+    )
     if cjk_count(body) >= 10:
         return body, "auto"
     return "", "auto"
@@ -428,8 +459,22 @@ def _auto_title(doc: html.HtmlElement) -> str:
         return meta_title
     if page_title:
         return strip_site_suffix(page_title)
+    return _headline_without_title(doc)
+
+
+def _headline_without_title(doc: html.HtmlElement) -> str:
+    """No <title> and no title <meta> (a page saved or served without its <head>): the first
+    <h1>, else the first short element whose class names a headline (``class="Heading"``)."""
     h1 = doc.find(".//h1")
-    return text_of(h1) if h1 is not None else ""
+    if h1 is not None and 4 <= len(_title_text(h1)) <= 120:
+        return _title_text(h1)
+    for el in doc.iter("h2", "div", "td", "span", "p", "strong", "b", "font"):
+        if len(el) > 2 or not (el.tag == "h2" or _TITLE_CLASS.search(classes(el))):
+            continue
+        text = _title_text(el)
+        if 4 <= len(text) <= 120 and cjk_count(text) >= 2:
+            return text
+    return ""
 
 
 # -------------------------------------------------------------------------------- selectors
