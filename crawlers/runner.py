@@ -86,6 +86,17 @@ def load_nlp(cfg, store, at: datetime | None = None, summary: CrawlSummary | Non
     return stage
 
 
+def check_interrupted(summary: CrawlSummary) -> None:
+    """Raise :class:`CrawlError` when SIGINT/SIGTERM stopped the crawl before its end."""
+    if summary.interrupted:
+        stored = summary.total("new") + summary.total("updated")
+        raise CrawlError(
+            f"interrupted before the end of {len(summary.interrupted)} source(s): "
+            f"{', '.join(summary.interrupted)}; {stored} post(s) stored, the rest are "
+            "crawled by the next `yuqing crawl` (they are due at once)"
+        )
+
+
 def check_nlp(summary: CrawlSummary) -> None:
     """Raise :class:`CrawlError` when the run stored posts without the NLP stage."""
     if summary.nlp_error:
@@ -173,14 +184,15 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
     for source in sources:
         s = summary.source(source.id)
         state = store.get_source_state(source.id)
-        state.last_crawl_at = at
+        if not s.interrupted:  # an interrupted source stays due: the next crawl finishes it
+            state.last_crawl_at = at
         failed = s.ok_responses == 0 or (
             s.failed_total > 0 and s.new + s.updated + s.unchanged == 0
         )
-        if failed:
+        if failed and not s.interrupted:  # a stopped crawl is not a failing source
             state.consecutive_failures += 1
             state.last_error = s.error or NO_RESPONSE
-        else:
+        elif not failed:
             state.consecutive_failures = 0
             state.last_success_at = at
             state.last_error = None
@@ -192,7 +204,8 @@ def record_health(cfg, store, sources, summary: CrawlSummary, at: datetime) -> N
         # complete: every list was walked down to items already stored or to its end
         s.backlog = describe(state.backlog)
         s.gaps = len(pending(state.backlog))
-        state.last_summary = s.as_dict() | {"complete": not failed and not s.gaps}
+        complete = not failed and not s.gaps and not s.interrupted
+        state.last_summary = s.as_dict() | {"complete": complete}
         store.save_source_state(state)
         if not state.healthy:
             log.warning(

@@ -19,6 +19,7 @@ class SourceSummary:
     not_analysed: int = 0  # stored without analysis (noted; analysed by a later run)
     gaps: int = 0  # list stretches still owed after this crawl (crawlers/backlog.py)
     backlog: str = ""  # "pending: 1 gap, resume at page 5"
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM before its crawl finished
 
     @property
     def failed_total(self) -> int:
@@ -41,6 +42,7 @@ class SourceSummary:
             "not_analysed": self.not_analysed,
             "gaps": self.gaps,
             "backlog": self.backlog,
+            "interrupted": self.interrupted,
         }
 
 
@@ -60,6 +62,11 @@ class CrawlSummary:
     def total(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.sources.values())
 
+    @property
+    def interrupted(self) -> list[str]:
+        """The sources stopped (SIGINT/SIGTERM) before their crawl finished."""
+        return sorted(sid for sid, s in self.sources.items() if s.interrupted)
+
     def failed_by_reason(self) -> Counter:
         out: Counter = Counter()
         for s in self.sources.values():
@@ -75,6 +82,7 @@ class CrawlSummary:
             "seconds": round(self.seconds, 2),
             "nlp_error": self.nlp_error,
             "reanalysed": self.reanalysed,
+            "interrupted": self.interrupted,
         }
 
     def render(self) -> str:
@@ -99,6 +107,11 @@ class CrawlSummary:
                 rows.append(f"backlog {sid}: {s.backlog} (later crawls continue there)")
         if self.reanalysed:
             rows.append(f"analysed {self.reanalysed} post(s) stored earlier without analysis")
+        if self.interrupted:
+            rows.append(
+                f"interrupted: {', '.join(self.interrupted)} (what was fetched is stored; "
+                "they are due again at once)"
+            )
         if self.skipped:
             rows.append(f"not due: {', '.join(self.skipped)}")
         if self.nlp_error:

@@ -327,6 +327,8 @@ class SourceSpider(scrapy.Spider):
         return {"etag": header("ETag"), "last_modified": header("Last-Modified")}
 
     def closed(self, reason: str) -> None:
+        # "shutdown": SIGINT/SIGTERM (Ctrl-C, a daemon stopping) stopped the crawl midway
+        self.summary.interrupted = reason == "shutdown"
         if self.walks:  # a clean finish knows the outcome; an interrupted one stays careful
             self.save_walks(settled=None if reason == "finished" else self.settled)
         # Links are filtered to the source's domains before they are requested, so whatever

@@ -122,3 +122,45 @@ def source_state(tmp_path, source_id: str) -> dict:
     db = sqlite3.connect(tmp_path / "store.db")
     row = db.execute("SELECT doc FROM source_state WHERE source_id=?", (source_id,)).fetchone()
     return json.loads(row[0])
+
+
+def test_a_crawl_stopped_by_ctrl_c_says_so_and_leaves_its_sources_due(tmp_path):
+    """Ctrl-C (or SIGTERM) on `yuqing crawl` printed an ordinary summary and exited 0, and the
+    stopped sources counted as crawled: the rest of their lists waited a whole interval."""
+    with BoardServer(**{b: Board(150) for b in BOARDS}) as srv:
+        cfg = board_config(tmp_path, srv.url, max_pages=8)
+        sources = cfg / "sources.yaml"
+        sources.write_text(
+            sources.read_text(encoding="utf-8").replace("interval: 1m", "interval: 1h"),
+            encoding="utf-8",
+        )
+        srv.delay = 0.4  # per list page: the interrupt lands mid-walk
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "yuqing", "--config", str(cfg), "crawl"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and count_posts(tmp_path) < 30:
+                time.sleep(0.1)
+            assert proc.poll() is None, "the crawl finished before it could be interrupted"
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=120)
+        finally:
+            proc.kill()
+        assert proc.returncode == 1, (proc.returncode, err[-2000:])
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("error: crawl: interrupted before the end of 2 source(s): "), last
+        assert "interrupted: b-api, b-html" in out, out
+        for b in BOARDS:
+            assert source_state(tmp_path, b)["last_crawl_at"] is None
+        srv.delay = 0
+        srv.wait_quiet()
+        again = run_cli("--config", str(cfg), "crawl", "--json-summary", "-", check=True)
+        summary = json.loads(again.stdout.strip().splitlines()[-1])
+        assert set(summary["sources"]) == set(BOARDS), summary  # due at once, not in an hour
+        assert summary["interrupted"] == []
+        assert backfill(cfg, tmp_path, srv, rounds=5) <= 5

@@ -39,7 +39,8 @@ def crawl(
 
     Prints a summary per source: fetched, new, updated, unchanged, failed by reason. When
     the NLP stage cannot be loaded the posts are stored without analysis, the summary says
-    why, and the exit status is 1.
+    why, and the exit status is 1. Interrupted (Ctrl-C, SIGTERM), it keeps what it fetched,
+    leaves the unfinished sources due for the next crawl and exits with status 1.
 
     \b
     Examples:
@@ -48,7 +49,7 @@ def crawl(
     """
     from yuqing.app.crawl_process import crawl_once
     from yuqing.cli import load
-    from yuqing.crawlers.runner import check_nlp
+    from yuqing.crawlers.runner import check_interrupted, check_nlp
 
     cfg = load(ctx)
     mode = cfg.settings.crawl.progress
@@ -77,3 +78,4 @@ def crawl(
             with open(json_out, "w", encoding="utf-8") as fh:
                 fh.write(data + "\n")
     check_nlp(summary)
+    check_interrupted(summary)
