@@ -62,6 +62,22 @@ def test_list_ack_resolve_test_stats(make_rig, smtp_sink):
     assert "sent=5" in yq(rig, "alerts", "outbox").output
 
 
+def test_check_with_smtp_down_fails_in_one_line_and_keeps_the_messages(make_rig, smtp_sink):
+    """SMTP down: `alerts check` exited 0 with one `warning:` line per message (cron saw
+    nothing wrong) while `yuqing cycle` failed; now one error line, status 1, messages kept."""
+    rig = seeded(make_rig)
+    smtp_sink.stop()
+    r = yq(rig, "alerts", "check")
+    assert r.exit_code == 1, r.output
+    errors = [x for x in r.stderr.splitlines() if not re.match(r"\d{4}-\d\d-\d\d ", x)]
+    assert len(errors) == 1, r.stderr
+    assert errors[0].startswith("error: alerts check: 5 message(s) not delivered (SMTP "), errors
+    assert errors[0].count("SMTP ") == 1 and "retried (`yuqing alerts outbox`)" in errors[0]
+    assert "pending=5" in yq(rig, "alerts", "outbox").output
+    smtp_sink.start()
+    assert smtp_sink.messages == []
+
+
 def test_rule_file_with_mistakes(make_rig, smtp_sink):
     rig = seeded(
         make_rig, rules=(SAFETY, {"id": "bad", "type": "hotness", "options": {"treshold": 5}})

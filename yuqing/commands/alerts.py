@@ -101,8 +101,6 @@ def check(ctx, rules, as_json) -> None:
             f"{len(out['created'])} new alert(s), {out['suppressed']} suppressed; "
             f"{out['sent']} message(s) sent, {out['failed']} failed, {out['held']} held"
         )
-        for err in out["errors"]:
-            click.echo(f"warning: delivery: {err}", err=True)
     for problem in out["problems"]:
         click.echo(f"error: {problem}", err=True)
     for rule_id, what in out["failed_rules"].items():
@@ -115,6 +113,12 @@ def check(ctx, rules, as_json) -> None:
         )
         if n
     ]
+    if out["failed"]:  # SMTP or a webhook down: queued, retried by the outbox
+        why = "; ".join(dict.fromkeys(out["errors"]))  # the same cause once
+        broken.append(
+            f"{out['failed']} message(s) not delivered ({why}), kept in the outbox and "
+            "retried (`yuqing alerts outbox`)"
+        )
     if broken:
         fix = "; fix the files named above (`yuqing config check`)" if out["problems"] else ""
         raise YuqingError(f"alerts check: {' and '.join(broken)}; everything else ran{fix}")
