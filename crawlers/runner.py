@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from yuqing.config import ConfigError
 from yuqing.crawlers.backlog import describe, pending
@@ -33,8 +33,17 @@ class CrawlError(YuqingError):
     what = "crawl"
 
 
+def due_slack(interval: timedelta) -> timedelta:
+    """How early a look may come and still find a source due: a tenth of its ``interval``, at
+    most a minute. Passes start a few seconds apart from their schedule (process start-up), so
+    a look exactly one interval later found the source 299.5 s old for a 5m interval and left
+    it for the next look, doubling its effective interval."""
+    return min(interval / 10, timedelta(minutes=1))
+
+
 def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
-    """(due, skipped): named sources are always due; otherwise each source's interval."""
+    """(due, skipped): named sources are always due; otherwise each source's interval (less
+    :func:`due_slack`) since its last crawl."""
     sources = [s for s in cfg.sources.sources if s.enabled or names]
     if names:
         known = {s.id for s in sources}
@@ -47,7 +56,7 @@ def due_sources(cfg, store, at: datetime, names: list[str] | None = None):
     due, skipped = [], []
     for source in sources:
         last = store.get_source_state(source.id).last_crawl_at
-        if last is None or at - last >= source.interval:
+        if last is None or at - last >= source.interval - due_slack(source.interval):
             due.append(source)
         else:
             skipped.append(source.id)

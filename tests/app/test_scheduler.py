@@ -133,3 +133,41 @@ def test_run_exits_when_the_scheduler_thread_dies(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="scheduler's thread ended"):
         run(load_config(cdir), crawl=False)
     assert [str(e) for e in errors] == ["job store gone"]
+
+
+def test_the_daemon_looks_for_due_sources_as_often_as_the_shortest_interval(tmp_path):
+    """`schedule.crawl` (1h by default) capped every source: a board configured `interval: 5m`
+    was crawled hourly by `yuqing run`; and a look that came a second early for a source
+    found it not due and left it for the next look."""
+    from datetime import timedelta
+
+    from yuqing.app.scheduler import build_scheduler, crawl_period
+    from yuqing.config import load_config
+    from yuqing.crawlers.runner import due_sources
+    from yuqing.storage import open_store
+    from yuqing.timeutil import now
+
+    cdir = tmp_path / "config"
+    cdir.mkdir()
+    settings = {"var_dir": "var", "storage": {"path": "var/yuqing.db"}}
+    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    source = {"kind": "feed", "channel": "weibo", "urls": ["http://127.0.0.1:9/feed.xml"]}
+    sources = [
+        {"id": "board", "interval": "5m", **source},
+        {"id": "portal", "interval": "1h", **source},
+        {"id": "off", "interval": "1m", "enabled": False, **source},
+    ]
+    (cdir / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
+    cfg = load_config(cdir)
+    assert crawl_period(cfg) == 300
+    sched = build_scheduler(cfg)
+    assert sched.get_job("crawl").trigger.interval == timedelta(minutes=5)
+    assert sched.get_job("alerts_check").trigger.interval == timedelta(minutes=5)
+    with open_store(cfg) as store:
+        at = now(cfg.settings.timezone)
+        for sid, age in (("board", timedelta(minutes=5, seconds=-2)), ("portal", timedelta(0))):
+            state = store.get_source_state(sid)
+            state.last_crawl_at = at - age
+            store.save_source_state(state)
+        due, skipped = due_sources(cfg, store, at)
+    assert [s.id for s in due] == ["board"] and skipped == ["portal"]

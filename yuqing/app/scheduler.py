@@ -2,7 +2,7 @@
 
 Jobs (each ``max_instances=1``, ``coalesce=True``, with a misfire grace time) are functions
 of :mod:`yuqing.app.jobs`, referenced by name (``yuqing.app.jobs:check_job``): crawl due
-sources (``schedule.crawl``), alert checks + delivery (``schedule.alerts``), the delivery
+sources (``schedule.crawl``, or the shortest source ``interval`` if shorter), alert checks + delivery (``schedule.alerts``), the delivery
 worker (``schedule.delivery``), escalations (``schedule.alerts``), rechecks (hourly), storage
 upkeep (daily), the daily digest (cron at ``schedule.digest_time``) and the nightly event
 consolidation (cron at ``nlp.events.rebuild_time``, :func:`yuqing.app.jobs.events_rebuild_job`).
@@ -64,6 +64,14 @@ def _fresh_jobstore(url: str):
     return FreshJobStore(url=url)
 
 
+def crawl_period(cfg) -> float:
+    """Seconds between the daemon's looks for due sources: ``schedule.crawl``, or the shortest
+    ``interval`` of an enabled source when that is shorter. With the hourly default look, a
+    message board configured ``interval: 5m`` was crawled once an hour."""
+    enabled = [s.interval for s in cfg.sources.sources if s.enabled]
+    return min([cfg.settings.schedule.crawl, *enabled]).total_seconds()
+
+
 def build_scheduler(cfg, crawl: bool = True):
     """The daemon's scheduler, not yet started (its jobs run in its own thread)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -82,7 +90,10 @@ def build_scheduler(cfg, crawl: bool = True):
     for job_id, (func, every) in JOBS.items():
         if job_id == "crawl" and not crawl:
             continue
-        seconds = every if isinstance(every, int) else getattr(schedule, every).total_seconds()
+        if job_id == "crawl":
+            seconds = crawl_period(cfg)
+        else:
+            seconds = every if isinstance(every, int) else getattr(schedule, every).total_seconds()
         # first run right away: after a restart everything catches up at once (idempotent)
         sched.add_job(
             func,
