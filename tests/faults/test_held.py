@@ -127,3 +127,22 @@ def test_smtp_dying_during_delivery_loses_and_doubles_nothing(tmp_path, smtp_sin
     ids = smtp_sink.message_ids()
     assert ids and len(ids) == len(set(ids))
     assert {a for a in smtp_sink.alert_ids()} >= {a["id"] for a in export(cfg, "alerts")}
+
+
+def test_the_daemons_crawl_checks_the_alerts_when_it_stored_posts(tmp_path, smtp_sink):  # noqa: F811
+    """The daemon's alerts check skips its turns while a crawl holds the store's lock; a surge
+    stored by the crawl waited for the first check after it (up to `schedule.alerts` more).
+    The crawl job checks at once when it stored posts."""
+    from yuqing.app.jobs import crawl_job
+
+    with SiteServer() as server:
+        cfg = make_config(tmp_path, server.url, smtp_port=smtp_sink.port)
+        path = cfg / "sources.yaml"
+        sources = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sources["sources"] = [s for s in sources["sources"] if s["id"] == "demo-board-live"]
+        path.write_text(yaml.safe_dump(sources, allow_unicode=True), encoding="utf-8")
+        out = crawl_job(str(cfg))
+    assert out["totals"]["new"] > 0, out
+    alerts = export(cfg, "alerts")
+    assert alerts and out["alerts"]["created"] == [a["id"] for a in alerts], out.get("alerts")
+    assert set(smtp_sink.alert_ids()) == {a["id"] for a in alerts}

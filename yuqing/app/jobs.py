@@ -5,6 +5,7 @@ job store can reference them by name (``yuqing.app.jobs:check_job``, see ``sched
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,7 +104,12 @@ def _locked(config_dir: str, job) -> dict:
         with pass_lock(load_config(config_dir)):
             return job(config_dir)
     except PassLocked as exc:
-        log.warning("%s skipped: %s", job.__name__.strip("_"), exc)
+        if exc.holder == str(os.getpid()):  # this daemon's other job (its crawl): routine
+            log.info(
+                "%s skipped: this process's other pass holds the store", job.__name__.strip("_")
+            )
+        else:
+            log.warning("%s skipped: %s", job.__name__.strip("_"), exc)
         return {"skipped": str(exc)}
 
 
@@ -174,9 +180,23 @@ def recheck_job(config_dir: str) -> dict:
 
 def crawl_job(config_dir: str) -> dict:
     """Single machine: one crawl pass in a child process (see :mod:`yuqing.app.crawl_process`),
-    holding the store's pass lock. Cluster: put due sources on the shared frontier for the
+    holding the store's pass lock, then — when it stored new or changed posts — the alerts
+    check under the same lock. Cluster: put due sources on the shared frontier for the
     workers (``yuqing.crawlers.frontier.enqueue``)."""
-    return _locked(config_dir, _crawl)
+    return _locked(config_dir, _crawl_and_check)
+
+
+def _crawl_and_check(config_dir: str) -> dict:
+    """The alerts check job skips its turns while a crawl holds the lock, so new posts waited
+    for the first check after the crawl — up to ``schedule.alerts`` more; checked at once."""
+    out = _crawl(config_dir)
+    totals = out.get("totals") or {}
+    if totals.get("new") or totals.get("updated"):
+        try:
+            out["alerts"] = _check(config_dir)
+        except YuqingError as exc:  # the check job reports it too; the crawl itself is done
+            log.error("alerts check after the crawl failed: %s", exc.line())
+    return out
 
 
 def _crawl(config_dir: str) -> dict:

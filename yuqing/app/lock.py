@@ -24,7 +24,11 @@ from yuqing.errors import YuqingError
 
 
 class PassLocked(YuqingError):
-    """Another pass holds the store's lock."""
+    """Another pass holds the store's lock (``holder``: the pid written in the lock file)."""
+
+    def __init__(self, message: str, holder: str = "?") -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 def lock_path(cfg) -> Path:
@@ -48,7 +52,8 @@ def pass_lock(cfg):
             holder = fh.read().strip() or "?"
             raise PassLocked(
                 f"another crawl/alert pass is running on this store (pid {holder}, lock {path}); "
-                "try again when it has finished"
+                "try again when it has finished",
+                holder,
             ) from None
         fh.seek(0)
         fh.truncate()
