@@ -49,6 +49,10 @@ def test_list_ack_resolve_test_stats(make_rig, smtp_sink):
     assert out.exit_code == 0 and "would alert" in out.output and smtp_sink.messages == []
     assert list(rig.store.iter_alerts()) == []  # dry run writes nothing
     assert yq(rig, "alerts", "check").exit_code == 0
+    again = yq(rig, "alerts", "test", "hot")  # the store was read after it was closed
+    assert again.exit_code == 0, again.output
+    assert "already raised: " in again.output and "would alert" not in again.output
+    assert "hot: 0 alert(s) would be raised, 1 already raised, 0 suppressed" in again.output
     rows = [json.loads(line) for line in yq(rig, "alerts", "list", "--json").output.splitlines()]
     assert {r["status"] for r in rows} == {"open"} and len(rows) == 2
     aid = rows[0]["id"]
@@ -76,6 +80,26 @@ def test_check_with_smtp_down_fails_in_one_line_and_keeps_the_messages(make_rig,
     assert "pending=5" in yq(rig, "alerts", "outbox").output
     smtp_sink.start()
     assert smtp_sink.messages == []
+
+
+def test_dry_run_of_a_standing_volume_alert(make_rig, smtp_sink):
+    """`alerts test` of a grouped rule whose alert stands: the match filled its posts from the
+    store after the command had closed it ("Cannot operate on a closed database")."""
+    wages = {
+        "id": "wages",
+        "type": "volume",
+        "level": "yellow",
+        "window": "6h",
+        "options": {"group_by": "focus", "focus": ["wage_arrears"], "threshold": 2},
+    }
+    rig = make_rig([wages])
+    for i in (1, 2, 3):
+        rig.store.upsert_post(make_post(i, title="拖欠工资", focus=["wage_arrears"], when=now()))
+    assert yq(rig, "alerts", "check").exit_code == 0 and len(smtp_sink.messages) == 1
+    r = yq(rig, "alerts", "test", "wages")
+    assert r.exit_code == 0, r.output
+    assert "already raised: " in r.output and "(open)" in r.output
+    assert "wages: 0 alert(s) would be raised, 1 already raised, 0 suppressed" in r.output
 
 
 def test_rule_file_with_mistakes(make_rig, smtp_sink):

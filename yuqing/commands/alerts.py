@@ -208,10 +208,16 @@ def test(ctx, rule_id, at, as_json) -> None:
     with _runtime(ctx) as rt:
         when = _when(at, cfg.settings.timezone, "--at") or rt.now()
         decisions = Engine(cfg, rt.store, None, rt.settings).evaluate(when, only=[rule_id])
+        for d in decisions:  # while the store is open: a match fills its details from it
+            d.match.complete()  # a dry run shows suppressed matches whole too
     for d in decisions:
         a = d.alert
-        d.match.complete()  # a dry run shows suppressed matches whole too
-        state = f"suppressed by {d.suppressed_by}" if d.suppressed_by else "would alert"
+        if d.suppressed_by:
+            state = f"suppressed by {d.suppressed_by}"
+        elif d.stored:  # raised earlier in its window: a check sends nothing new
+            state = f"already raised: {d.stored}" + (f" ({a.status})" if a else "")
+        else:
+            state = "would alert"
         if as_json:
             click.echo(
                 json.dumps(
@@ -234,8 +240,10 @@ def test(ctx, rule_id, at, as_json) -> None:
                 f"{','.join(a.departments) if a else '-':<24} {cell(d.match.title, 40)}"
             )
     if not as_json:
+        raised = sum(1 for d in decisions if d.stored and not d.suppressed_by)
         click.echo(
-            f"{rule_id}: {sum(1 for d in decisions if d.alert)} alert(s) would be raised, "
+            f"{rule_id}: {sum(1 for d in decisions if d.alert and not d.stored)} alert(s) "
+            f"would be raised, {raised} already raised, "
             f"{sum(1 for d in decisions if d.suppressed_by)} suppressed"
         )
 
