@@ -56,6 +56,8 @@ class FocusTagger:
         ]
         self.min_hits = min_hits
         self.strong_len = strong_len
+        #: per topic, its terms as a set: a topic none of whose terms occur is passed over
+        self._term_sets = [frozenset(kws) for _, kws in self.topics]
         terms = sorted({k for _, kws in self.topics for k in kws})
         self._regex = re.compile(_trie_regex(terms)) if terms else None
         # a match hides the lexicon terms inside it (拖欠工资 ⊃ 拖欠): add them back
@@ -82,7 +84,9 @@ class FocusTagger:
         out: dict[str, list[str]] = {}
         if not present:
             return out
-        for tid, kws in self.topics:
+        for (tid, kws), own in zip(self.topics, self._term_sets, strict=True):
+            if own.isdisjoint(present):
+                continue
             hits: list[str] = []
             for k in kws:  # longest first
                 if k in present and not any(k in h for h in hits):
