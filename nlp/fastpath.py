@@ -236,6 +236,11 @@ def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
         def anchor_counts(doc):
             return cols, vec.counts(doc)
 
+        def anchor_counts_many(docs):  # a batch at once (FastLinearModel.predict_proba_many)
+            return [(cols, c) for c in vec.counts_many(docs)]
+
+        anchor_counts.many = anchor_counts_many  # type: ignore[attr-defined]  # read by getattr
+
         return _Block(
             select=None if select is None else _selector(select),
             lookup=anchor_counts,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -88,11 +89,23 @@ class TaxonomyAnchors(BaseEstimator, TransformerMixin):
         """log(1 + occurrences of each class's names); only names whose characters all occur
         in the text are counted (the same numbers, less work). Which characters occur is one
         array lookup of the text's code points (``set(text)`` built a string per character)."""
+        return self._count(text, self._index().candidates(text))
+
+    def counts_many(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """:meth:`counts` of each text (the same arrays), the names' characters checked for
+        the whole batch at once (:meth:`_NameChars.candidates_many`)."""
+        found = self._index().candidates_many(texts)
+        return [self._count(text, names) for text, names in zip(texts, found, strict=True)]
+
+    def _index(self) -> _NameChars:
         index = self.__dict__.get("_by_char")
         if index is None:
             index = self.__dict__["_by_char"] = _NameChars(self.terms_)
+        return index
+
+    def _count(self, text: str, names: list[tuple[int, str]]) -> np.ndarray:
         out = [0.0] * len(self.terms_)
-        for k, w in index.candidates(text):
+        for k, w in names:
             out[k] += text.count(w)
         return np.log1p(np.array(out, float))
 
@@ -139,3 +152,19 @@ class _NameChars:
         present[0], present[self.pad] = False, True
         names = self.names
         return [names[i] for i in np.flatnonzero(present[self.name_chars].all(axis=1)).tolist()]
+
+    def candidates_many(self, texts: Sequence[str]) -> list[list[tuple[int, str]]]:
+        """:meth:`candidates` of each text (the same lists), one row of present characters
+        per text, filled for the whole batch at once."""
+        n = len(texts)
+        cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        lens = np.fromiter(map(len, texts), dtype=np.intp, count=n)
+        present = np.zeros((n, self.pad + 1), dtype=bool)
+        present[np.repeat(np.arange(n), lens), self.table[np.minimum(cp, self.top)]] = True
+        present[:, 0], present[:, self.pad] = False, True
+        rows, found = np.nonzero(present[:, self.name_chars].all(axis=2))
+        out: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+        names = self.names
+        for r, i in zip(rows.tolist(), found.tolist(), strict=True):
+            out[r].append(names[i])
+        return out

@@ -189,4 +189,12 @@ def test_taxonomy_anchor_counts_equal_plain_counting(dev_texts):
         for t in [*dev_texts, *odd]:
             plain = [sum(t.count(w) for w in ts) for ts in an.terms_]
             assert np.array_equal(an.counts(t), np.log1p(np.array(plain, float)))
+        # a batch at once: each text's counts as alone (a name's characters split between
+        # the end of one text and the start of the next are in neither)
+        name = an.terms_[0][0]
+        batch = [*odd, name[:1], name[1:], *dev_texts[:50], "", name]
+        for k in (1, 2, len(batch)):
+            got = an.counts_many(batch[:k])
+            assert len(got) == k
+            assert all(np.array_equal(g, an.counts(t)) for g, t in zip(got, batch, strict=False))
         assert "_by_char" not in pickle.loads(pickle.dumps(an)).__dict__
