@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from yuqing.alerts.ledger import status_changes
 from yuqing.alerts.rules.dormancy import account_level, dormancy_policy
+from yuqing.alerts.rules.source_health import failing_level
 from yuqing.alerts.settings import alert_settings
 from yuqing.alerts.stats import DeptStats, department_stats
 from yuqing.alerts.workflow import deadline
@@ -147,7 +148,7 @@ class SourceIssue:
     source_id: str
     name: str
     channel: str
-    level: str  # red | yellow
+    level: str  # the level of its alert: failing_level, account_level
     kind: str  # failing | dormant | zombie
     detail: str
 
@@ -557,7 +558,7 @@ def source_issues(
                 s.source_id,
                 names.source(s.source_id),
                 src.channel if src else "other",
-                "yellow" if s.healthy else "red",
+                failing_level(cfg, store, s, as_of),
                 "failing",
                 f"连续失败 {s.consecutive_failures} 次；最近成功：{last_ok}"
                 + (f"；{failure_text(s.last_error)}" if s.last_error else ""),

@@ -1,7 +1,8 @@
 """``source_health``: a source failing, or returning nothing new, for N crawl intervals.
 
 Reads :class:`yuqing.storage.base.SourceState` kept by the crawler. Routed to the source's
-``owner`` department and the duty office.
+``owner`` department and the duty office. The digest's badge for a failing source is the
+level of this rule's alert (:func:`failing_level`), as for dormant accounts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from datetime import timedelta
 from pydantic import Field
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
+from yuqing.config.models import Rule
+from yuqing.levels import Level
 from yuqing.vocab import failure_text
 
 
@@ -80,3 +83,26 @@ class SourceHealthRule(RuleType[SourceHealthOptions]):
             for s in self.options.sources or []
             if ids and s not in ids
         ]
+
+
+def source_health_rule(cfg) -> Rule | None:
+    """The first enabled ``source_health`` rule of ``cfg`` (None: no rule alerts)."""
+    kind = SourceHealthRule.name
+    return next((r for r in cfg.rules.rules if r.type == kind and r.enabled), None)
+
+
+def failing_level(cfg, store, state, as_of) -> Level:
+    """The level of failing source ``state.source_id`` at ``as_of`` — the digest's badge, the
+    same as the alert's: that of the alert raised for its current run of failures (since its
+    last success), else the level the rule raises. A source the shipped rule reports as a
+    蓝色提示 was 红色 in the digest once unhealthy (黄色 before)."""
+    rule = source_health_rule(cfg)
+    if rule is None:
+        return Rule.model_fields["level"].default
+    subject = f"source:{state.source_id}:failing"
+    raised = [
+        a
+        for a in store.iter_alerts(since=state.last_success_at, rule=rule.id, subject=subject)
+        if a.created_at <= as_of
+    ]
+    return raised[-1].level if raised else rule.level

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.dashboards.conftest import EVIL_TITLE, NOW, REPO, write_config
+from tests.dashboards.conftest import EVIL_TITLE, NOW, REPO, T0, write_config
 from yuqing.config import load_config
 from yuqing.dashboards import charts
 from yuqing.dashboards.digest import archive, build, due_periods, out_dir, run_scheduled_digest
@@ -56,9 +56,43 @@ def test_numbers(filled):
     assert [a.id for a in d.alerts.overdue] == ["a-orange-water"]
     assert d.alerts.by_level["red"] == 1 and d.alerts.acked_on_time == 1
     issues = {s.source_id: s for s in d.sources}
-    assert issues["news"].kind == "failing" and issues["news"].level == "red"
+    # the level the shipped source-health rule raises (蓝色提示), as its alert says
+    assert issues["news"].kind == "failing" and issues["news"].level == "blue"
     assert issues["wechat_edu"].kind == "dormant" and issues["wechat_edu"].level == "yellow"
     assert "weibo_env" not in issues
+
+
+def test_a_failing_sources_badge_is_its_alerts_level(filled):
+    """An unhealthy source was [红色] in the digest (failing but healthy: [黄色]) while the
+    source-health rule reports it as a 蓝色提示: the badge is the level of the alert raised
+    for its current run of failures, else the level the rule raises."""
+    from yuqing.models import Alert
+
+    cfg, store = filled
+    state = store.get_source_state("news")
+
+    def raised(aid: str, level: str, at):
+        store.insert_alert(
+            Alert(
+                id=aid,
+                level=level,
+                rule="source-health",
+                created_at=at,
+                source_id="news",
+                departments=["cac"],
+                title="信息源异常：温州新闻网",
+                evidence={"subject": "source:news:failing"},
+            )
+        )
+
+    raised("a-old-run", "red", state.last_success_at - timedelta(days=1))  # an earlier run
+    badge = {s.source_id: s.level for s in gather(cfg, store, _day(), NOW).sources}
+    assert badge["news"] == "blue"
+    raised("a-this-run", "orange", T0 - timedelta(hours=1))
+    badge = {s.source_id: s.level for s in gather(cfg, store, _day(), NOW).sources}
+    assert badge["news"] == "orange"
+    text = build(cfg, store, _day(), NOW).text
+    assert "[橙色] 温州新闻网" in text, text[text.find("信源运行") :]
 
 
 def test_empty_day_says_so(filled):
