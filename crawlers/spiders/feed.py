@@ -33,6 +33,9 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_UTF8 = {"content-type": "application/xml; charset=utf-8"}
+
+
 class FeedSpider(SourceSpider):
     kind = "feed"
 
@@ -44,10 +47,13 @@ class FeedSpider(SourceSpider):
     def parse_feed(self, response, **_):
         if self.not_modified(response):
             return
-        if not response.body.strip():
-            self.fail("empty_body", response.url)
+        # decoded as every page is (the source's `encoding`, the HTTP charset, the XML
+        # declaration read as a superset, detection): feedparser alone never sees the header
+        # and read a GBK feed without an XML declaration as windows-1252
+        text = self.text_of(response)
+        if text is None:
             return
-        feed = feedparser.parse(response.body)
+        feed = feedparser.parse(text.encode("utf-8"), response_headers=_UTF8)
         if feed.bozo:
             # Count a malformed feed once, then salvage whatever entries parsed cleanly.
             self.fail("bad_feed", response.url, str(feed.get("bozo_exception", ""))[:120])
