@@ -95,6 +95,20 @@ def test_a_failing_sources_badge_is_its_alerts_level(filled):
     assert "[橙色] 温州新闻网" in text, text[text.find("信源运行") :]
 
 
+def test_a_post_of_another_year_shows_its_year(filled):
+    """A hot event's messages were listed as 'MM-DD HH:MM': a message of 2019 collected today
+    read as one of this year in the 舆情日报."""
+    from dataclasses import replace
+
+    cfg, store = filled
+    for pid in store.get_event("ev-wage").post_ids:
+        old = store.get_post(pid)
+        store.upsert_post(replace(old, published_at=old.published_at.replace(year=2019)))
+    page = build(cfg, store, _day(), NOW).html_archive
+    assert re.search(r" 2019-\d\d-\d\d \d\d:\d\d</span>", page)
+    assert re.search(r" 11-2\d \d\d:\d\d</span>", page)  # this year's: without the year
+
+
 def test_empty_day_says_so(filled):
     cfg, store = filled
     r = build(cfg, store, daily(date(2026, 10, 1), TZ), NOW)
