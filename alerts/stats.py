@@ -4,6 +4,8 @@ the seeds judge an office by:
 * 签收率 (acked / alerts), 按时签收率 (acked within the 签收时限 / alerts),
 * 回应率 (a 回应 recorded — response text, official reply URL or a confirmed linked reply —
   / alerts),
+* 回应精准率 (the alert reached its lead unit directly: no 改派 or approved 转办 changed the
+  lead routing chose / alerts — DOMAIN.md: the response reached the right department),
 * 办结率 (resolved / alerts), 处置有效率 (resolved, and the 回访 found the concern resolved —
   or, without a 回访, no recheck found it persisting — / alerts),
 * median minutes from delivery to 签收, 回应 and 办结.
@@ -34,12 +36,14 @@ class DeptStats:
     resolved: int = 0
     effective: int = 0
     escalated: int = 0
+    routed_right: int = 0  # the lead routing chose kept it (no 改派 / 转办 of the lead)
     median_ack_minutes: float | None = None
     median_response_minutes: float | None = None
     median_resolve_minutes: float | None = None
     ack_rate: float | None = None  # 签收率
     ack_on_time_rate: float | None = None  # 按时签收率
     response_rate: float | None = None  # 回应率
+    precision_rate: float | None = None  # 回应精准率
     resolve_rate: float | None = None  # 办结率
     effective_rate: float | None = None  # 处置有效率
 
@@ -59,6 +63,15 @@ def effective(alert: Alert) -> bool:
     if followup is not None:
         return bool(followup.get("satisfied"))
     return alert.evidence.get("recheck", {}).get("result") != "persisting"
+
+
+def routed_right(alert: Alert) -> bool:
+    """Whether the alert reached its lead unit directly: no 改派 (or approved 转办) moved the
+    lead away from the one routing chose."""
+    return not any(
+        h.get("action") == "reassign" and (h.get("from") or [None])[0] != (h.get("to") or [None])[0]
+        for h in alert.evidence.get("history", [])
+    )
 
 
 def _minutes(alert: Alert, at: datetime) -> float:
@@ -89,6 +102,7 @@ def department_stats(
         s.alerts += 1
         history = [h.get("action") for h in a.evidence.get("history", [])]
         s.escalated += "escalate" in history
+        s.routed_right += routed_right(a)
         if a.acked_at:
             s.acked += 1
             s.acked_on_time += a.acked_at <= deadline(a, settings)
@@ -109,6 +123,7 @@ def department_stats(
         s.ack_rate = round(s.acked / s.alerts, 3)
         s.ack_on_time_rate = round(s.acked_on_time / s.alerts, 3)
         s.response_rate = round(s.responded / s.alerts, 3)
+        s.precision_rate = round(s.routed_right / s.alerts, 3)
         s.resolve_rate = round(s.resolved / s.alerts, 3)
         s.effective_rate = round(s.effective / s.alerts, 3)
     return sorted(table.values(), key=lambda s: (-s.alerts, s.department))

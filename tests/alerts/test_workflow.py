@@ -96,3 +96,26 @@ def test_stats_response_and_effectiveness(rig):
         0.0,
         1.0,
     )
+
+
+def test_stats_response_precision(rig, smtp_sink):
+    """回应精准率 (DOMAIN.md: the response reached the right department) was computed nowhere:
+    an alert whose lead unit a 改派 (or an approved 转办) replaced did not reach it directly;
+    adding a co-responsible unit under the same lead does not count against routing."""
+    from yuqing.alerts.handling import Actor, reassign
+
+    staff = Actor("值班员", "staff")
+    red = rig.store.get_alert(rig.red.id)
+    reassign(rig.engine(), red, T0 + timedelta(minutes=5), staff, [red.departments[0], "hrss"])
+    yellow = rig.store.get_alert(rig.yellow.id)
+    reassign(rig.engine(), yellow, T0 + timedelta(minutes=6), staff, ["civil_affairs"])
+    rows = {
+        s.department: s
+        for s in department_stats(
+            rig.cfg, rig.store, rig.settings, T0 - timedelta(days=1), T0 + timedelta(days=3)
+        )
+    }
+    assert (rows["emergency"].routed_right, rows["emergency"].precision_rate) == (1, 1.0)
+    ca = rows["civil_affairs"]
+    assert (ca.alerts, ca.routed_right, ca.precision_rate) == (1, 0, 0.0)
+    assert "hrss" not in rows  # its alert now belongs to its new lead

@@ -110,7 +110,9 @@ def test_link_ack_respond_resolve_shows_everywhere(demo, served):
     run_cli("--config", cfg, "digest", "--out", str(digest), check=True, env=env)
     digest_text = digest.with_suffix(".txt").read_text(encoding="utf-8")
     assert re.search(r"已办结 1", digest_text), digest_text
-    assert re.search(r"人力社保局：预警 1，签收率 100%.*回应率 100%，办结率 100%", digest_text)
+    assert re.search(
+        r"人力社保局：预警 1，签收率 100%.*回应率 100%，回应精准率 100%，办结率 100%", digest_text
+    )
 
     password = re.search(r"sign in:\s+duty / (\S+)", printed).group(1)
     s = requests.Session()
@@ -123,7 +125,8 @@ def test_link_ack_respond_resolve_shows_everywhere(demo, served):
     metrics = s.get(f"{url}/departments")
     assert re.search(
         r'data-department="hrss">.*?<td class="ack-rate">100%</td>.*?'
-        r'<td class="response-rate">100%</td><td class="resolve-rate">100%</td>',
+        r'<td class="response-rate">100%</td><td class="precision-rate">100%</td>'
+        r'<td class="resolve-rate">100%</td>',
         metrics.text,
         re.S,
     )

@@ -45,7 +45,10 @@ def test_liaison_loop_metrics_and_feedback_on_elasticsearch(rig):
 
     s = rig.login()
     metrics = s.get(f"{rig.base}/departments")
-    assert '<td class="response-rate">100%</td><td class="resolve-rate">100%</td>' in metrics.text
+    assert (
+        '<td class="response-rate">100%</td><td class="precision-rate">100%</td>'
+        '<td class="resolve-rate">100%</td>'
+    ) in metrics.text
     pid = rig.store.get_event("e1").post_ids[0]
     post = s.get(f"{rig.base}/posts/{pid}")
     r = s.post(

@@ -261,8 +261,9 @@ def test(ctx, rule_id, at, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON list, one object per department.")
 @click.pass_context
 def stats(ctx, days, since, until, as_json) -> None:
-    """Response metrics per lead department: 签收率, on-time acks, 回应率, 办结率, 处置有效率,
-    median time to acknowledge.
+    """Response metrics per lead department: 签收率, on-time acks, 回应率, 回应精准率 (reached
+    its lead unit directly: no 改派/转办 of the lead), 办结率, 处置有效率, median time to
+    acknowledge.
 
     \b
     Example:
@@ -282,13 +283,14 @@ def stats(ctx, days, since, until, as_json) -> None:
     click.echo(
         f"{'department':<18}{'alerts':>7}{'acked':>7}{'on time':>8}{'responded':>10}"
         f"{'resolved':>9}{pad('签收率', 9, right=True)}{pad('回应率', 9, right=True)}"
-        f"{pad('办结率', 9, right=True)}{pad('处置有效率', 12, right=True)}{'median ack':>12}"
+        f"{pad('精准率', 9, right=True)}{pad('办结率', 9, right=True)}{pad('处置有效率', 12, right=True)}{'median ack':>12}"
     )
     for r in rows:
         med = f"{r.median_ack_minutes:.0f} min" if r.median_ack_minutes is not None else "-"
         click.echo(
             f"{pad(r.name, 18)}{r.alerts:>7}{r.acked:>7}{r.acked_on_time:>8}{r.responded:>10}"
-            f"{r.resolved:>9}{r.ack_rate:>9.0%}{r.response_rate:>9.0%}{r.resolve_rate:>9.0%}"
+            f"{r.resolved:>9}{r.ack_rate:>9.0%}{r.response_rate:>9.0%}"
+            f"{r.precision_rate:>9.0%}{r.resolve_rate:>9.0%}"
             f"{r.effective_rate:>12.0%}{med:>12}"
         )
 
