@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from yuqing.models import Alert, Post, post_time
+from yuqing.models import NEW_MEDIA, Alert, Post, post_time
 from yuqing.storage.base import Store
 from yuqing.vocab import CHANNEL_NAMES, NEGATIVE_BELOW
 
@@ -144,6 +144,8 @@ def _account(store: Store, cfg, source_id: str, names: dict[str, str]) -> dict:
             last = post
     return {
         "name": names.get(source_id, source_id),
+        # a 政务新媒体 account is an 账号; a portal or a message board is a 信息源
+        "label": "账号" if src and src.channel in NEW_MEDIA else "信息源",
         "channel": CHANNEL_NAMES.get(src.channel, src.channel) if src else "",
         "url": src.urls[0] if src else "",
         "last_post_at": post_time(last) if last else None,

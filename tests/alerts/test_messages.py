@@ -133,3 +133,28 @@ def test_dormant_account_alert_names_the_account_and_its_last_post(make_rig, smt
     text = msg.get_body(("plain",)).get_content()
     assert "账号：某县发布（政务微博）" in text
     assert "最后一条微博" in text and (T0 - timedelta(days=20)).strftime("%Y-%m-%d") in text
+
+
+def test_a_failing_portal_is_named_a_source_not_an_account(make_rig, smtp_sink):
+    """A source-health alert for a portal called it an 账号 (a new-media account) in the
+    message: a website or a message board is a 信息源."""
+    from yuqing.storage.base import SourceState
+
+    src = {
+        "id": "portal",
+        "kind": "html",
+        "urls": ["http://127.0.0.1/news/"],
+        "name": "某县人民政府门户网站",
+        "channel": "portal",
+        "owner": "bigdata",
+    }
+    rig = make_rig([{"id": "health", "type": "source_health", "level": "blue"}], sources=[src])
+    rig.store.save_source_state(
+        SourceState("portal", last_crawl_at=T0, consecutive_failures=3, healthy=False)
+    )
+    result, _ = rig.check_and_deliver(T0)
+    assert result.created
+    (msg,) = _mail(smtp_sink, "yuqing@bigdata.gov.example")
+    text = msg.get_body(("plain",)).get_content()
+    assert "信息源：某县人民政府门户网站（政府门户）" in text and "账号：" not in text
+    assert '<th align="left">信息源</th>' in msg.get_body(("html",)).get_content()
