@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from yuqing.models import NEW_MEDIA, Alert, Post, post_time
 from yuqing.storage.base import Store
@@ -136,12 +136,16 @@ def _keywords(posts: list[Post]) -> list[str]:
     return _ranked(k for p in posts for k in p.keywords[:5])[:8]
 
 
+_SECOND = timedelta(seconds=1)
+
+
 def _account(store: Store, cfg, source_id: str, names: dict[str, str]) -> dict:
     src = next((s for s in cfg.sources.sources if s.id == source_id), None) if cfg else None
-    last = None
-    for post in store.iter_posts(source_id=source_id):
-        if last is None or post_time(post) > post_time(last):
-            last = post
+    # its newest post through the store's index: every message and console page rendered
+    # for a source alert read all the posts of the source (a board's years of messages)
+    at = store.last_post_time(source_id)
+    newest = [] if at is None else store.find_posts(at - _SECOND, at, by="source", key=source_id)
+    last = max(newest, key=post_time, default=None)
     return {
         "name": names.get(source_id, source_id),
         # a 政务新媒体 account is an 账号; a portal or a message board is a 信息源

@@ -158,3 +158,29 @@ def test_a_failing_portal_is_named_a_source_not_an_account(make_rig, smtp_sink):
     text = msg.get_body(("plain",)).get_content()
     assert "信息源：某县人民政府门户网站（政府门户）" in text and "账号：" not in text
     assert '<th align="left">信息源</th>' in msg.get_body(("html",)).get_content()
+
+
+def test_a_source_alert_reads_the_newest_post_without_scanning_the_source(
+    make_rig, smtp_sink, monkeypatch
+):
+    """Rendering a source alert (each message, each console view) read every post of the
+    source to find its newest: a board's years of messages per e-mail. The store's index
+    answers it; the newest post is the same."""
+    from yuqing.storage.base import SourceState
+
+    src = {"id": "wb", "kind": "feed", "urls": ["http://127.0.0.1/w.xml"], "channel": "weibo"}
+    rig = make_rig([{"id": "sleep", "type": "dormancy", "level": "yellow"}], sources=[src])
+    for i, days in enumerate((40, 20, 30)):
+        when = T0 - timedelta(days=days)
+        rig.store.upsert_post(make_post(i, title=f"第{days}天前", source_id="wb", when=when))
+    rig.store.save_source_state(SourceState("wb", last_success_at=T0, last_crawl_at=T0))
+
+    def scan(*args, **kwargs):
+        raise AssertionError("iter_posts: the whole source read for one message")
+
+    monkeypatch.setattr(type(rig.store), "iter_posts", scan)
+    result, _ = rig.check_and_deliver(T0)
+    assert result.created
+    text = smtp_sink.messages[0][1].get_body(("plain",)).get_content()
+    assert "最后一次发布：" + (T0 - timedelta(days=20)).strftime("%Y-%m-%d") in text
+    assert "第20天前" in text
