@@ -39,6 +39,10 @@ def message_id(key: str, recipient: str, domain: str = "yuqing-sentinel") -> str
     return f"<{digest}@{domain}>"
 
 
+#: the environment variable holding the SMTP password (never in the configuration)
+PASSWORD_ENV = "YUQING_SMTP_PASSWORD"
+
+
 class SmtpError(YuqingError):
     """The SMTP server did not take the message (unreachable, refused, disconnected)."""
 
@@ -65,6 +69,13 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        if s.username and PASSWORD_ENV not in os.environ:
+            # logging in with an empty password only earned the relay's "535 authentication
+            # failed", which never said the variable was missing from this environment
+            raise SmtpError(
+                f"SMTP {s.host}:{s.port}: smtp.username is {s.username!r} but ${PASSWORD_ENV} "
+                "is not set in this environment (set it, empty if the relay needs none)"
+            )
         try:
             if s.ssl:
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -75,7 +86,7 @@ class SmtpSender:
                 if s.starttls:
                     conn.starttls(context=ssl.create_default_context())
             if s.username:
-                conn.login(s.username, os.environ.get("YUQING_SMTP_PASSWORD", ""))
+                conn.login(s.username, os.environ[PASSWORD_ENV])
         except (OSError, smtplib.SMTPException) as exc:
             raise SmtpError(f"SMTP {s.host}:{s.port}: {exc}") from exc
         return conn

@@ -106,3 +106,26 @@ def test_runs_that_waited_for_a_failing_digest_keep_its_backoff(tmp_path, smtp_s
     with open_ledger(cfg) as ledger:
         assert ledger.attempts == 1
     assert digest_due(cfg, at("2026-11-24", "08:06"))  # the first backoff, not a doubled one
+
+
+def test_a_missing_smtp_password_is_named(tmp_path, smtp_sink, monkeypatch):  # noqa: F811
+    """`smtp.username` set and `$YUQING_SMTP_PASSWORD` missing from the daemon's environment
+    logged in with an empty password; the relay's "535 authentication failed" never said
+    which variable was missing. The error names it, and nothing is sent."""
+    import yaml
+
+    from tests.conftest import run_cli
+
+    cfg_dir = make_config(tmp_path, "http://127.0.0.1:9", smtp_port=smtp_sink.port)
+    path = cfg_dir / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["smtp"]["username"] = "yuqing"
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    monkeypatch.delenv("YUQING_SMTP_PASSWORD", raising=False)
+    proc = run_cli("--config", str(cfg_dir), "digest", "--send")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: digest: digest ") and (
+        "smtp.username is 'yuqing' but $YUQING_SMTP_PASSWORD is not set" in last
+    ), last
+    assert smtp_sink.messages == []
