@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import requests
 
+from tests.alerts.conftest import make_post
 from tests.console.conftest import EVIL, SECRET, ConsoleRig, form_csrf
 from yuqing.storage.base import SourceState
 
@@ -136,7 +137,13 @@ def test_sources_page_says_which_sources_fail_and_why(tmp_path, smtp_sink, monke
     ]
     rig = ConsoleRig(tmp_path, smtp_sink, sources=sources)
     try:
-        rig.store.save_source_state(SourceState("ok", last_crawl_at=rig.clock()))
+        rig.store.save_source_state(
+            SourceState("ok", last_crawl_at=rig.clock(), last_new_at=rig.clock())
+        )
+        old = rig.clock().replace(year=2019, month=12, day=25, hour=23, minute=7)
+        rig.store.upsert_post(
+            make_post(1, source_id="ok", channel="wechat", title="最后一条", when=old)
+        )
         rig.store.save_source_state(
             SourceState(
                 "once", consecutive_failures=1, last_error="bad_feed http://127.0.0.1:9/b.xml"
@@ -155,6 +162,9 @@ def test_sources_page_says_which_sources_fail_and_why(tmp_path, smtp_sink, monke
         )
         assert rows["持续失败"].startswith("异常：HTTP 503 错误（http_503）")
         assert rows["尚未采集"] == "未采集"
+        # when it last published, not only when posts were last collected (today)
+        published = re.findall(r'<td class="published">([^<]*)</td>', page)
+        assert published == ["2019-12-25 23:07", "—", "—", "—"], published
         assert EVIL not in page
     finally:
         rig.close()

@@ -211,7 +211,12 @@ def sources():
     c = console()
     states = {s.source_id: s for s in c.store.iter_source_states()}
     rows = [(src, states.get(src.id)) for src in c.cfg.sources.sources]
-    return render_template("staff_sources.html", rows=rows, dept_names=c.dept_names)
+    # when each source last published (the store's index): the crawl's last_new_at is when
+    # posts were last collected, today for a 2019-silent account crawled for the first time
+    published = {src.id: c.store.last_post_time(src.id) for src in c.cfg.sources.sources}
+    return render_template(
+        "staff_sources.html", rows=rows, published=published, dept_names=c.dept_names
+    )
 
 
 @bp.get("/ledger")
