@@ -251,6 +251,9 @@ def _wraps_one(el: html.HtmlElement | None) -> bool:
     return bearing == 1
 
 
+_SPLIT_SHARE = 0.25  # the parent's own paragraphs, against the best element's, to take both
+
+
 def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
     """The element whose paragraph children carry the most non-link Chinese text."""
     scores: dict[html.HtmlElement, float] = {}
@@ -292,7 +295,17 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
         return None
     for node in scores:
         scores[node] -= 3 * _link_cjk(node)
-    return max(scores, key=scores.__getitem__)
+    best = max(scores, key=scores.__getitem__)
+    # the text split in two: its first paragraphs beside a collapsed rest (搜狐号's 展开全文
+    # puts the rest in <div class="hidden-content"> inside the article): take both
+    parent = best.getparent()
+    if (
+        parent is not None
+        and parent.tag not in ("body", "html")
+        and scores.get(parent, 0.0) >= _SPLIT_SHARE * scores[best] > 0
+    ):
+        return parent
+    return best
 
 
 def _drop_split_title(lines: list[str], title: str) -> list[str]:

@@ -183,6 +183,12 @@ _FOOTER_LINE = re.compile(
 )
 # WeChat 公众号 articles (where many government accounts publish) show "昨天" or nothing and
 # carry the publish time only as epoch seconds in a script: var ct = "1581517074";
+# the heading of a comment list under the article: labelled times after it are comments' times
+# ("相关评论：… 发表时间：2004-12-11 9:51:00"), not the article's
+_COMMENTS_HEAD = re.compile(
+    r"^\s*[【\[]?\s*(相关评论|网友评论|最新评论|热门评论|全部评论|网友跟贴|网友跟帖|评论列表|"
+    r"读者评论|用户评论)\s*[】\]]?\s*[:：]?\s*[(（]?\s*\d*\s*[)）]?\s*$"
+)
 _WECHAT_CT = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
 # modification times: only when the page gives no publish time at all (Baidu's 百家号 shows a
 # year-less "发布时间：09-30 22:46" and carries the full time only as itemprop="dateUpdate")
@@ -227,6 +233,19 @@ def _labelled(text: str, pattern: re.Pattern[str], tz: str) -> datetime | None:
     return None
 
 
+def _before_comments(lines: list[str], title: str | None) -> list[str]:
+    """``lines`` up to a comment list's heading that follows the headline (all of them when
+    the headline is not found before such a heading)."""
+    key = (title or "").strip()
+    seen_title = False
+    for i, ln in enumerate(lines):
+        if key and key in ln:
+            seen_title = True
+        elif seen_title and _COMMENTS_HEAD.match(ln):
+            return lines[:i]
+    return lines
+
+
 def find_publish_datetime(
     html_or_text: str, tz: str = "Asia/Shanghai", title: str | None = None
 ) -> datetime | None:
@@ -241,7 +260,7 @@ def find_publish_datetime(
         return None
     is_html = "<" in html_or_text and ">" in html_or_text
     lines = html_to_lines(html_or_text) if is_html else html_or_text.splitlines()
-    lines = [ln for ln in lines if not _FOOTER_LINE.search(ln)]
+    lines = _before_comments([ln for ln in lines if not _FOOTER_LINE.search(ln)], title)
     text = "\n".join(lines)
     start = 0
     if title:
