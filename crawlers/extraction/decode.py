@@ -134,11 +134,15 @@ def decode_html(
     utf-8 with replacement. GB2312/GBK are read as GB18030, Big5 as Big5-HKSCS. A declared
     label that decodes without an error can still be wrong: a Western single-byte label on
     non-ASCII bytes is used only when nothing else reads them as Chinese, and a declared GB
-    or Big5 label gives way to the other when that reads as far more plausible Chinese.
+    or Big5 label gives way to the other when that reads as far more plausible Chinese. A
+    declared label that fails on a few broken bytes (old portals' truncated characters) is
+    still used, the broken bytes replaced, when it reads as Chinese and detection finds no
+    codec that reads every byte as likelier Chinese (:func:`_damaged`).
     """
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), "utf-8"
     western = None  # a Western label declared for non-ASCII bytes: the last resort
+    damaged = None  # the first declared label that failed on some bytes
     for label in (override, header_charset, meta_charset(body)):
         enc = normalize_encoding(label)
         if enc is None:
@@ -153,18 +157,40 @@ def decode_html(
             if not declared:  # the operator said so: trust it, replace bad bytes
                 return body.decode(enc, "replace"), enc
             # a wrong declaration is common; fall through to the next source
+            damaged = damaged or enc
             continue
         if declared and enc in _OTHER_CJK:
             return _likelier_cjk(body, text, enc)
         return text, enc
     enc = detect_encoding(body)
     text = body.decode(enc, "replace")
+    if damaged:  # kept unless detection reads every byte, and as likelier Chinese
+        kept = _damaged(body, damaged)
+        if kept is not None and (
+            "\ufffd" in text or _cjk_plausibility(text) < _cjk_plausibility(kept)
+        ):
+            return kept, damaged
     if western and enc != "utf-8" and _cjk_plausibility(text) < 0.3:
         try:
             return body.decode(western), western
         except UnicodeDecodeError:
             pass
     return text, enc
+
+
+#: at most this share of a page's characters replaced for a declared label to be kept
+_MAX_BROKEN = 0.002
+
+
+def _damaged(body: bytes, enc: str) -> str | None:
+    """``body`` read with the declared ``enc``, its broken bytes replaced, if they are few
+    (``_MAX_BROKEN`` of the characters, at least 8 allowed) and the result reads as Chinese
+    (:func:`_cjk_plausibility`); else None."""
+    text = body.decode(enc, "replace")
+    broken = text.count("\ufffd")
+    if broken > max(8, len(text) * _MAX_BROKEN) or _cjk_plausibility(text) < 0.3:
+        return None
+    return text
 
 
 def _likelier_cjk(body: bytes, text: str, enc: str) -> tuple[str, str]:

@@ -91,3 +91,25 @@ def test_a_big5_page_declared_gb2312_is_read_as_big5():
     for words in (TEXT, TRAD):
         page = f'<meta charset="gbk"><p>{words}</p>'.encode("gbk")
         assert decode_html(page) == (page.decode("gb18030"), "gb18030")
+
+
+def test_a_declared_gbk_page_with_a_few_broken_bytes_is_read_as_gbk():
+    """Old portals' pages often carry a few bytes no codec reads (a truncated character, a
+    stray byte): the declared GB2312 failed strictly, detection failed too, and the page was
+    read as UTF-8 with replacement - every Chinese character lost (a real cl2000.com page:
+    12 broken sequences, 17,506 replacement characters). The declared codec reads it, with
+    only the broken bytes replaced."""
+    body = "".join(f"<p>{TEXT}</p>" for _ in range(20))
+    clean = f'<meta charset="gb2312">{body}'.encode("gbk")
+    broken = clean.replace("落实".encode("gbk"), b"\xb0 ", 3)  # a lead byte without its pair
+    text, enc = decode_html(broken)
+    assert enc == "gb18030"
+    assert text.count("\ufffd") == 3 and text.count(TEXT) == 17
+    text, enc = decode_html(broken[len(b'<meta charset="gb2312">') :], header_charset="gbk")
+    assert enc == "gb18030" and text.count(TEXT) == 17
+    # a UTF-8 page with a wrong gb2312 label is still read as UTF-8 (it decodes strictly)
+    page = f'<meta charset="gb2312">{body}'.encode()
+    assert decode_html(page) == (page.decode(), "utf-8")
+    # bytes that are mostly broken under the label are not forced through it
+    noise = b'<meta charset="gbk">' + bytes(range(0x80, 0x100)) * 40
+    assert decode_html(noise)[1] != "gb18030"
