@@ -18,6 +18,7 @@ from yuqing.nlp.classifier import CategoryClassifier
 from yuqing.nlp.fastpath import SharedVocabulary, WordIds
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
+from yuqing.nlp.gazetteer import Gazetteer, RegionFinder, load_gazetteer
 from yuqing.nlp.keywords import KeywordExtractor, code_fragments, top_keywords
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, is_content
@@ -88,6 +89,7 @@ class PostAnalyzer:
         *,
         segmenter: Segmenter | None = None,
         regions: Iterable[str] = (),
+        gazetteer: Gazetteer | None = None,
         uncertain_below: float = 0.5,
         n_keywords: int = 8,
     ):
@@ -103,7 +105,9 @@ class PostAnalyzer:
         self.negativity = negativity
         self.keywords = KeywordExtractor(classifier.idf)
         self.anchors = AnchorExtractor.from_segmenter(self.segmenter)
-        self.regions = sorted(set(r for r in regions if r), key=lambda r: (-len(r), r))
+        #: place names: the configured ``regions`` and, with a gazetteer, China's divisions
+        self.places = RegionFinder(regions, gazetteer)
+        self.regions = self.places.configured
         self.uncertain_below = uncertain_below
         self.n_keywords = n_keywords
 
@@ -138,6 +142,7 @@ class PostAnalyzer:
             NegativityScorer(sent, model_scale=s.sentiment_model_scale),
             segmenter=seg,
             regions=regions,
+            gazetteer=load_gazetteer() if s.gazetteer else None,
             uncertain_below=cfg.settings.model.uncertain_below,
             n_keywords=s.keywords,
         )
@@ -219,7 +224,7 @@ class PostAnalyzer:
             glued = code_fragments(a.tokens, a.text)  # the same as from the stored tokens
             a.keyword_weights = self.keywords.weights(counts, glued)
             a.keywords = top_keywords(a.keyword_weights, self.n_keywords)
-            a.regions_mentioned = [r for r in self.regions if r in a.text]
+            a.regions_mentioned = self.places.find(a.text, a.words, counts)
         for a in done:
             anchors = self.anchors.extract("", a.text)
             a.anchors, a.groups = anchors.places, anchors.groups

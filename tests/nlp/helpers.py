@@ -73,9 +73,12 @@ def stage_parts():
     return load_model(), load_sentiment_model(), load_config(REPO / "config")
 
 
-def make_stage(settings=None, sink=None, state_path=None):
+def make_stage(settings=None, sink=None, state_path=None, *, gazetteer=False):
+    """``gazetteer``: China's divisions in regions_mentioned too, as the product's default
+    (nlp.gazetteer); off, the configured names only."""
     from yuqing.nlp.analyzer import PostAnalyzer
     from yuqing.nlp.focus import FocusTagger
+    from yuqing.nlp.gazetteer import load_gazetteer
     from yuqing.nlp.pipeline import NLPStage
     from yuqing.nlp.sentiment import NegativityScorer
 
@@ -85,5 +88,6 @@ def make_stage(settings=None, sink=None, state_path=None):
         FocusTagger.from_topics(cfg.topics.focus),
         NegativityScorer(sent),
         regions=["A市", "A1区", "G4县"],
+        gazetteer=load_gazetteer() if gazetteer else None,
     )
     return NLPStage(analyzer, settings, sink, state_path=state_path)

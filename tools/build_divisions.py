@@ -1,0 +1,96 @@
+"""Build ``nlp/resources/divisions.csv``, the gazetteer of China's administrative divisions.
+
+Input: the ``dist/provinces.csv``, ``dist/cities.csv`` and ``dist/areas.csv`` of
+github.com/modood/Administrative-divisions-of-China (WTFPL; the National Bureau of Statistics'
+统计用区划代码, 截止 2022-10-31, commit dc3a1d7 of 2023-09-13), in the folder given.
+
+Output columns: ``code`` (2 digits: province, 4: prefecture, 6: county), ``name`` (the full
+name) and ``short`` (the short form :mod:`yuqing.nlp.gazetteer` accepts as a whole jieba
+token, or empty). The short form is the name without its type (省/市/区/县/旗/盟, 自治区/州/县/
+旗 with the peoples' names before it, 特别行政区), kept only when (docs/nlp.md):
+
+- it has at least 2 characters and is not an everyday word (``COMMON``);
+- the division is a province, a prefecture, or a county-level city (浏阳, 义乌: a 区 or 县 is
+  named with its type — 岳麓区, 长沙县);
+- every division with that short form lies on one line of descent (吉林省 ⊃ 吉林市: the highest
+  is meant), except that a province wins over the rest (海南省, not 海南藏族自治州);
+  otherwise it is ambiguous and dropped (朝阳: 朝阳市, 朝阳区, 朝阳县).
+
+Placeholders (市辖区, 县, 省直辖县级行政区划) are left out. Usage:
+``python tools/build_divisions.py DIST_DIR > nlp/resources/divisions.csv``
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+#: the peoples named in autonomous divisions (with 族, or as in 伊犁哈萨克自治州)
+_PEOPLES = sorted(
+    [
+        p + t
+        for p in (
+            "土家 苗 侗 瑶 壮 回 藏 彝 白 哈尼 傣 傈僳 佤 拉祜 纳西 景颇 布朗 阿昌 普米 怒 德昂 "
+            "独龙 基诺 蒙古 满 朝鲜 布依 水 仡佬 黎 畲 仫佬 毛南 羌 土 撒拉 保安 东乡 裕固 达斡尔 "
+            "鄂温克 鄂伦春 赫哲 锡伯 哈萨克 柯尔克孜 塔吉克 维吾尔 各族"
+        ).split()
+        for t in ("族", "")
+        if len(p) > 1 or t
+    ],
+    key=len,
+    reverse=True,
+)
+_PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+#: short forms that are everyday words or name other things everywhere (中山路, 中山公园)
+COMMON = frozenset("开封 来宾 日照 中山 东方 和平 合作 城中 运河 双桥 丰满 平安 阿里".split())
+
+
+def short_form(name: str) -> str | None:
+    if name.endswith(("自治区", "自治州", "自治县", "自治旗")):
+        stem = name[:-3]
+        while True:  # the peoples' names, right to left (湘西|土家族|苗族)
+            p = next((p for p in _PEOPLES if stem.endswith(p) and len(stem) - len(p) >= 2), None)
+            if p is None:
+                break
+            stem = stem[: -len(p)]
+    elif name.endswith(("特别行政区", "地区")):
+        stem = name[: -5 if name.endswith("特别行政区") else -2]
+    elif name[-1] in "省市区县旗盟":
+        stem = name[:-1]
+    else:
+        return None
+    return stem if len(stem) >= 2 else None
+
+
+def main(dist: Path) -> None:
+    rows: list[tuple[str, str]] = []
+    for f in ("provinces", "cities", "areas"):
+        with open(dist / f"{f}.csv", encoding="utf-8", newline="") as fh:
+            rows += [
+                (r["code"], r["name"]) for r in csv.DictReader(fh) if r["name"] not in _PLACEHOLDERS
+            ]
+    by_short: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for code, name in rows:
+        s = short_form(name)
+        if s is not None and s not in COMMON:
+            by_short[s].append((code, name))
+    chosen: dict[str, str] = {}
+    for s, named in by_short.items():
+        codes = sorted((c for c, _ in named), key=lambda c: (len(c), c))
+        provinces = [c for c in codes if len(c) == 2]
+        top = provinces[0] if len(provinces) == 1 else codes[0]
+        if len(provinces) != 1 and not all(c.startswith(top) for c in codes):
+            continue  # two places apart: ambiguous
+        if len(top) == 6 and not dict(named)[top].endswith("市"):
+            continue  # a 区 or 县 is named with its type
+        chosen[top] = s
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["code", "name", "short"])
+    for code, name in rows:
+        out.writerow([code, name, chosen.get(code, "")])
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
