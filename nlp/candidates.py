@@ -1,7 +1,9 @@
 """The consolidation's candidate graph (:mod:`yuqing.nlp.consolidate`, step 2), built to scale.
 
 Two posts are linked when their similarity — cosine of their problems + ``bonus`` when they
-share a place — reaches a threshold, never when they name only different places. The
+share a place — reaches a threshold, never when they name only different places, nor, when
+they share no place, different regions at one level (two counties: :func:`region_matrices`,
+:func:`yuqing.nlp.gazetteer.regions_differ`). The
 components of that graph are the candidates for clustering; a component larger than
 ``max_component`` posts is split again at a higher threshold (+0.1 at a time, at most 0.95).
 
@@ -23,7 +25,16 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-__all__ = ["Forest", "components", "groups", "similarity_edges", "split_forest"]
+__all__ = [
+    "Forest",
+    "components",
+    "groups",
+    "region_conflicts",
+    "region_matrices",
+    "regions_apart",
+    "similarity_edges",
+    "split_forest",
+]
 
 #: a component is not split again at a threshold above this
 TOP_THRESHOLD = 0.95
@@ -43,15 +54,16 @@ def components(
     *,
     max_component: int,
     window: int | None = None,
+    regions: list[sparse.csr_matrix] | None = None,
 ) -> list[np.ndarray]:
     """The candidate components of the rows of ``X`` (problems, unit rows, in time order) and
     ``A`` (posts × places), each an ascending index array, ordered by their first index: the
     graph at ``threshold``, each component over ``max_component`` rows split again at the
     next threshold, and so on — one pass of products folded into a maximum spanning forest,
-    then :func:`split_forest`. ``window``: see :func:`similarity_edges` (positions counted in
-    the rows of ``X``, at every threshold)."""
+    then :func:`split_forest`. ``window``, ``regions``: see :func:`similarity_edges`
+    (positions counted in the rows of ``X``, at every threshold)."""
     forest = Forest(X.shape[0])
-    for r, c, s in similarity_edges(X, A, threshold, bonus, window=window):
+    for r, c, s in similarity_edges(X, A, threshold, bonus, window=window, regions=regions):
         forest.add(r, c, s)
     return split_forest(X.shape[0], *forest.edges(), threshold, max_component)
 
@@ -118,6 +130,7 @@ def similarity_edges(
     *,
     chunk: int = 1000,
     window: int | None = None,
+    regions: list[sparse.csr_matrix] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The edges of the candidate graph at ``threshold`` and above, as ``(rows, cols,
     similarities)`` arrays with row < column, a block of rows at a time: pairs whose
@@ -137,7 +150,10 @@ def similarity_edges(
     ``window``: a row's products are taken only with the rows at most that many positions
     from it (rows are in time order: a post is compared with the posts nearest it in time,
     and an issue longer than that is joined through the posts between; the place star is not
-    cut) — None compares every pair, and the components are exactly the plain graph's."""
+    cut) — None compares every pair, and the components are exactly the plain graph's.
+
+    ``regions``: :func:`region_matrices` of the rows; a pair sharing no place and naming
+    different regions at one level is no edge."""
     n = X.shape[0]
     if n == 0:
         return
@@ -178,7 +194,49 @@ def similarity_edges(
         shared = _share(slots, r, c)
         s = np.where(shared, v + bonus, v)
         ok = np.where(shared, s >= shared_at, (v >= threshold) & ~(has[r] & has[c]))
+        if regions is not None and ok.any():
+            at = np.flatnonzero(ok & ~shared)
+            ok[at[regions_apart(regions, r[at], c[at])]] = False
         yield r[ok], c[ok], s[ok]
+
+
+def region_matrices(keys: list[tuple[frozenset[str], ...]]) -> list[sparse.csr_matrix]:
+    """Per level (province, prefecture, county), rows × places incidence of
+    :func:`yuqing.nlp.gazetteer.region_keys` of each row."""
+    out = []
+    for level in range(3):
+        ids: dict[str, int] = {}
+        rows, cols = [], []
+        for i, k in enumerate(keys):
+            for key in sorted(k[level]):
+                rows.append(i)
+                cols.append(ids.setdefault(key, len(ids)))
+        data = np.ones(len(rows), dtype=np.float32)
+        out.append(sparse.csr_matrix((data, (rows, cols)), shape=(len(keys), max(len(ids), 1))))
+    return out
+
+
+def regions_apart(regions: list[sparse.csr_matrix], r: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Whether rows ``r[i]`` and ``c[i]`` both name one region at one level, not the same one
+    (:func:`yuqing.nlp.gazetteer.regions_differ`)."""
+    out = np.zeros(len(r), dtype=bool)
+    for R in regions:
+        has = np.diff(R.indptr) == 1
+        both = np.flatnonzero(has[r] & has[c] & ~out)
+        if len(both):
+            common = np.asarray(R[r[both]].multiply(R[c[both]]).sum(axis=1)).ravel() > 0
+            out[both[~common]] = True
+    return out
+
+
+def region_conflicts(regions: list[sparse.csr_matrix]) -> np.ndarray:
+    """The rows × rows matrix of :func:`regions_apart` (dense: for one component)."""
+    n = regions[0].shape[0]
+    out = np.zeros((n, n), dtype=bool)
+    for R in regions:
+        has = np.diff(R.indptr) == 1
+        out |= np.outer(has, has) & ~((R @ R.T).toarray() > 0)
+    return out
 
 
 def _row_view(X: sparse.csr_matrix, lo: int, hi: int) -> sparse.csr_matrix:

@@ -12,7 +12,8 @@ all posts of a period at once and is a function of the *set* of posts only:
    (:mod:`yuqing.nlp.anchors`), shorter forms mapped to the most frequent longer form that
    contains them (滨河苑 → 伊景园滨河苑). Similarity of two posts = cosine of their problems
    + ``anchor_bonus`` when they name the same place; posts naming only different places
-   conflict (the same problem at two estates is two issues).
+   conflict (the same problem at two estates is two issues), and so do posts sharing no place
+   that clearly name different regions (one county each, not the same: nlp/gazetteer.py).
 2. **Candidate graph** (:mod:`yuqing.nlp.candidates`): similarity ≥ ``edge_similarity``
    (sparse products in row chunks), no edge between conflicting posts; connected components
    (``scipy.sparse.csgraph``). A component larger than ``max_component`` is split again with a
@@ -51,8 +52,9 @@ from scipy import sparse
 from yuqing.hotindex import HotIndexWeights, HotInputs, history, hot_index, signal_of
 from yuqing.models import Event, Post
 from yuqing.nlp.anchors import AnchorExtractor, anchors_match
-from yuqing.nlp.candidates import components, groups
-from yuqing.nlp.events import event_id_for, own_focus, post_time
+from yuqing.nlp.candidates import components, groups, region_conflicts, region_matrices
+from yuqing.nlp.events import event_id_for, own_focus, post_region, post_time
+from yuqing.nlp.gazetteer import region_keys
 from yuqing.nlp.problem_vectors import Vocabulary, problem_vectors
 
 __all__ = ["Consolidator", "Consolidation", "ConsolidationParams"]
@@ -164,7 +166,8 @@ class Consolidator:
         anchors = _map_anchors([self.anchors_of(p) for p in ps])
         X = self._vectors(ps, anchors, vocabulary)
         A = _anchor_matrix(anchors)
-        comps = self._components(X, A)
+        R = region_matrices([region_keys(p.regions_mentioned or ()) for p in ps])
+        comps = self._components(X, A, R)
         labels = np.full(n, -1, dtype=np.int64)
         next_label = 0
         for comp in comps:
@@ -172,7 +175,7 @@ class Consolidator:
                 labels[comp[0]] = next_label
                 next_label += 1
                 continue
-            for sub in self._agglomerate(X, A, comp):
+            for sub in self._agglomerate(X, A, comp, R):
                 labels[sub] = next_label
                 next_label += 1
         times = np.array([_ts(post_time(p)) for p in ps])
@@ -210,7 +213,9 @@ class Consolidator:
         max_df = self.p.max_df if len(ps) >= 200 else 1.0
         return problem_vectors(docs, len(ps), len(vocab), max_df, self.p.post_terms)
 
-    def _components(self, X: sparse.csr_matrix, A: sparse.csr_matrix) -> list[np.ndarray]:
+    def _components(
+        self, X: sparse.csr_matrix, A: sparse.csr_matrix, R: list[sparse.csr_matrix]
+    ) -> list[np.ndarray]:
         return components(
             X,
             A,
@@ -218,9 +223,10 @@ class Consolidator:
             self.p.anchor_bonus,
             max_component=self.p.max_component,
             window=self.p.candidate_window,
+            regions=R,
         )
 
-    def _agglomerate(self, X, A, comp: np.ndarray) -> list[np.ndarray]:
+    def _agglomerate(self, X, A, comp: np.ndarray, R) -> list[np.ndarray]:
         from sklearn.cluster import AgglomerativeClustering
 
         Xc = X[comp]
@@ -230,6 +236,8 @@ class Consolidator:
         sim = (Xc @ Xc.T).toarray() + self.p.anchor_bonus * shared
         dist = 1.0 - sim
         conflict = np.outer(has, has) & ~shared
+        Rc = [r[comp] for r in R]
+        conflict |= region_conflicts(Rc) & ~shared
         dist[conflict] = 2.0
         np.fill_diagonal(dist, 0.0)
         np.clip(dist, 0.0, 2.0, out=dist)
@@ -244,12 +252,13 @@ class Consolidator:
         for i, lab in enumerate(labels):
             groups.setdefault(int(lab), []).append(i)
         parts = sorted(groups.values(), key=lambda g: g[0])
-        parts = self._merge_fragments(Xc, Ac, parts) if len(parts) > 1 else parts
+        parts = self._merge_fragments(Xc, Ac, Rc, parts) if len(parts) > 1 else parts
         return sorted((comp[np.array(g)] for g in parts), key=lambda g: int(g[0]))
 
-    def _merge_fragments(self, Xc, Ac, parts: list[list[int]]) -> list[list[int]]:
+    def _merge_fragments(self, Xc, Ac, Rc, parts: list[list[int]]) -> list[list[int]]:
         """Second level: clusters whose problem centroids are similar (cosine + bonus for a
-        shared main place, conflicting places apart) merge — average linkage again, over
+        shared main place, conflicting places apart, and so the regions their posts name)
+        merge — average linkage again, over
         centroids, cut at ``1 − merge_similarity``. A big heterogeneous issue that the first
         level left in pieces is joined; pieces about other places stay apart."""
         from sklearn.cluster import AgglomerativeClustering
@@ -266,7 +275,11 @@ class Consolidator:
         shared = (main @ main.T) > 0
         sim = (C @ C.T).toarray() + self.p.anchor_bonus * shared
         dist = 1.0 - sim
-        dist[np.outer(has, has) & ~shared] = 2.0
+        # a fragment's regions: all its posts name (union), per level
+        Rm = [
+            sparse.vstack([sparse.csr_matrix(r[g].sum(axis=0)) for g in parts]).tocsr() for r in Rc
+        ]
+        dist[(np.outer(has, has) | region_conflicts(Rm)) & ~shared] = 2.0
         np.fill_diagonal(dist, 0.0)
         np.clip(dist, 0.0, 2.0, out=dist)
         labels = AgglomerativeClustering(
@@ -360,9 +373,7 @@ class Consolidator:
         inputs = HotInputs.of(signals, self.weights.peak_days)
         cat = Counter(p.category for p in members if p.category)
         focus = Counter(f for p in members for f in own_focus(p))  # shared ones never count
-        regions = Counter(
-            p.region or (p.regions_mentioned[0] if p.regions_mentioned else None) for p in members
-        )
+        regions = Counter(post_region(p) for p in members)
         regions.pop(None, None)
         anchors = Counter(a for p in members for a in dict.fromkeys(p.anchors or []))
         groups = Counter(g for p in members for g in dict.fromkeys(p.groups or []))

@@ -4,8 +4,10 @@ A post joins the most similar *active* event — cosine of its keyword vector (p
 ``@place``) to the event's centroid ≥ ``events.similarity``, the event's last post at most
 ``events.gap`` before it (an issue lives as long as people keep raising it), and no conflict of
 places (:func:`yuqing.nlp.anchors.anchor_conflict`: the same problem at another estate is
-another issue) — or starts a new one; a repost joins the event of the post it copies. A surge
-of complaints about one site told in everyday words shares few words but its site: an event
+another issue) nor, without a shared site, of regions
+(:func:`yuqing.nlp.gazetteer.regions_differ`: the same problem in another county) — or starts a
+new one; a repost joins the event of the post it copies unless it is about another region. A
+surge of complaints about one site told in everyday words shares few words but its site: an event
 that began at most ``events.site_window`` from the post and names every site the post names
 (a site, not a road or a district: :func:`yuqing.nlp.anchors.is_site`) takes it from
 ``events.site_similarity`` on. Events
@@ -32,6 +34,7 @@ from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
 from yuqing.models import Event, Post, post_time
 from yuqing.nlp.anchors import MIN_MATCH, anchor_conflict, anchors_match, is_site
 from yuqing.nlp.centroids import CentroidIndex, sum_squares
+from yuqing.nlp.gazetteer import region_keys, regions_differ
 from yuqing.nlp.settings import NLPSettings
 
 __all__ = [
@@ -220,6 +223,9 @@ class _State:
     category: Counter = field(default_factory=Counter)
     focus: Counter = field(default_factory=Counter)
     region: Counter = field(default_factory=Counter)
+    #: the regions its posts name, per level (nlp/gazetteer.region_keys: province, prefecture,
+    #: county), with how many posts name each
+    areas: tuple = field(default_factory=lambda: (Counter(), Counter(), Counter()))
     sources: Counter = field(default_factory=Counter)
     neg_sum: float = 0.0
     engagement: int = 0
@@ -268,6 +274,12 @@ class _State:
         """The event's places: anchors named by at least a third of its posts."""
         need = max(1, self.event.size // 3)
         return [a for a, c in self.anchors.most_common(3) if c >= need]
+
+    def regions(self) -> tuple[frozenset[str], ...]:
+        """The event's regions per level: those named by at least a third of its posts (a
+        region one post names in passing is not where the event is)."""
+        need = max(1, self.event.size // 3)
+        return tuple(frozenset(k for k, c in level.items() if c >= need) for level in self.areas)
 
 
 #: words kept in a pool of focus evidence (FocusPool.bag)
@@ -433,7 +445,11 @@ class EventTracker:
         if known is not None and known[0] in self._events:
             return self._events[known[0]].event  # re-processing: idempotent
         vec = self._vector(post, vector)
-        st = self._event_of_duplicate(post) or self._best_match(vec, t, post.anchors or [])
+        areas = region_keys(post.regions_mentioned)
+        st = self._event_of_duplicate(post)
+        if st is not None and regions_differ(areas, st.regions()):
+            st = None  # a copy of a text about another county (a template): not a repost
+        st = st or self._best_match(vec, t, post.anchors or [], areas)
         if st is None:
             st = self._new_event(post, t)
         self._add(st, post, vec, t)
@@ -509,6 +525,7 @@ class EventTracker:
             st.recent.append((t, sig.author))
             st.recent_authors[sig.author] += 1
         st.times.append(t)
+        _add_areas(st, post)
 
     def _vector(self, post: Post, vector: dict[str, float]) -> dict[str, float]:
         """Top ``post_terms`` keyword weights plus ``@place`` features, L2-normalised."""
@@ -594,7 +611,13 @@ class EventTracker:
             self._seed(st)
         return st
 
-    def _best_match(self, vec: dict[str, float], t: datetime, anchors: list[str]) -> _State | None:
+    def _best_match(
+        self,
+        vec: dict[str, float],
+        t: datetime,
+        anchors: list[str],
+        areas: tuple[frozenset[str], ...] = (),
+    ) -> _State | None:
         # Candidates share an indexed term with the post; the index leaves out those whose
         # score cannot reach the threshold (thousands once the window fills), and the rest
         # are scored exactly (the dot product in C). A surge told in everyday words shares
@@ -635,6 +658,12 @@ class EventTracker:
             places = st.places() if anchors else []
             if anchors and anchor_conflict(anchors, places):
                 continue  # the same problem at another place
+            if (
+                areas
+                and not (places and any(anchors_match(a, b) for a in sites for b in places))
+                and regions_differ(areas, st.regions())
+            ):
+                continue  # the same problem in another county (city, province), no shared site
             if sim < es.similarity and not _names_only(st, sites):
                 continue  # below the threshold, and the post names a site the event does not
             best, best_sim = st, sim
@@ -676,9 +705,10 @@ class EventTracker:
         if post.category:
             st.category[post.category] += 1
         st.focus.update(post.focus)
-        reg = post.region or (post.regions_mentioned[0] if post.regions_mentioned else None)
+        reg = post_region(post)
         if reg:
             st.region[reg] += 1
+        _add_areas(st, post)
         st.neg_sum += max(0.0, -(post.sentiment or 0.0))
         sig = signal_of(post, t, self.source_weights.get(post.source_id, 1.0))
         st.weight_sum += sig.weight
@@ -808,6 +838,18 @@ class EventTracker:
             horizon = self._clock - self.track_window
             while tracked and next(iter(tracked.values()))[1] < horizon:
                 tracked.popitem(last=False)
+
+
+def post_region(post: Post) -> str | None:
+    """Where a post is about, for its event: the first place its text names (a configured
+    name first, else the longest found: nlp/gazetteer.py), else its source's region."""
+    return post.regions_mentioned[0] if post.regions_mentioned else post.region
+
+
+def _add_areas(st: _State, post: Post) -> None:
+    if post.regions_mentioned:
+        for have, new in zip(st.areas, region_keys(post.regions_mentioned), strict=True):
+            have.update(new)  # each region once per post
 
 
 def own_focus(post: Post) -> list[str]:

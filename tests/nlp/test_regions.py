@@ -102,3 +102,55 @@ def test_configured_names_come_first_and_the_switch_turns_the_gazetteer_off():
     assert found(text, ["西地省", "A7县"]) == ["A7县", "西地省", "长沙市"]
     off = RegionFinder(["西地省", "A7县"], None)
     assert off.find(text, _segmenter().lcut(text)) == ["A7县", "西地省"]
+
+
+# ---------------------------------------------------------------------- events
+def test_the_same_complaint_in_two_counties_is_two_events_a_repost_joins():
+    stage = make_stage(gazetteer=True)
+    text = "{}某某路段渣土车夜间违规运输，沿途撒漏严重，噪音扰民，居民无法入睡，请求整治"
+    posts = [
+        post("y1", "渣土车扰民", text.format("长沙市岳麓区"), minutes=0),
+        post("t1", "渣土车扰民", text.format("长沙市天心区"), minutes=30),
+        post("y2", "渣土车扰民", text.format("岳麓区"), minutes=60),
+        post("b1", "渣土车扰民", text.format("岳麓区、天心区交界"), minutes=90),
+        post("y3", "渣土车扰民", text.format("长沙市岳麓区"), minutes=120),  # a repost of y1
+    ]
+    done = {p.id: p for p in stage.process_many(posts)}
+    assert done["y1"].event_id != done["t1"].event_id
+    assert done["y2"].event_id == done["y1"].event_id
+    assert done["b1"].event_id in (done["y1"].event_id, done["t1"].event_id)
+    assert done["y3"].duplicate_of == "y1" and done["y3"].event_id == done["y1"].event_id
+    ev = stage.sink.get_event(done["t1"].event_id)
+    assert ev.region == "天心区"  # what the text names
+
+
+def test_the_shared_datas_pyramid_schemes_in_two_cities_are_two_events():
+    """Real messages about 传销 in F市 and in I市: the same problem, two cities."""
+    f = row("train", "mc7518e1167")
+    i1, i2 = row("train", "mdff7ba4c76"), row("dev", "m299f746aab")
+    posts = [
+        post("f", f["title"], f["text"], minutes=0),
+        post("i1", i1["title"], i1["text"], minutes=60),
+        post("i2", i2["title"], i2["text"], minutes=120),
+    ]
+    done = {p.id: p for p in make_stage(gazetteer=True).process_many(posts)}
+    assert done["f"].regions_mentioned == ["F市"] and "I市" in done["i2"].regions_mentioned
+    assert done["f"].event_id not in (done["i1"].event_id, done["i2"].event_id)
+
+
+def test_consolidation_keeps_two_counties_apart():
+    from yuqing.nlp.consolidate import Consolidator
+
+    stage = make_stage(gazetteer=True)
+    text = "{}某某路段渣土车夜间违规运输，沿途撒漏严重，噪音扰民，居民无法入睡，请求整治{}"
+    posts = [
+        post(f"{k}{n}", "渣土车扰民", text.format(place, n), minutes=30 * n + (k == "t"))
+        for n in range(3)
+        for k, place in (("y", "长沙市岳麓区"), ("t", "长沙市天心区"))
+    ]
+    done = stage.process_many(posts)
+    clusters = Consolidator().cluster(done)
+    by_post = {done[i].id: c for c, members in enumerate(clusters) for i in members}
+    assert len({by_post[f"y{n}"] for n in range(3)}) == 1
+    assert {by_post[f"y{n}"] for n in range(3)}.isdisjoint(by_post[f"t{n}"] for n in range(3))
+
