@@ -12,7 +12,8 @@ two estates does not. :class:`AnchorExtractor` finds those names:
    not anchors).
 2. **User dictionary**: words tagged ``nz`` (a proper name added for the site) are anchors as
    they are.
-3. **Canonical form**: administrative prefixes (A市, A5区, K3县, 西地省) are dropped — the
+3. **Canonical form**: administrative prefixes (A市, A5区, K3县, 西地省, and the full names of
+   the gazetteer's divisions: 长沙市, 岳麓区 — :mod:`yuqing.nlp.gazetteer`) are dropped — the
    region is reported separately — unless what remains is generic (D7县人民医院, A市第一中学
    keep them) — and so are generic trailing type words that add nothing
    (小区, 楼盘, 项目, 有限公司 → 公司), so 「A市A5区魅力之城小区」 and 「魅力之城」 are one
@@ -32,6 +33,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from yuqing.nlp.gazetteer import load_gazetteer
 
 __all__ = [
     "AnchorExtractor",
@@ -140,7 +143,7 @@ def canonical(name: str) -> str:
     """Drop administrative prefixes (unless the rest is generic) and generic trailing type
     words."""
     name = name.strip()
-    bare = _ADMIN.sub("", name)
+    bare = _strip_divisions(_ADMIN.sub("", name))
     suffix = _suffix_of(bare) or ""
     head = bare[: len(bare) - len(suffix)]
     name = name if bare != name and (not head or head in _GENERIC_HEADS) else bare
@@ -151,6 +154,17 @@ def canonical(name: str) -> str:
     if name.endswith(("有限责任公司", "有限公司")):
         name = name.replace("有限责任公司", "公司").replace("有限公司", "公司")
     return name
+
+
+def _strip_divisions(name: str) -> str:
+    """``name`` without the full names of divisions it starts with (长沙市岳麓区魅力之城 →
+    魅力之城); short forms stay (长沙理工大学 is a university's name)."""
+    codes = load_gazetteer().codes
+    while True:
+        cut = next((n for n in range(len(name) - 1, 1, -1) if name[:n] in codes), 0)
+        if not cut:
+            return name
+        name = name[cut:]
 
 
 def anchors_match(a: str, b: str) -> bool:
@@ -313,7 +327,11 @@ class AnchorExtractor:
         return "".join(parts), ""
 
     def _is_region(self, word: str, flag: str) -> bool:
-        return word in self._regions or (flag == "ns" and _ADMIN.fullmatch(word) is not None)
+        return (
+            word in self._regions
+            or (flag == "ns" and _ADMIN.fullmatch(word) is not None)
+            or (len(word) > 2 and word in load_gazetteer().codes)  # 岳麓区, not 长沙
+        )
 
 
 @lru_cache(maxsize=1 << 16)  # called for every tagged word of every opening

@@ -154,3 +154,11 @@ def test_consolidation_keeps_two_counties_apart():
     assert len({by_post[f"y{n}"] for n in range(3)}) == 1
     assert {by_post[f"y{n}"] for n in range(3)}.isdisjoint(by_post[f"t{n}"] for n in range(3))
 
+
+def test_anchors_drop_divisions_full_names_not_short_forms():
+    from yuqing.nlp.anchors import canonical
+
+    assert canonical("株洲市芦淞区服饰城") == "服饰城"  # as A市A5区魅力之城 → 魅力之城
+    assert canonical("长沙市岳麓区魅力之城") == "魅力之城"
+    assert canonical("长沙理工大学") == "长沙理工大学"  # a short form starts a name
+    assert canonical("岳麓区人民医院") == "岳麓区人民医院"  # generic: the region tells which
