@@ -405,7 +405,9 @@ def _hot_event(
         PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
         for p in chosen[:POSTS_PER_EVENT]
     ]
-    regions = [r for r in dict.fromkeys([e.region, *(p.region for p in posts)]) if r]
+    # the places the posts name first (nlp/gazetteer.py), then where their sources are
+    named = (p.regions_mentioned[0] for p in posts if p.regions_mentioned)
+    regions = [r for r in dict.fromkeys([e.region, *named, *(p.region for p in posts)]) if r]
     srcs = list(
         dict.fromkeys(
             [*(names.source(s) for s in e.sources), *(names.source(p.source_id) for p in posts)]

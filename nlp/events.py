@@ -841,8 +841,9 @@ class EventTracker:
 
 
 def post_region(post: Post) -> str | None:
-    """Where a post is about, for its event: the first place its text names (a configured
-    name first, else the longest found: nlp/gazetteer.py), else its source's region."""
+    """Where a post is about, for its event: the first of ``regions_mentioned`` (a configured
+    name first, else the most specific place found: nlp/gazetteer.py), else its source's
+    region."""
     return post.regions_mentioned[0] if post.regions_mentioned else post.region
 
 

@@ -376,3 +376,16 @@ def test_dormant_account_badge_is_the_level_of_its_warning(filled):
     assert badge(week_on) == ("zombie", "yellow")  # the warning that stands is yellow
     fifth = warning(week_on)
     assert fifth.level == "red" and badge(week_on) == ("zombie", "red")
+
+
+def test_an_events_regions_show_the_places_its_posts_name(filled):
+    cfg, store = filled
+    wage = next(e for e in gather(cfg, store, _day(), NOW).hot_events if e.id == "ev-wage")
+    assert wage.regions == ["瓯海区"]  # the posts' sources' region
+    for pid in store.get_event("ev-wage").post_ids:
+        p = store.get_post(pid)
+        if p is not None:
+            p.regions_mentioned = ["鹿城区", "温州市"]  # what the text names (nlp/gazetteer.py)
+            store.upsert_post(p)
+    wage = next(e for e in gather(cfg, store, _day(), NOW).hot_events if e.id == "ev-wage")
+    assert wage.regions == ["瓯海区", "鹿城区"]  # the event's, then the first place named
