@@ -158,10 +158,11 @@ def canonical(name: str) -> str:
 
 def _strip_divisions(name: str) -> str:
     """``name`` without the full names of divisions it starts with (长沙市岳麓区魅力之城 →
-    魅力之城); short forms stay (长沙理工大学 is a university's name)."""
+    魅力之城); short forms stay (长沙理工大学 is a university's name), and so do two-character
+    names (…卫生院和县区级医院: 和 is "and", not 和县)."""
     codes = load_gazetteer().codes
     while True:
-        cut = next((n for n in range(len(name) - 1, 1, -1) if name[:n] in codes), 0)
+        cut = next((n for n in range(len(name) - 1, 2, -1) if name[:n] in codes), 0)
         if not cut:
             return name
         name = name[cut:]

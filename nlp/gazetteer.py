@@ -9,7 +9,8 @@ regions, tokens):
   Statistics' codes of provinces, prefectures and counties, built by
   ``tools/build_divisions.py``): a full name (岳麓区, 长沙市, 内蒙古自治区) where it starts at a
   token boundary and its type character does not begin the next word (王/海城/市长 is no 海城市,
-  我/和/县长 no 和县); a short form (长沙, 浏阳, 湖南; unambiguous ones only, see the tool) where
+  我/和/县长 no 和县); a two-character one (和县, 沛县) only right after another full name
+  (马鞍山市和县: alone it is an everyday character and 县 — 卫生院/和县/区级/医院); a short form (长沙, 浏阳, 湖南; unambiguous ones only, see the tool) where
   it is a whole token not following a one-character surname (王/长沙 is a person);
 - **anonymised codes** of the shared message-board data: A市 (a prefecture), A5区 / K3县 /
   C4市 (a county of it) — never a lone letter before 区 (an estate's B区);
@@ -131,12 +132,16 @@ class RegionFinder:
         bounds = _Bounds(text, words)
         gaz = self.gazetteer
         codes, lengths = gaz.codes, gaz.lengths
+        after = -1  # where the last full name found ends
         for m in _TYPE_CHARS.finditer(text):
             end = m.end()
             for n in lengths.get(text[end - 2 : end], ()):  # longest first
                 if n <= end and text[end - n : end] in codes and bounds.takes(end - n, end):
+                    if n == 2 and after != end - n:
+                        continue  # 和县, 沛县: only right after their city or province
                     name = text[end - n : end]
                     hits.append((_level(codes[name]), end - n, name))
+                    after = end
                     break
         if words:
             for w in gaz.short_set.intersection(words if distinct is None else distinct):

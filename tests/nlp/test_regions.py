@@ -67,6 +67,7 @@ def test_short_forms_only_where_unambiguous():
     assert len(region_keys(["鼓楼区"])[2]) >= 4
     # … and another place named tells which one
     assert region_keys(found("南京市鼓楼区某小区"))[2] == {"320106"}
+    assert found("安徽省马鞍山市和县某镇") == ["和县", "马鞍山市", "安徽省"]
 
 
 @pytest.mark.parametrize(
@@ -80,6 +81,7 @@ def test_short_forms_only_where_unambiguous():
         "城区道路积水严重",  # 城区: an everyday word, also a district's name
         "到该县、全县、邻县了解情况",
         "小区B区3栋漏水",  # an estate's block, not an anonymised code
+        "乡镇卫生院和县区级医院看病贵",  # 和 is "and" (jieba makes a token of 和县)
     ],
 )
 def test_words_and_names_that_look_like_places_are_none(text):
