@@ -760,13 +760,32 @@ def _layer_says(
     """Does the pattern-evidence layer (weights ``w``, intercept last) reach ``threshold``?
     The patterns are searched only when the most favourable evidence could reach it (most
     messages are far from most topics)."""
+    weights, favourable = _layer_parts(w)
     q = min(max(p, 1e-4), 1 - 1e-4)
-    z_max = w[0] * math.log(q / (1 - q)) + w[-1] + sum(max(x, 0.0) for x in w[1:-1])
+    z_max = w[0] * math.log(q / (1 - q)) + w[-1] + favourable
     if 1.0 / (1.0 + math.exp(-z_max)) < threshold:
         return False
     f = evidence_features(text, topic, p, strong)
-    z = float(np.dot(w[:-1], f) + w[-1])
+    z = float(np.dot(weights, f) + w[-1])
     return 1.0 / (1.0 + math.exp(-z)) >= threshold
+
+
+#: a layer's weights -> (its weights but the intercept as an array, the sum of its positive
+#: pattern weights): what :func:`_layer_says` needs of them, computed once per weights
+_LAYER_PARTS: dict[tuple[float, ...], tuple[np.ndarray, float]] = {}
+
+
+def _layer_parts(w: Sequence[float]) -> tuple[np.ndarray, float]:
+    key = tuple(w)
+    got = _LAYER_PARTS.get(key)
+    if got is None:
+        if len(_LAYER_PARTS) > 64:  # models come and go (tests, retraining): stay small
+            _LAYER_PARTS.clear()
+        got = _LAYER_PARTS[key] = (
+            np.asarray(w[:-1], dtype=np.float64),
+            sum(max(x, 0.0) for x in w[1:-1]),
+        )
+    return got
 
 
 def _evidence_layer(

@@ -534,3 +534,33 @@ def test_a_small_businesss_red_tape_in_residents_words_is_business_env():
         assert (rx.search(text) is None) == (_search(rx, text) is None)
         for m in rx.finditer(text):
             assert _NEEDS[rx].search(m.group(0)), m.group(0)
+
+
+def test_layer_weights_computed_once_give_the_plain_layer():
+    """The pattern layer's decision with its weights' parts computed once per weights
+    (``_layer_parts``) is the plain formula's, also for a weights list changed in place."""
+    import math
+
+    from yuqing.nlp.focus_model import _layer_says, evidence_features
+
+    def plain(w, threshold, text, topic, p, strong):
+        q = min(max(p, 1e-4), 1 - 1e-4)
+        z_max = w[0] * math.log(q / (1 - q)) + w[-1] + sum(max(x, 0.0) for x in w[1:-1])
+        if 1.0 / (1.0 + math.exp(-z_max)) < threshold:
+            return False
+        z = float(np.dot(w[:-1], evidence_features(text, topic, p, strong)) + w[-1])
+        return 1.0 / (1.0 + math.exp(-z)) >= threshold
+
+    texts = ["在工地干活半年，一分钱没拿到", "拖欠工资三个月", "小区门口的路灯坏了", ""]
+    w = [1.0, 0.8, 1.2, -3.0, 0.5, -1.5]
+    said = set()
+    for _ in range(3):
+        for text in texts:
+            for p in (0.001, 0.2, 0.45, 0.7, 0.99):
+                for threshold in (0.3, 0.6, 0.9):
+                    for strong in (False, True):
+                        got = _layer_says(w, threshold, text, "wage_arrears", p, strong)
+                        assert got == plain(w, threshold, text, "wage_arrears", p, strong)
+                        said.add(got)
+        w[2] -= 2.0  # the same list, other values
+    assert said == {False, True}
