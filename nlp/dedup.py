@@ -77,7 +77,7 @@ def shingle_hashes(words: Sequence[str], n: int = 2) -> np.ndarray:
     ws = words if all(map(str.isalnum, words)) else [w for w in words if is_content(w)]
     if len(ws) < n:
         return np.array([zlib.crc32("\x1f".join(ws).encode())] if ws else [], dtype=np.uint64)
-    enc = [w.encode() for w in ws]
+    enc = list(map(str.encode, ws))  # the loop in C
     grams = map(b"\x1f".join, zip(*(enc[i:] for i in range(n)), strict=False))
     return np.fromiter(map(zlib.crc32, grams), dtype=np.uint64, count=len(ws) - n + 1)
 
