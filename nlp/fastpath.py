@@ -60,9 +60,6 @@ class _Block:
     weight: float  # FeatureUnion transformer weight
     offset: int
     takes_tokens: bool  # analyzer == segmenter on the whole text
-    #: the fitted vectorizer's column of each of this block's columns (None: the same), see
-    #: :func:`_frequent_first`
-    fitted_cols: np.ndarray | None = None
 
 
 @dataclass
@@ -266,9 +263,6 @@ def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
     whole = select is None or getattr(select, "part", None) == "all"
     takes_tokens = isinstance(vec.analyzer, Segmenter) and whole
     vocab = dict(vec.vocabulary_)
-    fitted_cols = None
-    if idf is not None and len(idf) == len(vocab) > 1:
-        vocab, idf, fitted_cols = _frequent_first(vocab, idf)
     lookup = None
     if (
         vec.analyzer == "char"
@@ -293,25 +287,7 @@ def _vectorizer_block(vec, select, weight: float, offset: int) -> _Block:
         weight=float(weight),
         offset=offset,
         takes_tokens=takes_tokens,
-        fitted_cols=fitted_cols,
     )
-
-
-def _frequent_first(
-    vocab: dict[str, int], idf: np.ndarray
-) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-    """A TF-IDF block's columns renumbered by document frequency, the most frequent terms
-    (lowest IDF) first: (vocabulary, idf, the fitted column of each new column). The head's
-    coefficient rows are reordered the same way (:func:`compile_pipeline`), so every
-    document's features are the same values in the same order and meet the same
-    coefficients — the same arithmetic — but the rows a text gathers (its common characters,
-    pairs and words) sit together in memory: fewer cache lines per text, and they stay
-    cached from one text to the next."""
-    order = np.argsort(idf, kind="stable")
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    cols = np.fromiter(vocab.values(), dtype=np.intp, count=len(vocab))
-    return dict(zip(vocab, rank[cols].tolist(), strict=True)), idf[order], order
 
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # as sklearn's _VectorizerMixin._white_spaces
@@ -741,13 +717,4 @@ def compile_pipeline(pipeline) -> FastLinearModel:
     n = sum(len(b.vocab) for b in blocks)
     if model.folds[0].coef_t.shape[0] != n:
         raise Unsupported(f"{n} features but the model has {model.folds[0].coef_t.shape[0]}")
-    if any(b.fitted_cols is not None for b in blocks):  # rows in the blocks' column order
-        rows = np.concatenate(
-            [
-                b.offset + (b.fitted_cols if b.fitted_cols is not None else np.arange(len(b.vocab)))
-                for b in blocks
-            ]
-        )
-        for fold in model.folds:
-            fold.coef_t = np.ascontiguousarray(fold.coef_t[rows])
     return model

@@ -36,28 +36,6 @@ def test_category_fast_path_equals_sklearn_on_dev(dev_texts):
     assert np.array_equal(np.vstack(many), np.vstack([again[:1], fast[1:2], again[2:]]))
 
 
-def test_columns_frequent_first_give_the_same_numbers(dev_texts, monkeypatch):
-    """The TF-IDF blocks' columns renumbered most frequent first, the head's rows with them:
-    the same probabilities to the last bit as in the fitted model's column order."""
-    from yuqing.nlp import fastpath
-
-    clf, _, _ = stage_parts()
-    seg = clf.segmenter
-    pipe = clf.pipeline
-    fast = compile_pipeline(pipe)
-    monkeypatch.setattr(fastpath, "_frequent_first", lambda vocab, idf: (vocab, idf, None))
-    fitted = compile_pipeline(pipe)
-    words = [b for b in fast.blocks if b.takes_tokens][0]
-    assert words.fitted_cols is not None and words.vocab != fitted.blocks[0].vocab
-    assert np.all(np.diff(words.idf) >= 0)  # lowest idf (most frequent) first
-    toks = [seg.tokens(t) for t in dev_texts]
-    for t, tk in zip(dev_texts, toks, strict=True):
-        assert np.array_equal(fast.predict_proba(t, tk), fitted.predict_proba(t, tk))
-        assert np.array_equal(fast.predict_proba(t), fitted.predict_proba(t))
-    many = np.vstack(fast.predict_proba_many(dev_texts, toks))
-    assert np.array_equal(many, np.vstack(fitted.predict_proba_many(dev_texts, toks)))
-
-
 def test_sentiment_fast_path_equals_sklearn_on_dev(dev_texts):
     _, sent, _ = stage_parts()
     assert sent.fast() is not None
