@@ -437,9 +437,100 @@ def _title_text(el: html.HtmlElement) -> str:
     return norm_ws(_LINE_BREAK_BY_CJK.sub("", el.text_content() or ""))
 
 
+# A <title> that is only a site or column name (``北医新闻网_(新闻)``, ``世艺网>艺术教育``,
+# ``新闻动态--中国地理学会官网``, ``XX市人民政府``): its parts, and what makes a part a name
+_NAME_SPLIT = re.compile(r"\s*(?:[_|｜>＞»·:：/]|\s[-–—]\s|-{1,2}|——)\s*")
+_SITE_END = re.compile(r"(网|网站|官网|政府|门户|首页|平台|在线|频道|栏目)$")
+_BREADCRUMB = re.compile(r"[>＞»]|当前位置|您的位置|现在位置|^首页")
+_BYLINE = re.compile(r"发布时间|发布日期|来源[:：]|作者[:：]|\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}")
+
+
+def _is_name_part(part: str) -> bool:
+    part = part.strip("()（）[]【】<>《》 ")
+    return (
+        bool(part)
+        and len(part) <= 16
+        and bool(
+            _SITE_WORDS.search(part) or _COLUMN_WORDS.fullmatch(part) or _SITE_END.search(part)
+        )
+    )
+
+
+def site_name_title(title: str) -> bool:
+    """Whether ``title`` names only a site or column, no article: every part is a short name
+    (``XX市人民政府``, ``北医新闻网``), or a short column (at most 6 characters) beside one."""
+    parts = [p for p in _NAME_SPLIT.split(title.strip()) if p.strip("()（）[]【】 ")]
+    if not parts or len(_squash(title)) > 40:
+        return False
+    named = [_is_name_part(p) for p in parts]
+    return any(named) and all(n or len(_squash(p)) <= 6 for p, n in zip(parts, named, strict=True))
+
+
+def _in_link(el: html.HtmlElement) -> bool:
+    return any(a.tag == "a" for a in el.iterancestors())
+
+
+def _headline_candidate(doc: html.HtmlElement, title_key: str) -> str:
+    """The page's own headline when its <title> names only the site: the best of the
+    ``<h1>``-``<h6>``, elements whose class/id names a title, and bold lines standing alone in
+    their block (``<p><strong>…</strong></p>``), that come before the end of the text's element
+    and are not a site/column name, a breadcrumb, a byline or a link (h1 > title class > h2-h6
+    > bold; among equals the one nearest the text)."""
+    container = _best_container(doc)
+    order = {el: i for i, el in enumerate(doc.iter())}
+    end = order.get(container, len(order))
+    if container is not None:
+        end = max(order.get(d, end) for d in container.iter())
+    best, best_key = "", (0, -1)
+    for el in doc.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "span", "p", "strong", "b"):
+        if order.get(el, end + 1) > end or len(el) > 3:
+            continue
+        tag_rank = {"h1": 4, "h2": 2, "h3": 2, "h4": 2, "h5": 2, "h6": 2}.get(el.tag, 0)
+        named = el.get("id") or ""
+        if _TITLE_CLASS.search(classes(el)) or _TITLE_CLASS.search(named):
+            tag_rank = max(tag_rank, 3)
+        text = _TITLE_PREFIX.sub("", _title_text(el))
+        parent = el.getparent()
+        if (
+            not tag_rank
+            and el.tag in ("strong", "b")
+            and parent is not None
+            and parent.tag in ("p", "td", "div")
+            and _squash(_title_text(parent)) == _squash(text)
+        ):
+            tag_rank = 1
+        if not tag_rank or not (6 <= len(text) <= 120) or cjk_count(text) < 4:
+            continue
+        key = _squash(text)
+        if (
+            key in title_key
+            or _in_link(el)
+            or 2 * _link_cjk(el) > cjk_count(text)  # a list of links to other articles
+            or _BREADCRUMB.search(text)
+            or _BYLINE.search(text)
+            or _COLUMN_WORDS.fullmatch(key)
+            or site_name_title(text)
+        ):
+            continue
+        rank = (tag_rank, order[el])
+        if rank > best_key:
+            best, best_key = text, rank
+    return best
+
+
 def _auto_title(doc: html.HtmlElement) -> str:
     page_title = _page_title(doc)
     meta_title = _meta(doc, "articletitle", "og:title", "twitter:title")
+    if page_title and site_name_title(page_title):
+        if (
+            meta_title
+            and not site_name_title(meta_title)
+            and _squash(meta_title) != _squash(page_title)
+        ):
+            return meta_title
+        headline = _headline_candidate(doc, _squash(page_title))
+        if headline:
+            return headline
     reference = page_title or meta_title
     core = strip_site_suffix(reference) if reference else ""
     ref_key, core_key, meta_key = _squash(reference), _squash(core), _squash(meta_title)
