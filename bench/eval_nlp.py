@@ -266,7 +266,7 @@ def _pseudo_event_shares(
     for g in groups:
         stage = NLPStage(an, NLPSettings(focus_share_retro=retro))
         tracker = stage.events
-        tracker._best_match = lambda vec, t, anchors, tr=tracker: next(  # type: ignore[method-assign]
+        tracker._best_match = lambda vec, t, anchors, *_, tr=tracker: next(  # type: ignore[method-assign]
             iter(tr._events.values()), None
         )
         posts = [
