@@ -244,3 +244,22 @@ def test_durations_are_parsed_once_at_load(tmp_path):
 def test_bad_duration_is_rejected():
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("soon")
+
+
+def test_a_configuration_that_would_never_alert_or_crawl_is_warned_about(cfg_dir):
+    """A missing file reads as empty: without rules.yaml the check said "ok … 0 rules" and the
+    deployment never raised an alert. It still passes (exit 0), with a warning line each."""
+    source = "sources:\n  - {id: a, kind: html, urls: ['http://127.0.0.1/'], enabled: %s}\n"
+    (cfg_dir / "sources.yaml").write_text(source % "true", encoding="utf-8")
+    proc = check(cfg_dir)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    (cfg_dir / "rules.yaml").unlink()
+    proc = check(cfg_dir)
+    assert proc.returncode == 0 and proc.stdout.startswith("ok:")
+    assert proc.stderr.strip() == (
+        "warning: rules.yaml (file not found): no enabled rule: no alert will be raised"
+    )
+    (cfg_dir / "sources.yaml").write_text(source % "false", encoding="utf-8")
+    proc = check(cfg_dir)
+    assert proc.returncode == 0
+    assert "warning: sources.yaml: no enabled source: nothing will be crawled\n" in proc.stderr

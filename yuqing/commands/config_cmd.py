@@ -42,12 +42,29 @@ def check(ctx: click.Context) -> None:
         click.echo(f"{len(problems)} problems in {directory}", err=True)
     if problems:
         sys.exit(1)
+    for warning in config_warnings(cfg):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"ok: {cfg.dir} — {len(cfg.sources.sources)} sources, "
         f"{len(cfg.departments.departments)} departments, "
         f"{len(cfg.topics.categories)} categories, {len(cfg.topics.focus)} focus topics, "
         f"{len(cfg.rules.rules)} rules"
     )
+
+
+def config_warnings(cfg) -> list[str]:
+    """A valid configuration that does nothing an operator would expect: no enabled source
+    (nothing is crawled), no enabled rule (no alert is ever raised) — a missing file reads as
+    empty, so a ``rules.yaml`` left out of a deployment passed as "ok … 0 rules"."""
+    out = []
+    for name, entries, what in (
+        ("sources.yaml", cfg.sources.sources, "no enabled source: nothing will be crawled"),
+        ("rules.yaml", cfg.rules.rules, "no enabled rule: no alert will be raised"),
+    ):
+        if not any(x.enabled for x in entries):
+            missing = "" if (cfg.dir / name).exists() else " (file not found)"
+            out.append(f"{name}{missing}: {what}")
+    return out
 
 
 def model_problems(cfg) -> list[str]:
