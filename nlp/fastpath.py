@@ -554,12 +554,10 @@ class _CharNgramLookup:
         order = np.argsort(keys, kind="stable")
         return cls(chars, base, keys[order], cols[order], ngram_range, lower)
 
-    def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        if self.lower:
-            text = text.lower()
-        text = _WHITE_SPACES.sub(" ", text)
-        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        codes = self.table[np.minimum(cp, len(self.table) - 1)]
+    def _keys(self, codes: np.ndarray, tag: np.ndarray | None = None) -> list[np.ndarray]:
+        """The keys of the n-grams (lo..hi) of ``codes`` made only of known characters (code >
+        0), one array per n; with ``tag``, each key or-ed with the tag of its first character
+        (:meth:`many`)."""
         ok1 = codes > 0
         parts = []
         keys, ok = codes, ok1
@@ -570,7 +568,16 @@ class _CharNgramLookup:
                 keys = keys[:-1] * self.base + codes[n - 1 :]
                 ok = ok[:-1] & ok1[n - 1 :]
             if n >= self.lo:
-                parts.append(keys[ok])
+                parts.append((keys if tag is None else keys | tag[: len(keys)])[ok])
+        return parts
+
+    def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        if self.lower:
+            text = text.lower()
+        text = _WHITE_SPACES.sub(" ", text)
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = self.table[np.minimum(cp, len(self.table) - 1)]
+        parts = self._keys(codes)
         allk = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else codes[:0])
         if not len(allk):
             return np.zeros(0, dtype=np.intp), np.zeros(0)
@@ -597,17 +604,7 @@ class _CharNgramLookup:
         codes = self.table[np.minimum(cp, len(self.table) - 1)]
         lens = np.fromiter(map(len, prep), dtype=np.int64, count=len(prep)) + 1
         tag = np.repeat(np.arange(len(prep), dtype=np.int64) << shift, lens)[: len(codes)]
-        ok1 = codes > 0
-        parts = []
-        keys, ok = codes, ok1
-        for n in range(1, self.hi + 1):
-            if n > 1:
-                if len(keys) < 2:
-                    break
-                keys = keys[:-1] * self.base + codes[n - 1 :]
-                ok = ok[:-1] & ok1[n - 1 :]
-            if n >= self.lo:
-                parts.append((keys | tag[: len(keys)])[ok])
+        parts = self._keys(codes, tag)
         tagged, counts = np.unique(np.concatenate(parts), return_counts=True)
         distinct, where = np.unique(tagged & ((1 << shift) - 1), return_inverse=True)
         pos = np.searchsorted(self.keys, distinct)
