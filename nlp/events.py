@@ -6,7 +6,8 @@ A post joins the most similar *active* event — cosine of its keyword vector (p
 places (:func:`yuqing.nlp.anchors.anchor_conflict`: the same problem at another estate is
 another issue) nor, without a shared site, of regions
 (:func:`yuqing.nlp.gazetteer.regions_differ`: the same problem in another county) — or starts a
-new one; a repost joins the event of the post it copies unless it is about another region. A
+new one; a repost joins the event of the post it copies unless it is about another region (and
+an earlier copy found after its reposts — an archive crawled out of order — joins theirs). A
 surge of complaints about one site told in everyday words shares few words but its site: an event
 that began at most ``events.site_window`` from the post and names every site the post names
 (a site, not a road or a district: :func:`yuqing.nlp.anchors.is_site`) takes it from
@@ -21,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice, repeat
@@ -392,6 +393,9 @@ def _normed(vec: dict[str, float]) -> dict[str, float]:
 class EventTracker:
     """Assign posts to events; keep recent events, their centroids and topic baselines."""
 
+    #: the latest arrival tracked (a class default: snapshots saved before it existed)
+    _arrived: datetime | None = None
+
     def __init__(
         self,
         settings: NLPSettings | None = None,
@@ -416,12 +420,14 @@ class EventTracker:
         # events that began within site_window, by the sites they name (the surge rule)
         self._sites = SiteIndex()
         self.site_window = self.settings.events.site_window
-        # post id -> (event id, post time), oldest first: kept while a later post can still
-        # name it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts
-        # for dedup.window) — dedup.window — and ≤ max_tracked_posts
+        # post id -> (event id, arrival), oldest first: kept while a later post can still name
+        # it (re-processing, or a copy's duplicate_of: the duplicate index keeps posts for
+        # dedup.window after they *arrived*, i.e. were collected — an archive collected today
+        # is in it whatever its publish dates) — and ≤ max_tracked_posts
         self._post_event: OrderedDict[str, tuple[str, datetime]] = OrderedDict()
         self.track_window = self.settings.dedup.window
         self._clock: datetime | None = None
+        self._arrived = None
         self.dirty: set[str] = set()
         #: what changed since the state was saved or restored (nlp/state.py)
         self.changes = Changes()
@@ -434,11 +440,15 @@ class EventTracker:
         *,
         flush: bool = True,
         pool: tuple | None = None,
+        copies: Sequence[str] = (),
     ) -> Event:
         """Put ``post`` into an event (``vector``: keyword → weight); return the event.
         ``pool``: the post's focus evidence for the event's pool (its content words the focus
         model knows, its category probabilities by label, and optionally its normalized text
-        for the event's text sample, or None), if focus is pooled."""
+        for the event's text sample, or None), if focus is pooled. ``copies``: ids of posts
+        processed earlier that the duplicate index now points at this one (it is the earlier
+        copy, found later: an archive crawled out of order) — it joins their event, as a copy
+        joins its original's."""
         t = post_time(post)
         self._tick(t)
         known = self._post_event.get(post.id)
@@ -446,7 +456,7 @@ class EventTracker:
             return self._events[known[0]].event  # re-processing: idempotent
         vec = self._vector(post, vector)
         areas = region_keys(post.regions_mentioned)
-        st = self._event_of_duplicate(post)
+        st = self._event_of_duplicate(post, copies)
         if st is not None and regions_differ(areas, st.regions()):
             st = None  # a copy of a text about another county (a template): not a repost
         st = st or self._best_match(vec, t, post.anchors or [], areas)
@@ -455,18 +465,23 @@ class EventTracker:
         self._add(st, post, vec, t)
         if pool is not None:
             st.add_pool(pool[0], pool[1], own_focus(post), self._sample_input(post, pool))
-        self._track(post.id, st.event.id, t, known is None)
+        self._track(post.id, st.event.id, _arrival(post, t), known is None)
         self._trim()
         if flush:
             self.flush()
         return st.event
 
-    def _track(self, post_id: str, event_id: str, t: datetime, new: bool) -> None:
-        self._post_event[post_id] = (event_id, t)
+    def _track(self, post_id: str, event_id: str, arrived: datetime, new: bool) -> None:
+        self._remember(post_id, event_id, arrived)
         if new:
             self.changes.posts.add(post_id)
         else:  # rewritten in place (its event was no longer held): it keeps its position
             self.changes.posts_changed.add(post_id)
+
+    def _remember(self, post_id: str, event_id: str, arrived: datetime) -> None:
+        self._post_event[post_id] = (event_id, arrived)
+        if self._arrived is None or arrived > self._arrived:
+            self._arrived = arrived
 
     def flush(self) -> None:
         """Write every event changed since the last flush to the sink."""
@@ -499,7 +514,7 @@ class EventTracker:
             pool = pool_of(post) if pool_of is not None else None
             if pool is not None:
                 st.add_pool(pool[0], pool[1], own_focus(post), self._sample_input(post, pool))
-            self._post_event[post.id] = (st.event.id, t)
+            self._remember(post.id, st.event.id, _arrival(post, t))
         self._trim()
         self.dirty.clear()
         self.changes = Changes()  # rebuilt: the next save writes everything
@@ -593,10 +608,12 @@ class EventTracker:
         return st.event if st else self.sink.get_event(event_id)
 
     # ------------------------------------------------------------------ matching
-    def _event_of_duplicate(self, post: Post) -> _State | None:
-        if not post.duplicate_of:
-            return None
-        known = self._post_event.get(post.duplicate_of)
+    def _event_of_duplicate(self, post: Post, copies: Sequence[str] = ()) -> _State | None:
+        known = None
+        for pid in [post.duplicate_of] if post.duplicate_of else copies:
+            known = self._post_event.get(pid)
+            if known is not None:
+                break
         if known is None:
             return None
         eid = known[0]
@@ -834,10 +851,15 @@ class EventTracker:
         tracked = self._post_event
         while len(tracked) > es.max_tracked_posts:
             tracked.popitem(last=False)
-        if self._clock is not None:  # oldest first (insertion ≈ time order)
-            horizon = self._clock - self.track_window
+        if self._arrived is not None:  # oldest first (insertion ≈ arrival order)
+            horizon = self._arrived - self.track_window
             while tracked and next(iter(tracked.values()))[1] < horizon:
                 tracked.popitem(last=False)
+
+
+def _arrival(post: Post, t: datetime) -> datetime:
+    """When ``post`` was collected (its post time ``t`` when that is unknown)."""
+    return post.crawled_at or t
 
 
 def post_region(post: Post) -> str | None:

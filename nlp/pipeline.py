@@ -115,6 +115,7 @@ class NLPStage:
         self.dedup.expect([p.id for p in posts])
         # the duplicate index, then the events, each over the whole batch (its tables stay in
         # the CPU cache); the index never reads the events, an event reads duplicate_of
+        copies: dict[int, list[str]] = {}  # a post found to be the earlier copy of these
         for i in order:
             post, a = posts[i], analyses[i]
             self.analyzer.apply(post, a)
@@ -122,12 +123,17 @@ class NLPStage:
                 post.id, a.tokens, published_at=post.published_at, crawled_at=post.crawled_at
             )
             post.duplicate_of = dup.duplicate_of
-            self._repointed.extend((pid, post.id) for pid in dup.repointed if pid != post.id)
+            moved = [pid for pid in dup.repointed if pid != post.id]
+            if moved:
+                copies[i] = moved
+                self._repointed.extend((pid, post.id) for pid in moved)
         done: list[Post] = []
         for i in order:
             post, a = posts[i], analyses[i]
             pool = self._pool_input(post, a.tokens, a.category_proba, a.focus_tokens, a.text)
-            event = self.events.assign(post, a.keyword_weights, flush=False, pool=pool)
+            event = self.events.assign(
+                post, a.keyword_weights, flush=False, pool=pool, copies=copies.get(i, ())
+            )
             post.event_id = event.id
             gains = self._share_focus(post, event)
             if gains:

@@ -202,3 +202,58 @@ def test_entries_leave_by_their_arrival_not_the_order_they_were_added(tmp_path):
     assert len(full) == 100
     assert full.add("c0", words(0), published_at=at(300), crawled_at=at(300)).duplicate_of == "p0"
     assert full.add("c9", words(500), published_at=at(301), crawled_at=at(301)).duplicate_of is None
+
+
+def test_an_earlier_copy_found_after_its_repost_joins_the_reposts_event():
+    """An archive crawled out of order: the repost is processed first (canonical for now, an
+    event of its own), a newer post moves the events' clock on, then the original arrives (same
+    text, published earlier) in a later batch. The duplicate index re-points the repost at the
+    original, and the original joins the repost's event — a year-old pair is outside every
+    event's active window, so matching by similarity alone would split them (the demo's
+    message-board JSON and detail pages did, depending on which the crawler reached first)."""
+
+    text = "楚纸春江路安置小区内基本生活设施缺失，路灯不亮，垃圾无人清运，请相关部门尽快解决。"
+    stage = make_stage()
+    now = 60 * 24 * 401  # all three collected today, within minutes
+    copy = post("copy", "安置小区生活设施缺失", text, minutes=60, crawled_minutes=now)
+    (first,) = stage.process_many([copy])
+    newer = post(
+        "newer",
+        "体育馆开放时间",
+        "市体育馆周末开放时间是什么时候？",
+        minutes=60 * 24 * 400,
+        crawled_minutes=now + 1,
+    )
+    stage.process_many([newer])
+    original = post("orig", "安置小区生活设施缺失", text, minutes=0, crawled_minutes=now + 2)
+    (second,) = stage.process_many([original])
+    assert second.duplicate_of is None
+    assert ("copy", "orig") in stage.drain_repointed()
+    assert second.event_id == first.event_id
+    assert newer.event_id != first.event_id
+
+
+def test_a_year_old_repost_collected_with_newer_posts_joins_its_originals_event():
+    """The duplicate index keeps posts for dedup.window after they were *collected*; the events
+    must remember which event a post went to for as long, not for a window of publish times — a
+    newer post in the same crawl would otherwise make the year-old original forgotten, and its
+    repost, found a minute later, would start an event of its own."""
+    text = "医务工作者的安全很重要，近来医院里发生多起殴打医生事件，建议加强医院安保力量。"
+    stage = make_stage()
+    now = 60 * 24 * 401
+    (original,) = stage.process_many([post("orig", "医务工作者安全", text, crawled_minutes=now)])
+    stage.process_many(
+        [
+            post(
+                "newer",
+                "体育馆开放时间",
+                "市体育馆周末开放时间？",
+                minutes=now,
+                crawled_minutes=now,
+            )
+        ]
+    )
+    copy = post("copy", "医务工作者安全", text, minutes=30, crawled_minutes=now + 1)
+    (repost,) = stage.process_many([copy])
+    assert repost.duplicate_of == "orig"
+    assert repost.event_id == original.event_id
