@@ -12,7 +12,9 @@ Run by the escalation job after ``workflow.escalate_due`` (``yuqing.app.jobs``):
   ``escalated`` with a 【督办升级】.)
 
 Each notice is recorded in ``evidence.history`` (``remind`` / ``overdue``) and listed by the
-digest. Superseded, merged and dismissed alerts get none.
+digest. Superseded, merged and dismissed alerts get none. A deadline a level change (研判,
+``handling.relevel``) fixed is reminded of at ``remind_at`` of the time from that change to
+it; a 催办 already sent for a deadline is not sent again after a level change.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime
 
 from yuqing.alerts.workflow import due, escalation_targets
 from yuqing.models import Alert
+from yuqing.timeutil import parse_iso
 
 
 def _history(alert: Alert, action: str, now: datetime, **extra) -> dict:
@@ -39,9 +42,12 @@ def pending_notice(alert: Alert, settings, now: datetime) -> tuple[str, str] | N
     """(kind, deadline) of the notice an alert is due now, or None."""
     if alert.status == "resolved" or alert.evidence.get("superseded_by"):
         return None
-    start = alert.delivered_at or alert.created_at
     which = "ack" if alert.status in ("open", "escalated") else "resolve"
     limit = due(alert, settings, which)
+    fixed = alert.evidence.get("relevel_due") or {}
+    # a deadline a level change fixed runs from that change (the notice said so)
+    start = parse_iso(fixed["at"]) if which in fixed else None
+    start = start or alert.delivered_at or alert.created_at
     if which == "resolve" and now >= limit:
         return None if _noted(alert, "overdue", "resolve") else ("overdue", "resolve")
     remind = start + (limit - start) * settings.remind_at

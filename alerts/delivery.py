@@ -2,7 +2,7 @@
 
 Noise control lives here: quiet hours hold non-red rows until the quiet period ends; a
 per-recipient rate limit sends at most ``rate_limit.max_messages`` messages per ``per`` and
-folds the rest (non-red) into one aggregated message whose membership is persisted before
+folds the rest (non-red, not a level change notice) into one aggregated message whose membership is persisted before
 sending, so a retry re-sends the very same message (same Message-ID).
 """
 
@@ -115,8 +115,10 @@ class Deliverer:
             (batches[row.batch_id] if row.batch_id else singles).append(row)
         for batch_id, items in batches.items():  # a batch already formed: same message
             self._send(items, now, report, batch_id)
-        urgent = [row for row in singles if row.level == "red"]
-        normal = [row for row in singles if row.level != "red"]
+        # red, and the duty office's level changes (研判, rare and each with its reason),
+        # go out one by one, never folded into a 【汇总】 nor held by the rate limit
+        urgent = [row for row in singles if row.level == "red" or row.kind.startswith("relevel:")]
+        normal = [row for row in singles if row not in urgent]
         for row in urgent:
             self._send([row], now, report)
         if not normal:

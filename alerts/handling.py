@@ -12,6 +12,9 @@ address. State kept on the alert (all in ``evidence`` unless noted):
   status: pending|approved|rejected, decided_by}``; an approved extension sets
   ``extended_until`` (the new 办结时限)
 * ``merged_into`` (a duplicate closed into another alert), ``dismissed`` (不予关注)
+* ``original_level`` (the level the alert was raised at, once its level was changed) and
+  ``relevel_due`` (deadlines a level change fixed, see ``workflow.relevel_due``); ``Alert.level``
+  is always the current level
 
 Status stays the export contract's ``open | acked | resolved | escalated``.
 """
@@ -22,7 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from yuqing.alerts.workflow import WorkflowError, current, escalation_targets
+from yuqing.alerts.workflow import WorkflowError, current, escalation_targets, relevel_due
+from yuqing.levels import CHOICES, LABELS, LEVELS, rank
 from yuqing.models import Alert
 from yuqing.storage.base import Store
 
@@ -45,6 +49,7 @@ ACTION_NAMES = {
     "remind": "催办",
     "recheck": "复查",
     "confirm_reply": "确认官方回复",
+    "relevel": "等级调整",
 }
 
 
@@ -400,3 +405,52 @@ def confirm_reply(store: Store, alert: Alert, now: datetime, actor: Actor, post_
         note={"url": found["url"], "note": found["title"][:200]},
         **changes,
     )
+
+
+def relevel_kind(n: int) -> str:
+    """The outbox kind of an alert's ``n``-th level change notice (its own rows and
+    Message-ID: a retry is never a second message, a later change is a new one)."""
+    return f"relevel:{n}"
+
+
+def relevel(engine, alert: Alert, now: datetime, actor: Actor, level: str, reason: str) -> Alert:
+    """研判 — 调整等级: the duty office raises an alert whose matter grew, or lowers an
+    over-rated one. ``level`` becomes the alert's level; the history records who, when, from,
+    to and the reason (研判意见), the first change also keeps ``original_level``. The
+    deadlines are the new level's (``workflow.relevel_due``: a running deadline is shortened,
+    never moved into the past). A raise into ``alerts.copy_duty_levels`` (red) adds the duty
+    office to the departments, as routing does for a red alert. Every routed department is
+    told through the outbox (kind ``relevel:N``): a raise with the full alert message under
+    the new level's tag, a lowering with a short notice."""
+    reason = (reason or "").strip()
+    if level not in LEVELS:
+        raise WorkflowError(f"未知的等级 {level!r}，可选 {CHOICES} (unknown level {level!r})")
+    if alert.status == "resolved":
+        raise WorkflowError(f"该预警已办结，不能再调整等级 (alert {alert.id} is resolved)")
+    if level == alert.level:
+        raise WorkflowError(
+            f"该预警已是{LABELS[level]}，等级未改变 (alert {alert.id} is already {level})"
+        )
+    if not reason:
+        raise WorkflowError("请填写研判意见（调整等级的理由） (a reason is required)")
+    n = 1 + sum(h.get("action") == "relevel" for h in alert.evidence.get("history", []))
+    departments = list(alert.departments)
+    if rank(level) > rank(alert.level) and level in engine.settings.copy_duty_levels:
+        departments += [d for d in engine.router.duty if d not in departments]
+    done = _apply(
+        engine.store,
+        alert,
+        "relevel",
+        now,
+        actor,
+        UNRESOLVED,
+        evidence={
+            "original_level": alert.evidence.get("original_level", alert.level),
+            "relevel_due": relevel_due(alert, level, engine.settings, now),
+        },
+        note={"from": alert.level, "to": level, "n": n, "note": reason[:500]},
+        level=level,
+        departments=departments,
+    )
+    engine.enqueue(done, kind=relevel_kind(n), departments=departments, now=now)
+    return done

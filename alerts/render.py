@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from yuqing.alerts.evidence import Evidence
-from yuqing.levels import LABELS, TAGS, max_level
+from yuqing.levels import LABELS, TAGS, max_level, rank
 from yuqing.mail import header_safe, message_id
 from yuqing.models import Alert
 from yuqing.templating import environment
@@ -80,7 +80,7 @@ def view(
 
 @dataclass
 class OutMessage:
-    kind: str  # alert | escalation | recheck | batch
+    kind: str  # alert | escalation | recheck | batch | remind_* | overdue | relevel:N
     level: str
     alerts: list[Alert]
     department: str
@@ -106,6 +106,10 @@ def build(
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]
     label = KIND_LABEL.get(kind, "")
+    change = level_change(first, kind)
+    if change is not None:  # the level the change set, whatever happened since
+        level = change["to"]
+        label = "【等级上调】" if change["raised"] else "【等级下调】"
     if kind == "batch":
         head = f"{len(alerts)} 条预警汇总：{first.title}等"
     else:
@@ -123,6 +127,7 @@ def build(
         "subject": subject,
         "fmt": _fmt,
         "href": href,
+        "change": change,
     }
     return OutMessage(
         kind=kind,
@@ -139,6 +144,23 @@ def build(
         ),
         alert_ids=[a.id for a in alerts],
     )
+
+
+def level_change(alert: Alert, kind: str) -> dict | None:
+    """For a level change notice (kind ``relevel:N``): the alert's N-th ``relevel`` history
+    entry with the level labels and the direction, else None."""
+    if not kind.startswith("relevel:"):
+        return None
+    n = int(kind.partition(":")[2])
+    for h in alert.evidence.get("history", []):
+        if h.get("action") == "relevel" and h.get("n") == n:
+            return {
+                **h,
+                "from_label": LABELS[h["from"]],
+                "to_label": LABELS[h["to"]],
+                "raised": rank(h["to"]) > rank(h["from"]),
+            }
+    raise ValueError(f"alert {alert.id} has no level change #{n}")
 
 
 def href(url: str | None) -> str:

@@ -92,13 +92,46 @@ def resolve(
 
 def due(alert: Alert, settings, kind: str = "ack") -> datetime:
     """签收时限 (``kind="ack"``) or 办结时限 (``"resolve"``): the level's limit counted from
-    delivery (creation until delivered); an approved 延期 sets the 办结时限 itself."""
+    delivery (creation until delivered); an approved 延期 sets the 办结时限 itself, and a
+    level change (研判) may have fixed either (``evidence.relevel_due``, see
+    :func:`relevel_due`)."""
     extended = parse_iso(alert.evidence.get("extended_until"))
     if kind == "resolve" and extended is not None:
         return extended
+    fixed = parse_iso((alert.evidence.get("relevel_due") or {}).get(kind))
+    if fixed is not None:
+        return fixed
     limits = settings.ack_deadline if kind == "ack" else settings.resolve_deadline
     start = alert.delivered_at or alert.created_at
     return start + limits[alert.level]
+
+
+def relevel_due(alert: Alert, level: str, settings, now: datetime) -> dict[str, str]:
+    """The deadlines an alert keeps when its level becomes ``level`` (研判), as the
+    ``evidence.relevel_due`` to store: ``{"at": now, "ack"?: ISO, "resolve"?: ISO}``; a
+    deadline not in it is the new level's limit counted from delivery (:func:`due`).
+
+    * The new level's limit from delivery applies when that moment is still ahead.
+    * When it would already have passed, a deadline still running is not moved into the
+      past: it becomes ``now`` + the new level's limit (counted from the level-change
+      notice the departments receive), but never later than it was — a raise shortens
+      a deadline, it never lengthens it. A deadline already missed stays missed.
+    * The 签收时限 of an acknowledged alert stays what it was when it was acknowledged (so
+      按时签收率 does not change after the fact); an approved 延期 stays the 办结时限.
+    """
+    out = {"at": now.isoformat()}
+    start = alert.delivered_at or alert.created_at
+    for kind, limits in (("ack", settings.ack_deadline), ("resolve", settings.resolve_deadline)):
+        old = due(alert, settings, kind)
+        if kind == "ack" and alert.acked_at is not None:
+            out[kind] = old.isoformat()
+            continue
+        if kind == "resolve" and alert.evidence.get("extended_until"):
+            continue
+        if start + limits[level] > now or old <= now:
+            continue
+        out[kind] = min(old, now + limits[level]).isoformat()
+    return out
 
 
 def deadline(alert: Alert, settings) -> datetime:

@@ -187,3 +187,15 @@ SAFETY = {
     "window": "24h",
     "options": {"focus": "work_safety", "risk_flags": ["casualties"]},
 }
+
+
+@pytest.fixture
+def red_and_yellow(make_rig):
+    """A rig with a red (work-safety) and a yellow (hotness) alert delivered at T0."""
+    rig = make_rig([{**HOT, "level": "yellow"}, SAFETY])
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
+    rig.store.upsert_post(make_post(1, focus=["work_safety"], risk_flags=["casualties"]))
+    rig.result, _ = rig.check_and_deliver(T0)
+    rig.red = next(a for a in rig.result.created if a.level == "red")
+    rig.yellow = next(a for a in rig.result.created if a.level == "yellow")
+    return rig

@@ -6,20 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from tests.alerts.conftest import HOT, SAFETY, T0, make_event, make_post
+from tests.alerts.conftest import T0, make_event
 from yuqing.alerts.stats import department_stats
 from yuqing.alerts.workflow import WorkflowError, ack, escalate_due, find, recheck_due, resolve
 
 
 @pytest.fixture
-def rig(make_rig):
-    rig = make_rig([{**HOT, "level": "yellow"}, SAFETY])
-    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
-    rig.store.upsert_post(make_post(1, focus=["work_safety"], risk_flags=["casualties"]))
-    rig.result, _ = rig.check_and_deliver(T0)
-    rig.red = next(a for a in rig.result.created if a.level == "red")
-    rig.yellow = next(a for a in rig.result.created if a.level == "yellow")
-    return rig
+def rig(red_and_yellow):
+    return red_and_yellow
 
 
 def test_ack_then_resolve_with_history(rig):

@@ -1,4 +1,4 @@
-"""``yuqing alerts …`` (check, list, ack, resolve, test, stats, outbox), ``yuqing run`` and
+"""``yuqing alerts …`` (check, list, ack, resolve, level, test, stats, outbox), ``yuqing run`` and
 ``yuqing cycle``. The work lives in ``alerts/`` and ``yuqing.app``; this module only parses
 and prints."""
 
@@ -188,6 +188,44 @@ def resolve(ctx, alert_id, note, by) -> None:
     from yuqing.alerts.workflow import resolve as do
 
     _transition(ctx, do, alert_id, note=note, by=by)
+
+
+@alerts.command("level")
+@click.argument("alert_id")
+@click.argument("level", metavar="LEVEL")
+@click.option("--reason", required=True, help="研判意见: why the level changes (required).")
+@click.option("--by", help="Who decides (default: cli).")
+@click.pass_context
+def level(ctx, alert_id, level, reason, by) -> None:
+    """Change an alert's level (研判): LEVEL is red, orange, yellow or blue.
+
+    The deadlines follow the new level and the routed departments are told at once (a
+    raise under the new level's tag, a lowering with a short notice).
+
+    \b
+    Example:
+      yuqing alerts level 6b49bc63f5 red --reason "事态扩大，多家媒体转载"
+    """
+    from yuqing.alerts.handling import Actor, relevel
+    from yuqing.alerts.workflow import find
+    from yuqing.levels import CHOICES, LEVELS
+
+    if level not in LEVELS:
+        raise InputError(f"LEVEL: unknown level {level!r} (use {CHOICES})")
+    with _runtime(ctx) as rt:
+        now = rt.now()
+        a = relevel(
+            rt.engine, find(rt.store, alert_id), now, Actor(by or "cli", "cli"), level, reason
+        )
+        report = rt.deliverer.run_once(now)
+    click.echo(_line(a))
+    click.echo(f"{report.sent} message(s) sent, {report.failed} failed, {report.held} held")
+    if report.failed:
+        why = "; ".join(dict.fromkeys(report.errors))
+        raise YuqingError(
+            f"alerts level: the level was changed, but {report.failed} message(s) were not "
+            f"delivered ({why}); kept in the outbox and retried (`yuqing alerts outbox`)"
+        )
 
 
 @alerts.command("test")

@@ -40,6 +40,7 @@ STAFF_ACTIONS = (
     "reject_transfer",
     "followup",
     "confirm_reply",
+    "relevel",
 )
 
 
@@ -157,7 +158,9 @@ def act(alert_id: str, action: str):
             handling.followup(
                 store, alert, now, actor, request.form.get("satisfied") == "yes", text("note")
             )
-        if action in ("escalate", "reassign"):  # the new messages go out now
+        elif action == "relevel":
+            handling.relevel(engine, alert, now, actor, text("level", 16), text("reason"))
+        if action in ("escalate", "reassign", "relevel"):  # the new messages go out now
             Deliverer(c.cfg, store, outbox, alert_settings(c.cfg)).run_once(now)
     except WorkflowError as exc:
         return render_template("error.html", title="未能完成", message=str(exc), back=True), 409

@@ -1,0 +1,156 @@
+"""研判 — changing an alert's level (``handling.relevel``) on a real store, outbox and SMTP
+server: history, deadlines, the notices and their Message-IDs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.alerts.conftest import T0
+from yuqing.alerts import handling
+from yuqing.alerts.deadlines import pending_notice
+from yuqing.alerts.handling import Actor
+from yuqing.alerts.stats import department_stats
+from yuqing.alerts.workflow import WorkflowError, due, escalate_due
+
+DUTY = Actor("王值班", "staff", None, "127.0.0.1")
+
+
+@pytest.fixture
+def rig(red_and_yellow):
+    return red_and_yellow
+
+
+def _new(sink, before):
+    return [m for _, m in sink.messages[before:]]
+
+
+def test_raise_to_red_records_history_shortens_deadlines_and_tells_departments(rig, smtp_sink):
+    y = rig.yellow
+    assert "cac" not in y.departments  # yellow: the duty office is not copied
+    before = len(smtp_sink.messages)
+    at = T0 + timedelta(hours=5)
+    a = handling.relevel(rig.engine(), y, at, DUTY, "red", "事态扩大，多家媒体转载")
+    assert a.level == "red" and a.status == "open"
+    assert a.evidence["original_level"] == "yellow"
+    entry = a.evidence["history"][-1]
+    assert entry["action"] == "relevel" and entry["by"] == "王值班" and entry["role"] == "staff"
+    assert (entry["at"], entry["from"], entry["to"], entry["n"]) == (
+        at.isoformat(),
+        "yellow",
+        "red",
+        1,
+    )
+    assert entry["note"] == "事态扩大，多家媒体转载"
+    # red's 1h from delivery is past: the running 签收时限 becomes 1h from the change
+    assert due(a, rig.settings, "ack") == at + timedelta(hours=1)
+    # red's 24h from delivery is still ahead: that is the 办结时限
+    assert due(a, rig.settings, "resolve") == T0 + timedelta(hours=24)
+    # copy_duty_levels (red): the duty office is added, as routing does for a red alert
+    assert a.departments == [*y.departments, "cac"]
+
+    report = rig.deliverer().run_once(at)
+    mails = _new(smtp_sink, before)
+    assert report.sent == len(mails) >= 2
+    assert "duty@cac.gov.example" in {str(m["To"]) for m in mails}
+    for m in mails:
+        assert m["Subject"].startswith("【红色预警】【等级上调】")
+        assert m["X-Yuqing-Alert-Id"] == y.id and m["X-Yuqing-Level"] == "red"
+        text = m.get_body(("plain",)).get_content()
+        assert "由黄色预警上调为红色预警" in text and "事态扩大，多家媒体转载" in text
+        assert (at + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M") in text
+    first_ids = {m["Message-ID"] for m in mails}
+    assert not first_ids & set(smtp_sink.message_ids()[:before])
+
+    # a retry re-sends the same Message-IDs; enqueueing again adds nothing
+    assert rig.engine().enqueue(a, kind=handling.relevel_kind(1), now=at) == 0
+    assert rig.deliverer().run_once(at + timedelta(minutes=1)).sent == 0
+
+    # the shortened deadline drives escalation
+    early = escalate_due(rig.engine(), at + timedelta(minutes=59))
+    assert y.id not in [x.id for x in early]  # (the red alert of the fixture escalates)
+    assert [x.id for x in escalate_due(rig.engine(), at + timedelta(hours=1, minutes=1))] == [y.id]
+
+
+def test_raise_early_counts_the_new_limit_from_delivery(rig):
+    a = handling.relevel(rig.engine(), rig.yellow, T0 + timedelta(minutes=10), DUTY, "orange", "x")
+    assert due(a, rig.settings, "ack") == T0 + timedelta(hours=4)
+    assert due(a, rig.settings, "resolve") == T0 + timedelta(days=3)
+    assert "cac" not in a.departments  # orange is not in copy_duty_levels
+
+
+def test_raise_never_lengthens_a_running_deadline(rig):
+    at = T0 + timedelta(hours=23, minutes=30)  # yellow's 签收时限 is 30 minutes away
+    a = handling.relevel(rig.engine(), rig.yellow, at, DUTY, "red", "紧急")
+    assert due(a, rig.settings, "ack") == T0 + timedelta(hours=24)
+
+
+def test_lowering_sends_a_short_notice_and_lengthens_deadlines(rig, smtp_sink):
+    before = len(smtp_sink.messages)
+    at = T0 + timedelta(minutes=30)
+    a = handling.relevel(rig.engine(), rig.red, at, DUTY, "blue", "经核实为个案，已平息")
+    assert a.level == "blue" and a.departments == rig.red.departments
+    assert due(a, rig.settings, "ack") == T0 + timedelta(hours=72)
+    assert due(a, rig.settings, "resolve") == T0 + timedelta(days=15)
+    rig.deliverer().run_once(at)
+    mails = _new(smtp_sink, before)
+    assert mails and all(m["Subject"].startswith("【蓝色提示】【等级下调】") for m in mails)
+    text = mails[0].get_body(("plain",)).get_content()
+    assert "由红色预警下调为蓝色提示" in text and "经核实为个案，已平息" in text
+    assert "主要信息" not in text  # a short notice (the alert message had them)
+    original = [m for _, m in smtp_sink.messages[:before] if m["X-Yuqing-Alert-Id"] == a.id]
+    assert "主要信息" in original[0].get_body(("plain",)).get_content()
+    assert escalate_due(rig.engine(), T0 + timedelta(hours=2)) == []  # no longer due
+
+
+def test_each_change_is_its_own_message(rig, smtp_sink):
+    e = rig.engine()
+    a = handling.relevel(e, rig.yellow, T0 + timedelta(hours=1), DUTY, "orange", "扩散")
+    rig.deliverer().run_once(T0 + timedelta(hours=1))
+    first = set(smtp_sink.message_ids())
+    a = handling.relevel(e, a, T0 + timedelta(hours=2), DUTY, "red", "继续扩散")
+    assert a.evidence["original_level"] == "yellow"
+    assert [h["n"] for h in a.evidence["history"] if h["action"] == "relevel"] == [1, 2]
+    rig.deliverer().run_once(T0 + timedelta(hours=2))
+    second = [m for m in smtp_sink.message_ids() if m not in first]
+    assert second and len(second) == len(set(second))
+    assert all(
+        m["Subject"].startswith("【红色预警】")
+        for _, m in smtp_sink.messages
+        if m["Message-ID"] in second
+    )
+
+
+def test_refusals(rig):
+    e = rig.engine()
+    with pytest.raises(WorkflowError, match="已是黄色预警.*already yellow"):
+        handling.relevel(e, rig.yellow, T0, DUTY, "yellow", "x")
+    with pytest.raises(WorkflowError, match="研判意见"):
+        handling.relevel(e, rig.yellow, T0, DUTY, "red", "  ")
+    with pytest.raises(WorkflowError, match="unknown level 'purple'"):
+        handling.relevel(e, rig.yellow, T0, DUTY, "purple", "x")
+    done = handling.resolve(rig.store, rig.yellow, T0, DUTY, "已处置")
+    with pytest.raises(WorkflowError, match="已办结.*resolved"):
+        handling.relevel(e, done, T0, DUTY, "red", "x")
+    assert rig.store.get_alert(rig.yellow.id).level == "yellow"
+
+
+def test_acknowledged_alert_keeps_its_ack_deadline_and_on_time_count(rig):
+    acked = handling.ack(rig.store, rig.yellow, T0 + timedelta(hours=5), DUTY)
+    a = handling.relevel(rig.engine(), acked, T0 + timedelta(hours=6), DUTY, "red", "升级")
+    assert due(a, rig.settings, "ack") == T0 + timedelta(hours=24)  # as when acknowledged
+    assert due(a, rig.settings, "resolve") == T0 + timedelta(hours=24)
+    rows = department_stats(
+        rig.cfg, rig.store, rig.settings, T0 - timedelta(days=1), T0 + timedelta(days=1)
+    )
+    lead = next(r for r in rows if r.department == a.departments[0])
+    assert lead.acked_on_time == lead.acked >= 1
+
+
+def test_reminder_of_a_fixed_deadline_runs_from_the_change(rig):
+    at = T0 + timedelta(hours=5)
+    a = handling.relevel(rig.engine(), rig.yellow, at, DUTY, "red", "升级")
+    # 签收时限 at+1h: 75 % of the hour from the change, not of the time since delivery
+    assert pending_notice(a, rig.settings, at + timedelta(minutes=30)) is None
+    assert pending_notice(a, rig.settings, at + timedelta(minutes=46)) == ("remind_ack", "ack")
