@@ -66,6 +66,43 @@ def test_list_ack_resolve_test_stats(make_rig, smtp_sink):
     assert "sent=5" in yq(rig, "alerts", "outbox").output
 
 
+def test_level_changes_the_level_and_tells_the_departments(make_rig, smtp_sink):
+    rig = seeded(make_rig)
+    assert yq(rig, "alerts", "check").exit_code == 0
+    hot = next(a for a in rig.store.iter_alerts() if a.rule == "hot")  # orange
+    before = len(smtp_sink.messages)
+    r = yq(rig, "alerts", "level", hot.id[:8], "red", "--reason", "事态扩大", "--by", "李四")
+    assert r.exit_code == 0, r.output
+    assert f"{hot.id}  red" in r.output and "message(s) sent, 0 failed" in r.output
+    a = rig.store.get_alert(hot.id)
+    entry = a.evidence["history"][-1]
+    assert (a.level, entry["from"], entry["to"], entry["by"], entry["role"]) == (
+        "red",
+        "orange",
+        "red",
+        "李四",
+        "cli",
+    )
+    assert entry["note"] == "事态扩大"
+    new = [m for _, m in smtp_sink.messages[before:]]
+    assert new and all(m["Subject"].startswith("【红色预警】【等级上调】") for m in new)
+    assert {m["X-Yuqing-Alert-Id"] for m in new} == {hot.id}
+    # bad input: one line, exit status 1, nothing changed
+    for args, says in (
+        (("red", "--reason", "又一次"), "already red"),
+        (("purple", "--reason", "x"), "LEVEL: unknown level 'purple' (use red, orange"),
+        (("blue", "--reason", " "), "a reason is required"),
+    ):
+        bad = yq(rig, "alerts", "level", hot.id, *args)
+        assert bad.exit_code == 1 and says in bad.stderr, bad.output
+        assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("error: ")
+    missing = yq(rig, "alerts", "level", "zzzzzzzz", "blue", "--reason", "x")
+    assert missing.exit_code == 1 and "no alert with id 'zzzzzzzz'" in missing.stderr
+    assert yq(rig, "alerts", "level", hot.id, "blue").exit_code == 2  # --reason is required
+    assert rig.store.get_alert(hot.id).level == "red"
+    assert len(smtp_sink.messages) == before + len(new)
+
+
 def test_check_with_smtp_down_fails_in_one_line_and_keeps_the_messages(make_rig, smtp_sink):
     """SMTP down: `alerts check` exited 0 with one `warning:` line per message (cron saw
     nothing wrong) while `yuqing cycle` failed; now one error line, status 1, messages kept."""

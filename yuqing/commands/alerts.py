@@ -71,7 +71,7 @@ def pad(text: str, width: int, right: bool = False) -> str:
 
 @click.group()
 def alerts() -> None:
-    """Alert rules, delivery and the ack/resolve workflow.
+    """Alert rules, delivery and the ack/resolve/level workflow.
 
     \b
     Example:
