@@ -87,6 +87,14 @@ def test_level_changes_the_level_and_tells_the_departments(make_rig, smtp_sink):
     new = [m for _, m in smtp_sink.messages[before:]]
     assert new and all(m["Subject"].startswith("【红色预警】【等级上调】") for m in new)
     assert {m["X-Yuqing-Alert-Id"] for m in new} == {hot.id}
+    # the export's level is the current level; the full record keeps the original
+    exported = {
+        r["id"]: r for r in map(json.loads, yq(rig, "export", "alerts").output.splitlines())
+    }
+    assert exported[hot.id]["level"] == "red"
+    full = yq(rig, "export", "alerts", "--all-fields").output.splitlines()
+    record = next(r for r in map(json.loads, full) if r["id"] == hot.id)
+    assert record["evidence"]["original_level"] == "orange"
     # bad input: one line, exit status 1, nothing changed
     for args, says in (
         (("red", "--reason", "又一次"), "already red"),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.alerts.conftest import T0
+from tests.alerts.conftest import HOT, T0, make_event
 from yuqing.alerts import handling
 from yuqing.alerts.deadlines import pending_notice
 from yuqing.alerts.handling import Actor
@@ -154,3 +154,19 @@ def test_reminder_of_a_fixed_deadline_runs_from_the_change(rig):
     # 签收时限 at+1h: 75 % of the hour from the change, not of the time since delivery
     assert pending_notice(a, rig.settings, at + timedelta(minutes=30)) is None
     assert pending_notice(a, rig.settings, at + timedelta(minutes=46)) == ("remind_ack", "ack")
+
+
+def test_notices_are_not_folded_or_held_by_the_rate_limit(make_rig, smtp_sink):
+    from yuqing.alerts.settings import AlertSettings, RateLimit
+
+    settings = AlertSettings(rate_limit=RateLimit(max_messages=1, per="1h"))
+    rig = make_rig([{**HOT, "level": "yellow", "departments": ["hrss"]}], settings=settings)
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
+    (alert,) = rig.check_and_deliver(T0)[0].created  # the hour's one message for hrss
+    e = rig.engine()
+    alert = handling.relevel(e, alert, T0 + timedelta(minutes=5), DUTY, "orange", "扩散")
+    alert = handling.relevel(e, alert, T0 + timedelta(minutes=6), DUTY, "blue", "误判")
+    report = rig.deliverer().run_once(T0 + timedelta(minutes=7))
+    assert (report.sent, report.held, report.batched) == (2, 0, 0)
+    subjects = [m["Subject"] for _, m in smtp_sink.messages[1:]]
+    assert [s[:12] for s in subjects] == ["【橙色预警】【等级上调】", "【蓝色提示】【等级下调】"]

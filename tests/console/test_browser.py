@@ -170,3 +170,33 @@ def test_staff_signs_in_reassigns_and_escalates_in_the_browser(rig, driver, tmp_
 
     driver.get(f"{rig.base}/departments")
     assert "应急管理局" in _by_id(driver, "metrics").text
+
+
+def test_staff_raises_the_level_in_the_browser(rig, driver, tmp_path):
+    """研判 / 调整等级: the form's level select and required reason, the notice mailed under
+    the new level's tag, the page and the queue showing the new level, the history entry."""
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(f"{rig.base}/alerts/{rig.alert.id}")
+    _by_id(driver, "username").send_keys("duty")
+    _by_id(driver, "password").send_keys(PASSWORD)
+    _submit(driver, "login")
+    before = len(rig.sink.messages)
+    _open_details(driver, "调整等级")
+    # the browser itself refuses an empty reason (required): nothing is posted
+    Select(_by_id(driver, "relevel-level")).select_by_value("red")
+    _by_id(driver, "relevel").click()
+    assert rig.store.get_alert(rig.alert.id).level == "yellow"
+    _by_id(driver, "relevel-reason").send_keys("多家媒体转载，事态扩大")
+    _submit(driver, "relevel")
+    assert "已调整等级为红色预警" in _by_id(driver, "done").text
+    assert _by_id(driver, "alert-level").text == "红色预警"
+    assert "黄色预警 → 红色预警" in _by_id(driver, "history").text
+    assert "多家媒体转载，事态扩大" in _by_id(driver, "history").text
+    _screenshot(driver, tmp_path / "staff-relevelled.png")
+    assert rig.store.get_alert(rig.alert.id).level == "red"
+    new = [m for _, m in rig.sink.messages[before:]]
+    assert new and all(m["Subject"].startswith("【红色预警】【等级上调】") for m in new)
+
+    driver.get(f"{rig.base}/")
+    assert "红色预警" in _by_id(driver, "queue").text

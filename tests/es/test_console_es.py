@@ -59,3 +59,23 @@ def test_liaison_loop_metrics_and_feedback_on_elasticsearch(rig):
     rig.store.flush()
     (fb,) = rig.store.iter_feedback()
     assert fb.post_id == pid and fb.negative is False
+
+
+def test_staff_level_change_on_elasticsearch(rig):
+    """研判 on the Elasticsearch backend: the alert document's ``level`` (what Kibana and
+    the export read) is the new level, the heads the engine picks standing alerts by too;
+    the history keeps the original."""
+    s = rig.login()
+    page = s.get(f"{rig.base}/alerts/{rig.alert.id}")
+    r = s.post(
+        f"{rig.base}/alerts/{rig.alert.id}/relevel",
+        data={"csrf": form_csrf(page.text), "level": "orange", "reason": "涉及人数增加"},
+    )
+    assert r.status_code == 200 and "已调整等级为橙色预警" in r.text
+    rig.store.flush()
+    alert = rig.store.get_alert(rig.alert.id)
+    assert alert.level == "orange" and alert.contract_dict()["level"] == "orange"
+    assert alert.evidence["original_level"] == "yellow"
+    assert [(h["from"], h["to"]) for h in alert.evidence["history"]] == [("yellow", "orange")]
+    heads = [h for h in rig.store.iter_alert_heads() if h.id == rig.alert.id]
+    assert [h.level for h in heads] == ["orange"]
