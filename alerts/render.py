@@ -13,6 +13,7 @@ from yuqing.levels import LABELS, TAGS, max_level, rank
 from yuqing.mail import header_safe, message_id
 from yuqing.models import Alert
 from yuqing.templating import environment
+from yuqing.timeutil import parse_iso
 
 TEMPLATES = Path(__file__).with_name("templates")
 KIND_LABEL = {
@@ -91,6 +92,9 @@ class OutMessage:
     html: str
     markdown: str
     alert_ids: list[str] = field(default_factory=list)
+    #: the message's Date: the alert's creation, or for a level change notice the change
+    #: (a notice sent hours later must not sort among the day's old mail); stable on retry
+    date: datetime | None = None
 
 
 def build(
@@ -143,6 +147,7 @@ def build(
             {**ctx, "md": markdown_safe, "title": markdown_safe(subject, 120)}
         ),
         alert_ids=[a.id for a in alerts],
+        date=parse_iso(change["at"]) if change else first.created_at,
     )
 
 

@@ -23,7 +23,10 @@ class EmailChannel(Channel):
 
     def compose(self, message) -> EmailMessage:
         msg = self.smtp.message(
-            message.recipient, message.subject, message.message_id, message.alerts[0].created_at
+            message.recipient,
+            message.subject,
+            message.message_id,
+            message.date or message.alerts[0].created_at,
         )
         msg["X-Yuqing-Alert-Id"] = ", ".join(message.alert_ids)
         msg["X-Yuqing-Level"] = message.level

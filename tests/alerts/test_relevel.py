@@ -60,6 +60,7 @@ def test_raise_to_red_records_history_shortens_deadlines_and_tells_departments(r
         text = m.get_body(("plain",)).get_content()
         assert "由黄色预警上调为红色预警" in text and "事态扩大，多家媒体转载" in text
         assert (at + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M") in text
+        assert m["Date"].datetime == at  # dated at the change, not at the alert's creation
     first_ids = {m["Message-ID"] for m in mails}
     assert not first_ids & set(smtp_sink.message_ids()[:before])
 
