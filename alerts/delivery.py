@@ -2,8 +2,9 @@
 
 Noise control lives here: quiet hours hold non-red rows until the quiet period ends; a
 per-recipient rate limit sends at most ``rate_limit.max_messages`` messages per ``per`` and
-folds the rest (non-red, not a level change notice) into one aggregated message whose membership is persisted before
-sending, so a retry re-sends the very same message (same Message-ID).
+folds the rest (non-red, not a level change notice) into one aggregated message whose
+membership is persisted before sending, so a retry re-sends the very same message (same
+Message-ID).
 """
 
 from __future__ import annotations
