@@ -37,6 +37,7 @@ ARGS = {
     "export": ["alerts"],
     "alerts ack": ["6b49bc63f5"],
     "alerts resolve": ["6b49bc63f5"],
+    "alerts level": ["6b49bc63f5", "red", "--reason", "事态扩大"],
     "alerts test": ["hot-events"],
     "demo": ["--out", "{tmp}/demo"],
     "train": ["--data", "{tmp}/train.csv", "--out", "{tmp}/model.joblib"],
