@@ -643,13 +643,13 @@ def extract_article(
     field by field; a selector that matches nothing falls back to the automatic value.
     """
     try:
-        return _extract(markup or "", selectors or {}, tz)
+        return _extract(markup or "", selectors or {}, tz, url)
     except Exception as exc:  # last line of defence: a broken page must not stop a crawl
         log.warning("extraction failed for %s: %s", url, exc)
         return Extracted("", "", None, None, "failed")
 
 
-def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
+def _extract(markup: str, selectors: dict, tz: str, url: str = "") -> Extracted:
     doc = parse(markup)
     if doc is None:
         return Extracted("", "", None)
@@ -673,7 +673,7 @@ def _extract(markup: str, selectors: dict, tz: str) -> Extracted:
             sel_date = _selected_date(_select(pristine, selectors["date"]), tz)
         used = bool(sel_title or sel_body or sel_date)
     title = sel_title or _auto_title(doc)
-    published = sel_date or find_publish_datetime(markup, tz, title=title or None)
+    published = sel_date or find_publish_datetime(markup, tz, title=title or None, url=url)
     author_m = _AUTHOR.search(html_text_head(doc))
     method = "auto"
     body = sel_body

@@ -133,7 +133,6 @@ _STRONG_LABELS = (
     "提问时间",
     "来信时间",
     "发稿时间",
-    "更新时间",
     "发布于",
     "發佈日期",
     "發佈時間",
@@ -144,9 +143,14 @@ _STRONG_LABELS = (
     "公开日期",
     "公開日期",
 )
+_UPDATED_LABELS = ("更新时间", "更新日期", "更新於", "更新時間")  # only without a publish label
 _WEAK_LABELS = ("时间", "日期", "時間", "日期", "时 间", "日 期")
 _LABEL_VALUE = r"\s*[:：]?\s*(?:<[^>]*>\s*)*([^<\n]{0,40})"
 _STRONG_RE = re.compile("(?:" + "|".join(map(re.escape, _STRONG_LABELS)) + ")" + _LABEL_VALUE)
+_UPDATED_RE = re.compile("(?:" + "|".join(_UPDATED_LABELS) + ")" + _LABEL_VALUE)
+_DIRECT = re.compile(r"^[\s\[【(（]*\d")  # the date right after the label, not in a sentence
+_PROSE = re.compile(r"。|.{121,}")  # a sentence line: its dates are what the text tells of
+_SPACE_RE = re.compile(r"\s+")
 _WEAK_RE = re.compile(
     r"(?<![回答办复修改更截])(?:" + "|".join(map(re.escape, _WEAK_LABELS)) + ")" + _LABEL_VALUE
 )
@@ -193,6 +197,24 @@ _WECHAT_CT = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
 # modification times: only when the page gives no publish time at all (Baidu's 百家号 shows a
 # year-less "发布时间：09-30 22:46" and carries the full time only as itemprop="dateUpdate")
 _MODIFIED_NAMES = ("dateupdate", "datemodified", "article:modified_time", "lastmodifiedtime")
+# publish keys in scripts and attributes: JSON-LD "datePublished", page state "pubtime": "…",
+# pubtime='…', data-ptime="…" (not "pagepubtime", whose word is longer)
+_SCRIPT_KEY = re.compile(
+    r"(?<![A-Za-z_])[\"']?(datePublished|pubDate|publishDate|pubdate|pubtime|pubTime|"
+    r"publish_time|publishTime|publishtime|ptime|publish_date|publishedAt|published_at|"
+    r"firstPublishTime|pub_time)[\"']?\s*[:=]\s*[\"']([^\"'<>]{6,40})[\"']"
+)
+# relative and year-less byline times, resolved against the crawl time
+_RELATIVE = re.compile(
+    r"(?P<just>刚刚)|(?P<n>\d{1,2})\s*(?P<unit>分钟|小时|天)前|"
+    r"(?P<day>今天|昨天|前天)\s*(?P<h>\d{1,2})[:：](?P<mi>\d{2})"
+)
+_YEARLESS = re.compile(
+    r"(?<![\d\-/.年])(\d{1,2})[-/月](\d{1,2})日?\s+(\d{1,2})[:：](\d{2})(?![\d\-/])"
+)
+_URL_DAY = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)"
+)
 _TIME_ATTR = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
 
 
@@ -225,8 +247,14 @@ def _meta_datetime(
     return None, False
 
 
-def _labelled(text: str, pattern: re.Pattern[str], tz: str) -> datetime | None:
+def _labelled(
+    text: str, pattern: re.Pattern[str], tz: str, direct: bool = False
+) -> datetime | None:
+    """The first date given after a label of ``pattern`` in ``text``. ``direct``: the date must
+    follow the label at once (``日期：2020-07-10``), not later in a sentence (``报名日期为…``)."""
     for m in pattern.finditer(text):
+        if direct and not _DIRECT.match(m.group(1)):
+            continue
         dt = parse_datetime(m.group(1), tz)
         if dt is not None:
             return dt
@@ -246,18 +274,107 @@ def _before_comments(lines: list[str], title: str | None) -> list[str]:
     return lines
 
 
+def _has_clock(dt: datetime | None) -> bool:
+    """Whether ``dt`` carries a time of day (a bare date parses to midnight)."""
+    return dt is not None and (dt.hour, dt.minute, dt.second) != (0, 0, 0)
+
+
+def _script_datetime(markup: str, tz: str, title: str | None) -> datetime | None:
+    """The publish time a script or attribute states under a publish key (JSON-LD
+    ``"datePublished"``, page state ``"pubtime"``, ``data-ptime="…"``). Several different
+    values (a list of other articles' times) are trusted only through the one whose JSON object
+    also holds the headline; otherwise none."""
+    head = markup[:300000]
+    key = _SPACE_RE.sub("", title or "")
+    found: list[datetime] = []
+    for m in _SCRIPT_KEY.finditer(head):
+        dt = parse_datetime(m.group(2), tz)
+        if dt is None:
+            continue
+        if key:
+            left = head.rfind("{", max(0, m.start() - 3000), m.start())
+            right = head.find("}", m.end(), m.end() + 3000)
+            if left >= 0 and right >= 0 and key in _SPACE_RE.sub("", head[left:right]):
+                return dt
+        found.append(dt)
+    return found[0] if found and all(dt == found[0] for dt in found) else None
+
+
+def _byline_lines(lines: list[str], title: str | None, limit: int = 12) -> list[str]:
+    """The short lines right after the headline (or at the top when it is not found)."""
+    key = (title or "").strip()
+    at = next((i + 1 for i, ln in enumerate(lines) if key and key in ln), 0)
+    return [ln for ln in lines[at : at + limit] if len(ln) <= 80 and "。" not in ln]
+
+
+def _relative_datetime(lines: list[str], tz: str, now: datetime | None) -> datetime | None:
+    """A relative or year-less time on a byline line (``3小时前``, ``昨天 10:05``,
+    ``10-08 12:00``), resolved against ``now`` (the crawl time)."""
+    now = (now or datetime.now(_zone(tz))).astimezone(_zone(tz))
+    for ln in lines:
+        m = _RELATIVE.search(ln)
+        if m:
+            if m.group("just"):
+                return now.replace(second=0, microsecond=0)
+            if m.group("n"):
+                n = int(m.group("n"))
+                unit = m.group("unit")
+                if unit == "天":
+                    day = (now - timedelta(days=n)).date()
+                    return datetime(day.year, day.month, day.day, tzinfo=_zone(tz))
+                delta = timedelta(minutes=n) if unit.startswith("分") else timedelta(hours=n)
+                return (now - delta).replace(second=0, microsecond=0)
+            back = {"今天": 0, "昨天": 1, "前天": 2}[m.group("day")]
+            day = (now - timedelta(days=back)).date()
+            hour, minute = int(m.group("h")), int(m.group("mi"))
+            try:
+                return datetime(day.year, day.month, day.day, hour, minute, tzinfo=_zone(tz))
+            except ValueError:
+                continue
+        m = _YEARLESS.search(ln)
+        if m:
+            month, day_, hour, minute = (int(x) for x in m.groups())
+            for year in (now.year, now.year - 1):
+                try:
+                    dt = datetime(year, month, day_, hour, minute, tzinfo=_zone(tz))
+                except ValueError:
+                    break
+                if dt <= now + timedelta(days=1):
+                    return dt
+    return None
+
+
+def _url_date(url: str, tz: str) -> datetime | None:
+    """The day a URL's path names (``/202405/t20240513_123.html``, ``/2024-05-13/``,
+    ``/2024/05/13/``): the last resort, to the day only."""
+    path = re.sub(r"^[a-z]+://[^/]*", "", url or "", flags=re.IGNORECASE).split("?")[0]
+    for m in _URL_DAY.finditer(path):
+        dt = _build(tz, m[1], m[2], m[3])
+        if dt is not None:
+            return dt
+    return None
+
+
 def find_publish_datetime(
-    html_or_text: str, tz: str = "Asia/Shanghai", title: str | None = None
+    html_or_text: str,
+    tz: str = "Asia/Shanghai",
+    title: str | None = None,
+    url: str = "",
+    now: datetime | None = None,
 ) -> datetime | None:
     """Find the publish time on an article page (HTML or already extracted text).
 
-    Preference: strongly labelled dates (发布日期/发布时间/留言时间 …) → ``<meta>`` publish
-    tags → weakly labelled (时间/日期) → ``<time datetime>`` → the first plausible date after
-    the title (or in the page), ignoring footer lines such as "© 2008-2024 …". A ``<meta>``
-    that gives only the day yields to a visible time on that same day (to the minute).
+    Preference: strongly labelled dates (发布日期/发布时间/留言时间 …; 更新时间 only without
+    them) → a time shown near the headline on the same day as the structured one → structured
+    publish times (``<meta>``, script/attribute keys such as JSON-LD ``datePublished``,
+    WeChat's ``var ct``) → weakly labelled (时间/日期, the date right after the label) →
+    ``<time datetime>`` → the first plausible date after the title outside sentences, ignoring
+    footer lines such as "© 2008-2024 …". A date without a time of day yields to a time of the
+    same day from any other of these sources. Then a modification ``<meta>``, a relative or
+    year-less byline time against ``now`` (the crawl time), and last the day in ``url``.
     """
     if not html_or_text:
-        return None
+        return _url_date(url, tz)
     is_html = "<" in html_or_text and ">" in html_or_text
     lines = html_to_lines(html_or_text) if is_html else html_or_text.splitlines()
     lines = _before_comments([ln for ln in lines if not _FOOTER_LINE.search(ln)], title)
@@ -267,26 +384,45 @@ def find_publish_datetime(
         pos = text.find(title.strip())
         if pos >= 0:
             start = pos + len(title.strip())
-    dt = _labelled(text[start:], _STRONG_RE, tz) or _labelled(text, _STRONG_RE, tz)
-    if dt is not None:
-        return dt
-    meta, precise = _meta_datetime(html_or_text, tz) if is_html else (None, False)
-    if meta is None and is_html:
+    shown = None
+    for labels in (_STRONG_RE, _UPDATED_RE):
+        shown = _labelled(text[start:], labels, tz) or _labelled(text, labels, tz)
+        if shown is not None:
+            break
+    if shown is not None and _has_clock(shown):
+        return shown
+    structured: list[datetime] = []
+    if is_html:
+        meta = _meta_datetime(html_or_text, tz)[0]
+        script = _script_datetime(html_or_text, tz, title)
         ct = _WECHAT_CT.search(html_or_text)
-        meta, precise = (parse_datetime(ct.group(1), tz), True) if ct else (None, False)
-    if meta is not None and precise:
-        return meta
-    visible = _labelled(text[start:], _WEAK_RE, tz)
+        wechat = parse_datetime(ct.group(1), tz) if ct else None
+        structured = [dt for dt in (meta, script, wechat) if dt is not None]
+    visible = shown or _labelled(text[start:], _WEAK_RE, tz, direct=True)
     if visible is None and is_html:
         m = _TIME_ATTR.search(html_or_text)
         visible = parse_datetime(m.group(1), tz) if m else None
-    if visible is None:
-        visible = parse_datetime(text[start : start + 3000], tz) or parse_datetime(text[:3000], tz)
-    if meta is None:
-        if visible is None and is_html:
-            return _meta_datetime(html_or_text, tz, _MODIFIED_NAMES)[0]
-        return visible
-    # a date-only <meta> and a visible time on the same day: the visible one is more precise
-    if visible is not None and visible.date() == meta.date() and visible.time() != meta.time():
-        return visible
-    return meta
+    if visible is None:  # the first date outside sentences: after the title, else anywhere
+        for part in (text[start:].split("\n"), lines):
+            visible = parse_datetime(
+                "\n".join(ln for ln in part if not _PROSE.search(ln))[:3000], tz
+            )
+            if visible is not None:
+                break
+    precise = [dt for dt in structured if _has_clock(dt)]
+    if shown is None and visible is not None and _has_clock(visible):
+        # what the page shows beats a structured time of the same day (minutes apart)
+        if not structured or any(dt.date() == visible.date() for dt in structured):
+            return visible
+    if shown is None and precise:
+        return precise[0]
+    best = shown or (structured[0] if structured else None) or visible
+    if best is not None:  # a bare date yields to a time of that day from another source
+        day = best.date()
+        same = [dt for dt in (visible, *structured) if dt and _has_clock(dt) and dt.date() == day]
+        return same[0] if same else best
+    if is_html:
+        modified = _meta_datetime(html_or_text, tz, _MODIFIED_NAMES)[0]
+        if modified is not None:
+            return modified
+    return _relative_datetime(_byline_lines(lines, title), tz, now) or _url_date(url, tz)

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from yuqing.crawlers.extraction import find_publish_datetime, parse_datetime
+from yuqing.crawlers.extraction import extract_article, find_publish_datetime, parse_datetime
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -90,3 +90,155 @@ def test_find_publish_ignores_licence_numbers_and_falls_back_to_modified_meta():
     meta = '<meta itemprop="dateUpdate" content="2024-04-26 09:32:15">'
     page = page.replace("<body>", f"<head>{meta}</head><body>")
     assert find_publish_datetime(page, title="标题") == datetime(2024, 4, 26, 9, 32, 15, tzinfo=SH)
+
+
+# ----------------------------------------------- publish-time rules from real pages (fixtures ours)
+
+
+def test_a_bare_date_yields_to_a_time_of_that_day_from_another_source():
+    # a 政务 portal: the byline shows the day only, the PubDate <meta> has the minute
+    page = (
+        '<html><head><meta name="PubDate" content="2024-05-13 09:53"></head><body>'
+        "<h1>关于开展安全检查的通知</h1><span>发布日期：2024-05-13</span><p>正文内容。</p></body></html>"
+    )
+    assert find_publish_datetime(page, title="关于开展安全检查的通知") == datetime(
+        2024, 5, 13, 9, 53, tzinfo=SH
+    )
+    # the minute only in an attribute of the article's wrapper
+    page = (
+        '<html><body><div id="main" data-ptime="2024-05-13 20:02:46"><h1>标题</h1>'
+        "<span>2024-05-13</span><p>正文内容。</p></div></body></html>"
+    )
+    assert find_publish_datetime(page, title="标题") == datetime(2024, 5, 13, 20, 2, 46, tzinfo=SH)
+    # a time of another day lends nothing to the labelled day
+    page = page.replace('data-ptime="2024-05-13', 'data-ptime="2024-05-12')
+    page = page.replace("<span>2024", "<span>发布日期：2024")
+    assert find_publish_datetime(page, title="标题") == datetime(2024, 5, 13, tzinfo=SH)
+
+
+def test_publish_keys_in_scripts_json_ld_and_page_state():
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", '
+        '"headline": "县里召开会议", "datePublished": "2024-03-02T08:15:00+08:00"}</script>'
+    )
+    page = f"<html><head>{ld}</head><body><h1>县里召开会议</h1><p>正文。</p></body></html>"
+    assert find_publish_datetime(page, title="县里召开会议") == datetime(
+        2024, 3, 2, 8, 15, tzinfo=SH
+    )
+    # a page state listing other articles: only the object holding the headline counts
+    state = (
+        '<script>window.__STATE__ = {"news": [{"title": "别的新闻", '
+        '"publishDate": "2024-03-01T05:51:23.000Z"}], "topic": {"publishDate": '
+        '"2024-03-02T00:31:40.109Z", "title": "县里 召开会议"}};</script>'
+    )
+    page = f"<html><head>{state}</head><body><h1>县里召开会议</h1><p>正文。</p></body></html>"
+    assert find_publish_datetime(page, title="县里召开会议") == datetime(
+        2024, 3, 2, 8, 31, 40, 109000, tzinfo=SH
+    )
+    # several different times and none beside the headline: not trusted, the page's date is
+    no_topic = state.replace('"title": "县里 召开会议"', '"title": "又一条"')
+    page = (
+        f"<html><head>{no_topic}</head><body><h1>县里召开会议</h1><span>2024-03-04</span>"
+        "<p>正文。</p></body></html>"
+    )
+    assert find_publish_datetime(page, title="县里召开会议") == datetime(2024, 3, 4, tzinfo=SH)
+
+
+def test_the_time_shown_beats_a_structured_time_minutes_apart():
+    page = (
+        '<html><head><meta property="article:published_time" content="2024-12-28T19:56:29+08:00">'
+        "</head><body><h1>标题</h1><div><span class='date'>2024年12月28日 19:55</span>"
+        "<span>来源：某报</span></div><p>正文内容。</p></body></html>"
+    )
+    assert find_publish_datetime(page, title="标题") == datetime(2024, 12, 28, 19, 55, tzinfo=SH)
+    # on another day the page's unlabelled date is more likely something else: the meta wins
+    other = page.replace("2024年12月28日 19:55", "2024年12月20日 19:55")
+    assert find_publish_datetime(other, title="标题") == datetime(
+        2024, 12, 28, 19, 56, 29, tzinfo=SH
+    )
+
+
+def test_dates_told_in_the_text_are_not_the_publish_time():
+    # a 招生简章 showing no publish time: its 报名日期 sentence is not one
+    page = (
+        "<html><body><h1>2025年博士生招生简章</h1><p>一、招生专业：见下表。</p>"
+        "<p>四、报名日期、地点：</p>"
+        "<p>1、报名日期为2024年11月1日至2024年11月30日，外地考生可以提前函报。</p>"
+        "<p>2、初试时间：2025年3月底。</p></body></html>"
+    )
+    assert find_publish_datetime(page, title="2025年博士生招生简章") is None
+    # a label with its date right after it still counts
+    labelled = page.replace("<p>一、", "<div>日期：2024-10-20</div><p>一、")
+    assert find_publish_datetime(labelled, title="2025年博士生招生简章") == datetime(
+        2024, 10, 20, tzinfo=SH
+    )
+
+
+def test_a_publish_label_beats_an_update_label():
+    page = (
+        "<html><body><h1>标题</h1><div>更新时间：2024-06-03 17:00 发布时间：2024-06-01 09:30</div>"
+        "<p>正文内容。</p></body></html>"
+    )
+    assert find_publish_datetime(page, title="标题") == datetime(2024, 6, 1, 9, 30, tzinfo=SH)
+    only_update = page.replace(" 发布时间：2024-06-01 09:30", "")
+    assert find_publish_datetime(only_update, title="标题") == datetime(
+        2024, 6, 3, 17, 0, tzinfo=SH
+    )
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("3小时前", datetime(2024, 6, 3, 7, 20)),
+        ("25分钟前", datetime(2024, 6, 3, 9, 55)),
+        ("2天前", datetime(2024, 6, 1)),
+        ("昨天 18:05", datetime(2024, 6, 2, 18, 5)),
+        ("刚刚", datetime(2024, 6, 3, 10, 20)),
+        ("05-30 12:00", datetime(2024, 5, 30, 12, 0)),
+        ("12-30 12:00", datetime(2023, 12, 30, 12, 0)),  # a year-less future day: last year
+    ],
+)
+def test_relative_and_year_less_byline_times_against_the_crawl_time(shown, expected):
+    crawl = datetime(2024, 6, 3, 10, 20, 30, tzinfo=SH)
+    page = f"<html><body><h1>标题</h1><div>{shown} 来源：某号</div><p>正文内容。</p></body></html>"
+    assert find_publish_datetime(page, title="标题", now=crawl) == expected.replace(tzinfo=SH)
+
+
+def test_relative_times_in_the_text_and_absolute_dates_come_first():
+    crawl = datetime(2024, 6, 3, 10, 20, tzinfo=SH)
+    page = (
+        "<html><body><h1>标题</h1><div>2024-06-01 08:00</div><div>3小时前</div>"
+        "<p>正文内容。</p></body></html>"
+    )
+    assert find_publish_datetime(page, title="标题", now=crawl) == datetime(
+        2024, 6, 1, 8, 0, tzinfo=SH
+    )
+    prose = "<html><body><h1>标题</h1><p>他说3小时前就到了，一直在等。</p></body></html>"
+    assert find_publish_datetime(prose, title="标题", now=crawl) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://www.example.gov.cn/zwgk/202405/t20240513_123456.html",
+        "https://news.example.com/2024-05-13/doc-abc.shtml",
+        "https://example.com/a/2024/05/13/1234.html",
+    ],
+)
+def test_the_day_in_the_url_is_the_last_resort(url):
+    page = "<html><body><h1>标题</h1><p>正文内容。</p></body></html>"
+    assert find_publish_datetime(page, title="标题", url=url) == datetime(2024, 5, 13, tzinfo=SH)
+    dated = page.replace("<p>", "<div>2024-05-14 08:00</div><p>")
+    assert find_publish_datetime(dated, title="标题", url=url) == datetime(
+        2024, 5, 14, 8, 0, tzinfo=SH
+    )
+    # a number that only looks like a day is not one
+    assert find_publish_datetime(page, title="标题", url="http://x.cn/a/202405139.html") is None
+
+
+def test_extract_article_passes_the_page_url_on():
+    page = (
+        "<html><head><title>标题</title></head><body><h1>标题</h1><p>正文内容。</p></body></html>"
+    )
+    got = extract_article(page, "http://www.example.gov.cn/zwgk/202405/t20240513_123456.html")
+    assert got.published_at == datetime(2024, 5, 13, tzinfo=SH)
