@@ -224,6 +224,24 @@ def _link_cjk(el: html.HtmlElement) -> int:
     return sum(cjk_count(a.text_content() or "") for a in el.iter("a"))
 
 
+def _own_link_cjk(el: html.HtmlElement) -> int:
+    """Link text of ``el`` outside the tables nested in it: on table-layout pages the cell
+    holding the article also holds the site's link lists as tables of their own, which are
+    not the text's links (their short link-only blocks are left out of the body anyway)."""
+    if el.tag == "a":
+        return _link_cjk(el)
+    total, stack = 0, list(el)
+    while stack:
+        child = stack.pop()
+        if not isinstance(child.tag, str) or child.tag == "table":
+            continue
+        if child.tag == "a":
+            total += cjk_count(child.text_content() or "")
+        else:
+            stack.extend(child)
+    return total
+
+
 _PARA_BLOCKS = ("p", "div", "section", "table", "ul", "ol", "li", "blockquote", "article")
 
 
@@ -251,6 +269,12 @@ def _wraps_one(el: html.HtmlElement | None) -> bool:
     return bearing == 1
 
 
+# the words of a site's copyright or disclaimer notice (著作权声明, 免责声明): a paragraph using
+# three of them is the notice, not text (a news report on a copyright case uses one or two a
+# paragraph)
+_LEGAL = re.compile(
+    r"著作权|版权|转载|摘编|稿酬|侵权|免责|法律责任|授权|不代表本|赞同其观点|真实性负责|联系删除"
+)
 _SPLIT_SHARE = 0.25  # the parent's own paragraphs, against the best element's, to take both
 
 
@@ -275,6 +299,8 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
         punct = len(re.findall(r"[，。！？；、,.!?;]", text))
         if n >= 200 and punct < n / 100:
             continue  # not prose: a keyword cloud or tag list (SEO spam blocks)
+        if n <= 600 and len(set(_LEGAL.findall(text))) >= 3:
+            continue  # a copyright / disclaimer notice, however long the article beside it
         scores[node] = scores.get(node, 0.0) + n + 3 * punct
         # one <div> per paragraph (<div><p>…</p></div>, <div><span>…</span></div>,
         # <div>…</div>): the element holding those paragraphs counts each of them too
@@ -294,7 +320,7 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
     if not scores:
         return None
     for node in scores:
-        scores[node] -= 3 * _link_cjk(node)
+        scores[node] -= 3 * _own_link_cjk(node)
     best = max(scores, key=scores.__getitem__)
     # the text split in two: its first paragraphs beside a collapsed rest (搜狐号's 展开全文
     # puts the rest in <div class="hidden-content"> inside the article): take both
@@ -352,11 +378,40 @@ def _clean_body(lines: list[str], title: str) -> str:
     return "\n".join(out)
 
 
+# the text's last line announcing a table after it: "附：招生专业及考试科目", "附表1：",
+# "…如下表：", "见下表"
+_TABLE_NOTE = re.compile(
+    r"^\s*(?:附件?|附表)\s*\d*\s*[:：、]|(?:如下表|见下表|下表|如下)\s*[:：。]?\s*$"
+)
+
+
+def _announced_table(container: html.HtmlElement, last_line: str) -> html.HtmlElement | None:
+    """The data table right after the text's element when the text's last line announces it
+    (a 招生简章's table of majors after "附：招生专业及考试科目"): the next element with text
+    is the table (or wraps only it), of at least two rows of two cells, holding no table of
+    its own, not a list of links."""
+    if not _TABLE_NOTE.search(last_line):
+        return None
+    nxt = next(iter(container.xpath("following::*[normalize-space()][1]")), None)
+    if nxt is None:
+        return None
+    table = nxt if nxt.tag == "table" else nxt.find(".//table")
+    if table is None or norm_ws(table.text_content()) != norm_ws(nxt.text_content()):
+        return None
+    rows = [tr for tr in table.iter("tr") if len(tr.findall("td")) + len(tr.findall("th")) >= 2]
+    if len(rows) < 2 or table.find(".//table") is not None:
+        return None
+    return table if 2 * _link_cjk(table) <= cjk_count(table.text_content()) else None
+
+
 def _auto_body(doc: html.HtmlElement, title: str) -> tuple[str, str]:
     container = _best_container(doc)
     body = (
         _clean_body(_paragraphs(container, skip_links=True), title) if container is not None else ""
     )
+    table = _announced_table(container, body.rsplit("\n", 1)[-1]) if body else None
+    if table is not None:
+        body = body + "\n" + _clean_body(_paragraphs(table), title)
     if cjk_count(body) >= 10:
         return body, "auto"
     return "", "auto"

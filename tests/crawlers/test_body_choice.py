@@ -1,0 +1,127 @@
+"""Body choice on table-layout pages: link lists nested as tables in the article's cell do not
+count against it (a legal notice elsewhere must not win), and a data table the text announces
+("附：…", "如下表：") is kept with the text."""
+
+from __future__ import annotations
+
+from yuqing.crawlers.extraction import extract_article
+
+PARAS = (
+    "记者从市交通运输局获悉，今年以来全市新开通公交线路十二条，覆盖沿线三十多个村庄。",
+    "为方便群众出行，各线路首末班时间均已延长，早高峰时段发车间隔缩短至八分钟。",
+    "市交通运输局表示，下一步将继续优化线网布局，推动城乡公交一体化发展。",
+)
+LINKS = "".join(
+    f"<tr><td><a href='/n/{i}.html'>{name}</a></td><td><a href='/m/{i}.html'>{more}</a></td></tr>"
+    for i, (name, more) in enumerate(
+        [
+            ("全市春季植树活动启动仪式举行", "市领导调研农业产业园建设情况"),
+            ("我市召开安全生产工作推进会议", "全市文明城市创建工作动员大会"),
+            ("城区老旧小区改造项目全面开工", "市人大常委会召开第十五次会议"),
+            ("第三届乡村文化旅游节即将开幕", "全市义务教育招生工作方案发布"),
+            ("市政府常务会议研究部署重点工作", "我市新增三家国家级高新技术企业"),
+            ("全市防汛抗旱工作会议召开部署", "市中心医院新院区正式投入使用"),
+        ]
+        * 3
+    )
+)
+NOTICE = (
+    "本网站所有内容均由合作方根据协议提供。根据有关法律法规的规定，除著作权人声明不得转载、"
+    "摘编的以外，本网有权转载或摘编已在报刊上刊登或网络上传播的作品，并按有关规定向著作权人"
+    "支付稿酬、注明出处。如您发现本网转载或摘编了您拥有著作权的作品并对稿酬有疑议，"
+    "请与本网联系，本网将依法处理。转载本网内容须经书面授权，否则将追究其法律责任。"
+)
+
+
+def table_layout_page(nested: str) -> str:
+    paras = "".join(f"<p>{p}" for p in PARAS)  # unclosed <p>, as 2000s portals wrote them
+    return (
+        "<html><head><meta charset='utf-8'><title>全市新开通公交线路十二条</title></head><body>"
+        "<table width='750'><tr><td width='580'>"
+        "<b>全市新开通公交线路十二条</b>"
+        f"{paras}<table><tr><td>相关新闻</td></tr>{nested}</table></td>"
+        "<td width='170'>&nbsp;</td></tr></table>"
+        f"<table width='750'><tr><td class='sbody'><b>著作权声明</b></td></tr>"
+        f"<tr><td class='sbody'>{NOTICE}</td></tr></table></body></html>"
+    )
+
+
+LONGER = (
+    "<p>据介绍，新开通的线路重点解决了城郊接合部和偏远村庄群众出行难的问题，其中五条线路为城乡"
+    "公交，七条线路为城区微循环公交，日均客运量已超过两万人次，群众反映良好。</p>"
+    "<p>今后，市交通运输局还将根据客流变化情况，适时调整线路走向和站点设置，让群众出行更加便捷。</p>"
+)
+
+
+def test_link_tables_inside_the_articles_cell_do_not_count_against_its_text():
+    # a table-layout page: the article's cell also holds the site's link lists as tables
+    markup = table_layout_page(LINKS).replace(
+        "<table><tr><td>相关新闻", LONGER + "<table><tr><td>相关新闻"
+    )
+    markup = markup.replace(
+        "著作权声明</b></td></tr><tr><td class='sbody'>",
+        "联系我们</b></td></tr><tr><td class='sbody'>",
+    )
+    markup = markup.replace(
+        NOTICE,
+        "本站地址：云溪市人民路一号，邮政编码：100000，联系电话：010-12345678，工作时间：周一至周五。"
+        * 4,
+    )
+    got = extract_article(markup, "http://127.0.0.1/a.html")
+    for para in PARAS:
+        assert para in got.body
+    assert "本站地址" not in got.body
+    assert "全市春季植树活动" not in got.body  # the link list is not the text either
+
+
+def test_a_legal_notice_longer_than_a_short_article_is_not_its_text():
+    got = extract_article(table_layout_page(""), "http://127.0.0.1/a.html")
+    for para in PARAS:
+        assert para in got.body
+    assert "著作权" not in got.body
+
+
+def test_a_report_on_a_copyright_case_is_text():
+    case = (
+        "<html><head><meta charset='utf-8'><title>一起著作权纠纷案宣判</title></head><body>"
+        "<h1>一起著作权纠纷案宣判</h1><div class='art'>"
+        "<p>近日，市中级人民法院公开宣判一起著作权侵权纠纷案件，被告未经许可在其网站使用原告拍摄的照片。</p>"
+        "<p>法院审理认为，被告的行为构成侵权，判决其停止使用、赔礼道歉并赔偿经济损失两万元。</p>"
+        "<p>法官提醒，网络平台使用他人作品应当事先取得许可，并依法支付报酬。</p></div></body></html>"
+    )
+    got = extract_article(case, "http://127.0.0.1/a.html")
+    assert got.body.startswith("近日，市中级人民法院公开宣判") and "依法支付报酬" in got.body
+
+
+ENROL = (
+    "<html><head><meta charset='utf-8'><title>2026年博士研究生招生简章</title></head><body>"
+    "<h1>2026年博士研究生招生简章</h1><table><tr><td>"
+    "一、培养目标：培养德智体美劳全面发展，掌握坚实宽广的基础理论和系统深入的专业知识的人才。<br>"
+    "二、报考条件：已获硕士学位的在职人员，应届毕业硕士生，身体健康，年龄不超过四十五岁。<br>"
+    "三、报名时间和地点：报名时间为每年十一月，地点为研究生部招生办公室，外地考生可以函报。<br>"
+    "{last}<p></p></td></tr></table>　"
+    "<table border='1'><tr><td>专业名称（代码）</td><td>导师</td><td>人数</td><td>考试科目</td></tr>"
+    "<tr><td>050401 艺术学</td><td>张明远</td><td>7</td><td>1、英语<br>2、艺术概论</td></tr>"
+    "<tr><td>050402 音乐学</td><td>李清和</td><td>9</td><td>1、英语<br>2、中国音乐史</td></tr>"
+    "</table>"
+    "<table><tr><td><a href='/'>网站首页</a> | <a href='/c'>联系我们</a></td></tr></table>"
+    "</body></html>"
+)
+
+
+def test_a_table_the_text_announces_is_kept_with_it():
+    got = extract_article(ENROL.format(last="附：招生专业及考试科目"), "http://127.0.0.1/a.html")
+    lines = got.body.splitlines()
+    at = lines.index("附：招生专业及考试科目")
+    rest = lines[at + 1 :]  # the cells, one a line (cells of two characters or less dropped)
+    assert rest[:3] == ["专业名称（代码）", "考试科目", "050401 艺术学"]
+    assert "050402 音乐学" in rest and "2、中国音乐史" in rest
+    assert "网站首页" not in got.body and "联系我们" not in got.body
+
+
+def test_a_table_nobody_announces_stays_out():
+    got = extract_article(
+        ENROL.format(last="四、其它：以教育部规定为准。"), "http://127.0.0.1/a.html"
+    )
+    assert "培养目标" in got.body
+    assert "050401" not in got.body
