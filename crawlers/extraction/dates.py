@@ -402,10 +402,10 @@ def find_publish_datetime(
     if visible is None and is_html:
         m = _TIME_ATTR.search(html_or_text)
         visible = parse_datetime(m.group(1), tz) if m else None
-    if visible is None:  # the first date outside sentences: after the title, else anywhere
-        for part in (text[start:].split("\n"), lines):
+    if visible is None:  # the first date outside sentences in 3000 characters after the
+        for part in (text[start : start + 3000], text[:3000]):  # title, else of the page
             visible = parse_datetime(
-                "\n".join(ln for ln in part if not _PROSE.search(ln))[:3000], tz
+                "\n".join(ln for ln in part.split("\n") if not _PROSE.search(ln)), tz
             )
             if visible is not None:
                 break

@@ -242,3 +242,14 @@ def test_extract_article_passes_the_page_url_on():
     )
     got = extract_article(page, "http://www.example.gov.cn/zwgk/202405/t20240513_123456.html")
     assert got.published_at == datetime(2024, 5, 13, tzinfo=SH)
+
+
+def test_the_unlabelled_date_is_looked_for_near_the_title_only():
+    # a long article showing no date, then a list of other articles with theirs: none of
+    # those is this article's publish time
+    prose = "".join(
+        f"<p>第{i}段，会议要求各部门抓好落实，确保各项任务按期完成。</p>" for i in range(150)
+    )
+    related = "<ul><li><a href='/1'>另一条新闻</a> 2024-05-20</li></ul>"
+    page = f"<html><body><h1>标题</h1>{prose}{related}</body></html>"
+    assert find_publish_datetime(page, title="标题") is None
