@@ -259,7 +259,8 @@ def incremental(posts: list[Post], settings, order: list[int]) -> dict[str, str]
         p = posts[i]
         d = dedup.add(p.id, p.tokens, published_at=p.published_at, crawled_at=p.crawled_at)
         p.duplicate_of = d.duplicate_of
-        ev = tracker.assign(p, p._kw, flush=False)  # type: ignore[attr-defined]
+        copies = [c for c in d.repointed if c != p.id]  # as NLPStage.process_many passes them
+        ev = tracker.assign(p, p._kw, flush=False, copies=copies)  # type: ignore[attr-defined]
         p.event_id = ev.id
         out[p.id] = ev.id
     tracker.flush()

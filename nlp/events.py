@@ -456,7 +456,7 @@ class EventTracker:
             return self._events[known[0]].event  # re-processing: idempotent
         vec = self._vector(post, vector)
         areas = region_keys(post.regions_mentioned)
-        st = self._event_of_duplicate(post, copies)
+        st = self._event_of_duplicate(post, t, copies)
         if st is not None and regions_differ(areas, st.regions()):
             st = None  # a copy of a text about another county (a template): not a repost
         st = st or self._best_match(vec, t, post.anchors or [], areas)
@@ -608,7 +608,12 @@ class EventTracker:
         return st.event if st else self.sink.get_event(event_id)
 
     # ------------------------------------------------------------------ matching
-    def _event_of_duplicate(self, post: Post, copies: Sequence[str] = ()) -> _State | None:
+    def _event_of_duplicate(
+        self, post: Post, t: datetime, copies: Sequence[str] = ()
+    ) -> _State | None:
+        """The event of the post ``post`` copies (or of its ``copies``), when that event's span
+        is within ``dedup.window`` of ``t`` (a repost follows within days; the same text months
+        on is matched like any other post)."""
         known = None
         for pid in [post.duplicate_of] if post.duplicate_of else copies:
             known = self._post_event.get(pid)
@@ -620,13 +625,19 @@ class EventTracker:
         st = self._events.get(eid)
         if st is None:  # evicted from memory: revive from the sink
             stored = self.sink.get_event(eid)
-            if stored is None:
+            if stored is None or not self._near_in_time(stored, t):
                 return None
             st = _State(stored)
             self._events[eid] = st
             self.changes.moved.add(eid)
             self._seed(st)
-        return st
+        return st if self._near_in_time(st.event, t) else None
+
+    def _near_in_time(self, event: Event, t: datetime) -> bool:
+        first, last = event.first_seen, event.last_seen
+        return (first is None or t >= first - self.track_window) and (
+            last is None or t <= last + self.track_window
+        )
 
     def _best_match(
         self,

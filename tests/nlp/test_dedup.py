@@ -257,3 +257,17 @@ def test_a_year_old_repost_collected_with_newer_posts_joins_its_originals_event(
     (repost,) = stage.process_many([copy])
     assert repost.duplicate_of == "orig"
     assert repost.event_id == original.event_id
+
+
+def test_the_same_text_a_year_later_is_not_joined_to_the_old_event_as_a_repost():
+    """A copy joins its original's event only within dedup.window of it: the same complaint
+    posted again a year on is a new raising, matched like any other post (the old event is long
+    inactive), not a repost that revives it."""
+    text = "医务工作者的安全很重要，近来医院里发生多起殴打医生事件，建议加强医院安保力量。"
+    stage = make_stage()
+    now = 60 * 24 * 401
+    (original,) = stage.process_many([post("orig", "医务工作者安全", text, crawled_minutes=now)])
+    again = post("again", "医务工作者安全", text, minutes=60 * 24 * 365, crawled_minutes=now + 1)
+    (later,) = stage.process_many([again])
+    assert later.duplicate_of == "orig"
+    assert later.event_id != original.event_id
