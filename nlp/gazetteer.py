@@ -11,7 +11,8 @@ regions, tokens):
   token boundary and its type character does not begin the next word (王/海城/市长 is no 海城市,
   我/和/县长 no 和县); a two-character one (和县, 沛县) only right after another full name
   (马鞍山市和县: alone it is an everyday character and 县 — 卫生院/和县/区级/医院); a short form (长沙, 浏阳, 湖南; unambiguous ones only, see the tool) where
-  it is a whole token not following a one-character surname (王/长沙 is a person);
+  it is a whole token not following a one-character surname (王/长沙 is a person) nor a
+  word for a person (市民/许昌 is a resident named 许昌; 许昌/市民 is a place);
 - **anonymised codes** of the shared message-board data: A市 (a prefecture), A5区 / K3县 /
   C4市 (a county of it) — never a lone letter before 区 (an estate's B区);
 - **unknown counties**: a token of two characters and 县 that is no everyday word (邵冬县:
@@ -67,6 +68,12 @@ _SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡杜叶程苏魏吕"
     "丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹孟熊秦邱尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃"
     "武戴莫孔汤"
+)
+#: people a name follows in apposition (市民许昌反映: a resident named 许昌; 许昌市民 is a place)
+_PERSON_NOUNS = frozenset(
+    "市民 居民 村民 网友 业主 群众 农民 农民工 工人 职工 员工 患者 家长 学生 老师 教师 记者 "
+    "同志 先生 女士 老人 租户 住户 车主 司机 游客 考生 商户 店主 店长 老板 经理 律师 医生 "
+    "护士 民警 干部 主任 书记 村长 乡长 镇长 局长 科长 处长".split()
 )
 #: full names that are everyday words (城区, 郊区: a town's urban area, not the district)
 _GENERIC_NAMES = frozenset("城区 郊区 矿区 东区 西区 南区 北区".split())
@@ -146,7 +153,7 @@ class RegionFinder:
         if words:
             for w in gaz.short_set.intersection(words if distinct is None else distinct):
                 i = words.index(w)  # its first mention; a later one after a surname is rare
-                if i == 0 or words[i - 1] not in _SURNAMES:
+                if i == 0 or (words[i - 1] not in _SURNAMES and words[i - 1] not in _PERSON_NOUNS):
                     full = gaz.short[w]
                     hits.append((_level(codes[full]), text.find(w), full))
             if "县" in text:

@@ -60,6 +60,7 @@ def test_a_post_naming_two_counties_names_both():
 
 def test_short_forms_only_where_unambiguous():
     assert found("我从长沙到浏阳打工") == ["浏阳市", "长沙市"]  # a county-level city first
+    assert found("我是许昌市民") == ["许昌市"]  # the place before the resident
     # 朝阳 is three places and a word (the morning sun): not a place on its own
     assert found("朝阳照在小区门口，朝阳的物业不作为") == []
     # the full name is a place even when it is several: 鼓楼区 of Nanjing, Fuzhou, Xuzhou…
@@ -75,6 +76,8 @@ def test_short_forms_only_where_unambiguous():
     [
         "市民王海城市长热线反映",  # 王/海城/市长: a person, not 海城市
         "王长沙说小区电梯坏了",  # 王/长沙: a person
+        "市民许昌反映小区停车难",  # 市民/许昌: a resident named 许昌
+        "记者韩城报道",  # a reporter named 韩城
         "我和县长反映过多次",  # 和县 (Anhui) is not meant
         "我们是国家级示范县",  # nor 范县 (Henan)
         "新县城建设拆迁补偿",  # nor 新县
