@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import Field, ValidationError
 
 from yuqing.alerts.rules.base import Match, Options, RuleType
+from yuqing.alerts.settings import alert_settings
 from yuqing.config.models import Rule
 from yuqing.config.types import Duration, parse_duration
 from yuqing.levels import Level
@@ -80,6 +81,14 @@ def account_level(cfg, store, source_id: str, last_post: datetime | None, as_of:
     return warning_level(rule.level, o, len({a.id for a in raised}))
 
 
+def _standing(alert, last_post: datetime | None, since: datetime) -> bool:
+    """Whether ``alert`` is the warning the current silence (since ``last_post``) stands on:
+    raised after that post and after ``since``. It is not an *earlier* warning — a
+    check, or its dry run (``yuqing alerts test``), that finds it standing shows the same
+    number and level as when it was raised, not the next ones."""
+    return alert.created_at > since and (last_post is None or alert.created_at >= last_post)
+
+
 class DormancyRule(RuleType[DormancyOptions]):
     name = "dormancy"
     Options = DormancyOptions
@@ -90,6 +99,9 @@ class DormancyRule(RuleType[DormancyOptions]):
         states = {s.source_id: s for s in snap.source_states()}
         since = snap.now - timedelta(days=o.days)
         past = list(snap.store.iter_alerts(since=snap.now - o.period, rule=self.rule.id))
+        # the engine keeps a raised warning standing this long (the same rule and subject stay
+        # quiet): an alert of the current silence raised within it *is* this warning
+        quiet = max(self.window, alert_settings(snap.cfg).realert) if snap.cfg else self.window
         out = []
         for src in snap.sources():
             state = states.get(src.id)
@@ -103,7 +115,13 @@ class DormancyRule(RuleType[DormancyOptions]):
             last = snap.store.last_post_time(src.id)
             if last is not None and last >= since:
                 continue
-            warnings = len({a.id for a in past if a.source_id == src.id})
+            warnings = len(
+                {
+                    a.id
+                    for a in past
+                    if a.source_id == src.id and not _standing(a, last, snap.now - quiet)
+                }
+            )
             level = warning_level(self.rule.level, o, warnings)
             age = f"{(snap.now - last).days} 天" if last else "从未"
             out.append(

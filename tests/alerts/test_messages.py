@@ -184,3 +184,32 @@ def test_a_source_alert_reads_the_newest_post_without_scanning_the_source(
     text = smtp_sink.messages[0][1].get_body(("plain",)).get_content()
     assert "最后一次发布：" + (T0 - timedelta(days=20)).strftime("%Y-%m-%d") in text
     assert "第20天前" in text
+
+
+def test_a_dormancy_preview_counts_the_warning_it_shows_once(make_rig, smtp_sink):
+    """``yuqing alerts test`` (the dry run) after a check counted the warning raised in this
+    window among the earlier ones: it previewed 第 2 次提醒 for the first warning — and, one
+    short of the escalation, a red alert that the next real check then raised as well."""
+    from yuqing.storage.base import SourceState
+
+    src = {"id": "wb", "kind": "feed", "urls": ["http://127.0.0.1/w.xml"], "channel": "weibo"}
+    sleep = {"id": "sleep", "type": "dormancy", "level": "yellow", "window": "7d"}
+    rig = make_rig([{**sleep, "options": {"max_warnings": 1}}], sources=[src])
+    rig.store.upsert_post(
+        make_post(1, source_id="wb", channel="weibo", when=T0 - timedelta(days=9))
+    )
+    rig.store.save_source_state(SourceState("wb", last_success_at=T0, last_crawl_at=T0))
+    preview = rig.engine().evaluate(T0)
+    (first,) = rig.engine().check(T0).created
+    assert [d.match.summary for d in preview] == [first.summary]
+    assert "第 1 次提醒" in first.summary and first.level == "yellow"
+    for later in (T0 + timedelta(hours=1), T0 + timedelta(days=1)):  # the same warning stands
+        (d,) = rig.engine().evaluate(later)
+        assert d.stored == first.id and d.level == "yellow", d.match.summary
+        assert "第 1 次提醒" in d.match.summary and d.match.evidence["warning_number"] == 1
+        assert not rig.engine().check(later).created
+    # a week on, still silent: the second warning, red past max_warnings
+    (second,) = rig.engine().check(T0 + timedelta(days=8)).created
+    assert second.level == "red" and "第 2 次提醒" in second.summary
+    (d,) = rig.engine().evaluate(T0 + timedelta(days=8, hours=2))
+    assert d.stored == second.id and "第 2 次提醒" in d.match.summary
