@@ -95,14 +95,19 @@ def load_nlp(cfg, store, at: datetime | None = None, summary: CrawlSummary | Non
     return stage
 
 
-def check_interrupted(summary: CrawlSummary) -> None:
+#: what becomes of an interrupted crawl's rest, on one machine
+RECRAWLED = "crawled by the next `yuqing crawl` (they are due at once)"
+#: ... and on a cluster worker (``yuqing worker``): its requests went back on the frontier
+REQUEUED = "back on the frontier for the other workers (`yuqing worker`)"
+
+
+def check_interrupted(summary: CrawlSummary, rest: str = RECRAWLED) -> None:
     """Raise :class:`CrawlError` when SIGINT/SIGTERM stopped the crawl before its end."""
     if summary.interrupted:
         stored = summary.total("new") + summary.total("updated")
         raise CrawlError(
             f"interrupted before the end of {len(summary.interrupted)} source(s): "
-            f"{', '.join(summary.interrupted)}; {stored} post(s) stored, the rest are "
-            "crawled by the next `yuqing crawl` (they are due at once)"
+            f"{', '.join(summary.interrupted)}; {stored} post(s) stored, the rest are {rest}"
         )
 
 

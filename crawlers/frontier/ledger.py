@@ -4,9 +4,10 @@ A source crawl (id ``<source id>@<unix time>``) is opened by the scheduler role 
 is due; its hash holds ``source_id``, ``started``, ``pending`` (requests not yet acknowledged,
 see ``queue``), ``touched`` and the summary counters the workers add at each acknowledgement
 (``fetched``, ``ok_responses``, ``new``, ``updated``, ``unchanged``, ``failed:<reason>``,
-``error``). ``close_finished`` — run by the scheduler role before it enqueues — turns a crawl
-with nothing pending (or older than ``cluster.crawl_timeout``) into the source's health record,
-exactly as a single-machine crawl does at its end (``runner.record_health``).
+``error``), and ``interrupted`` once a worker stopped or died in the middle of it
+(``interrupt``). ``close_finished`` — run by the scheduler role before it enqueues — turns a
+crawl with nothing pending (or older than ``cluster.crawl_timeout``) into the source's health
+record, exactly as a single-machine crawl does at its end (``runner.record_health``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,26 @@ def open_crawl(server, keys: Keys, source_id: str, at: datetime) -> str:
     return cid
 
 
+def interrupt(server, keys: Keys, crawl_ids) -> list[str]:
+    """Mark the crawls among ``crawl_ids`` that are still open with work pending as
+    interrupted: a worker stopped (SIGTERM, SIGINT) in the middle of them, or died (kill -9)
+    with their requests in flight (which went back on the frontier).
+    A crawl that other workers finish is complete; one closed with requests still pending
+    (``crawl_timeout``: no worker took them up) is recorded as interrupted, as a crawl stopped
+    on a single machine is — left due, not a failure. Returns the crawls marked."""
+    marked = []
+    for cid in sorted(set(crawl_ids)):
+        if server.sismember(keys.crawls, cid) and int(server.hget(keys.crawl(cid), "pending") or 0):
+            server.hset(keys.crawl(cid), "interrupted", 1)
+            marked.append(cid)
+    return marked
+
+
+def source_of(crawl: str) -> str:
+    """The source id of crawl id ``<source id>@<unix time>``."""
+    return crawl.rsplit("@", 1)[0]
+
+
 def state_lock(server, keys: Keys, source_id: str):
     """A lock on a source's stored state, held across the cluster's processes while one
     updates it: workers saving the backlog of the start URLs they walk, the scheduler role
@@ -52,7 +73,7 @@ def state_lock(server, keys: Keys, source_id: str):
 
 
 def open_sources(server, keys: Keys) -> set[str]:
-    return {c.decode().rsplit("@", 1)[0] for c in server.smembers(keys.crawls)}
+    return {source_of(c.decode()) for c in server.smembers(keys.crawls)}
 
 
 def counts_since(summary: SourceSummary, flushed: dict[str, int]) -> dict[str, int]:
@@ -93,10 +114,12 @@ def close_finished(cfg, store, server, keys: Keys, timeout: float) -> list[str]:
         timed_out = now - started >= timeout
         if not timed_out and (pending > 0 or now - touched < GRACE_SECONDS):
             continue
-        sid = fields.get("source_id", cid.rsplit("@", 1)[0])
+        sid = fields.get("source_id", source_of(cid))
         summary = CrawlSummary()
         summary.sources[sid] = s = summary_of(sid, fields)
-        if timed_out and pending > 0:
+        if timed_out and pending > 0 and fields.get("interrupted"):
+            s.interrupted = True  # a worker stopped mid-crawl and none took its requests up
+        elif timed_out and pending > 0:
             s.fail("crawl_timeout", f"{pending} request(s) still pending")
         if sid in sources:
             at = datetime.fromtimestamp(started, ZoneInfo(cfg.settings.timezone))

@@ -22,6 +22,7 @@ from typing import Any
 from scrapy_redis.queue import PriorityQueue
 
 from yuqing.cluster import Keys
+from yuqing.crawlers.frontier.ledger import interrupt
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,12 @@ _REAP = """
 local now = tonumber(redis.call('TIME')[1])
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 if ARGV[3] ~= '' then table.insert(gone, ARGV[3]) end
-local moved = 0
+local moved = {}
 for _, w in ipairs(gone) do
   local key = ARGV[2] .. w
   for _, data in ipairs(redis.call('HVALS', key)) do
     redis.call('ZADD', KEYS[2], 0, data)
-    moved = moved + 1
+    table.insert(moved, data)
   end
   redis.call('DEL', key)
   redis.call('ZREM', KEYS[1], w)
@@ -94,6 +95,7 @@ class FrontierQueue(PriorityQueue):
         self._ack = server.register_script(_ACK)
         self._heartbeat = server.register_script(_HEARTBEAT)
         self._reap = server.register_script(_REAP)
+        self.interrupted: list[str] = []  # open crawls whose requests the last reap put back
 
     def push(self, request) -> None:
         token = request.meta.pop(TOKEN, "")
@@ -134,14 +136,25 @@ class FrontierQueue(PriorityQueue):
 
     def reap(self, timeout: float, release_self: bool = False) -> int:
         """Put the in-flight requests of silent workers (and our own, on ``release_self``)
-        back on the queue; returns how many."""
+        back on the queue; returns how many. The source crawls they belong to were cut
+        short: each still open is marked ``interrupted`` in the ledger (``ledger.interrupt``)
+        and their ids are kept in ``self.interrupted``."""
         moved = self._reap(
             keys=[self.keys.workers, self.key],
             args=[int(timeout), self.keys.inflight(), self.worker if release_self else ""],
         )
+        crawls = set()
+        for data in moved:
+            try:
+                crawls.add(self._decode_request(data).meta["crawl"])
+            except Exception:  # noqa: BLE001, S112 - not a source crawl's request: no crawl
+                continue
+        self.interrupted = interrupt(self.server, self.keys, crawls)
         if moved and not release_self:
-            log.warning("frontier: %d in-flight request(s) of stopped workers re-queued", moved)
-        return int(moved)
+            log.warning(
+                "frontier: %d in-flight request(s) of stopped workers re-queued", len(moved)
+            )
+        return len(moved)
 
     def in_flight(self) -> int:
         return int(self.server.hlen(self.inflight))

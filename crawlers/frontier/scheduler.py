@@ -15,7 +15,9 @@
 * The scheduler hands its queue to the spider (``spider.frontier``) for acknowledgements,
   heart-beats every ``FRONTIER_HEARTBEAT`` seconds from a thread of its own (a reactor busy
   with NLP or store writes must not look dead), re-queues the requests of silent workers and,
-  on a clean stop, gives back its own.
+  on a clean stop, gives back its own — the source crawls they belong to, and any other it
+  worked on that still has work pending, are then interrupted
+  (``FrontierSpider.stopped_mid_crawl``).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class FrontierScheduler(Scheduler):
         moved = self.queue.reap(self.worker_timeout, release_self=True)
         if moved:
             log.info("frontier: gave back %d unfinished request(s)", moved)
+        self.spider.stopped_mid_crawl(self.queue.interrupted)
         return super().close(reason)
 
     def enqueue_request(self, request) -> bool:

@@ -23,7 +23,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
 from yuqing.crawlers.context import CrawlContext
-from yuqing.crawlers.frontier.ledger import counts_since, state_lock
+from yuqing.crawlers.frontier.ledger import counts_since, interrupt, source_of, state_lock
 from yuqing.crawlers.frontier.queue import TOKEN
 from yuqing.crawlers.spiders import SPIDERS, SourceSpider
 from yuqing.crawlers.summary import CrawlSummary
@@ -185,6 +185,23 @@ class FrontierSpider(scrapy.Spider):
             except KeyError:
                 return
             source_spider._on_response(response, request, source_spider)
+
+    def stopped_mid_crawl(self, given_back: list[str]) -> None:
+        """The worker stops. The crawls whose requests it gave back to the frontier
+        (``given_back``) and those it worked on that still have work pending are interrupted
+        (marked in the ledger, ``ledger.interrupt``); their sources' summaries, as this
+        worker crawled them, go into ``ctx.summary`` marked interrupted, for ``yuqing
+        worker`` to report as ``yuqing crawl`` does (``runner.check_interrupted``)."""
+        if self.frontier is None:
+            return
+        worked = {d.crawl_id for d in self.delegates.values() if d.crawl_id}
+        crawls = interrupt(self.frontier.server, self.frontier.keys, worked | set(given_back))
+        for crawl in crawls:
+            sid = source_of(crawl)
+            current = self.delegates.get(sid)
+            if current is not None and current.crawl_id == crawl:
+                self.ctx.summary.sources[sid] = current.summary
+            self.ctx.summary.source(sid).interrupted = True
 
     def _idle(self, spider):
         raise DontCloseSpider("waiting for requests on the frontier")

@@ -1,6 +1,7 @@
 """``yuqing worker`` (and ``yuqing run`` with ``cluster.role: worker``): a crawl worker taking
 requests from the shared frontier until SIGTERM/SIGINT, which stop it cleanly — the requests
-in flight are given back to the frontier. See ``yuqing.crawlers.frontier``.
+in flight are given back to the frontier, and the source crawls it was in the middle of are
+reported interrupted (exit status 1, as a stopped ``yuqing crawl``). See ``yuqing.crawlers.frontier``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.frontier.spider import FrontierSpider
 from yuqing.crawlers.frontier.worker import worker_settings
 from yuqing.crawlers.nlp_pool import start_pool
-from yuqing.crawlers.runner import load_nlp
+from yuqing.crawlers.runner import REQUEUED, check_interrupted, load_nlp
 from yuqing.crawlers.summary import CrawlSummary
 from yuqing.errors import YuqingError
 
@@ -42,4 +43,7 @@ def run_worker(cfg, store, with_nlp: bool = True) -> str:
             ctx.nlp_pool.shutdown(cancel_futures=True)
         store.flush()
     log.warning("worker %s stopped", worker)
+    # stopped in the middle of source crawls (FrontierSpider.stopped_mid_crawl): said as a
+    # stopped `yuqing crawl` says it, but the rest of them is back on the frontier
+    check_interrupted(ctx.summary, rest=REQUEUED)
     return worker

@@ -17,7 +17,9 @@ def worker(ctx: click.Context, no_nlp: bool) -> None:
 
     Needs `cluster.redis_url` in settings.yaml. The scheduler role (`yuqing run` on a node
     with `cluster.role: scheduler`) puts due sources on the frontier; any number of workers
-    on any number of machines crawl them. On SIGTERM the requests in flight are given back.
+    on any number of machines crawl them. On SIGTERM the requests in flight are given back;
+    stopped in the middle of source crawls, it names them as `yuqing crawl` does
+    (interrupted) and exits with status 1.
 
     \b
     Example:

@@ -32,7 +32,7 @@ class ClusterSettings(BaseModel):
     )  # a silent worker's in-flight requests go back after this
     crawl_timeout: Duration = parse_duration(
         "6h"
-    )  # a source crawl still open after this is closed as failed
+    )  # a source crawl still open after this is closed as failed (interrupted: a worker stopped)
 
     @property
     def enabled(self) -> bool:
