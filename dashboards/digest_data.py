@@ -4,7 +4,11 @@ Counting rules (docs/digest.md):
 - a post belongs to the period in which it was **collected** (``crawled_at``): the digest
   reports what the system gathered that day, and every post is counted exactly once;
 - an event is *new* when its ``first_seen`` falls in the period; the *hot* events are those
-  with posts collected in the period or seen (``last_seen``) in it, by hotness;
+  with news collected in the period or seen (``last_seen``) in it, by hotness. News: a post
+  published no earlier than ``digest.backfill_after`` before the period began
+  (:func:`yuqing.models.news_since`); older posts collected in the period are a backfill
+  (the first crawl of an archive), counted as collected but neither making an event hot nor
+  listed as 重点信息;
 - an alert belongs to the period in which it was created; *overdue* means open or escalated
   past its level's acknowledgement deadline at the end of the period (or now, if earlier).
 """
@@ -25,7 +29,7 @@ from yuqing.alerts.workflow import due as due_at
 from yuqing.dashboards.hot_table import HotRow, hot_rows
 from yuqing.dashboards.period import Period
 from yuqing.levels import LEVELS, rank
-from yuqing.models import CHANNELS, Alert, Event, Post, post_time
+from yuqing.models import CHANNELS, Alert, Event, Post, news_since, post_time
 from yuqing.storage.base import Store
 from yuqing.storage.facets import Dimension, Tally
 from yuqing.timeutil import parse_iso
@@ -169,6 +173,10 @@ class DigestData:
     regions: list[tuple[str, int]]
     top_sources: list[tuple[str, int]]
     notable: list[PostRef] = field(default_factory=list)  # most negative, then newest
+    #: posts collected in the period but published before its news (``news_since``): the
+    #: backfill of an archive, in 采集信息 but not in 热点事件 / 重点信息; and that cut in words
+    backfill: int = 0
+    backfill_after: str = ""
     hot_table: list[HotRow] = field(default_factory=list)  # 热点问题表 (weekly, monthly)
     # weekly only: 政务新媒体 accounts whose ledger status changed, (account, old status)
     account_changes: list = field(default_factory=list)
@@ -229,10 +237,12 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     sources: Counter[str] = Counter()
     for sid, n in _posts(_collected(store, "source", cur)).items():
         sources[names.source(sid)] += n
-    event_posts = _posts(_collected(store, "event", cur))
+    # the period's news: what it collected less the backfill of older posts
+    news = news_since(period.start, cfg.settings.digest.backfill_after)
+    event_posts = _posts(_collected(store, "event", cur, posted_since=news))
     notable = store.find_posts(
         *cur, axis="collected", closed="left", order="sentiment", originals=True,
-        limit=NOTABLE_POSTS,
+        limit=NOTABLE_POSTS, posted_since=news,
     )  # fmt: skip
     # published in the period: the 热点问题表 of weekly and monthly digests
     period_posts = (
@@ -252,6 +262,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
                 closed="left",
                 order="sentiment",
                 limit=EVENT_SAMPLE,
+                posted_since=news,
             ),  # fmt: skip
             event_posts.get(e.id, 0),
             hot_trend(e, days),
@@ -262,8 +273,10 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     ]
     _attach_alerts(hot, store, period, cut, names)
 
+    collected = sum(cur_channels.values())
+    backfill = collected - _total(_collected(store, "all", cur, posted_since=news))
     headlines = [
-        Delta("采集信息", sum(cur_channels.values()), sum(prev_channels.values())),
+        Delta("采集信息", collected, sum(prev_channels.values())),
         Delta("新增事件", new_events[0], new_events[1]),
         Delta("新增预警", alerts.raised, alerts.previous),
         Delta("负面信息", negative[0], negative[1]),
@@ -309,7 +322,15 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
             for p in notable
         ],
         hot_table=_hot_table(cfg, store, period_posts, period.start, as_of),
+        backfill=backfill,
+        backfill_after=_span_text(cfg.settings.digest.backfill_after),
     )
+
+
+def _span_text(span: timedelta) -> str:
+    """``3 天``, ``36 小时``: a duration as the digest says it."""
+    hours = span.total_seconds() / 3600
+    return f"{hours / 24:g} 天" if hours % 24 == 0 else f"{hours:g} 小时"
 
 
 def hot_trend(e: Event, days: list[date]) -> list[float]:

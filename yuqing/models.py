@@ -225,6 +225,19 @@ def post_time(post: Post) -> datetime:
     return published
 
 
+def news_since(start: datetime, backfill_after: timedelta) -> datetime:
+    """The earliest :func:`post_time` of a post collected in a period beginning at ``start``
+    that is still *news* of that period: published in it, or at most ``backfill_after``
+    before it began (``digest.backfill_after``, 3 days by default: a post published yesterday
+    and collected today is news). One published earlier is a **backfill** — the first crawl
+    of a new source's archive, a board read for the first time, a long outage caught up:
+    stored, searchable, counted into its event and in what the period collected, but neither
+    a hot event nor a notable post of the period (the digest). Alerts need no such rule:
+    their windows are on :func:`post_time` already, as are events' ``first_seen`` and
+    ``last_seen`` (新增事件, the hotness rule) and the 热点问题表's periods."""
+    return start - backfill_after
+
+
 @dataclass
 class Event(_Record):
     id: str

@@ -109,6 +109,70 @@ def test_a_post_of_another_year_shows_its_year(filled):
     assert re.search(r" 11-2\d \d\d:\d\d</span>", page)  # this year's: without the year
 
 
+def test_a_backfill_is_collected_but_not_the_days_news(filled):
+    """The first crawl of an old archive (a new source, a board read for the first time)
+    collects messages published months ago. They became the day's 热点事件 (本日新增 30 条)
+    and 重点信息: the digest took a post for news of the day it was collected. Now a post
+    published more than ``digest.backfill_after`` (3 days) before the day is a backfill:
+    in 采集信息 and in its event, said in one line, not a hot event nor a notable post."""
+    from dataclasses import replace
+
+    from tests.dashboards.conftest import _post
+
+    cfg, store = filled
+    day = _day()
+    before = gather(cfg, store, day, NOW)
+    old = T0 - timedelta(days=200)
+    for i in range(30):  # a months-old issue, the hottest of all, collected today
+        p = _post(700 + i, "board", "message_board", f"某小区地下车库长期积水（{i}）", old)
+        store.upsert_post(
+            replace(p, crawled_at=T0, event_id="ev-archive", sentiment=-0.9, keywords=["积水"])
+        )
+    store.upsert_event(
+        replace(
+            store.get_event("ev-school"),
+            id="ev-archive",
+            title="某小区地下车库长期积水",
+            size=30,
+            hotness=99.0,
+            first_seen=old,
+            last_seen=old + timedelta(days=20),
+            hot_history=[],
+        )
+    )
+
+    def collected(i, when, eid):  # a post of an event seen today, collected on the day
+        p = _post(i, "board", "message_board", f"补充反映（{i}）", when, event_id=eid)
+        store.upsert_post(replace(p, crawled_at=T0 + timedelta(hours=1), sentiment=-1.0))
+        return p.url
+
+    last_month = collected(800, T0 - timedelta(days=30), "ev-water")  # its old messages too
+    edge = day.start - timedelta(days=3)  # published 3 days before the day: still news
+    news = collected(801, edge, "ev-school")
+    late = collected(802, edge - timedelta(minutes=1), "ev-school")
+
+    d = gather(cfg, store, day, NOW)
+    heads = {h.label: h.value for h in d.headlines}
+    assert heads["采集信息"] == {h.label: h.value for h in before.headlines}["采集信息"] + 33
+    assert heads["新增事件"] == {h.label: h.value for h in before.headlines}["新增事件"]
+    assert "ev-archive" not in [e.id for e in d.hot_events]
+    period = {e.id: e.period_posts for e in d.hot_events}
+    was = {e.id: e.period_posts for e in before.hot_events}
+    assert period == was | {"ev-school": was["ev-school"] + 1}
+    shown = {r.url for e in d.hot_events for r in e.posts} | {r.url for r in d.notable}
+    assert news in {r.url for r in d.notable}  # the most negative news of the day
+    assert not shown & {last_month, late} and not any("积水" in r.title for r in d.notable)
+    assert d.backfill == 32 and d.backfill_after == "3 天"
+    text = build(cfg, store, day, NOW).text
+    assert "其中补采的历史信息 32 条（发布早于本期开始 3 天以上）" in text
+    assert "某小区地下车库长期积水" not in text
+    # the setting decides: a year's grace makes the archive the day's news again
+    cfg.settings.digest.backfill_after = timedelta(days=365)
+    d = gather(cfg, store, day, NOW)
+    assert d.backfill == 0 and d.hot_events[0].id == "ev-archive"
+    assert d.hot_events[0].period_posts == 30
+
+
 def test_empty_day_says_so(filled):
     cfg, store = filled
     r = build(cfg, store, daily(date(2026, 10, 1), TZ), NOW)

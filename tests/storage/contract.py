@@ -147,6 +147,29 @@ class StoreContract:
                         want = expected_tally(posts, "all", start, end, axis, closed, -0.2)
                         assert {k: _rounded(v) for k, v in got.items()} == want, (t, closed)
 
+    def test_tally_and_find_posts_from_a_posted_floor(self, store):
+        """``posted_since``: a window's posts on either axis, less those posted before the
+        floor — on the collected axis, a period's collection without the backfill of older
+        posts (the digest's news, yuqing.models.news_since)."""
+        posts = aggregate_posts(store)
+        rnd = random.Random(5)
+        base = T0 - timedelta(days=1)
+        for trial in range(30):
+            start = base + timedelta(minutes=rnd.randint(0, 60 * 40))
+            end = start + timedelta(minutes=rnd.randint(60, 60 * 30))
+            floor = start - timedelta(minutes=rnd.randint(0, 300))
+            axis = rnd.choice(["posted", "collected"])
+            by = rnd.choice(DIMENSIONS)
+            news = [p for p in posts if axis_time(p, "posted") >= floor]
+            got = store.tally(by, start, end, axis=axis, closed="left", posted_since=floor)
+            want = expected_tally(news, by, start, end, axis, "left", -0.2)
+            assert {k: _rounded(t) for k, t in got.items()} == want, (by, axis, trial)
+            found = store.find_posts(start, end, axis=axis, closed="left", posted_since=floor)
+            inside = {p.id for p in news if start <= axis_time(p, axis) < end}
+            assert {p.id for p in found} == inside, (axis, trial)
+        late = [p for p in posts if axis_time(p, "posted") < axis_time(p, "collected") - HOUR]
+        assert late, "the fixture has posts collected long after they were posted"
+
     def test_tally_keys_and_min_posts(self, store):
         posts = aggregate_posts(store)
         start, end = T0 - timedelta(days=2), T0 + timedelta(days=2)
@@ -474,6 +497,9 @@ class StoreContract:
 
 
 FOCUS = [[], ["wage_arrears"], ["ecology"], ["wage_arrears", "ecology"]]
+
+
+HOUR = timedelta(hours=1)
 
 
 def aggregate_posts(store) -> list[Post]:

@@ -15,7 +15,7 @@ from yuqing.config.alerts_section import AlertSettings
 from yuqing.config.cluster_section import ClusterSettings
 from yuqing.config.console_section import ConsoleSettings
 from yuqing.config.nlp_section import NLPSettings
-from yuqing.config.types import Addresses, ClockTime, Interval, Sender, parse_duration
+from yuqing.config.types import Addresses, ClockTime, Duration, Interval, Sender, parse_duration
 from yuqing.levels import Level
 from yuqing.models import CHANNELS
 
@@ -90,6 +90,9 @@ class DigestSettings(Strict):
     recipients: Addresses = Field(default_factory=list)
     out_dir: str = "var/digests"
     state_path: str = "var/digest.db"  # who received which digest; the last scheduled day
+    #: a post published more than this before the period it was collected in is a backfill:
+    #: not a hot event or notable post of that period (yuqing.models.news_since)
+    backfill_after: Duration = parse_duration("3d")
 
 
 class Settings(Strict):

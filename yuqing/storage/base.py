@@ -172,10 +172,13 @@ class Store(ABC):
         below: float = -0.2,
         keys: Iterable[str] | None = None,
         min_posts: int = 1,
+        posted_since: datetime | None = None,
     ) -> dict[str, Tally]:
         """Counts per key of ``by`` (``facets.keys``); ``negative`` counts sentiment <
         ``below`` (a multiple of 0.1). Only ``keys`` when given; groups with fewer than
-        ``min_posts`` posts are left out."""
+        ``min_posts`` posts are left out. ``posted_since``: only posts whose ``posted`` time
+        is at or after it — with ``axis="collected"``, the window's collection without the
+        backfill of older posts (:func:`yuqing.models.news_since`)."""
 
     @abstractmethod
     def find_posts(
@@ -190,10 +193,11 @@ class Store(ABC):
         order: Literal["time", "sentiment"] = "time",
         originals: bool = False,
         limit: int | None = None,
+        posted_since: datetime | None = None,
     ) -> list[Post]:
         """The posts of one group in the window: newest first (``time``) or most negative
         first (``sentiment``; unscored count as 0; then newest). ``originals``: no copies
-        (posts with ``duplicate_of``)."""
+        (posts with ``duplicate_of``); ``posted_since`` as for :meth:`tally`."""
 
     @abstractmethod
     def last_post_time(self, source_id: str, until: datetime | None = None) -> datetime | None:

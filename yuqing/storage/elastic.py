@@ -286,9 +286,10 @@ class ElasticStore(Store):
         below=-0.2,
         keys=None,
         min_posts=1,
+        posted_since=None,
     ):
         return es_counts.tally(
-            self._search_posts, by, start, end, axis, closed, below, keys, min_posts
+            self._search_posts, by, start, end, axis, closed, below, keys, min_posts, posted_since
         )
 
     def find_posts(
@@ -303,8 +304,11 @@ class ElasticStore(Store):
         order="time",
         originals=False,
         limit=None,
+        posted_since=None,
     ) -> list[Post]:
-        query, sort = es_counts.find_query(start, end, by, key, axis, closed, order, originals)
+        query, sort = es_counts.find_query(
+            start, end, by, key, axis, closed, order, originals, posted_since
+        )
         if limit is not None:
             resp = self._search_posts(query=query, sort=sort, size=limit)
             return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]

@@ -35,6 +35,16 @@ def window(axis: str, start: datetime, end: datetime, closed: str) -> dict[str, 
     return {"range": {TIME[axis]: bounds}}
 
 
+def windows(
+    axis: str, start: datetime, end: datetime, closed: str, posted_since: datetime | None
+) -> list[dict[str, Any]]:
+    """The window's filter, and the ``posted_since`` floor when given."""
+    out = [window(axis, start, end, closed)]
+    if posted_since is not None:
+        out.append({"range": {TIME["posted"]: {"gte": to_iso(posted_since)}}})
+    return out
+
+
 def _metrics(below: float) -> dict[str, Any]:
     return {
         "scored": {"value_count": {"field": "sentiment"}},
@@ -67,10 +77,11 @@ def tally(
     below: float,
     keys: Iterable[str] | None,
     min_posts: int,
+    posted_since: datetime | None = None,
 ) -> dict[str, Tally]:
     """``search(**body)`` runs one search on the posts' read alias."""
     below_index(below)  # the same thresholds as the SQLite backend
-    filters = [window(axis, start, end, closed)]
+    filters = windows(axis, start, end, closed, posted_since)
     wanted = set(keys) if keys is not None else None
     if by == "all":
         resp = search(
@@ -117,9 +128,10 @@ def find_query(
     closed: str,
     order: str,
     originals: bool,
+    posted_since: datetime | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(query, sort) for ``Store.find_posts``."""
-    filters: list[dict[str, Any]] = [window(axis, start, end, closed)]
+    filters: list[dict[str, Any]] = windows(axis, start, end, closed, posted_since)
     if by != "all":
         filters.append({"term": {FIELD[by]: key}})
     query: dict[str, Any] = {"filter": filters}

@@ -297,8 +297,11 @@ class SQLiteStore(Store):
         below=-0.2,
         keys=None,
         min_posts=1,
+        posted_since=None,
     ):
-        return sqlite_counts.tally(self.db, by, start, end, axis, closed, below, keys, min_posts)
+        return sqlite_counts.tally(
+            self.db, by, start, end, axis, closed, below, keys, min_posts, posted_since
+        )
 
     def find_posts(
         self,
@@ -312,10 +315,11 @@ class SQLiteStore(Store):
         order="time",
         originals=False,
         limit=None,
+        posted_since=None,
     ) -> list[Post]:
         span = (start.timestamp(), end.timestamp())
         docs = sqlite_counts.find_posts(
-            self.db, span, by, key, axis, closed, order, originals, limit
+            self.db, span, by, key, axis, closed, order, originals, limit, posted_since
         )
         return [Post.from_dict(json.loads(doc)) for doc in docs]
 

@@ -91,14 +91,16 @@ def tally(
     below: float,
     wanted: Iterable[str] | None,
     min_posts: int,
+    posted_since: datetime | None = None,
 ) -> dict[str, Tally]:
     j = below_index(below)
     want = set(wanted) if wanted is not None else None
     out: dict[str, Tally] = {}
     a, b = start.timestamp(), end.timestamp()
     h0, h1 = _window(a, b, closed)
-    if by == "event" or h0 >= h1:
-        _edge(db, out, by, axis, (a, b), closed, j, want)
+    floor = posted_since.timestamp() if posted_since is not None else None
+    if by == "event" or h0 >= h1 or floor is not None:  # hourly counts know one axis only
+        _edge(db, out, by, axis, (a, b), closed, j, want, floor)
     else:  # partial hour, whole hours, partial hour
         _edge(db, out, by, axis, (a, h0 * HOUR), "left" if closed == "left" else "open", j, want)
         _hours(db, out, by, axis, h0, h1, j, want)
@@ -126,12 +128,16 @@ _RANGE = {
 }
 
 
-def _edge(db, out, by, axis, span, closed, j, want) -> None:
-    """Count posts in a range (a partial hour, or any window for events) from their columns."""
+def _edge(db, out, by, axis, span, closed, j, want, floor: float | None = None) -> None:
+    """Count posts in a range (a partial hour, or any window for events) from their columns
+    (``floor``: only those posted at or after it)."""
     if span[1] < span[0]:
         return
     cond = _RANGE[closed].format(t=_TIME[axis])
     args: list = list(span)
+    if floor is not None:
+        cond += " AND post_ts >= ?"
+        args.append(floor)
     if by == "event" and want is not None:
         marks = ",".join("?" * len(want))
         cond += f" AND event_id IN ({marks})"
@@ -153,10 +159,15 @@ def _edge(db, out, by, axis, span, closed, j, want) -> None:
                 t.negativity_sum += max(0.0, -s)
 
 
-def find_posts(db, span, by, key, axis, closed, order, originals, limit) -> list[str]:
+def find_posts(
+    db, span, by, key, axis, closed, order, originals, limit, posted_since=None
+) -> list[str]:
     """Documents of one group's posts in a window (see ``Store.find_posts``)."""
     t = _TIME[axis]
     cond, args = _RANGE[closed].format(t=t), list(span)
+    if posted_since is not None:
+        cond += " AND post_ts >= ?"
+        args.append(posted_since.timestamp())
     if by == "focus":
         cond += " AND instr(focus, ?) > 0"
         args.append(f",{key},")
