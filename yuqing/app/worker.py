@@ -1,19 +1,22 @@
 """``yuqing worker`` (and ``yuqing run`` with ``cluster.role: worker``): a crawl worker taking
 requests from the shared frontier until SIGTERM/SIGINT, which stop it cleanly — the requests
 in flight are given back to the frontier, and the source crawls it was in the middle of are
-reported interrupted (exit status 1, as a stopped ``yuqing crawl``). See ``yuqing.crawlers.frontier``.
+reported interrupted (the line a stopped ``yuqing crawl`` prints, as a ``warning:``; a requested
+stop is a worker's normal end — a deploy, systemd — so the exit status stays 0: nothing is lost,
+the other workers take the rest up). See ``yuqing.crawlers.frontier``.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 from yuqing.cluster import node_id
 from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.frontier.spider import FrontierSpider
 from yuqing.crawlers.frontier.worker import worker_settings
 from yuqing.crawlers.nlp_pool import start_pool
-from yuqing.crawlers.runner import REQUEUED, check_interrupted, load_nlp
+from yuqing.crawlers.runner import REQUEUED, CrawlError, check_interrupted, load_nlp
 from yuqing.crawlers.summary import CrawlSummary
 from yuqing.errors import YuqingError
 
@@ -45,5 +48,8 @@ def run_worker(cfg, store, with_nlp: bool = True) -> str:
     log.warning("worker %s stopped", worker)
     # stopped in the middle of source crawls (FrontierSpider.stopped_mid_crawl): said as a
     # stopped `yuqing crawl` says it, but the rest of them is back on the frontier
-    check_interrupted(ctx.summary, rest=REQUEUED)
+    try:
+        check_interrupted(ctx.summary, rest=REQUEUED)
+    except CrawlError as exc:
+        print(f"warning: {exc.line()}", file=sys.stderr)
     return worker

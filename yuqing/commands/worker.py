@@ -19,7 +19,7 @@ def worker(ctx: click.Context, no_nlp: bool) -> None:
     with `cluster.role: scheduler`) puts due sources on the frontier; any number of workers
     on any number of machines crawl them. On SIGTERM the requests in flight are given back;
     stopped in the middle of source crawls, it names them as `yuqing crawl` does
-    (interrupted) and exits with status 1.
+    (interrupted), as a warning: a requested stop is its normal end (exit status 0).
 
     \b
     Example:
