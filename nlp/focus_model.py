@@ -274,22 +274,51 @@ _PARTS: dict[re.Pattern, tuple[tuple[re.Pattern, re.Pattern], ...]] = {
 }
 
 
+#: per pattern, words that undo a match in its sentence (from the match's sentence's start to
+#: the end of the sentence it ends in): RULES.md puts pensions and social-insurance benefits
+#: out of wage_arrears' scope — 退休人员的工资没发 is a pension, 生育津贴拿不到 a maternity
+#: benefit, not pay owed to workers (on the hand-labelled train and dev rows the words share a
+#: wage match's sentence in 4 messages, none of them wage_arrears)
+_SENTENCE_NOT: dict[re.Pattern, re.Pattern] = {
+    _PATTERNS["wage_arrears"][0]: re.compile(
+        r"退休|离休|生育津贴|生育保险|失业金|失业保险金|抚恤|遗属|丧葬"
+    ),
+}
+_SENTENCE_END = re.compile(r"[。!?！？\n]")
+
+
 def _search(rx: re.Pattern, text: str) -> re.Match | None:
     """``rx.search(text)``, skipped where a word every match contains is missing (for a
-    pattern of ``_PARTS``: per rule)."""
+    pattern of ``_PARTS``: per rule); for a pattern of ``_SENTENCE_NOT`` the first match whose
+    sentence holds none of its words."""
+    veto = _SENTENCE_NOT.get(rx)
+    pos = 0
+    while True:
+        m = _search_from(rx, text, pos)
+        if m is None or veto is None:
+            return m
+        start = max(text.rfind(c, 0, m.start()) for c in "。!?！？\n") + 1
+        e = _SENTENCE_END.search(text, m.end())
+        end = e.start() if e is not None else len(text)
+        if veto.search(text, start, end) is None:
+            return m
+        pos = m.start() + 1  # a later match may start in the next sentence
+
+
+def _search_from(rx: re.Pattern, text: str, pos: int) -> re.Match | None:
     parts = _PARTS.get(rx)
     if parts is not None:
         best = None
         for part, words in parts:
-            if words.search(text) is not None:
-                m = part.search(text)
+            if words.search(text, pos) is not None:
+                m = part.search(text, pos)
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
         return best
     need = _NEEDS.get(rx)
-    if need is not None and need.search(text) is None:
+    if need is not None and need.search(text, pos) is None:
         return None
-    return rx.search(text)
+    return rx.search(text, pos)
 
 
 #: topics whose lexicon terms are taken as evidence only in the message's opening (title and
@@ -328,7 +357,7 @@ def weak_labels(
             pos = True
         pat = _PATTERNS.get(t)
         where = text[:_OPENING] if t in _PATTERN_OPENING else text
-        if pat is not None and (pat[1] is None or category in pat[1]) and pat[0].search(where):
+        if pat is not None and (pat[1] is None or category in pat[1]) and _search(pat[0], where):
             pos = True
         neg = _NOT.get(t)
         if pos and neg is not None and neg.search(text) and _CATEGORY_TOPIC.get(category) != t:
@@ -546,6 +575,7 @@ def train_focus_model(
     untagged: Sequence[str] = (),
     scope_required: Sequence[str] = (),
     floor_keeps_goal: bool = False,
+    floor_parts: bool = False,
 ) -> FocusModel:
     """Fit on normalized ``texts`` with gold ``categories`` (for the weak labels only), their
     content ``tokens`` and the category model's *out-of-fold* probabilities ``cat_proba``.
@@ -591,7 +621,13 @@ def train_focus_model(
     ``floor_keeps_goal`` (with ``precision_floor``): where no setting reaches the floor with
     support, the settings chosen before stay if they meet ``target_precision``, and a pattern
     layer just under the target is handed to the floor (which may raise its threshold) instead
-    of being dropped. Tried in the sixth round, not shipped (docs/nlp.md)."""
+    of being dropped. Tried in the sixth round, not shipped (docs/nlp.md).
+
+    ``floor_parts`` (with ``precision_floor``): the floor holds for each rule that lowers the
+    word model's bar too — the pattern layer's tags beyond the word model's, the lexicon
+    rule's beyond both must each reach the floor on these rows — not only for the topic's tags
+    together, where a rule's few, less precise tags hide behind the word model's many precise
+    ones (:func:`_floor`'s ``parts``)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -680,6 +716,7 @@ def train_focus_model(
                 precision_floor,
                 allowed=None if t not in scope_required else in_scope[hand],
                 goal=target_precision if floor_keeps_goal else None,
+                parts=floor_parts,
             )
             thresholds[j], layer_th, override[j] = fl["word"], fl["layer"], fl["override"]
             if layer_th is None:
@@ -716,6 +753,7 @@ def train_focus_model(
             "floor_hand_oof": floor_oof,
             "untagged": [t for t in topics if t in untagged],
             "floor_keeps_goal": floor_keeps_goal,
+            "floor_parts": floor_parts,
             "n": len(texts),
             "C": C,
             "class_weight": "balanced" if balanced else None,
@@ -859,6 +897,7 @@ def _floor(
     margin: float = 0.1,
     allowed: np.ndarray | None = None,
     goal: float | None = None,
+    parts: bool = False,
 ) -> dict:
     """The per-topic precision floor on the hand-labelled rows' out-of-fold evidence: ``p``
     the word model's probabilities, ``q`` the pattern layer's, ``lexicon`` where the lexicon
@@ -873,7 +912,10 @@ def _floor(
     only when it loses no recall on these rows (a tag-free gain here, not necessarily out of
     sample); where none qualifies, the settings before if their precision reaches ``goal`` (the
     floor is a margin over the goal: a topic that meets the goal is not cut further for a
-    floor its support cannot show), else the one with the best Wilson bound. Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
+    floor its support cannot show), else the one with the best Wilson bound. ``parts``: a
+    setting qualifies only if the tags the layer adds beyond the word model's, and those the
+    lexicon rule adds beyond both, are each at least ``floor`` precise (where there are any).
+    Returns ``word``, ``layer``, ``override``, the ``precision`` and ``recall``
     there and ``before`` ([precision, recall] of the settings before)."""
     y = np.asarray(y, dtype=bool)
     steps = [round(float(x), 2) for x in np.arange(0.5, 0.951, 0.05)]
@@ -888,12 +930,16 @@ def _floor(
         for lt in layers:
             for w in words:
                 tag = p >= w
+                added = []  # per rule lowering the bar: the tags it adds
                 if lt is not None:
+                    added.append((q >= lt) & ~tag)
                     tag = tag | (q >= lt)
                 if ov:
+                    added.append(lexicon & ~tag)
                     tag = tag | lexicon
                 if allowed is not None:
                     tag = tag & allowed
+                    added = [a & allowed for a in added]
                 n = int(tag.sum())
                 prec = float(y[tag].mean()) if n else 0.0
                 rec = float(y[tag].sum() / max(int(y.sum()), 1))
@@ -907,7 +953,10 @@ def _floor(
                 if before is None:
                     before, first = [cand["precision"], cand["recall"]], cand
                 low = _wilson_low(prec, n) if n else 0.0
-                if prec >= floor and low >= floor - margin:
+                parts_hold = not parts or all(
+                    not a.any() or float(y[a].mean()) >= floor for a in added
+                )
+                if prec >= floor and low >= floor - margin and parts_hold:
                     key = (rec, prec)
                     if best_key is None or key > best_key:
                         best, best_key = cand, key

@@ -51,6 +51,11 @@ VARIANTS: dict[str, dict] = {
         "untagged": ("food_drug",),
         "floor_keeps_goal": True,
     },
+    "floor88_parts_no_food": {
+        "precision_floor": 0.88,
+        "untagged": ("food_drug",),
+        "floor_parts": True,
+    },
     "floor88_scope": {"precision_floor": 0.88, "scope_required": ("real_estate_finance",)},
     "floor88_scope_no_food": {
         "precision_floor": 0.88,
@@ -85,6 +90,19 @@ def main(argv: list[str] | None = None) -> None:
         help="score only the rows hand-labelled in these rounds ('' = all learned from): to "
         "compare label sets on the same rows",
     )
+    ap.add_argument(
+        "--score-unlearned",
+        action="store_true",
+        help="with --label-rounds: score the rows hand-labelled in the other rounds too (they "
+        "keep their weak labels in training; out of fold, so an estimate on them as well)",
+    )
+    ap.add_argument(
+        "--dump",
+        default="",
+        help="write each scored row's out-of-fold evidence (pickle: per row the word model's "
+        "probabilities, the pattern layer's, the tags, the hand labels, the round) for the "
+        "last variant",
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument(
         "--errors",
@@ -111,20 +129,26 @@ def main(argv: list[str] | None = None) -> None:
     learn = _rounds(args.label_rounds)
     gold = [g for g, k in zip(hand_labels(args.train, HAND_LABELS, learn), keep, strict=True) if k]
     score = _rounds(args.score_rounds)
-    scored = [
-        g is not None
-        for g, k in zip(hand_labels(args.train, HAND_LABELS, score), keep, strict=True)
-        if k
+    scored_labels = [
+        g for g, k in zip(hand_labels(args.train, HAND_LABELS, score), keep, strict=True) if k
     ]
+    scored = [g is not None for g in scored_labels]
+    # the labels rows are scored against: the learned ones, or (--score-unlearned) any round's
+    truth = [
+        g if g is not None or not args.score_unlearned else s
+        for g, s in zip(gold, scored_labels, strict=True)
+    ]
+    rounds_of = _round_of(args.train, keep)
     texts, tokens = rows["texts"], rows["tokens"]
     if len(gold) != len(texts):
         raise SystemExit(f"{cache}: made for other held-out rows; delete it")
     proba, labels = rows["proba"], rows["labels"]
-    hand = [k for k, g in enumerate(gold) if g is not None and scored[k]]
+    hand = [k for k, g in enumerate(truth) if g is not None and scored[k]]
     results = {}
     for name in args.variants.split(","):
         t0 = time.perf_counter()
         pred: dict[int, list[str]] = {}
+        detail: dict[int, dict] = {}
         for tr, te in KFold(5, shuffle=True, random_state=0).split(texts):
             model = train_focus_model(
                 [texts[k] for k in tr],
@@ -138,14 +162,33 @@ def main(argv: list[str] | None = None) -> None:
             )
             tagger = ModelFocusTagger(model, lexicon)
             for k in te:
-                if gold[k] is not None:
+                if truth[k] is not None:
                     pred[k] = tagger.tag(texts[k], tokens[k], labels, proba[k]).topics
-        every = [k for k, g in enumerate(gold) if g is not None]
+                    if args.dump:
+                        detail[k] = _detail(model, tagger, texts[k], tokens[k], labels, proba[k])
+        every = [k for k, g in enumerate(truth) if g is not None]
         if args.errors:
-            _write_errors(args.errors, texts, rows["categories"], gold, pred, every)
+            _write_errors(args.errors, texts, rows["categories"], truth, pred, every)
+        if args.dump:
+            dump = [
+                {
+                    "row": k,
+                    "round": rounds_of[k],
+                    "learned": gold[k] is not None,
+                    "category": rows["categories"][k],
+                    "gold": truth[k],
+                    "pred": pred[k],
+                    "text": texts[k],
+                    **detail[k],
+                }
+                for k in every
+            ]
+            Path(args.dump).write_bytes(pickle.dumps(dump))
         sets = [("", hand)] if len(hand) == len(every) else [("", hand), (" all", every)]
+        if args.score_unlearned:  # the learned rounds' rows, then with the others' too
+            sets = [("", [k for k in hand if gold[k] is not None]), (" +unlearned", hand)]
         for suffix, ks in sets:
-            m = focus_metrics([gold[k] for k in ks], [pred[k] for k in ks], topics)
+            m = focus_metrics([truth[k] for k in ks], [pred[k] for k in ks], topics)
             results[name + suffix] = m
             print(
                 f"{name}{suffix} ({len(ks)} hand-labelled rows, {time.perf_counter() - t0:.0f} s):"
@@ -160,6 +203,44 @@ def main(argv: list[str] | None = None) -> None:
 
         print(json.dumps(results, ensure_ascii=False))
     del np
+
+
+def _round_of(train: str, keep: list[bool]) -> list[int | None]:
+    """Per learned-from row: the round its hand label came from (None: not hand-labelled)."""
+    import csv
+
+    with open(HAND_LABELS, encoding="utf-8") as fh:
+        rnd = {r["id"]: int(r.get("round") or 1) for r in csv.DictReader(fh)}
+    with open(train, encoding="utf-8") as fh:
+        ids = [r["id"] for r in csv.DictReader(fh)]
+    return [rnd.get(i) for i, k in zip(ids, keep, strict=True) if k]
+
+
+def _detail(model, tagger, text, tokens, labels, proba) -> dict:
+    """One row's evidence as the tagger weighs it: per topic the word model's probability, the
+    pattern layer's (None: layer off), the thresholds."""
+    import math
+
+    import numpy as np
+
+    from yuqing.nlp.focus_model import _COMPATIBLE, _OPENING, _strong, evidence_features
+
+    p = model.proba(tokens, labels, proba)
+    terms, opening = tagger.lexicon.terms(text), tagger.lexicon.terms(text[:_OPENING])
+    category = labels[int(np.argmax(proba))]
+    out: dict = {"p": {}, "q": {}, "word_th": {}, "layer_th": {}, "predicted_category": category}
+    for i, t in enumerate(model.topics):
+        out["p"][t] = float(p[i])
+        out["word_th"][t] = model.thresholds[i]
+        w = model.evidence_coef[i]
+        if w is None:
+            out["q"][t], out["layer_th"][t] = None, None
+            continue
+        strong = _strong(tagger.lexicon, t, terms, opening) and category in _COMPATIBLE.get(t, ())
+        f = evidence_features(text, t, float(p[i]), strong)
+        z = float(np.dot(w[:-1], f) + w[-1])
+        out["q"][t], out["layer_th"][t] = 1.0 / (1.0 + math.exp(-z)), model.evidence_thresholds[i]
+    return out
 
 
 def _ci(v: dict) -> str:

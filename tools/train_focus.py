@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 #: the shipped settings and the training steps live in the package (``yuqing train --focus``
 #: uses them too); imported here under their old names for tools/cv_focus.py and the tests
 from yuqing.nlp.focus_training import (  # noqa: E402
+    FLOOR_PARTS,
     FOCUS_PROVENANCE,
     PRECISION_FLOOR,
     SCOPE_REQUIRED,
@@ -48,6 +49,7 @@ HAND_LABELS = ROOT / "data" / "focus_eval" / "train_focus.csv"
 HELD_OUT = ROOT / "data" / "focus_eval" / "test_focus.csv"
 
 __all__ = [
+    "FLOOR_PARTS",
     "FOCUS_PROVENANCE",
     "HAND_LABELS",
     "HAND_ROUNDS",
@@ -104,6 +106,13 @@ def main(argv: list[str] | None = None) -> None:
         help="train_focus_model(floor_keeps_goal=True): the sixth round's variant, not shipped",
     )
     ap.add_argument(
+        "--floor-parts",
+        action=argparse.BooleanOptionalAction,
+        default=FLOOR_PARTS,
+        help="train_focus_model(floor_parts=…): the floor holds for the tags each rule lowering "
+        "the word model's bar adds",
+    )
+    ap.add_argument(
         "--cache",
         default="",
         help="the prepared rows and out-of-fold category probabilities tools/cv_focus.py "
@@ -153,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         untagged=[t for t in args.untagged.split(",") if t],
         scope_required=[t for t in args.scope_required.split(",") if t],
         floor_keeps_goal=args.floor_keeps_goal,
+        floor_parts=args.floor_parts,
     )
     meta = model.metadata
     path = model_file.save(model, args.out, kind=KIND, metadata=meta)

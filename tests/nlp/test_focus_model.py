@@ -180,6 +180,31 @@ def test_precision_floor_picks_the_known_stricter_settings():
     assert (fl["word"], fl["precision"], fl["recall"]) == (0.5, 0.85, 1.0)
 
 
+def test_precision_floor_over_parts_judges_each_rule_on_the_tags_it_adds():
+    """floor_parts: 40 sure word tags (all right) let a layer through whose 10 added tags are 7
+    right (0.70) — the topic's tags together are 47 of 50 (0.94); judged on what it adds, the
+    layer rises to where its added tags reach the floor (0.8: 5 of 5) or goes."""
+    from yuqing.nlp.focus_model import _floor
+
+    p = np.array([0.9] * 40 + [0.1] * 60)
+    q = np.array([0.0] * 40 + [0.85] * 5 + [0.6] * 5 + [0.0] * 50)
+    y = np.array([1] * 45 + [1, 1, 0, 0, 0] + [1] * 5 + [0] * 45)
+    none = np.zeros(100, dtype=bool)
+    fl = _floor(p, q, none, y, 0.5, 0.5, False, 0.88)
+    assert (fl["word"], fl["layer"]) == (0.5, 0.5) and fl["precision"] == 0.94
+    fl = _floor(p, q, none, y, 0.5, 0.5, False, 0.88, parts=True)
+    assert (fl["word"], fl["layer"]) == (0.5, 0.65) and fl["precision"] == 1.0
+    assert fl["recall"] == round(45 / 52, 4)
+    # the lexicon rule likewise, on what it adds beyond the word model and the layer
+    lex = np.zeros(100, dtype=bool)
+    lex[50:55] = True  # 5 right ones the others miss ...
+    lex[60:64] = True  # ... and 4 wrong: 5 of 9
+    fl = _floor(p, np.zeros(100), lex, y, 0.5, None, True, 0.88)
+    assert fl["override"] is True
+    fl = _floor(p, np.zeros(100), lex, y, 0.5, None, True, 0.88, parts=True)
+    assert fl["override"] is False and fl["precision"] == 1.0
+
+
 def _training_set():
     """A small training set: the ecology and wage texts, each category's one-hot probabilities,
     with the shipped segmenter (lexicon, texts, categories, tokens, probabilities, labels,
@@ -428,7 +453,8 @@ def test_the_pattern_layer_lets_a_plain_words_message_through_never_out_of_scope
 
 
 def _plain_evidence_features(text, topic, p, strong):
-    """evidence_features as first written: every pattern searched over its part."""
+    """evidence_features as first written: every pattern searched over its part (a match
+    undone by its sentence's words skipped)."""
     import math
 
     from yuqing.nlp.focus_model import _NOT, _PATTERNS
@@ -438,12 +464,30 @@ def _plain_evidence_features(text, topic, p, strong):
     return np.array(
         [
             math.log(q / (1 - q)),
-            float(bool(pat and pat[0].search(text[:_OPENING]))),
-            float(bool(pat and pat[0].search(text))),
+            float(bool(pat and _plain_search(pat[0], text[:_OPENING]))),
+            float(bool(pat and _plain_search(pat[0], text))),
             float(bool(neg and neg.search(text))),
             float(strong),
         ]
     )
+
+
+def _plain_search(rx, text):
+    """The first match of ``rx`` whose sentence holds no word of its ``_SENTENCE_NOT``
+    pattern (matches tried one by one, no shortcut): what ``_search`` finds."""
+    import re
+
+    from yuqing.nlp.focus_model import _SENTENCE_NOT
+
+    veto, k = _SENTENCE_NOT.get(rx), 0
+    while (m := rx.search(text, k)) is not None:
+        start = max(text.rfind(c, 0, m.start()) for c in "。!?！？\n") + 1
+        tail = re.search(r"[。!?！？\n]", text[m.end() :])
+        end = m.end() + tail.start() if tail else len(text)
+        if veto is None or not veto.search(text[start:end]):
+            return m
+        k = m.start() + 1
+    return None
 
 
 def test_pattern_search_shortcuts_equal_plain_search():
@@ -481,7 +525,7 @@ def test_pattern_search_shortcuts_equal_plain_search():
                 for m in part.finditer(text):
                     assert need.search(m.group(0)), (part.pattern, m.group(0))
             for part in (text, text[:_OPENING]):
-                a, b = rx.search(part), _search(rx, part)
+                a, b = _plain_search(rx, part), _search(rx, part)
                 assert (a and a.span()) == (b and b.span())
         for topic in _PATTERNS:
             assert np.array_equal(
@@ -517,6 +561,28 @@ def test_wages_owed_in_residents_words_need_work_and_unpaid_money():
         assert (rx.search(text) is None) == (_search(rx, text) is None)
         for m in rx.finditer(text):
             assert _NEEDS[rx].search(m.group(0)), m.group(0)
+
+
+def test_a_pension_or_benefit_not_paid_is_no_wage_match():
+    """RULES.md puts pensions and social-insurance benefits out of wage_arrears' scope: a pay
+    word owed in a sentence about retirees' pay or a maternity benefit is no wage match (weak
+    label, pattern evidence); wages owed in the next sentence still are."""
+    from yuqing.nlp.focus_model import _PATTERNS, _search, evidence_features
+
+    rx = _PATTERNS["wage_arrears"][0]
+    for text in map(
+        normalize,
+        (
+            "县邮政退休人员的工资几个月没发了\n尊敬的领导：两个月都没发退休工资了",
+            "生育津贴拿不到，有补救的方法吗？本人请了5个月产假",
+        ),
+    ):
+        assert _search(rx, text) is None, text
+        assert "wage_arrears" not in _weak(text, "劳动和社会保障"), text
+        assert evidence_features(text, "wage_arrears", 0.3, False)[1:3].tolist() == [0, 0]
+    owed = normalize("退休金没发。公司还拖欠我们工资三个月")
+    assert _search(rx, owed).group(0) == "拖欠我们工资"
+    assert "wage_arrears" in _weak(owed, "劳动和社会保障")
 
 
 def test_a_small_businesss_red_tape_in_residents_words_is_business_env():
