@@ -114,14 +114,19 @@ def check(ctx, rules, as_json) -> None:
         if n
     ]
     if out["failed"]:  # SMTP or a webhook down: queued, retried by the outbox
-        why = "; ".join(dict.fromkeys(out["errors"]))  # the same cause once
-        broken.append(
-            f"{out['failed']} message(s) not delivered ({why}), kept in the outbox and "
-            "retried (`yuqing alerts outbox`)"
-        )
+        broken.append(_undelivered(out["failed"], out["errors"]))
     if broken:
         fix = "; fix the files named above (`yuqing config check`)" if out["problems"] else ""
         raise YuqingError(f"alerts check: {' and '.join(broken)}; everything else ran{fix}")
+
+
+def _undelivered(failed: int, errors) -> str:
+    """Messages a run could not deliver (SMTP or a webhook down), said once per cause."""
+    why = "; ".join(dict.fromkeys(errors))
+    return (
+        f"{failed} message(s) not delivered ({why}), kept in the outbox and retried "
+        "(`yuqing alerts outbox`)"
+    )
 
 
 @alerts.command("list")
@@ -221,10 +226,8 @@ def level(ctx, alert_id, level, reason, by) -> None:
     click.echo(_line(a))
     click.echo(f"{report.sent} message(s) sent, {report.failed} failed, {report.held} held")
     if report.failed:
-        why = "; ".join(dict.fromkeys(report.errors))
         raise YuqingError(
-            f"alerts level: the level was changed, but {report.failed} message(s) were not "
-            f"delivered ({why}); kept in the outbox and retried (`yuqing alerts outbox`)"
+            f"alerts level: the level was changed, but {_undelivered(report.failed, report.errors)}"
         )
 
 
