@@ -24,7 +24,7 @@ from yuqing.alerts.rules.base import Match, RuleType
 from yuqing.alerts.settings import AlertSettings, alert_settings
 from yuqing.alerts.snapshot import Snapshot
 from yuqing.errors import one_line
-from yuqing.levels import raise_level, rank
+from yuqing.levels import max_level, raise_level, rank
 from yuqing.models import Alert
 from yuqing.storage.base import AlertHead, Store
 from yuqing.timeutil import now as _now
@@ -145,9 +145,12 @@ class Engine:
                 break
             before = prior.get((rule.rule.id, alias))
         grown = False
-        if before and match.size and before.size:
+        # after a 研判 lowered the standing alert, a match up to the level it held before
+        # is the same matter the duty office judged: it joins that alert (unless it grew)
+        ceiling = max_level(before.level, before.ceiling or before.level) if before else None
+        if before and ceiling and match.size and before.size:
             if match.size >= before.size * self.settings.growth_factor and rank(level) <= rank(
-                before.level
+                ceiling
             ):
                 level, grown = raise_level(before.level), True
         silenced = (dismissed or {}).get(match.event_id or "")
@@ -157,9 +160,11 @@ class Engine:
         aid = alert_id(rule.rule.id, match.subject, bucket_start(now, rule.window), level)
         if (
             before
+            and ceiling
             and before.id != aid
-            and rank(level) <= rank(before.level)
-            and now - before.created_at < quiet
+            and not grown
+            and rank(level) <= rank(ceiling)
+            and now - max(before.created_at, before.judged_at or before.created_at) < quiet
         ):
             return Decision(rule, match, level, suppressed_by=before.id)
         if before is not None and before.id == aid:  # raised in this window already: the

@@ -12,8 +12,9 @@ address. State kept on the alert (all in ``evidence`` unless noted):
   status: pending|approved|rejected, decided_by}``; an approved extension sets
   ``extended_until`` (the new 办结时限)
 * ``merged_into`` (a duplicate closed into another alert), ``dismissed`` (不予关注)
-* ``original_level`` (the level the alert was raised at, once its level was changed) and
-  ``relevel_due`` (deadlines a level change fixed, see ``workflow.relevel_due``); ``Alert.level``
+* ``original_level`` (the level the alert was raised at, once its level was changed),
+  ``highest_level`` (the highest level it has held: the rules' matches up to it join the
+  alert after a lowering, see ``Engine.decide``) and ``relevel_due`` (deadlines a level change fixed, see ``workflow.relevel_due``); ``Alert.level``
   is always the current level
 
 Status stays the export contract's ``open | acked | resolved | escalated``.
@@ -26,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from yuqing.alerts.workflow import WorkflowError, current, escalation_targets, relevel_due
-from yuqing.levels import CHOICES, LABELS, LEVELS, rank
+from yuqing.levels import CHOICES, LABELS, LEVELS, max_level, rank
 from yuqing.models import Alert
 from yuqing.storage.base import Store
 
@@ -446,6 +447,9 @@ def relevel(engine, alert: Alert, now: datetime, actor: Actor, level: str, reaso
         UNRESOLVED,
         evidence={
             "original_level": alert.evidence.get("original_level", alert.level),
+            "highest_level": max_level(
+                alert.evidence.get("highest_level", alert.level), alert.level, level
+            ),
             "relevel_due": relevel_due(alert, level, engine.settings, now),
         },
         note={"from": alert.level, "to": level, "n": n, "note": reason[:500]},

@@ -171,3 +171,49 @@ def test_notices_are_not_folded_or_held_by_the_rate_limit(make_rig, smtp_sink):
     assert (report.sent, report.held, report.batched) == (2, 0, 0)
     subjects = [m["Subject"] for _, m in smtp_sink.messages[1:]]
     assert [s[:12] for s in subjects] == ["【橙色预警】【等级上调】", "【蓝色提示】【等级下调】"]
+
+
+def test_a_lowered_alert_takes_the_rules_matches_up_to_its_former_level(make_rig, smtp_sink):
+    rig = make_rig([{**HOT, "window": "1h"}])  # orange
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
+    (alert,) = rig.check_and_deliver(T0)[0].created
+    assert alert.level == "orange"
+    at = T0 + timedelta(minutes=30)
+    lowered = handling.relevel(rig.engine(), alert, at, DUTY, "blue", "经核实为个案，已平息")
+    assert lowered.evidence["highest_level"] == "orange"
+    rig.deliverer().run_once(at)
+    sent = len(smtp_sink.messages)
+
+    # two windows on, the event as hot and as large as when alerted: the matter the duty
+    # office judged, not a new alert at the rule's orange
+    at = T0 + timedelta(hours=2)
+    rig.store.upsert_event(make_event("e1", when=at, focus=["wage_arrears"]))
+    result, report = rig.check_and_deliver(at)
+    assert result.created == [] and report.sent == 0
+    assert [d.suppressed_by for d in result.decisions] == [alert.id]
+    kept = rig.store.get_alert(alert.id)
+    assert kept.level == "blue" and "superseded_by" not in kept.evidence
+    assert len(smtp_sink.messages) == sent
+
+    # the event doubled since its alert: growth escalates one level from the judged level
+    at = T0 + timedelta(hours=3)
+    rig.store.upsert_event(make_event("e1", size=20, when=at, focus=["wage_arrears"]))
+    result, _ = rig.check_and_deliver(at)
+    (grown,) = result.created
+    assert grown.level == "yellow" and grown.evidence["escalated_from"] == "blue"
+    assert grown.evidence["supersedes"] == alert.id
+    assert all(m["Subject"].startswith("【黄色预警】") for _, m in smtp_sink.messages[sent:])
+
+
+def test_a_lowered_alert_stays_quiet_for_realert_from_the_judgement(make_rig):
+    rig = make_rig([{**HOT, "window": "1h"}])
+    rig.store.upsert_event(make_event("e1", focus=["wage_arrears"]))
+    (alert,) = rig.check_and_deliver(T0)[0].created
+    judged = T0 + timedelta(hours=20)
+    handling.relevel(rig.engine(), alert, judged, DUTY, "yellow", "影响有限")
+    for hours, quiet in ((23, True), (44, False)):  # realert 24h counted from the 研判
+        at = judged + timedelta(hours=hours)
+        rig.store.upsert_event(make_event("e1", when=at, focus=["wage_arrears"]))
+        (d,) = rig.engine().check(at).decisions
+        assert (d.suppressed_by == alert.id) is quiet
+        assert quiet or (d.created and d.level == "orange")

@@ -347,7 +347,13 @@ class StoreContract:
             {"subject": "event:e1", "size": 4},
             {"subject": "event:e1", "superseded_by": "a2", "size": 2.5},
             {"subject": "event:e1", "dismissed": True, "outcome": "不予关注"},
-            {"subject": "source:s", "history": [{"action": "remind"}]},
+            {
+                "subject": "source:s",
+                "history": [{"action": "remind"}],
+                "original_level": "orange",
+                "highest_level": "red",
+                "relevel_due": {"at": (T0 + timedelta(hours=2)).isoformat()},
+            },
         ]
         for i, ev in enumerate(evidences):
             store.insert_alert(
@@ -379,6 +385,9 @@ class StoreContract:
         assert heads["a1"].superseded_by == "a2" and heads["a1"].size == 2.5
         assert heads["a2"].dismissed and not heads["a0"].dismissed
         assert heads["a3"].subject == "source:s" and heads["a3"].event_id is None
+        # lowered by a 研判 (blue now, red once): the level it held, and when it was judged
+        assert (heads["a3"].ceiling, heads["a3"].judged_at) == ("red", T0 + timedelta(hours=2))
+        assert heads["a0"].ceiling is None and heads["a0"].judged_at is None
         assert heads["a1"].created_at == T0 + timedelta(minutes=1)
         got = store.get_alerts(["a3", "zz", "a0"])
         assert [a.to_dict() for a in got] == [

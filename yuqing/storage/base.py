@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from yuqing.errors import YuqingError
+from yuqing.levels import LEVELS, max_level
 from yuqing.models import Alert, Event, Feedback, Post, stored_stamp
 from yuqing.storage.facets import Axis, Dimension, Tally
+from yuqing.timeutil import parse_iso
 
 UpsertResult = Literal["new", "updated", "unchanged"]
 
@@ -37,6 +39,10 @@ class AlertHead:
     size: float | None = None  # evidence["size"]
     superseded_by: str | None = None  # evidence["superseded_by"]
     dismissed: bool = False  # evidence["dismissed"] (不予关注)
+    #: the highest level the alert has held (raised at, or set by a 研判) when the duty
+    #: office lowered it below that, else None — the rule's matches up to it join the alert
+    ceiling: str | None = None  # evidence["highest_level"] / ["original_level"]
+    judged_at: datetime | None = None  # evidence["relevel_due"]["at"]: the latest 研判
 
     #: the document fields a head is made of (a backend reads only these)
     FIELDS = (
@@ -50,6 +56,9 @@ class AlertHead:
         "evidence.size",
         "evidence.superseded_by",
         "evidence.dismissed",
+        "evidence.highest_level",
+        "evidence.original_level",
+        "evidence.relevel_due.at",
     )
 
     @classmethod
@@ -64,18 +73,54 @@ class AlertHead:
 
     @classmethod
     def _make(cls, alert: Alert, ev: dict[str, Any]) -> AlertHead:
-        size = ev.get("size")
-        return cls(
+        return cls.build(
             alert.id,
             alert.rule,
-            ev.get("subject"),
             alert.event_id,
             alert.level,
             alert.status,
             alert.created_at,
+            ev.get("subject"),
+            ev.get("size"),
+            ev.get("superseded_by"),
+            ev.get("dismissed"),
+            ev.get("highest_level"),
+            ev.get("original_level"),
+            (ev.get("relevel_due") or {}).get("at"),
+        )
+
+    @classmethod
+    def build(
+        cls,
+        aid: str,
+        rule: str,
+        event_id: str | None,
+        level: str,
+        status: str,
+        created_at: datetime,
+        subject: str | None,
+        size: Any,
+        superseded_by: str | None,
+        dismissed: Any,
+        highest: str | None,
+        original: str | None,
+        judged_at: str | None,
+    ) -> AlertHead:
+        """A head from the raw values of :attr:`FIELDS` (as a backend reads them)."""
+        held = max_level(*(x for x in (level, highest, original) if x in LEVELS))
+        return cls(
+            aid,
+            rule,
+            subject,
+            event_id,
+            level,
+            status,
+            created_at,
             float(size) if size is not None else None,
-            ev.get("superseded_by") or None,
-            bool(ev.get("dismissed")),
+            superseded_by or None,
+            bool(dismissed),
+            held if held != level else None,
+            parse_iso(judged_at),
         )
 
 

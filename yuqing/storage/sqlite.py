@@ -132,7 +132,8 @@ _BATCH = 500
 #: an AlertHead's fields, read from the document in one pass of SQLite's JSON parser
 _HEAD = (
     "id, status, json_extract(doc, '$.rule', '$.evidence.subject', '$.event_id', '$.level', "
-    "'$.created_at', '$.evidence.size', '$.evidence.superseded_by', '$.evidence.dismissed')"
+    "'$.created_at', '$.evidence.size', '$.evidence.superseded_by', '$.evidence.dismissed', "
+    "'$.evidence.highest_level', '$.evidence.original_level', '$.evidence.relevel_due.at')"
 )
 
 
@@ -435,21 +436,10 @@ class SQLiteStore(Store):
             f"SELECT {_HEAD} FROM alerts WHERE {where} ORDER BY created_ts, id", args
         ).fetchall()
         for aid, status_, fields in rows:
-            rule_, subj, eid, level, created, size, sup, dismissed = json.loads(fields)
+            rule_, subj, eid, level, created, *rest = json.loads(fields)
             created_at = parse_iso(created)
             assert created_at is not None  # every alert has one (Alert.created_at)
-            yield AlertHead(
-                aid,
-                rule_,
-                subj,
-                eid,
-                level,
-                status_,
-                created_at,
-                float(size) if size is not None else None,
-                sup or None,
-                bool(dismissed),
-            )
+            yield AlertHead.build(aid, rule_, eid, level, status_, created_at, subj, *rest)
 
     def alert_ids(
         self, since=None, status=None, *, rule=None, subject=None, event_id=None, updated_since=None
