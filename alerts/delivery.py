@@ -173,7 +173,11 @@ class Deliverer:
                 else (first.alert_id if first.kind == "alert" else f"{first.alert_id}:{first.kind}")
             )
             views = [self._view(a, first.department, first.recipient, now) for a in alerts]
-            message = build(kind, views, dept, first.recipient, id_key, self.settings.dashboard_url)
+            # dated when queued (a 【汇总】: its newest row), the same on every retry
+            queued = datetime.fromtimestamp(max(row.created_ts for row in rows), tz=now.tzinfo)
+            message = build(
+                kind, views, dept, first.recipient, id_key, self.settings.dashboard_url, queued
+            )
             channel.send(message, dept)
         except Exception as exc:  # noqa: BLE001 - every failure is retried, logged, counted
             r = self.settings.retry

@@ -92,8 +92,9 @@ class OutMessage:
     html: str
     markdown: str
     alert_ids: list[str] = field(default_factory=list)
-    #: the message's Date: the alert's creation, or for a level change notice the change
-    #: (a notice sent hours later must not sort among the day's old mail); stable on retry
+    #: the message's Date: when it was queued — the alert's creation for its first message,
+    #: the change for a level change notice, the 督办 / 复查 / 催办 itself for those (a notice
+    #: sent hours or days later must not sort among the alert's old mail); stable on retry
     date: datetime | None = None
 
 
@@ -104,8 +105,11 @@ def build(
     recipient: str,
     id_key: str,
     dashboard_url: str | None = None,
+    queued: datetime | None = None,
 ) -> OutMessage:
-    """Render one message for ``department`` (a config Department) about ``views``."""
+    """Render one message for ``department`` (a config Department) about ``views``;
+    ``queued`` is when its outbox rows were written (its ``Date``; the alert's creation
+    without it)."""
     alerts = [v.alert for v in views]
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]
@@ -147,7 +151,7 @@ def build(
             {**ctx, "md": markdown_safe, "title": markdown_safe(subject, 120)}
         ),
         alert_ids=[a.id for a in alerts],
-        date=parse_iso(change["at"]) if change else first.created_at,
+        date=parse_iso(change["at"]) if change else (queued or first.created_at),
     )
 
 

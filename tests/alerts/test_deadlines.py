@@ -107,3 +107,31 @@ def test_dismissed_event_is_silenced_unless_the_level_rises(make_rig):
     )
     result, _ = rig.check_and_deliver(later + timedelta(hours=1))  # grew 2×: one level up
     assert [a.level for a in result.created] == ["orange"]
+
+
+def test_follow_up_mails_are_dated_when_queued_not_at_the_alerts_creation(rig):
+    """催办, 督办升级 and 督办通知 carry the time they were decided as their Date — also when
+    delivered later (a retry, quiet hours) — under their own stable Message-IDs."""
+    dated = {}
+    for queued, job in (
+        (T0 + timedelta(hours=18, minutes=5), supervise),  # 催办 (签收)
+        (T0 + timedelta(hours=24, minutes=1), escalate_due),  # 督办升级
+    ):
+        before = len(rig.sink.messages)
+        job(rig.engine(), queued)
+        rig.deliverer().run_once(queued + timedelta(minutes=20))  # delivered later
+        for _, m in rig.sink.messages[before:]:
+            dated[m["X-Yuqing-Kind"]] = (m["Date"].datetime, m["Message-ID"])
+    handling.ack(rig.store, rig.store.get_alert(rig.alert.id), T0 + timedelta(days=1, hours=1), WHO)
+    _run(rig, T0 + timedelta(days=7, minutes=1))  # 督办通知, delivered at once
+    m = rig.sink.messages[-1][1]
+    dated[m["X-Yuqing-Kind"]] = (m["Date"].datetime, m["Message-ID"])
+    assert {k: d for k, (d, _) in dated.items()} == {
+        "remind_ack": T0 + timedelta(hours=18, minutes=5),
+        "escalation": T0 + timedelta(hours=24, minutes=1),
+        "overdue": T0 + timedelta(days=7, minutes=1),
+    }
+    first = next(m for _, m in rig.sink.messages if m["X-Yuqing-Kind"] == "alert")
+    assert first["Date"].datetime == rig.alert.created_at == T0
+    ids = {i for _, i in dated.values()} | {first["Message-ID"]}
+    assert len(ids) == 4  # each its own, stable Message-ID (message_id(alert:kind, recipient))

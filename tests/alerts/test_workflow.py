@@ -58,7 +58,9 @@ def test_rechecks_red_next_day_yellow_next_week(rig, smtp_sink):
     res = recheck_due(rig.engine(), T0 + timedelta(days=7, minutes=1))
     assert [(a.id, r) for a, r in res] == [(rig.yellow.id, "persisting")]
     rig.deliverer().run_once(T0 + timedelta(days=7, minutes=2))
-    assert any("【复查未通过】" in m["Subject"] for _, m in smtp_sink.messages[before:])
+    failed = [m for _, m in smtp_sink.messages[before:] if "【复查未通过】" in m["Subject"]]
+    # dated at the recheck, not at the alert's creation a week before
+    assert failed and all(m["Date"].datetime == T0 + timedelta(days=7, minutes=1) for m in failed)
     assert rig.store.get_alert(rig.yellow.id).evidence["recheck"]["result"] == "persisting"
 
 
