@@ -14,7 +14,9 @@ Run by the escalation job after ``workflow.escalate_due`` (``yuqing.app.jobs``):
 Each notice is recorded in ``evidence.history`` (``remind`` / ``overdue``) and listed by the
 digest. Superseded, merged and dismissed alerts get none. A deadline a level change (研判,
 ``handling.relevel``) fixed is reminded of at ``remind_at`` of the time from that change to
-it; a 催办 already sent for a deadline is not sent again after a level change.
+it. A 催办 is recorded with the deadline it was for (``until``): when a level change has
+moved that deadline since, a 催办 for the new one is due (kind ``remind_ack:2`` …, its own
+Message-ID); a deadline the change left as it was is not reminded of twice.
 """
 
 from __future__ import annotations
@@ -31,11 +33,28 @@ def _history(alert: Alert, action: str, now: datetime, **extra) -> dict:
     return {**alert.evidence, "history": [*alert.evidence.get("history", []), entry]}
 
 
-def _noted(alert: Alert, action: str, which: str) -> bool:
-    return any(
-        h.get("action") == action and h.get("deadline") == which
+def _noted(alert: Alert, action: str, which: str) -> list[dict]:
+    """The history entries of ``action`` notices about deadline ``which``."""
+    return [
+        h
         for h in alert.evidence.get("history", [])
+        if h.get("action") == action and h.get("deadline") == which
+    ]
+
+
+def _reminded(alert: Alert, which: str, limit: datetime) -> bool:
+    """Whether a 催办 went out for the deadline as it is now: one recorded for another
+    deadline (``until``, one a level change has moved since) does not count; one recorded
+    before ``until`` was kept counts for whatever the deadline is."""
+    return any(
+        (parse_iso(h.get("until")) or limit) == limit for h in _noted(alert, "remind", which)
     )
+
+
+def remind_kind(which: str, n: int) -> str:
+    """The outbox kind of the ``n``-th 催办 of deadline ``which``: ``remind_ack`` first, then
+    ``remind_ack:2`` … after level changes moved it (their own rows and Message-ID)."""
+    return f"remind_{which}" if n == 1 else f"remind_{which}:{n}"
 
 
 def pending_notice(alert: Alert, settings, now: datetime) -> tuple[str, str] | None:
@@ -51,8 +70,8 @@ def pending_notice(alert: Alert, settings, now: datetime) -> tuple[str, str] | N
     if which == "resolve" and now >= limit:
         return None if _noted(alert, "overdue", "resolve") else ("overdue", "resolve")
     remind = start + (limit - start) * settings.remind_at
-    if remind <= now < limit and not _noted(alert, "remind", which):
-        return f"remind_{which}", which
+    if remind <= now < limit and not _reminded(alert, which, limit):
+        return remind_kind(which, 1 + len(_noted(alert, "remind", which))), which
     return None
 
 
@@ -68,12 +87,15 @@ def supervise(engine, now: datetime) -> list[tuple[Alert, str]]:
         kind, which = notice
         action = "overdue" if kind == "overdue" else "remind"
         targets = list(alert.departments)
+        extra: dict = {"deadline": which, "to": targets}
         if kind == "overdue":
             targets += [d for d in escalation_targets(engine, alert) if d not in targets]
+        else:  # the deadline reminded of: a level change moving it makes the next one due
+            extra["until"] = due(alert, settings, which).isoformat()
         if not store.update_alert(
             alert.id,
             expect={"status": alert.status, "updated_at": alert.updated_at},
-            evidence=_history(alert, action, now, deadline=which, to=targets),
+            evidence=_history(alert, action, now, **extra),
             updated_at=now,
         ):
             continue  # changed meanwhile: the next run looks again

@@ -113,7 +113,8 @@ def build(
     alerts = [v.alert for v in views]
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]
-    label = KIND_LABEL.get(kind, "")
+    base = kind.partition(":")[0]  # remind_ack:2, a later 催办, reads as the first
+    label = KIND_LABEL.get(base, "")
     change = level_change(first, kind)
     if change is not None:  # the level the change set, whatever happened since
         level = change["to"]
@@ -124,7 +125,7 @@ def build(
         head = first.title
     subject = header_safe(f"{TAGS[level]}{label}{head}")
     ctx = {
-        "kind": kind,
+        "kind": base,
         "level": level,
         "level_label": LABELS[level],
         "tag": TAGS[level],

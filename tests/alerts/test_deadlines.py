@@ -10,7 +10,7 @@ import pytest
 from tests.alerts.conftest import HOT, T0, make_event
 from yuqing.alerts import handling
 from yuqing.alerts.deadlines import supervise
-from yuqing.alerts.workflow import escalate_due
+from yuqing.alerts.workflow import due, escalate_due
 
 WHO = handling.Actor("yuqing@hrss.gov.example", "liaison", "hrss")
 
@@ -135,3 +135,40 @@ def test_follow_up_mails_are_dated_when_queued_not_at_the_alerts_creation(rig):
     assert first["Date"].datetime == rig.alert.created_at == T0
     ids = {i for _, i in dated.values()} | {first["Message-ID"]}
     assert len(ids) == 4  # each its own, stable Message-ID (message_id(alert:kind, recipient))
+
+
+def test_a_level_change_moving_the_deadline_makes_its_reminder_due_again(rig):
+    sent = _run(rig, T0 + timedelta(hours=18, minutes=5))  # yellow: 催办 for 签收时限 T0+24h
+    assert [s[:10] for _, s in sent] == ["【黄色预警】【催办】"]
+    staff = handling.Actor("王值班", "staff")
+    at = T0 + timedelta(hours=20)
+    handling.relevel(rig.engine(), rig.store.get_alert(rig.alert.id), at, staff, "red", "扩散")
+    _run(rig, at)  # the 【等级上调】 notice: 签收时限 now at+1h
+    assert _run(rig, at + timedelta(minutes=30)) == []  # 75 % of the hour from the change
+    sent = _run(rig, at + timedelta(minutes=50))
+    assert sent and all(s.startswith("【红色预警】【催办】") for _, s in sent)
+    mail = rig.sink.messages[-1][1]
+    assert mail["X-Yuqing-Kind"] == "remind_ack:2"
+    assert "即将超过签收时限" in mail.get_body(("plain",)).get_content()
+    assert (at + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M") in mail.get_body(
+        ("plain",)
+    ).get_content()
+    first = [m["Message-ID"] for _, m in rig.sink.messages if m["X-Yuqing-Kind"] == "remind_ack"]
+    assert first and mail["Message-ID"] not in first
+    assert _run(rig, at + timedelta(minutes=55)) == []  # once for the new deadline too
+    history = rig.store.get_alert(rig.alert.id).evidence["history"]
+    reminders = [h["until"] for h in history if h["action"] == "remind"]
+    assert reminders == [
+        (T0 + timedelta(hours=24)).isoformat(),
+        (at + timedelta(hours=1)).isoformat(),
+    ]
+
+
+def test_a_level_change_keeping_the_deadline_sends_no_second_reminder(rig):
+    _run(rig, T0 + timedelta(hours=18, minutes=5))
+    staff = handling.Actor("王值班", "staff")
+    at = T0 + timedelta(hours=23, minutes=30)  # orange's now + 4h is later: 签收时限 kept
+    a = handling.relevel(rig.engine(), rig.store.get_alert(rig.alert.id), at, staff, "orange", "x")
+    assert due(a, rig.settings, "ack") == T0 + timedelta(hours=24)
+    sent = _run(rig, at + timedelta(minutes=10))
+    assert [s[:12] for _, s in sent] == ["【橙色预警】【等级上调】"]  # the notice, no 催办
