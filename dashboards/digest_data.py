@@ -32,6 +32,7 @@ from yuqing.levels import LEVELS, rank
 from yuqing.models import CHANNELS, Alert, Event, Post, news_since, post_time
 from yuqing.storage.base import Store
 from yuqing.storage.facets import Dimension, Tally
+from yuqing.text import shown
 from yuqing.timeutil import parse_iso
 from yuqing.vocab import NEGATIVE_BELOW, STATUS_NAMES, failure_text
 
@@ -132,6 +133,26 @@ class AlertRef:
 
 
 @dataclass
+class LevelChange:
+    """One 研判 of the period: an alert's level changed by the duty office."""
+
+    id: str
+    title: str
+    from_level: str
+    to_level: str
+    by: str
+    at: datetime
+    reason: str  # the 研判意见, cut to REASON_MAX characters
+
+
+#: longest 研判意见 and alert title a level change line shows (the alert page has them whole)
+REASON_MAX = 60
+TITLE_SHOWN = 80
+#: level changes listed by name (all are counted)
+LEVEL_CHANGES_SHOWN = 20
+
+
+@dataclass
 class AlertSummary:
     raised: int
     previous: int
@@ -145,6 +166,8 @@ class AlertSummary:
     overdue_resolve: list[AlertRef] = field(default_factory=list)  # acked, past 办结时限
     reminders: int = 0  # 催办 sent in the period
     overdue_notices: int = 0  # 督办通知 sent in the period
+    level_changes: list[LevelChange] = field(default_factory=list)  # 研判 in the period, shown
+    level_change_count: int = 0  # 研判 in the period, all
 
 
 @dataclass
@@ -487,9 +510,13 @@ def _alerts(
     overdue: list[AlertRef] = []
     overdue_resolve: list[AlertRef] = []
     reminders = notices = 0
+    changes: list[LevelChange] = []
     read = _period_alerts(store, period, prev)
     for a in read:
-        if a.evidence.get("superseded_by") or a.created_at >= cut:
+        if a.created_at >= cut:
+            continue
+        changes += _level_changes(a, period, cut)  # a judged alert superseded since too
+        if a.evidence.get("superseded_by"):
             continue
         due = deadline(a, settings)
         for h in a.evidence.get("history", []):
@@ -548,7 +575,30 @@ def _alerts(
         overdue_resolve=sorted(overdue_resolve, key=lambda r: r.due_at)[:20],
         reminders=reminders,
         overdue_notices=notices,
+        level_changes=sorted(changes, key=lambda c: (c.at.timestamp(), c.id))[:LEVEL_CHANGES_SHOWN],
+        level_change_count=len(changes),
     )
+
+
+def _level_changes(a: Alert, period: Period, cut: datetime) -> list[LevelChange]:
+    """The alert's level changes (研判, ``relevel`` history entries) made in the period."""
+    out = []
+    for h in a.evidence.get("history", []):
+        at = parse_iso(h.get("at")) if h.get("action") == "relevel" else None
+        if at is None or not (period.start <= at < min(period.end, cut)):
+            continue
+        out.append(
+            LevelChange(
+                a.id,
+                shown(a.title or a.rule, TITLE_SHOWN),
+                h["from"],
+                h["to"],
+                shown(h.get("by") or "—", 40),
+                at,
+                shown(h.get("note") or "", REASON_MAX),
+            )
+        )
+    return out
 
 
 def _period_alerts(store: Store, period: Period, prev: Period) -> list[Alert]:

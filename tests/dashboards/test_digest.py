@@ -17,6 +17,7 @@ from yuqing.dashboards.digest import archive, build, due_periods, out_dir, run_s
 from yuqing.dashboards.digest_data import gather
 from yuqing.dashboards.mail import DigestDeliveryError, send
 from yuqing.dashboards.period import daily, parse_week
+from yuqing.timeutil import parse_iso
 
 ARTIFACTS = REPO / "var" / "artifacts"
 TZ = "Asia/Shanghai"
@@ -453,3 +454,50 @@ def test_an_events_regions_show_the_places_its_posts_name(filled):
             store.upsert_post(p)
     wage = next(e for e in gather(cfg, store, _day(), NOW).hot_events if e.id == "ev-wage")
     assert wage.regions == ["瓯海区", "鹿城区"]  # the event's, then the first place named
+
+
+def test_the_days_level_changes_are_listed(filled):
+    """研判: each level change made in the period — id, from → to, who, why (escaped, cut
+    to REASON_MAX) — in 预警处置; one made after the period is not."""
+    from yuqing.alerts import handling
+    from yuqing.alerts.engine import Engine
+    from yuqing.dashboards.digest_data import REASON_MAX
+
+    cfg, store = filled
+    engine = Engine(cfg, store)  # no outbox: the notices are not this test's
+    staff = handling.Actor("王值班", "staff")
+    reason = "经核实为个案<script>x</script>\n已平息。" + "情况说明" * 30
+    at = T0 + timedelta(hours=2)
+    handling.relevel(engine, store.get_alert("a-orange-water"), at, staff, "blue", reason)
+    handling.relevel(engine, store.get_alert("a-red-wage"), NOW, staff, "orange", "次日研判")
+    d = gather(cfg, store, _day(), NOW)
+    (c,) = d.alerts.level_changes
+    assert (c.id, c.from_level, c.to_level, c.by, c.at) == (
+        "a-orange-water",
+        "orange",
+        "blue",
+        "王值班",
+        at,
+    )
+    assert len(c.reason) == REASON_MAX and c.reason.endswith("…")
+    r = build(cfg, store, _day(), NOW)
+    assert "本日研判调整 1 条：" in r.text
+    (line,) = [x for x in r.text.splitlines() if x.startswith("- a-orange-w")]
+    assert (
+        "：橙色 → 蓝色，研判人 王值班，11-21 11:00，理由：经核实为个案<script>x</script> 已平息。"
+        in line
+    )
+    assert "次日研判" not in r.text
+    for page in (r.html_archive, r.html_mail):
+        assert (
+            "本日研判调整 1 条" in page
+            and "理由：经核实为个案&lt;script&gt;x&lt;/script&gt;" in page
+        )
+        assert "<script>x" not in page
+    # a quiet day with nothing but a 研判 still has the section
+    day = daily(date(2026, 11, 23), TZ)
+    later = parse_iso("2026-11-23T10:00:00+08:00")
+    handling.relevel(engine, store.get_alert("a-red-wage"), later, staff, "yellow", "影响有限")
+    text = build(cfg, store, day, later + timedelta(hours=1)).text
+    assert "本日无新增舆情" in text
+    assert "本日研判调整 1 条：" in text and "橙色 → 黄色" in text
