@@ -27,6 +27,7 @@ from yuqing.errors import one_line
 from yuqing.levels import max_level, raise_level, rank
 from yuqing.models import Alert
 from yuqing.storage.base import AlertHead, Store
+from yuqing.storage.facets import Tally
 from yuqing.timeutil import now as _now
 
 log = logging.getLogger(__name__)
@@ -148,10 +149,9 @@ class Engine:
         # after a 研判 lowered the standing alert, a match up to the level it held before
         # is the same matter the duty office judged: it joins that alert (unless it grew)
         ceiling = max_level(before.level, before.ceiling or before.level) if before else None
-        if before and ceiling and match.size and before.size:
-            if match.size >= before.size * self.settings.growth_factor and rank(level) <= rank(
-                ceiling
-            ):
+        if before and ceiling and match.size and before.size and rank(level) <= rank(ceiling):
+            bar = before.size * self.settings.growth_factor
+            if match.size >= bar and match.size - self._found_late(match, before, now) >= bar:
                 level, grown = raise_level(before.level), True
         silenced = (dismissed or {}).get(match.event_id or "")
         if silenced is not None and rank(level) <= rank(silenced.level):
@@ -201,6 +201,19 @@ class Engine:
             updated_at=now,
         )
         return Decision(rule, match, level, alert=alert, grown=grown)
+
+    def _found_late(self, match: Match, before: AlertHead, now: datetime) -> int:
+        """Posts of the match's event collected since the standing alert but published
+        before it — a backfill (an archive crawled for the first time, a board read late) or
+        a late crawl: in the event's size, but not growth since the alert. Two counts from
+        the store's aggregates, asked only when the size alone would escalate."""
+        if not match.event_id or not match.subject.startswith("event:"):
+            return 0  # the other rules' sizes are window counts on post time already
+        since, key = before.created_at, [match.event_id]
+        found = self.store.tally("event", since, now, axis="collected", keys=key)
+        new = self.store.tally("event", since, now, axis="collected", keys=key, posted_since=since)
+        late = found.get(match.event_id, Tally()).posts - new.get(match.event_id, Tally()).posts
+        return max(late, 0)
 
     def evaluate(
         self,

@@ -83,6 +83,34 @@ def test_realert_suppressed_unless_level_rises(make_rig, smtp_sink):
     assert sum(s.startswith("【红色预警】") for s in subjects) == 2  # hrss + duty copy
 
 
+def test_a_backfill_joining_an_alerted_event_is_not_growth(make_rig, smtp_sink):
+    """Growth counts the posts published since the alert: a board's archive crawled later
+    into the event doubles its size without escalating it; new posts still do."""
+    rig = make_rig([{**HOT, "window": "1h"}])
+    posts = [make_post(i, event_id="e1", when=T0 - timedelta(hours=1)) for i in range(10)]
+    rig.store.upsert_posts(posts)
+    rig.store.upsert_event(make_event("e1", size=10, focus=["wage_arrears"]))
+    (first,) = rig.check_and_deliver(T0)[0].created
+    sent = len(smtp_sink.messages)
+    old = T0 - timedelta(days=200)  # crawled an hour after the alert
+    rig.store.upsert_posts(
+        make_post(100 + i, event_id="e1", when=old, crawled_at=T0 + timedelta(hours=1))
+        for i in range(10)
+    )
+    rig.store.upsert_post(make_post(200, event_id="e1", when=T0 + timedelta(hours=2)))
+    at = T0 + timedelta(hours=2)
+    rig.store.upsert_event(make_event("e1", size=21, focus=["wage_arrears"], when=at))
+    result, _ = rig.check_and_deliver(at)  # 21 ≥ 2 × 10, but 11 without the archive
+    assert result.created == [] and [d.suppressed_by for d in result.decisions] == [first.id]
+    assert len(smtp_sink.messages) == sent
+    at = T0 + timedelta(hours=3)  # ten more posts published since the alert: grown
+    rig.store.upsert_posts(make_post(300 + i, event_id="e1", when=at) for i in range(10))
+    rig.store.upsert_event(make_event("e1", size=31, focus=["wage_arrears"], when=at))
+    (grown,) = rig.check_and_deliver(at)[0].created
+    assert grown.level == "red" and grown.evidence["supersedes"] == first.id
+    assert all(m["Subject"].startswith("【红色预警】") for _, m in smtp_sink.messages[sent:])
+
+
 def test_rate_limit_aggregates_into_one_message(make_rig, smtp_sink):
     settings = AlertSettings(rate_limit=RateLimit(max_messages=3, per="1h"))
     rig = make_rig([{**HOT, "level": "yellow"}, SAFETY], settings=settings)
