@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: how far before the newest enqueue an alert without outbox rows is looked for
 RECONCILE_MARGIN = timedelta(hours=1)
+#: the ``Alert.rule`` of an alert the duty office raised by hand (alerts/manual.py)
+MANUAL_RULE = "manual"
 
 
 def alert_id(rule_id: str, subject: str, bucket: datetime, level: str) -> str:
@@ -119,9 +121,14 @@ class Engine:
                     old = dismissed.get(event_id)
                     if old is None or rank(a.level) > rank(old.level):
                         dismissed[event_id] = a
-                key = (a.rule, a.subject or "")
-                if key in keys and a.subject == f"event:{event_id}" and not a.superseded_by:
-                    consider(key, a)
+                if a.subject != f"event:{event_id}" or a.superseded_by:
+                    continue
+                if a.rule == MANUAL_RULE:  # raised by hand: it stands for every rule's match
+                    for key in keys:  # on the event (a repeat unless the level is higher)
+                        if key[1] == a.subject:
+                            consider(key, a)
+                elif (a.rule, a.subject) in keys:
+                    consider((a.rule, a.subject), a)
         for rule_id, subject in sorted(k for k in keys if not k[1].startswith("event:")):
             for a in self.store.iter_alert_heads(since=since, rule=rule_id, subject=subject):
                 if not a.superseded_by:

@@ -51,6 +51,7 @@ ACTION_NAMES = {
     "recheck": "复查",
     "confirm_reply": "确认官方回复",
     "relevel": "等级调整",
+    "raise": "人工报送",
 }
 
 

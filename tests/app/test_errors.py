@@ -38,6 +38,7 @@ ARGS = {
     "alerts ack": ["6b49bc63f5"],
     "alerts resolve": ["6b49bc63f5"],
     "alerts level": ["6b49bc63f5", "red", "--reason", "事态扩大"],
+    "alerts raise": ["ev-0123456789abcdef", "--level", "red", "--note", "群体讨薪"],
     "alerts test": ["hot-events"],
     "demo": ["--out", "{tmp}/demo"],
     "train": ["--data", "{tmp}/train.csv", "--out", "{tmp}/model.joblib"],

@@ -117,3 +117,12 @@ def test_the_ground_loader_alone_does_not_need_the_registries(cfg_dir):
     )
     assert load_config(cfg_dir).rules.rules[0].type == "nothing"
     assert "rules.yaml: rules[0].type" in problems(cfg_dir)
+
+
+def test_the_manual_rule_id_is_reserved(cfg_dir):
+    """``manual`` is the rule of the alerts the duty office raises by hand (alerts/manual.py):
+    a configured rule under that id would have its alerts taken for them."""
+    (cfg_dir / "rules.yaml").write_text(
+        "rules:\n  - {id: manual, type: hotness, options: {threshold: 10}}\n", encoding="utf-8"
+    )
+    assert "reserved for alerts raised by hand" in problems(cfg_dir)["rules.yaml: rules[0].id"]

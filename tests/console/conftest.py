@@ -142,3 +142,24 @@ def rig(tmp_path, smtp_sink, monkeypatch):  # noqa: F811 - the shared fixture
     r = ConsoleRig(tmp_path, smtp_sink).start()
     yield r
     r.close()
+
+
+def quiet_event(rig):
+    """An event no rule alerted: a stall's fumes, with crawled text carrying markup."""
+    posts = [
+        make_post(
+            100 + i,
+            title=f"夜市烧烤油烟扰民{EVIL}第{i}条",
+            text=f"油烟呛人{EVIL}，晚上无法开窗。",
+            when=T0 - timedelta(hours=2 - i),
+            event_id="e2",
+        )
+        for i in range(2)
+    ]
+    for p in posts:
+        rig.store.upsert_post(p)
+    event = make_event("e2", size=2, hotness=12.0, focus=["ecology"], title=f"夜市油烟{EVIL}")
+    event.post_ids = [p.id for p in posts]
+    rig.store.upsert_event(event)
+    rig.store.flush()
+    return event

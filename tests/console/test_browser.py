@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from tests.console.conftest import EVIL, PASSWORD
+from tests.console.conftest import EVIL, PASSWORD, quiet_event
 
 HRSS = "yuqing@hrss.gov.example"
 FLAGS = (
@@ -200,3 +200,33 @@ def test_staff_raises_the_level_in_the_browser(rig, driver, tmp_path):
 
     driver.get(f"{rig.base}/")
     assert "红色预警" in _by_id(driver, "queue").text
+
+
+def test_staff_raise_an_alert_from_an_event_in_the_browser(rig, driver, tmp_path):
+    """人工报送: the event page's form (level, lead unit, required note), the alert page it
+    leads to, the mail under the chosen level's tag, and the event page afterwards."""
+    from selenium.webdriver.support.ui import Select
+
+    quiet_event(rig)
+    driver.get(f"{rig.base}/events/e2")
+    _by_id(driver, "username").send_keys("duty")
+    _by_id(driver, "password").send_keys(PASSWORD)
+    _submit(driver, "login")
+    assert "/events/e2" in driver.current_url and EVIL not in driver.page_source
+    before = len(rig.sink.messages)
+    Select(_by_id(driver, "raise-level")).select_by_value("orange")
+    Select(_by_id(driver, "raise-lead")).select_by_visible_text("综合行政执法局")
+    _by_id(driver, "raise").click()  # the browser refuses an empty note: nothing is posted
+    assert [a.event_id for a in rig.store.iter_alerts()] == ["e1"]
+    _by_id(driver, "raise-note").send_keys("夜市油烟扰民，请牵头整治")
+    _submit(driver, "raise")
+    assert "已报送橙色预警" in _by_id(driver, "done").text
+    assert "人工报送" in _by_id(driver, "history").text
+    _screenshot(driver, tmp_path / "staff-raised.png")
+    (a,) = [a for a in rig.store.iter_alerts() if a.event_id == "e2"]
+    assert a.departments == ["urban_mgmt"] and a.level == "orange"
+    new = [(r, m) for r, m in rig.sink.messages[before:]]
+    assert [r for r, _ in new] == [["yuqing@zhzf.gov.example"]]
+    assert new[0][1]["Subject"].startswith("【橙色预警】夜市油烟")
+    driver.get(f"{rig.base}/events/e2")
+    assert a.id in _by_id(driver, "standing").text

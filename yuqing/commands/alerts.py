@@ -1,5 +1,5 @@
-"""``yuqing alerts …`` (check, list, ack, resolve, level, test, stats, outbox), ``yuqing run`` and
-``yuqing cycle``. The work lives in ``alerts/`` and ``yuqing.app``; this module only parses
+"""``yuqing alerts …`` (check, list, ack, resolve, level, raise, test, stats, outbox),
+``yuqing run`` and ``yuqing cycle``. The work lives in ``alerts/`` and ``yuqing.app``; this module only parses
 and prints."""
 
 from __future__ import annotations
@@ -129,6 +129,15 @@ def _undelivered(failed: int, errors) -> str:
     )
 
 
+def _done(alert, report, what: str) -> None:
+    """Print a decision's alert and its delivery pass; messages not delivered are an error
+    after the fact (``what`` happened, the messages wait in the outbox)."""
+    click.echo(_line(alert))
+    click.echo(f"{report.sent} message(s) sent, {report.failed} failed, {report.held} held")
+    if report.failed:
+        raise YuqingError(f"{what}, but {_undelivered(report.failed, report.errors)}")
+
+
 @alerts.command("list")
 @click.option("--status", type=click.Choice(["open", "acked", "resolved", "escalated"]))
 @click.option("--since", help="Created at or after (ISO 8601).")
@@ -223,12 +232,53 @@ def level(ctx, alert_id, level, reason, by) -> None:
             rt.engine, find(rt.store, alert_id), now, Actor(by or "cli", "cli"), level, reason
         )
         report = rt.deliverer.run_once(now)
-    click.echo(_line(a))
-    click.echo(f"{report.sent} message(s) sent, {report.failed} failed, {report.held} held")
-    if report.failed:
-        raise YuqingError(
-            f"alerts level: the level was changed, but {_undelivered(report.failed, report.errors)}"
+    _done(a, report, "alerts level: the level was changed")
+
+
+@alerts.command("raise")
+@click.argument("subject_id", metavar="ID")
+@click.option("--level", required=True, help="red, orange, yellow or blue.")
+@click.option(
+    "--note", required=True, help="报送说明: what the matter is and what to do (required)."
+)
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    help="Route to this department id instead of the routing rules (repeatable; lead first).",
+)
+@click.option("--by", help="Who raises it (default: cli).")
+@click.pass_context
+def raise_(ctx, subject_id, level, note, departments, by) -> None:
+    """Raise an alert by hand (人工报送) about an event, or about the event of a post.
+
+    Routed like the rules' alerts (or to --department), delivered at once, then handled like
+    any alert. An event that has an unresolved alert is refused with that alert's id.
+
+    \b
+    Example:
+      yuqing alerts raise ev-d332f38de7039e13 --level orange --note "涉及群体性讨薪，请核实"
+    """
+    from yuqing.alerts.handling import Actor
+    from yuqing.alerts.manual import raise_alert
+    from yuqing.levels import CHOICES, LEVELS
+
+    if level not in LEVELS:
+        raise InputError(f"--level: unknown level {level!r} (use {CHOICES})")
+    with _runtime(ctx) as rt:
+        event = rt.store.get_event(subject_id)
+        if event is None:
+            post = rt.store.get_post(subject_id)
+            if post is not None and post.event_id:
+                event = rt.store.get_event(post.event_id)
+        if event is None:
+            raise InputError(f"ID: no event or post {subject_id!r} with an event in the store")
+        now = rt.now()
+        a = raise_alert(
+            rt.engine, event, now, Actor(by or "cli", "cli"), level, note, list(departments)
         )
+        report = rt.deliverer.run_once(now)
+    _done(a, report, "alerts raise: the alert was raised")
 
 
 @alerts.command("test")

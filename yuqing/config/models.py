@@ -237,6 +237,13 @@ class Rule(Strict):
     departments: list[str] | None = None  # routing override
     options: dict = Field(default_factory=dict)  # validated by the rule type (alerts/)
 
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "manual":  # alerts/manual.py: the duty office's own alerts
+            raise ValueError("'manual' is reserved for alerts raised by hand (人工报送)")
+        return value
+
 
 class RulesFile(Strict):
     rules: list[Rule] = Field(default_factory=list)

@@ -1,6 +1,7 @@
 """The duty staff's pages (sign-in required): the queue of open alerts by level and deadline,
 an alert's page with the duty office's decisions, department metrics, events with their
-messages, sources and their health, and the digest archive."""
+messages (and 人工报送: raising an alert about one by hand), sources and their health, and the
+digest archive."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from yuqing.alerts.delivery import Deliverer
 from yuqing.alerts.engine import Engine
 from yuqing.alerts.evidence import gather, message
 from yuqing.alerts.handling import ACTION_NAMES, Actor
+from yuqing.alerts.manual import raise_alert, standing_alert
 from yuqing.alerts.outbox import open_outbox
 from yuqing.alerts.render import view
 from yuqing.alerts.settings import alert_settings
@@ -108,6 +110,11 @@ def alert_page(alert_id: str):
     )
 
 
+def _staff_actor() -> Actor:
+    user = current()
+    return Actor(user.name or user.username, "staff", None, client_address())
+
+
 def _engine(outbox) -> Engine:
     c = console()
     return Engine(c.cfg, c.store, outbox, alert_settings(c.cfg))
@@ -122,8 +129,7 @@ def act(alert_id: str, action: str):
     alert = c.store.get_alert(alert_id)
     if alert is None:
         abort(404)
-    user = current()
-    actor = Actor(user.name or user.username, "staff", None, client_address())
+    actor = _staff_actor()
     now = c.now()
     store = c.store
     outbox = open_outbox(c.cfg)
@@ -205,7 +211,38 @@ def event_page(event_id: str):
     messages = sorted(
         (message(p, names) for p in posts if p is not None), key=lambda m: m.at, reverse=True
     )
-    return render_template("staff_event.html", event=event, messages=messages)
+    return render_template(
+        "staff_event.html",
+        event=event,
+        messages=messages,
+        standing=standing_alert(c.store, alert_settings(c.cfg), event.id, c.now()),
+        departments=c.cfg.departments.departments,
+    )
+
+
+@bp.post("/events/<event_id>/raise")
+@staff_required
+def raise_event_alert(event_id: str):
+    """人工报送: an alert about this event, routed (or sent to the chosen units) and
+    delivered now; then its page."""
+    c = console()
+    event = c.store.get_event(event_id)
+    if event is None:
+        abort(404)
+    actor = _staff_actor()
+    now = c.now()
+    outbox = open_outbox(c.cfg)
+    try:
+        chosen = [d for d in request.form.getlist("departments") if d]
+        alert = raise_alert(
+            _engine(outbox), event, now, actor, text("level", 16), text("note"), chosen
+        )
+        Deliverer(c.cfg, c.store, outbox, alert_settings(c.cfg)).run_once(now)
+    except WorkflowError as exc:
+        return render_template("error.html", title="未能报送", message=str(exc), back=True), 409
+    finally:
+        outbox.close()
+    return redirect(url_for("staff.alert_page", alert_id=alert.id, ok="raise"), code=303)
 
 
 @bp.get("/sources")
