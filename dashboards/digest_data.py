@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from yuqing.alerts.engine import MANUAL_RULE
 from yuqing.alerts.ledger import status_changes
 from yuqing.alerts.rules.dormancy import account_level, dormancy_policy
 from yuqing.alerts.rules.source_health import failing_level
@@ -168,6 +169,7 @@ class AlertSummary:
     overdue_notices: int = 0  # 督办通知 sent in the period
     level_changes: list[LevelChange] = field(default_factory=list)  # 研判 in the period, shown
     level_change_count: int = 0  # 研判 in the period, all
+    manual: int = 0  # of the raised, those the duty office raised by hand (人工报送)
 
 
 @dataclass
@@ -506,7 +508,7 @@ def _alerts(
     settings = alert_settings(cfg)
     names = {d.id: d.name for d in cfg.departments.departments}
     by_level: dict[str, int] = {lvl: 0 for lvl in reversed(LEVELS)}
-    raised = previous = on_time = late = escalated = resolved = 0
+    raised = previous = on_time = late = escalated = resolved = manual = 0
     overdue: list[AlertRef] = []
     overdue_resolve: list[AlertRef] = []
     reminders = notices = 0
@@ -554,6 +556,7 @@ def _alerts(
         if a.created_at < period.start:
             continue
         raised += 1
+        manual += a.rule == MANUAL_RULE
         by_level[a.level] = by_level.get(a.level, 0) + 1
         if a.acked_at is not None:
             on_time += a.acked_at <= due
@@ -564,6 +567,7 @@ def _alerts(
     overdue.sort(key=lambda r: (-rank(r.level), r.due_at))
     return AlertSummary(
         raised=raised,
+        manual=manual,
         previous=previous,
         by_level=by_level,
         acked_on_time=on_time,

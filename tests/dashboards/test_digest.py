@@ -501,3 +501,30 @@ def test_the_days_level_changes_are_listed(filled):
     text = build(cfg, store, day, later + timedelta(hours=1)).text
     assert "本日无新增舆情" in text
     assert "本日研判调整 1 条：" in text and "橙色 → 黄色" in text
+
+
+def test_alerts_raised_by_hand_are_counted(filled):
+    """人工报送: the day's new alerts say how many of them the duty office raised by hand."""
+    from yuqing.alerts.engine import Engine
+    from yuqing.alerts.handling import Actor
+    from yuqing.alerts.manual import raise_alert
+
+    cfg, store = filled
+    before = gather(cfg, store, _day(), NOW).alerts
+    assert before.manual == 0
+    assert "人工报送" not in build(cfg, store, _day(), NOW).text
+    event = store.get_event("ev-school")
+    raise_alert(
+        Engine(cfg, store),
+        event,
+        T0 + timedelta(hours=3),
+        Actor("王值班", "staff"),
+        "orange",
+        "家长集中反映，请教育局核实",
+    )
+    after = gather(cfg, store, _day(), NOW).alerts
+    assert (after.raised, after.manual) == (before.raised + 1, 1)
+    assert after.by_level["orange"] == before.by_level["orange"] + 1
+    r = build(cfg, store, _day(), NOW)
+    assert "；其中人工报送 1 条。" in r.text
+    assert all("其中人工报送 1 条" in page for page in (r.html_archive, r.html_mail))
