@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from yuqing.models import NEW_MEDIA, Alert, Post, post_time
+from yuqing.models import NEW_MEDIA, Alert, Event, Post, post_time
 from yuqing.storage.base import Store
 from yuqing.vocab import CHANNEL_NAMES, NEGATIVE_BELOW
 
@@ -93,12 +93,41 @@ def _posts(store: Store, ids: list[str]) -> list[Post]:
 
 def gather(store: Store, cfg, alert: Alert, top: int = TOP_MESSAGES) -> Evidence:
     """The evidence for ``alert`` as stored now."""
-    names = {s.id: s.name or s.id for s in cfg.sources.sources} if cfg is not None else {}
+    names = source_names(cfg)
     event = store.get_event(alert.event_id) if alert.event_id else None
     ids = list(event.post_ids) if event else []
     ids += [i for i in alert.evidence.get("post_ids", []) if i not in ids]
-    posts = _posts(store, ids)
-    ev = Evidence(title=event.title if event else alert.title)
+    ev = _evidence(store, event, event.title if event else alert.title, ids, names, top)
+    if alert.source_id and not alert.event_id:
+        ev.account = _account(store, cfg, alert.source_id, names)
+    return ev
+
+
+def event_evidence(
+    store: Store, cfg, event: Event, top: int = TOP_MESSAGES
+) -> tuple[Evidence, list[Post]]:
+    """The evidence for ``event`` (the 舆情专报, dashboards/event_report.py) and the posts it
+    was read from (at most ``MAX_READ``)."""
+    posts = _posts(store, list(event.post_ids))
+    ev = _evidence(store, event, event.title, [], source_names(cfg), top, posts)
+    return ev, posts
+
+
+def source_names(cfg) -> dict[str, str]:
+    return {s.id: s.name or s.id for s in cfg.sources.sources} if cfg is not None else {}
+
+
+def _evidence(
+    store: Store,
+    event: Event | None,
+    title: str,
+    ids: list[str],
+    names: dict[str, str],
+    top: int,
+    posts: list[Post] | None = None,
+) -> Evidence:
+    posts = _posts(store, ids) if posts is None else posts
+    ev = Evidence(title=title)
     if posts:
         times = [post_time(p) for p in posts]
         ev.first, ev.last = min(times), max(times)
@@ -123,8 +152,6 @@ def gather(store: Store, cfg, alert: Alert, top: int = TOP_MESSAGES) -> Evidence
         ev.authors = max(ev.authors, event.authors)
         ev.places = list(dict.fromkeys([*event.anchors, *ev.places]))[:5]
         ev.groups = list(event.groups[:5])
-    if alert.source_id and not alert.event_id:
-        ev.account = _account(store, cfg, alert.source_id, names)
     return ev
 
 

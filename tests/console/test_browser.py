@@ -230,3 +230,19 @@ def test_staff_raise_an_alert_from_an_event_in_the_browser(rig, driver, tmp_path
     assert new[0][1]["Subject"].startswith("【橙色预警】夜市油烟")
     driver.get(f"{rig.base}/events/e2")
     assert a.id in _by_id(driver, "standing").text
+
+
+def test_staff_make_the_report_on_an_event_in_the_browser(rig, driver, tmp_path):
+    """舆情专报: the event page's form opens the printable report with the 研判意见."""
+    driver.get(f"{rig.base}/events/e1")
+    _by_id(driver, "username").send_keys("duty")
+    _by_id(driver, "password").send_keys(PASSWORD)
+    _submit(driver, "login")
+    _by_id(driver, "report-note").send_keys("建议人社局牵头约谈施工方")
+    _submit(driver, "report")
+    assert "/events/e1/report" in driver.current_url
+    assert _by_id(driver, "title").text.startswith("【舆情专报】某工地欠薪")
+    assert _by_id(driver, "note").text == "建议人社局牵头约谈施工方"
+    assert rig.alert.id in _by_id(driver, "handling").text
+    assert EVIL not in driver.page_source
+    _screenshot(driver, tmp_path / "staff-report.png")

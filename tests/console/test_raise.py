@@ -3,6 +3,8 @@ raises (its page, history and the e-mail on the real SMTP server), escaping."""
 
 from __future__ import annotations
 
+import requests
+
 from tests.console.conftest import EVIL, form_csrf, quiet_event
 
 
@@ -77,3 +79,18 @@ def test_without_signing_in_nothing_is_raised(rig):
     )
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert [a.event_id for a in rig.store.iter_alerts()] == ["e1"]
+
+
+def test_staff_open_the_report_on_an_event(rig):
+    """舆情专报 from the event page: a GET with the 研判意见, escaped; sign-in required."""
+    s = rig.login()
+    page = s.get(f"{rig.base}/events/e1")
+    assert 'action="/events/e1/report"' in page.text and 'method="get"' in page.text
+    r = s.get(f"{rig.base}/events/e1/report", params={"note": f"建议约谈{EVIL}"})
+    assert r.status_code == 200 and r.text.startswith("<!DOCTYPE html>")
+    assert "【舆情专报】某工地欠薪" in r.text and EVIL not in r.text
+    assert "建议约谈&lt;script&gt;" in r.text
+    assert f"编号 {rig.alert.id}" in r.text  # the event's alert under 处置情况
+    assert s.get(f"{rig.base}/events/nope/report").status_code == 404
+    anon = requests.get(f"{rig.base}/events/e1/report", allow_redirects=False)
+    assert anon.status_code == 302 and "/login" in anon.headers["Location"]

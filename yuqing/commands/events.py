@@ -1,4 +1,5 @@
-"""``yuqing hot`` (the 热点问题表) and ``yuqing events rebuild`` (consolidation)."""
+"""``yuqing hot`` (the 热点问题表), ``yuqing events rebuild`` (consolidation) and ``yuqing events
+report`` (the 舆情专报 on one event)."""
 
 from __future__ import annotations
 
@@ -192,11 +193,12 @@ def _cut(text: str, width: int) -> str:
 
 @click.group()
 def events() -> None:
-    """Events (hot issues): consolidation.
+    """Events (hot issues): consolidation, the 舆情专报 on one event.
 
     \b
-    Example:
+    Examples:
       yuqing events rebuild --since 2026-01-01
+      yuqing events report ev-d332f38de7039e13 --html zhuanbao.html
     """
 
 
@@ -228,3 +230,48 @@ def rebuild(ctx, since) -> None:
     with open_store(cfg) as store:
         stats = rebuild_events(store, consolidator_for(cfg), start, _now(cfg.settings.timezone))
     click.echo(json.dumps(stats, ensure_ascii=False))
+
+
+@events.command("report")
+@click.argument("event_id", metavar="ID")
+@click.option("--note", default="", help="研判意见: the duty office's judgement, printed last.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the report as a self-contained HTML page (printable) to this file.",
+)
+@click.pass_context
+def report(ctx, event_id, note, html_file) -> None:
+    """The 舆情专报 on one event (or the event of a post), as plain text on stdout.
+
+    事件概况, 传播态势 (channels, sources, messages per day), 情感倾向, 主要诉求与代表性信息,
+    处置情况 (its alerts: level, lead unit, 签收 / 回应 / 办结, the replies) and 研判意见. The
+    console's event page links the same report as a page.
+
+    \b
+    Example:
+      yuqing events report ev-d332f38de7039e13 --note "建议人社局牵头约谈" --html zhuanbao.html
+    """
+    from pathlib import Path
+
+    from yuqing.cli import load
+    from yuqing.dashboards import event_report
+    from yuqing.storage import open_store
+
+    cfg = load(ctx)
+    with open_store(cfg) as store:
+        event = store.get_event(event_id)
+        if event is None:
+            post = store.get_post(event_id)
+            if post is not None and post.event_id:
+                event = store.get_event(post.event_id)
+        if event is None:
+            raise InputError(f"ID: no event or post {event_id!r} with an event in the store")
+        r = event_report.build(cfg, store, event, note=note)
+    if html_file:
+        try:
+            Path(html_file).write_text(event_report.html(r), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--html: cannot write {html_file}: {exc.strerror}") from None
+    click.echo(event_report.text(r), nl=False)

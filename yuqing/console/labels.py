@@ -8,7 +8,7 @@ import functools
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from yuqing.alerts.evidence import message
+from yuqing.alerts.evidence import message, source_names
 from yuqing.console.auth import current, staff_required
 from yuqing.console.context import console
 from yuqing.console.forms import text
@@ -37,7 +37,7 @@ def post_page(post_id: str):
     post = c.store.get_post(post_id)
     if post is None:
         abort(404)
-    names = {s.id: s.name or s.id for s in c.cfg.sources.sources}
+    names = source_names(c.cfg)
     corrections = [f for f in c.store.iter_feedback() if f.post_id == post_id]
     return render_template(
         "staff_post.html",

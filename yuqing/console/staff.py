@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, send_
 from yuqing.alerts import handling
 from yuqing.alerts.delivery import Deliverer
 from yuqing.alerts.engine import Engine
-from yuqing.alerts.evidence import gather, message
+from yuqing.alerts.evidence import gather, message, source_names
 from yuqing.alerts.handling import ACTION_NAMES, Actor
 from yuqing.alerts.manual import raise_alert, standing_alert
 from yuqing.alerts.outbox import open_outbox
@@ -206,7 +206,7 @@ def event_page(event_id: str):
     event = c.store.get_event(event_id)
     if event is None:
         abort(404)
-    names = {s.id: s.name or s.id for s in c.cfg.sources.sources}
+    names = source_names(c.cfg)
     posts = [c.store.get_post(pid) for pid in event.post_ids[:300]]
     messages = sorted(
         (message(p, names) for p in posts if p is not None), key=lambda m: m.at, reverse=True
@@ -218,6 +218,21 @@ def event_page(event_id: str):
         standing=standing_alert(c.store, alert_settings(c.cfg), event.id, c.now()),
         departments=c.cfg.departments.departments,
     )
+
+
+@bp.get("/events/<event_id>/report")
+@staff_required
+def event_report_page(event_id: str):
+    """舆情专报: the event written up as a printable page, with the 研判意见 typed on the
+    event page (a GET: it changes nothing)."""
+    from yuqing.dashboards import event_report
+
+    c = console()
+    event = c.store.get_event(event_id)
+    if event is None:
+        abort(404)
+    note = (request.args.get("note") or "")[: event_report.NOTE_MAX]
+    return event_report.html(event_report.build(c.cfg, c.store, event, c.now(), note))
 
 
 @bp.post("/events/<event_id>/raise")
