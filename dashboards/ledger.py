@@ -58,6 +58,11 @@ class DigestLedger:
                 "INSERT OR REPLACE INTO sent VALUES (?,?,?)", (digest, recipient.lower(), at)
             )
 
+    def last_sent(self) -> str | None:
+        """When a digest was last sent to anyone (ISO), or None."""
+        row = self.db.execute("SELECT max(sent_at) FROM sent").fetchone()
+        return row[0] if row else None
+
     # -- the scheduled run ---------------------------------------------------------------
     @property
     def last_day(self) -> str | None:

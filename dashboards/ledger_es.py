@@ -46,7 +46,15 @@ class ElasticDigestLedger:
                 index=self.index, id=f"sent:{digest}:{recipient.lower()}", document={"at": at}
             )
         except ConflictError:
-            pass  # recorded already
+            return  # recorded already
+        self.es.index(index=self.index, id="state:last_sent", document={"value": at})
+
+    def last_sent(self) -> str | None:
+        """When a digest was last sent to anyone (ISO), or None."""
+        try:
+            return self.es.get(index=self.index, id="state:last_sent")["_source"]["value"]
+        except NotFoundError:
+            return None
 
     @property
     def last_day(self) -> str | None:

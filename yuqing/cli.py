@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "yuqing.commands.events",
     "yuqing.commands.console_cmd",
     "yuqing.commands.worker",
+    "yuqing.commands.status",
 ]
 
 

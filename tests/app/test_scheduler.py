@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.daemon import start_daemon
 from yuqing.app.scheduler import JOBS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,23 +40,13 @@ def test_run_replaces_a_job_store_with_old_references(tmp_path):
     (cdir / "settings.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     (tmp_path / "var").mkdir()
     shutil.copy(OLD_STORE, tmp_path / "var" / "scheduler.db")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yuqing", "-v", "--config", str(cdir), "run", "--no-crawl"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lines.extend, args=(proc.stderr,), daemon=True)
-    reader.start()
+    proc, lines = start_daemon(cdir, "--no-crawl")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any("executed successfully" in x for x in lines):
         time.sleep(0.1)  # the jobs due at start run (-v logs each)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
-    reader.join(timeout=5)
+    proc.reader.join(timeout=5)
     log = "".join(lines)
     assert proc.returncode == 0, log[-3000:]
     assert "scheduler stopped" in log and "executed successfully" in log

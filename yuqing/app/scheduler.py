@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import time
 from datetime import datetime
@@ -151,9 +152,20 @@ def run(cfg, crawl: bool = True) -> None:
     if cluster.enabled:
         run_as_candidate(cfg, crawl)
         return
+    from yuqing.app.health import HEARTBEAT, JobLog, attach, jobs_path
+
     stop = StopSignal()
     sched = build_scheduler(cfg, crawl=crawl)
     with contextlib.ExitStack() as stack:
+        clock = ZoneInfo(cfg.settings.timezone)
+        joblog = stack.enter_context(JobLog(jobs_path(cfg)))  # for `yuqing status`
+
+        def now() -> datetime:
+            return datetime.now(clock)
+
+        attach(sched, joblog, now)
+        joblog.started(now(), os.getpid())
+        beat = time.monotonic()
         if cfg.settings.console.serve_in_run:  # the response console beside the jobs
             from yuqing.console.server import ConsoleServer
             from yuqing.storage import open_store
@@ -167,9 +179,13 @@ def run(cfg, crawl: bool = True) -> None:
             while not stop.wait(1.0):
                 if not sched._thread.is_alive():  # its loop raised (the traceback is logged)
                     raise RuntimeError("the scheduler's thread ended; see the traceback above")
+                if time.monotonic() - beat >= HEARTBEAT.total_seconds():
+                    joblog.beat(now())
+                    beat = time.monotonic()
             log.warning("received %s: stopping the scheduler", stop.name)
         finally:
             stop_cleanly(sched)
+            joblog.stopped(now())
         log.warning("scheduler stopped")
 
 
@@ -235,11 +251,21 @@ def run_as_candidate(cfg, crawl: bool = True) -> None:
     cluster = cfg.settings.cluster
     ttl = cluster.lease.total_seconds()
     lease = Lease(connect(cluster), Keys(cluster.key_prefix).leader, node_id(cluster), ttl)
+    from yuqing.app.health import JobLog, attach, jobs_path
+
     stop = StopSignal()
     sched = None
+    clock = ZoneInfo(cfg.settings.timezone)
+
+    def now() -> datetime:
+        return datetime.now(clock)
+
+    joblog = JobLog(jobs_path(cfg))  # this node's record, for `yuqing status` on this host
+    joblog.started(now(), os.getpid())
     log.warning("node %s: standing for leader (lease %ss)", lease.owner, ttl)
     try:
         while not stop:
+            joblog.beat(now())
             try:
                 held = lease.renew() if sched is not None else lease.acquire()
             except Exception as exc:  # noqa: BLE001 - Redis away: we cannot prove the lease
@@ -247,6 +273,7 @@ def run_as_candidate(cfg, crawl: bool = True) -> None:
                 held = False
             if held and sched is None:
                 sched = build_scheduler(cfg, crawl=crawl)
+                attach(sched, joblog, now)
                 sched.start()
                 log.warning(
                     "node %s is the leader: %s",
@@ -267,4 +294,6 @@ def run_as_candidate(cfg, crawl: bool = True) -> None:
                 lease.release()
             except Exception as exc:  # noqa: BLE001 - it expires by itself
                 log.warning("leader lease not released (%s); it expires in %ss", exc, ttl)
+        joblog.stopped(now())
+        joblog.close()
         log.warning("node %s stopped", lease.owner)
