@@ -94,3 +94,21 @@ def test_staff_open_the_report_on_an_event(rig):
     assert s.get(f"{rig.base}/events/nope/report").status_code == 404
     anon = requests.get(f"{rig.base}/events/e1/report", allow_redirects=False)
     assert anon.status_code == 302 and "/login" in anon.headers["Location"]
+
+
+def test_the_events_list_shows_each_events_alert(rig):
+    quiet_event(rig)
+    s = rig.login()
+
+    def row(text: str, event_id: str) -> str:
+        table = text.split('id="events"', 1)[1]
+        return next(r for r in table.split("<tr>") if f'href="/events/{event_id}"' in r)
+
+    page = s.get(f"{rig.base}/events").text
+    assert f'href="/alerts/{rig.alert.id}"' in row(page, "e1") and "待签收" in row(page, "e1")
+    assert "未预警" in row(page, "e2")
+    csrf = form_csrf(s.get(f"{rig.base}/events/e2").text)
+    s.post(f"{rig.base}/events/e2/raise", data={"csrf": csrf, "level": "red", "note": "紧急"})
+    (a,) = [a for a in rig.store.iter_alerts() if a.event_id == "e2"]
+    page = s.get(f"{rig.base}/events").text
+    assert f'href="/alerts/{a.id}"' in row(page, "e2") and "红色预警" in row(page, "e2")

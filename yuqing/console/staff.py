@@ -25,6 +25,7 @@ from yuqing.console.auth import current, staff_required
 from yuqing.console.context import client_address, console
 from yuqing.console.forms import text
 from yuqing.levels import rank
+from yuqing.storage.base import AlertHead
 from yuqing.vocab import STATUS_NAMES
 
 bp = Blueprint("staff", __name__)
@@ -196,7 +197,21 @@ def events():
         c.store.iter_events(since=since),
         key=lambda e: -e.hotness,
     )[:100]
-    return render_template("staff_events.html", events=items)
+    # each event's alert: the most severe unresolved one, else the latest (one read of the
+    # lookback's alert heads, not one per event)
+    alerts: dict[str, AlertHead] = {}
+    lookback = c.now() - alert_settings(c.cfg).lookback
+    for a in c.store.iter_alert_heads(since=min(since, lookback)):
+        if not a.event_id or a.superseded_by:
+            continue
+        old = alerts.get(a.event_id)
+        if old is None or _standing_key(a) > _standing_key(old):
+            alerts[a.event_id] = a
+    return render_template("staff_events.html", events=items, alerts=alerts)
+
+
+def _standing_key(a: AlertHead) -> tuple:
+    return (a.status != "resolved", rank(a.level) if a.status != "resolved" else 0, a.created_at)
 
 
 @bp.get("/events/<event_id>")
