@@ -79,3 +79,32 @@ def test_staff_level_change_on_elasticsearch(rig):
     assert [(h["from"], h["to"]) for h in alert.evidence["history"]] == [("yellow", "orange")]
     heads = [h for h in rig.store.iter_alert_heads() if h.id == rig.alert.id]
     assert [h.level for h in heads] == ["orange"]
+
+
+def test_manual_alert_report_and_status_on_elasticsearch(rig):
+    """人工报送 from the event page, the events list, the 舆情专报 and yuqing status's
+    figures, all reading a real node."""
+    from tests.console.conftest import quiet_event
+    from yuqing.app.health import status
+
+    quiet_event(rig)
+    s = rig.login()
+    csrf = form_csrf(s.get(f"{rig.base}/events/e2").text)
+    before = len(rig.sink.messages)
+    r = s.post(
+        f"{rig.base}/events/e2/raise", data={"csrf": csrf, "level": "orange", "note": "请核实"}
+    )
+    assert r.status_code == 200 and "已报送橙色预警" in r.text
+    rig.store.flush()
+    (a,) = [a for a in rig.store.iter_alerts() if a.event_id == "e2"]
+    assert a.rule == "manual" and len(rig.sink.messages) > before
+    r = s.post(f"{rig.base}/events/e2/raise", data={"csrf": csrf, "level": "red", "note": "x"})
+    assert r.status_code == 409 and a.id in r.text  # the standing alert, read from the node
+    events = s.get(f"{rig.base}/events").text
+    assert f'href="/alerts/{a.id}"' in events
+    report = s.get(f"{rig.base}/events/e2/report").text
+    assert "人工报送" in report and f"编号 {a.id}" in report
+
+    st = status(rig.cfg, rig.store, rig.outbox, rig.clock.at)
+    assert st.alerts_unresolved == 2 and st.outbox.get("sent", 0) >= 1
+    assert st.posts_day >= 2  # e2's posts, collected within the day
