@@ -40,6 +40,7 @@ ARGS = {
     "alerts level": ["6b49bc63f5", "red", "--reason", "事态扩大"],
     "alerts raise": ["ev-0123456789abcdef", "--level", "red", "--note", "群体讨薪"],
     "alerts test": ["hot-events"],
+    "events report": ["ev-0123456789abcdef"],
     "demo": ["--out", "{tmp}/demo"],
     "train": ["--data", "{tmp}/train.csv", "--out", "{tmp}/model.joblib"],
     "evaluate": ["--data", "{tmp}/train.csv"],
