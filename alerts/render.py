@@ -96,6 +96,9 @@ class OutMessage:
     #: the change for a level change notice, the 督办 / 复查 / 催办 itself for those (a notice
     #: sent hours or days later must not sort among the alert's old mail); stable on retry
     date: datetime | None = None
+    #: a follow-up (催办, 督办升级, 复查, 等级调整 …) answers the alert's own message to the same
+    #: recipient (In-Reply-To / References), so mail clients thread it under the alert
+    in_reply_to: str | None = None
 
 
 def build(
@@ -152,6 +155,7 @@ def build(
             {**ctx, "md": markdown_safe, "title": markdown_safe(subject, 120)}
         ),
         alert_ids=[a.id for a in alerts],
+        in_reply_to=message_id(first.id, recipient) if kind not in ("alert", "batch") else None,
         date=parse_iso(change["at"]) if change else (queued or first.created_at),
     )
 

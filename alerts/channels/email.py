@@ -31,6 +31,9 @@ class EmailChannel(Channel):
         msg["X-Yuqing-Alert-Id"] = ", ".join(message.alert_ids)
         msg["X-Yuqing-Level"] = message.level
         msg["X-Yuqing-Kind"] = message.kind
+        if message.in_reply_to:  # a follow-up: threaded under the alert's own message
+            msg["In-Reply-To"] = message.in_reply_to
+            msg["References"] = message.in_reply_to
         msg.set_content(message.text, charset="utf-8")
         msg.add_alternative(message.html, subtype="html", charset="utf-8")
         return msg

@@ -217,3 +217,24 @@ def test_a_lowered_alert_stays_quiet_for_realert_from_the_judgement(make_rig):
         (d,) = rig.engine().check(at).decisions
         assert (d.suppressed_by == alert.id) is quiet
         assert quiet or (d.created and d.level == "orange")
+
+
+def test_follow_ups_thread_under_the_alerts_own_message(rig, smtp_sink):
+    """A level change notice (as every follow-up) answers the alert's message to the same
+    recipient: In-Reply-To and References carry its Message-ID; the alert's own has none."""
+    y = rig.yellow
+    first = {
+        rcpts[0]: m
+        for rcpts, m in smtp_sink.messages
+        if m["X-Yuqing-Alert-Id"] == y.id and m["X-Yuqing-Kind"] == "alert"
+    }
+    assert first and all(m["In-Reply-To"] is None for m in first.values())
+    before = len(smtp_sink.messages)
+    at = T0 + timedelta(hours=2)
+    handling.relevel(rig.engine(), y, at, DUTY, "orange", "多家媒体转载")
+    rig.deliverer().run_once(at)
+    notices = smtp_sink.messages[before:]
+    assert {r[0] for r, _ in notices} == set(first)
+    for rcpts, m in notices:
+        assert m["In-Reply-To"] == m["References"] == first[rcpts[0]]["Message-ID"]
+        assert m["Message-ID"] != first[rcpts[0]]["Message-ID"]
