@@ -1,5 +1,6 @@
 """``yuqing run`` as a real child process for the tests that need the daemon: started with
-``-v`` (each job's run is logged), its stderr collected line by line in a thread."""
+``-v`` unless asked not to (each job's run is logged), its stderr collected line by line in a
+thread (``proc.reader``)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def start_daemon(cfg_dir: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
-    """``yuqing -v --config cfg_dir run ARGS`` and the list its stderr lines are added to."""
+def start_daemon(
+    cfg_dir: Path, *args: str, verbose: bool = True
+) -> tuple[subprocess.Popen, list[str]]:
+    """``yuqing [-v] --config cfg_dir run ARGS`` and the list its stderr lines are added to."""
+    flags = ["-v"] if verbose else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yuqing", "-v", "--config", str(cfg_dir), "run", *args],
+        [sys.executable, "-m", "yuqing", *flags, "--config", str(cfg_dir), "run", *args],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,  # it logs to stderr; an unread pipe could fill
         stderr=subprocess.PIPE,
         text=True,
     )

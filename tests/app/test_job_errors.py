@@ -5,17 +5,15 @@ Unexpected exceptions keep their traceback."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, make_config
+from tests.conftest import make_config
+from tests.daemon import start_daemon
 from tests.servers import free_port
 
 
@@ -37,18 +35,7 @@ def _smtp_down(tmp_path):
 @pytest.mark.parametrize("verbose", [False, True])
 def test_yuqing_run_reports_a_failed_digest_in_one_line(tmp_path, verbose):
     cfg_dir = _smtp_down(tmp_path)
-    args = ["-v"] if verbose else []
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "yuqing", *args, "--config", str(cfg_dir), "run", "--no-crawl"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lines.extend, args=(proc.stderr,), daemon=True)
-    reader.start()
+    proc, lines = start_daemon(cfg_dir, "--no-crawl", verbose=verbose)
 
     def failures() -> list[str]:
         # at start the catch-up job and the delivery job both find the digest due: one tries,
@@ -61,7 +48,7 @@ def test_yuqing_run_reports_a_failed_digest_in_one_line(tmp_path, verbose):
     time.sleep(1.0)  # the other job's run, had it tried too
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
-    reader.join(timeout=5)
+    proc.reader.join(timeout=5)
     log = "".join(lines)
     assert proc.returncode == 0, log[-3000:]
     (failed,) = failures()
