@@ -19,6 +19,12 @@ Chinese-Web-Content-Extraction-Dataset, copied into ``data/extraction_pages/cwce
 licence, so no download is needed (``bench/eval_extraction.py --set cwced [--half dev] [--pages]``);
 gold labels ``data/extraction_gold/cwced_pages.json``.
 
+A third set, ``--set mhtml``: 42 Chinese news and public-institution pages of the Apache-2.0
+magic-html benchmark, copied into ``data/extraction_pages/mhtml/`` with their licence, labelled
+before any extractor ran on them and kept for generalisation estimates
+(``bench/eval_extraction.py --set mhtml [--half dev] [--pages]``); gold labels
+``data/extraction_gold/mhtml_pages.json``.
+
 The gold labels (title, publish time, the article body) are ours, written by reading each page:
 ``data/extraction_gold/gne_pages.json``, rules and provenance in ``data/extraction_gold/README.md``.
 The body is stored as anchors (the opening of its first paragraph, the end of its last one,
@@ -56,6 +62,7 @@ GOLD = _ROOT / "data" / "extraction_gold" / "gne_pages.json"
 SETS = {
     "gne": GOLD,  # pages: a GeneralNewsExtractor work tree or git dir given on the command line
     "cwced": _ROOT / "data" / "extraction_gold" / "cwced_pages.json",  # pages in the repo
+    "mhtml": _ROOT / "data" / "extraction_gold" / "mhtml_pages.json",  # pages in the repo
 }
 TZ = "Asia/Shanghai"
 
@@ -279,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         "source",
         type=Path,
         nargs="?",
-        help="the GeneralNewsExtractor work tree or git dir (--set gne); not needed for cwced",
+        help="the GeneralNewsExtractor work tree or git dir (--set gne); not needed otherwise",
     )
     ap.add_argument("--set", dest="page_set", choices=sorted(SETS), default="gne")
     ap.add_argument("--half", choices=("dev", "held", "all"), default="all")
