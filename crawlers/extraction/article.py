@@ -278,10 +278,16 @@ _LEGAL = re.compile(
 _SPLIT_SHARE = 0.25  # the parent's own paragraphs, against the best element's, to take both
 
 
-def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
-    """The element whose paragraph children carry the most non-link Chinese text."""
+def _container_scores(doc: html.HtmlElement) -> dict[html.HtmlElement, float]:
+    """Each element's score as the text's element: the non-link Chinese text (and punctuation)
+    of its paragraph children, less three times its own link text."""
     scores: dict[html.HtmlElement, float] = {}
+    # blocks inside a link are link text, whatever tags they wear (a card of a headline and
+    # a summary, a live-commentary item, a gallery's caption): never the article's text
+    linked = {d for a in doc.iter("a") if a.get("href") for d in a.iterdescendants()}
     for el in doc.iter("p", "br", "div", "td", "span", "font", "section", "li"):
+        if el in linked:
+            continue
         if el.tag == "br":
             node, text = el.getparent(), (el.tail or "")
         elif el.tag == "p" or (el.tag == "section" and _leaf_section(el)):
@@ -317,10 +323,16 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
             holder = el.getparent()
         if holder is not None:
             scores[holder] = scores.get(holder, 0.0) + n + 3 * punct
-    if not scores:
-        return None
     for node in scores:
         scores[node] -= 3 * _own_link_cjk(node)
+    return scores
+
+
+def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
+    """The element whose paragraph children carry the most non-link Chinese text."""
+    scores = _container_scores(doc)
+    if not scores:
+        return None
     best = max(scores, key=scores.__getitem__)
     # the text split in two: its first paragraphs beside a collapsed rest (搜狐号's 展开全文
     # puts the rest in <div class="hidden-content"> inside the article): take both

@@ -125,3 +125,34 @@ def test_a_table_nobody_announces_stays_out():
     )
     assert "培养目标" in got.body
     assert "050401" not in got.body
+
+
+# A short report beside a live-commentary column whose items are links wrapping blocks of text
+# (each <a> holds a name, a time and a paragraph-long comment): the column has more text than
+# the report, but text inside a link is not the article's.
+LIVE_ITEM = (
+    "<li><a href='/live/{i}.html'><div class='tw-text'><span>分析师{i}号 今天 12:0{i}</span>"
+    "<div class='content'>今日两市指数低开高走，券商、军工和半导体板块轮番上涨，成交量较上一交易日"
+    "明显放大，北向资金全天净流入超过五十亿元，短期市场情绪有所回暖，建议投资者控制仓位、"
+    "注意节奏，不宜盲目追高，关注业绩确定性较强的优质个股。</div></div></a></li>"
+)
+SHORT_REPORT = (
+    "<p>本报讯 今天，市铁路部门发布消息称，网传车票系统用户信息泄露一事不实。</p>"
+    "<p>铁路部门提醒广大旅客，请通过官方网站和客户端购票，不要轻信来历不明的链接。</p>"
+    "<p>目前，相关部门已对散布谣言的账号依法处理。</p>"
+)
+
+
+def test_blocks_inside_links_are_not_the_text():
+    markup = (
+        "<html><head><meta charset='utf-8'><title>铁路部门辟谣用户信息泄露_新闻</title></head>"
+        "<body><h1>铁路部门辟谣用户信息泄露</h1>"
+        f"<div class='article'>{SHORT_REPORT}</div>"
+        "<div class='tabs-cont'><ul>"
+        + "".join(LIVE_ITEM.format(i=i) for i in range(1, 4))
+        + "</ul></div></body></html>"
+    )
+    got = extract_article(markup, "http://127.0.0.1/a.html")
+    assert got.body.startswith("本报讯 今天，市铁路部门发布消息称")
+    assert got.body.endswith("目前，相关部门已对散布谣言的账号依法处理。")
+    assert "两市指数" not in got.body
