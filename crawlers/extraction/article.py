@@ -146,18 +146,39 @@ _COMMENT_TEXT = (
 )
 
 
-def _clean_tree(doc: html.HtmlElement) -> None:
+def _clean_tree(doc: html.HtmlElement, title: str = "") -> None:
     for el in list(doc.iter(*_DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
+    keep = _headline_boxes(doc, title)
     for el in list(doc.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None:
+        if not isinstance(el.tag, str) or el.getparent() is None or el in keep:
             continue
         if el.tag not in ("html", "body", "article") and (
             _BOILER_CLASS.search(classes(el)) or _COMMENT_CLASS.search(classes(el))
         ):
             el.drop_tree()
     _drop_comment_widgets(doc)
+
+
+_HEADLINE_SLACK = 8  # a badge beside the headline in its element ("原创", "播报文章")
+
+
+def _headline_boxes(doc: html.HtmlElement, title: str) -> set[html.HtmlElement]:
+    """The blocks around the page's headline (an ``<h1>``-``<h6>`` or a title-class element
+    showing ``title``, not a link): whatever their class says (``info-box``, ``article-meta``),
+    they are the article's, so the boilerplate-class rule does not drop them whole (their own
+    boilerplate-named parts still go)."""
+    want = _squash(title)
+    if len(want) < 4:
+        return set()
+    for el in doc.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "td", "strong"):
+        if el.tag[0] != "h" and (len(el) > 3 or not _TITLE_CLASS.search(classes(el))):
+            continue
+        text = _squash(el.text_content() or "")
+        if want in text and len(text) <= len(want) + _HEADLINE_SLACK and not _in_link(el):
+            return set(el.iterancestors())
+    return set()
 
 
 def _drop_comment_widgets(doc: html.HtmlElement) -> None:
@@ -375,6 +396,8 @@ def _clean_body(lines: list[str], title: str) -> str:
         ln = norm_ws(ln)
         if not ln or ln == title or _BOILER_LINE.match(ln) or len(ln) <= 2:
             continue
+        if title and ln.endswith(title) and len(ln) - len(title) <= 4:
+            continue  # the headline behind a badge ("原创…"), kept with the headline's box
         if _RELATED_HEAD.match(ln) or _FOLLOW_HEAD.match(ln) or _FOLLOW_LINE.match(ln):
             continue
         if len(ln) <= 30 and _SIGNATURE.match(ln):
@@ -745,7 +768,7 @@ def _extract(markup: str, selectors: dict, tz: str, url: str = "") -> Extracted:
     method = "auto"
     body = sel_body
     if not body:
-        _clean_tree(doc)
+        _clean_tree(doc, title)
         body, method = _auto_body(doc, title)
         if not body:
             body, method = _fallback_body(markup, title, nodes)

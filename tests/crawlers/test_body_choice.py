@@ -156,3 +156,39 @@ def test_blocks_inside_links_are_not_the_text():
     assert got.body.startswith("本报讯 今天，市铁路部门发布消息称")
     assert got.body.endswith("目前，相关部门已对散布谣言的账号依法处理。")
     assert "两市指数" not in got.body
+
+
+# A photo gallery: the slides, then a box holding the headline and the first slide's caption
+# (class "info-box": "info" names byline boxes elsewhere), then other galleries as links.
+GALLERY = (
+    "<html><head><meta charset='utf-8'><title>草原深处的小镇_图集</title></head><body>"
+    "<div class='gallery'><ul><li><img src='/1.jpg'></li><li><img src='/2.jpg'></li></ul></div>"
+    "<div class='bui-right info-box'><h2 class='title'><span>原创</span>草原深处的小镇</h2>"
+    "<div class='pgc'><a href='/u/1'>旅行者</a></div>"
+    "<div class='abstract'><span>1/10</span> 在草原深处，有一座只有几百户人家的小镇，每到夏天，"
+    "牧民们赶着牛羊转场经过这里，镇上的人们便会拿出奶茶和手抓肉招待远方来的客人。</div>"
+    "<div class='share'>分享到微博、微信和QQ空间，让更多朋友看到这组照片</div></div>"
+    "<div class='relatedimg'><ul>{related}</ul></div>"
+    "<div class='about'>图集频道每天为您精选旅行摄影作品，欢迎投稿，与大家分享旅途中的美好瞬间。</div>"
+    "</body></html>"
+)
+RELATED = (
+    "<li><a href='/g/{i}'><img src='/r{i}.jpg'><div class='img-title'><p><span>{t}</span>"
+    "</p></div></a></li>"
+)
+
+
+def test_the_box_holding_the_headline_is_the_articles_whatever_its_class():
+    related = "".join(
+        RELATED.format(i=i, t=t)
+        for i, t in enumerate(
+            ["这里的游客几乎都是本地人带去的小众草原", "全球最大的公园超过一百多个国家陆地面积"]
+        )
+    )
+    got = extract_article(GALLERY.format(related=related), "http://127.0.0.1/a.html")
+    assert got.title == "草原深处的小镇"
+    assert "原创" not in got.body  # the headline behind its badge is not text either
+    assert "在草原深处，有一座只有几百户人家的小镇" in got.body
+    assert "手抓肉招待远方来的客人。" in got.body
+    assert "本地人带去" not in got.body and "欢迎投稿" not in got.body
+    assert "分享到微博" not in got.body  # the box's own boilerplate-named parts still go
