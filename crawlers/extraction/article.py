@@ -621,6 +621,10 @@ def _auto_title(doc: html.HtmlElement) -> str:
         headline = _headline_candidate(doc, _squash(page_title))
         if headline:
             return headline
+    if page_title:
+        shown = _headline_before_dash(doc, page_title)
+        if shown:
+            return shown
     reference = page_title or meta_title
     core = strip_site_suffix(reference) if reference else ""
     ref_key, core_key, meta_key = _squash(reference), _squash(core), _squash(meta_title)
@@ -654,6 +658,38 @@ def _auto_title(doc: html.HtmlElement) -> str:
     if page_title:
         return strip_site_suffix(page_title)
     return _headline_without_title(doc)
+
+
+_DASHES = re.compile(r"[-‐‑–—―－]+")
+_SUFFIX_MAX = 20  # the site name after the dash
+
+
+def _headline_before_dash(doc: html.HtmlElement, page_title: str) -> str:
+    """The <title> is the headline, a hyphen or dash and a site name (``标题-EDN 电子技术设计``,
+    ``标题-今日头条``, ``Title - XX Net``), the name not recognisable as one by its words: a
+    headline element (``<h1>``-``<h6>`` or title class, not a link) showing the <title> up to a
+    hyphen or dash is the title. Dashes of any kind are the same here (the page's ``——``
+    is ``-`` in its <title>); an element showing the whole <title> wins (nothing is cut)."""
+    want = _DASHES.sub("-", _squash(page_title))
+    best, best_len = "", 0
+    for el in doc.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "td", "strong"):
+        if el.tag[0] != "h" and (len(el) > 2 or not _TITLE_CLASS.search(classes(el))):
+            continue
+        text = _TITLE_PREFIX.sub("", _title_text(el))
+        key = _DASHES.sub("-", _squash(text))
+        if len(key) < 4 or cjk_count(text) < 2 or _in_link(el):
+            continue
+        if key == want:
+            return ""
+        rest = want[len(key) :]
+        if (
+            want.startswith(key)
+            and rest.startswith("-")
+            and 0 < len(rest) - 1 <= _SUFFIX_MAX
+            and len(key) > best_len
+        ):
+            best, best_len = text, len(key)
+    return best
 
 
 def _headline_without_title(doc: html.HtmlElement) -> str:

@@ -103,3 +103,25 @@ def test_site_name_title_without_a_candidate_keeps_the_title():
 def test_headings_after_the_text_are_not_taken():
     tail = "<div class='footer'><h3>友情链接与相关网站导航</h3></div>"
     assert title_of(page("云溪市人民政府", "", tail=tail)) == "云溪市人民政府"
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        # a site name after a bare hyphen, in Latin letters or in words no rule knows
+        (f"{HEADLINE}-Yunxi Daily Net", f"<h4>{HEADLINE}</h4>"),
+        (f"{HEADLINE} - Yunxi Net", f"<h1>{HEADLINE}</h1>"),
+        (f"{HEADLINE}-今日头条", f"<h1>{HEADLINE}</h1>"),
+        # the page's dash is a hyphen in its <title> (which a share widget repeats)
+        ("市场回暖——前4个月外贸向好-今日头条", "<h1>市场回暖——前4个月外贸向好</h1>"),
+    ],
+)
+def test_a_site_name_after_a_hyphen_goes_when_the_page_shows_the_headline(title, shown):
+    share = f"<div class='wx-share' style='display:none'>{title}</div>"
+    got = title_of(page(title, shown + share))
+    assert got == shown.split(">", 1)[1].rsplit("<", 1)[0]
+
+
+def test_a_headline_with_a_hyphen_shown_whole_is_not_cut():
+    title = "2025-2026学年校历发布-云溪大学"
+    assert title_of(page(title, "<h1>2025-2026学年校历发布-云溪大学</h1>")) == title
