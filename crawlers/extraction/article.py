@@ -175,10 +175,15 @@ def _headline_boxes(doc: html.HtmlElement, title: str) -> set[html.HtmlElement]:
     for el in doc.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "span", "td", "strong"):
         if el.tag[0] != "h" and (len(el) > 3 or not _TITLE_CLASS.search(classes(el))):
             continue
-        text = _squash(el.text_content() or "")
-        if want in text and len(text) <= len(want) + _HEADLINE_SLACK and not _in_link(el):
+        if _shows_headline(el, want) and not _in_link(el):
             return set(el.iterancestors())
     return set()
+
+
+def _shows_headline(el: html.HtmlElement, want: str) -> bool:
+    """``el`` shows the headline ``want`` (squashed), beside a badge at most."""
+    text = _squash(el.text_content() or "")
+    return want in text and len(text) <= len(want) + _HEADLINE_SLACK
 
 
 def _drop_comment_widgets(doc: html.HtmlElement) -> None:
@@ -349,12 +354,13 @@ def _container_scores(doc: html.HtmlElement) -> dict[html.HtmlElement, float]:
     return scores
 
 
-def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
-    """The element whose paragraph children carry the most non-link Chinese text."""
+def _best_container(doc: html.HtmlElement, title: str = "") -> html.HtmlElement | None:
+    """The element whose paragraph children carry the most non-link Chinese text (of the
+    story under the headline ``title``, when the page holds another)."""
     scores = _container_scores(doc)
     if not scores:
         return None
-    best = max(scores, key=scores.__getitem__)
+    best = _own_story(doc, scores, max(scores, key=scores.__getitem__), title)
     # the text split in two: its first paragraphs beside a collapsed rest (搜狐号's 展开全文
     # puts the rest in <div class="hidden-content"> inside the article): take both
     parent = best.getparent()
@@ -365,6 +371,54 @@ def _best_container(doc: html.HtmlElement) -> html.HtmlElement | None:
     ):
         return parent
     return best
+
+
+_STORY_MIN = 30  # the score of a text under the headline to prefer it to another story's
+
+
+def _own_story(
+    doc: html.HtmlElement,
+    scores: dict[html.HtmlElement, float],
+    best: html.HtmlElement,
+    title: str,
+) -> html.HtmlElement:
+    """An ``<h1>`` opens a story: when the page's headline is an ``<h1>`` and the best element
+    comes after the next ``<h1>`` or opens with it (the next article of an
+    endless feed, a recommended article printed whole), the text is the best element between
+    the two, if one scores at least ``_STORY_MIN``: a short report does not lose to the longer
+    story after it."""
+    want = _squash(title)
+    if len(want) < 4:
+        return best
+    heads = [h for h in doc.iter("h1") if not _in_link(h)]
+    head = next((h for h in heads if _shows_headline(h, want)), None)
+    if head is None:
+        return best
+    order = {el: i for i, el in enumerate(doc.iter())}
+    after = [h for h in heads if order[h] > order[head] and head not in h.iterancestors()]
+    if not after:
+        return best
+    nxt = after[0]
+    opens = best in nxt.iterancestors() and best not in head.iterancestors()
+    if opens:  # the next <h1> opens the best element: no text of it comes before
+        before = 0
+        for el in best.iter():
+            if el is nxt:
+                break
+            before += cjk_count(el.text or "") + (cjk_count(el.tail or "") if el is not best else 0)
+        opens = before < 10
+    if not (order[best] > order[nxt] or opens):
+        return best
+    outer = set(nxt.iterancestors())  # the next story's own block
+    own = [
+        el
+        for el, score in scores.items()
+        if order[head] < order[el] < order[nxt]
+        and el not in outer
+        and head not in el.iterancestors()
+        and score >= _STORY_MIN
+    ]
+    return max(own, key=scores.__getitem__) if own else best
 
 
 def _drop_split_title(lines: list[str], title: str) -> list[str]:
@@ -440,7 +494,7 @@ def _announced_table(container: html.HtmlElement, last_line: str) -> html.HtmlEl
 
 
 def _auto_body(doc: html.HtmlElement, title: str) -> tuple[str, str]:
-    container = _best_container(doc)
+    container = _best_container(doc, title)
     body = (
         _clean_body(_paragraphs(container, skip_links=True), title) if container is not None else ""
     )

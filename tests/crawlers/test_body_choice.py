@@ -192,3 +192,36 @@ def test_the_box_holding_the_headline_is_the_articles_whatever_its_class():
     assert "手抓肉招待远方来的客人。" in got.body
     assert "本地人带去" not in got.body and "欢迎投稿" not in got.body
     assert "分享到微博" not in got.body  # the box's own boilerplate-named parts still go
+
+
+# An endless feed: the page's story, then the next story printed whole under its own <h1>.
+NEXT_STORY = (
+    "<div class='recommend'><h1>老街改造后重新开放 市民游客纷纷前来打卡</h1>"
+    + "".join(
+        f"<p>{p}</p>"
+        for p in (
+            "经过一年多的修缮，有着百年历史的老街日前重新对外开放，青石板路、木质门窗得以保留。",
+            "改造中，施工方对沿街四十多栋老建筑进行了加固，外立面按照原有风貌修复，内部引入文创、"
+            "餐饮等业态，吸引了大批市民和游客前来参观。",
+            "街道负责人介绍，下一步将结合传统节日举办民俗活动，让老街既有历史味道，又有烟火气息。",
+            "不少老居民表示，老街的变化让人欣喜，希望这里的老手艺、老字号能够一直传承下去。",
+        )
+    )
+    + "</div>"
+)
+
+
+def test_a_short_story_does_not_lose_to_the_next_story_of_the_feed():
+    markup = (
+        "<html><head><meta charset='utf-8'><title>铁路部门辟谣用户信息泄露_快资讯</title></head>"
+        "<body><div class='detail'><h1>铁路部门辟谣用户信息泄露</h1>"
+        f"<div class='content'>{SHORT_REPORT}</div></div>{NEXT_STORY}</body></html>"
+    )
+    got = extract_article(markup, "http://127.0.0.1/a.html")
+    assert got.body.startswith("本报讯 今天，市铁路部门发布消息称")
+    assert "老街" not in got.body
+    # a page of one story whose text uses <h1> for its subheadings keeps all of it
+    one = markup.replace("</div></div><div class='recommend'>", "").replace(
+        "<h1>老街改造", "<h1>另：老街改造"
+    )
+    assert "老街" in extract_article(one, "http://127.0.0.1/a.html").body
