@@ -301,6 +301,11 @@ def _wraps_one(el: html.HtmlElement | None) -> bool:
 _LEGAL = re.compile(
     r"著作权|版权|转载|摘编|稿酬|侵权|免责|法律责任|授权|不代表本|赞同其观点|真实性负责|联系删除"
 )
+# a self-media platform's notice that it only stores what its users publish (搜狐号, 网易号,
+# 快传号: "…本平台仅提供信息存储服务"): a disclaimer, never text, however short the article
+_PLATFORM_NOTE = re.compile(
+    r"仅提供信息(?:存储|儲存)(?:空间|空間)?服务|provides? information storage", re.IGNORECASE
+)
 _SPLIT_SHARE = 0.25  # the parent's own paragraphs, against the best element's, to take both
 
 
@@ -331,7 +336,7 @@ def _container_scores(doc: html.HtmlElement) -> dict[html.HtmlElement, float]:
         punct = len(re.findall(r"[，。！？；、,.!?;]", text))
         if n >= 200 and punct < n / 100:
             continue  # not prose: a keyword cloud or tag list (SEO spam blocks)
-        if n <= 600 and len(set(_LEGAL.findall(text))) >= 3:
+        if n <= 600 and (len(set(_LEGAL.findall(text))) >= 3 or _PLATFORM_NOTE.search(text)):
             continue  # a copyright / disclaimer notice, however long the article beside it
         scores[node] = scores.get(node, 0.0) + n + 3 * punct
         # one <div> per paragraph (<div><p>…</p></div>, <div><span>…</span></div>,
@@ -449,6 +454,8 @@ def _clean_body(lines: list[str], title: str) -> str:
     for ln in _cut_related(_drop_split_title(lines, title)):
         ln = norm_ws(ln)
         if not ln or ln == title or _BOILER_LINE.match(ln) or len(ln) <= 2:
+            continue
+        if _PLATFORM_NOTE.search(ln) and cjk_count(ln) <= 200:
             continue
         if title and ln.endswith(title) and len(ln) - len(title) <= 4:
             continue  # the headline behind a badge ("原创…"), kept with the headline's box

@@ -4,6 +4,8 @@ count against it (a legal notice elsewhere must not win), and a data table the t
 
 from __future__ import annotations
 
+import pytest
+
 from yuqing.crawlers.extraction import extract_article
 
 PARAS = (
@@ -225,3 +227,23 @@ def test_a_short_story_does_not_lose_to_the_next_story_of_the_feed():
         "<h1>老街改造", "<h1>另：老街改造"
     )
     assert "老街" in extract_article(one, "http://127.0.0.1/a.html").body
+
+
+# A self-media platform's notice under a three-line post: in the article's own block, beside it
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "平台声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。",
+        "以上内容（包括图片及视频）为创作者平台“快传号”用户上传并发布，本平台仅提供信息存储服务",
+    ],
+)
+def test_a_platforms_storage_notice_is_not_text(notice):
+    markup = (
+        "<html><head><meta charset='utf-8'><title>铁路部门辟谣用户信息泄露</title></head><body>"
+        "<div class='text'><h1>铁路部门辟谣用户信息泄露</h1>"
+        f"<article>{SHORT_REPORT}</article><div class='statement'>{notice}</div></div>"
+        "</body></html>"
+    )
+    got = extract_article(markup, "http://127.0.0.1/a.html")
+    assert got.body.startswith("本报讯 今天，市铁路部门发布消息称")
+    assert got.body.endswith("目前，相关部门已对散布谣言的账号依法处理。")
