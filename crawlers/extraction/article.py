@@ -90,6 +90,16 @@ _FOLLOW_HEAD = re.compile(
     r"^\s*(扫描下方二维码|扫描上方二维码|长按下方二维码|长按识别二维码|长按二维码|扫码关注|"
     r"点击上方蓝字|点击蓝字关注|关注我们[，,:：！!]?\s*$)"
 )
+# a photo credit standing alone: "新华社发（刘满仓摄）", "（新华社记者 李梦馨 摄）", "张三/摄" -
+# no sentence in it (a caption ending in its credit, "…发表演讲。 新华社记者 李梦馨 摄", stays)
+_PHOTO_CREDIT = re.compile(
+    r"^[（(]?[^，。！？；,;!?]{0,20}(?:^|记者|通讯员|发[（(]|\s)"
+    r"\s*[\u4e00-\u9fa5·]{2,4}\s*[/／]?\s*(?<!拍)摄\s*[）)]?$"
+)
+# a pager: page numbers and 上一页/下一页 links only ("|<<1234下一页>>|")
+_PAGER_LINE = re.compile(
+    r"^[\s|｜<>«»‹›\[\]【】\d.…]*(?:(?:上一页|下一页|首页|尾页|末页)[\s|｜<>«»‹›\[\]【】\d.…]*)+$"
+)
 # a byline that opens with the publish time: "2005-04-27 14:32更新 来源：千龙新闻网"
 _DATELINE = re.compile(
     r"^\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}(?::\d{2})?(?P<rest>.*)$"
@@ -461,7 +471,9 @@ def _clean_body(lines: list[str], title: str) -> str:
             continue  # the headline behind a badge ("原创…"), kept with the headline's box
         if _RELATED_HEAD.match(ln) or _FOLLOW_HEAD.match(ln) or _FOLLOW_LINE.match(ln):
             continue
-        if len(ln) <= 30 and _SIGNATURE.match(ln):
+        if len(ln) <= 30 and (_SIGNATURE.match(ln) or _PHOTO_CREDIT.match(ln)):
+            continue
+        if _PAGER_LINE.match(ln):
             continue
         dateline = _DATELINE.match(ln)
         if dateline and cjk_count(dateline.group("rest")) <= 20:

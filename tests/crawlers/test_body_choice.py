@@ -247,3 +247,20 @@ def test_a_platforms_storage_notice_is_not_text(notice):
     got = extract_article(markup, "http://127.0.0.1/a.html")
     assert got.body.startswith("本报讯 今天，市铁路部门发布消息称")
     assert got.body.endswith("目前，相关部门已对散布谣言的账号依法处理。")
+
+
+def test_a_lone_photo_credit_and_a_pager_are_not_text():
+    caption = "5月13日，在一家庭农场，无人驾驶农机在播种玉米。 新华社记者 张明 摄"
+    markup = (
+        "<html><head><meta charset='utf-8'><title>数字农机服务助力农业生产</title></head><body>"
+        "<h1>数字农机服务助力农业生产</h1><div class='content'>"
+        f"<p><img src='/1.jpg'></p><p>{caption}</p>{SHORT_REPORT}"
+        "<p>新华社发（刘满仓摄）</p><p>（本报记者 王五 摄）</p>"
+        "<p>市民在拍摄</p><p>|&lt;&lt;1234下一页&gt;&gt;|</p><p>首页 | 上一页 1 下一页 | 尾页</p>"
+        "</div></body></html>"
+    )
+    lines = extract_article(markup, "http://127.0.0.1/a.html").body.splitlines()
+    assert lines[0] == caption  # a caption ending in its credit is the picture's text
+    assert lines[1].startswith("本报讯 今天，市铁路部门发布消息称")
+    assert lines[-1] == "市民在拍摄"  # a sentence ending in 拍摄 is no credit
+    assert not any("刘满仓" in ln or "王五" in ln or "下一页" in ln for ln in lines)
