@@ -619,12 +619,23 @@ def _is_name_part(part: str) -> bool:
     )
 
 
+# a site and a column in short words ("科普中国-辟谣文章", "某某在线_专题"): parts split by these
+_PLAIN_SPLIT = re.compile(r"\s*(?:[_|｜>＞»]|\s[-–—]\s|-{1,2})\s*")
+
+
 def site_name_title(title: str) -> bool:
     """Whether ``title`` names only a site or column, no article: every part is a short name
-    (``XX市人民政府``, ``北医新闻网``), or a short column (at most 6 characters) beside one."""
+    (``XX市人民政府``, ``北医新闻网``), or a short column (at most 6 characters) beside one;
+    or two or more parts split by ``_ | > -`` of at most 6 characters each, without sentence
+    punctuation (``科普中国-辟谣文章``: a site and a column in words no rule knows)."""
     parts = [p for p in _NAME_SPLIT.split(title.strip()) if p.strip("()（）[]【】 ")]
     if not parts or len(_squash(title)) > 40:
         return False
+    plain = [p for p in _PLAIN_SPLIT.split(title.strip()) if p.strip()]
+    if len(plain) >= 2 and all(
+        len(_squash(p)) <= 6 and not re.search(r"[，。！？：:；,!?]", p) for p in plain
+    ):
+        return True
     named = [_is_name_part(p) for p in parts]
     return any(named) and all(n or len(_squash(p)) <= 6 for p, n in zip(parts, named, strict=True))
 
