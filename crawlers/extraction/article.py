@@ -398,7 +398,7 @@ def _own_story(
     title: str,
 ) -> html.HtmlElement:
     """An ``<h1>`` opens a story: when the page's headline is an ``<h1>`` and the best element
-    comes after the next ``<h1>`` or opens with it (the next article of an
+    comes after the next ``<h1>`` (the next article of an
     endless feed, a recommended article printed whole), the text is the best element between
     the two, if one scores at least ``_STORY_MIN``: a short report does not lose to the longer
     story after it."""
@@ -414,16 +414,8 @@ def _own_story(
     if not after:
         return best
     nxt = after[0]
-    opens = best in nxt.iterancestors() and best not in head.iterancestors()
-    if opens:  # the next <h1> opens the best element: no text of it comes before
-        before = 0
-        for el in best.iter():
-            if el is nxt:
-                break
-            before += cjk_count(el.text or "") + (cjk_count(el.tail or "") if el is not best else 0)
-        opens = before < 10
-    if not (order[best] > order[nxt] or opens):
-        return best
+    if order[best] < order[nxt]:  # an element opening with an <h1> is one story (WeChat's
+        return best  # text often starts with a styled <h1>)
     outer = set(nxt.iterancestors())  # the next story's own block
     own = [
         el

@@ -198,7 +198,7 @@ def test_the_box_holding_the_headline_is_the_articles_whatever_its_class():
 
 # An endless feed: the page's story, then the next story printed whole under its own <h1>.
 NEXT_STORY = (
-    "<div class='recommend'><h1>老街改造后重新开放 市民游客纷纷前来打卡</h1>"
+    "<div class='recommend'><h1>老街改造后重新开放 市民游客纷纷前来打卡</h1><div class='text'>"
     + "".join(
         f"<p>{p}</p>"
         for p in (
@@ -209,7 +209,7 @@ NEXT_STORY = (
             "不少老居民表示，老街的变化让人欣喜，希望这里的老手艺、老字号能够一直传承下去。",
         )
     )
-    + "</div>"
+    + "</div></div>"
 )
 
 
@@ -227,6 +227,16 @@ def test_a_short_story_does_not_lose_to_the_next_story_of_the_feed():
         "<h1>老街改造", "<h1>另：老街改造"
     )
     assert "老街" in extract_article(one, "http://127.0.0.1/a.html").body
+    # a WeChat article whose text opens with a styled <h1>, after the account's blurb
+    wechat = (
+        "<html><head><meta charset='utf-8'><title></title></head><body>"
+        "<h1 class='rich_media_title'>铁路部门辟谣用户信息泄露</h1>"
+        "<div class='profile'><p>与您一起关注本地，分享社会新闻、经济民生、美食特产和传统文化。</p></div>"
+        "<div class='rich_media_content'><h1>铁路部门发布</h1>"
+        f"{SHORT_REPORT}</div></body></html>"
+    )
+    body = extract_article(wechat, "http://127.0.0.1/a.html").body
+    assert "本报讯 今天" in body and "关注本地" not in body
 
 
 # A self-media platform's notice under a three-line post: in the article's own block, beside it
