@@ -74,6 +74,8 @@ def test_a_manual_alert_is_routed_stored_and_delivered_like_a_rules_alert(rig, s
         assert NOTE not in m["Subject"]
         text = m.get_body(("plain",)).get_content()
         assert NOTE in text and "某工地拖欠农民工工资第3条" in text  # note and evidence
+        assert "以下舆情经网信办值班人员研判后报送贵单位，请核实处置。" in text
+        assert 'id="manual"' in m.get_body(("html",)).get_content()
         assert "相关信息：4 条" in text
     # deadlines are the level's, from delivery, as for any alert
     delivered = rig.store.get_alert(a.id)
