@@ -43,6 +43,8 @@ __all__ = [
     "anchor_conflict",
     "canonical",
     "is_site",
+    "type_word",
+    "generic_name",
     "GROUPS",
     "SUFFIXES",
 ]
@@ -181,6 +183,24 @@ def is_site(anchor: str) -> bool:
     area or a line (a road, a street, a community, a park — :data:`AREA_SUFFIXES`)."""
     suffix = _suffix_of(anchor)
     return suffix not in AREA_SUFFIXES and len(anchor) > len(suffix or "")
+
+
+def type_word(name: str) -> str | None:
+    """The type word ``name`` ends with (:data:`SUFFIXES`: 苑, 花园, 学院, …), if any."""
+    return _suffix_of(name)
+
+
+def generic_name(name: str, trade: Sequence[str] = ()) -> bool:
+    """A name that only says what kind of place it is: nothing before its type word but a
+    generic head (实验中学, 中心小学, 职业技术学院 — ``trade``: words such a head may be,
+    职业技术), so every town has one."""
+    suffix = _suffix_of(name) or ""
+    head = name[: len(name) - len(suffix)]
+    for word in trade:
+        if head.endswith(word):
+            head = head[: -len(word)]
+            break
+    return len(head) < 2 or head in _GENERIC_HEADS or head in _GENERIC
 
 
 def anchor_conflict(a: Sequence[str], b: Sequence[str]) -> bool:

@@ -14,6 +14,11 @@ all posts of a period at once and is a function of the *set* of posts only:
    + ``anchor_bonus`` when they name the same place; posts naming only different places
    conflict (the same problem at two estates is two issues), and so do posts sharing no place
    that clearly name different regions (one county each, not the same: nlp/gazetteer.py).
+   What the period's posts share is read too: a place the period names (an anchor of two
+   posts or more, or its short form) spelled in a post's opening before its own first anchor
+   is the post's place as well (:func:`_named_places`: 德祥林 for 德祥林家园), and a run of
+   three title tokens that three titles or more share is a term of their problems
+   (:class:`_TitlePhrases`: 人才购房补贴, a place-less issue's name).
 2. **Candidate graph** (:mod:`yuqing.nlp.candidates`): similarity ≥ ``edge_similarity``
    (sparse products in row chunks), no edge between conflicting posts; connected components
    (``scipy.sparse.csgraph``). A component larger than ``max_component`` is split again with a
@@ -42,7 +47,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,7 +56,13 @@ from scipy import sparse
 
 from yuqing.hotindex import HotIndexWeights, HotInputs, history, hot_index, signal_of
 from yuqing.models import Event, Post
-from yuqing.nlp.anchors import AnchorExtractor, anchors_match
+from yuqing.nlp.anchors import (
+    AnchorExtractor,
+    anchors_match,
+    generic_name,
+    is_site,
+    type_word,
+)
 from yuqing.nlp.candidates import components, groups, region_conflicts, region_matrices
 from yuqing.nlp.events import event_id_for, own_focus, post_region, post_time
 from yuqing.nlp.gazetteer import region_keys
@@ -163,7 +174,7 @@ class Consolidator:
             return []
         order = sorted(range(n), key=lambda i: (_ts(post_time(posts[i])), posts[i].id))
         ps = [posts[i] for i in order]
-        anchors = _map_anchors([self.anchors_of(p) for p in ps])
+        anchors = _map_anchors(_named_places(ps, [self.anchors_of(p) for p in ps], vocabulary))
         X = self._vectors(ps, anchors, vocabulary)
         A = _anchor_matrix(anchors)
         R = region_matrices([region_keys(p.regions_mentioned or ()) for p in ps])
@@ -205,13 +216,21 @@ class Consolidator:
         ids = [_token_ids(p, vocab) for p in ps]
         pieces = _Pieces(vocab)
 
+        def names(p: Post, anc: list[str]) -> str:
+            return "".join(anc[:3]) + "".join(p.anchors or [])
+
+        phrases = _TitlePhrases(ps, ids, vocab, pieces, map(names, ps, anchors))
+
         def docs():  # made one post at a time as they are read: never every post's at once
-            for p, anc, d in zip(ps, anchors, ids, strict=True):
-                names = "".join(anc[:3]) + "".join(p.anchors or [])
-                yield pieces.drop(d, names) if names else d
+            for k, (p, anc, d) in enumerate(zip(ps, anchors, ids, strict=True)):
+                nm = names(p, anc)
+                d = pieces.drop(d, nm) if nm else d
+                extra = phrases.of(k)
+                yield np.concatenate([d, extra]) if len(extra) else d
 
         max_df = self.p.max_df if len(ps) >= 200 else 1.0
-        return problem_vectors(docs, len(ps), len(vocab), max_df, self.p.post_terms)
+        n_words = len(vocab) + phrases.count
+        return problem_vectors(docs, len(ps), n_words, max_df, self.p.post_terms)
 
     def _components(
         self, X: sparse.csr_matrix, A: sparse.csr_matrix, R: list[sparse.csr_matrix]
@@ -419,6 +438,77 @@ def _token_ids(post: Post, vocab: Vocabulary) -> np.ndarray:
     return held if held is not None else vocab.ids(post.tokens or [])
 
 
+#: a run of this many title tokens is a phrase; one in the titles of PHRASE_POSTS posts or
+#: more of the period is a term of their problems
+PHRASE_TOKENS = 3
+PHRASE_POSTS = 3
+#: a phrase counts as this many occurrences of a word (sublinear: 1 + ln 2 the weight of one)
+PHRASE_TF = 2
+#: title tokens are looked for among a post's first tokens (its title comes first)
+TITLE_TOKENS = 32
+
+
+class _TitlePhrases:
+    """**Recurring title phrases** as terms: every run of :data:`PHRASE_TOKENS` consecutive
+    title tokens (pieces of the post's place names left out) that the titles of
+    :data:`PHRASE_POSTS` posts or more of the period share — 人才购房补贴, 谁来管合法诊所 —
+    is one more term of those posts' problems, with the ids ``len(vocab)`` on. Residents who
+    raise one issue for months name it in their titles with the same words while their
+    messages differ; the words alone are common, the run of them is not. A place-less issue
+    (a city policy) has nothing else in common; a theme (the same title at other places)
+    stays apart by its places, as before. A function of the set of posts."""
+
+    def __init__(self, ps, ids, vocab: Vocabulary, pieces: _Pieces, names: Iterable[str]):
+        words = vocab.words
+        keys: list[np.ndarray] = []
+        nv = max(len(vocab), 1)
+        wide = nv >= 1 << 21
+        for p, d, nm in zip(ps, ids, names, strict=True):
+            title, pos, n = p.title or "", 0, 0
+            for i in d[:TITLE_TOKENS]:
+                j = title.find(words[i], pos)
+                if j < 0:
+                    break
+                pos, n = j + len(words[i]), n + 1
+            t = d[:n]
+            t = pieces.drop(t, nm) if nm else t
+            if len(t) < PHRASE_TOKENS:
+                keys.append(_NO_KEYS)
+                continue
+            t = t.astype(np.uint64)
+            if wide:  # a vocabulary too large to pack three ids in 63 bits: hash the runs
+                k = np.array(
+                    [hash(tuple(t[i : i + PHRASE_TOKENS])) for i in range(len(t) - 2)],
+                    dtype=np.int64,
+                ).astype(np.uint64)
+            else:
+                k = (t[:-2] << np.uint64(42)) | (t[1:-1] << np.uint64(21)) | t[2:]
+            keys.append(np.unique(k))
+        # held as one array (a post's runs: keys[at[k]:at[k + 1]]), not an array a post
+        self.at = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(k) for k in keys], out=self.at[1:])
+        self.keys = np.concatenate(keys) if keys else _NO_KEYS
+        del keys
+        runs, counts = np.unique(self.keys, return_counts=True)
+        self.kept = runs[counts >= PHRASE_POSTS]
+        self.count = len(self.kept)
+        self.base = len(vocab)
+
+    def of(self, k: int) -> np.ndarray:
+        """Post ``k``'s recurring phrases as term ids."""
+        keys = self.keys[self.at[k] : self.at[k + 1]]
+        if not self.count or not len(keys):
+            return _NO_IDS
+        at = np.searchsorted(self.kept, keys)
+        at[at == self.count] = 0
+        hit = self.kept[at] == keys
+        return np.repeat((at[hit] + self.base).astype(np.int32), PHRASE_TF)
+
+
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+_NO_IDS = np.zeros(0, dtype=np.int32)
+
+
 class _Pieces:
     """Drops from a post's token ids the tokens that are pieces (substrings) of its place
     names: the ids of a names string's substrings no longer than the longest token, found
@@ -477,6 +567,114 @@ def _map_anchors(per_post: list[list[str]]) -> list[list[str]]:
             seen.add(target[a])
             target[a] = target[target[a]]
     return [list(dict.fromkeys(target[a] for a in anc)) for anc in per_post]
+
+
+#: a learned place name is looked for in a post's first tokens (its title and opening, as the
+#: anchors are: nlp/anchors.py SCAN_CHARS) — tokens, because the nightly rebuild holds no body
+NAME_TOKENS = 48
+#: the shortest short form (a name without its type word) that stands for the name
+MIN_SHORT = 3
+#: words a name's short form drops after its type word (德盛江职业技术学院 → 德盛江, 华为技术
+#: 有限公司 → 华为)
+_TRADE_WORDS = ("职业技术", "职业", "技术", "科技", "实业", "置业", "地产", "发展", "建设")
+
+
+def _short_form(name: str) -> str:
+    """``name`` without its type word (and a trade word before it): what residents write for
+    it (德祥林家园 → 德祥林, 德盛江职业技术学院 → 德盛江)."""
+    suffix = type_word(name)
+    if suffix and len(name) > len(suffix):
+        name = name[: -len(suffix)]
+    for word in _TRADE_WORDS:
+        if name.endswith(word) and len(name) > len(word):
+            name = name[: -len(word)]
+            break
+    return name
+
+
+def _glued(anchor: str, name: str) -> bool:
+    """Whether ``anchor`` is ``name`` with words glued before it that name no other place:
+    the extractor's walk left went too far (金德祥林家园, 人民政府为德祥林家园) or took the
+    name twice (星晖河村星晖河村) — not another place's name before it (润瑞岭苑宋家塘和顺家园
+    is 润瑞岭苑's, naming the other estate after its own)."""
+    if anchor == name or not anchor.endswith(name):
+        return False
+    before = anchor[: -len(name)]
+    return type_word(before) is None or anchors_match(before, name)
+
+
+def _named_places(
+    ps: Sequence[Post], per_post: list[list[str]], vocabulary: Vocabulary | None
+) -> list[list[str]]:
+    """Each post's anchors plus the period's **places named in its opening**: a site named
+    as an anchor by two posts or more of the period is a known name, and so is its short
+    form (the name without its type word, ≥ :data:`MIN_SHORT` characters, not the short
+    form of two names); a post whose first :data:`NAME_TOKENS` tokens spell one — a resident
+    writing 德祥林 for 德祥林家园, or an opening whose anchor the extractor took with a word
+    before it (金德祥林家园) — names that place, first. Without it such a post shares no
+    place with its issue, and when its opening names another place (a school it compares,
+    a landmark) it conflicts with it. A function of the set of posts (counts, ties by
+    name)."""
+    count = Counter(a for anc in per_post for a in dict.fromkeys(anc[:3]))
+    known = sorted(
+        a
+        for a, c in count.items()
+        if c >= 2 and is_site(a) and len(a) >= MIN_SHORT and not generic_name(a, _TRADE_WORDS)
+    )
+    if not known:
+        return per_post
+    stands: dict[str, set[str]] = {}
+    for name in known:
+        stands.setdefault(name, set()).add(name)
+    for name in known:
+        short = _short_form(name)
+        if len(short) >= MIN_SHORT and short not in count:
+            stands.setdefault(short, set()).add(name)
+    keys: dict[str, list[tuple[str, str]]] = {}  # first two characters -> (form, name)
+    for form, names in stands.items():
+        if len(names) == 1:
+            keys.setdefault(form[:2], []).append((form, next(iter(names))))
+    texts = [_opening(p, vocabulary) for p in ps]
+    # a form stands for its name only while no more posts spell it without naming the place
+    # than name it: 德祥林 is written by fewer posts than name 德祥林家园; 公积金 (公积金中心),
+    # 出租车 (出租车公司) and L5县 (L5县医院) by many that are about no such place
+    without: Counter[str] = Counter()
+    for text, anc in zip(texts, per_post, strict=True):
+        without.update({form for _, form, name in _spelled(text, keys) if name not in anc[:3]})
+    keys = {
+        head: kept
+        for head, forms in keys.items()
+        if (kept := [(f, n) for f, n in forms if without[f] <= count[n]])
+    }
+    out = []
+    for text, anc in zip(texts, per_post, strict=True):
+        # the post's own subject: its first anchor, where its opening names it
+        first = text.find(anc[0]) if anc else len(text)
+        if first < 0:
+            first = 0
+        found: list[str] = []
+        for i, _, name in _spelled(text, keys):
+            if name not in found and name not in anc[:3] and (i < first or _glued(anc[0], name)):
+                found.append(name)
+        out.append([*found, *anc] if found else anc)
+    return out
+
+
+def _opening(p: Post, vocabulary: Vocabulary | None) -> str:
+    """A post's first :data:`NAME_TOKENS` tokens, joined: its title and opening."""
+    ids = getattr(p, "token_ids", None)
+    if ids is not None and vocabulary is not None:
+        return "".join(vocabulary.words[i] for i in ids[:NAME_TOKENS])
+    return "".join((p.tokens or [])[:NAME_TOKENS])
+
+
+def _spelled(text: str, keys: dict[str, list[tuple[str, str]]]) -> Iterator[tuple[int, str, str]]:
+    """(position, form, name) of every form of ``keys`` (first two characters → forms)
+    spelled in ``text``, by position."""
+    for i in range(len(text) - MIN_SHORT + 1):
+        for form, name in keys.get(text[i : i + 2], ()):
+            if text.startswith(form, i):
+                yield i, form, name
 
 
 def _anchor_matrix(anchors: list[list[str]]) -> sparse.csr_matrix:
