@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import click
 
-from yuqing.commands.args import Bounded
+from yuqing.commands.args import Bounded, event_of
 from yuqing.errors import InputError, YuqingError
 from yuqing.text import cell
 from yuqing.timeutil import now as _now
@@ -266,13 +266,7 @@ def raise_(ctx, subject_id, level, note, departments, by) -> None:
     if level not in LEVELS:
         raise InputError(f"--level: unknown level {level!r} (use {CHOICES})")
     with _runtime(ctx) as rt:
-        event = rt.store.get_event(subject_id)
-        if event is None:
-            post = rt.store.get_post(subject_id)
-            if post is not None and post.event_id:
-                event = rt.store.get_event(post.event_id)
-        if event is None:
-            raise InputError(f"ID: no event or post {subject_id!r} with an event in the store")
+        event = event_of(rt.store, subject_id)
         now = rt.now()
         a = raise_alert(
             rt.engine, event, now, Actor(by or "cli", "cli"), level, note, list(departments)

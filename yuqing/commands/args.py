@@ -1,4 +1,5 @@
-"""Option types that turn out-of-range input into one line naming the allowed range."""
+"""Option types that turn out-of-range input into one line naming the allowed range, and the
+lookup of an ``ID`` argument that names an event or a post standing for its event."""
 
 from __future__ import annotations
 
@@ -32,3 +33,16 @@ class Bounded(click.ParamType):
 
 def _name(param) -> str:
     return param.opts[0] if param is not None and param.opts else "value"
+
+
+def event_of(store, ref: str):
+    """The event ``ref`` names, or the event of the post ``ref`` names (``yuqing alerts raise``,
+    ``yuqing events report``); a one-line error when there is none."""
+    event = store.get_event(ref)
+    if event is None:
+        post = store.get_post(ref)
+        if post is not None and post.event_id:
+            event = store.get_event(post.event_id)
+    if event is None:
+        raise InputError(f"ID: no event or post {ref!r} with an event in the store")
+    return event

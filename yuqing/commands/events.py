@@ -256,19 +256,13 @@ def report(ctx, event_id, note, html_file) -> None:
     from pathlib import Path
 
     from yuqing.cli import load
+    from yuqing.commands.args import event_of
     from yuqing.dashboards import event_report
     from yuqing.storage import open_store
 
     cfg = load(ctx)
     with open_store(cfg) as store:
-        event = store.get_event(event_id)
-        if event is None:
-            post = store.get_post(event_id)
-            if post is not None and post.event_id:
-                event = store.get_event(post.event_id)
-        if event is None:
-            raise InputError(f"ID: no event or post {event_id!r} with an event in the store")
-        r = event_report.build(cfg, store, event, note=note)
+        r = event_report.build(cfg, store, event_of(store, event_id), note=note)
     if html_file:
         try:
             Path(html_file).write_text(event_report.html(r), encoding="utf-8")
