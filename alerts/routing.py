@@ -3,7 +3,9 @@
 Order of evidence: a rule's own ``departments`` override; for source alerts the source's
 ``owner``; otherwise the lead from the primary focus topic's table (else the category's),
 then, as co-responsible units, the one domain of the responsibility table whose keywords
-match the alert's text most often, and the departments whose ``region`` is the alert's. Nothing matched -> the duty office (``duty: true``).
+match the alert's text most often, and the departments whose ``region`` is the alert's or
+contains it (a county's departments for an alert about one of its townships:
+:func:`yuqing.divisions.within`). Nothing matched -> the duty office (``duty: true``).
 Source alerts and levels listed in ``alerts.copy_duty_levels`` also copy the duty office.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 
 from yuqing.alerts.lexicon import Lexicon
 from yuqing.alerts.rules.base import Match
+from yuqing.divisions import within
 
 
 @dataclass
@@ -81,12 +84,19 @@ class Router:
                     dom = max(sorted(hits), key=hits.__getitem__)
                     add(self._domain_depts.get(dom, []), f"domain {dom}")
             if match.region:
-                add(
-                    [d.id for d in self.depts.values() if d.region == match.region],
-                    f"region {match.region}",
-                )
+                add(self._of_region(match.region), f"region {match.region}")
         if not out:
             add(self.duty, "unroutable -> duty office")
         elif source_alert or level in self.copy_duty_levels:
             add(self.duty, "duty office copied")
         return Route(out, reasons)
+
+    def _of_region(self, region: str) -> list[str]:
+        """The departments of ``region``: those whose ``region`` it is, then those whose
+        ``region`` contains it (白水洋镇 → the units of 临海市)."""
+        same = [d.id for d in self.depts.values() if d.region == region]
+        return same + [
+            d.id
+            for d in self.depts.values()
+            if d.region and d.region != region and within(region, d.region)
+        ]

@@ -142,7 +142,7 @@ class PostAnalyzer:
             NegativityScorer(sent, model_scale=s.sentiment_model_scale),
             segmenter=seg,
             regions=regions,
-            gazetteer=load_gazetteer() if s.gazetteer else None,
+            gazetteer=_gazetteer(s, regions),
             uncertain_below=cfg.settings.model.uncertain_below,
             n_keywords=s.keywords,
         )
@@ -319,3 +319,15 @@ def _config_segmenter(cfg, s: NLPSettings, model_seg: Segmenter) -> Segmenter:
     )
     same = seg.fingerprint == model_seg.fingerprint and seg.backend == model_seg.backend
     return model_seg if same else seg
+
+
+def _gazetteer(s: NLPSettings, regions: Sequence[str]) -> Gazetteer | None:
+    """The bundled gazetteer (``nlp.gazetteer``), with the townships of the counties the
+    configured names lie in (``nlp.townships``)."""
+    if not s.gazetteer:
+        return None
+    gaz = load_gazetteer()
+    if not s.townships:
+        return gaz
+    counties = gaz.counties_of(regions)
+    return gaz.with_townships(counties) if counties else gaz

@@ -5,7 +5,7 @@ regions, tokens):
 
 - **configured names** (sources' and departments' ``region``, ``nlp.regions``) wherever they
   occur, first and longest first, as before;
-- **divisions** of the gazetteer (``resources/divisions.csv``: the National Bureau of
+- **divisions** of the gazetteer (``yuqing/resources/divisions.csv``, :mod:`yuqing.divisions`: the National Bureau of
   Statistics' codes of provinces, prefectures and counties, built by
   ``tools/build_divisions.py``): a full name (岳麓区, 长沙市, 内蒙古自治区) where it starts at a
   token boundary and its type character does not begin the next word (王/海城/市长 is no 海城市,
@@ -16,12 +16,18 @@ regions, tokens):
 - **anonymised codes** of the shared message-board data: A市 (a prefecture), A5区 / K3县 /
   C4市 (a county of it) — never a lone letter before 区 (an estate's B区);
 - **unknown counties**: a token of two characters and 县 that is no everyday word (邵冬县:
-  the demo's county, in no table).
+  the demo's county, in no table);
+- **townships** (乡镇 / 街道: ``yuqing/resources/townships.csv``, the same source's
+  township-level table) of the counties the operator's configured names lie in (:meth:`Gazetteer.with_townships`,
+  ``nlp.townships``): a full name (白水洋镇, 古城街道) where it starts at a token boundary, like
+  a county's. Only those counties': 城关镇 alone names 88 places, 太平镇 50.
 
 Full names are reported as written, short forms as their full name (长沙 → 长沙市).
 
 :func:`region_keys` turns found names into places per level (1 province, 2 prefecture,
-3 county; a county also counts for its prefecture and province), and :func:`regions_differ`
+3 county; a county also counts for its prefecture and province, a township for its county and
+above — two townships of one county are not told apart), :func:`within` says whether a place
+lies in another (a township in its county: routing), and :func:`regions_differ`
 says whether two sides clearly name different places — one each at some level, not the same —
 what keeps the same problem in two counties apart as two events (nlp/events.py,
 nlp/consolidate.py).
@@ -36,6 +42,8 @@ from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
+from yuqing.divisions import DIVISIONS, TOWN_ENDINGS, township_codes, within
+
 __all__ = [
     "DEFAULT_DIVISIONS",
     "Gazetteer",
@@ -43,12 +51,15 @@ __all__ = [
     "load_gazetteer",
     "region_keys",
     "regions_differ",
+    "within",
 ]
 
-DEFAULT_DIVISIONS = Path(__file__).resolve().parent / "resources" / "divisions.csv"
+DEFAULT_DIVISIONS = DIVISIONS
 
 #: the last character of a division's full name the finder looks up from
 _TYPE_CHARS = re.compile("[省市区县旗州盟]")
+#: ... and with townships (镇, 乡, 街道, 街道办事处, 苏木)
+_TOWN_TYPE_CHARS = re.compile("[省市区县旗州盟镇乡道处木]")
 #: the shared data's anonymised codes: A市 (prefecture), A5区 / K3县 / C4市 (county)
 _ANONYMISED = re.compile(r"([A-Z])(\d{1,2})?(?(2)[市区县]|市)")  # not after a letter or digit
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -84,9 +95,12 @@ class Gazetteer:
     name."""
 
     def __init__(self, rows: Iterable[tuple[str, str, str]]):
+        self.rows = list(rows)
+        #: the type characters names end with (with townships, their types too)
+        self.type_chars = _TYPE_CHARS
         codes: dict[str, list[str]] = {}
         self.short: dict[str, str] = {}
-        for code, name, short in rows:
+        for code, name, short in self.rows:
             if name in _GENERIC_NAMES:
                 continue
             codes.setdefault(name, []).append(code)
@@ -107,6 +121,35 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    def counties_of(self, names: Iterable[str]) -> frozenset[str]:
+        """The county codes (6 digits) of the counties ``names`` name — a prefecture's:
+        all of its counties; a province or an unknown name: none (a province's townships
+        would be thousands, and their names repeat across it)."""
+        wanted: set[str] = set()
+        for name in names:
+            name = self.short.get(name, name)
+            wanted.update(c for c in self.codes.get(name, ()) if len(c) in (4, 6))
+        return frozenset(
+            c for c, _, _ in self.rows if len(c) == 6 and (c in wanted or c[:4] in wanted)
+        )
+
+    def with_townships(
+        self, counties: Iterable[str], townships: Mapping[str, tuple[str, ...]] | None = None
+    ) -> Gazetteer:
+        """This gazetteer plus the townships (乡镇 / 街道) of ``counties`` (6-digit codes)."""
+        counties = frozenset(counties)
+        towns = township_codes() if townships is None else townships
+        extra = [
+            (code, name, "")
+            for name, codes in towns.items()
+            for code in codes
+            if code[:6] in counties
+        ]
+        out = Gazetteer(self.rows + extra)
+        if extra:
+            out.type_chars = _TOWN_TYPE_CHARS
+        return out
 
 
 @lru_cache(maxsize=2)
@@ -140,7 +183,7 @@ class RegionFinder:
         gaz = self.gazetteer
         codes, lengths = gaz.codes, gaz.lengths
         after = -1  # where the last full name found ends
-        for m in _TYPE_CHARS.finditer(text):
+        for m in gaz.type_chars.finditer(text):
             end = m.end()
             for n in lengths.get(text[end - 2 : end], ()):  # longest first
                 if n <= end and text[end - n : end] in codes and bounds.takes(end - n, end):
@@ -167,7 +210,8 @@ class RegionFinder:
 
 
 def _level(codes: tuple[str, ...]) -> int:
-    """1 province, 2 prefecture, 3 county (a name of several places: its highest)."""
+    """1 province, 2 prefecture, 3 county, 4 township (a name of several places: its
+    highest)."""
     return min(len(c) for c in codes) // 2
 
 
@@ -231,13 +275,23 @@ def _keys(names: tuple[str, ...]) -> tuple[frozenset[str], ...]:
                 keys[2].add("~" + m.group(1) + m.group(2))
         elif name in gaz.codes:
             cands.append(gaz.codes[name])
+        elif name.endswith(TOWN_ENDINGS) and name in township_codes():
+            cands.append(township_codes()[name])
         elif len(name) == 3 and name[2] == "县" and _unknown_county(name, gaz.codes):
             keys[2].add("?" + name)
-    # a name of several places means the one under another place named (南京市 + 鼓楼区)
+    # a name of several places means the one under another place named (南京市 + 鼓楼区,
+    # 临海市 + 城关镇), or above one (鼓楼区 + a township only it has)
     sure = {c for cs in cands if len(cs) == 1 for c in cs}
     for cs in cands:
         if len(cs) > 1:
-            under = tuple(c for c in cs if c[:2] in sure or c[:4] in sure)
+            under = tuple(
+                c
+                for c in cs
+                if c[:2] in sure
+                or c[:4] in sure
+                or c[:6] in sure
+                or any(s.startswith(c) for s in sure)
+            )
             cs = under or cs
         for c in cs:
             for level, n in enumerate((2, 4, 6)):

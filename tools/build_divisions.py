@@ -1,4 +1,4 @@
-"""Build ``nlp/resources/divisions.csv``, the gazetteer of China's administrative divisions.
+"""Build ``yuqing/resources/divisions.csv``, the gazetteer of China's administrative divisions.
 
 Input: the ``dist/provinces.csv``, ``dist/cities.csv`` and ``dist/areas.csv`` of
 github.com/modood/Administrative-divisions-of-China (WTFPL; the National Bureau of Statistics'
@@ -17,7 +17,14 @@ token, or empty). The short form is the name without its type (省/市/区/县/�
   otherwise it is ambiguous and dropped (朝阳: 朝阳市, 朝阳区, 朝阳县).
 
 Placeholders (市辖区, 县, 省直辖县级行政区划) are left out. Usage:
-``python tools/build_divisions.py DIST_DIR > nlp/resources/divisions.csv``
+``python tools/build_divisions.py DIST_DIR > yuqing/resources/divisions.csv``
+
+``--townships`` builds ``yuqing/resources/townships.csv`` from the same commit's
+``dist/streets.csv`` instead: ``code`` (9 digits; its first 6 are the county's) and ``name`` of
+every township-level division that is a township government — a 镇, 乡 (民族乡 included),
+街道 (办事处) or 苏木 —, leaving out farms, forest farms, development zones and the like
+(农场, 林场, 开发区: no township government to route to, and everyday names):
+``python tools/build_divisions.py --townships DIST_DIR > yuqing/resources/townships.csv``
 """
 
 from __future__ import annotations
@@ -92,5 +99,21 @@ def main(dist: Path) -> None:
         out.writerow([code, name, chosen.get(code, "")])
 
 
+#: the endings of a township government's name (街道办事处 is a 街道 written in full)
+TOWNSHIP_ENDINGS = ("镇", "乡", "街道", "街道办事处", "苏木")
+
+
+def townships(dist: Path) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["code", "name"])
+    with open(dist / "streets.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["name"].endswith(TOWNSHIP_ENDINGS) and len(r["name"]) >= 3:
+                out.writerow([r["code"], r["name"]])
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    if sys.argv[1] == "--townships":
+        townships(Path(sys.argv[2]))
+    else:
+        main(Path(sys.argv[1]))

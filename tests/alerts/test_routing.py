@@ -58,3 +58,22 @@ def test_rule_override_and_region(tmp_path):
     assert r.route(Match("e", "t", focus=["ecology"]), "yellow", override=["town"]).departments == [
         "town"
     ]
+
+
+def test_an_alert_about_a_township_reaches_the_units_of_its_county(tmp_path):
+    """Region routing: the departments whose region is the alert's first, then those whose
+    region contains it (白水洋镇 lies in 临海市, in 台州市); another county's units are not
+    copied."""
+    depts = [
+        {"id": "cac", "name": "网信办", "emails": ["d@x.example"], "duty": True},
+        {"id": "town", "name": "白水洋镇人民政府", "emails": ["t@x.example"], "region": "白水洋镇"},
+        {"id": "county", "name": "临海市信访局", "emails": ["c@x.example"], "region": "临海市"},
+        {"id": "city", "name": "台州市信访局", "emails": ["s@x.example"], "region": "台州市"},
+        {"id": "other", "name": "岳麓区信访局", "emails": ["o@x.example"], "region": "岳麓区"},
+    ]
+    r = Router(load(write_config(tmp_path, [], departments=depts)), ["red"])
+    route = r.route(Match("e", "t", region="白水洋镇"), "yellow")
+    assert route.departments == ["town", "county", "city"]
+    assert r.route(Match("e", "t", region="临海市"), "yellow").departments == ["county", "city"]
+    assert r.route(Match("e", "t", region="杜桥镇"), "yellow").departments == ["county", "city"]
+    assert r.route(Match("e", "t", region="邵冬县"), "yellow").departments == ["cac"]

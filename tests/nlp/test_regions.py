@@ -167,3 +167,89 @@ def test_anchors_drop_divisions_full_names_not_short_forms():
     assert canonical("长沙市岳麓区魅力之城") == "魅力之城"
     assert canonical("长沙理工大学") == "长沙理工大学"  # a short form starts a name
     assert canonical("岳麓区人民医院") == "岳麓区人民医院"  # generic: the region tells which
+
+
+# ---------------------------------------------------------------------- townships (乡镇 / 街道)
+def town_finder(*configured: str) -> RegionFinder:
+    gaz = load_gazetteer()
+    return RegionFinder(configured, gaz.with_townships(gaz.counties_of(configured)))
+
+
+def town_found(finder: RegionFinder, text: str) -> list[str]:
+    return finder.find(text, _segmenter().lcut(text))
+
+
+def test_the_townships_of_the_configured_counties_are_found_first():
+    """临海市 configured: its 19 townships are places (the most specific first); another
+    county's township is not, and without townships none is."""
+    gaz = load_gazetteer()
+    assert gaz.counties_of(["临海市"]) == {"331082"}
+    finder = town_finder("临海市")
+    assert town_found(finder, "白水洋镇某村的养殖场臭气熏天，村民多次反映无果") == ["白水洋镇"]
+    assert town_found(finder, "临海市杜桥镇一企业拖欠工资") == ["临海市", "杜桥镇"]
+    assert town_found(finder, "古城街道巨浪路施工噪音扰民") == ["古城街道"]
+    # 麓谷街道 is 岳麓区's, 城关镇 is no township of 临海市; 知道/道路 end in 道 and are none
+    assert town_found(finder, "岳麓区麓谷街道停车难，我知道这条道路城关镇也有") == ["岳麓区"]
+    assert found("白水洋镇某村的养殖场臭气熏天") == []  # the gazetteer alone has no townships
+
+
+def test_a_prefecture_brings_all_its_counties_townships_a_province_none():
+    gaz = load_gazetteer()
+    counties = gaz.counties_of(["长沙市"])
+    assert "430104" in counties and len(counties) == 9  # 6 districts, 长沙县, 浏阳市, 宁乡市
+    assert town_found(town_finder("长沙市"), "岳麓区麓谷街道停车难") == ["麓谷街道", "岳麓区"]
+    assert gaz.counties_of(["湖南省"]) == set()  # thousands of names, repeated across it
+    assert gaz.counties_of(["邵冬县", "A7县"]) == set()  # names in no table
+
+
+def test_a_township_is_in_its_county_for_telling_events_apart():
+    """Two townships of one county are not told apart; a township and another county are;
+    a township name of many places (城关镇: 88) names its county only beside that county."""
+    assert region_keys(["白水洋镇"]) == region_keys(["临海市"])
+    assert not regions_differ(region_keys(["白水洋镇"]), region_keys(["杜桥镇"]))
+    assert regions_differ(region_keys(["白水洋镇"]), region_keys(["岳麓区"]))
+    assert len(region_keys(["城关镇"])[2]) > 50
+    county = next(c for c in region_keys(["城关镇"])[2])
+    named = [n for n, cs in load_gazetteer().codes.items() if cs == (county,)]
+    if named:  # the county has a name of its own in the table
+        assert region_keys(["城关镇", named[0]])[2] == {county}
+
+
+def test_within_a_township_in_its_county_prefecture_and_province():
+    from yuqing.divisions import within
+
+    assert within("白水洋镇", "临海市") and within("白水洋镇", "台州市")
+    assert within("白水洋镇", "浙江省") and within("白水洋镇", "浙江")
+    assert within("岳麓区", "长沙市") and within("岳麓区", "长沙")
+    assert not within("白水洋镇", "岳麓区") and not within("临海市", "临海市")
+    assert not within("城关镇", "临海市")  # none of the 88 is 临海市's
+    assert not within("A7县", "A市") and not within("某某小区", "临海市")
+
+
+@pytest.mark.parametrize("townships", [True, False])
+def test_the_analyzer_finds_the_townships_of_the_sources_counties(tmp_path, townships):
+    """A source of 临海市 in sources.yaml: its townships are found in the posts
+    (``nlp.townships``, default on); off, only the county's own name is."""
+    import shutil
+
+    import yaml
+
+    from tests.nlp.helpers import REPO
+    from yuqing.config.loader import load_config
+    from yuqing.nlp.analyzer import PostAnalyzer
+    from yuqing.nlp.normalize import normalize
+
+    cdir = tmp_path / "config"
+    shutil.copytree(REPO / "config", cdir)
+    settings = yaml.safe_load((cdir / "settings.yaml").read_text(encoding="utf-8")) or {}
+    settings.setdefault("nlp", {})["townships"] = townships
+    (cdir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+    source = {"id": "lh", "kind": "html", "urls": ["http://127.0.0.1/"], "region": "临海市"}
+    (cdir / "sources.yaml").write_text(
+        yaml.safe_dump({"sources": [source]}, allow_unicode=True), encoding="utf-8"
+    )
+    an = PostAnalyzer.from_config(load_config(cdir))
+    text = normalize("白水洋镇养殖场臭气\n临海市白水洋镇某村养殖场臭气熏天，村民多次反映无果")
+    assert an.analyze_text(text).regions_mentioned == (
+        ["临海市", "白水洋镇"] if townships else ["临海市"]
+    )

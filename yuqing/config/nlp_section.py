@@ -110,9 +110,12 @@ class NLPSettings(_Strict):
     sentiment_model: str | None = None  # default: nlp/models/sentiment.joblib
     keywords: int = Field(default=8, ge=1, le=50)
     regions: list[str] = Field(default_factory=list)  # extra place names for regions_mentioned
-    # China's administrative divisions (nlp/resources/divisions.csv) in regions_mentioned and
+    # China's administrative divisions (yuqing/resources/divisions.csv) in regions_mentioned and
     # in telling events apart; false: the configured names only (docs/nlp.md)
     gazetteer: bool = True
+    # ... and the townships (乡镇 / 街道, yuqing/resources/townships.csv) of the counties the
+    # configured names (regions, sources' and departments' region) lie in (docs/nlp.md)
+    townships: bool = True
     # focus topics: the model (default nlp/models/focus.joblib, or a path) or "lexicon" only
     focus_model: str | None = None
     focus_threshold: float | None = Field(default=None, gt=0, lt=1)  # default: the model's

@@ -1,0 +1,64 @@
+"""China's administrative divisions: the bundled tables, and where one place lies in another.
+
+``resources/divisions.csv`` holds the provinces, prefectures and counties (``code`` of 2, 4 or
+6 digits, ``name``, ``short`` form) and ``resources/townships.csv`` the township-level divisions
+that are township governments (镇, 乡, 街道, 苏木; ``code`` of 9 digits, the first 6 its
+county's), both built by ``tools/build_divisions.py`` from github.com/modood/
+Administrative-divisions-of-China (WTFPL; the National Bureau of Statistics' 统计用区划代码,
+截止 2022-10-31). :mod:`yuqing.nlp.gazetteer` finds them in text; routing asks :func:`within`
+(a township's alert also reaches its county's units), so the tables live below both.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["DIVISIONS", "TOWNSHIPS", "TOWN_ENDINGS", "codes_of", "township_codes", "within"]
+
+DIVISIONS = Path(__file__).resolve().parent / "resources" / "divisions.csv"
+TOWNSHIPS = Path(__file__).resolve().parent / "resources" / "townships.csv"
+#: how a township government's name ends (街道办事处 is a 街道 written in full)
+TOWN_ENDINGS = ("镇", "乡", "街道", "办事处", "苏木")
+
+
+@lru_cache(maxsize=1)
+def township_codes() -> dict[str, tuple[str, ...]]:
+    """Township name → its codes (城关镇 has 88), read once per process."""
+    towns: dict[str, list[str]] = {}
+    with open(TOWNSHIPS, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            towns.setdefault(r["name"], []).append(r["code"])
+    return {n: tuple(c) for n, c in towns.items()}
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    codes: dict[str, list[str]] = {}
+    short: dict[str, str] = {}
+    with open(DIVISIONS, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            codes.setdefault(r["name"], []).append(r["code"])
+            if r["short"]:
+                short[r["short"]] = r["name"]
+    return {n: tuple(c) for n, c in codes.items()}, short
+
+
+def codes_of(name: str) -> tuple[str, ...]:
+    """The codes of the places ``name`` names: a division's full name or short form (长沙 →
+    长沙市), a township's name; () for any other name (A7县, 邵冬县, 某小区)."""
+    codes, short = _divisions()
+    found = codes.get(short.get(name, name))
+    if found:
+        return found
+    return township_codes().get(name, ()) if name.endswith(TOWN_ENDINGS) else ()
+
+
+def within(inner: str, outer: str) -> bool:
+    """``inner`` is a place inside ``outer``: a township in its county, prefecture or province
+    (白水洋镇 in 临海市), a county in its prefecture or province (岳麓区 in 长沙市). A name of
+    several places is inside ``outer`` when one of them is (城关镇 in a county that has one);
+    names not in the tables are inside nothing, and nothing is inside itself."""
+    tops = codes_of(outer)
+    return any(c != t and c.startswith(t) for c in codes_of(inner) for t in tops)
