@@ -148,6 +148,19 @@ class Deliverer:
             report.batched += len(rest)
             self._send(rest, now, report, batch_id)
 
+    def _thread_key(self, row: Row) -> str | None:
+        """The key of the message that brought ``row``'s alert to its recipient: a 【汇总】's
+        (``batch:<id>``) when the alert went out in one, else None (the alert's own)."""
+        for r in self.outbox.rows(alert_id=row.alert_id):
+            if (r.kind, r.department, r.channel, r.recipient) == (
+                "alert",
+                row.department,
+                row.channel,
+                row.recipient,
+            ):
+                return f"batch:{r.batch_id}" if r.batch_id else None
+        return None
+
     def _send(
         self, rows: list[Row], now: datetime, report: DeliveryReport, batch_id: str | None = None
     ) -> None:
@@ -176,7 +189,14 @@ class Deliverer:
             # dated when queued (a 【汇总】: its newest row), the same on every retry
             queued = datetime.fromtimestamp(max(row.created_ts for row in rows), tz=now.tzinfo)
             message = build(
-                kind, views, dept, first.recipient, id_key, self.settings.dashboard_url, queued
+                kind,
+                views,
+                dept,
+                first.recipient,
+                id_key,
+                self.settings.dashboard_url,
+                queued,
+                None if kind in ("alert", "batch") else self._thread_key(first),
             )
             channel.send(message, dept)
         except Exception as exc:  # noqa: BLE001 - every failure is retried, logged, counted

@@ -109,10 +109,13 @@ def build(
     id_key: str,
     dashboard_url: str | None = None,
     queued: datetime | None = None,
+    thread_key: str | None = None,
 ) -> OutMessage:
     """Render one message for ``department`` (a config Department) about ``views``;
     ``queued`` is when its outbox rows were written (its ``Date``; the alert's creation
-    without it)."""
+    without it). A follow-up answers the message that brought the alert to ``recipient``:
+    ``thread_key`` is that message's key (``batch:<id>`` when the alert came in a
+    【汇总】), the alert's id by default."""
     alerts = [v.alert for v in views]
     level = max_level(*(a.level for a in alerts))
     first = alerts[0]
@@ -155,7 +158,11 @@ def build(
             {**ctx, "md": markdown_safe, "title": markdown_safe(subject, 120)}
         ),
         alert_ids=[a.id for a in alerts],
-        in_reply_to=message_id(first.id, recipient) if kind not in ("alert", "batch") else None,
+        in_reply_to=(
+            message_id(thread_key or first.id, recipient)
+            if kind not in ("alert", "batch")
+            else None
+        ),
         date=parse_iso(change["at"]) if change else (queued or first.created_at),
     )
 

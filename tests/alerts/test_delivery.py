@@ -128,6 +128,36 @@ def test_rate_limit_aggregates_into_one_message(make_rig, smtp_sink):
     assert any(m["Subject"].startswith("【红色预警】") for _, m in smtp_sink.messages)
 
 
+def test_a_follow_up_answers_the_batch_that_brought_its_alert(make_rig, smtp_sink):
+    """An alert that reached a recipient inside a 【汇总】 has no message of its own there: its
+    follow-ups (a 研判 level change here) answer the 【汇总】's Message-ID, so the recipient's
+    mail client threads them under the message they got; an alert sent alone is answered
+    by its own."""
+    from yuqing.alerts import handling
+    from yuqing.alerts.handling import Actor
+
+    settings = AlertSettings(rate_limit=RateLimit(max_messages=2, per="1h"))
+    rig = make_rig([{**HOT, "level": "yellow", "departments": ["hrss"]}], settings=settings)
+    for i in range(4):
+        rig.store.upsert_event(make_event(f"e{i}", focus=["wage_arrears"]))
+    created = rig.check_and_deliver(T0)[0].created
+    (batch,) = [m for _, m in smtp_sink.messages if "【汇总】" in m["Subject"]]
+    single = next(m for _, m in smtp_sink.messages if m["X-Yuqing-Kind"] == "alert")
+    in_batch = [a for a in created if a.id in batch["X-Yuqing-Alert-Id"]]
+    alone = next(a for a in created if a.id == single["X-Yuqing-Alert-Id"])
+    assert len(in_batch) == 3
+    before = len(smtp_sink.messages)
+    duty = Actor("王值班", "staff", None, "127.0.0.1")
+    at = T0 + timedelta(minutes=10)
+    handling.relevel(rig.engine(), in_batch[0], at, duty, "orange", "多家媒体转载")
+    handling.relevel(rig.engine(), alone, at, duty, "orange", "多家媒体转载")
+    rig.deliverer().run_once(at)
+    notices = {m["X-Yuqing-Alert-Id"]: m for _, m in smtp_sink.messages[before:]}
+    assert notices[in_batch[0].id]["In-Reply-To"] == batch["Message-ID"]
+    assert notices[in_batch[0].id]["References"] == batch["Message-ID"]
+    assert notices[alone.id]["In-Reply-To"] == single["Message-ID"]
+
+
 def test_quiet_hours_hold_non_red_until_morning(make_rig, smtp_sink):
     settings = AlertSettings(quiet_hours=QuietHours(start="22:00", end="07:00"))
     rig = make_rig([{**HOT, "level": "yellow"}, SAFETY], settings=settings)
