@@ -8,6 +8,13 @@ crawled for three of their intervals, messages waiting or dead in the outbox, al
 their 签收时限, the last digest sent, posts collected in the last day — and lists the
 problems. ``yuqing status`` prints it as text, JSON, or Prometheus' text format (for the
 node exporter's textfile collector), and exits 1 when there is a problem.
+
+On a cluster (``cluster.redis_url``) each node keeps its own ``jobs.db``, so :func:`cluster_view`
+adds what every node shares, read from Redis: which node holds the leader lease (the one
+running the scheduler), each crawl worker's last heartbeat, the frontier's queued and in-flight
+requests and the source crawls open. A cluster's problem is no leader, or requests waiting
+with no live worker; a node that runs no daemon itself (a worker, or the machine an operator
+asks from) is not one.
 """
 
 from __future__ import annotations
@@ -153,6 +160,7 @@ class Status:
     last_digest_at: str | None = None
     digest_attempts: int = 0  # failed tries of the scheduled digest owed now
     posts_day: int = 0
+    cluster: dict | None = None  # cluster_view: leader, workers, queued, in_flight, open_crawls
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -176,12 +184,66 @@ def _pid_alive(pid: str | None) -> bool:
     return True
 
 
+def cluster_view(cluster) -> tuple[dict, list[str]]:
+    """The cluster as Redis shows it, and its problems (``cluster``: the settings section)."""
+    from yuqing.cluster import Keys, connect
+
+    keys = Keys(cluster.key_prefix)
+    try:
+        server = connect(cluster)
+        try:
+            now = server.time()[0]  # the workers' heartbeats are Redis' clock too
+            leader = server.get(keys.leader)
+            lease_ms = server.pttl(keys.leader)
+            beats = server.zrange(keys.workers, 0, -1, withscores=True)
+            queued = server.zcard(keys.requests)
+            in_flight = sum(
+                server.hlen(k) for k in server.scan_iter(match=keys.inflight() + "*", count=500)
+            )
+            open_crawls = server.scard(keys.crawls)
+        finally:
+            server.close()
+    except Exception as exc:  # noqa: BLE001 - any failure to read Redis is the one problem
+        return {"redis": "unreachable"}, [f"cluster: Redis unreachable ({exc})"]
+    timeout = cluster.worker_timeout.total_seconds()
+    workers = [
+        {
+            "id": w.decode(),
+            "heartbeat_age_s": max(0.0, now - score),
+            "alive": now - score <= timeout,
+        }
+        for w, score in beats
+    ]
+    view = {
+        "redis": "ok",
+        "leader": leader.decode() if leader else None,
+        "lease_left_s": lease_ms / 1000 if leader and lease_ms > 0 else None,
+        "workers": workers,
+        "queued": queued,
+        "in_flight": in_flight,
+        "open_crawls": open_crawls,
+    }
+    problems = []
+    if leader is None:
+        problems.append(
+            "cluster: no node holds the leader lease - no scheduler runs "
+            "(no crawls enqueued, no alerts, deliveries or digests)"
+        )
+    alive = sum(w["alive"] for w in workers)
+    if (queued or in_flight) and not alive:
+        problems.append(
+            f"cluster: {queued + in_flight} request(s) on the frontier and no crawl worker alive"
+        )
+    return view, problems
+
+
 def status(cfg, store, outbox, at: datetime) -> Status:
     from yuqing.alerts.settings import alert_settings
     from yuqing.alerts.workflow import due
     from yuqing.dashboards.ledger import open_ledger
 
     s = Status(at=at)
+    cluster = cfg.settings.cluster.enabled  # the scheduler runs on whichever node leads
     path = jobs_path(cfg)
     if path.exists():
         with JobLog(path) as log:
@@ -189,7 +251,7 @@ def status(cfg, store, outbox, at: datetime) -> Status:
         age = _age(at, daemon.get("heartbeat_at"))
         stopped = daemon.get("stopped_at", "") >= daemon.get("started_at", "~")
         running = age is not None and age < STALE.total_seconds() and not stopped
-        if running and not cfg.settings.cluster.enabled:  # same host: the pid must exist
+        if running and not cluster:  # same host: the pid must exist
             running = _pid_alive(daemon.get("pid"))
         s.daemon = {
             "running": running,
@@ -201,11 +263,15 @@ def status(cfg, store, outbox, at: datetime) -> Status:
             j["failing"] = bool(j["last_error_at"]) and (j["last_error_at"] > (j["last_ok"] or ""))
             if j["failing"]:
                 s.problems.append(f"job {j['job_id']} failing: {j['last_error']}")
-        if not running:
+        if not running and not cluster:
             s.problems.append("the daemon (yuqing run) is not running")
     else:
         s.daemon = {"running": False, "pid": None, "started_at": None, "heartbeat_age_s": None}
-        s.problems.append("the daemon (yuqing run) has never run here")
+        if not cluster:
+            s.problems.append("the daemon (yuqing run) has never run here")
+    if cluster:
+        s.cluster, trouble = cluster_view(cfg.settings.cluster)
+        s.problems += trouble
 
     for src in cfg.sources.sources:
         if not src.enabled:

@@ -28,7 +28,9 @@ def status(ctx: click.Context, fmt: str) -> None:
     alerts past their 签收时限, the last digest sent, posts collected in the last 24 hours.
 
     Exits 1 when there is a problem (each is listed), so it can be a monitoring check. Run it
-    on the machine that runs `yuqing run`: the job record is in var_dir/jobs.db there.
+    on the machine that runs `yuqing run`: the job record is in var_dir/jobs.db there. On a
+    cluster it also shows, from Redis, the node holding the leader lease, each crawl worker's
+    heartbeat and the frontier's queue, from any node.
 
     \b
     Examples:
@@ -93,12 +95,33 @@ def text(s) -> str:
     )
     lines.append(f"digest: last sent {s.last_digest_at or 'never'}")
     lines.append(f"posts collected in the last 24 h: {s.posts_day}")
+    if s.cluster is not None:
+        lines += _cluster_lines(s.cluster)
     lines.append(
         f"{len(s.problems)} problem(s)" + "".join(f"\n  - {p}" for p in s.problems)
         if s.problems
         else "no problems"
     )
     return "\n".join(lines)
+
+
+def _cluster_lines(c: dict) -> list[str]:
+    if c["redis"] != "ok":
+        return ["cluster: Redis unreachable"]
+    left = f" (lease {c['lease_left_s']:.0f} s left)" if c["lease_left_s"] is not None else ""
+    alive = sum(w["alive"] for w in c["workers"])
+    lines = [
+        f"cluster: leader {c['leader'] or 'NONE'}{left}",
+        f"  workers: {alive} alive of {len(c['workers'])}",
+    ]
+    for w in c["workers"]:
+        state = "alive" if w["alive"] else "SILENT"
+        lines.append(f"    {w['id']}: {state}, heartbeat {_ago(w['heartbeat_age_s'])}")
+    lines.append(
+        f"  frontier: {c['queued']} queued, {c['in_flight']} in flight, "
+        f"{c['open_crawls']} source crawl(s) open"
+    )
+    return lines
 
 
 def label_value(value: str) -> str:
@@ -196,5 +219,38 @@ def prometheus(s) -> str:
     metric(
         "posts_collected_24h", "gauge", "posts collected in the last 24 hours", [({}, s.posts_day)]
     )
+    c = s.cluster
+    if c is not None:
+        up = c["redis"] == "ok"
+        metric("cluster_redis_up", "gauge", "1 when Redis answered", [({}, up)])
+    if c is not None and c["redis"] == "ok":
+        metric(
+            "cluster_leader",
+            "gauge",
+            "1 for the node holding the leader lease (no sample: no leader)",
+            [({"node": c["leader"]}, 1)] if c["leader"] else [],
+        )
+        metric(
+            "cluster_has_leader",
+            "gauge",
+            "1 when a node holds the lease",
+            [({}, bool(c["leader"]))],
+        )
+        workers = [({"worker": w["id"]}, w) for w in c["workers"]]
+        metric(
+            "cluster_worker_alive",
+            "gauge",
+            "1 when the crawl worker's heartbeat is within cluster.worker_timeout",
+            [(k, w["alive"]) for k, w in workers],
+        )
+        metric(
+            "cluster_worker_heartbeat_age_seconds",
+            "gauge",
+            "age of the crawl worker's heartbeat",
+            [(k, w["heartbeat_age_s"]) for k, w in workers],
+        )
+        metric("frontier_queued", "gauge", "requests on the frontier", [({}, c["queued"])])
+        metric("frontier_in_flight", "gauge", "requests taken by workers", [({}, c["in_flight"])])
+        metric("cluster_open_crawls", "gauge", "source crawls open", [({}, c["open_crawls"])])
     metric("problems", "gauge", "problems yuqing status lists", [({}, len(s.problems))])
     return "\n".join(out) + "\n"
