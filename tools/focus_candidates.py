@@ -1,6 +1,6 @@
 """Which train.csv messages ``data/focus_eval/train_focus.csv`` labels by hand, and why.
 
-    .venv/bin/python tools/focus_candidates.py [--round 1|2|3|4 | --test] [--show] [--train data/teddy2020/train.csv]
+    .venv/bin/python tools/focus_candidates.py [--round 1|2|3|4|5 | --test] [--show] [--train data/teddy2020/train.csv]
 
 Prints the ids (one a line; ``--show``: with category, title and opening, for the annotator) of
 the messages chosen for hand labelling by ``data/focus_eval/RULES.md``.
@@ -33,6 +33,11 @@ wage_arrears: round 2's words plus 钱, 发放, 待遇, 补发), shuffled with `
 ``PER_TOPIC4`` each (a message matching both goes to the first). train.csv has no food_drug or
 hardship message left to draw (no match anywhere in the text). Again no model chose them and
 none was read while labelling.
+
+**Round 5** (2026-11-30): every message left — neither labelled in rounds 1–4 nor in the test
+set — sorted by id and shuffled with ``SEED5``, no pattern: labelled in that order, so the
+labelled part is a simple random sample of the rest of train.csv. Again no model chose them and
+none was read (nor run on them) while labelling.
 
 **Test set** (``--test``, 2026-11-29): the ids and strata of ``data/focus_eval/test_focus.csv``,
 the held-out focus test set (``held_out_draw``): 200 messages drawn at random from all of train.csv
@@ -98,6 +103,7 @@ ROUND4 = {
 }
 PER_TOPIC4 = {"real_estate_finance": 90, "wage_arrears": 60}
 SEED4 = 41
+SEED5 = 55
 
 #: the held-out focus test set (``data/focus_eval/test_focus.csv``): a simple random sample of
 #: train.csv, then enriched strata for the rare topics drawn from the messages no round labelled
@@ -140,6 +146,8 @@ def candidates(train: str | Path, round_: int = 1) -> list[str]:
     """The ids drawn in round ``round_`` (see the module's docstring)."""
     with open(train, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    if round_ == 5:
+        return _round5(rows, train)
     if round_ == 4:
         return _round4(rows, train)
     if round_ == 3:
@@ -203,6 +211,19 @@ def _round4(rows: list[dict], train: str | Path) -> list[str]:
     return pick
 
 
+def _round5(rows: list[dict], train: str | Path) -> list[str]:
+    """Round 5: every message neither labelled in rounds 1–4 nor in the held-out test set,
+    sorted then shuffled with ``SEED5`` (labelled in this order, so any prefix is a simple
+    random sample of them)."""
+    done = set(_round1(rows))
+    done |= set(_round2(rows, done))
+    done |= set(_round3(rows, done, train))
+    taken = done | set(_round4(rows, train)) | {i for i, _ in held_out_draw(train)}
+    ids = sorted(r["id"] for r in rows if r["id"] not in taken)
+    random.Random(SEED5).shuffle(ids)
+    return ids
+
+
 def _matching(
     rows: list[dict], taken: set[str], pat: str, where: str, rnd: random.Random
 ) -> list[str]:
@@ -247,7 +268,7 @@ def held_out_draw(train: str | Path) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", default=str(ROOT / "data" / "teddy2020" / "train.csv"))
-    ap.add_argument("--round", type=int, choices=(1, 2, 3, 4), default=1)
+    ap.add_argument("--round", type=int, choices=(1, 2, 3, 4, 5), default=1)
     ap.add_argument("--test", action="store_true", help="the held-out test set's draw instead")
     ap.add_argument("--show", action="store_true", help="with category, title and opening")
     args = ap.parse_args(argv)
