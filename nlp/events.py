@@ -23,6 +23,7 @@ import hashlib
 import math
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice, repeat
@@ -484,11 +485,13 @@ class EventTracker:
             self._arrived = arrived
 
     def flush(self) -> None:
-        """Write every event changed since the last flush to the sink."""
-        for eid in sorted(self.dirty):
-            st = self._events.get(eid)
-            if st is not None:
-                self.sink.upsert_event(st.event)
+        """Write every event changed since the last flush to the sink (in one transaction
+        where the sink has them: ``Store.writes``)."""
+        with getattr(self.sink, "writes", nullcontext)():
+            for eid in sorted(self.dirty):
+                st = self._events.get(eid)
+                if st is not None:
+                    self.sink.upsert_event(st.event)
         self.dirty.clear()
 
     def warm(self, events: Iterable[Event], posts: Iterable[Post], vectorize, pool_of=None) -> None:

@@ -173,3 +173,48 @@ def test_iter_posts_reads_documents_a_batch_at_a_time(store):
     store.db.set_trace_callback(None)
     assert seen == [f"http://h/{i}" for i in range(n)]
     assert len(doc_reads()) == 3 and all(" IN (" in s for s in doc_reads())
+
+
+def test_writes_are_one_transaction_seen_by_others_at_its_end(db_path):
+    a, b = SQLiteStore(db_path), SQLiteStore(db_path)
+    commits: list[str] = []
+    a.db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    with a.writes():
+        for i in range(3):
+            a.upsert_post(make_post(url=f"http://127.0.0.1/a/{i}.html"))
+        a.save_source_state(SourceState("portal"))
+        assert b.count_posts() == 0  # nothing visible before the end
+    assert b.count_posts() == 3
+    assert commits == ["COMMIT"]
+
+
+def test_writes_roll_back_whole_on_an_exception(store):
+    with pytest.raises(RuntimeError), store.writes():
+        store.upsert_post(make_post())
+        raise RuntimeError("boom")
+    assert store.count_posts() == 0
+    store.upsert_post(make_post())  # the connection is usable again
+    assert store.count_posts() == 1
+
+
+def test_a_failed_post_inside_writes_leaves_the_others(store, monkeypatch):
+    from yuqing.storage import sqlite_counts
+
+    real = sqlite_counts.count
+
+    def count(db, post, sign):
+        if post.url.endswith("/bad.html"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(db, post, sign)
+
+    monkeypatch.setattr(sqlite_counts, "count", count)
+    with store.writes():
+        store.upsert_post(make_post(url="http://127.0.0.1/a/1.html"))
+        with pytest.raises(StorageError, match="disk I/O error"):
+            store.upsert_post(make_post(url="http://127.0.0.1/a/bad.html"))
+        store.upsert_post(make_post(url="http://127.0.0.1/a/2.html"))
+    # the failed post's row (inserted before its counts failed) went with its savepoint
+    assert sorted(p.url for p in store.iter_posts()) == [
+        "http://127.0.0.1/a/1.html",
+        "http://127.0.0.1/a/2.html",
+    ]

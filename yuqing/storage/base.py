@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -170,6 +171,12 @@ class Store(ABC):
     def upsert_post(self, post: Post) -> UpsertResult:
         """Insert or update by ``post.id``. ``unchanged`` when title/text are identical
         (NLP fields are still refreshed); ``updated`` keeps the first ``crawled_at``."""
+
+    def writes(self) -> AbstractContextManager[None]:
+        """Make the writes inside one unit where the backend has transactions (SQLite: one
+        commit for them all, rolled back whole on an exception); elsewhere each write stands
+        alone, as outside."""
+        return nullcontext()
 
     def upsert_posts(self, posts: Iterable[Post]) -> dict[str, int]:
         counts = {"new": 0, "updated": 0, "unchanged": 0}

@@ -73,7 +73,7 @@ def connect(path: str | Path, what: str, schema: str, synchronous: str = "NORMAL
     except (sqlite3.Error, OSError) as exc:
         if db is not None:
             db.close()
-        raise StorageError(f"{path}: cannot open {what}: {_describe(exc)}") from exc
+        raise StorageError(f"{path}: cannot open {what}: {describe(exc)}") from exc
     return db
 
 
@@ -130,7 +130,7 @@ def guard_sqlite(what: str) -> Callable[[T], T]:
 
 def _guarded(fn: Callable[..., Any], what: str) -> Callable[..., Any]:
     def fail(self: Any, exc: sqlite3.Error) -> StorageError:
-        return StorageError(f"{getattr(self, 'path', '?')}: {what}: {_describe(exc)}")
+        return StorageError(f"{getattr(self, 'path', '?')}: {what}: {describe(exc)}")
 
     if inspect.isgeneratorfunction(fn):
 
@@ -153,7 +153,7 @@ def _guarded(fn: Callable[..., Any], what: str) -> Callable[..., Any]:
     return method
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}" + (f": {exc.filename}" if exc.filename else "")
     return str(exc) or type(exc).__name__
