@@ -15,7 +15,7 @@ from yuqing.config import ConfigError
 from yuqing.crawlers.backlog import describe, pending
 from yuqing.crawlers.context import CrawlContext
 from yuqing.crawlers.nlp_pool import start_pool, warm_analyzer
-from yuqing.crawlers.settings import scrapy_settings
+from yuqing.crawlers.settings import crawler_process, scrapy_settings
 from yuqing.crawlers.spiders import SPIDERS
 from yuqing.crawlers.spiders import validate as validate_sources
 from yuqing.crawlers.summary import CrawlSummary
@@ -146,8 +146,6 @@ def crawl(
     nlp=None,
     with_nlp: bool = True,
 ) -> CrawlSummary:
-    from scrapy.crawler import CrawlerProcess
-
     started = now(cfg.settings.timezone)
     due, skipped = due_sources(cfg, store, started, names)
     ctx = CrawlContext(cfg=cfg, store=store)
@@ -166,7 +164,7 @@ def crawl(
     if ctx.nlp is not None:
         ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
     settings = scrapy_settings(cfg, progress=progress, nlp=ctx.nlp is not None)
-    process = CrawlerProcess(settings | {"LOG_INSTALL_ROOT_HANDLER": False})
+    process = crawler_process(settings | {"LOG_INSTALL_ROOT_HANDLER": False})
     not_started: list = []  # a spider that could not be built (its store unreadable, …)
     try:
         for source in due:

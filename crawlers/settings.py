@@ -87,3 +87,25 @@ def scrapy_settings(cfg, progress: bool = False, nlp: bool = True) -> dict:
         "PROGRESS_ENABLED": progress,
         "RETRY_BACKOFF_BASE": c.retry_backoff,
     }
+
+
+def crawler_process(settings: dict):
+    """Scrapy's ``CrawlerProcess`` for ``settings``, the process's logging level kept.
+
+    Scrapy's logging set-up puts the root logger at ``NOTSET`` and its own loggers at
+    ``DEBUG``, so each response and item built a record (caller lookup included) for Scrapy's
+    "Crawled (200)" and "Scraped from" debug lines, which the handlers, at the CLI's level,
+    then dropped (≈ 1 % of the crawl's CPU in bench/crawl.py). The root logger gets back the
+    level it had and Scrapy's loggers the same (never above ``LOG_LEVEL``), so every line a
+    handler prints is still built."""
+    import logging
+
+    from scrapy.crawler import CrawlerProcess
+
+    before = logging.root.level
+    process = CrawlerProcess(settings)
+    wanted = logging.getLevelName(str(settings.get("LOG_LEVEL", "DEBUG")).upper())
+    level = min(before, wanted if isinstance(wanted, int) else logging.DEBUG)
+    logging.root.setLevel(level)
+    logging.getLogger("scrapy").setLevel(level)
+    return process

@@ -17,6 +17,7 @@ from yuqing.crawlers.frontier.spider import FrontierSpider
 from yuqing.crawlers.frontier.worker import worker_settings
 from yuqing.crawlers.nlp_pool import start_pool
 from yuqing.crawlers.runner import REQUEUED, CrawlError, check_interrupted, load_nlp
+from yuqing.crawlers.settings import crawler_process
 from yuqing.crawlers.summary import CrawlSummary
 from yuqing.errors import YuqingError
 
@@ -25,8 +26,6 @@ log = logging.getLogger(__name__)
 
 def run_worker(cfg, store, with_nlp: bool = True) -> str:
     """Crawl from the frontier until SIGTERM/SIGINT; returns the worker id."""
-    from scrapy.crawler import CrawlerProcess
-
     worker = node_id(cfg.settings.cluster)
     ctx = CrawlContext(cfg=cfg, store=store)
     if with_nlp:
@@ -36,7 +35,7 @@ def run_worker(cfg, store, with_nlp: bool = True) -> str:
             raise YuqingError(f"worker {worker}: {loading.nlp_error} (or run with --no-nlp)")
     if ctx.nlp is not None:
         ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
-    process = CrawlerProcess(worker_settings(cfg, nlp=ctx.nlp is not None))
+    process = crawler_process(worker_settings(cfg, nlp=ctx.nlp is not None))
     process.crawl(FrontierSpider, ctx=ctx, worker_id=worker)
     log.warning("worker %s: crawling from %s", worker, cfg.settings.cluster.redis_url)
     try:
