@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+import re
 from functools import lru_cache
 
 
@@ -19,11 +21,16 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def looks_traditional(text: str, threshold: float = 0.05) -> bool:
     """True when a noticeable share of the CJK characters change under t2s conversion."""
-    cjk = [c for c in text[:5000] if "\u4e00" <= c <= "\u9fff"]
+    cjk = "".join(_CJK.findall(text[:5000]))
     if len(cjk) < 2:
         return False
-    converted = to_simplified("".join(cjk))
-    changed = sum(a != b for a, b in zip(cjk, converted, strict=False))
+    converted = to_simplified(cjk)
+    if converted == cjk:  # Simplified text, the common case: nothing changed
+        return False
+    changed = sum(map(operator.ne, cjk, converted))
     return changed / len(cjk) >= threshold
