@@ -589,7 +589,19 @@ def _squash(text: str) -> str:
 def _title_text(el: html.HtmlElement) -> str:
     """A headline's text; a line break next to a Chinese character is markup, not a space
     (``全国人民代表大会常务委员会<br>\n关于批准…``)."""
-    return norm_ws(_LINE_BREAK_BY_CJK.sub("", el.text_content() or ""))
+    text = el.text_content() or ""
+    if "\n" in text:  # (the pattern's every match holds one: skip the scan of a long text)
+        text = _LINE_BREAK_BY_CJK.sub("", text)
+    return norm_ws(text)
+
+
+def _too_long_for_title(el: html.HtmlElement) -> bool:
+    """Whether ``el``'s text is sure to be longer than a headline (120 characters) once
+    cleaned: the cleaning only drops whitespace and a label of at most 5 characters
+    (``_TITLE_PREFIX``), so more than 125 characters besides whitespace stay too long. A
+    cheap test before :func:`_title_text` on each paragraph of the text."""
+    text = el.text_content() or ""
+    return len(text) > 125 and len(_squash(text)) > 125
 
 
 # A <title> that is only a site or column name (``北医新闻网_(新闻)``, ``世艺网>艺术教育``,
@@ -707,6 +719,8 @@ def _auto_title(doc: html.HtmlElement) -> str:
     best, best_score = "", 0.0
     for el in doc.iter("h1", "h2", "h3", "td", "div", "span", "strong", "p", "b", "font"):
         if el.tag in ("div", "td", "span", "p", "strong", "b", "font") and len(el) > 2:
+            continue
+        if _too_long_for_title(el):
             continue
         text = _TITLE_PREFIX.sub("", _title_text(el))
         key = _squash(text)
@@ -855,7 +869,10 @@ def _extract(markup: str, selectors: dict, tz: str, url: str = "") -> Extracted:
     doc = parse(markup)
     if doc is None:
         return Extracted("", "", None)
-    nodes = sum(1 for _ in doc.iter())
+    # every element's Python proxy, made once and kept for the whole extraction: each walk of
+    # the tree below would otherwise make them again (lxml.html's class lookup per element)
+    elements = list(doc.iter())
+    nodes = len(elements)
     if nodes > MAX_NODES:
         return Extracted(strip_site_suffix(_page_title(doc)), "", None, None, "bounded")
     sel_title = sel_body = ""
@@ -886,6 +903,7 @@ def _extract(markup: str, selectors: dict, tz: str, url: str = "") -> Extracted:
             body, method = _fallback_body(markup, title, nodes)
     if used:
         method = "selectors" if (sel_body and sel_title) else "selectors+" + method
+    del elements
     return Extracted(
         title=title,
         body=body,

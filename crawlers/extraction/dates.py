@@ -223,9 +223,10 @@ def html_to_lines(markup: str) -> list[str]:
     text = _DROP_BLOCKS.sub(" ", markup)
     text = _BLOCK_TAGS.sub("\n", text)
     text = htmlmod.unescape(_ANY_TAG.sub(" ", text)).replace("\xa0", " ")
-    return [
-        ln for ln in (re.sub(r"[ \t\r\f\v\u3000]+", " ", x).strip() for x in text.split("\n")) if ln
-    ]
+    return [ln for ln in (_LINE_SPACES.sub(" ", x).strip() for x in text.split("\n")) if ln]
+
+
+_LINE_SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 
 
 _CLOCK = re.compile(r"\d{1,2}\s*[:：时時点點]\s*\d{1,2}|T\d{2}")
