@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -169,11 +170,16 @@ def _dump(data: dict[str, Any]) -> str:
 
 
 def _state_to_json(state: SourceState | UrlState) -> str:
-    data = asdict(state)
+    # a URL state (one a crawled page) is flat: read its fields, no deep copy (asdict's)
+    flat = isinstance(state, UrlState)
+    data = {f: getattr(state, f) for f in _URL_FIELDS} if flat else asdict(state)
     for key, value in data.items():
         if isinstance(value, datetime):
             data[key] = to_iso(value)
     return _dump(data)
+
+
+_URL_FIELDS = tuple(f.name for f in dataclass_fields(UrlState))
 
 
 def _state_from_json(cls, doc: str):
