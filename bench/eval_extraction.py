@@ -25,6 +25,12 @@ before any extractor ran on them and kept for generalisation estimates
 (``bench/eval_extraction.py --set mhtml [--half dev] [--pages]``); gold labels
 ``data/extraction_gold/mhtml_pages.json``.
 
+A fourth set, ``--set boards``: 33 Chinese message-board, forum, Q&A, Weibo and blog pages (the
+Chinese pages of magic-html's Apache-2.0 forum benchmark and the MIT CWCED board and blog pages
+the second set left out), copied into ``data/extraction_pages/boards/`` with both licences and
+labelled before any extractor ran on them (``bench/eval_extraction.py --set boards``); gold labels
+``data/extraction_gold/boards_pages.json``: the body is the opening post, not the replies.
+
 The gold labels (title, publish time, the article body) are ours, written by reading each page:
 ``data/extraction_gold/gne_pages.json``, rules and provenance in ``data/extraction_gold/README.md``.
 The body is stored as anchors (the opening of its first paragraph, the end of its last one,
@@ -63,6 +69,7 @@ SETS = {
     "gne": GOLD,  # pages: a GeneralNewsExtractor work tree or git dir given on the command line
     "cwced": _ROOT / "data" / "extraction_gold" / "cwced_pages.json",  # pages in the repo
     "mhtml": _ROOT / "data" / "extraction_gold" / "mhtml_pages.json",  # pages in the repo
+    "boards": _ROOT / "data" / "extraction_gold" / "boards_pages.json",  # pages in the repo
 }
 TZ = "Asia/Shanghai"
 
