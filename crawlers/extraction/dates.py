@@ -216,6 +216,18 @@ _URL_DAY = re.compile(
     r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)"
 )
 _TIME_ATTR = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+# a time the page shows only relatively ("1周前", "11个月前", "1 月前") in an element whose
+# attribute holds it in full: <span title="2024-05-13 18:25:18">1周前</span>, <abbr
+# class="timeago" title="2024年04月22日">, data-tooltip="…" (forums, communities, boards)
+_SHOWN_RELATIVE = re.compile(
+    r"^\s*(?:发布于|发表于|创建于|发布|发表)?\s*(?:刚刚|\d{1,3}\s*(?:秒|分钟|小时|天|周|星期|个月|月|年)前"
+    r"|(?:昨天|前天)(?:\s*\d{1,2}[:：]\d{2})?)\s*$"
+)
+_ELEMENT_TEXT = re.compile(r"<([a-z][a-z0-9]*)\b([^<>]*)>([^<]{1,24})(?=<)", re.IGNORECASE)
+_FULL_TIME_ATTR = re.compile(
+    r"\b(?:title|data-tooltip|datetime|data-time|data-original-title)\s*=\s*[\"']([^\"']{6,40})[\"']",
+    re.IGNORECASE,
+)
 
 
 def html_to_lines(markup: str) -> list[str]:
@@ -345,6 +357,27 @@ def _relative_datetime(lines: list[str], tz: str, now: datetime | None) -> datet
     return None
 
 
+def _relative_shown_in_full(markup: str, tz: str, title: str | None) -> datetime | None:
+    """The time of the first element after the headline showing a relative time (``1周前``),
+    when its ``title``/``data-tooltip``/``datetime`` attribute gives it in full; none when that
+    element gives no full time (a later one is a reply's or another item's)."""
+    body = max(markup.find("<body"), markup.lower().find("</title>"), 0)
+    start = body
+    key = (title or "").strip()
+    if key:
+        at = markup.find(key, body)
+        start = at if at >= 0 else body
+    for m in _ELEMENT_TEXT.finditer(markup, start):
+        if not _SHOWN_RELATIVE.match(htmlmod.unescape(m.group(3))):
+            continue
+        for a in _FULL_TIME_ATTR.finditer(m.group(2)):
+            dt = parse_datetime(a.group(1), tz)
+            if dt is not None:
+                return dt
+        return None
+    return None
+
+
 def _url_date(url: str, tz: str) -> datetime | None:
     """The day a URL's path names (``/202405/t20240513_123.html``, ``/2024-05-13/``,
     ``/2024/05/13/``): the last resort, to the day only."""
@@ -400,6 +433,8 @@ def find_publish_datetime(
         wechat = parse_datetime(ct.group(1), tz) if ct else None
         structured = [dt for dt in (meta, script, wechat) if dt is not None]
     visible = shown or _labelled(text[start:], _WEAK_RE, tz, direct=True)
+    if visible is None and is_html:
+        visible = _relative_shown_in_full(html_or_text, tz, title)
     if visible is None and is_html:
         m = _TIME_ATTR.search(html_or_text)
         visible = parse_datetime(m.group(1), tz) if m else None

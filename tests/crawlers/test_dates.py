@@ -253,3 +253,32 @@ def test_the_unlabelled_date_is_looked_for_near_the_title_only():
     related = "<ul><li><a href='/1'>另一条新闻</a> 2024-05-20</li></ul>"
     page = f"<html><body><h1>标题</h1>{prose}{related}</body></html>"
     assert find_publish_datetime(page, title="标题") is None
+
+
+def test_a_time_shown_relatively_is_read_from_its_elements_attribute():
+    # forums and boards show "1周前" and keep the full time in the element's title or
+    # data-tooltip: the first relative time after the headline is the post's
+    crawl = datetime(2024, 5, 20, 10, 0, tzinfo=SH)
+    notices = '<div class="top"><span title="2024-05-19 08:00:00">1天前</span> 系统通知</div>'
+    post = (
+        "<h1>小区门口路灯不亮</h1>"
+        '<div class="meta">张三 · 发布于 <span title="2024-05-13 18:25:18">1周前</span></div>'
+        "<p>小区门口的路灯坏了一个多月，晚上出行很不方便，希望有关部门尽快维修。</p>"
+        '<div class="reply">李四 <span title="2024-05-14 09:41:43">6天前</span><p>同感。</p></div>'
+    )
+    page = f"<html><body>{notices}{post}</body></html>"
+    assert find_publish_datetime(page, title="小区门口路灯不亮", now=crawl) == datetime(
+        2024, 5, 13, 18, 25, 18, tzinfo=SH
+    )
+    day_only = page.replace(
+        '<span title="2024-05-13 18:25:18">1周前</span>',
+        '<abbr class="timeago" title="2024年05月13日">1 周前</abbr>',
+    )
+    assert find_publish_datetime(day_only, title="小区门口路灯不亮", now=crawl) == datetime(
+        2024, 5, 13, tzinfo=SH
+    )
+    # the post's relative time without a full one: not the reply's full time below it
+    bare = page.replace('<span title="2024-05-13 18:25:18">1周前</span>', "<span>1周前</span>")
+    assert find_publish_datetime(bare, title="小区门口路灯不亮", now=crawl) != datetime(
+        2024, 5, 14, 9, 41, 43, tzinfo=SH
+    )
