@@ -316,6 +316,14 @@ _LEGAL = re.compile(
 _PLATFORM_NOTE = re.compile(
     r"仅提供信息(?:存储|儲存)(?:空间|空間)?服务|provides? information storage", re.IGNORECASE
 )
+# a reprint or licence notice closing a post ("本作品采用《CC 协议》，转载必须注明作者和本文
+# 链接", "转载请注明出处", "未经授权禁止转载"): a short line, never text
+_REPRINT_NOTE = re.compile(
+    r"^\W{0,2}(?:(?:本作品|本文|本帖|本站|文章|原创)[^。！？]{0,30}(?:协议|许可|转载|摘编|转发)"
+    r"|(?:转载|转发|摘编)[^。！？]{0,16}(?:注明|授权|联系|须|请)"
+    r"|(?:未经|谢绝|禁止|严禁|不得)[^。！？]{0,12}(?:转载|摘编))"
+)
+_REPRINT_NOTE_MAX = 60
 _SPLIT_SHARE = 0.25  # the parent's own paragraphs, against the best element's, to take both
 
 
@@ -458,6 +466,8 @@ def _clean_body(lines: list[str], title: str) -> str:
         if not ln or ln == title or _BOILER_LINE.match(ln) or len(ln) <= 2:
             continue
         if _PLATFORM_NOTE.search(ln) and cjk_count(ln) <= 200:
+            continue
+        if len(ln) <= _REPRINT_NOTE_MAX and _REPRINT_NOTE.match(ln):
             continue
         if title and ln.endswith(title) and len(ln) - len(title) <= 4:
             continue  # the headline behind a badge ("原创…"), kept with the headline's box

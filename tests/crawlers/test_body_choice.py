@@ -274,3 +274,26 @@ def test_a_lone_photo_credit_and_a_pager_are_not_text():
     assert lines[1].startswith("本报讯 今天，市铁路部门发布消息称")
     assert lines[-1] == "市民在拍摄"  # a sentence ending in 拍摄 is no credit
     assert not any("刘满仓" in ln or "王五" in ln or "下一页" in ln for ln in lines)
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "本作品采用《CC 协议》，转载必须注明作者和本文链接",
+        "转载请注明出处。",
+        "（未经授权禁止转载）",
+        "本文为原创，转载请联系作者。",
+    ],
+)
+def test_a_reprint_notice_closing_a_post_is_not_text(notice):
+    markup = (
+        "<html><head><meta charset='utf-8'><title>铁路部门辟谣用户信息泄露</title></head><body>"
+        f"<h1>铁路部门辟谣用户信息泄露</h1><div class='content'>{SHORT_REPORT}"
+        "<p>记者了解到，转载该谣言的账号已被平台处理。</p>"
+        f"<p>{notice}</p></div></body></html>"
+    )
+    lines = extract_article(markup, "http://127.0.0.1/a.html").body.splitlines()
+    assert (
+        lines[-1] == "记者了解到，转载该谣言的账号已被平台处理。"
+    )  # a sentence about reposts stays
+    assert notice not in lines
