@@ -654,6 +654,29 @@ def site_name_title(title: str) -> bool:
     return any(named) and all(n or len(_squash(p)) <= 6 for p, n in zip(parts, named, strict=True))
 
 
+_CRUMB_SPLIT = re.compile(r"\s*[>＞»›]\s*")
+
+
+def _crumb_title(doc: html.HtmlElement, page_title: str) -> bool:
+    """The <title> is one of the crumbs of the page's breadcrumb (``网易娱乐 > 电影版区 >
+    周黎明留言板``, ``首页 > 政务公开 > 通知公告``): the name of the site or a column, no
+    headline, whatever its words."""
+    want = _squash(page_title)
+    if not want or len(want) > 20:
+        return False
+    for el in doc.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        if _squash(el.text_content() or "") == want:
+            return False  # a headline element shows it: an article named like its crumb
+    for el in doc.iter("div", "td", "p", "span", "li", "ul", "nav"):
+        text = norm_ws(el.text_content() or "")
+        if len(text) > 80 or len(_CRUMB_SPLIT.findall(text)) < 2:
+            continue
+        crumbs = [_squash(c) for c in _CRUMB_SPLIT.split(text)]
+        if want in crumbs:
+            return True
+    return False
+
+
 def _in_link(el: html.HtmlElement) -> bool:
     return any(a.tag == "a" for a in el.iterancestors())
 
@@ -667,11 +690,16 @@ def _headline_candidate(doc: html.HtmlElement, title_key: str) -> str:
     container = _best_container(doc)
     order = {el: i for i, el in enumerate(doc.iter())}
     end = order.get(container, len(order))
+    begin = end  # where the text's element opens: a <font> line counts only before it
     if container is not None:
         end = max(order.get(d, end) for d in container.iter())
     best, best_key = "", (0, -1)
-    for el in doc.iter("h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "span", "p", "strong", "b"):
+    for el in doc.iter(
+        "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "span", "p", "strong", "b", "font"
+    ):
         if order.get(el, end + 1) > end or len(el) > 3:
+            continue
+        if el.tag == "font" and order[el] > begin:
             continue
         tag_rank = {"h1": 4, "h2": 2, "h3": 2, "h4": 2, "h5": 2, "h6": 2}.get(el.tag, 0)
         named = el.get("id") or ""
@@ -681,7 +709,7 @@ def _headline_candidate(doc: html.HtmlElement, title_key: str) -> str:
         parent = el.getparent()
         if (
             not tag_rank
-            and el.tag in ("strong", "b")
+            and el.tag in ("strong", "b", "font")
             and parent is not None
             and parent.tag in ("p", "td", "div")
             and _squash(_title_text(parent)) == _squash(text)
@@ -709,7 +737,7 @@ def _headline_candidate(doc: html.HtmlElement, title_key: str) -> str:
 def _auto_title(doc: html.HtmlElement) -> str:
     page_title = _page_title(doc)
     meta_title = _meta(doc, "articletitle", "og:title", "twitter:title")
-    if page_title and site_name_title(page_title):
+    if page_title and (site_name_title(page_title) or _crumb_title(doc, page_title)):
         if (
             meta_title
             and not site_name_title(meta_title)

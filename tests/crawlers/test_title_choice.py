@@ -134,3 +134,50 @@ def test_a_headline_with_a_hyphen_shown_whole_is_not_cut():
 def test_a_title_of_two_short_words_yields_to_the_headline():
     markup = page("科普中国-辟谣文章", f"<div class='rumor-title'>{HEADLINE}</div>")
     assert title_of(markup) == HEADLINE
+
+
+def _board_page(title: str, crumbs: str, headline: str) -> str:
+    paragraphs = "".join(
+        f"<p><font size=3>{t}</font></p>"
+        for t in (
+            "我家楼下的路灯已经坏了一个多月，晚上出行很不方便，老人孩子摔倒过好几次。",
+            "多次向物业反映都没有结果，希望有关部门尽快派人维修，谢谢。",
+        )
+    )
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+        f"<table><tr><td class=p2>{crumbs}</td><td>[<a href='/s'>精华区</a>] 版主：</td></tr></table>"
+        "<table><tr><td><img src='icon.gif'> <font color=#FFFBB5>"
+        f"{headline}</font></td></tr>"
+        f"<tr><td><a href='/u/1'>居民甲</a>{paragraphs}"
+        "〓 发布时间 2005/05/17 22:11:42 by 居民甲 〓</td></tr></table></body></html>"
+    )
+
+
+def test_a_title_the_breadcrumb_shows_as_a_crumb_names_the_site():
+    # a board's <title> is only the site ("网易娱乐"), one crumb of the breadcrumb; the
+    # thread's headline stands alone in a <font> in the cell above the post
+    page = _board_page(
+        "网易娱乐",
+        "<a href='/'>网易娱乐</a> &gt; 电影版区 &gt; <a href='/f/18'>居民留言板</a>",
+        "小区路灯坏了一个多月无人修",
+    )
+    assert extract_article(page, "http://127.0.0.1/t.html").title == "小区路灯坏了一个多月无人修"
+    # a government column named by its crumb: the same
+    column = _board_page(
+        "民生诉求",
+        "首页 &gt; 互动交流 &gt; 民生诉求",
+        "小区路灯坏了一个多月无人修",
+    )
+    assert extract_article(column, "http://127.0.0.1/t.html").title == "小区路灯坏了一个多月无人修"
+
+
+def test_an_article_named_like_its_last_crumb_keeps_its_title():
+    page = (
+        "<html><head><meta charset='utf-8'><title>全市防汛工作会议召开</title></head><body>"
+        "<div class='crumbs'>首页 &gt; 要闻 &gt; 全市防汛工作会议召开</div>"
+        "<p><b>汛期来临 全市部署防汛工作</b></p>"  # a kicker line standing alone
+        "<h1>全市防汛工作会议召开</h1><p><font>会议通报了今年以来全市防汛工作情况。</font></p>"
+        "<p>会议要求各部门压实责任，做好汛期值守，确保人民群众生命财产安全。</p></body></html>"
+    )
+    assert extract_article(page, "http://127.0.0.1/a.html").title == "全市防汛工作会议召开"
