@@ -150,9 +150,15 @@ _COMMENT_HEAD = re.compile(
     r"^\s*(网友跟贴|网友跟帖|跟贴|跟帖|网友评论|网友热评|热门评论|最新评论|全部评论|评论区|发表评论|"
     r"我来说两句|用户评论|读者评论)"
 )
+# the heading of the other posts of a Q&A page or thread, under the one the page is about
+# (知乎's "更多回答" above the other answers): the heading alone, a count at most
+_OTHER_POSTS_HEAD = re.compile(
+    r"^\s*(更多回答|其他回答|全部回答|更多回复|全部回复|网友回复|最新回复|热门回复)"
+    r"\s*[（(]?\s*\d*\s*[）)]?\s*[:：]?\s*$"
+)
 _COMMENT_TEXT = (
     "//text()[contains(., '跟贴') or contains(., '跟帖') or contains(., '评论') "
-    "or contains(., '说两句')]"
+    "or contains(., '说两句') or contains(., '回答') or contains(., '回复')]"
 )
 
 
@@ -197,11 +203,14 @@ def _shows_headline(el: html.HtmlElement, want: str) -> bool:
 
 
 def _drop_comment_widgets(doc: html.HtmlElement) -> None:
-    """Drop each block that opens with a comment heading ("网友跟贴", "网友评论" …): the
-    largest ancestor of the heading whose text still starts with it."""
+    """Drop each block that opens with a comment heading ("网友跟贴", "网友评论" …) or the
+    heading of the other answers or replies ("更多回答", "全部回复(12)"): the largest
+    ancestor of the heading whose text still starts with it."""
     for text in doc.xpath(_COMMENT_TEXT):
         head = text.strip()
-        if text.is_tail or len(head) > 30 or not _COMMENT_HEAD.match(head):
+        if text.is_tail or len(head) > 30:
+            continue
+        if not _COMMENT_HEAD.match(head) and not _OTHER_POSTS_HEAD.match(head):
             continue
         widget, el = None, text.getparent()
         while el is not None and el.tag not in ("body", "html"):

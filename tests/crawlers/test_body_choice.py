@@ -297,3 +297,40 @@ def test_a_reprint_notice_closing_a_post_is_not_text(notice):
         lines[-1] == "记者了解到，转载该谣言的账号已被平台处理。"
     )  # a sentence about reposts stays
     assert notice not in lines
+
+
+ANSWER = (
+    "<p>这次地震震级不大，成都和周边地区有震感，但不会造成基础设施的损坏。</p>"
+    "<p>晚上大家还没有入睡，对生产和生活的影响也很小，平时注意官方发布的信息即可。</p>"
+)
+OTHER_ANSWER = "".join(
+    f"<p>第{i}点，本次地震发生在主震附近，去年的地震对其有明显的触发作用，"
+    "震中附近烈度在六度左右，窗户作响，杯子中的水溅出。</p>"
+    for i in range(1, 7)
+)
+
+
+@pytest.mark.parametrize("heading", ["更多回答", "全部回复（6）", "网友回复："])
+def test_the_other_answers_under_the_post_are_not_its_text(heading):
+    # a Q&A or thread page is about one post; the longer answers or replies listed under
+    # their own heading below it are other posts
+    markup = (
+        "<html><head><meta charset='utf-8'><title>泸定地震当地情况如何？</title></head><body>"
+        "<h1>泸定地震当地情况如何？</h1>"
+        f"<div class='Card AnswerCard'><div class='RichContent'>{ANSWER}</div></div>"
+        f"<div class='Card MoreAnswers'><div class='List-header'><h4>{heading}</h4></div>"
+        f"<div class='List-item'><div class='RichContent'>{OTHER_ANSWER}</div></div></div>"
+        "</body></html>"
+    )
+    body = extract_article(markup, "http://127.0.0.1/q.html").body
+    assert body.startswith("这次地震震级不大") and "第1点" not in body
+
+
+def test_a_sentence_opening_with_reply_words_is_text():
+    markup = (
+        "<html><head><meta charset='utf-8'><title>泸定地震当地情况如何？</title></head><body>"
+        f"<h1>泸定地震当地情况如何？</h1><div class='content'>{ANSWER}"
+        "<p>网友回复称，当晚震感明显。</p></div></body></html>"
+    )
+    body = extract_article(markup, "http://127.0.0.1/q.html").body
+    assert body.endswith("网友回复称，当晚震感明显。")
