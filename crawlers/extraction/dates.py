@@ -223,6 +223,7 @@ _SHOWN_RELATIVE = re.compile(
     r"^\s*(?:发布于|发表于|创建于|发布|发表)?\s*(?:刚刚|\d{1,3}\s*(?:秒|分钟|小时|天|周|星期|个月|月|年)前"
     r"|(?:昨天|前天)(?:\s*\d{1,2}[:：]\d{2})?)\s*$"
 )
+_FULL_DAY = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _ELEMENT_TEXT = re.compile(r"<([a-z][a-z0-9]*)\b([^<>]*)>([^<]{1,24})(?=<)", re.IGNORECASE)
 _FULL_TIME_ATTR = re.compile(
     r"\b(?:title|data-tooltip|datetime|data-time|data-original-title)\s*=\s*[\"']([^\"']{6,40})[\"']",
@@ -360,7 +361,8 @@ def _relative_datetime(lines: list[str], tz: str, now: datetime | None) -> datet
 def _relative_shown_in_full(markup: str, tz: str, title: str | None) -> datetime | None:
     """The time of the first element after the headline showing a relative time (``1周前``),
     when its ``title``/``data-tooltip``/``datetime`` attribute gives it in full; none when that
-    element gives no full time (a later one is a reply's or another item's)."""
+    element gives no full time, or when a full date is shown before it (the post's own time:
+    a relative one below it is a reply's or another item's)."""
     body = max(markup.find("<body"), markup.lower().find("</title>"), 0)
     start = body
     key = (title or "").strip()
@@ -368,7 +370,10 @@ def _relative_shown_in_full(markup: str, tz: str, title: str | None) -> datetime
         at = markup.find(key, body)
         start = at if at >= 0 else body
     for m in _ELEMENT_TEXT.finditer(markup, start):
-        if not _SHOWN_RELATIVE.match(htmlmod.unescape(m.group(3))):
+        shown = htmlmod.unescape(m.group(3))
+        if _FULL_DAY.search(shown):
+            return None  # the post's time is shown in full: a relative one below is a reply's
+        if not _SHOWN_RELATIVE.match(shown):
             continue
         for a in _FULL_TIME_ATTR.finditer(m.group(2)):
             dt = parse_datetime(a.group(1), tz)

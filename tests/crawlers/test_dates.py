@@ -282,3 +282,14 @@ def test_a_time_shown_relatively_is_read_from_its_elements_attribute():
     assert find_publish_datetime(bare, title="小区门口路灯不亮", now=crawl) != datetime(
         2024, 5, 14, 9, 41, 43, tzinfo=SH
     )
+    # a Discuz thread: the post's time shown in full, a reply's relatively below it
+    thread = (
+        "<html><body><h1>小区门口路灯不亮</h1>"
+        "<div class='authi'><em>发表于 2024-5-13 18:25:18</em> | 只看该作者</div>"
+        "<p>小区门口的路灯坏了一个多月，晚上出行很不方便，希望有关部门尽快维修。</p>"
+        "<div class='authi'><em>发表于 <span title='2024-5-14 09:41:43'>6&nbsp;天前</span></em>"
+        "</div><p>同感。</p></body></html>"
+    )
+    assert find_publish_datetime(thread, title="小区门口路灯不亮", now=crawl) == datetime(
+        2024, 5, 13, 18, 25, 18, tzinfo=SH
+    )
