@@ -24,6 +24,11 @@ _RFC822 = re.compile(
     r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[A-Za-z]{1,5}|[+-]\d{4})?"
 )
 _EPOCH = re.compile(r"^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$")
+# Weibo's two-digit year for a post of an earlier year (24-5-13 17:07): only as a whole line
+# with its time of day — nowhere else is a two-digit year read
+_SHORT_YEAR = re.compile(
+    r"(?m)^[ \t\u3000]*(\d{2})-(\d{1,2})-(\d{1,2})[ \t\u3000]+(\d{1,2}):(\d{2})[ \t\u3000]*$"
+)
 
 
 def _zone(tz: str) -> ZoneInfo:
@@ -65,8 +70,8 @@ def parse_datetime(text: str | None, tz: str = "Asia/Shanghai") -> datetime | No
     """Parse the first date/time in ``text`` into an aware datetime (in ``tz``), or None.
 
     Handles ``2021-08-20 22:57[:13]``, ``2021/8/20 8:48:17``, ``2020年7月10日 [09:50]``,
-    labels such as ``发布日期：``, ISO 8601, RFC 822, epoch seconds/millis, ``20200710`` and the
-    mangled ``2020710``. Impossible dates (month 13, Feb 30, year < 1990, future) give None.
+    labels such as ``发布日期：``, ISO 8601, RFC 822, epoch seconds/millis, ``20200710``, the
+    mangled ``2020710`` and, as a whole line, Weibo's ``24-5-13 17:07``. Impossible dates (month 13, Feb 30, year < 1990, future) give None.
     """
     if not text:
         return None
@@ -105,6 +110,7 @@ def parse_datetime(text: str | None, tz: str = "Asia/Shanghai") -> datetime | No
         (_NUMERIC, lambda m: _build(tz, m[1], m[3], m[4], m[5], m[6], m[7])),
         (_CHINESE, lambda m: _build(tz, *m.groups())),
         (_COMPACT, lambda m: _build(tz, *m.groups())),
+        (_SHORT_YEAR, lambda m: _build(tz, "20" + m[1], m[2], m[3], m[4], m[5])),
     ):
         hit = _first(pattern.finditer(text), tz, build)
         if hit:

@@ -293,3 +293,18 @@ def test_a_time_shown_relatively_is_read_from_its_elements_attribute():
     assert find_publish_datetime(thread, title="小区门口路灯不亮", now=crawl) == datetime(
         2024, 5, 13, 18, 25, 18, tzinfo=SH
     )
+
+
+def test_weibos_two_digit_year_is_read_as_a_whole_line_only():
+    """Weibo shows a post of an earlier year as ``24-5-13 17:07`` under the account's name: a
+    line of its own is that time; a two-digit year anywhere else (a score, an article number,
+    text) is none."""
+    page = (
+        "<html><body><div>头条新闻</div><a class='head-info_time'> 24-5-13 17:07 </a>"
+        "<div>来自 微博发布平台专业版</div>"
+        "<div>【阜阳市人民政府新闻办公室通报】5月13日上午，中……</div></body></html>"
+    )
+    assert find_publish_datetime(page) == datetime(2024, 5, 13, 17, 7, tzinfo=SH)
+    assert parse_datetime("24-5-13 17:07") == datetime(2024, 5, 13, 17, 7, tzinfo=SH)
+    for text in ("比分 24-5-13 17:07 结束", "文号 24-5-13", "24-5-13", "99-13-40 10:00"):
+        assert parse_datetime(text) is None, text
