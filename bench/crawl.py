@@ -10,9 +10,9 @@ like the bundled demo portal), serves it on 127.0.0.1, then in one run:
 Each runs in its own child process (Twisted's reactor starts once per process); timing
 covers the crawl only, not interpreter start-up or model loading. Prints pages/s and the
 ratio (issue 2's target: full >= 0.5 x plain; DESIGN.md's quality bar: >= 0.8 x, not met:
-0.55 in-process on 2026-11-30 at a load average of 4 after the per-page cuts of that day,
-which took the crawl process's CPU a response down by about a fifth; docs/operations.md,
-*Benchmarks*, says where the time goes).
+0.60 with an NLP worker and 0.52 in-process on a quiet box on 2026-11-30 after the per-page
+cuts of that day, against 0.53 and 0.52 before; docs/operations.md, *Benchmarks*, says where
+the time goes).
 
     .venv/bin/python bench/crawl.py [--pages 1000] [--rounds 3] [--nlp-workers 0]
 """
