@@ -18,7 +18,12 @@ from yuqing.nlp.classifier import CategoryClassifier
 from yuqing.nlp.fastpath import SharedVocabulary, WordIds
 from yuqing.nlp.focus import FocusTagger
 from yuqing.nlp.focus_model import FocusModel, ModelFocusTagger
-from yuqing.nlp.gazetteer import Gazetteer, RegionFinder, load_gazetteer
+from yuqing.nlp.gazetteer import (
+    Gazetteer,
+    RegionFinder,
+    gazetteer_with_townships,
+    load_gazetteer,
+)
 from yuqing.nlp.keywords import KeywordExtractor, code_fragments, top_keywords
 from yuqing.nlp.normalize import normalize
 from yuqing.nlp.segment import Segmenter, is_content
@@ -329,5 +334,4 @@ def _gazetteer(s: NLPSettings, regions: Sequence[str]) -> Gazetteer | None:
     gaz = load_gazetteer()
     if not s.townships:
         return gaz
-    counties = gaz.counties_of(regions)
-    return gaz.with_townships(counties) if counties else gaz
+    return gazetteer_with_townships(gaz.counties_of(regions))

@@ -42,12 +42,20 @@ from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
-from yuqing.divisions import DIVISIONS, TOWN_ENDINGS, township_codes, within
+from yuqing.divisions import (
+    DIVISIONS,
+    TOWN_ENDINGS,
+    division_rows,
+    township_codes,
+    township_rows,
+    within,
+)
 
 __all__ = [
     "DEFAULT_DIVISIONS",
     "Gazetteer",
     "RegionFinder",
+    "gazetteer_with_townships",
     "load_gazetteer",
     "region_keys",
     "regions_differ",
@@ -113,9 +121,16 @@ class Gazetteer:
         for n in self.codes:
             ends.setdefault(n[-2:], set()).add(len(n))
         self.lengths = {e: sorted(ns, reverse=True) for e, ns in ends.items()}
+        #: townships' short forms (白水洋 → 白水洋镇) and a pattern finding them: with_townships
+        self.town_short: dict[str, str] = {}
+        self.town_short_re: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_DIVISIONS) -> Gazetteer:
+        """The gazetteer of a divisions table; the bundled one's rows are read once per process
+        (:func:`yuqing.divisions.division_rows`, which routing uses too)."""
+        if Path(path) == DEFAULT_DIVISIONS:
+            return cls(division_rows())
         with open(path, encoding="utf-8", newline="") as fh:
             return cls((r["code"], r["name"], r["short"]) for r in csv.DictReader(fh))
 
@@ -135,20 +150,31 @@ class Gazetteer:
         )
 
     def with_townships(
-        self, counties: Iterable[str], townships: Mapping[str, tuple[str, ...]] | None = None
+        self,
+        counties: Iterable[str],
+        townships: Iterable[tuple[str, str, str]] | None = None,
     ) -> Gazetteer:
-        """This gazetteer plus the townships (乡镇 / 街道) of ``counties`` (6-digit codes)."""
+        """This gazetteer plus the townships (乡镇 / 街道) of ``counties`` (6-digit codes), by
+        full name and by those short forms (``townships``' third column) that name one
+        township of these counties and no division (白水洋 → 白水洋镇)."""
         counties = frozenset(counties)
-        towns = township_codes() if townships is None else townships
-        extra = [
-            (code, name, "")
-            for name, codes in towns.items()
-            for code in codes
-            if code[:6] in counties
-        ]
+        rows = township_rows() if townships is None else tuple(townships)
+        extra = [(code, name, "") for code, name, _ in rows if code[:6] in counties]
         out = Gazetteer(self.rows + extra)
         if extra:
             out.type_chars = _TOWN_TYPE_CHARS
+        named: dict[str, set[str]] = {}
+        for code, name, short in rows:
+            if short and code[:6] in counties:
+                named.setdefault(short, set()).add(name)
+        out.town_short = {
+            s: next(iter(ns))
+            for s, ns in named.items()
+            if len(ns) == 1 and s not in out.codes and s not in out.short
+        }
+        if out.town_short:
+            alts = "|".join(map(re.escape, sorted(out.town_short, key=len, reverse=True)))
+            out.town_short_re = re.compile(alts)
         return out
 
 
@@ -156,6 +182,14 @@ class Gazetteer:
 def load_gazetteer(path: str | None = None) -> Gazetteer:
     """The gazetteer (the bundled one by default), read once per process."""
     return Gazetteer.load(path or DEFAULT_DIVISIONS)
+
+
+@lru_cache(maxsize=4)
+def gazetteer_with_townships(counties: frozenset[str]) -> Gazetteer:
+    """The bundled gazetteer plus the townships of ``counties``, built once per set of counties
+    in a process (an analyzer is built per crawl, per NLP worker and per rebuild)."""
+    gaz = load_gazetteer()
+    return gaz.with_townships(counties) if counties else gaz
 
 
 class RegionFinder:
@@ -199,6 +233,11 @@ class RegionFinder:
                 if i == 0 or (words[i - 1] not in _SURNAMES and words[i - 1] not in _PERSON_NOUNS):
                     full = gaz.short[w]
                     hits.append((_level(codes[full]), text.find(w), full))
+            if gaz.town_short_re is not None:  # 白水洋 for 白水洋镇: whole tokens, or several
+                for m in gaz.town_short_re.finditer(text):
+                    if bounds.covers(m.start(), m.end()):
+                        full = gaz.town_short[m.group()]
+                        hits.append((_level(codes[full]), m.start(), full))
             if "县" in text:
                 for m in _COUNTY.finditer(text):
                     w = m.group()
@@ -239,6 +278,12 @@ class _Bounds:
         if starts is None:
             return True
         return start in starts and (end in starts or end - 1 not in starts)
+
+    def covers(self, start: int, end: int) -> bool:
+        """``text[start:end]`` starts and ends where tokens do (one token or several: jieba
+        cuts 梅溪湖 into 梅 / 溪湖; 白水 / 洋村 is no 白水洋; without tokens: never)."""
+        starts = self.starts()
+        return starts is not None and start in starts and end in starts
 
     def whole(self, start: int, end: int) -> bool:
         """``text[start:end]`` is one token (without tokens: never)."""

@@ -23,7 +23,21 @@ Placeholders (市辖区, 县, 省直辖县级行政区划) are left out. Usage:
 ``dist/streets.csv`` instead: ``code`` (9 digits; its first 6 are the county's) and ``name`` of
 every township-level division that is a township government — a 镇, 乡 (民族乡 included),
 街道 (办事处) or 苏木 —, leaving out farms, forest farms, development zones and the like
-(农场, 林场, 开发区: no township government to route to, and everyday names):
+(农场, 林场, 开发区: no township government to route to, and everyday names) — and ``short``,
+the name without its ending (白水洋 for 白水洋镇, 孟家岗 for 孟家岗满族乡: a 民族乡's people
+too), or empty where that form would name other things (docs/nlp.md, townships):
+
+- it has fewer than 3 characters (江南, 大田, 沿江, 新华: everyday words or names everywhere);
+- it ends in a street, district, facility or river word (``_FACILITY``: 学院路, 开发区, 火车站,
+  体育场 name a road or a place in every town, 浏阳河 a river through many), or names a song,
+  a brand or a poem's village (``_TOWN_COMMON``: 东方红, 杏花村);
+- jieba's dictionary holds it as anything but a proper name (an ordinary noun, a number or an
+  idiom: 笔架山 n, 四十八 m, 十字路 l), or as a proper name used often (frequency ≥
+  ``_COMMON_FREQ``: 成吉思汗, 斯大林, 黄鹤楼 — a person or a landmark more than the town);
+- it is a division's name or short form (石家庄, 马鞍山: the city is meant).
+
+:mod:`yuqing.nlp.gazetteer` then takes a short form only where it names one township among the
+configured counties'. Requires jieba (the project's virtualenv):
 ``python tools/build_divisions.py --townships DIST_DIR > yuqing/resources/townships.csv``
 """
 
@@ -103,13 +117,61 @@ def main(dist: Path) -> None:
 TOWNSHIP_ENDINGS = ("镇", "乡", "街道", "街道办事处", "苏木")
 
 
+#: a township short form ending so names a road, a district, a facility or a river (which
+#: crosses many places)
+_FACILITY = tuple("路街道区园站场厂院所局队河江")
+#: short forms that name a song, a brand or a poem's village more than the town
+_TOWN_COMMON = frozenset("东方红 四季青 杏花村".split())
+#: jieba's tags of proper names: a short form tagged otherwise is an everyday word
+_PROPER = frozenset({"ns", "nr", "nz", "nrt"})
+#: a proper name this frequent in jieba's dictionary means the person or landmark, not the town
+_COMMON_FREQ = 300
+
+
+def township_short(name: str, dictionary: dict[str, tuple[int, str]], taken: set[str]) -> str:
+    """The short form of a township's ``name`` the gazetteer may take, or ``""``."""
+    stem = next(
+        name[: -len(e)] for e in sorted(TOWNSHIP_ENDINGS, key=len, reverse=True) if name.endswith(e)
+    )
+    stem = stem.removesuffix("民族").removesuffix("少数")  # 查巴奇鄂温克民族乡, 东固畲族少数民族乡
+    while True:  # a 民族乡's peoples (孟家岗满族乡, 上高桥回族彝族苗族乡)
+        p = next((p for p in _PEOPLES if stem.endswith(p) and len(stem) - len(p) >= 2), None)
+        if p is None:
+            break
+        stem = stem[: -len(p)]
+    if stem.endswith("族") or len(stem) < 3 or stem.endswith(_FACILITY):
+        return ""  # a people not in the list left (恩和俄罗斯族, 东固畲族少数)
+    if stem in taken or stem in _TOWN_COMMON:
+        return ""
+    freq, tag = dictionary.get(stem, (0, "ns"))
+    return stem if tag in _PROPER and freq < _COMMON_FREQ else ""
+
+
+def _jieba_dictionary() -> dict[str, tuple[int, str]]:
+    import jieba
+
+    out: dict[str, tuple[int, str]] = {}
+    with jieba.get_dict_file() as fh:
+        for line in fh:
+            word, freq, *tag = line.decode("utf-8").split()
+            out[word] = (int(freq), tag[0] if tag else "")
+    return out
+
+
 def townships(dist: Path) -> None:
+    dictionary = _jieba_dictionary()
+    taken: set[str] = set()  # the divisions' names and short forms
+    with open(
+        Path(__file__).resolve().parents[1] / "yuqing/resources/divisions.csv", encoding="utf-8"
+    ) as fh:
+        for r in csv.DictReader(fh):
+            taken.update(n for n in (r["name"], r["short"]) if n)
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["code", "name"])
+    out.writerow(["code", "name", "short"])
     with open(dist / "streets.csv", encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             if r["name"].endswith(TOWNSHIP_ENDINGS) and len(r["name"]) >= 3:
-                out.writerow([r["code"], r["name"]])
+                out.writerow([r["code"], r["name"], township_short(r["name"], dictionary, taken)])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,16 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["DIVISIONS", "TOWNSHIPS", "TOWN_ENDINGS", "codes_of", "township_codes", "within"]
+__all__ = [
+    "DIVISIONS",
+    "TOWNSHIPS",
+    "TOWN_ENDINGS",
+    "codes_of",
+    "division_rows",
+    "township_codes",
+    "township_rows",
+    "within",
+]
 
 DIVISIONS = Path(__file__).resolve().parent / "resources" / "divisions.csv"
 TOWNSHIPS = Path(__file__).resolve().parent / "resources" / "townships.csv"
@@ -24,24 +33,38 @@ TOWN_ENDINGS = ("镇", "乡", "街道", "办事处", "苏木")
 
 
 @lru_cache(maxsize=1)
-def township_codes() -> dict[str, tuple[str, ...]]:
-    """Township name → its codes (城关镇 has 88), read once per process."""
-    towns: dict[str, list[str]] = {}
+def township_rows() -> tuple[tuple[str, str, str], ...]:
+    """The township governments as (code, name, short form or "") rows, read once per process
+    (the short form: ``tools/build_divisions.py``; 白水洋 for 白水洋镇)."""
     with open(TOWNSHIPS, encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            towns.setdefault(r["name"], []).append(r["code"])
+        return tuple((r["code"], r["name"], r["short"]) for r in csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def township_codes() -> dict[str, tuple[str, ...]]:
+    """Township name → its codes (城关镇 has 88)."""
+    towns: dict[str, list[str]] = {}
+    for code, name, _ in township_rows():
+        towns.setdefault(name, []).append(code)
     return {n: tuple(c) for n, c in towns.items()}
+
+
+@lru_cache(maxsize=1)
+def division_rows() -> tuple[tuple[str, str, str], ...]:
+    """The provinces, prefectures and counties as (code, name, short form) rows, read once per
+    process (the gazetteer builds on them too)."""
+    with open(DIVISIONS, encoding="utf-8", newline="") as fh:
+        return tuple((r["code"], r["name"], r["short"]) for r in csv.DictReader(fh))
 
 
 @lru_cache(maxsize=1)
 def _divisions() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     codes: dict[str, list[str]] = {}
     short: dict[str, str] = {}
-    with open(DIVISIONS, encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            codes.setdefault(r["name"], []).append(r["code"])
-            if r["short"]:
-                short[r["short"]] = r["name"]
+    for code, name, short_form in division_rows():
+        codes.setdefault(name, []).append(code)
+        if short_form:
+            short[short_form] = name
     return {n: tuple(c) for n, c in codes.items()}, short
 
 
@@ -55,10 +78,12 @@ def codes_of(name: str) -> tuple[str, ...]:
     return township_codes().get(name, ()) if name.endswith(TOWN_ENDINGS) else ()
 
 
+@lru_cache(maxsize=1 << 12)
 def within(inner: str, outer: str) -> bool:
     """``inner`` is a place inside ``outer``: a township in its county, prefecture or province
     (白水洋镇 in 临海市), a county in its prefecture or province (岳麓区 in 长沙市). A name of
     several places is inside ``outer`` when one of them is (城关镇 in a county that has one);
-    names not in the tables are inside nothing, and nothing is inside itself."""
+    names not in the tables are inside nothing, and nothing is inside itself. Cached: routing
+    asks it for every department with a region on every alert."""
     tops = codes_of(outer)
     return any(c != t and c.startswith(t) for c in codes_of(inner) for t in tops)

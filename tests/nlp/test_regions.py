@@ -6,6 +6,7 @@ import functools
 import pytest
 
 from tests.nlp.helpers import make_stage, post, teddy
+from yuqing.divisions import township_rows
 from yuqing.nlp.gazetteer import RegionFinder, load_gazetteer, region_keys, regions_differ
 
 
@@ -253,3 +254,66 @@ def test_the_analyzer_finds_the_townships_of_the_sources_counties(tmp_path, town
     assert an.analyze_text(text).regions_mentioned == (
         ["临海市", "白水洋镇"] if townships else ["临海市"]
     )
+
+
+def test_a_townships_short_form_is_found_where_tokens_begin_and_end():
+    """白水洋 for 白水洋镇 and 邵家渡 for 邵家渡街道 (临海市's), 梅溪湖 although jieba cuts it
+    梅 / 溪湖 (长沙市's); not inside a token (白水 / 洋村), not in a county not configured, and
+    never a two-character stem (临海市's 江南街道, 大田街道: everyday words)."""
+    linhai = town_finder("临海市")
+    assert town_found(linhai, "白水洋的养殖场臭气熏天，村民多次反映") == ["白水洋镇"]
+    assert town_found(linhai, "我是邵家渡人，这里路灯坏了半年") == ["邵家渡街道"]
+    assert town_found(linhai, "家住白水洋村，门口的路灯坏了") == []
+    assert town_found(linhai, "江南的雨下个不停，大田里的庄稼淹了") == []
+    assert town_found(linhai, "梅溪湖片区早高峰堵车严重") == []
+    assert town_found(town_finder("长沙市"), "梅溪湖片区早高峰堵车严重") == ["梅溪湖街道"]
+    assert town_found(town_finder("长沙市"), "白水洋的养殖场臭气熏天") == []
+
+
+def test_a_short_form_of_two_townships_of_the_configured_counties_is_taken_by_neither():
+    gaz = load_gazetteer()
+    rows = [("331082106", "白水洋镇", "白水洋"), ("331082199", "白水洋乡", "白水洋")]
+    both = gaz.with_townships({"331082"}, rows)
+    assert both.town_short == {} and both.town_short_re is None
+    one = gaz.with_townships({"331082"}, rows[:1])
+    assert one.town_short == {"白水洋": "白水洋镇"}
+
+
+def test_the_table_keeps_only_short_forms_that_name_the_township():
+    """tools/build_divisions.py: the name without its ending (and a 民族乡's people), not
+    when it is short, a road, a district, a facility or a river, an everyday word in jieba's
+    dictionary, a famous proper name, or a division's name."""
+    from tools.build_divisions import township_short
+
+    dictionary = {"笔架山": (1306, "n"), "斯大林": (823, "nr"), "马王堆": (120, "ns")}
+    taken = {"石家庄", "石家庄市"}
+    short = {
+        n: township_short(n, dictionary, taken)
+        for n in (
+            "白水洋镇",
+            "孟家岗满族乡",
+            "上高桥回族彝族苗族乡",
+            "查巴奇鄂温克民族乡",
+            "东固畲族少数民族乡",
+            "江南街道",
+            "学院路街道",
+            "开发区街道",
+            "浏阳河街道",
+            "笔架山街道",
+            "斯大林街道",
+            "马王堆街道",
+            "石家庄镇",
+            "杏花村镇",
+        )
+    }
+    assert {n: s for n, s in short.items() if s} == {
+        "白水洋镇": "白水洋",
+        "孟家岗满族乡": "孟家岗",
+        "上高桥回族彝族苗族乡": "上高桥",
+        "查巴奇鄂温克民族乡": "查巴奇",
+        "马王堆街道": "马王堆",
+    }
+    assert {n: s for _, n, s in township_rows() if n in ("白水洋镇", "江南街道")} == {
+        "白水洋镇": "白水洋",
+        "江南街道": "",
+    }
