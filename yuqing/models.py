@@ -9,11 +9,15 @@ exported under their own names as documented in docs/architecture.md.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
+from collections.abc import Iterable
 from dataclasses import Field, dataclass, field, fields
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, ClassVar
 
+from yuqing.divisions import TOWN_ENDINGS, codes_of, division_rows, within
 from yuqing.timeutil import parse_iso, to_iso
 
 #: Fields of a post in DESIGN.md's export contract, in order.
@@ -223,6 +227,83 @@ def post_time(post: Post) -> datetime:
     except TypeError:  # naive vs aware
         pass
     return published
+
+
+def post_place(post: Post) -> str | None:
+    """Where a post's matter is — the ``place`` the aggregates, the digest's 地区 and the
+    export count it under, one place a post:
+
+    - the **most specific place it names** (``regions_mentioned``: a township before its
+      county, a county before its city, a city before its province; among places of one level
+      the first in the NLP's order — a configured name first, then the longest, then the first
+      mentioned);
+    - its **source's region** when it names none, or when that region lies inside the place it
+      names (a 临海市 board's post naming only 台州市 counts for 临海市);
+    - a township **with its county** in front (临海市白水洋镇) and a county name of several
+      places with its city (南京市鼓楼区) when the tables, the post's other places or its
+      source's region tell which one; else the name alone (城关镇, 88 places).
+    """
+    return place_of(post.regions_mentioned, post.region)
+
+
+def place_of(names: Iterable[str], region: str | None) -> str | None:
+    """:func:`post_place` of a post naming ``names`` (its ``regions_mentioned``) from a source
+    of ``region``."""
+    return _place(tuple(names), region)
+
+
+#: a place's level by how its name ends, for names not in the tables (the shared data's
+#: anonymised A市 / A5区, the demo's 邵冬县, a configured name): 4 township … 1 province
+_ANONYMISED = re.compile(r"[A-Z](\d{1,2})?[市区县]")
+
+
+def place_level(name: str) -> int:
+    """4 township, 3 county, 2 prefecture, 1 province, 0 unknown (a name of several places:
+    its highest level)."""
+    codes = codes_of(name)
+    if codes:  # 2, 4, 6 or 9 digits
+        return min(len(c) for c in codes) // 2
+    m = _ANONYMISED.fullmatch(name)
+    if m:
+        return 3 if m.group(1) else 2
+    if name.endswith(TOWN_ENDINGS):
+        return 4
+    if name.endswith(("省", "自治区")):
+        return 1
+    if name.endswith(("区", "县", "旗")):
+        return 3
+    if name.endswith(("市", "州", "盟")):
+        return 2
+    return 0
+
+
+@lru_cache(maxsize=1 << 14)
+def _place(names: tuple[str, ...], region: str | None) -> str | None:
+    candidates = names or ((region,) if region else ())
+    if not candidates:
+        return None
+    best = max(candidates, key=place_level)  # the first of the highest level
+    if region and region != best and within(region, best):
+        best = region
+    level = place_level(best)
+    codes = codes_of(best)
+    if level < 3 or not codes:
+        return best
+    # the places the post's other names and its source's region lie in
+    around = {c for n in (*names, region) if n and n != best for c in codes_of(n)}
+    under = [c for c in codes if any(c != a and c.startswith(a) for a in around)]
+    cut = 6 if level == 4 else 4
+    parents = {c[:cut] for c in (under or codes)}
+    if len(parents) != 1 or (level == 3 and len(codes) == 1):
+        return best  # several candidates; or a county of its own name (临海市)
+    parent = _division_names().get(parents.pop())
+    return f"{parent}{best}" if parent and not best.startswith(parent) else best
+
+
+@lru_cache(maxsize=1)
+def _division_names() -> dict[str, str]:
+    """Code → name of the provinces, prefectures and counties."""
+    return {code: name for code, name, _ in division_rows()}
 
 
 def news_since(start: datetime, backfill_after: timedelta) -> datetime:

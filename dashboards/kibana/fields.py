@@ -32,6 +32,7 @@ CONTRACT_FIELDS: dict[str, dict[str, str]] = {
         "keywords": "keyword",
         "event_id": "keyword",
         "duplicate_of": "keyword",
+        "place": "keyword",  # exported beside the contract fields (yuqing.models.post_place)
         "tokens": "text",
     },
     "events": {

@@ -298,11 +298,11 @@ def visualizations() -> tuple[list[dict], list[dict]]:
             metric("max", "hotness", "热度指数"),
             series="bar_horizontal",
         ),
-        xy(
+        xy(  # where the posts are about (yuqing.models.post_place), not their sources' region
             "yuqing-lens-regions",
-            "地区分布",
+            "地区分布（信息所涉地点）",
             P,
-            terms("region", "地区", 15),
+            terms("place", "地点", 15),
             count("信息量"),
             series="bar_horizontal",
         ),

@@ -61,7 +61,7 @@ def test_first_crawl_stores_every_site_with_contract_fields(first):
     posts = export(cfg)
     assert len(posts) == summary["totals"]["new"]
     for post in posts:
-        assert tuple(post) == POST_CONTRACT_FIELDS
+        assert tuple(post) == (*POST_CONTRACT_FIELDS, "place")  # + where it is about
         assert post["crawled_at"][-6:] == "+08:00"
 
 

@@ -138,6 +138,13 @@ def test_lens_fields_exist_with_the_right_type():
         assert accessors, f"{o['id']}: visualization uses none of its columns"
 
 
+def test_the_regions_panel_counts_posts_where_they_are_about():
+    lens = next(o for o in objects() if o["id"] == "yuqing-lens-regions")
+    layers = lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
+    terms = [c for layer in layers.values() for c in layer["columns"].values()]
+    assert [c["sourceField"] for c in terms if c["operationType"] == "terms"] == ["place"]
+
+
 def test_contract_table_agrees_with_the_mappings():
     for kind, table in CONTRACT_FIELDS.items():
         actual = mapping_fields(kind)

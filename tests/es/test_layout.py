@@ -136,3 +136,66 @@ def test_a_wiped_cluster_is_set_up_again_not_polluted(es_url, es_prefix, tmp_pat
     ]
     assert store.count_posts() == 3
     store.close()
+
+
+def test_posts_stored_before_places_are_counted_by_place_after_the_upgrade(
+    es_url, es_prefix, tmp_path, es_client, monkeypatch
+):
+    """A store the previous program wrote (no ``place`` in its template or its documents, in
+    two rolled-over indices) keeps every post: the upgraded store adds the field to the
+    indices' mappings, counting by place writes the place of the window's old posts first,
+    and the daily maintenance that of all the others."""
+    from tests.storage.contract import aggregate_posts, expected_tally
+    from yuqing.models import post_place
+    from yuqing.storage import elastic
+    from yuqing.storage.facets import axis_time
+
+    original, write = es_schema.load_template, elastic.record_doc
+
+    def old_template(kind, prefix):
+        body = original(kind, prefix)
+        if kind == "posts":
+            del body["template"]["mappings"]["properties"]["place"]
+            body["_meta"]["hash"] = "before places"
+        return body
+
+    def old_doc(record):
+        doc = write(record)
+        doc.pop("place", None)
+        return doc
+
+    monkeypatch.setattr(es_schema, "load_template", old_template)
+    monkeypatch.setattr(elastic, "record_doc", old_doc)
+    old = make_store(es_url, es_prefix, tmp_path / "old.db")
+    first = aggregate_posts(old)[:30]
+    es_schema.setup(es_client, IndexNames(es_prefix))
+    es_schema.rollover(es_client, IndexNames(es_prefix), force=True)
+    old.flush()
+    stored = [old.get_post(p.id) for p in first] + aggregate_posts(old)[30:]
+    old.close()
+    monkeypatch.undo()
+    alias = f"{es_prefix}-posts"
+    assert len(es_schema.concrete_indices(es_client, IndexNames(es_prefix), "posts")) == 2
+    assert es_client.count(index=alias, query={"exists": {"field": "place"}})["count"] == 0
+
+    store = make_store(es_url, es_prefix, tmp_path / "new.db")
+    span = (T0 - timedelta(hours=6), T0 + timedelta(hours=6))
+    got = store.tally("place", *span, axis="collected", closed="left")
+    want = expected_tally(stored, "place", *span, "collected", "left", -0.2)
+    assert {k: t.posts for k, t in got.items()} == {k: v[0] for k, v in want.items()}
+    assert "临海市白水洋镇" in got
+    by_place = store.find_posts(*span, by="place", key="临海市白水洋镇")
+    assert {p.id for p in by_place} == {
+        p.id
+        for p in stored
+        if post_place(p) == "临海市白水洋镇" and span[0] < axis_time(p, "posted") <= span[1]
+    }
+    placed = [p for p in stored if p.region or p.regions_mentioned]
+    result = store.maintain(now=T0)
+    assert 0 < result["places"] < len(placed)  # the window's were written already
+    assert es_client.count(index=alias, query={"exists": {"field": "place"}})["count"] == len(
+        placed
+    )
+    assert store.maintain(now=T0)["places"] == 0
+    assert store.count_posts() == len(stored)
+    store.close()

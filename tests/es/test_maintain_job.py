@@ -32,5 +32,5 @@ def test_sqlite_needs_no_maintenance(tmp_path):
 
 def test_elasticsearch_rollover_and_retention_run(tmp_path, es_url):
     result = maintain_job(str(_config(tmp_path, es_url)))
-    assert set(result) == {"rolled_over", "deleted"}
-    assert result["deleted"] == []
+    assert set(result) == {"rolled_over", "deleted", "places"}
+    assert result["deleted"] == [] and result["places"] == 0

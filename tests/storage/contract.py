@@ -533,6 +533,7 @@ def aggregate_posts(store) -> list[Post]:
             category=[None, "城乡建设", "劳动和社会保障"][i % 3],
             region=[None, "A1区", "B2县"][rnd.randint(0, 2)],
             focus=FOCUS[rnd.randint(0, 3)],
+            regions_mentioned=PLACES[i % len(PLACES)],
             sentiment=None if i % 7 == 0 else round(rnd.uniform(-1, 1), 3),
             event_id=f"ev{i % 5}" if i % 6 else None,
             duplicate_of="x" if i % 9 == 0 else None,
@@ -545,9 +546,15 @@ def aggregate_posts(store) -> list[Post]:
         p.focus = FOCUS[(FOCUS.index(p.focus) + 1) % 4]
         p.sentiment = -0.95 if p.sentiment is None else None
         p.category = "环境保护"
+        p.regions_mentioned = [] if p.regions_mentioned else ["临海市", "白水洋镇"]
         store.upsert_post(p)
     store.flush()
     return [store.get_post(p.id) for p in posts]
+
+
+#: places named (regions_mentioned): townships (with and without their county), a city, a
+#: name of 88 places, none
+PLACES = [[], ["白水洋镇"], ["临海市", "古城街道"], ["台州市"], ["城关镇"], ["A5区", "A市"]]
 
 
 def expected_tally(posts, by, start, end, axis, closed, below) -> dict:

@@ -46,13 +46,16 @@ def test_record_doc_is_to_dict_without_the_copy():
         focus_evidence={"a": ["x"]},
         tokens=["小区", "停水"],
         updated_at=T0 + timedelta(hours=1),
+        region="临海市",
+        regions_mentioned=["白水洋镇"],
     )
     event = Event(id="e", title="t", first_seen=T0, last_seen=None, keywords=["k"])
     alert = Alert(id="a", level="red", rule="r", created_at=T0, evidence={"n": [1]})
     for record in (post, event, alert):
         doc = record_doc(record)
-        if record is post:  # plus the time the aggregates count it at
+        if record is post:  # plus the time and the place the aggregates count it at
             assert doc.pop("posted_at") == post.published_at.isoformat()
+            assert doc.pop("place") == "临海市白水洋镇"
         if record is alert:  # plus its subject, searchable
             assert doc.pop("subject") is None
         assert doc == record.to_dict()

@@ -144,6 +144,49 @@ def test_a_version_1_store_is_upgraded_with_its_counts(tmp_path):
     assert store.count_posts() == 4 and store.change_mark().endswith(":1")
 
 
+def test_a_version_2_store_gains_its_posts_places_and_keeps_its_counts(db_path):
+    """v2 -> v3: every stored post's place is written and counted; the other counts and the
+    posts stay as they were, and the store goes on counting exactly."""
+    from datetime import timedelta
+
+    from tests.storage.contract import PLACES, T0, aggregate_posts, expected_tally
+    from yuqing.storage import sqlite_counts
+
+    store = SQLiteStore(db_path)
+    posts = aggregate_posts(store)
+    span = (T0 - timedelta(days=3), T0 + timedelta(days=3))
+    before = {by: store.tally(by, *span) for by in ("all", "focus", "region", "source")}
+    store.db.executescript(  # what the previous program's store holds
+        "DELETE FROM post_counts WHERE dim='place'; ALTER TABLE posts DROP COLUMN place;"
+        "UPDATE meta SET value='2' WHERE key='schema_version';"
+    )
+    docs = {p.id: p.to_dict() for p in posts}
+    store.close()
+    store = SQLiteStore(db_path)
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        "3",
+    )
+    assert {p.id: p.to_dict() for p in store.iter_posts()} == docs
+    assert {by: store.tally(by, *span) for by in before} == before
+    for axis in ("posted", "collected"):
+        got = store.tally("place", *span, axis=axis)
+        want = expected_tally(posts, "place", *span, axis, "right", -0.2)
+        assert {k: t.posts for k, t in got.items()} == {k: v[0] for k, v in want.items()}
+        assert "临海市白水洋镇" in got and "临海市古城街道" in got and len(PLACES) == 6
+    # a place counted by another version of the rules is taken back as it was counted
+    p = posts[1]
+    sqlite_counts.count(store.db, p, -1, dims=("place",))
+    sqlite_counts.count(store.db, p, 1, dims=("place",), place="旧地名")
+    store.db.execute("UPDATE posts SET place='旧地名' WHERE id=?", (p.id,))
+    p.text += "（再更新）"
+    p.__post_init__()
+    store.upsert_post(p)
+    got = store.tally("place", *span)
+    want = expected_tally(posts, "place", *span, "posted", "right", -0.2)
+    assert {k: t.posts for k, t in got.items()} == {k: v[0] for k, v in want.items()}
+    store.close()
+
+
 def test_iter_posts_reads_documents_a_batch_at_a_time(store):
     """A period's posts are yielded in order while only one batch of documents is read at a
     time (a 7-day window at 1 M posts is about 1.1 GB of JSON), and a caller that updates the

@@ -1,5 +1,5 @@
 """``yuqing export posts|events|alerts|feedback [--since ISO]``: JSONL with the contract
-fields (label feedback: every field)."""
+fields, posts also with their ``place`` (label feedback: every field)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import click
 
-from yuqing.models import Alert, Event, Feedback, Post
+from yuqing.models import Alert, Event, Feedback, Post, post_place
 
 
 def register(cli: click.Group) -> None:
@@ -74,4 +74,6 @@ def export(ctx: click.Context, what: str, since: str | None, all_fields: bool) -
                 data = record.to_dict()
             else:
                 data = record.contract_dict()
+            if isinstance(record, Post):  # where it is about: what the digest counts it under
+                data["place"] = post_place(record)
             click.echo(json.dumps(data, ensure_ascii=False))

@@ -24,7 +24,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from yuqing.models import Alert, Event, Feedback, Post
+from yuqing.models import Alert, Event, Feedback, Post, place_of
 from yuqing.storage import es_counts, es_schema
 from yuqing.storage.base import (
     AlertHead,
@@ -288,6 +288,8 @@ class ElasticStore(Store):
         min_posts=1,
         posted_since=None,
     ):
+        if by == "place":
+            self.add_places([es_counts.window(axis, start, end, closed)])
         return es_counts.tally(
             self._search_posts, by, start, end, axis, closed, below, keys, min_posts, posted_since
         )
@@ -306,6 +308,8 @@ class ElasticStore(Store):
         limit=None,
         posted_since=None,
     ) -> list[Post]:
+        if by == "place":
+            self.add_places([es_counts.window(axis, start, end, closed)])
         query, sort = es_counts.find_query(
             start, end, by, key, axis, closed, order, originals, posted_since
         )
@@ -313,6 +317,64 @@ class ElasticStore(Store):
             resp = self._search_posts(query=query, sort=sort, size=limit)
             return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
         return [Post.from_dict(src) for src in self._scan("posts", [query], sort)]
+
+    def add_places(self, filters: list[dict[str, Any]] | None = None) -> int:
+        """Write the ``place`` (:func:`yuqing.models.post_place`) of the posts stored before
+        the field existed — those with a region or places named and no ``place`` — among those
+        matching ``filters`` (all without); returns how many. Counting by place calls it for
+        its window first, ``maintain`` for every post, so an upgraded store loses nothing."""
+        query = {
+            "bool": {
+                "filter": [
+                    *(filters or []),
+                    {
+                        "bool": {
+                            "should": [
+                                {"exists": {"field": "region"}},
+                                {"exists": {"field": "regions_mentioned"}},
+                            ]
+                        }
+                    },
+                ],
+                "must_not": [{"exists": {"field": "place"}}],
+            }
+        }
+        done, after = 0, None
+        while True:
+            kw: dict[str, Any] = {"search_after": after} if after else {}
+            resp = self._search_posts(
+                query=query,
+                sort=[{"id": "asc"}],
+                size=PAGE,
+                source_includes=["region", "regions_mentioned"],
+                **kw,
+            )
+            hits = resp["hits"]["hits"]
+            actions = [
+                {
+                    "_op_type": "update",
+                    "_index": h["_index"],
+                    "_id": h["_id"],
+                    "doc": {
+                        "place": place_of(
+                            h["_source"].get("regions_mentioned") or (),
+                            h["_source"].get("region"),
+                        )
+                    },
+                }
+                for h in hits
+            ]
+            if actions:
+                self._read("posts' places", partial(self._bulk, actions))
+                done += len(actions)
+            if len(hits) < PAGE:
+                break
+            after = hits[-1]["sort"]
+        if done:
+            log.info("elasticsearch: wrote the place of %d stored post(s)", done)
+            refresh = partial(self.es.indices.refresh, index=self.names.read("posts"))
+            self._read("posts' places", refresh)
+        return done
 
     def last_post_time(self, source_id, until=None):
         return es_counts.last_post_time(self._search_posts, source_id, until)
@@ -695,7 +757,9 @@ class ElasticStore(Store):
             return {"rolled_over": rolled, "deleted": deleted}
 
         try:
-            return self.guard.call("maintain indices", upkeep)
+            done = self.guard.call("maintain indices", upkeep)
+            done["places"] = self.add_places()  # posts stored before the field existed
+            return done
         finally:
             self._indices.clear()
 

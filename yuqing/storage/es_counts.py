@@ -18,6 +18,7 @@ FIELD = {
     "source": "source_id",
     "category": "category",
     "region": "region",
+    "place": "place",
     "channel": "channel",
     "focus": "focus",
     "event": "event_id",

@@ -9,7 +9,7 @@ from typing import Any
 
 from elasticsearch import helpers
 
-from yuqing.models import Alert, Event, Feedback, Post, post_time
+from yuqing.models import Alert, Event, Feedback, Post, post_place, post_time
 from yuqing.storage.base import SourceState, StorageError, UrlState
 from yuqing.timeutil import parse_iso, to_iso
 
@@ -31,8 +31,9 @@ def record_doc(record: Post | Event | Alert | Feedback) -> dict[str, Any]:
     data = dict(vars(record))
     for name in record._datetime_fields:
         data[name] = to_iso(data[name])
-    if isinstance(record, Post):  # the time the aggregates count a post at (facets)
+    if isinstance(record, Post):  # the time and the place the aggregates count it at (facets)
         data["posted_at"] = to_iso(post_time(record))
+        data["place"] = post_place(record)
     elif isinstance(record, Alert):  # searchable: the engine looks alerts up by subject
         data["subject"] = record.evidence.get("subject")
     return data

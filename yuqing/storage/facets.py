@@ -12,13 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from yuqing.models import Post, post_time
+from yuqing.models import Post, post_place, post_time
 
 Axis = Literal["posted", "collected"]
-Dimension = Literal["all", "focus", "category", "source", "region", "channel", "event"]
+Dimension = Literal["all", "focus", "category", "source", "region", "place", "channel", "event"]
 AXES: tuple[Axis, ...] = ("posted", "collected")
-#: dimensions kept as hourly counts (events are counted from the posts, window by window)
-ROLLED_UP: tuple[Dimension, ...] = ("all", "focus", "category", "source", "region", "channel")
+#: dimensions kept as hourly counts (events are counted from the posts, window by window);
+#: ``region`` is the source's configured region, ``place`` where the post's matter is
+#: (:func:`yuqing.models.post_place`: the most specific place it names, else that region)
+ROLLED_UP: tuple[Dimension, ...] = (
+    "all",
+    "focus",
+    "category",
+    "source",
+    "region",
+    "place",
+    "channel",
+)
 DIMENSIONS: tuple[Dimension, ...] = (*ROLLED_UP, "event")
 #: sentiment bin edges −1.0, −0.9, …, 1.0: "sentiment < below" is exact for these ``below``
 EDGES = tuple(round(-1 + 0.1 * i, 1) for i in range(21))
@@ -41,6 +51,7 @@ def keys(post: Post, dim: str) -> list[str]:
         "category": post.category,
         "source": post.source_id,
         "region": post.region,
+        "place": post_place(post),
         "channel": post.channel,
         "event": post.event_id,
     }[dim]

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from yuqing.models import Alert, Event, Feedback, Post, post_time
+from yuqing.models import Alert, Event, Feedback, Post, post_place, post_time
 from yuqing.storage import sqlite_counts
 from yuqing.storage.base import (
     AlertHead,
@@ -34,24 +34,25 @@ from yuqing.timeutil import parse_iso, to_iso, tz
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: page cache per connection: a million posts' indexes stay mostly in memory (the default
 #: 2 MiB re-reads index pages from the OS for every random lookup)
 CACHE_KIB = 32 * 1024
 
 #: v2: the columns and hourly counts the aggregates read (sqlite_counts); event_id follows the
-#: document even when another program edits it in place (json_set)
+#: document even when another program edits it in place (json_set); v3: ``place``
+#: (:func:`yuqing.models.post_place`, as counted: an update subtracts what was counted)
 POSTS = """
 CREATE TABLE IF NOT EXISTS posts (
     id TEXT PRIMARY KEY, source_id TEXT NOT NULL, content_hash TEXT NOT NULL,
     updated_ts REAL NOT NULL, published_ts REAL, doc TEXT NOT NULL,
     post_ts REAL, crawled_ts REAL, sentiment REAL, dup INTEGER NOT NULL DEFAULT 0,
     channel TEXT, category TEXT, region TEXT, focus TEXT,
-    event_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.event_id')) STORED);
+    event_id TEXT GENERATED ALWAYS AS (json_extract(doc, '$.event_id')) STORED, place TEXT);
 """
 POST_COLUMNS = (
     "id, source_id, content_hash, updated_ts, published_ts, doc, post_ts, crawled_ts, "
-    "sentiment, dup, channel, category, region, focus"
+    "sentiment, dup, channel, category, region, focus, place"
 )
 INDEXES = """
 CREATE INDEX IF NOT EXISTS posts_updated ON posts(updated_ts);
@@ -159,6 +160,7 @@ def _post_row(post: Post) -> tuple:
         post.category,
         post.region,
         "," + ",".join(post.focus) + "," if post.focus else None,
+        post_place(post),
     )
 
 
@@ -265,7 +267,7 @@ class SQLiteStore(Store):
 
     def _upsert_post(self, post: Post) -> UpsertResult:
         row = self.db.execute(
-            "SELECT content_hash, doc FROM posts WHERE id=?", (post.id,)
+            "SELECT content_hash, doc, place FROM posts WHERE id=?", (post.id,)
         ).fetchone()
         if row is None:
             result: UpsertResult = "new"
@@ -276,7 +278,7 @@ class SQLiteStore(Store):
             new_time = post.crawled_at
             post.crawled_at = old.crawled_at
             post.updated_at = old.updated_at if result == "unchanged" else new_time
-            sqlite_counts.count(self.db, old, -1)
+            sqlite_counts.count(self.db, old, -1, place=row[2])
         self.db.execute(
             f"INSERT OR REPLACE INTO posts ({POST_COLUMNS}) VALUES ({_MARKS})", _post_row(post)
         )
@@ -568,26 +570,73 @@ class SQLiteStore(Store):
 
 
 def migrate(db: sqlite3.Connection, version: int) -> None:
-    """Bring an older store to this schema (v1 -> v2: the posts' aggregate columns and the
-    hourly counts, computed once from every stored post)."""
-    log.warning("upgrading store schema %d -> %d (once; counts every stored post)", version, 2)
+    """Bring an older store to this schema, in one transaction (a failure leaves it as it was):
+    v1 -> v3 the posts' aggregate columns and the hourly counts, computed once from every
+    stored post; v2 -> v3 the posts' ``place`` and its hourly counts (the other counts are
+    kept as they are)."""
+    log.warning(
+        "upgrading store schema %d -> %d (once; counts every stored post)", version, SCHEMA_VERSION
+    )
     db.execute("BEGIN IMMEDIATE")
     try:
-        add_derived_columns(db)
-        db.execute("ALTER TABLE posts RENAME TO posts_v1")
-        for statement in (POSTS + sqlite_counts.SCHEMA).split(";"):
-            if statement.strip():  # not executescript: it would commit first
-                db.execute(statement)
-        for (doc,) in db.execute("SELECT doc FROM posts_v1").fetchall():
-            post = Post.from_dict(json.loads(doc))
-            db.execute(f"INSERT INTO posts ({POST_COLUMNS}) VALUES ({_MARKS})", _post_row(post))
-            sqlite_counts.count(db, post, 1)
-        db.execute("DROP TABLE posts_v1")
+        if version == 2:
+            _add_places(db)
+        else:
+            _rebuild_posts(db)
         db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (SCHEMA_VERSION,))
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _add_places(db: sqlite3.Connection) -> None:
+    """v2 -> v3: every stored post's ``place``, and its hourly counts (read a batch at a time)."""
+    db.execute("ALTER TABLE posts ADD COLUMN place TEXT")
+    fields = ("id", "source_id", "channel", "url", "published_at", "crawled_at", "region")
+    picked = ", ".join(f"json_extract(doc, '$.{f}')" for f in fields)
+    last = 0
+    while True:  # the fields counting needs, not the whole documents (text, tokens)
+        rows = db.execute(
+            f"SELECT rowid, {picked}, json_extract(doc, '$.regions_mentioned'), sentiment "
+            "FROM posts WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, _BATCH),
+        ).fetchall()
+        if not rows:
+            return
+        places: list[tuple[str | None, int]] = []
+        counted: list[tuple] = []
+        for rowid, *values, named, sentiment in rows:
+            post = Post.from_dict(
+                {
+                    **dict(zip(fields, values, strict=True)),
+                    "title": "",
+                    "text": "",
+                    "content_hash": "-",
+                    "regions_mentioned": json.loads(named) if named else [],
+                    "sentiment": sentiment,
+                }
+            )
+            place = post_place(post)
+            places.append((place, rowid))
+            counted += sqlite_counts.rows(post, 1, ("place",), place)
+        db.executemany("UPDATE posts SET place=? WHERE rowid=?", places)
+        sqlite_counts.add(db, counted)
+        last = rows[-1][0]
+
+
+def _rebuild_posts(db: sqlite3.Connection) -> None:
+    """v1 -> v3: the posts table rebuilt with its columns, every post counted."""
+    add_derived_columns(db)
+    db.execute("ALTER TABLE posts RENAME TO posts_v1")
+    for statement in (POSTS + sqlite_counts.SCHEMA).split(";"):
+        if statement.strip():  # not executescript: it would commit first
+            db.execute(statement)
+    for (doc,) in db.execute("SELECT doc FROM posts_v1").fetchall():
+        post = Post.from_dict(json.loads(doc))
+        db.execute(f"INSERT INTO posts ({POST_COLUMNS}) VALUES ({_MARKS})", _post_row(post))
+        sqlite_counts.count(db, post, 1)
+    db.execute("DROP TABLE posts_v1")
 
 
 def add_derived_columns(db: sqlite3.Connection) -> None:

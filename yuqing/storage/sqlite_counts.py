@@ -15,6 +15,7 @@ import math
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Literal
 
 from yuqing.models import Post
 from yuqing.storage.facets import (
@@ -50,14 +51,32 @@ _COLUMN = {
     "source": "source_id",
     "category": "category",
     "region": "region",
+    "place": "place",
     "channel": "channel",
     "event": "event_id",
 }
 _TIME = {"posted": "post_ts", "collected": "crawled_ts"}
 
 
-def count(db: sqlite3.Connection, post: Post, sign: int) -> None:
-    """Add (``sign`` 1) or remove (-1) a post's contribution to the hourly counts."""
+def count(
+    db: sqlite3.Connection,
+    post: Post,
+    sign: int,
+    dims: Iterable[str] = ROLLED_UP,
+    place: str | None | Literal[False] = False,
+) -> None:
+    """Add (``sign`` 1) or remove (-1) a post's contribution to the hourly counts of ``dims``;
+    ``place``: the place it was counted under (its ``place`` column), when not computed now."""
+    db.executemany(_UPSERT, rows(post, sign, dims, place))
+
+
+def rows(
+    post: Post,
+    sign: int,
+    dims: Iterable[str] = ROLLED_UP,
+    place: str | None | Literal[False] = False,
+) -> list[tuple]:
+    """The ``post_counts`` rows :func:`count` adds (several posts' rows: :func:`add`)."""
     s = post.sentiment
     b = sentiment_bin(s)
     bins = [0] * BINS
@@ -65,13 +84,22 @@ def count(db: sqlite3.Connection, post: Post, sign: int) -> None:
         bins[b] = sign
     scored = sign if s is not None else 0
     sums = (sign * (s or 0.0), sign * max(0.0, -(s or 0.0)))
-    rows = []
+    out = []
     for axis in AXES:
         hour = math.floor(axis_time(post, axis).timestamp() / HOUR)
-        for dim in ROLLED_UP:
-            for key in keys(post, dim):
-                rows.append((axis, dim, key, hour, sign, scored, *sums, *bins))
-    db.executemany(_UPSERT, rows)
+        for dim in dims:
+            if dim == "place" and place is not False:
+                found = [place] if place else []
+            else:
+                found = keys(post, dim)
+            for key in found:
+                out.append((axis, dim, key, hour, sign, scored, *sums, *bins))
+    return out
+
+
+def add(db: sqlite3.Connection, counted: list[tuple]) -> None:
+    """Add the :func:`rows` of several posts in one statement."""
+    db.executemany(_UPSERT, counted)
 
 
 def _window(a: float, b: float, closed: str) -> tuple[int, int]:
