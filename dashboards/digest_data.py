@@ -44,6 +44,7 @@ POSTS_PER_EVENT = 3
 NOTABLE_POSTS = 8  # "重点信息": the period's most negative (then newest) posts
 EVENT_SAMPLE = 200  # an event's posts read for its row (most negative first)
 CANDIDATES = 50  # events considered for the hot list, by hotness and by posts
+TOP_PLACES = 10  # 地区: the places listed one by one; the rest are one 其他 row
 ZOMBIE_DAYS = 30  # a sleeping account this long is called a 僵尸号 (its level: account_level)
 
 
@@ -195,7 +196,9 @@ class DigestData:
     focus: list[FocusRow]
     alerts: AlertSummary
     sources: list[SourceIssue]
-    regions: list[tuple[str, int]]
+    #: 地区: posts per place (``yuqing.models.post_place``) against the previous period, the
+    #: TOP_PLACES first, then 其他 (the rest) and 未标注 (no place, no source region)
+    places: list[Delta]
     top_sources: list[tuple[str, int]]
     notable: list[PostRef] = field(default_factory=list)  # most negative, then newest
     #: posts collected in the period but published before its news (``news_since``): the
@@ -256,9 +259,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
     ]
     focus_now = _collected(store, "focus", cur, below=NEGATIVE_BELOW)
     focus_prev = _posts(_collected(store, "focus", before))
-    regions = Counter(_posts(_collected(store, "region", cur)))
-    if (unlabelled := sum(cur_channels.values()) - sum(regions.values())) > 0:
-        regions["未标注"] = unlabelled
+    places = _posts(_collected(store, "place", cur)), _posts(_collected(store, "place", before))
     sources: Counter[str] = Counter()
     for sid, n in _posts(_collected(store, "source", cur)).items():
         sources[names.source(sid)] += n
@@ -340,7 +341,7 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         account_changes=status_changes(cfg, store, period.start, as_of)
         if period.kind == "weekly"
         else [],
-        regions=regions.most_common(8),
+        places=_place_rows(*places, collected, sum(prev_channels.values())),
         top_sources=sources.most_common(8),
         notable=[
             PostRef(p.title, p.url, names.source(p.source_id), post_time(p), p.sentiment)
@@ -350,6 +351,27 @@ def gather(cfg, store: Store, period: Period, now: datetime) -> DigestData:
         backfill=backfill,
         backfill_after=_span_text(cfg.settings.digest.backfill_after),
     )
+
+
+def _place_rows(
+    now: dict[str, int], before: dict[str, int], collected: int, collected_before: int
+) -> list[Delta]:
+    """The 地区 rows: the TOP_PLACES places with the most posts (then by name), each against
+    the previous period; the other places' sum as 其他 N 处; the posts with no place as 未标注."""
+    ranked = sorted(now.items(), key=lambda kv: (-kv[1], kv[0]))
+    rows = [Delta(name, n, before.get(name, 0)) for name, n in ranked[:TOP_PLACES]]
+    if rest := ranked[TOP_PLACES:]:
+        rows.append(
+            Delta(
+                f"其他 {len(rest)} 处",
+                sum(n for _, n in rest),
+                sum(before.get(name, 0) for name, _ in rest),
+            )
+        )
+    unplaced = collected - sum(now.values())
+    if unplaced > 0:
+        rows.append(Delta("未标注", unplaced, max(0, collected_before - sum(before.values()))))
+    return rows
 
 
 def _span_text(span: timedelta) -> str:

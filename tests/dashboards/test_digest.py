@@ -528,3 +528,47 @@ def test_alerts_raised_by_hand_are_counted(filled):
     r = build(cfg, store, _day(), NOW)
     assert "；其中人工报送 1 条。" in r.text
     assert all("其中人工报送 1 条" in page for page in (r.html_archive, r.html_mail))
+
+
+def test_the_places_section_counts_where_the_posts_are_about(filled):
+    """地区: each post once, under the most specific place it names (a township with its
+    district in front), else its source's region; the top 10, the rest as 其他, the posts with
+    no place as 未标注 — each against the day before."""
+    cfg, store = filled
+    day = _day()
+    todays = sorted(
+        store.find_posts(day.start, day.end, axis="collected", closed="left"), key=lambda p: p.id
+    )
+    assert len(todays) == 16
+    others = ["景山街道", "南白象街道", "茶山街道", "娄桥街道", "新桥街道", "三垟街道", "瞿溪街道"]
+    plan = (
+        [("瓯海区", ["泽雅镇"])] * 3  # a township of the source's district
+        + [(None, ["瓯海区", "梧田街道"])] * 2  # named with its district
+        + [("瓯海区", ["温州市"]), ("瓯海区", [])]  # its city only / nothing: the source's region
+        + [(None, ["城关镇"])]  # 88 places of that name: the name alone
+        + [(None, [])]  # no place, no region
+        + [("瓯海区", [town]) for town in others]
+    )
+    for p, (region, named) in zip(todays, plan, strict=True):
+        p.region, p.regions_mentioned = region, named
+        store.upsert_post(p)
+    d = gather(cfg, store, day, NOW)
+    rows = [(r.label, r.value) for r in d.places]
+    assert rows[:3] == [("瓯海区泽雅镇", 3), ("瓯海区", 2), ("瓯海区梧田街道", 2)]
+    assert len(rows) == 12 and rows[-2:] == [("其他 1 处", 1), ("未标注", 1)]
+    assert sum(n for _, n in rows) == 16 == d.headlines[0].value
+    yesterday = store.find_posts(
+        day.start - timedelta(days=1), day.start, axis="collected", closed="left"
+    )
+    district = next(r for r in d.places if r.label == "瓯海区")
+    assert district.previous == sum(p.region == "瓯海区" for p in yesterday) > 0
+    r = build(cfg, store, day, NOW)
+    section = r.text[r.text.index("六、地区与来源") :]
+    assert "- 瓯海区泽雅镇：3 / 0 / 新增" in section
+    assert f"- 瓯海区：2 / {district.previous} / {district.change_text}" in section
+    assert "- 城关镇：1 / 0 / 新增" in section and "- 未标注：1 / " in section
+    page = r.html_archive
+    table = page[
+        page.index('class="places"') : page.index("</table>", page.index('class="places"'))
+    ]
+    assert table.count("<tr>") == 13 and "瓯海区泽雅镇" in table and "其他 1 处" in table

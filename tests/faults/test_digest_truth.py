@@ -4,6 +4,7 @@ as the alerts and posts it counts (stored times have one-second resolution)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from tests.conftest import crawl, export, make_config, run_cli
 from tests.servers import smtp_sink  # noqa: F401 - the shared fixture
 from yuqing.config import load_config
-from yuqing.dashboards.digest_data import NEGATIVE_BELOW, gather
+from yuqing.dashboards.digest_data import NEGATIVE_BELOW, TOP_PLACES, gather
 from yuqing.dashboards.period import daily
 from yuqing.demo.server import SiteServer
 from yuqing.storage import open_store
@@ -58,3 +59,14 @@ def test_every_headline_equals_export_for_the_same_day(day):
         for p in posts
     )
     assert headline["采集信息"] == len(posts) and headline["新增预警"] > 0
+    # 地区: each post once, under the place export gives it
+    places = Counter(p["place"] for p in posts if in_day(p["crawled_at"], period))
+    unplaced = places.pop(None, 0)
+    rows = {r.label: r.value for r in data.places}
+    assert rows.pop("未标注", 0) == unplaced
+    ranked = sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))  # most, then by name
+    rest = ranked[TOP_PLACES:]
+    assert rows == {
+        **dict(ranked[:TOP_PLACES]),
+        **({f"其他 {len(rest)} 处": sum(n for _, n in rest)} if rest else {}),
+    }
