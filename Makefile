@@ -68,6 +68,11 @@ bench-crawl: $(STAMP)
 bench-hot: $(STAMP)
 	$(PY) bench/hot.py
 
+# the console's 信息检索 on SQLite stores of 10 k, 100 k and 1 M posts (docs/console.md)
+.PHONY: bench-search
+bench-search: $(STAMP)
+	$(PY) bench/search.py
+
 # the nightly event rebuild, main's code against this checkout's, on copies of a store that
 # bench/scale.py made: make bench-rebuild DIR=var/scale (DAYS=7, OLD=main)
 .PHONY: bench-rebuild

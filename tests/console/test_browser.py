@@ -246,3 +246,28 @@ def test_staff_make_the_report_on_an_event_in_the_browser(rig, driver, tmp_path)
     assert rig.alert.id in _by_id(driver, "handling").text
     assert EVIL not in driver.page_source
     _screenshot(driver, tmp_path / "staff-report.png")
+
+
+def test_staff_search_messages_in_the_browser(rig, driver, tmp_path):
+    """信息检索: the form's words and filters, the marked results, a result opens its
+    message's page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    quiet_event(rig)
+    driver.get(f"{rig.base}/search")
+    _by_id(driver, "username").send_keys("duty")
+    _by_id(driver, "password").send_keys(PASSWORD)
+    _submit(driver, "login")
+    assert "/search" in driver.current_url
+    _by_id(driver, "q").send_keys("油烟 开窗")
+    Select(_by_id(driver, "days")).select_by_value("30")
+    _submit(driver, "search-button")
+    rows = _by_id(driver, "results").find_elements(By.CSS_SELECTOR, "a[href^='/posts/']")
+    assert len(rows) == 2 and "第 1–2 条" in _by_id(driver, "search-summary").text
+    marks = [m.text for m in driver.find_elements(By.TAG_NAME, "mark")]
+    assert "油烟" in marks and "开窗" in marks
+    assert EVIL not in driver.page_source
+    _screenshot(driver, tmp_path / "staff-search.png")
+    driver.get(rows[0].get_attribute("href"))  # (get waits for the page; a click may not)
+    assert "油烟" in _by_id(driver, "post-title").text

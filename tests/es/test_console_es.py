@@ -3,12 +3,13 @@ from the e-mail, staff metrics, and label feedback, against a real node."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import requests
 
-from tests.console.conftest import SECRET, ConsoleRig, form_csrf
+from tests.console.conftest import EVIL, SECRET, ConsoleRig, form_csrf
 from tests.es.helpers import make_store
 from tests.servers import smtp_sink  # noqa: F401 - the shared fixture
 
@@ -108,3 +109,14 @@ def test_manual_alert_report_and_status_on_elasticsearch(rig):
     st = status(rig.cfg, rig.store, rig.outbox, rig.clock.at)
     assert st.alerts_unresolved == 2 and st.outbox.get("sent", 0) >= 1
     assert st.posts_day >= 2  # e2's posts, collected within the day
+
+
+def test_search_on_elasticsearch(rig):
+    """信息检索 over the Elasticsearch store: words, marks, escaping, pages."""
+    s = rig.login()
+    r = s.get(f"{rig.base}/search", params={"q": "拖欠 欠薪"})
+    table = r.text.split('id="results"', 1)[1].split("</table>", 1)[0]
+    found = re.findall(r'href="/posts/([^"]+)"', table)
+    assert sorted(found) == sorted(rig.store.get_event("e1").post_ids) and len(found) == 4
+    assert "<mark>拖欠</mark>" in r.text and EVIL not in r.text
+    assert "没有符合条件的信息" in s.get(f"{rig.base}/search", params={"q": "油烟"}).text

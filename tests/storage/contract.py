@@ -206,6 +206,49 @@ class StoreContract:
             want_ids = {p.id for p in posts if p.event_id == eid and axis_time(p, "posted") < end}
             assert {p.id for p in early} == want_ids and want_ids, eid
 
+    def test_find_posts_by_words_several_groups_and_pages(self, store):
+        """信息检索: every word in the title or the body (Latin in any case), several groups at
+        once, and pages of a limit that add up to the whole list."""
+        texts = [
+            ("工地拖欠农民工工资", "包工头说年底再给。", "s1", ["wage_arrears"]),
+            ("物业收费问题", "小区物业拖欠维修基金，工资也不发。", "s1", []),
+            ("工资何时发放", "单位说资金没到位。", "s2", ["wage_arrears"]),
+            ("空气质量差", "PM2.5 超标，工地扬尘严重。", "s1", ["ecology"]),
+            ("拖欠工程款", "施工队被拖欠，工人没有工资。", "s2", ["wage_arrears"]),
+            ("路名", '把"幸福路"改成\\幸福大道', "s2", []),
+        ]
+        posts = []
+        for i, (title, text, source, focus) in enumerate(texts):
+            p = make_post(
+                url=f"http://h/search/{i}",
+                title=title,
+                text=text,
+                source_id=source,
+                focus=focus,
+                published_at=T0 - timedelta(hours=i),
+            )
+            store.upsert_post(p)
+            posts.append(p)
+        store.flush()
+        start, end = T0 - timedelta(days=1), T0 + timedelta(hours=1)
+
+        def ids(**kw):
+            return [p.id for p in store.find_posts(start, end, **kw)]
+
+        both = [posts[i].id for i in (0, 1, 4)]  # newest first
+        assert ids(text="拖欠 工资") == both
+        assert ids(text="  工资   拖欠 工资 ") == both  # order, spaces and repeats do not matter
+        assert ids(text="拖欠 工资", where={"source": "s2"}) == [posts[4].id]
+        assert ids(text="工资", where={"source": "s1", "focus": "wage_arrears"}) == [posts[0].id]
+        assert ids(text="pm2.5") == ids(text="PM2.5") == [posts[3].id]
+        assert ids(text="停水") == [] and ids(text="") == [p.id for p in posts]
+        # characters JSON writes escaped are found as written
+        assert ids(text='"幸福路"') == ids(text="\\幸福") == [posts[5].id]
+        pages = [ids(text="工资", limit=2, offset=o) for o in (0, 2, 4)]
+        assert [i for page in pages for i in page] == ids(text="工资") and len(pages[0]) == 2
+        assert pages[2] == [] and len(ids(text="工资")) == 4
+        assert ids(text="工资", offset=3) == ids(text="工资")[3:]
+
     def test_last_post_time_of_a_source(self, store):
         posts = aggregate_posts(store)
         for source in ("s1", "s2"):

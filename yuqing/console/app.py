@@ -120,12 +120,13 @@ def create_app(cfg, store, clock: Callable[[], datetime] | None = None) -> Flask
     def _too_large(exc):
         return render_template("error.html", title="内容过长", message="提交的内容过长。"), 413
 
-    from yuqing.console import auth, labels, liaison, staff
+    from yuqing.console import auth, labels, liaison, search, staff
 
     app.register_blueprint(liaison.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(labels.bp)
+    app.register_blueprint(search.bp)
     return app
 
 

@@ -9,7 +9,7 @@ never creates a second record.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +22,16 @@ from yuqing.storage.facets import Axis, Dimension, Tally
 from yuqing.timeutil import parse_iso
 
 UpsertResult = Literal["new", "updated", "unchanged"]
+
+#: at most this many search words, each at most this long (a search box, not a document)
+MAX_TERMS, MAX_TERM = 8, 50
+
+
+def search_terms(text: str | None) -> tuple[str, ...]:
+    """The words of a search (:meth:`Store.find_posts`' ``text``): split at whitespace, each
+    once, the first :data:`MAX_TERMS`, each cut to :data:`MAX_TERM` characters."""
+    words = (w[:MAX_TERM] for w in (text or "").split())
+    return tuple(dict.fromkeys(words))[:MAX_TERMS]
 
 
 @dataclass(frozen=True)
@@ -246,10 +256,16 @@ class Store(ABC):
         originals: bool = False,
         limit: int | None = None,
         posted_since: datetime | None = None,
+        where: Mapping[Dimension, str] | None = None,
+        text: str | None = None,
+        offset: int = 0,
     ) -> list[Post]:
         """The posts of one group in the window: newest first (``time``) or most negative
         first (``sentiment``; unscored count as 0; then newest). ``originals``: no copies
-        (posts with ``duplicate_of``); ``posted_since`` as for :meth:`tally`."""
+        (posts with ``duplicate_of``); ``posted_since`` as for :meth:`tally`. ``where``: more
+        groups the posts are in too (source, category, focus, …); ``text``: words the title
+        or the body holds, each of them (:func:`search_terms`: 拖欠 工资 — both, anywhere;
+        Latin letters in any case); ``offset``: skip that many (pages of ``limit``)."""
 
     @abstractmethod
     def last_post_time(self, source_id: str, until: datetime | None = None) -> datetime | None:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from yuqing.storage.base import (
     Store,
     UpsertResult,
     UrlState,
+    search_terms,
 )
 from yuqing.storage.es_client import connect, describe, is_outage
 from yuqing.storage.es_docs import (
@@ -307,16 +309,30 @@ class ElasticStore(Store):
         originals=False,
         limit=None,
         posted_since=None,
+        where=None,
+        text=None,
+        offset=0,
     ) -> list[Post]:
         if by == "place":
             self.add_places([es_counts.window(axis, start, end, closed)])
         query, sort = es_counts.find_query(
-            start, end, by, key, axis, closed, order, originals, posted_since
+            start,
+            end,
+            by,
+            key,
+            axis,
+            closed,
+            order,
+            originals,
+            posted_since,
+            where=tuple((where or {}).items()),
+            terms=search_terms(text),
         )
         if limit is not None:
-            resp = self._search_posts(query=query, sort=sort, size=limit)
+            resp = self._search_posts(query=query, sort=sort, size=limit, from_=offset)
             return [Post.from_dict(h["_source"]) for h in resp["hits"]["hits"]]
-        return [Post.from_dict(src) for src in self._scan("posts", [query], sort)]
+        scan = (Post.from_dict(src) for src in self._scan("posts", [query], sort))
+        return list(islice(scan, offset, None))
 
     def add_places(self, filters: list[dict[str, Any]] | None = None) -> int:
         """Write the ``place`` (:func:`yuqing.models.post_place`) of the posts stored before

@@ -130,11 +130,18 @@ def find_query(
     order: str,
     originals: bool,
     posted_since: datetime | None = None,
+    where: tuple[tuple[str, str], ...] = (),
+    terms: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(query, sort) for ``Store.find_posts``."""
+    """(query, sort) for ``Store.find_posts``; each of ``terms`` a phrase of the title or the
+    text (the standard analyzer: CJK characters in sequence, Latin letters in any case)."""
     filters: list[dict[str, Any]] = windows(axis, start, end, closed, posted_since)
-    if by != "all":
-        filters.append({"term": {FIELD[by]: key}})
+    for dim, value in ((by, key), *where):
+        if dim != "all":
+            filters.append({"term": {FIELD[dim]: value}})
+    filters += [
+        {"multi_match": {"query": t, "type": "phrase", "fields": ["title", "text"]}} for t in terms
+    ]
     query: dict[str, Any] = {"filter": filters}
     if originals:
         query["must_not"] = [{"exists": {"field": "duplicate_of"}}]

@@ -28,6 +28,7 @@ from yuqing.storage.base import (
     Store,
     UpsertResult,
     UrlState,
+    search_terms,
 )
 from yuqing.storage.sqlite_file import connect, describe, guard_sqlite
 from yuqing.timeutil import parse_iso, to_iso, tz
@@ -354,10 +355,25 @@ class SQLiteStore(Store):
         originals=False,
         limit=None,
         posted_since=None,
+        where=None,
+        text=None,
+        offset=0,
     ) -> list[Post]:
         span = (start.timestamp(), end.timestamp())
         docs = sqlite_counts.find_posts(
-            self.db, span, by, key, axis, closed, order, originals, limit, posted_since
+            self.db,
+            span,
+            by,
+            key,
+            axis,
+            closed,
+            order,
+            originals,
+            limit,
+            posted_since,
+            where=tuple((where or {}).items()),
+            terms=search_terms(text),
+            offset=offset,
         )
         return [Post.from_dict(json.loads(doc)) for doc in docs]
 

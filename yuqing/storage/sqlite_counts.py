@@ -187,28 +187,57 @@ def _edge(db, out, by, axis, span, closed, j, want, floor: float | None = None) 
                 t.negativity_sum += max(0.0, -s)
 
 
+#: a post's searchable text: its title and body, lower-cased (Latin letters; Chinese as is)
+_SEARCHED = "lower(json_extract(doc, '$.title') || char(10) || json_extract(doc, '$.text'))"
+#: characters a document's JSON writes otherwise (quotes, backslashes, control characters)
+_JSON_ESCAPED = frozenset('"\\' + "".join(map(chr, range(32))))
+
+
 def find_posts(
-    db, span, by, key, axis, closed, order, originals, limit, posted_since=None
+    db,
+    span,
+    by,
+    key,
+    axis,
+    closed,
+    order,
+    originals,
+    limit,
+    posted_since=None,
+    where=(),
+    terms=(),
+    offset=0,
 ) -> list[str]:
-    """Documents of one group's posts in a window (see ``Store.find_posts``)."""
+    """Documents of one group's posts in a window (see ``Store.find_posts``): ``where`` more
+    (dimension, key) groups the posts are in too, ``terms`` words their title or body holds
+    (each; as written, Latin letters in any case)."""
     t = _TIME[axis]
     cond, args = _RANGE[closed].format(t=t), list(span)
     if posted_since is not None:
         cond += " AND post_ts >= ?"
         args.append(posted_since.timestamp())
-    if by == "focus":
-        cond += " AND instr(focus, ?) > 0"
-        args.append(f",{key},")
-    elif by != "all":
-        cond += f" AND {_COLUMN[by]} = ?"
-        args.append(key)
+    for dim, value in ((by, key), *where):
+        if dim == "focus":
+            cond += " AND instr(focus, ?) > 0"
+            args.append(f",{value},")
+        elif dim != "all":
+            cond += f" AND {_COLUMN[dim]} = ?"
+            args.append(value)
+    for term in terms:
+        if term.lower() == term.upper() and not _JSON_ESCAPED.intersection(term):
+            # no letter with a case (Chinese, digits) nor a character JSON escapes: the raw
+            # document first (no JSON parse: most rows of a rare word's window end here)
+            cond += " AND instr(doc, ?) > 0"
+            args.append(term)
+        cond += f" AND instr({_SEARCHED}, ?) > 0"
+        args.append(term.lower())
     if originals:
         cond += " AND dup = 0"
     sort = f"{t} DESC, id DESC"
     if order == "sentiment":
         sort = "coalesce(sentiment, 0) ASC, " + sort
     sql = f"SELECT doc FROM posts WHERE {cond} ORDER BY {sort}"
-    if limit is not None:
-        sql += " LIMIT ?"
-        args.append(limit)
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        args += [-1 if limit is None else limit, offset]
     return [doc for (doc,) in db.execute(sql, args)]

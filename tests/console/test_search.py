@@ -1,0 +1,86 @@
+"""信息检索 over real HTTP (the console served by waitress, a real SQLite store): words in the
+title or body, marked in escaped text, filters, ordering, pages, sign-in."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.alerts.conftest import T0, make_post
+from tests.console.conftest import EVIL, quiet_event
+
+
+def _result_ids(html: str) -> list[str]:
+    table = html.split('id="results"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'href="/posts/([^"]+)"', table)
+
+
+def test_staff_find_messages_by_their_words_marked_and_escaped(rig):
+    quiet_event(rig)
+    s = rig.login()
+    r = s.get(f"{rig.base}/search", params={"q": "拖欠"})
+    assert r.status_code == 200
+    wage = [p.id for p in rig.store.iter_posts() if "拖欠" in p.title]
+    assert sorted(_result_ids(r.text)) == sorted(wage) and len(wage) == 4
+    assert "<mark>拖欠</mark>" in r.text and EVIL not in r.text
+    assert "&lt;script&gt;" in r.text and 'href="/events/e1"' in r.text
+    # the newest first: 工地拖欠工资…第3条 was posted last
+    newest = max(
+        (p for p in rig.store.iter_posts() if "拖欠" in p.title), key=lambda p: p.published_at
+    )
+    assert _result_ids(r.text)[0] == newest.id
+    fumes = s.get(f"{rig.base}/search", params={"q": "油烟 开窗"})
+    assert len(_result_ids(fumes.text)) == 2 and "<mark>开窗</mark>" in fumes.text
+    none = s.get(f"{rig.base}/search", params={"q": "拖欠 油烟"})
+    assert _result_ids(none.text) == [] and "没有符合条件的信息" in none.text
+    # markup as the query: the messages carrying it as text are found, query and marks escaped
+    evil = s.get(f"{rig.base}/search", params={"q": EVIL})
+    assert evil.status_code == 200 and EVIL not in evil.text
+    assert len(_result_ids(evil.text)) == 6 and "<mark>&lt;script&gt;" in evil.text
+    assert "<script>" not in evil.text.split('id="results"', 1)[1]
+
+
+def test_filters_order_and_unknown_values(rig):
+    quiet_event(rig)
+    s = rig.login()
+    everything = _result_ids(s.get(f"{rig.base}/search").text)
+    assert len(everything) == 6
+    by_focus = s.get(f"{rig.base}/search", params={"focus": "ecology"})
+    assert _result_ids(by_focus.text) == []  # the posts carry no focus of their own
+    bogus = s.get(f"{rig.base}/search", params={"focus": "nonsense", "days": "9999"})
+    assert _result_ids(bogus.text) == everything  # an unknown value filters nothing
+    negative = s.get(f"{rig.base}/search", params={"order": "negative"})
+    ids = _result_ids(negative.text)
+    scored = {p.id: p.sentiment for p in rig.store.iter_posts()}
+    assert [scored[i] for i in ids[:4]] == [-0.7] * 4  # the scored negatives first
+    assert "负面</span>" in negative.text
+
+
+def test_results_come_in_pages(rig):
+    for i in range(120):
+        rig.store.upsert_post(
+            make_post(
+                1000 + i,
+                title=f"路灯不亮第{i}号",
+                text="小区路灯坏了很久。",
+                when=T0 - timedelta(minutes=i),
+            )
+        )
+    rig.store.flush()
+    s = rig.login()
+    pages, page = [], 1
+    while True:
+        r = s.get(f"{rig.base}/search", params={"q": "路灯", "page": page})
+        pages.append(_result_ids(r.text))
+        if 'id="next-page"' not in r.text:
+            break
+        page += 1
+    assert [len(p) for p in pages] == [50, 50, 20]
+    seen = [i for p in pages for i in p]
+    assert len(set(seen)) == 120
+    assert "第 101–120 条" in r.text and 'id="prev-page"' in r.text
+
+
+def test_search_needs_a_session(rig):
+    r = rig.login(password="wrong").get(f"{rig.base}/search?q=拖欠", allow_redirects=False)
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
