@@ -2,7 +2,8 @@
 
 ``sanitize`` is applied where text enters (the crawl's normalise stage); ``shown`` wherever
 stored text leaves for a person (e-mail and digest templates, terminal lines), so text stored
-before sanitising existed, or by other means, is bounded and clean on output too.
+before sanitising existed, or by other means, is bounded and clean on output too;
+``spreadsheet`` where it leaves as a CSV cell (no formula runs when the file is opened).
 """
 
 from __future__ import annotations
@@ -32,6 +33,20 @@ def shown(value: object, limit: int | None = None) -> str:
     """Stored text for a person: sanitised, at most ``limit`` characters."""
     text = sanitize(str(value))
     return cap(text, limit) if limit else text
+
+
+#: how a spreadsheet formula starts (Excel, LibreOffice, WPS): =SUM(), +1, -1, @A1, DDE tricks
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet(value: object) -> object:
+    """Stored text as a CSV cell a spreadsheet opens as text: sanitised, and a leading
+    formula character quoted with ``'`` (``=HYPERLINK(…)`` in a crawled title stays a title).
+    Numbers and empty values pass unchanged."""
+    if value is None or isinstance(value, int | float):
+        return value
+    text = sanitize(str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def cell(value: object, limit: int) -> str:

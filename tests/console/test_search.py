@@ -84,3 +84,43 @@ def test_results_come_in_pages(rig):
 def test_search_needs_a_session(rig):
     r = rig.login(password="wrong").get(f"{rig.base}/search?q=拖欠", allow_redirects=False)
     assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_the_search_exports_as_csv_that_runs_no_formula(rig):
+    import csv
+    import io
+
+    quiet_event(rig)
+    rig.store.upsert_post(
+        make_post(2000, title='=HYPERLINK("http://x.example","点我")拖欠', text="-2+3 拖欠工资")
+    )
+    rig.store.flush()
+    s = rig.login()
+    page = s.get(f"{rig.base}/search", params={"q": "拖欠", "days": 30})
+    assert 'href="/search.csv?q=' in page.text and "days=30" in page.text
+    r = s.get(f"{rig.base}/search.csv", params={"q": "拖欠", "days": 30})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="search-')
+    text = r.content.decode("utf-8")
+    assert text.startswith("\ufeff时间,信息源,渠道,标题,链接")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
+    assert len(rows) == 5 == len(_result_ids(page.text))  # the page's results, all of them
+    formula = next(r for r in rows if "HYPERLINK" in r[3])
+    assert formula[3].startswith("'=HYPERLINK") and formula[-1] == "'-2+3 拖欠工资"
+    texts = [cell for row in rows for cell in row if not re.fullmatch(r"-?[\d.]+", cell)]
+    assert not [cell for cell in texts if cell.startswith(("=", "+", "-", "@"))]
+    assert [row[7] for row in rows].count("-0.7") == 4  # the scores stay numbers
+    assert (
+        rig.login(password="wrong").get(f"{rig.base}/search.csv", allow_redirects=False).status_code
+        == 302
+    )
+
+
+def test_spreadsheet_cells_quote_formulas_only():
+    from yuqing.text import spreadsheet
+
+    assert spreadsheet("=1+1") == "'=1+1" and spreadsheet("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet("+86 138") == "'+86 138" and spreadsheet("\t=1") == "'\t=1"
+    assert spreadsheet("拖欠工资 = 违法") == "拖欠工资 = 违法"
+    assert spreadsheet(-0.5) == -0.5 and spreadsheet(3) == 3 and spreadsheet(None) is None
+    assert spreadsheet("a\x00b") == "ab"  # sanitised too

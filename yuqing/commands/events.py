@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 import click
 
 from yuqing.errors import InputError
+from yuqing.text import spreadsheet
 
 
 def register(cli: click.Group) -> None:
@@ -116,13 +117,13 @@ def hot(ctx, since, until, top, fmt, details) -> None:
         w.writerow([h for _, h in TABLE_COLUMNS])
         for r in rows:
             d = r.as_dict()
-            w.writerow([d[k] for k, _ in TABLE_COLUMNS])
+            w.writerow([spreadsheet(d[k]) for k, _ in TABLE_COLUMNS])
         if details:
             w.writerow([])
             w.writerow([h for _, h in DETAIL_COLUMNS])
             for m in detail:
                 d = m.as_dict()
-                w.writerow([d[k] for k, _ in DETAIL_COLUMNS])
+                w.writerow([spreadsheet(d[k]) for k, _ in DETAIL_COLUMNS])
         click.echo(buf.getvalue(), nl=False)
         return
     _print_table(rows, detail)

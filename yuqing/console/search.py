@@ -6,9 +6,11 @@ pages — the console's own search, for the office that has no Kibana at hand
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup, escape
 
 from yuqing.alerts.evidence import message, source_names
@@ -17,6 +19,7 @@ from yuqing.console.context import console
 from yuqing.console.labels import category_labels
 from yuqing.models import Post
 from yuqing.storage.base import search_terms
+from yuqing.text import spreadsheet
 from yuqing.vocab import CHANNEL_NAMES, NEGATIVE_BELOW
 
 bp = Blueprint("search", __name__)
@@ -25,6 +28,20 @@ MAX_PAGE = 200  # Elasticsearch pages through at most 10,000 hits
 #: the time ranges offered (days); the default first
 RANGES = (7, 1, 3, 30, 90, 365)
 SNIPPET = 120  # characters of the body shown around the first match
+EXPORT_MAX = 5000  # results in a CSV export
+CSV_COLUMNS = (
+    "时间",
+    "信息源",
+    "渠道",
+    "标题",
+    "链接",
+    "类别",
+    "重点领域",
+    "情感值",
+    "转载",
+    "事件",
+    "正文",
+)
 
 
 def marked(text: str, terms: tuple[str, ...]) -> Markup:
@@ -55,16 +72,13 @@ def snippet(text: str, terms: tuple[str, ...]) -> str:
     return ("…" if start else "") + cut + ("…" if start + SNIPPET < len(text) else "")
 
 
-@bp.get("/search")
-@staff_required
-def search_page():
+def _criteria(args) -> dict:
+    """The search the request's arguments ask for (unknown values ignored), with the
+    choices the form offers."""
     c = console()
-    args = request.args
     q = args.get("q", "").strip()
     days = args.get("days", RANGES[0], type=int)
     days = days if days in RANGES else RANGES[0]
-    page = max(1, min(args.get("page", 1, type=int) or 1, MAX_PAGE))
-    order = "sentiment" if args.get("order") == "negative" else "time"
     focus_names = {t.id: t.name for t in c.cfg.topics.focus}
     names = source_names(c.cfg)
     options = {
@@ -73,36 +87,89 @@ def search_page():
         "category": {k: k for k in category_labels()},
         "focus": focus_names,
     }
-    where = {dim: v for dim in options if (v := args.get(dim, "")) and v in options[dim]}
-    terms = search_terms(q)
     end = c.now()
-    found = c.store.find_posts(
-        end - timedelta(days=days),
-        end,
-        where=where,
-        text=q,
-        order=order,
-        originals=bool(args.get("originals")),
-        limit=PAGE + 1,
-        offset=(page - 1) * PAGE,
-    )
-    rows = [_row(p, names, focus_names, terms) for p in found[:PAGE]]
-    query = {k: v for k, v in args.items() if k != "page" and v}
+    return {
+        "q": q,
+        "days": days,
+        "options": options,
+        "names": names,
+        "focus_names": focus_names,
+        "find": {
+            "start": end - timedelta(days=days),
+            "end": end,
+            "where": {d: v for d in options if (v := args.get(d, "")) and v in options[d]},
+            "text": q,
+            "order": "sentiment" if args.get("order") == "negative" else "time",
+            "originals": bool(args.get("originals")),
+        },
+    }
+
+
+@bp.get("/search")
+@staff_required
+def search_page():
+    c = console()
+    s = _criteria(request.args)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE))
+    found = c.store.find_posts(**s["find"], limit=PAGE + 1, offset=(page - 1) * PAGE)
+    terms = search_terms(s["q"])
+    rows = [_row(p, s["names"], s["focus_names"], terms) for p in found[:PAGE]]
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "staff_search.html",
-        q=q,
-        days=days,
+        q=s["q"],
+        days=s["days"],
         ranges=RANGES,
-        order=order,
-        options=options,
-        where=where,
-        originals=bool(args.get("originals")),
+        order=s["find"]["order"],
+        options=s["options"],
+        where=s["find"]["where"],
+        originals=s["find"]["originals"],
         rows=rows,
         page=page,
         more=len(found) > PAGE,
         query=query,
         first=(page - 1) * PAGE + 1,
+        export_max=EXPORT_MAX,
     )
+
+
+@bp.get("/search.csv")
+@staff_required
+def search_csv():
+    """The same search as a CSV file (UTF-8 with a BOM: Excel and WPS read it as Chinese),
+    the first :data:`EXPORT_MAX` results; crawled text cannot start a formula."""
+    c = console()
+    s = _criteria(request.args)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for p in c.store.find_posts(**s["find"], limit=EXPORT_MAX):
+        m = message(p, s["names"])
+        focus = "、".join(s["focus_names"].get(f, f) for f in p.focus)
+        cells = (
+            fmt_time(m.at),
+            m.source,
+            m.channel,
+            p.title,
+            p.url,
+            p.category or "",
+            focus,
+            "" if p.sentiment is None else round(p.sentiment, 3),
+            "是" if p.duplicate_of else "",
+            p.event_id or "",
+            p.text,
+        )
+        w.writerow([spreadsheet(v) for v in cells])
+    name = f"search-{c.now().strftime('%Y%m%d-%H%M')}.csv"
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def fmt_time(at) -> str:
+    return at.strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 def _row(post: Post, names: dict[str, str], focus_names: dict[str, str], terms) -> dict:
