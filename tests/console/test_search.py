@@ -124,3 +124,27 @@ def test_spreadsheet_cells_quote_formulas_only():
     assert spreadsheet("拖欠工资 = 违法") == "拖欠工资 = 违法"
     assert spreadsheet(-0.5) == -0.5 and spreadsheet(3) == 3 and spreadsheet(None) is None
     assert spreadsheet("a\x00b") == "ab"  # sanitised too
+
+
+def test_staff_narrow_the_search_to_a_place(rig):
+    """地区: the places the window's posts are about, with their counts; choosing one keeps
+    its posts only."""
+    from yuqing.models import post_place
+
+    town = [
+        make_post(
+            3000 + i, title="白水洋养殖场臭气", text="拖欠整改", regions_mentioned=["白水洋镇"]
+        )
+        for i in range(2)
+    ]
+    for p in town:
+        rig.store.upsert_post(p)
+    rig.store.flush()
+    place = post_place(town[0])
+    assert place and "白水洋镇" in place
+    s = rig.login()
+    page = s.get(f"{rig.base}/search", params={"q": "拖欠"})
+    assert f'<option value="{place}" >{place}（2）</option>' in page.text
+    assert len(_result_ids(page.text)) == 6
+    there = s.get(f"{rig.base}/search", params={"q": "拖欠", "place": place})
+    assert sorted(_result_ids(there.text)) == sorted(p.id for p in town)

@@ -1,7 +1,7 @@
 """信息检索: duty staff search the stored messages (``/search``) by words in the title or body,
 a time range, source, channel, category and focus topic, newest or most negative first, in
 pages — the console's own search, for the office that has no Kibana at hand
-(``Store.find_posts``; both backends). Crawled text is escaped; matches are marked with
+(``Store.find_posts``; both backends), and 地区: the places the window's posts are about. Crawled text is escaped; matches are marked with
 ``<mark>`` around escaped text only."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ MAX_PAGE = 200  # Elasticsearch pages through at most 10,000 hits
 RANGES = (7, 1, 3, 30, 90, 365)
 SNIPPET = 120  # characters of the body shown around the first match
 EXPORT_MAX = 5000  # results in a CSV export
+PLACES = 200  # places offered in the 地区 filter
 CSV_COLUMNS = (
     "时间",
     "信息源",
@@ -88,6 +89,10 @@ def _criteria(args) -> dict:
         "focus": focus_names,
     }
     end = c.now()
+    # the places the window's posts are about, the most frequent first (hourly counts: cheap)
+    places = c.store.tally("place", end - timedelta(days=days), end)
+    top = sorted(places.items(), key=lambda kv: (-kv[1].posts, kv[0]))[:PLACES]
+    options["place"] = {k: f"{k}（{t.posts}）" for k, t in top}
     return {
         "q": q,
         "days": days,
