@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from yuqing.alerts.lexicon import Lexicon
 from yuqing.alerts.rules.base import Match
-from yuqing.divisions import within
+from yuqing.divisions import same_place, within
 
 
 @dataclass
@@ -92,11 +92,11 @@ class Router:
         return Route(out, reasons)
 
     def _of_region(self, region: str) -> list[str]:
-        """The departments of ``region``: those whose ``region`` it is, then those whose
-        ``region`` contains it (白水洋镇 → the units of 临海市)."""
-        same = [d.id for d in self.depts.values() if d.region == region]
+        """The departments of ``region``: those whose ``region`` it is (临海市白水洋镇 is
+        白水洋镇), then those whose ``region`` contains it (白水洋镇 → the units of 临海市)."""
+        same = [d.id for d in self.depts.values() if d.region and same_place(region, d.region)]
         return same + [
             d.id
             for d in self.depts.values()
-            if d.region and d.region != region and within(region, d.region)
+            if d.region and d.id not in same and within(region, d.region)
         ]

@@ -21,6 +21,7 @@ __all__ = [
     "TOWN_ENDINGS",
     "codes_of",
     "division_rows",
+    "same_place",
     "township_codes",
     "township_rows",
     "within",
@@ -68,14 +69,41 @@ def _divisions() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     return {n: tuple(c) for n, c in codes.items()}, short
 
 
+@lru_cache(maxsize=1 << 12)
 def codes_of(name: str) -> tuple[str, ...]:
     """The codes of the places ``name`` names: a division's full name or short form (长沙 →
-    长沙市), a township's name; () for any other name (A7县, 邵冬县, 某小区)."""
+    长沙市), a township's name, or one of these under the division written before it
+    (临海市白水洋镇, 南京市鼓楼区: the place names of ``yuqing.models.post_place``, as people
+    write them too); () for any other name (A7县, 邵冬县, 某小区)."""
+    found = _plain_codes(name)
+    if found or len(name) < 4:
+        return found
+    codes, short = _divisions()
+    for cut in range(2, len(name) - 1):  # the shortest parent first (no name ends in another)
+        head = codes.get(short.get(name[:cut], name[:cut]))
+        if head:
+            tail = _plain_codes(name[cut:])
+            under = tuple(c for c in tail if any(c != h and c.startswith(h) for h in head))
+            if under:
+                return under
+    return ()
+
+
+def _plain_codes(name: str) -> tuple[str, ...]:
     codes, short = _divisions()
     found = codes.get(short.get(name, name))
     if found:
         return found
     return township_codes().get(name, ()) if name.endswith(TOWN_ENDINGS) else ()
+
+
+def same_place(a: str, b: str) -> bool:
+    """``a`` is the place ``b`` names (临海市白水洋镇 and 白水洋镇; 南京市鼓楼区 and 鼓楼区, a
+    name of several places, one of them): the same name, or ``a``'s codes all among ``b``'s."""
+    if a == b:
+        return True
+    inner, outer = codes_of(a), codes_of(b)
+    return bool(inner) and set(inner) <= set(outer)
 
 
 @lru_cache(maxsize=1 << 12)

@@ -1,4 +1,7 @@
-"""Grouping posts by topic, category, source, region or event (shared by window rules)."""
+"""Grouping posts by topic, category, source, region, place or event (shared by window
+rules). ``region`` is the source's configured region; ``place`` where the post's matter is
+(:func:`yuqing.models.post_place`: the township, county … it names, else that region), so a
+rule can alert on one township's messages and route to its units."""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
 
-from yuqing.models import Post
+from yuqing.models import Post, post_place
 
-GroupBy = Literal["all", "focus", "category", "source", "region", "event"]
+GroupBy = Literal["all", "focus", "category", "source", "region", "place", "event"]
 
 
 def keys(post: Post, by: str) -> list[str]:
@@ -22,6 +25,8 @@ def keys(post: Post, by: str) -> list[str]:
         return [post.source_id]
     if by == "region":
         return [post.region] if post.region else []
+    if by == "place":
+        return [p] if (p := post_place(post)) else []
     if by == "event":
         return [post.event_id] if post.event_id else []
     raise ValueError(f"unknown group_by {by!r}")
@@ -83,7 +88,9 @@ def routing_fields(by: str, key: str, posts: list[Post]) -> dict:
     cats = [p.category for p in posts if p.category]
     category = key if by == "category" else (max(set(cats), key=cats.count) if cats else None)
     regions = [p.region for p in posts if p.region]
-    region = key if by == "region" else (max(set(regions), key=regions.count) if regions else None)
+    region: str | None = max(set(regions), key=regions.count) if regions else None
+    if by in ("region", "place"):  # a place: routed to its units, then those containing it
+        region = key
     text = " ".join(p.title for p in posts[:50])
     return {
         "focus": focus,

@@ -15,7 +15,9 @@ class NegativityOptions(Options):
     below: float = Field(
         default=-0.2, ge=-1, le=1, description="sentiment < below = negative (a multiple of 0.1)"
     )
-    group_by: GroupBy = Field(default="event", description="event|focus|category|source|region|all")
+    group_by: GroupBy = Field(
+        default="event", description="event|focus|category|source|region|place|all"
+    )
 
     @field_validator("below")
     @classmethod

@@ -15,7 +15,7 @@ class SpikeOptions(Options):
         default=parse_duration("7d"), description="history before the window"
     )
     min_count: int = Field(default=5, ge=1, description="ignore groups smaller than this")
-    group_by: GroupBy = Field(default="focus", description="all|focus|category|source|region")
+    group_by: GroupBy = Field(default="focus", description="all|focus|category|source|region|place")
 
 
 class SpikeRule(RuleType[SpikeOptions]):

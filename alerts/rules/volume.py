@@ -18,7 +18,9 @@ from yuqing.alerts.rules.grouping import (
 
 class VolumeOptions(Options):
     threshold: int = Field(ge=1, description="alert when a group has >= threshold posts")
-    group_by: GroupBy = Field(default="focus", description="all|focus|category|source|region|event")
+    group_by: GroupBy = Field(
+        default="focus", description="all|focus|category|source|region|place|event"
+    )
     focus: list[str] | None = Field(
         default=None,
         description="only posts in these focus topics (group_by focus: only these groups)",

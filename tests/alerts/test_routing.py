@@ -77,3 +77,9 @@ def test_an_alert_about_a_township_reaches_the_units_of_its_county(tmp_path):
     assert r.route(Match("e", "t", region="临海市"), "yellow").departments == ["county", "city"]
     assert r.route(Match("e", "t", region="杜桥镇"), "yellow").departments == ["county", "city"]
     assert r.route(Match("e", "t", region="邵冬县"), "yellow").departments == ["cac"]
+    # a place as the aggregates name it (the township with its county in front)
+    assert r.route(Match("e", "t", region="临海市白水洋镇"), "yellow").departments == [
+        "town",
+        "county",
+        "city",
+    ]

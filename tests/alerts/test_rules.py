@@ -81,6 +81,36 @@ def test_volume_per_focus(tmp_path, store):
     assert ms[0].focus[0] == "wage_arrears" and ms[0].evidence["count"] == 6
 
 
+def test_volume_per_place_a_townships_messages_routed_to_its_units(tmp_path, store):
+    """group_by place: the messages about one township from sources of the whole county are
+    one group, named and routed by that township (the county's other messages are not)."""
+    for i in range(5):
+        store.upsert_post(
+            make_post(
+                i,
+                regions_mentioned=["白水洋镇"],
+                region="临海市",
+                source_id=f"s{i % 2}",
+                when=T0 - timedelta(minutes=i),
+            )
+        )
+    for i in range(4):  # the county's other messages, and another township's two
+        store.upsert_post(make_post(10 + i, region="临海市", when=T0 - timedelta(minutes=i)))
+    for i in range(2):
+        store.upsert_post(make_post(20 + i, regions_mentioned=["杜桥镇"], region="临海市"))
+    rule = {
+        "id": "v",
+        "type": "volume",
+        "window": "1h",
+        "options": {"threshold": 5, "group_by": "place"},
+    }
+    ms = run(tmp_path, store, rule)
+    (town,) = ms  # 临海市's own four and 杜桥镇's two stay below the threshold
+    assert town.subject == "place:临海市白水洋镇"
+    assert town.region == "临海市白水洋镇" and town.evidence["count"] == 5
+    assert town.title.startswith("临海市白水洋镇：5 条相关信息")
+
+
 def test_spike_against_own_baseline(tmp_path, store):
     # baseline: 1 post a day about ecology for a week; now 10 in the last hour
     for d in range(1, 8):
