@@ -55,6 +55,18 @@ def test_post_page_names_focus_topics(rig):
     assert '<td id="post-focus">工资拖欠、安全生产</td>' in page
 
 
+def test_post_page_says_where_the_matter_is(rig):
+    """地区: the place the aggregates count it under, and the places it names."""
+    pid = _post_id(rig)
+    post = rig.store.get_post(pid)
+    post.regions_mentioned, post.region = ["白水洋镇", "临海市"], "临海市"
+    rig.store.upsert_post(post)
+    rig.store.flush()
+    page = rig.login().get(f"{rig.base}/posts/{pid}").text
+    place = page.split('id="post-place">', 1)[1].split("</td>", 1)[0]
+    assert place.startswith("临海市白水洋镇") and "提及：白水洋镇、临海市" in place
+
+
 def test_unknown_category_and_missing_csrf_are_refused(rig):
     s = rig.login()
     pid = _post_id(rig)

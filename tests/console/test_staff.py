@@ -108,8 +108,14 @@ def test_department_metrics_events_sources_digests(rig):
     assert page.status_code == 200 and "人力社保局" in page.text
     assert '<td class="ack-rate">100%</td>' in page.text
     assert '<td class="resolve-rate">0%</td>' in page.text
+    event = rig.store.get_event("e1")
+    event.region = "白水洋镇"
+    rig.store.upsert_event(event)
+    rig.store.flush()
     events = s.get(f"{rig.base}/events?days=3650")
     assert "某工地欠薪" in events.text and EVIL not in events.text
+    assert '<th class="hide-narrow">地区</th>' in events.text  # each event's region column
+    assert '<td class="hide-narrow">白水洋镇</td>' in events.text
     event = s.get(f"{rig.base}/events/e1")
     assert event.status_code == 200 and "工地拖欠工资" in event.text and EVIL not in event.text
     assert s.get(f"{rig.base}/sources").status_code == 200

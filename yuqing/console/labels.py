@@ -12,7 +12,7 @@ from yuqing.alerts.evidence import message, source_names
 from yuqing.console.auth import current, staff_required
 from yuqing.console.context import console
 from yuqing.console.forms import text
-from yuqing.models import Feedback
+from yuqing.models import Feedback, post_place
 
 bp = Blueprint("labels", __name__)
 
@@ -48,6 +48,7 @@ def post_page(post_id: str):
         focus_names={t.id: t.name for t in c.cfg.topics.focus},
         corrections=corrections,
         done=request.args.get("ok"),
+        place=post_place(post),
     )
 
 
