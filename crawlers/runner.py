@@ -162,7 +162,8 @@ def crawl(
         ctx.summary.reanalysed = analyse_pending(store, ctx.nlp, due)
     t0 = time.monotonic()
     if ctx.nlp is not None:
-        ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
+        # forked from the loaded analyzer before the reactor starts: ready for the first batch
+        ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers, ctx.nlp.analyzer)
     settings = scrapy_settings(cfg, progress=progress, nlp=ctx.nlp is not None)
     process = crawler_process(settings | {"LOG_INSTALL_ROOT_HANDLER": False})
     not_started: list = []  # a spider that could not be built (its store unreadable, …)

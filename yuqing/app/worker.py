@@ -28,17 +28,17 @@ def run_worker(cfg, store, with_nlp: bool = True) -> str:
     """Crawl from the frontier until SIGTERM/SIGINT; returns the worker id."""
     worker = node_id(cfg.settings.cluster)
     ctx = CrawlContext(cfg=cfg, store=store)
-    if with_nlp:
-        loading = CrawlSummary()
-        ctx.nlp = load_nlp(cfg, store, summary=loading)
-        if ctx.nlp is None:  # a worker must not store posts without analysis unasked
-            raise YuqingError(f"worker {worker}: {loading.nlp_error} (or run with --no-nlp)")
-    if ctx.nlp is not None:
-        ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers)
-    process = crawler_process(worker_settings(cfg, nlp=ctx.nlp is not None))
-    process.crawl(FrontierSpider, ctx=ctx, worker_id=worker)
-    log.warning("worker %s: crawling from %s", worker, cfg.settings.cluster.redis_url)
     try:
+        if with_nlp:
+            loading = CrawlSummary()
+            ctx.nlp = load_nlp(cfg, store, summary=loading)
+            if ctx.nlp is None:  # a worker must not store posts without analysis unasked
+                raise YuqingError(f"worker {worker}: {loading.nlp_error} (or run with --no-nlp)")
+            # forked from the loaded analyzer before the reactor starts
+            ctx.nlp_pool = start_pool(cfg, cfg.settings.crawl.nlp_workers, ctx.nlp.analyzer)
+        process = crawler_process(worker_settings(cfg, nlp=ctx.nlp is not None))
+        process.crawl(FrontierSpider, ctx=ctx, worker_id=worker)
+        log.warning("worker %s: crawling from %s", worker, cfg.settings.cluster.redis_url)
         process.start()
     finally:
         if ctx.nlp_pool is not None:
