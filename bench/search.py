@@ -16,12 +16,16 @@ at 100 k and 1 M differ by the window's density (10 × the posts a day), which t
 makes visible by printing the posts in each window beside its time. Run it niced:
 
     nice .venv/bin/python bench/search.py --total 100000
+
+Figures (2026-11-30, 1 M: 25 min to write on a loaded box): docs/console.md, *How fast
+信息检索 is*.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 import sys
 import tempfile
 import time
@@ -103,6 +107,7 @@ def main() -> None:
     texts = messages()
     checkpoints = [n for n in (10_000, 100_000, 1_000_000) if n < args.total] + [args.total]
     folder = Path(args.dir or tempfile.mkdtemp(prefix="yuqing-search-"))
+    own = not args.dir
     results = {}
     for n in checkpoints:  # a store of its own per checkpoint: the same 30 days, denser
         path = folder / f"search-{n}.db"
@@ -116,6 +121,8 @@ def main() -> None:
         results[n] = measure(store, args.repeat)
         store.close()
         path.unlink(missing_ok=True)
+    if own:
+        shutil.rmtree(folder, ignore_errors=True)
     print(
         "\n| search | " + " | ".join(f"{n:,} stored: posts in window, ms" for n in results) + " |"
     )
