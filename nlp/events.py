@@ -33,7 +33,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from yuqing.hotindex import HotIndexWeights, HotInputs, hot_index, signal_of
-from yuqing.models import Event, Post, post_time
+from yuqing.models import Event, Post, post_place, post_time
 from yuqing.nlp.anchors import MIN_MATCH, anchor_conflict, anchors_match, is_site
 from yuqing.nlp.centroids import CentroidIndex, sum_squares
 from yuqing.nlp.gazetteer import region_keys, regions_differ
@@ -877,10 +877,11 @@ def _arrival(post: Post, t: datetime) -> datetime:
 
 
 def post_region(post: Post) -> str | None:
-    """Where a post is about, for its event: the first of ``regions_mentioned`` (a configured
-    name first, else the most specific place found: nlp/gazetteer.py), else its source's
-    region."""
-    return post.regions_mentioned[0] if post.regions_mentioned else post.region
+    """Where a post is about, for its event: its place (:func:`yuqing.models.post_place`, what
+    the digest's 地区 and the aggregates count — the most specific place it names, a township
+    with its county in front, else its source's region), so an event about 白水洋镇 on a
+    临海市 board is 临海市白水洋镇's and its alerts reach the township's units first."""
+    return post_place(post)
 
 
 def _add_areas(st: _State, post: Post) -> None:

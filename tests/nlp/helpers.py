@@ -73,9 +73,12 @@ def stage_parts():
     return load_model(), load_sentiment_model(), load_config(REPO / "config")
 
 
-def make_stage(settings=None, sink=None, state_path=None, *, gazetteer=False):
+def make_stage(
+    settings=None, sink=None, state_path=None, *, gazetteer=False, regions=("A市", "A1区", "G4县")
+):
     """``gazetteer``: China's divisions in regions_mentioned too, as the product's default
-    (nlp.gazetteer); off, the configured names only."""
+    (nlp.gazetteer) — True for the bundled one, or a Gazetteer (with townships); off, the
+    configured names (``regions``) only."""
     from yuqing.nlp.analyzer import PostAnalyzer
     from yuqing.nlp.focus import FocusTagger
     from yuqing.nlp.gazetteer import load_gazetteer
@@ -87,7 +90,7 @@ def make_stage(settings=None, sink=None, state_path=None, *, gazetteer=False):
         clf,
         FocusTagger.from_topics(cfg.topics.focus),
         NegativityScorer(sent),
-        regions=["A市", "A1区", "G4县"],
-        gazetteer=load_gazetteer() if gazetteer else None,
+        regions=list(regions),
+        gazetteer=(load_gazetteer() if gazetteer is True else gazetteer) or None,
     )
     return NLPStage(analyzer, settings, sink, state_path=state_path)

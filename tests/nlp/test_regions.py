@@ -130,6 +130,21 @@ def test_the_same_complaint_in_two_counties_is_two_events_a_repost_joins():
     assert ev.region == "天心区"  # what the text names
 
 
+def test_an_event_about_a_township_is_that_townships():
+    """The event's region is where its messages are about — the township, with its county —
+    even when they name their county, a configured name, first."""
+    from yuqing.nlp.gazetteer import gazetteer_with_townships
+
+    gaz = gazetteer_with_townships(load_gazetteer().counties_of(["临海市"]))
+    stage = make_stage(gazetteer=gaz, regions=["临海市"])
+    text = "临海市白水洋镇某村的养殖场臭气熏天，村民多次反映无果，请求{}督促整改"
+    posts = [post(f"w{i}", "养殖场臭气扰民", text.format(i), minutes=10 * i) for i in range(3)]
+    done = stage.process_many(posts)
+    assert done[0].regions_mentioned[:2] == ["临海市", "白水洋镇"]
+    assert len({p.event_id for p in done}) == 1
+    assert stage.sink.get_event(done[0].event_id).region == "临海市白水洋镇"
+
+
 def test_the_shared_datas_pyramid_schemes_in_two_cities_are_two_events():
     """Real messages about 传销 in F市 and in I市: the same problem, two cities."""
     f = row("train", "mc7518e1167")
