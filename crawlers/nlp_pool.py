@@ -1,4 +1,5 @@
-"""Per-post text analysis in worker processes, so the crawl and NLP use separate cores.
+"""Per-post text analysis (and the detail pages' extraction) in worker processes, so the crawl
+and the work it hands off use separate cores.
 
 Segmentation and classification are CPU-bound pure Python; run inside the crawl process
 they would stall Scrapy's reactor (requests time out while a batch is analysed) and leave
@@ -105,3 +106,24 @@ def start_pool(cfg, workers: int, analyzer=None) -> ProcessPoolExecutor | None:
 
 def analyze_in(pool: ProcessPoolExecutor, titles: list[str], texts: list[str]):
     return pool.submit(_analyze, titles, texts)
+
+
+def extract_page(
+    body: bytes,
+    charset: str | None,
+    encoding: str | None,
+    url: str,
+    selectors: dict | None,
+    tz: str,
+):
+    """A detail page decoded and extracted, as the html spider does it in the crawl process
+    (``SourceSpider.text_of``, then ``extract_article``)."""
+    from yuqing.crawlers.extraction import decode_html, extract_article
+
+    html, _encoding = decode_html(body, charset, encoding)
+    return extract_article(html, url, selectors, tz=tz)
+
+
+def extract_in(pool: ProcessPoolExecutor, *args):
+    """:func:`extract_page` in a worker of ``pool`` (a future of its ``Extracted``)."""
+    return pool.submit(extract_page, *args)

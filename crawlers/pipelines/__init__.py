@@ -1,6 +1,8 @@
-"""Item pipeline stages, in order: normalise -> skip unchanged -> NLP -> store."""
+"""Item pipeline stages, in order: extract (in a worker) -> normalise -> skip unchanged -> NLP ->
+store."""
 
 PIPELINES = {
+    "yuqing.crawlers.pipelines.extract.ExtractPipeline": 50,
     "yuqing.crawlers.pipelines.normalize.NormalizePipeline": 100,
     "yuqing.crawlers.pipelines.changes.ChangeDetectionPipeline": 200,
     "yuqing.crawlers.pipelines.nlp.NLPPipeline": 300,

@@ -309,15 +309,27 @@ class SourceSpider(scrapy.Spider):
 
     def text_of(self, response: Response) -> str | None:
         """The decoded body, or None (counted as ``empty_body``) when there is nothing."""
+        if not self.has_body(response):
+            return None
+        text, _encoding = decode_html(
+            response.body, self.charset_of(response), self.source.encoding
+        )
+        return text
+
+    def has_body(self, response: Response) -> bool:
+        """False (counted as ``empty_body``) when the response holds nothing but whitespace."""
         if not response.body.strip():
             self.fail("empty_body", response.url)
-            return None
+            return False
+        return True
+
+    @staticmethod
+    def charset_of(response: Response) -> str | None:
+        """The charset the Content-Type header names, if any."""
         header = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        charset = None
-        if "charset=" in header.lower():
-            charset = header.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
-        text, _encoding = decode_html(response.body, charset, self.source.encoding)
-        return text
+        if "charset=" not in header.lower():
+            return None
+        return header.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
 
     def validators(self, response: Response) -> Validators:
         def header(name: str) -> str | None:

@@ -14,14 +14,15 @@ from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from yuqing.crawlers.extraction import (
+    Extracted,
     extract_article,
     find_article_links,
     find_next_page,
     parse_datetime,
 )
 from yuqing.crawlers.extraction.article import select_text
-from yuqing.crawlers.items import Article
-from yuqing.crawlers.spiders.base import SourceSpider, SpiderOptions, guarded
+from yuqing.crawlers.items import Article, Page
+from yuqing.crawlers.spiders.base import SourceSpider, SpiderOptions, Validators, guarded
 
 
 class Selectors(BaseModel):
@@ -136,32 +137,51 @@ class HtmlSpider(SourceSpider):
     def parse_detail(self, response, **_):
         if self.not_modified(response):
             return
-        html = self.text_of(response)
-        if html is None:
-            return
         sel = self.options.selectors
         selectors = (
             sel.model_dump(include={"title", "body", "date"}, exclude_none=True) if sel else None
         )
+        if self.ctx.nlp_pool is not None and not (sel and sel.reply):
+            # decoded and extracted in an analysis worker (pipelines/extract.py)
+            if self.has_body(response):
+                yield Page(
+                    self.source.id,
+                    response.url,
+                    response.body,
+                    self.charset_of(response),
+                    selectors or None,
+                    **self.validators(response),
+                )
+            return
+        html = self.text_of(response)
+        if html is None:
+            return
         got = extract_article(html, response.url, selectors or None, tz=self.ctx.tz)
+        article = self.article_of(response.url, got, self.validators(response))
+        if article is not None:
+            article.reply = self._reply(html, sel)
+            yield article
+
+    def article_of(self, url: str, got: Extracted, validators: Validators) -> Article | None:
+        """The page's ``Article``; None (counted, the URL remembered as seen) when the
+        extraction found nothing or gave up on too large a tree."""
         if got.bounded:
-            self.fail("extract_timeout", response.url, "page too large a tree to extract")
-            self.mark_seen(response.url)
-            return
+            self.fail("extract_timeout", url, "page too large a tree to extract")
+            self.mark_seen(url)
+            return None
         if not got.title and not got.body:
-            self.fail("no_content", response.url)
-            self.mark_seen(response.url)
-            return
-        yield Article(
+            self.fail("no_content", url)
+            self.mark_seen(url)
+            return None
+        return Article(
             source_id=self.source.id,
-            url=response.url,
+            url=url,
             title=got.title,
             body=got.body,
             published_at=got.published_at,
             author=got.author,
             method=got.method,
-            reply=self._reply(html, sel),
-            **self.validators(response),
+            **validators,
         )
 
     def _reply(self, html: str, sel) -> dict[str, str]:
