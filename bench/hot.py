@@ -24,17 +24,24 @@ issue, the spam account's and the viral messages' best ranks, order invariance (
 shuffled and reversed: identical partition and top 10), and the consolidation time for
 ``--scale`` (100,000) posts (tokens recombined from the analysed messages, see below).
 
-    .venv/bin/python bench/hot.py [--seeds 1 2 3] [--scale 100000]
+    .venv/bin/python bench/hot.py [--seeds 1 2 3] [--scale 100000] [--old main]
+
+``--old REV`` runs the same seeds (and scale) with the code of git revision ``REV`` too (its
+tree exported to a temporary directory and imported instead of this checkout's, this bench's
+archive and scoring unchanged) and prints old and new summaries side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -42,7 +49,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+#: the tree whose code is imported: this checkout, or another revision's (``--old``'s child)
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]).resolve() if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
 
 from yuqing.models import Post  # noqa: E402
 
@@ -69,6 +78,7 @@ PLACE_KINDS = (
     ("{a}{b}家园", "业主"),
 )
 POLICY = ("人才购房补贴", "人才")  # a city policy: no place
+POLICY_ISSUE = f"issue2:{POLICY[0]}"  # its name in the truth (k == 2 below)
 
 
 def sentences(text: str) -> list[str]:
@@ -293,9 +303,9 @@ def consolidate(posts, settings, order):
 
     c = Consolidator.from_settings(settings, userdict=read_userdict(), tz=TZ)
     shuffled = [posts[i] for i in order]
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     res = c.run(shuffled)
-    return res, time.perf_counter() - t0
+    return res, time.perf_counter() - t0, time.process_time() - cpu0
 
 
 def table(res, posts, top=10):
@@ -337,16 +347,22 @@ def run_seed(seed: int, args, stage, rows) -> dict:
     )  # a crawl, oldest first
     inc = incremental(posts, stage.settings, arrival)
     inc_score = score(truth, inc)
-    res, secs = consolidate(posts, stage.settings, arrival)
+    res, secs, cpu = consolidate(posts, stage.settings, arrival)
     cons = score(truth, res.post_event)
     rows_all = table(res, posts, top=10**6)
     rk = ranks(rows_all, truth, res.post_event)
+    # another problem at the same place: how many of its posts its place's issue took
+    sameplace = {}
+    for name, ids in truth.items():
+        if name.startswith("sameplace"):
+            issue = next(n for n in cons if n.startswith(f"issue{name[len('sameplace') :]}:"))
+            sameplace[name] = sum(res.post_event[i] == cons[issue]["event"] for i in ids)
     top10 = [(r.issue_id, r.hot_index) for r in rows_all[:10]]
     # order invariance: shuffled and newest-first arrivals, incremental ids kept on the posts
     same = []
     for order in (rnd.sample(range(len(posts)), len(posts)), arrival[::-1]):
         incremental(posts, stage.settings, order)
-        res2, _ = consolidate(posts, stage.settings, order)
+        res2, _, _ = consolidate(posts, stage.settings, order)
         rows2 = table(res2, posts, top=10)
         same.append(
             partition(res2.post_event) == partition(res.post_event)
@@ -357,9 +373,11 @@ def run_seed(seed: int, args, stage, rows) -> dict:
         "posts": len(posts),
         "analyse_s": t_an,
         "consolidate_s": secs,
+        "consolidate_cpu_s": cpu,
         "incremental": inc_score,
         "consolidated": cons,
         "ranks": rk,
+        "sameplace": sameplace,
         "order_invariant": all(same),
         "events": res.stats,
         "top10": [
@@ -415,25 +433,51 @@ def scale(n: int, stage, rows, seed=7) -> dict:
     }
 
 
+def summary(results: list[dict], scaled: dict | None) -> dict:
+    """The figures compared between revisions (``--old``)."""
+    issues = [c for r in results for c in r["consolidated"].values()]
+    policy = [
+        c["recall"] for r in results for n, c in r["consolidated"].items() if n == POLICY_ISSUE
+    ]
+    return {
+        "recovered": [sum(c["recovered"] for c in r["consolidated"].values()) for r in results],
+        "incremental": [sum(c["recovered"] for c in r["incremental"].values()) for r in results],
+        "top10": [sum(r["ranks"][k] <= 10 for k in r["consolidated"]) for r in results],
+        "order_invariant": [r["order_invariant"] for r in results],
+        "recall": statistics.mean(c["recall"] for c in issues),
+        "purity": statistics.mean(c["purity"] for c in issues),
+        "policy_recall": statistics.mean(policy) if policy else float("nan"),
+        "sameplace_joined": [
+            sum(r["sameplace"].values()) for r in results
+        ],  # other-problem posts in their place's issue event
+        "consolidate_cpu_s": sum(r["consolidate_cpu_s"] for r in results),
+        "scale": scaled,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--spam", type=int, default=32)
     ap.add_argument("--scale", type=int, default=100_000, help="posts for the timing (0: skip)")
+    ap.add_argument("--old", metavar="REV", help="also run the code of git revision REV")
+    ap.add_argument("--code", help=argparse.SUPPRESS)  # the tree imported (--old's child)
+    ap.add_argument("--json", help=argparse.SUPPRESS)  # where the child writes its summary
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     from yuqing.config import load_config
     from yuqing.nlp.pipeline import NLPStage
 
-    stage = NLPStage.from_config(load_config(ROOT / "config"))
+    stage = NLPStage.from_config(load_config(CODE / "config"))
     rows = load_rows()
     results = [run_seed(s, args, stage, rows) for s in args.seeds]
     for r in results:
         print(
             f"\nseed {r['seed']}: {r['posts']} posts, {r['events']['events']} events "
             f"({r['events']['multi_post_events']} with >1 post); analysis {r['analyse_s']:.1f} s, "
-            f"consolidation {r['consolidate_s']:.1f} s; order invariant: {r['order_invariant']}"
+            f"consolidation {r['consolidate_s']:.1f} s ({r['consolidate_cpu_s']:.1f} s CPU); "
+            f"order invariant: {r['order_invariant']}"
         )
         print(f"  {'issue':34} {'n':>3}  incremental rec/pur  consolidated rec/pur  rank")
         for name, c in r["consolidated"].items():
@@ -445,29 +489,54 @@ def main() -> None:
             )
         for name in ("spam", "viral", "theme0", "theme3", "sameplace1", "sameplace4"):
             print(f"  best rank of {name}: {r['ranks'].get(name)}")
+        print(f"  other-problem posts in their place's issue: {r['sameplace']}")
         if args.verbose:
             for row in r["top10"]:
                 print("   ", row)
-    rec = [sum(c["recovered"] for c in r["consolidated"].values()) for r in results]
-    inc = [sum(c["recovered"] for c in r["incremental"].values()) for r in results]
-    top = [sum(r["ranks"][k] <= 10 for k in r["consolidated"]) for r in results]
+    scaled = scale(args.scale, stage, rows) if args.scale else None
+    new = summary(results, scaled)
+    print_summary(new)
+    if args.json:
+        Path(args.json).write_text(json.dumps(new), encoding="utf-8")
+    if args.old:
+        old = run_old(args.old)
+        print(f"\n{'':28}{'old (' + args.old + ')':>34}  new")
+        for key in [k for k in new if k != "scale"] + ["scale"]:
+            print(f"{key:28}{json.dumps(old[key]):>34}  {json.dumps(new[key])}")
+
+
+def print_summary(s: dict) -> None:
     print(
-        f"\nrecovered (of 6): consolidated {rec}, incremental only {inc}; "
-        f"planted issues in the top 10: {top}; order invariant: "
-        f"{[r['order_invariant'] for r in results]}"
+        f"\nrecovered (of 6): consolidated {s['recovered']}, incremental only "
+        f"{s['incremental']}; planted issues in the top 10: {s['top10']}; order invariant: "
+        f"{s['order_invariant']}"
     )
     print(
-        "mean recall {:.3f}, mean purity {:.3f}".format(
-            statistics.mean(c["recall"] for r in results for c in r["consolidated"].values()),
-            statistics.mean(c["purity"] for r in results for c in r["consolidated"].values()),
-        )
+        f"mean recall {s['recall']:.3f}, mean purity {s['purity']:.3f}; city policy's mean "
+        f"recall {s['policy_recall']:.3f}; consolidation {s['consolidate_cpu_s']:.1f} s CPU"
     )
-    if args.scale:
-        s = scale(args.scale, stage, rows)
+    if s["scale"]:
+        c = s["scale"]
         print(
-            f"\nconsolidation of {s['posts']} posts: {s['wall_s']} s wall, {s['cpu_s']} s CPU, "
-            f"{s['events']} events ({s['multi_post_events']} with >1 post)"
+            f"\nconsolidation of {c['posts']} posts: {c['wall_s']} s wall, {c['cpu_s']} s CPU, "
+            f"{c['events']} events ({c['multi_post_events']} with >1 post)"
         )
+
+
+def run_old(rev: str) -> dict:
+    """The summary of this bench, same arguments, with the code of git revision ``rev``."""
+    from rebuild import export_code  # bench/rebuild.py
+
+    argv = [a for a in sys.argv[1:]]
+    k = argv.index("--old")
+    del argv[k : k + 2]
+    with tempfile.TemporaryDirectory() as tmp:
+        code = export_code(rev, Path(tmp) / "code")
+        out = Path(tmp) / "old.json"
+        cmd = [sys.executable, __file__, *argv, "--code", str(code), "--json", str(out)]
+        print(f"\n--- old: {rev} ---", flush=True)
+        subprocess.run(cmd, check=True)
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
