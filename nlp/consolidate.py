@@ -26,8 +26,11 @@ all posts of a period at once and is a function of the *set* of posts only:
 3. **Clusters**: per component ``AgglomerativeClustering`` (average linkage, distance =
    1 − similarity, conflicting posts at distance 2) cut at ``1 − cluster_similarity``: every
    post of a cluster is on average similar to the rest, so a theme (one complaint at 13
-   estates) does not chain into one event. Then the **fragments merge**: the same over the
-   clusters' centroids (their places: those named by half their posts), cut at
+   estates) does not chain into one event. A shared place supports a merge, never makes
+   one alone: the bonus is capped so that two groups sharing their place still need a mean
+   problem cosine above ``place_floor`` × the period's mean cosine of two posts
+   (:meth:`Consolidator._bonus`). Then the **fragments merge**: the same over the clusters'
+   centroids (their places: those named by half their posts), cut at
    ``1 − merge_similarity``.
 4. **Activity**: a cluster is cut where its members are more than ``gap`` apart in time.
 
@@ -95,6 +98,10 @@ class ConsolidationParams:
     cluster_similarity: float = 0.25
     anchor_bonus: float = 0.25
     merge_similarity: float = 0.35
+    # a shared place supports a merge, never makes one alone: two groups sharing their place
+    # need a mean problem cosine above this many times the period's mean cosine of two posts
+    # (:meth:`Consolidator._bonus`; 0: off, the bonus as large as the cluster cut)
+    place_floor: float = 1.0
     gap_seconds: float = 120 * 86400
     post_terms: int = 30
     max_df: float = 0.05
@@ -117,6 +124,7 @@ class ConsolidationParams:
             cluster_similarity=es.cluster_similarity,
             anchor_bonus=es.anchor_bonus,
             merge_similarity=es.merge_similarity,
+            place_floor=es.place_floor,
             gap_seconds=es.gap.total_seconds(),
             post_terms=max(es.post_terms, 20),
             max_df=es.max_df,
@@ -176,6 +184,7 @@ class Consolidator:
         ps = [posts[i] for i in order]
         anchors = _map_anchors(_named_places(ps, [self.anchors_of(p) for p in ps], vocabulary))
         X = self._vectors(ps, anchors, vocabulary)
+        self._floor = self.p.place_floor * mean_cosine(X)
         A = _anchor_matrix(anchors)
         R = region_matrices([region_keys(p.regions_mentioned or ()) for p in ps])
         comps = self._components(X, A, R)
@@ -252,7 +261,7 @@ class Consolidator:
         Ac = A[comp]
         has = np.asarray(Ac.sum(axis=1)).ravel() > 0
         shared = (Ac @ Ac.T).toarray() > 0
-        sim = (Xc @ Xc.T).toarray() + self.p.anchor_bonus * shared
+        sim = (Xc @ Xc.T).toarray() + self._bonus(self.p.cluster_similarity) * shared
         dist = 1.0 - sim
         conflict = np.outer(has, has) & ~shared
         Rc = [r[comp] for r in R]
@@ -274,6 +283,19 @@ class Consolidator:
         parts = self._merge_fragments(Xc, Ac, Rc, parts) if len(parts) > 1 else parts
         return sorted((comp[np.array(g)] for g in parts), key=lambda g: int(g[0]))
 
+    def _bonus(self, cut: float) -> float:
+        """The place bonus at a linkage cut ``cut`` (a similarity): ``anchor_bonus``, at most
+        ``cut`` minus the floor. Average linkage joins two groups when their mean similarity
+        exceeds the cut, a pair's similarity being its problems' cosine + the bonus when the
+        two share a place: with the bonus as large as the cut (0.25 both) any word in common
+        was enough, and two problems at one village that shared an incidental word merged.
+        Capped, two groups sharing their place need a mean cosine above the floor —
+        ``place_floor`` × the period's mean cosine of two posts (:func:`mean_cosine`), what
+        two posts about unrelated things share: the place supports, the problem decides. The
+        fragments' cut (0.35) leaves the bonus whole (their centroids need 0.1 already)."""
+        floor = getattr(self, "_floor", 0.0)
+        return max(0.0, min(self.p.anchor_bonus, cut - floor))
+
     def _merge_fragments(self, Xc, Ac, Rc, parts: list[list[int]]) -> list[list[int]]:
         """Second level: clusters whose problem centroids are similar (cosine + bonus for a
         shared main place, conflicting places apart, and so the regions their posts name)
@@ -292,7 +314,7 @@ class Consolidator:
         main = (P >= np.maximum(1.0, sizes[:, None] / 2)).astype(float)
         has = main.sum(axis=1) > 0
         shared = (main @ main.T) > 0
-        sim = (C @ C.T).toarray() + self.p.anchor_bonus * shared
+        sim = (C @ C.T).toarray() + self._bonus(self.p.merge_similarity) * shared
         dist = 1.0 - sim
         # a fragment's regions: all its posts name (union), per level
         Rm = [
@@ -675,6 +697,17 @@ def _spelled(text: str, keys: dict[str, list[tuple[str, str]]]) -> Iterator[tupl
         for form, name in keys.get(text[i : i + 2], ()):
             if text.startswith(form, i):
                 yield i, form, name
+
+
+def mean_cosine(X: sparse.csr_matrix) -> float:
+    """The mean cosine of two distinct rows of ``X`` (unit rows or empty): one sum over the
+    rows, ``(|Σx|² − Σ|x|²) / (n(n − 1))`` — never the n × n products."""
+    n = X.shape[0]
+    if n < 2:
+        return 0.0
+    total = np.asarray(X.sum(axis=0)).ravel()
+    own = float(X.multiply(X).sum())
+    return max(0.0, (float(total @ total) - own) / (n * (n - 1)))
 
 
 def _anchor_matrix(anchors: list[list[str]]) -> sparse.csr_matrix:

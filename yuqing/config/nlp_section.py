@@ -82,6 +82,9 @@ class EventSettings(_Strict):
     cluster_similarity: float = Field(default=0.25, gt=0, le=1)  # average-linkage cut
     anchor_bonus: float = Field(default=0.25, ge=0, le=1)  # similarity added for one place
     merge_similarity: float = Field(default=0.35, gt=0, le=1)  # fragments (centroids) merge
+    # a shared place never alone merges: groups sharing one need a mean problem cosine above
+    # place_floor x the period's mean cosine of two posts (0: off)
+    place_floor: float = Field(default=1.0, ge=0, le=100)
     max_df: float = Field(default=0.05, gt=0, le=1)  # terms in more posts are ignored
     # a post's wording is compared with the posts at most this many places from it in time
     # order (the cost per post stops growing with the period; null: every pair)
