@@ -73,6 +73,16 @@ def stage_parts():
     return load_model(), load_sentiment_model(), load_config(REPO / "config")
 
 
+def analysed(posts):
+    """``posts`` with the per-post analysis applied (category, tokens, anchors, …), as the
+    NLP stage would before events; no events made."""
+    stage = make_stage()
+    texts = stage.analyzer.analyze_texts([p.title for p in posts], [p.text for p in posts])
+    for p, a in zip(posts, texts, strict=True):
+        stage.analyzer.apply(p, a)
+    return posts
+
+
 def make_stage(
     settings=None, sink=None, state_path=None, *, gazetteer=False, regions=("A市", "A1区", "G4县")
 ):

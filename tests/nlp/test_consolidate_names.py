@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tests.nlp.helpers import make_stage, post, teddy
+from tests.nlp.helpers import analysed, post, teddy
 from yuqing.nlp.anchors import AnchorExtractor
 from yuqing.nlp.consolidate import Consolidator, _glued
 from yuqing.nlp.segment import read_userdict
@@ -20,14 +20,6 @@ LEAKS = (
 #: openings that name another place right after the estate's short form (a landmark, a
 #: school the resident compares): the extractor takes that place as the post's anchor
 LANDMARKS = ("旁边就是江声实验中学，", "对面是红星农贸市场，", "紧挨着东山学校，")
-
-
-def _analysed(posts):
-    stage = make_stage()
-    analysed = stage.analyzer.analyze_texts([p.title for p in posts], [p.text for p in posts])
-    for p, a in zip(posts, analysed, strict=True):
-        stage.analyzer.apply(p, a)
-    return posts
 
 
 def _background(rnd, n=300):
@@ -62,7 +54,7 @@ def estate():
         posts.append(post(f"other{j}", "星雅洲苑水箱漏水", body, minutes=(40 * j + 3) * 1440))
     for p in posts:
         p.author = p.author or p.id
-    return _analysed(posts)
+    return analysed(posts)
 
 
 def test_short_forms_and_glued_names_join_the_place(estate):
@@ -116,7 +108,7 @@ def policy():
         p = post(f"policy{j}", title, body, minutes=(25 * j + 2) * 1440)
         p.author = f"r{j}"
         posts.append(p)
-    return _analysed(posts)
+    return analysed(posts)
 
 
 def test_a_recurring_title_phrase_joins_a_placeless_issue(policy):
@@ -148,7 +140,7 @@ def test_a_generic_name_is_no_known_place():
         )
     for p in posts:
         p.author = p.author or p.id
-    _analysed(posts)
+    analysed(posts)
     assert [p.anchors[0] for p in posts if p.id.startswith("bare")] == ["职业技术学院"] * 2
     res = Consolidator(anchors=AnchorExtractor(read_userdict())).run(posts)
     issue = _event_of(res, ["issue0", "issue1", "issue2"])
@@ -190,7 +182,7 @@ def test_a_common_word_is_no_short_form():
         posts.append(post(f"taxi{j}", title, body, minutes=(20 * j + 11) * 1440))
     for p in posts:
         p.author = p.author or p.id
-    _analysed(posts)
+    analysed(posts)
     assert [p.anchors for p in posts if p.id.startswith("taxi")] == [[]] * 4
     res = Consolidator(anchors=AnchorExtractor(read_userdict())).run(posts)
     assert len(_event_of(res, [f"taxi{j}" for j in range(4)])) == 4

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from tests.nlp.helpers import make_stage, post, teddy
+from tests.nlp.helpers import analysed, post, teddy
 from yuqing.nlp.anchors import AnchorExtractor
 from yuqing.nlp.consolidate import ConsolidationParams, Consolidator, mean_cosine
 from yuqing.nlp.segment import read_userdict
@@ -36,14 +36,6 @@ PARKING = (
 INCIDENTAL = "物业不管。"
 
 
-def _analysed(posts):
-    stage = make_stage()
-    analysed = stage.analyzer.analyze_texts([p.title for p in posts], [p.text for p in posts])
-    for p, a in zip(posts, analysed, strict=True):
-        stage.analyzer.apply(p, a)
-    return posts
-
-
 @pytest.fixture(scope="module")
 def estate():
     """300 board messages; at 金桂湾花园 four residents on the leaking tank in one wording,
@@ -65,7 +57,7 @@ def estate():
             posts.append(post(f"{name}{j}", f"{ESTATE}{title}", body, minutes=day * 1440))
     for p in posts:
         p.author = p.id
-    return _analysed(posts)
+    return analysed(posts)
 
 
 def _events(result, prefix):
